@@ -1,0 +1,153 @@
+#include "codegen/Emit.h"
+
+#include <llvm/IR/LegacyPassManager.h>
+#include <llvm/MC/TargetRegistry.h>
+#include <llvm/Object/ArchiveWriter.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/FileSystem.h>
+#include <llvm/Support/Path.h>
+#include <llvm/Support/Program.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/TargetParser/Host.h>
+
+namespace kiln {
+
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetOptions &options, std::string &error) {
+  llvm::InitializeAllTargetInfos();
+  llvm::InitializeAllTargets();
+  llvm::InitializeAllTargetMCs();
+  llvm::InitializeAllAsmPrinters();
+
+  bool host = options.triple.empty();
+  std::string triple = host ? llvm::sys::getDefaultTargetTriple() : llvm::Triple::normalize(options.triple);
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target) return nullptr;
+
+  std::string cpu = options.cpu;
+  std::string features;
+  if (cpu.empty() || cpu == "native") {
+    if (!host && cpu.empty()) {
+      cpu = "generic";
+    } else {
+      cpu = llvm::sys::getHostCPUName().str();
+      for (const auto &feature : llvm::sys::getHostCPUFeatures())
+        features += (features.empty() ? "" : ",") + std::string(feature.second ? "+" : "-") + feature.first().str();
+    }
+  }
+  llvm::TargetOptions targetOptions;
+  auto level = options.optLevel == 0   ? llvm::CodeGenOptLevel::None
+               : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
+               : options.optLevel == 2 ? llvm::CodeGenOptLevel::Default
+                                       : llvm::CodeGenOptLevel::Aggressive;
+  std::unique_ptr<llvm::TargetMachine> machine(
+      target->createTargetMachine(triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt, level));
+  if (!machine) error = "cannot create a target machine for '" + triple + "' (cpu '" + cpu + "')";
+  return machine;
+}
+
+void setTargetAttributes(llvm::Module &module, llvm::TargetMachine &machine) {
+  std::string cpu = machine.getTargetCPU().str();
+  std::string features = machine.getTargetFeatureString().str();
+  for (llvm::Function &f : module) {
+    if (f.isDeclaration()) continue;
+    f.removeFnAttr("target-cpu");
+    f.removeFnAttr("target-features");
+    f.removeFnAttr("tune-cpu");
+    f.addFnAttr("target-cpu", cpu);
+    if (!features.empty()) f.addFnAttr("target-features", features);
+  }
+}
+
+void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine, int optLevel) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopVectorization = optLevel >= 2;
+  tuning.SLPVectorization = optLevel >= 2;
+  tuning.LoopUnrolling = optLevel >= 2;
+  llvm::PassBuilder builder(&machine, tuning);
+  builder.registerModuleAnalyses(mam);
+  builder.registerCGSCCAnalyses(cgam);
+  builder.registerFunctionAnalyses(fam);
+  builder.registerLoopAnalyses(lam);
+  builder.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel level = optLevel == 0   ? llvm::OptimizationLevel::O0
+                                  : optLevel == 1 ? llvm::OptimizationLevel::O1
+                                  : optLevel == 2 ? llvm::OptimizationLevel::O2
+                                                  : llvm::OptimizationLevel::O3;
+  llvm::ModulePassManager passes =
+      optLevel == 0 ? builder.buildO0DefaultPipeline(level) : builder.buildPerModuleDefaultPipeline(level);
+  passes.run(module, mam);
+}
+
+bool writeObject(llvm::Module &module, llvm::TargetMachine &machine, const std::string &path, bool assembly,
+                 std::string &error) {
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error = "cannot write '" + path + "': " + ec.message();
+    return false;
+  }
+  llvm::legacy::PassManager passes;
+  auto type = assembly ? llvm::CodeGenFileType::AssemblyFile : llvm::CodeGenFileType::ObjectFile;
+  if (machine.addPassesToEmitFile(passes, out, nullptr, type)) {
+    error = "the target cannot emit this file type";
+    return false;
+  }
+  passes.run(module);
+  out.flush();
+  return true;
+}
+
+bool writeIR(llvm::Module &module, const std::string &path, std::string &error) {
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_Text);
+  if (ec) {
+    error = "cannot write '" + path + "': " + ec.message();
+    return false;
+  }
+  module.print(out, nullptr);
+  return true;
+}
+
+bool writeStaticLibrary(const std::string &object, const std::string &output, std::string &error) {
+  llvm::Expected<llvm::NewArchiveMember> member = llvm::NewArchiveMember::getFile(object, true);
+  if (!member) {
+    error = llvm::toString(member.takeError());
+    return false;
+  }
+  std::string name = llvm::sys::path::filename(output).str();
+  if (llvm::StringRef(name).ends_with(".a")) name.resize(name.size() - 2);
+  std::string memberName = name + ".o";  // outlives writeArchive, which reads it
+  std::vector<llvm::NewArchiveMember> members;
+  members.push_back(std::move(*member));
+  members.back().MemberName = memberName;
+  if (llvm::Error e = llvm::writeArchive(output, members, llvm::SymtabWritingMode::NormalSymtab,
+                                         llvm::object::Archive::K_GNU, true, false)) {
+    error = llvm::toString(std::move(e));
+    return false;
+  }
+  return true;
+}
+
+bool linkExecutable(const std::string &object, const std::string &output, const std::string &runtimeLibrary,
+                    std::string &error) {
+  llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName("cc");
+  if (!cc) {
+    error = "no C compiler driver 'cc' on PATH to link with";
+    return false;
+  }
+  std::vector<llvm::StringRef> args{*cc, object, runtimeLibrary, "-lm", "-o", output};
+  std::string message;
+  int status = llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0, &message);
+  if (status != 0) {
+    error = message.empty() ? "cc exited with status " + std::to_string(status) : message;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace kiln

@@ -1,0 +1,40 @@
+// From an LLVM module to files: target selection, the optimization
+// pipeline, object/assembly/IR emission and linking executables.
+#pragma once
+
+#include <llvm/IR/Module.h>
+#include <llvm/Target/TargetMachine.h>
+
+#include <memory>
+#include <string>
+
+namespace kiln {
+
+struct TargetOptions {
+  std::string triple;  // empty: the host
+  std::string cpu;     // empty or "native": the host CPU (with its features)
+  int optLevel = 2;
+};
+
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetOptions &options, std::string &error);
+
+// Runs the new pass manager's default pipeline for the level (-O0 still
+// inlines the always-inline kernels).
+void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine, int optLevel);
+
+// Gives every function the machine's CPU and features, so kernels compiled
+// for a generic target are specialised for this one.
+void setTargetAttributes(llvm::Module &module, llvm::TargetMachine &machine);
+
+bool writeObject(llvm::Module &module, llvm::TargetMachine &machine, const std::string &path, bool assembly,
+                 std::string &error);
+bool writeIR(llvm::Module &module, const std::string &path, std::string &error);
+
+// Wraps an object file into a static library (.a) with a symbol table.
+bool writeStaticLibrary(const std::string &object, const std::string &output, std::string &error);
+
+// Links an object with libkiln_rt into an executable, with the system's cc.
+bool linkExecutable(const std::string &object, const std::string &output, const std::string &runtimeLibrary,
+                    std::string &error);
+
+}  // namespace kiln

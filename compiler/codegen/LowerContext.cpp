@@ -1,0 +1,83 @@
+#include "codegen/LowerContext.h"
+
+#include "codegen/ModelCodegen.h"
+
+#include <cassert>
+
+namespace kiln {
+
+llvm::IRBuilder<> &LowerContext::ir() { return codegen_.ir(); }
+llvm::Value *LowerContext::input(size_t i) { return codegen_.buffer(step_.inputs[i]); }
+llvm::Value *LowerContext::output(size_t i) { return codegen_.buffer(step_.outputs[i]); }
+llvm::Value *LowerContext::batch() { return codegen_.batch(); }
+
+llvm::Value *LowerContext::batchTimes(int64_t n) {
+  return n == 1 ? batch() : ir().CreateMul(batch(), ir().getInt64(n), layer().name + ".rows");
+}
+
+abi::Activation LowerContext::activation(std::string_view arg) const {
+  if (step_.fusedActivation) return activationCode(*step_.fusedActivation, codegen_.options().kerasVersion);
+  return activationCode(config().str(arg), codegen_.options().kerasVersion);
+}
+
+const std::vector<float> &LowerContext::weight(std::string_view name) const {
+  const Layer &l = layer();
+  for (size_t i = 0; i < l.weights.size(); ++i)
+    if (l.weights[i].name == name) return l.weightValues[i];
+  assert(false && "weight not declared by the layer");
+  static const std::vector<float> none;
+  return none;
+}
+
+llvm::Value *LowerContext::constant(const std::string &suffix, const std::vector<float> &data) {
+  llvm::LLVMContext &context = ir().getContext();
+  auto *init = llvm::ConstantDataArray::get(context, llvm::ArrayRef<float>(data));
+  auto *var = new llvm::GlobalVariable(codegen_.module(), init->getType(), true, llvm::GlobalValue::PrivateLinkage,
+                                       init, layer().name + "." + suffix);
+  var->setAlignment(llvm::Align(64));
+  var->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+  return var;
+}
+
+llvm::Value *LowerContext::i64(int64_t v) { return ir().getInt64(v); }
+llvm::Value *LowerContext::i32(int32_t v) { return ir().getInt32(v); }
+llvm::Value *LowerContext::f32(float v) { return llvm::ConstantFP::get(ir().getFloatTy(), v); }
+llvm::Value *LowerContext::null() { return llvm::ConstantPointerNull::get(ir().getPtrTy()); }
+
+void LowerContext::call(const char *kernel, std::initializer_list<llvm::Value *> args) {
+  llvm::Function *f = codegen_.kernel(kernel);
+  assert(f && "kernel missing from the kernel library");
+  ir().CreateCall(f, args);
+}
+
+void LowerContext::callWithActivation(const char *kernel, std::initializer_list<llvm::Value *> args,
+                                      abi::Activation act, float alpha, float maxValue, float threshold) {
+  std::vector<llvm::Value *> all(args);
+  all.push_back(i32(act));
+  all.push_back(f32(alpha));
+  all.push_back(f32(maxValue));
+  all.push_back(f32(threshold));
+  llvm::Function *f = codegen_.kernel(kernel);
+  assert(f && "kernel missing from the kernel library");
+  ir().CreateCall(f, all);
+}
+
+std::vector<float> packPanels(const std::vector<float> &kernel, int64_t k, int64_t n) {
+  int64_t panels = abi::panelCount(n);
+  std::vector<float> packed(panels * k * abi::kPanelWidth, 0.0f);
+  for (int64_t p = 0; p < panels; ++p)
+    for (int64_t row = 0; row < k; ++row)
+      for (int64_t lane = 0; lane < abi::kPanelWidth; ++lane) {
+        int64_t col = p * abi::kPanelWidth + lane;
+        if (col < n) packed[(p * k + row) * abi::kPanelWidth + lane] = kernel[row * n + col];
+      }
+  return packed;
+}
+
+std::vector<float> padToPanels(const std::vector<float> &bias, int64_t n) {
+  std::vector<float> padded(abi::panelCount(n) * abi::kPanelWidth, 0.0f);
+  std::copy(bias.begin(), bias.begin() + n, padded.begin());
+  return padded;
+}
+
+}  // namespace kiln

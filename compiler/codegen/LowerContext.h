@@ -1,0 +1,63 @@
+// What a layer's lowering sees: its configuration and weights, pointers to
+// its input and output buffers, and helpers to emit constants and kernel calls.
+#pragma once
+
+#include "graph/Program.h"
+#include "kernels/KernelABI.h"
+#include "layers/Activations.h"
+
+#include <llvm/IR/IRBuilder.h>
+
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+class ModelCodegen;
+
+class LowerContext {
+public:
+  LowerContext(ModelCodegen &codegen, const Step &step) : codegen_(codegen), step_(step) {}
+
+  llvm::IRBuilder<> &ir();
+  const Layer &layer() const { return *step_.layer; }
+  const LayerConfig &config() const { return step_.layer->config; }
+  const TensorType &inputType(size_t i = 0) const { return step_.inputTypes[i]; }
+  const TensorType &outputType(size_t i = 0) const { return step_.outputTypes[i]; }
+  size_t inputCount() const { return step_.inputs.size(); }
+
+  llvm::Value *input(size_t i = 0);
+  llvm::Value *output(size_t i = 0);
+  llvm::Value *batch();
+  // batch * n, as i64: the row count of a [batch * n, ...] view.
+  llvm::Value *batchTimes(int64_t n);
+
+  // The activation this step applies: the layer's `arg` or a fused one.
+  abi::Activation activation(std::string_view arg = "activation") const;
+
+  // Weight values in the layer's declared order, by name.
+  const std::vector<float> &weight(std::string_view name) const;
+  // A read-only, 64-byte-aligned global holding `data`, named after the layer.
+  llvm::Value *constant(const std::string &suffix, const std::vector<float> &data);
+
+  llvm::Value *i64(int64_t v);
+  llvm::Value *i32(int32_t v);
+  llvm::Value *f32(float v);
+  llvm::Value *null();
+  // Calls a kernel from the kernel library by name.
+  void call(const char *kernel, std::initializer_list<llvm::Value *> args);
+  // Calls a kernel that applies an activation: appends (act, alpha, max, threshold).
+  void callWithActivation(const char *kernel, std::initializer_list<llvm::Value *> args, abi::Activation act,
+                          float alpha, float maxValue = -1.0f, float threshold = 0.0f);
+
+private:
+  ModelCodegen &codegen_;
+  const Step &step_;
+};
+
+// Packs a row-major [k, n] kernel into panels (KernelABI.h).
+std::vector<float> packPanels(const std::vector<float> &kernel, int64_t k, int64_t n);
+// Zero-pads a bias of n values to whole panels.
+std::vector<float> padToPanels(const std::vector<float> &bias, int64_t n);
+
+}  // namespace kiln

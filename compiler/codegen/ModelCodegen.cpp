@@ -1,0 +1,184 @@
+#include "codegen/ModelCodegen.h"
+
+#include "codegen/LowerContext.h"
+#include "layers/LayerKind.h"
+
+#include <llvm/Bitcode/BitcodeReader.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Linker/Linker.h>
+#include <llvm/Support/raw_ostream.h>
+
+// The bitcode blob assembled into kilnc (see kernels/KernelBlob.S.in).
+extern "C" const char kiln_kernels_bitcode[];
+extern "C" const char kiln_kernels_bitcode_end[];
+
+namespace kiln {
+
+std::unique_ptr<llvm::Module> loadKernelLibrary(llvm::LLVMContext &context, std::string &error) {
+  llvm::StringRef bytes(kiln_kernels_bitcode, kiln_kernels_bitcode_end - kiln_kernels_bitcode);
+  auto module = llvm::parseBitcodeFile(llvm::MemoryBufferRef(bytes, "kiln-kernels"), context);
+  if (!module) {
+    error = "cannot read the kernel library: " + llvm::toString(module.takeError());
+    return nullptr;
+  }
+  return std::move(*module);
+}
+
+ModelCodegen::ModelCodegen(llvm::LLVMContext &context, const Program &program, CodegenOptions options)
+    : context_(context), program_(program), options_(std::move(options)), builder_(context) {}
+
+llvm::Function *ModelCodegen::kernel(const char *name) {
+  if (llvm::Function *f = module_->getFunction(name)) return f;
+  llvm::Function *proto = kernels_->getFunction(name);
+  if (!proto) return nullptr;
+  return llvm::Function::Create(proto->getFunctionType(), llvm::Function::ExternalLinkage, name, *module_);
+}
+
+std::unique_ptr<llvm::Module> ModelCodegen::build(std::string &error) {
+  kernels_ = loadKernelLibrary(context_, error);
+  if (!kernels_) return nullptr;
+  module_ = std::make_unique<llvm::Module>(program_.modelName, context_);
+  if (!options_.triple.empty()) module_->setTargetTriple(options_.triple);
+  if (!options_.dataLayout.empty()) module_->setDataLayout(options_.dataLayout);
+  kernels_->setTargetTriple(module_->getTargetTriple());
+  kernels_->setDataLayout(module_->getDataLayout());
+
+  emitScratchSize();
+  emitRun();
+  if (options_.emitMain) emitMain();
+
+  // Bring in the kernels the model calls; they are private to the model.
+  std::vector<std::string> used;
+  for (llvm::Function &f : *module_)
+    if (f.isDeclaration() && kernels_->getFunction(f.getName())) used.push_back(f.getName().str());
+  if (llvm::Linker::linkModules(*module_, std::move(kernels_), llvm::Linker::LinkOnlyNeeded)) {
+    error = "linking the kernel library failed";
+    return nullptr;
+  }
+  for (const std::string &name : used) module_->getFunction(name)->setLinkage(llvm::GlobalValue::InternalLinkage);
+
+  std::string message;
+  llvm::raw_string_ostream os(message);
+  if (llvm::verifyModule(*module_, &os)) {
+    error = "internal error: invalid module: " + os.str();
+    return nullptr;
+  }
+  return std::move(module_);
+}
+
+void ModelCodegen::emitScratchSize() {
+  llvm::Type *i64 = builder_.getInt64Ty();
+  auto *type = llvm::FunctionType::get(i64, {i64}, false);
+  scratchSize_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, options_.prefix + "_scratch_size", *module_);
+  llvm::Argument *batch = scratchSize_->getArg(0);
+  batch->setName("batch");
+  builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", scratchSize_));
+  builder_.CreateRet(builder_.CreateMul(batch, builder_.getInt64(program_.arenaBytesPerSample)));
+}
+
+void ModelCodegen::emitRun() {
+  llvm::Type *ptr = builder_.getPtrTy();
+  std::vector<llvm::Type *> params{builder_.getInt64Ty()};
+  params.insert(params.end(), program_.inputs.size() + program_.outputs.size() + 1, ptr);
+  auto *type = llvm::FunctionType::get(builder_.getInt32Ty(), params, false);
+  run_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, options_.prefix + "_run", *module_);
+  run_->addFnAttr(llvm::Attribute::NoUnwind);
+
+  size_t arg = 0;
+  batch_ = run_->getArg(arg++);
+  batch_->setName("batch");
+  bufferPointers_.assign(program_.buffers.size(), nullptr);
+  for (size_t i = 0; i < program_.inputs.size(); ++i) {
+    llvm::Argument *a = run_->getArg(arg++);
+    a->setName(program_.inputNames[i]);
+    run_->addParamAttr(a->getArgNo(), llvm::Attribute::NoAlias);
+    run_->addParamAttr(a->getArgNo(), llvm::Attribute::ReadOnly);
+  }
+  for (size_t i = 0; i < program_.outputs.size(); ++i) {
+    llvm::Argument *a = run_->getArg(arg++);
+    a->setName(program_.outputNames[i] + ".out");
+    run_->addParamAttr(a->getArgNo(), llvm::Attribute::NoAlias);
+  }
+  llvm::Argument *scratch = run_->getArg(arg);
+  scratch->setName("scratch");
+  run_->addParamAttr(scratch->getArgNo(), llvm::Attribute::NoAlias);
+
+  builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", run_));
+  for (size_t id = 0; id < program_.buffers.size(); ++id) {
+    const Buffer &b = program_.buffers[id];
+    switch (b.kind) {
+    case Buffer::Kind::Input: bufferPointers_[id] = run_->getArg(1 + b.index); break;
+    case Buffer::Kind::Output: bufferPointers_[id] = run_->getArg(1 + program_.inputs.size() + b.index); break;
+    case Buffer::Kind::Arena: {
+      llvm::Value *offset = builder_.CreateMul(batch_, builder_.getInt64(b.offset));
+      bufferPointers_[id] = builder_.CreateInBoundsGEP(builder_.getInt8Ty(), scratch, offset, b.name + ".out");
+      break;
+    }
+    }
+  }
+  for (const Step &step : program_.steps) {
+    if (step.copy) {
+      int64_t bytes = step.inputTypes[0].sampleElements() * 4;
+      builder_.CreateMemCpy(bufferPointers_[step.outputs[0]], llvm::MaybeAlign(4), bufferPointers_[step.inputs[0]],
+                            llvm::MaybeAlign(4), builder_.CreateMul(batch_, builder_.getInt64(bytes)));
+      continue;
+    }
+    LowerContext cx(*this, step);
+    step.layer->kind->lower(cx);
+  }
+  builder_.CreateRet(builder_.getInt32(0));
+}
+
+// The executable's entry: describe the model to kiln_rt_main and hand over.
+void ModelCodegen::emitMain() {
+  llvm::Type *ptr = builder_.getPtrTy();
+  llvm::Type *i32 = builder_.getInt32Ty();
+  llvm::Type *i64 = builder_.getInt64Ty();
+  auto *tensorInfo = llvm::StructType::get(context_, {ptr, i32, i32, ptr});
+  auto *modelInfo = llvm::StructType::get(context_, {ptr, i32, i32, ptr, ptr, ptr, ptr});
+
+  // run_generic(batch, inputs[], outputs[], scratch) unpacks the arrays.
+  auto *genericType = llvm::FunctionType::get(i32, {i64, ptr, ptr, ptr}, false);
+  auto *generic = llvm::Function::Create(genericType, llvm::Function::InternalLinkage, options_.prefix + "_run_generic",
+                                         *module_);
+  builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", generic));
+  std::vector<llvm::Value *> args{generic->getArg(0)};
+  for (size_t i = 0; i < program_.inputs.size(); ++i)
+    args.push_back(builder_.CreateLoad(ptr, builder_.CreateConstGEP1_64(ptr, generic->getArg(1), i)));
+  for (size_t i = 0; i < program_.outputs.size(); ++i)
+    args.push_back(builder_.CreateLoad(ptr, builder_.CreateConstGEP1_64(ptr, generic->getArg(2), i)));
+  args.push_back(generic->getArg(3));
+  builder_.CreateRet(builder_.CreateCall(run_, args));
+
+  auto tensorTable = [&](const std::vector<int> &ids, const std::vector<std::string> &names, const char *what) {
+    std::vector<llvm::Constant *> entries;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const TensorType &t = program_.buffers[ids[i]].type;
+      std::vector<int64_t> dims = t.dims;
+      auto *dimsInit = llvm::ConstantDataArray::get(context_, llvm::ArrayRef<uint64_t>(
+                                                                  reinterpret_cast<const uint64_t *>(dims.data()), dims.size()));
+      auto *dimsVar = new llvm::GlobalVariable(*module_, dimsInit->getType(), true, llvm::GlobalValue::PrivateLinkage,
+                                               dimsInit, std::string(what) + ".dims");
+      entries.push_back(llvm::ConstantStruct::get(
+          tensorInfo, {builder_.CreateGlobalStringPtr(names[i], std::string(what) + ".name"),
+                       builder_.getInt32(t.dtype == DType::Float32 ? 0 : 1), builder_.getInt32(t.rank()), dimsVar}));
+    }
+    auto *arrayType = llvm::ArrayType::get(tensorInfo, entries.size());
+    return new llvm::GlobalVariable(*module_, arrayType, true, llvm::GlobalValue::PrivateLinkage,
+                                    llvm::ConstantArray::get(arrayType, entries), what);
+  };
+  builder_.SetInsertPoint(static_cast<llvm::BasicBlock *>(nullptr));
+  auto *main = llvm::Function::Create(llvm::FunctionType::get(i32, {i32, ptr}, false), llvm::Function::ExternalLinkage,
+                                      "main", *module_);
+  builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", main));
+  llvm::Constant *info = llvm::ConstantStruct::get(
+      modelInfo, {builder_.CreateGlobalStringPtr(program_.modelName, "model.name"),
+                  builder_.getInt32(program_.inputs.size()), builder_.getInt32(program_.outputs.size()),
+                  tensorTable(program_.inputs, program_.inputNames, "inputs"),
+                  tensorTable(program_.outputs, program_.outputNames, "outputs"), scratchSize_, generic});
+  auto *infoVar = new llvm::GlobalVariable(*module_, modelInfo, true, llvm::GlobalValue::PrivateLinkage, info, "model.info");
+  llvm::FunctionCallee rtMain = module_->getOrInsertFunction("kiln_rt_main", llvm::FunctionType::get(i32, {ptr, i32, ptr}, false));
+  builder_.CreateRet(builder_.CreateCall(rtMain, {infoVar, main->getArg(0), main->getArg(1)}));
+}
+
+}  // namespace kiln

@@ -1,0 +1,60 @@
+// Emits the LLVM module of a compiled model: the reentrant entry point
+// `<prefix>_run`, `<prefix>_scratch_size`, weights as constants, the kernels
+// it calls, and for executables a `main` that hands over to libkiln_rt.
+#pragma once
+
+#include "graph/Program.h"
+#include "layers/Activations.h"
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Module.h>
+
+#include <memory>
+#include <string>
+
+namespace kiln {
+
+struct CodegenOptions {
+  std::string prefix = "model";  // C identifier prefix of the entry points
+  KerasVersion kerasVersion = KerasVersion::V2;
+  bool emitMain = false;
+  std::string triple;
+  std::string dataLayout;
+};
+
+class ModelCodegen {
+public:
+  ModelCodegen(llvm::LLVMContext &context, const Program &program, CodegenOptions options);
+
+  // Builds the module; on failure returns null and sets `error`.
+  std::unique_ptr<llvm::Module> build(std::string &error);
+
+  // For LowerContext.
+  llvm::IRBuilder<> &ir() { return builder_; }
+  llvm::Module &module() { return *module_; }
+  llvm::Value *buffer(int id) { return bufferPointers_[id]; }
+  llvm::Value *batch() { return batch_; }
+  llvm::Function *kernel(const char *name);
+  const CodegenOptions &options() const { return options_; }
+
+private:
+  void emitRun();
+  void emitScratchSize();
+  void emitMain();
+
+  llvm::LLVMContext &context_;
+  const Program &program_;
+  CodegenOptions options_;
+  std::unique_ptr<llvm::Module> module_;
+  std::unique_ptr<llvm::Module> kernels_;
+  llvm::IRBuilder<> builder_;
+  std::vector<llvm::Value *> bufferPointers_;
+  llvm::Value *batch_ = nullptr;
+  llvm::Function *run_ = nullptr;
+  llvm::Function *scratchSize_ = nullptr;
+};
+
+// The kernel library, compiled to bitcode when kilnc was built.
+std::unique_ptr<llvm::Module> loadKernelLibrary(llvm::LLVMContext &context, std::string &error);
+
+}  // namespace kiln

@@ -1,0 +1,82 @@
+// The one diagnostics engine: every error, warning and note kilnc reports
+// goes through DiagnosticEngine::report with an ID from Diagnostics.def.
+#pragma once
+
+#include "diagnostics/SourceManager.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <deque>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+enum class Severity { Error, Warning, Note };
+
+enum class DiagID {
+#define DIAG(id, severity, text) id,
+#include "diagnostics/Diagnostics.def"
+#undef DIAG
+};
+
+std::string_view diagText(DiagID id);
+Severity diagSeverity(DiagID id);
+
+template <class... Args>
+std::string formatDiag(DiagID id, const Args &...args) {
+  return fmt::vformat(diagText(id), fmt::make_format_args(args...));
+}
+
+struct Diagnostic {
+  Severity severity;
+  DiagID id;
+  SourceRange range;
+  std::string message;
+  std::vector<Diagnostic> notes;
+
+  // Attaches a note that explains this diagnostic.
+  template <class... Args>
+  Diagnostic &note(DiagID noteId, SourceRange where, const Args &...args) {
+    notes.push_back({diagSeverity(noteId), noteId, where, formatDiag(noteId, args...), {}});
+    return *this;
+  }
+};
+
+class DiagnosticEngine {
+public:
+  explicit DiagnosticEngine(const SourceManager &sources) : sources_(sources) {}
+
+  template <class... Args>
+  Diagnostic &report(DiagID id, SourceRange where, const Args &...args) {
+    Severity severity = diagSeverity(id);
+    if (severity == Severity::Error) ++errors_;
+    if (severity == Severity::Warning) ++warnings_;
+    diags_.push_back({severity, id, where, formatDiag(id, args...), {}});
+    return diags_.back();
+  }
+
+  unsigned errorCount() const { return errors_; }
+  unsigned warningCount() const { return warnings_; }
+  bool hasErrors() const { return errors_ != 0; }
+  const std::deque<Diagnostic> &diagnostics() const { return diags_; }
+
+  // Prints every diagnostic reported so far, clang style, then forgets them.
+  void print(std::FILE *out, bool color);
+  // Prints the "N errors generated." line, if there were errors.
+  void printSummary(std::FILE *out) const;
+  // `kilnc check --verify`: compares the reported diagnostics with the
+  // `# expected-error {{...}}` comments of the sources; prints mismatches.
+  bool verify(std::FILE *out, uint32_t file);
+
+private:
+  void printOne(std::FILE *out, const Diagnostic &d, bool color) const;
+
+  const SourceManager &sources_;
+  std::deque<Diagnostic> diags_;
+  unsigned errors_ = 0;
+  unsigned warnings_ = 0;
+};
+
+}  // namespace kiln

@@ -1,0 +1,137 @@
+#include "driver/Options.h"
+
+#include <charconv>
+#include <cstring>
+
+namespace kiln {
+
+const char *const kUsage = R"(kilnc: compiles Keras model definitions (.kiln) to native code
+
+usage:
+  kilnc check FILE [--verify]        report diagnostics only
+  kilnc summary FILE                 print the model table, as Keras's model.summary()
+  kilnc build FILE [options]         compile the model
+  kilnc --help | --version
+
+build options:
+  -o OUT                 output path (default: FILE without .kiln, plus the emit kind's extension)
+  --emit=KIND            exe (default): an executable that reads and writes .npy files
+                         obj: an object file OUT and a C header beside it (OUT with .h)
+                         lib: a static library OUT and a C header beside it
+                         llvm: LLVM IR text; asm: assembly
+  --weights FILE         trained weights: a TensorFlow.js model.json (with its shards)
+  --init-weights SEED    no trained weights: draw them from the layers' initializers
+  -O0 -O1 -O2 -O3        optimization level (default -O2)
+  --target TRIPLE        target triple (default: this machine)
+  --mcpu CPU             target CPU (default: this machine's, or 'generic' with --target)
+  --name PREFIX          C prefix of the generated functions (default: from OUT)
+  --no-fuse              keep activation layers separate (for inspecting IR)
+
+common options:
+  --model NAME           the model to compile when the file defines several
+                         (default: the one bound to 'model', else the last one)
+  --keras-version 2|3    semantics that changed between Keras versions (default 2)
+  --verify               check: compare diagnostics with '# expected-error {{...}}' comments
+)";
+
+namespace {
+bool startsWith(const char *s, const char *prefix) { return std::strncmp(s, prefix, std::strlen(prefix)) == 0; }
+}  // namespace
+
+std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
+  Options o;
+  if (argc < 2) return o;
+  std::string command = argv[1];
+  if (command == "--help" || command == "-h" || command == "help") return o;
+  if (command == "--version") {
+    o.command = Command::Version;
+    return o;
+  }
+  if (command == "check") o.command = Command::Check;
+  else if (command == "summary") o.command = Command::Summary;
+  else if (command == "build") o.command = Command::Build;
+  else {
+    error = "unknown command '" + command + "'; expected check, summary or build (see kilnc --help)";
+    return std::nullopt;
+  }
+
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    // "--flag VALUE" or "--flag=VALUE"
+    auto value = [&](const char *flag, std::string &out) {
+      std::string f = flag;
+      if (a == f) {
+        if (i + 1 >= argc) {
+          error = "option '" + f + "' needs a value";
+          return false;
+        }
+        out = argv[++i];
+        return true;
+      }
+      if (startsWith(a.c_str(), (f + "=").c_str())) {
+        out = a.substr(f.size() + 1);
+        return true;
+      }
+      return false;
+    };
+    std::string v;
+    if (a == "--help" || a == "-h") {
+      o.command = Command::Help;
+      return o;
+    } else if (value("-o", o.output) || value("--model", o.model) || value("--weights", o.weights) ||
+               value("--target", o.triple) || value("--mcpu", o.cpu) || value("--name", o.prefix)) {
+    } else if (!error.empty()) {
+      return std::nullopt;
+    } else if (value("--emit", v)) {
+      if (v == "exe") o.emit = EmitKind::Exe;
+      else if (v == "obj") o.emit = EmitKind::Obj;
+      else if (v == "lib") o.emit = EmitKind::Lib;
+      else if (v == "llvm") o.emit = EmitKind::LLVM;
+      else if (v == "asm") o.emit = EmitKind::Asm;
+      else {
+        error = "unknown --emit kind '" + v + "'; expected exe, obj, lib, llvm or asm";
+        return std::nullopt;
+      }
+    } else if (value("--init-weights", v)) {
+      uint64_t seed = 0;
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), seed);
+      if (ec != std::errc() || p != v.data() + v.size()) {
+        error = "--init-weights needs an integer seed, got '" + v + "'";
+        return std::nullopt;
+      }
+      o.initSeed = seed;
+    } else if (value("--keras-version", v)) {
+      if (v != "2" && v != "3") {
+        error = "--keras-version must be 2 or 3, got '" + v + "'";
+        return std::nullopt;
+      }
+      o.kerasVersion = v == "2" ? KerasVersion::V2 : KerasVersion::V3;
+    } else if (a.size() == 3 && startsWith(a.c_str(), "-O") && a[2] >= '0' && a[2] <= '3') {
+      o.optLevel = a[2] - '0';
+    } else if (a == "--verify") {
+      o.verify = true;
+    } else if (a == "--no-fuse") {
+      o.fuse = false;
+    } else if (!a.empty() && a[0] == '-') {
+      if (error.empty()) error = "unknown option '" + a + "'";
+      return std::nullopt;
+    } else if (o.input.empty()) {
+      o.input = a;
+    } else {
+      error = "more than one input file ('" + o.input + "' and '" + a + "')";
+      return std::nullopt;
+    }
+    if (!error.empty()) return std::nullopt;
+  }
+  if (o.input.empty()) {
+    error = "no input file";
+    return std::nullopt;
+  }
+  if (!o.weights.empty() && o.initSeed) {
+    error = "--weights and --init-weights exclude each other";
+    return std::nullopt;
+  }
+  return o;
+}
+
+}  // namespace kiln

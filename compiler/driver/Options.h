@@ -1,0 +1,36 @@
+// kilnc's command line.
+#pragma once
+
+#include "layers/Activations.h"
+
+#include <optional>
+#include <string>
+
+namespace kiln {
+
+enum class Command { Check, Summary, Build, Help, Version };
+enum class EmitKind { Exe, Obj, Lib, LLVM, Asm };
+
+struct Options {
+  Command command = Command::Help;
+  std::string input;
+  std::string output;                  // -o
+  std::string model;                   // --model NAME
+  std::string weights;                 // --weights FILE
+  std::optional<uint64_t> initSeed;    // --init-weights SEED
+  EmitKind emit = EmitKind::Exe;
+  int optLevel = 2;
+  std::string triple;                  // --target
+  std::string cpu;                     // --mcpu
+  std::string prefix;                  // --name: C prefix of the entry points
+  bool verify = false;                 // check --verify
+  bool fuse = true;                    // --no-fuse
+  KerasVersion kerasVersion = KerasVersion::V2;
+};
+
+// Parses argv; on a usage error returns nothing and sets `error`.
+std::optional<Options> parseOptions(int argc, char **argv, std::string &error);
+
+extern const char *const kUsage;
+
+}  // namespace kiln

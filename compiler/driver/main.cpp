@@ -1,0 +1,222 @@
+// kilnc: the command-line driver. Each subcommand runs the pipeline as far
+// as it needs: parse -> evaluate (shapes) -> weights -> passes -> codegen.
+#include "codegen/Emit.h"
+#include "codegen/Header.h"
+#include "codegen/ModelCodegen.h"
+#include "driver/Options.h"
+#include "graph/Program.h"
+#include "graph/Summary.h"
+#include "sema/Evaluator.h"
+#include "syntax/Parser.h"
+#include "weights/Weights.h"
+
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/Support/FileSystem.h>
+#include <llvm/Support/Path.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+#ifndef KILN_VERSION
+#define KILN_VERSION "0.0.0"
+#endif
+
+namespace kiln {
+namespace {
+
+struct Session {
+  SourceManager sources;
+  DiagnosticEngine diags{sources};
+  Graph graph;
+  bool color = isatty(2) && !std::getenv("NO_COLOR");
+
+  int finish(int status) {
+    diags.print(stderr, color);
+    diags.printSummary(stderr);
+    return diags.hasErrors() ? 1 : status;
+  }
+};
+
+std::string replaceExtension(const std::string &path, const std::string &extension) {
+  llvm::SmallString<256> p(path);
+  llvm::sys::path::replace_extension(p, extension);
+  return std::string(p);
+}
+
+std::string cIdentifier(const std::string &path) {
+  std::string stem = llvm::sys::path::stem(path).str(), id;
+  for (char c : stem) id += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  if (id.empty() || std::isdigit(static_cast<unsigned char>(id[0]))) id = "model_" + id;
+  return id;
+}
+
+std::string runtimeLibrary(const char *argv0) {
+  if (const char *dir = std::getenv("KILN_RUNTIME_DIR")) return std::string(dir) + "/libkiln_rt.a";
+  static int anchor;
+  std::string exe = llvm::sys::fs::getMainExecutable(argv0, &anchor);
+  llvm::SmallString<256> lib(llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe)));
+  llvm::sys::path::append(lib, "lib", "libkiln_rt.a");
+  return std::string(lib);
+}
+
+// Parse and evaluate; returns the chosen model, or null after reporting why.
+Model *frontEnd(Session &s, const Options &o, uint32_t &file) {
+  std::ifstream in(o.input, std::ios::binary);
+  if (!in) {
+    s.diags.report(DiagID::err_cannot_open, SourceRange{}, o.input, std::strerror(errno));
+    return nullptr;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  file = s.sources.addBuffer(o.input, text.str());
+  std::optional<ast::Module> module = parseFile(s.sources, file, s.diags);
+  if (!module) return nullptr;
+  Evaluator evaluator(s.diags, s.graph, {o.kerasVersion});
+  evaluator.run(*module);
+  if (s.diags.hasErrors() && !o.verify) return nullptr;
+  Model *model = evaluator.selectModel(o.model, file);
+  if (!model || !evaluator.finishModel(model)) return nullptr;
+  return s.diags.hasErrors() ? nullptr : model;
+}
+
+bool requireKnownShapes(Session &s, const Program &program, const Model &model) {
+  for (size_t i = 0; i < program.buffers.size(); ++i) {
+    const Buffer &b = program.buffers[i];
+    if (b.type.perSampleKnown()) continue;
+    for (size_t axis = 1; axis < b.type.dims.size(); ++axis) {
+      if (b.type.dims[axis] != kNone) continue;
+      SourceRange where = model.range;
+      for (const Tensor *t : model.inputs)
+        if (t->producer->layer->name == b.name) where = t->producer->range;
+      s.diags.report(DiagID::err_none_dimension, where, "tensor '" + b.name + "'", axis, shapeString(b.type));
+      return false;
+    }
+  }
+  return true;
+}
+
+int build(Session &s, const Options &o, Model &model, const char *argv0) {
+  if (!o.weights.empty()) {
+    std::optional<WeightFile> weights = readWeights(o.weights, s.diags);
+    if (!weights || !bindWeights(model, *weights, s.diags)) return s.finish(1);
+  } else if (o.initSeed) {
+    initializeWeights(model, *o.initSeed, s.diags);
+  } else if (int64_t params = model.paramCount(true) + model.paramCount(false); params > 0) {
+    s.diags.report(DiagID::err_weights_required, model.range, model.name, params);
+    return s.finish(1);
+  }
+
+  Program program = buildProgram(model, {o.fuse});
+  if (!requireKnownShapes(s, program, model)) return s.finish(1);
+
+  const char *extension = o.emit == EmitKind::Obj ? ".o" : o.emit == EmitKind::Lib ? ".a"
+                          : o.emit == EmitKind::LLVM ? ".ll" : o.emit == EmitKind::Asm ? ".s" : "";
+  std::string output = o.output.empty() ? replaceExtension(llvm::sys::path::filename(o.input).str(), extension) : o.output;
+  if (output == o.input) output += extension[0] ? "" : ".out";
+  std::string prefix = o.prefix.empty() ? cIdentifier(output) : o.prefix;
+
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine({o.triple, o.cpu, o.optLevel}, error);
+  if (!machine) {
+    s.diags.report(DiagID::err_backend, SourceRange{}, error);
+    return s.finish(1);
+  }
+  llvm::LLVMContext context;
+  CodegenOptions cg{prefix, o.kerasVersion, o.emit == EmitKind::Exe, machine->getTargetTriple().str(),
+                    machine->createDataLayout().getStringRepresentation()};
+  std::unique_ptr<llvm::Module> module = ModelCodegen(context, program, cg).build(error);
+  if (!module) {
+    s.diags.report(DiagID::err_backend, SourceRange{}, error);
+    return s.finish(1);
+  }
+  setTargetAttributes(*module, *machine);
+  optimizeModule(*module, *machine, o.optLevel);
+
+  bool ok = true;
+  switch (o.emit) {
+  case EmitKind::LLVM: ok = writeIR(*module, output, error); break;
+  case EmitKind::Asm: ok = writeObject(*module, *machine, output, true, error); break;
+  case EmitKind::Obj:
+  case EmitKind::Lib:
+  case EmitKind::Exe: {
+    std::string object = output;
+    llvm::SmallString<256> temp;
+    if (o.emit != EmitKind::Obj) {
+      int fd;
+      if (std::error_code ec = llvm::sys::fs::createTemporaryFile("kiln", "o", fd, temp)) {
+        s.diags.report(DiagID::err_backend, SourceRange{}, "cannot create a temporary file: " + ec.message());
+        return s.finish(1);
+      }
+      ::close(fd);
+      object = std::string(temp);
+    }
+    ok = writeObject(*module, *machine, object, false, error);
+    if (ok && o.emit == EmitKind::Exe) {
+      ok = linkExecutable(object, output, runtimeLibrary(argv0), error);
+      if (!ok) error = "linking '" + output + "' failed: " + error;
+    }
+    if (ok && o.emit == EmitKind::Lib) ok = writeStaticLibrary(object, output, error);
+    if (!temp.empty()) llvm::sys::fs::remove(temp);
+    if (ok && o.emit != EmitKind::Exe) {
+      std::string headerPath = replaceExtension(output, ".h");
+      std::ofstream header(headerPath);
+      header << generateHeader(program, prefix, llvm::sys::path::filename(o.input).str());
+      if (!header) {
+        ok = false;
+        error = "cannot write '" + headerPath + "'";
+      }
+    }
+    break;
+  }
+  }
+  if (!ok) s.diags.report(DiagID::err_backend, SourceRange{}, error);
+  return s.finish(ok ? 0 : 1);
+}
+
+}  // namespace
+}  // namespace kiln
+
+int main(int argc, char **argv) {
+  using namespace kiln;
+  std::string error;
+  std::optional<Options> options = parseOptions(argc, argv, error);
+  if (!options) {
+    fmt::print(stderr, "kilnc: error: {}\n", error);
+    return 2;
+  }
+  const Options &o = *options;
+  if (o.command == Command::Help) {
+    fmt::print("{}", kUsage);
+    return 0;
+  }
+  if (o.command == Command::Version) {
+    fmt::print("kilnc {} (LLVM {})\n", KILN_VERSION, LLVM_VERSION_STRING);
+    return 0;
+  }
+
+  Session s;
+  uint32_t file = 0;
+  Model *model = frontEnd(s, o, file);
+  if (o.command == Command::Check) {
+    if (o.verify) {
+      if (!file) return s.finish(1);
+      bool ok = s.diags.verify(stderr, file);
+      if (ok) fmt::print("{}: diagnostics as expected\n", o.input);
+      return ok ? 0 : 1;
+    }
+    return s.finish(0);
+  }
+  if (!model) return s.finish(1);
+  if (o.command == Command::Summary) {
+    s.diags.print(stderr, s.color);
+    fmt::print("{}", formatSummary(*model));
+    return 0;
+  }
+  return build(s, o, *model, argv[0]);
+}

@@ -1,0 +1,89 @@
+#include "graph/Graph.h"
+
+#include "layers/LayerKind.h"
+
+#include <set>
+
+namespace kiln {
+
+std::string Layer::className() const {
+  if (model) return model->sequential ? "Sequential" : "Functional";
+  return kind->className();
+}
+
+std::string Layer::describe() const { return className() + " layer '" + name + "'"; }
+
+int64_t Layer::paramCount(bool trainable) const {
+  if (model) return model->paramCount(trainable);
+  int64_t n = 0;
+  for (const WeightSpec &w : weights) {
+    if (w.trainable != trainable) continue;
+    int64_t size = 1;
+    for (int64_t d : w.shape) size *= d;
+    n += size;
+  }
+  return n;
+}
+
+int64_t Model::paramCount(bool trainable) const {
+  int64_t n = 0;
+  std::set<const Layer *> seen;
+  for (const Layer *l : layers)
+    if (seen.insert(l).second) n += l->paramCount(trainable);
+  return n;
+}
+
+Tensor *Graph::newTensor(TensorType type, Node *producer, int index) {
+  tensors_.push_back(std::make_unique<Tensor>(Tensor{std::move(type), producer, index}));
+  return tensors_.back().get();
+}
+
+Node *Graph::newNode(Layer *layer, std::vector<Tensor *> inputs, SourceRange range) {
+  auto node = std::make_unique<Node>();
+  node->layer = layer;
+  node->inputs = std::move(inputs);
+  node->range = range;
+  node->indexInLayer = static_cast<int>(layer->nodes.size());
+  node->id = static_cast<int>(nodes_.size());
+  layer->nodes.push_back(node.get());
+  nodes_.push_back(std::move(node));
+  return nodes_.back().get();
+}
+
+Layer *Graph::newLayer(const LayerKind *kind, std::string name, SourceRange range) {
+  auto layer = std::make_unique<Layer>();
+  layer->kind = kind;
+  layer->name = std::move(name);
+  layer->range = range;
+  layers_.push_back(std::move(layer));
+  return layers_.back().get();
+}
+
+Model *Graph::newModel(std::string name, bool sequential, SourceRange range) {
+  auto model = std::make_unique<Model>();
+  model->name = std::move(name);
+  model->sequential = sequential;
+  model->range = range;
+  models_.push_back(std::move(model));
+  Model *m = models_.back().get();
+  m->layer = newLayer(nullptr, m->name, range);
+  m->layer->model = m;
+  return m;
+}
+
+static void collectWeighted(const Model &model, std::set<const Layer *> &seen, std::vector<Layer *> &out) {
+  for (Layer *l : model.layers) {
+    if (!seen.insert(l).second) continue;
+    if (l->model) collectWeighted(*l->model, seen, out);
+    else if (!l->weights.empty()) out.push_back(l);
+  }
+}
+
+std::vector<Layer *> weightedLayers(const Model &model) {
+  std::set<const Layer *> seen;
+  std::vector<Layer *> out;
+  collectWeighted(model, seen, out);
+  return out;
+}
+
+}  // namespace kiln

@@ -1,0 +1,101 @@
+// The layer graph that evaluating a .kiln file builds, as Keras builds it:
+// layers (objects with a configuration and weights), nodes (one call of a
+// layer on tensors), tensors (typed node outputs) and models.
+#pragma once
+
+#include "diagnostics/SourceManager.h"
+#include "layers/LayerConfig.h"
+#include "shapes/TensorType.h"
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+class LayerKind;
+struct Layer;
+struct Model;
+struct Node;
+
+struct Tensor {
+  TensorType type;
+  Node *producer = nullptr;  // every tensor is the output of a node (Input has an InputLayer node)
+  int outputIndex = 0;
+};
+
+struct Node {
+  Layer *layer = nullptr;
+  std::vector<Tensor *> inputs;
+  std::vector<Tensor *> outputs;
+  SourceRange range;  // the call expression
+  int indexInLayer = 0;  // Keras's node index, as in "dense[1][0]"
+  int id = 0;            // creation order across the graph
+};
+
+// A weight as the layer declares it: name, shape, and how it is initialized
+// when no weights file is given.
+struct WeightSpec {
+  std::string name;  // "kernel", "bias", "moving_mean", ...
+  std::vector<int64_t> shape;
+  std::string initializerArg;  // the config argument naming its initializer
+  bool trainable = true;
+};
+
+struct Layer {
+  const LayerKind *kind = nullptr;  // null for a model used as a layer
+  Model *model = nullptr;           // set when this layer is a model
+  std::string name;
+  LayerConfig config;
+  SourceRange range;  // where the layer was constructed
+  std::vector<Node *> nodes;
+  std::vector<TensorType> builtInputs;  // input types of the first call
+  std::vector<WeightSpec> weights;
+  std::vector<std::vector<float>> weightValues;  // filled by weight loading, same order
+  bool invalid = false;  // its construction failed: calls produce error values quietly
+
+  std::string className() const;
+  // "Dense layer 'dense_1'", for messages.
+  std::string describe() const;
+  int64_t paramCount(bool trainable) const;
+};
+
+struct Model {
+  std::string name;
+  bool sequential = false;
+  Layer *layer = nullptr;  // the model seen as a layer of an enclosing model
+  std::vector<Tensor *> inputs;
+  std::vector<Tensor *> outputs;
+  std::vector<Layer *> layers;  // in Keras's model.layers order
+  std::vector<Node *> nodes;    // the calls from inputs to outputs, in dependency order
+  SourceRange range;
+  // A Sequential model before it knows its input: layers waiting to be called.
+  std::vector<Layer *> pending;
+  SourceRange pendingRange;
+
+  bool built() const { return !outputs.empty() || (sequential && !inputs.empty()); }
+  int64_t paramCount(bool trainable) const;
+};
+
+// Owns every object of the graph; the rest of the compiler holds pointers.
+class Graph {
+public:
+  Tensor *newTensor(TensorType type, Node *producer, int index);
+  Node *newNode(Layer *layer, std::vector<Tensor *> inputs, SourceRange range);
+  Layer *newLayer(const LayerKind *kind, std::string name, SourceRange range);
+  Model *newModel(std::string name, bool sequential, SourceRange range);
+
+  const std::deque<std::unique_ptr<Model>> &models() const { return models_; }
+
+private:
+  std::deque<std::unique_ptr<Tensor>> tensors_;
+  std::deque<std::unique_ptr<Node>> nodes_;
+  std::deque<std::unique_ptr<Layer>> layers_;
+  std::deque<std::unique_ptr<Model>> models_;
+};
+
+// The layers of `model` with weights, recursing into nested models, each once.
+std::vector<Layer *> weightedLayers(const Model &model);
+
+}  // namespace kiln

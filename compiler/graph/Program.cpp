@@ -1,0 +1,201 @@
+// Graph passes: flatten nested models, drop inference no-ops, fuse
+// activations, then plan memory.
+#include "graph/Program.h"
+
+#include "layers/LayerKind.h"
+
+#include <algorithm>
+#include <map>
+
+namespace kiln {
+
+namespace {
+
+struct FlatNode {
+  const Layer *layer;
+  std::vector<int> in, out;
+  std::vector<TensorType> inTypes, outTypes;
+  std::optional<std::string> fused;
+  bool removed = false;
+};
+
+struct Flat {
+  std::vector<TensorType> types;
+  std::vector<std::string> names;
+  std::vector<FlatNode> nodes;
+  std::vector<int> alias;  // value -> the value it is a view of (itself if none)
+
+  int newValue(const TensorType &type, const std::string &name) {
+    types.push_back(type);
+    names.push_back(name);
+    alias.push_back(static_cast<int>(alias.size()));
+    return static_cast<int>(types.size()) - 1;
+  }
+  int resolve(int v) const {
+    while (alias[v] != v) v = alias[v];
+    return v;
+  }
+};
+
+// Inlines `model` (called on values `inputs`); returns its output values.
+std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, Flat &flat) {
+  std::map<const Tensor *, int> ids;
+  for (size_t i = 0; i < inputs.size(); ++i) ids[model.inputs[i]] = inputs[i];
+  for (const Node *node : model.nodes) {
+    std::vector<int> in;
+    for (const Tensor *t : node->inputs) in.push_back(ids.at(t));
+    std::vector<int> out;
+    if (node->layer->model) {
+      out = flatten(*node->layer->model, in, flat);
+    } else {
+      FlatNode fn{node->layer, in, {}, {}, {}, {}, false};
+      for (const Tensor *t : node->inputs) fn.inTypes.push_back(t->type);
+      for (const Tensor *t : node->outputs) {
+        out.push_back(flat.newValue(t->type, node->layer->name));
+        fn.outTypes.push_back(t->type);
+      }
+      fn.out = out;
+      flat.nodes.push_back(std::move(fn));
+    }
+    for (size_t j = 0; j < node->outputs.size(); ++j) ids[node->outputs[j]] = out[j];
+  }
+  std::vector<int> outputs;
+  for (const Tensor *t : model.outputs) outputs.push_back(ids.at(t));
+  return outputs;
+}
+
+void removeIdentities(Flat &flat) {
+  for (FlatNode &n : flat.nodes) {
+    if (!n.layer->kind->isIdentityAtInference(*n.layer)) continue;
+    n.removed = true;
+    flat.alias[n.out[0]] = n.in[0];
+  }
+}
+
+void fuseActivations(Flat &flat, const std::vector<int> &modelOutputs) {
+  std::map<int, int> consumers;
+  std::map<int, FlatNode *> producer;
+  for (FlatNode &n : flat.nodes) {
+    if (n.removed) continue;
+    for (int v : n.in) ++consumers[flat.resolve(v)];
+    for (int v : n.out) producer[v] = &n;
+  }
+  for (int v : modelOutputs) ++consumers[flat.resolve(v)];
+  for (FlatNode &n : flat.nodes) {
+    if (n.removed) continue;
+    std::optional<std::string> act = n.layer->kind->standaloneActivation(*n.layer);
+    if (!act) continue;
+    int in = flat.resolve(n.in[0]);
+    auto p = producer.find(in);
+    if (p == producer.end() || consumers[in] != 1) continue;
+    FlatNode &prod = *p->second;
+    if (!prod.layer->kind->hasFusibleActivation() || prod.fused || prod.layer->config.str("activation") != "linear")
+      continue;
+    // The activation's output replaces the producer's: same shape, same bytes.
+    prod.fused = *act;
+    n.removed = true;
+    flat.alias[n.out[0]] = in;
+  }
+}
+
+// Places arena values by size, largest first, at the lowest offset free for
+// their whole lifetime (greedy interval packing).
+int64_t planArena(std::vector<Buffer> &buffers, const std::vector<std::pair<int, int>> &lifetime,
+                  const std::vector<int> &values) {
+  std::vector<int> order = values;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int a, int b) { return buffers[a].bytesPerSample() > buffers[b].bytesPerSample(); });
+  auto aligned = [](int64_t n) { return (n + 63) / 64 * 64; };
+  std::vector<int> placed;
+  int64_t total = 0;
+  for (int v : order) {
+    std::vector<std::pair<int64_t, int64_t>> busy;  // [offset, end) of overlapping lifetimes
+    for (int other : placed) {
+      bool overlap = lifetime[v].first <= lifetime[other].second && lifetime[other].first <= lifetime[v].second;
+      if (overlap) busy.push_back({buffers[other].offset, buffers[other].offset + aligned(buffers[other].bytesPerSample())});
+    }
+    std::sort(busy.begin(), busy.end());
+    int64_t size = aligned(buffers[v].bytesPerSample()), offset = 0;
+    for (auto [begin, end] : busy) {
+      if (offset + size <= begin) break;
+      offset = std::max(offset, end);
+    }
+    buffers[v].offset = offset;
+    total = std::max(total, offset + size);
+    placed.push_back(v);
+  }
+  return total;
+}
+
+}  // namespace
+
+Program buildProgram(const Model &model, const PassOptions &options) {
+  Flat flat;
+  std::vector<int> inputs;
+  for (const Tensor *t : model.inputs) inputs.push_back(flat.newValue(t->type, t->producer->layer->name));
+  std::vector<int> outputs = flatten(model, inputs, flat);
+  removeIdentities(flat);
+  if (options.fuseActivations) fuseActivations(flat, outputs);
+
+  Program program;
+  program.modelName = model.name;
+  for (const Tensor *t : model.inputs) program.inputNames.push_back(t->producer->layer->name);
+  for (const Tensor *t : model.outputs) {
+    const Layer *l = t->producer->layer;
+    program.outputNames.push_back(l->nodes.size() > 1 || t->producer->outputs.size() > 1
+                                      ? l->name + "_" + std::to_string(t->outputIndex)
+                                      : l->name);
+  }
+  for (size_t v = 0; v < flat.types.size(); ++v) program.buffers.push_back({Buffer::Kind::Arena, 0, 0, flat.types[v], flat.names[v]});
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    program.buffers[inputs[i]].kind = Buffer::Kind::Input;
+    program.buffers[inputs[i]].index = static_cast<int>(i);
+  }
+
+  for (const FlatNode &n : flat.nodes) {
+    if (n.removed) continue;
+    Step s{n.layer, {}, n.out, n.inTypes, n.outTypes, n.fused, false};
+    for (int v : n.in) s.inputs.push_back(flat.resolve(v));
+    program.steps.push_back(std::move(s));
+  }
+
+  // Outputs: computed straight into the caller's buffer where possible;
+  // otherwise (an input, a repeated output) copied there at the end.
+  std::vector<bool> producedByStep(program.buffers.size(), false);
+  for (const Step &s : program.steps)
+    for (int v : s.outputs) producedByStep[v] = true;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    int v = flat.resolve(outputs[i]);
+    Buffer &b = program.buffers[v];
+    if (producedByStep[v] && b.kind == Buffer::Kind::Arena) {
+      b.kind = Buffer::Kind::Output;
+      b.index = static_cast<int>(i);
+      program.outputs.push_back(v);
+      continue;
+    }
+    Buffer copy = b;
+    copy.kind = Buffer::Kind::Output;
+    copy.index = static_cast<int>(i);
+    program.buffers.push_back(copy);
+    int target = static_cast<int>(program.buffers.size()) - 1;
+    program.steps.push_back({nullptr, {v}, {target}, {b.type}, {b.type}, std::nullopt, true});
+    program.outputs.push_back(target);
+  }
+  program.inputs = inputs;
+
+  std::vector<std::pair<int, int>> lifetime(program.buffers.size(), {-1, -1});
+  std::vector<int> arena;
+  for (size_t i = 0; i < program.steps.size(); ++i) {
+    int step = static_cast<int>(i);
+    for (int v : program.steps[i].outputs) {
+      if (program.buffers[v].kind != Buffer::Kind::Arena) continue;
+      lifetime[v] = {step, step};
+      arena.push_back(v);
+    }
+    for (int v : program.steps[i].inputs) lifetime[v].second = std::max(lifetime[v].second, step);
+  }
+  program.arenaBytesPerSample = planArena(program.buffers, lifetime, arena);
+  return program;
+}
+
+}  // namespace kiln

@@ -1,0 +1,60 @@
+// The model as code generation sees it: nested models inlined, inference
+// no-ops removed, activations fused, and every tensor given storage — a
+// caller's input or output buffer, or a slot of the scratch arena.
+#pragma once
+
+#include "graph/Graph.h"
+#include "kernels/KernelABI.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+struct Buffer {
+  enum class Kind {
+    Input,   // the caller's input `index`
+    Output,  // the caller's output `index`
+    Arena,   // scratch at `offset` bytes per sample (times the batch)
+  };
+  Kind kind = Kind::Arena;
+  int index = 0;
+  int64_t offset = 0;
+  TensorType type;
+  std::string name;  // for IR value names: the producing layer
+  int64_t bytesPerSample() const { return type.sampleElements() * 4; }
+};
+
+struct Step {
+  const Layer *layer = nullptr;  // its kind, config and weights
+  std::vector<int> inputs;       // buffer ids
+  std::vector<int> outputs;
+  std::vector<TensorType> inputTypes;  // as the layer sees them (a view may
+  std::vector<TensorType> outputTypes; // reshape the buffer it reads)
+  // An activation taken over from a following Activation layer (fusion).
+  std::optional<std::string> fusedActivation;
+  // Copies input 0 to output 0 (a model output that is also an input or
+  // another output, or a view).
+  bool copy = false;
+};
+
+struct Program {
+  std::string modelName;
+  std::vector<Buffer> buffers;
+  std::vector<Step> steps;
+  std::vector<int> inputs;   // buffer ids in model input order
+  std::vector<int> outputs;  // buffer ids in model output order
+  std::vector<std::string> inputNames;
+  std::vector<std::string> outputNames;
+  int64_t arenaBytesPerSample = 0;
+};
+
+struct PassOptions {
+  bool fuseActivations = true;
+};
+
+// Flattens `model` and runs the graph passes and the memory plan.
+Program buildProgram(const Model &model, const PassOptions &options);
+
+}  // namespace kiln

@@ -1,0 +1,92 @@
+// Shared by the kernels: the SIMD vector type and the activation functions.
+// Kernels are plain C++ compiled to LLVM bitcode and linked into each model,
+// where LLVM specialises them for the model's constant shapes and target CPU.
+#pragma once
+
+#include "KernelABI.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KILN_KERNEL extern "C" __attribute__((always_inline))
+#define KILN_INLINE static inline __attribute__((always_inline))
+
+namespace kiln::kernels {
+
+// One packed-panel row of floats; the backend splits it to the target's width.
+typedef float v16 __attribute__((vector_size(64), aligned(4)));
+
+// Parameters of an activation (see abi::Activation).
+struct ActParams {
+  int32_t act;
+  float alpha;      // leaky slope, or ELU alpha
+  float maxValue;   // ReLU layer max_value (kReluClipped); < 0: none
+  float threshold;  // ReLU layer threshold
+};
+
+KILN_INLINE float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+KILN_INLINE float softplusf(float x) {
+  // log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|)
+  return fmaxf(x, 0.0f) + log1pf(expf(-fabsf(x)));
+}
+
+KILN_INLINE float activate(const ActParams &p, float x) {
+  using namespace abi;
+  switch (p.act) {
+  case kLinear: return x;
+  case kRelu: return fmaxf(x, 0.0f);
+  case kSigmoid: return sigmoidf(x);
+  case kTanh: return tanhf(x);
+  case kElu: return x > 0.0f ? x : p.alpha * expm1f(x);
+  case kSelu: {
+    const float alpha = 1.67326324235437728481f, scale = 1.05070098735548049342f;
+    return scale * (x > 0.0f ? x : alpha * expm1f(x));
+  }
+  case kSoftplus: return softplusf(x);
+  case kSoftsign: return x / (1.0f + fabsf(x));
+  case kHardSigmoid: return fminf(fmaxf(0.2f * x + 0.5f, 0.0f), 1.0f);
+  case kHardSigmoid3: return fminf(fmaxf(x + 3.0f, 0.0f), 6.0f) / 6.0f;
+  case kExponential: return expf(x);
+  case kSwish: return x * sigmoidf(x);
+  case kGelu: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752440f));
+  case kGeluTanh: {
+    const float c = 0.79788456080286535588f;  // sqrt(2 / pi)
+    return 0.5f * x * (1.0f + tanhf(c * (x + 0.044715f * x * x * x)));
+  }
+  case kRelu6: return fminf(fmaxf(x, 0.0f), 6.0f);
+  case kLeakyRelu: return x >= 0.0f ? x : p.alpha * x;
+  case kMish: return x * tanhf(softplusf(x));
+  case kReluClipped: {
+    // Keras ReLU layer: x >= threshold ? x : negative_slope * (x - threshold), then clip.
+    float y = x >= p.threshold ? x : p.alpha * (x - p.threshold);
+    return p.maxValue >= 0.0f ? fminf(y, p.maxValue) : y;
+  }
+  default: return x;  // softmax family: applied over rows, see softmaxRows
+  }
+}
+
+// Softmax or log-softmax of each row of `rows` x `cols`, in place.
+KILN_INLINE void softmaxRows(float *data, int64_t rows, int64_t cols, bool logarithm) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float *row = data + r * cols;
+    float max = row[0];
+    for (int64_t c = 1; c < cols; ++c) max = fmaxf(max, row[c]);
+    float sum = 0.0f;
+    if (logarithm) {
+      for (int64_t c = 0; c < cols; ++c) sum += expf(row[c] - max);
+      float logSum = logf(sum);
+      for (int64_t c = 0; c < cols; ++c) row[c] = row[c] - max - logSum;
+    } else {
+      for (int64_t c = 0; c < cols; ++c) {
+        row[c] = expf(row[c] - max);
+        sum += row[c];
+      }
+      float inv = 1.0f / sum;
+      for (int64_t c = 0; c < cols; ++c) row[c] *= inv;
+    }
+  }
+}
+
+}  // namespace kiln::kernels

@@ -1,0 +1,45 @@
+// What the compiler and the kernels agree on: activation codes and the
+// layout of packed weights. Included by both sides; keep it plain C++.
+#pragma once
+
+#include <stdint.h>
+
+namespace kiln::abi {
+
+// Activation functions applied elementwise (or over the last axis for the
+// softmax family) in kernel epilogues.
+enum Activation : int32_t {
+  kLinear = 0,
+  kRelu,
+  kSigmoid,
+  kTanh,
+  kSoftmax,
+  kElu,
+  kSelu,
+  kSoftplus,
+  kSoftsign,
+  kHardSigmoid,   // Keras 2: clip(0.2x + 0.5, 0, 1)
+  kHardSigmoid3,  // Keras 3: relu6(x + 3) / 6
+  kExponential,
+  kSwish,
+  kGelu,          // exact: 0.5x(1 + erf(x / sqrt 2))
+  kGeluTanh,      // gelu(approximate=True)
+  kRelu6,
+  kLeakyRelu,     // slope in the `alpha` argument
+  kLogSoftmax,
+  kMish,
+  kReluClipped,   // Keras ReLU layer: threshold, max_value, negative_slope
+  kActivationCount
+};
+
+inline bool isRowwise(int32_t act) { return act == kSoftmax || act == kLogSoftmax; }
+
+// Packed GEMM weights: the [K, N] kernel is cut into panels of kPanelWidth
+// columns; panel p holds K rows of kPanelWidth floats (zero-padded past N).
+constexpr int64_t kPanelWidth = 16;
+// Rows of the left-hand side handled by one micro-kernel call.
+constexpr int64_t kMicroRows = 6;
+
+inline int64_t panelCount(int64_t n) { return (n + kPanelWidth - 1) / kPanelWidth; }
+
+}  // namespace kiln::abi

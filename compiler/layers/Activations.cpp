@@ -1,0 +1,57 @@
+#include "layers/Activations.h"
+
+namespace kiln {
+
+namespace {
+struct Entry {
+  const char *name;
+  const char *canonical;
+  abi::Activation code;
+};
+constexpr Entry kActivations[] = {
+    {"linear", "linear", abi::kLinear},
+    {"relu", "relu", abi::kRelu},
+    {"sigmoid", "sigmoid", abi::kSigmoid},
+    {"tanh", "tanh", abi::kTanh},
+    {"softmax", "softmax", abi::kSoftmax},
+    {"elu", "elu", abi::kElu},
+    {"selu", "selu", abi::kSelu},
+    {"softplus", "softplus", abi::kSoftplus},
+    {"softsign", "softsign", abi::kSoftsign},
+    {"hard_sigmoid", "hard_sigmoid", abi::kHardSigmoid},
+    {"exponential", "exponential", abi::kExponential},
+    {"swish", "swish", abi::kSwish},
+    {"silu", "swish", abi::kSwish},
+    {"gelu", "gelu", abi::kGelu},
+    {"relu6", "relu6", abi::kRelu6},
+    {"leaky_relu", "leaky_relu", abi::kLeakyRelu},
+    {"log_softmax", "log_softmax", abi::kLogSoftmax},
+    {"mish", "mish", abi::kMish},
+};
+}  // namespace
+
+std::optional<std::string> canonicalActivation(std::string_view name) {
+  for (const Entry &e : kActivations)
+    if (name == e.name) return std::string(e.canonical);
+  return std::nullopt;
+}
+
+std::vector<std::string> activationNames() {
+  std::vector<std::string> names;
+  for (const Entry &e : kActivations) names.push_back(e.name);
+  return names;
+}
+
+abi::Activation activationCode(std::string_view canonical, KerasVersion version) {
+  if (canonical == "hard_sigmoid" && version == KerasVersion::V3) return abi::kHardSigmoid3;
+  for (const Entry &e : kActivations)
+    if (canonical == e.canonical) return e.code;
+  return abi::kLinear;
+}
+
+float activationAlpha(abi::Activation act) {
+  // Keras's leaky_relu activation function defaults to a slope of 0.2.
+  return act == abi::kLeakyRelu ? 0.2f : 0.0f;
+}
+
+}  // namespace kiln

@@ -1,0 +1,98 @@
+#include "layers/LayerKind.h"
+
+#include <regex>
+
+namespace kiln {
+
+ArgSpec arg(std::string name, ArgType type, int arity) {
+  ArgSpec spec{std::move(name), type, Value::none(), true, {}, arity, {}};
+  return spec;
+}
+
+ArgSpec arg(std::string name, ArgType type, Value defaultValue, int arity) {
+  ArgSpec spec{std::move(name), type, std::move(defaultValue), false, {}, arity, {}};
+  return spec;
+}
+
+ArgSpec choice(std::string name, std::vector<std::string> choices, std::string defaultValue) {
+  ArgSpec spec{std::move(name), ArgType::Choice, Value::ofStr(std::move(defaultValue)), false, std::move(choices), 0, {}};
+  return spec;
+}
+
+std::string toSnakeCase(const std::string &className) {
+  static const std::regex wordStart("(.)([A-Z][a-z0-9]+)");
+  static const std::regex lowerUpper("([a-z])([A-Z])");
+  std::string s = std::regex_replace(className, wordStart, "$1_$2");
+  s = std::regex_replace(s, lowerUpper, "$1_$2");
+  for (char &c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+LayerKind::LayerKind(std::string className, std::vector<ArgSpec> args, std::string summary)
+    : className_(std::move(className)), defaultName_(toSnakeCase(className_)), args_(std::move(args)),
+      summary_(std::move(summary)) {}
+
+const ArgSpec *LayerKind::findArg(std::string_view name) const {
+  for (const ArgSpec &a : args_)
+    if (a.name == name) return &a;
+  return nullptr;
+}
+
+LayerRegistry &LayerRegistry::instance() {
+  static LayerRegistry registry;
+  return registry;
+}
+
+void LayerRegistry::add(const LayerKind *kind) { kinds_[kind->className()] = kind; }
+
+void LayerRegistry::alias(std::string name, std::string target) { aliases_[std::move(name)] = std::move(target); }
+
+const LayerKind *LayerRegistry::find(std::string_view name) const {
+  if (auto a = aliases_.find(name); a != aliases_.end()) name = a->second;
+  auto it = kinds_.find(name);
+  return it == kinds_.end() ? nullptr : it->second;
+}
+
+std::vector<std::string> LayerRegistry::names() const {
+  std::vector<std::string> out;
+  for (const auto &[name, kind] : kinds_) out.push_back(name);
+  for (const auto &[name, target] : aliases_) out.push_back(name);
+  return out;
+}
+
+std::vector<const LayerKind *> LayerRegistry::kinds() const {
+  std::vector<const LayerKind *> out;
+  for (const auto &[name, kind] : kinds_) out.push_back(kind);
+  return out;
+}
+
+bool ShapeContext::requireKnown() {
+  for (const TensorType &t : inputs_) {
+    for (size_t axis = 1; axis < t.dims.size(); ++axis) {
+      if (t.dims[axis] == kNone) {
+        error(DiagID::err_none_dimension, layer_.describe(), axis, shapeString(t));
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+bool ShapeContext::requireRank(size_t i, int rank, bool atLeast) {
+  int actual = inputs_[i].rank();
+  if (atLeast ? actual >= rank : actual == rank) return true;
+  error(atLeast ? DiagID::err_shape_rank_min : DiagID::err_shape_rank, layer_.describe(), rank,
+        shapeString(inputs_[i]));
+  return false;
+}
+
+void ShapeContext::addInputNotes(Diagnostic &d) const {
+  for (size_t i = 0; i < node_.inputs.size(); ++i) {
+    const Tensor *t = node_.inputs[i];
+    const Node *from = t->producer;
+    std::string what = node_.inputs.size() == 1 ? "the input" : "input " + std::to_string(i);
+    d.note(DiagID::note_tensor_shape, from->range, what, shapeString(t->type), from->layer->describe());
+  }
+}
+
+}  // namespace kiln

@@ -1,0 +1,183 @@
+// A layer is declared once, in one file under layers/: its Keras name, its
+// arguments (types, defaults, Keras 1 aliases), its shape rule, its weights
+// and its lowering. Everything else — argument checking, the summary, weight
+// mapping, the docs table — reads that declaration through this interface.
+#pragma once
+
+#include "diagnostics/Diagnostics.h"
+#include "graph/Graph.h"
+#include "kernels/KernelABI.h"
+#include "layers/LayerConfig.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+class LowerContext;
+
+enum class ArgType {
+  Int,          // any integer
+  PositiveInt,  // an integer >= 1
+  Float,        // any number
+  Rate,         // a number in [0, 1]
+  Bool,
+  Str,          // any string
+  Choice,       // one of the spec's choices (strings)
+  Activation,   // an activation name or None
+  IntTuple,     // an integer or a tuple of `arity` integers
+  Shape,        // a tuple of positive integers or None
+  Axis,         // an integer axis; negative counts from the end
+  AxisList,     // an axis or a tuple/list of axes
+  Initializer,  // a Keras initializer: name or object
+  TrainingOnly, // regularizers, constraints: no effect on inference
+  DType,        // 'float32', 'int32', ...
+  Any,
+};
+
+struct ArgSpec {
+  std::string name;
+  ArgType type;
+  Value defaultValue;      // ignored when required
+  bool required = false;
+  std::vector<std::string> choices;
+  int arity = 0;           // IntTuple length
+  std::string doc;         // one line for the docs table
+};
+
+// Shorthands for declarations: arg("units", ArgType::PositiveInt) is required;
+// arg("use_bias", ArgType::Bool, Value::ofBool(true)) has a default.
+ArgSpec arg(std::string name, ArgType type, int arity = 0);
+ArgSpec arg(std::string name, ArgType type, Value defaultValue, int arity = 0);
+ArgSpec choice(std::string name, std::vector<std::string> choices, std::string defaultValue);
+
+// A Keras 1 argument name and the Keras 2 argument it became.
+struct LegacyArg {
+  std::string oldName;
+  std::string newName;
+};
+
+// What a shape rule sees, and how it complains.
+class ShapeContext {
+public:
+  ShapeContext(DiagnosticEngine &diags, const Layer &layer, const Node &node, std::vector<TensorType> inputs)
+      : diags_(diags), layer_(layer), node_(node), inputs_(std::move(inputs)) {}
+
+  const Layer &layer() const { return layer_; }
+  const LayerConfig &config() const { return layer_.config; }
+  const std::vector<TensorType> &inputs() const { return inputs_; }
+  const TensorType &input(size_t i = 0) const { return inputs_[i]; }
+
+  std::vector<TensorType> outputs;
+  std::vector<WeightSpec> weights;
+
+  // An error at the call, with a note per input showing where its shape came from.
+  template <class... Args>
+  Diagnostic &error(DiagID id, const Args &...args) {
+    failed_ = true;
+    Diagnostic &d = diags_.report(id, node_.range, args...);
+    addInputNotes(d);
+    return d;
+  }
+  // "(None, 3) and (None, 5)": the input shapes, for messages.
+  bool failed() const { return failed_; }
+  // Requires every axis but the batch axis of every input to be known.
+  bool requireKnown();
+  // Requires input `i` to have rank `rank` (or at least `rank` if atLeast).
+  bool requireRank(size_t i, int rank, bool atLeast = false);
+
+private:
+  void addInputNotes(Diagnostic &d) const;
+
+  DiagnosticEngine &diags_;
+  const Layer &layer_;
+  const Node &node_;
+  std::vector<TensorType> inputs_;
+  bool failed_ = false;
+};
+
+// The range of input tensors a layer accepts in one call.
+struct InputArity {
+  int min = 1;
+  int max = 1;  // -1: any number
+  bool list = false;  // takes a list of tensors (merge layers)
+};
+
+class LayerKind {
+public:
+  LayerKind(std::string className, std::vector<ArgSpec> args, std::string summary);
+  virtual ~LayerKind() = default;
+
+  const std::string &className() const { return className_; }
+  // Keras's default name stem: to_snake_case(class name), e.g. "conv2d", "re_lu".
+  const std::string &defaultName() const { return defaultName_; }
+  const std::vector<ArgSpec> &args() const { return args_; }
+  const std::string &summary() const { return summary_; }
+  const ArgSpec *findArg(std::string_view name) const;
+
+  virtual std::vector<LegacyArg> legacyArgs() const { return {}; }
+  // The input shape (with batch axis) a first layer declares through its own
+  // arguments, beyond the common input_shape/input_dim/batch_input_shape.
+  virtual std::optional<std::vector<int64_t>> declaredInputShape(const LayerConfig &) const { return std::nullopt; }
+  // The element type of the input a first layer declares (Embedding: int32).
+  virtual DType declaredInputType(const LayerConfig &) const { return DType::Float32; }
+  virtual InputArity inputArity() const { return {}; }
+  // Checks argument values beyond their types (e.g. units > 0); reports and
+  // returns false if the layer cannot be built.
+  virtual bool checkConfig(DiagnosticEngine &, const Layer &) const { return true; }
+  // The shape rule: fills cx.outputs (and cx.weights on the first call).
+  virtual void inferShapes(ShapeContext &cx) const = 0;
+  // Emits the layer's computation.
+  virtual void lower(LowerContext &cx) const = 0;
+
+  // Graph passes ask these.
+  // True if the output's bytes are the input's (Dropout at inference, Reshape):
+  // the layer becomes a view of its input and emits no code.
+  virtual bool isIdentityAtInference(const Layer &) const { return false; }
+  // True if the layer's `activation` argument is applied in its lowering, so
+  // that a following Activation layer can be folded into it.
+  virtual bool hasFusibleActivation() const { return false; }
+  // For an Activation layer: the canonical activation name it applies.
+  virtual std::optional<std::string> standaloneActivation(const Layer &) const { return std::nullopt; }
+
+private:
+  std::string className_;
+  std::string defaultName_;
+  std::vector<ArgSpec> args_;
+  std::string summary_;
+};
+
+// All layer kinds, by Keras class name (aliases included).
+class LayerRegistry {
+public:
+  static LayerRegistry &instance();
+  void add(const LayerKind *kind);
+  void alias(std::string name, std::string target);
+  const LayerKind *find(std::string_view name) const;
+  std::vector<std::string> names() const;
+  std::vector<const LayerKind *> kinds() const;
+
+private:
+  std::map<std::string, const LayerKind *, std::less<>> kinds_;
+  std::map<std::string, std::string, std::less<>> aliases_;  // resolved at lookup: registration order is free
+};
+
+// Registers a layer kind at start-up: KILN_REGISTER_LAYER(DenseLayer).
+// Further Keras names of the same class: KILN_REGISTER_LAYER(Conv2DLayer, "Convolution2D").
+#define KILN_REGISTER_LAYER(Type, ...)                                   \
+  namespace {                                                            \
+  const bool registered##Type = [] {                                     \
+    static const Type kind;                                              \
+    ::kiln::LayerRegistry::instance().add(&kind);                        \
+    for (const char *alias : std::initializer_list<const char *>{__VA_ARGS__}) \
+      ::kiln::LayerRegistry::instance().alias(alias, kind.className());  \
+    return true;                                                         \
+  }();                                                                   \
+  }
+
+// Keras's to_snake_case.
+std::string toSnakeCase(const std::string &className);
+
+}  // namespace kiln

@@ -1,0 +1,62 @@
+// Dense: output = activation(dot(input, kernel) + bias), over the last axis.
+#include "codegen/LowerContext.h"
+#include "layers/LayerKind.h"
+
+namespace kiln {
+namespace {
+
+class DenseKind : public LayerKind {
+public:
+  DenseKind()
+      : LayerKind("Dense",
+                  {arg("units", ArgType::PositiveInt),
+                   arg("activation", ArgType::Activation, Value::none()),
+                   arg("use_bias", ArgType::Bool, Value::ofBool(true)),
+                   arg("kernel_initializer", ArgType::Initializer, Value::ofStr("glorot_uniform")),
+                   arg("bias_initializer", ArgType::Initializer, Value::ofStr("zeros")),
+                   arg("kernel_regularizer", ArgType::TrainingOnly, Value::none()),
+                   arg("bias_regularizer", ArgType::TrainingOnly, Value::none()),
+                   arg("activity_regularizer", ArgType::TrainingOnly, Value::none()),
+                   arg("kernel_constraint", ArgType::TrainingOnly, Value::none()),
+                   arg("bias_constraint", ArgType::TrainingOnly, Value::none())},
+                  "densely connected layer applied to the last axis") {}
+
+  std::vector<LegacyArg> legacyArgs() const override {
+    return {{"output_dim", "units"},          {"init", "kernel_initializer"},
+            {"W_regularizer", "kernel_regularizer"}, {"b_regularizer", "bias_regularizer"},
+            {"W_constraint", "kernel_constraint"},   {"b_constraint", "bias_constraint"},
+            {"bias", "use_bias"}};
+  }
+
+  bool hasFusibleActivation() const override { return true; }
+
+  void inferShapes(ShapeContext &cx) const override {
+    if (!cx.requireRank(0, 2, true) || !cx.requireKnown()) return;
+    int64_t units = cx.config().integer("units");
+    TensorType out = cx.input();
+    int64_t features = out.dims.back();
+    out.dims.back() = units;
+    cx.outputs = {out};
+    cx.weights.push_back({"kernel", {features, units}, "kernel_initializer", true});
+    if (cx.config().flag("use_bias")) cx.weights.push_back({"bias", {units}, "bias_initializer", true});
+  }
+
+  void lower(LowerContext &cx) const override {
+    int64_t k = cx.inputType().dims.back();
+    int64_t n = cx.outputType().dims.back();
+    llvm::Value *kernel = cx.constant("kernel.packed", packPanels(cx.weight("kernel"), k, n));
+    llvm::Value *bias = cx.config().flag("use_bias") ? cx.constant("bias", padToPanels(cx.weight("bias"), n)) : cx.null();
+    // Leading axes fold into rows: (batch, t, k) is (batch * t) rows of k.
+    int64_t rowsPerSample = cx.inputType().sampleElements() / k;
+    abi::Activation act = cx.activation();
+    cx.callWithActivation("kiln_dense",
+                          {cx.output(), cx.input(), kernel, bias, cx.batchTimes(rowsPerSample), cx.i64(n), cx.i64(k)},
+                          act, activationAlpha(act));
+  }
+};
+
+}  // namespace
+
+KILN_REGISTER_LAYER(DenseKind)
+
+}  // namespace kiln

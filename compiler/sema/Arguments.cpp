@@ -1,0 +1,245 @@
+#include "sema/Arguments.h"
+
+#include "diagnostics/Suggest.h"
+#include "layers/Activations.h"
+
+#include <algorithm>
+
+namespace kiln {
+
+size_t CallSite::positionalCount() const {
+  return std::count_if(args.begin(), args.end(), [](const CallArgument &a) { return a.keyword.empty(); });
+}
+
+const CallArgument *CallSite::keyword(std::string_view name) const {
+  for (const CallArgument &a : args)
+    if (a.keyword == name) return &a;
+  return nullptr;
+}
+
+const std::vector<ArgSpec> &baseLayerArgs() {
+  static const std::vector<ArgSpec> args = [] {
+    std::vector<ArgSpec> a = {
+        arg("name", ArgType::Str, Value::none()),
+        arg("trainable", ArgType::Bool, Value::ofBool(true)),
+        arg("dtype", ArgType::DType, Value::none()),
+        arg("input_shape", ArgType::Shape, Value::none()),
+        arg("batch_input_shape", ArgType::Shape, Value::none()),
+        arg("batch_size", ArgType::PositiveInt, Value::none()),
+        arg("input_dim", ArgType::PositiveInt, Value::none()),
+        arg("activity_regularizer", ArgType::TrainingOnly, Value::none()),
+    };
+    a[0].doc = "the layer's name; weights are matched by it";
+    a[1].doc = "training only: no effect on inference";
+    a[3].doc = "shape of one sample, without the batch axis";
+    a[4].doc = "shape including the batch axis";
+    a[5].doc = "fixes the batch axis (with input_shape)";
+    a[6].doc = "same as input_shape=(input_dim,)";
+    return a;
+  }();
+  return args;
+}
+
+namespace {
+
+const std::vector<std::string> &initializerNames() {
+  static const std::vector<std::string> names = {
+      "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
+      "zeros", "zero", "ones", "one", "uniform", "normal", "random_uniform", "random_normal",
+      "truncated_normal", "orthogonal", "identity", "constant", "variance_scaling"};
+  return names;
+}
+
+bool isTuple(const Value &v) { return v.isSequence(); }
+
+}  // namespace
+
+bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value, DiagnosticEngine &diags) {
+  if (value.is(ValueKind::Error)) return false;
+  auto typeError = [&](const char *expected) {
+    diags.report(DiagID::err_argument_type, value.range, spec.name, what, expected, describe(value));
+    return false;
+  };
+  auto valueError = [&](const std::string &problem) {
+    diags.report(DiagID::err_argument_value, value.range, spec.name, what, problem);
+    return false;
+  };
+  // Optional arguments that default to None accept None.
+  if (value.is(ValueKind::None) && !spec.required && spec.defaultValue.is(ValueKind::None) &&
+      spec.type != ArgType::Activation)
+    return true;
+
+  switch (spec.type) {
+  case ArgType::Any:
+  case ArgType::TrainingOnly:
+    return true;
+  case ArgType::Int:
+  case ArgType::Axis:
+    return value.is(ValueKind::Int) || typeError("an integer");
+  case ArgType::PositiveInt:
+    if (!value.is(ValueKind::Int)) return typeError("a positive integer");
+    return value.integer >= 1 || valueError("must be a positive integer, got " + std::to_string(value.integer));
+  case ArgType::Float:
+    if (!value.isNumber()) return typeError("a number");
+    value = Value::ofFloat(value.number(), value.range);
+    return true;
+  case ArgType::Rate:
+    if (!value.isNumber()) return typeError("a number");
+    if (value.number() < 0 || value.number() > 1) return valueError("must be between 0 and 1, got " + repr(value));
+    value = Value::ofFloat(value.number(), value.range);
+    return true;
+  case ArgType::Bool:
+    return value.is(ValueKind::Bool) || typeError("True or False");
+  case ArgType::Str:
+    return value.is(ValueKind::Str) || typeError("a string");
+  case ArgType::Choice: {
+    if (!value.is(ValueKind::Str)) return typeError("a string");
+    std::string lower = value.text;
+    for (char &c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (std::find(spec.choices.begin(), spec.choices.end(), lower) != spec.choices.end()) {
+      value.text = lower;
+      return true;
+    }
+    std::string allowed;
+    for (const std::string &c : spec.choices) allowed += (allowed.empty() ? "'" : ", '") + c + "'";
+    std::string problem = "must be one of " + allowed + ", got " + repr(value);
+    if (auto m = closestMatch(value.text, spec.choices)) problem += "; did you mean '" + *m + "'?";
+    return valueError(problem);
+  }
+  case ArgType::Activation: {
+    if (value.is(ValueKind::None)) {
+      value = Value::ofStr("linear", value.range);
+      return true;
+    }
+    if (!value.is(ValueKind::Str)) return typeError("an activation name");
+    if (auto canonical = canonicalActivation(value.text)) {
+      value.text = *canonical;
+      return true;
+    }
+    if (auto m = closestMatch(value.text, activationNames()))
+      diags.report(DiagID::err_unknown_activation_suggest, value.range, value.text, *m);
+    else
+      diags.report(DiagID::err_unknown_activation, value.range, value.text);
+    return false;
+  }
+  case ArgType::IntTuple: {
+    std::vector<Value> items;
+    if (value.is(ValueKind::Int)) items.assign(spec.arity, value);
+    else if (isTuple(value)) items = value.items;
+    else return typeError(spec.arity == 1 ? "an integer" : "an integer or a tuple of integers");
+    if (items.size() != static_cast<size_t>(spec.arity))
+      return valueError("must have " + std::to_string(spec.arity) + " entries, got " + repr(value));
+    for (const Value &item : items)
+      if (!item.is(ValueKind::Int)) return typeError("a tuple of integers");
+    value = Value::ofTuple(std::move(items), value.range);
+    return true;
+  }
+  case ArgType::Shape: {
+    if (value.is(ValueKind::Int))
+      return valueError("must be a tuple such as (" + std::to_string(value.integer) + ",), not an integer; "
+                        "a one-element tuple needs a trailing comma");
+    if (!isTuple(value)) return typeError("a tuple of dimensions");
+    for (const Value &item : value.items) {
+      if (item.is(ValueKind::None)) continue;
+      if (!item.is(ValueKind::Int) || item.integer < 1) {
+        diags.report(DiagID::err_bad_dimension, item.range, &item - value.items.data(), repr(item));
+        return false;
+      }
+    }
+    value = Value::ofTuple(value.items, value.range);
+    return true;
+  }
+  case ArgType::AxisList:
+    if (value.is(ValueKind::Int)) return true;
+    if (!isTuple(value)) return typeError("an axis or a tuple of axes");
+    for (const Value &item : value.items)
+      if (!item.is(ValueKind::Int)) return typeError("a tuple of integer axes");
+    return true;
+  case ArgType::Initializer: {
+    if (value.is(ValueKind::Opaque)) return true;
+    if (!value.is(ValueKind::Str)) return typeError("an initializer name or object");
+    const auto &names = initializerNames();
+    if (std::find(names.begin(), names.end(), value.text) != names.end()) return true;
+    std::string problem = "names an unknown initializer " + repr(value);
+    if (auto m = closestMatch(value.text, names)) problem += "; did you mean '" + *m + "'?";
+    return valueError(problem);
+  }
+  case ArgType::DType: {
+    if (!value.is(ValueKind::Str)) return typeError("a dtype name such as 'float32'");
+    if (value.text == "float32" || value.text == "int32" || value.text == "int64") return true;
+    diags.report(DiagID::err_unsupported_argument_value, value.range, what, "dtype " + repr(value));
+    return false;
+  }
+  }
+  return true;
+}
+
+bool bindArguments(const std::vector<ArgSpec> &specs, const std::vector<LegacyArg> &legacy, const CallSite &call,
+                   const std::string &what, DiagnosticEngine &diags, LayerConfig &config) {
+  unsigned before = diags.errorCount();
+  std::vector<const Value *> bound(specs.size(), nullptr);
+  size_t positional = 0;
+  // Keras layers take their own arguments positionally, never the common ones.
+  size_t maxPositional = specs.size();
+  for (size_t i = 0; i < specs.size(); ++i)
+    if (specs[i].name == "name") maxPositional = std::min(maxPositional, i);
+  bool reportedPositional = false;
+
+  for (const CallArgument &a : call.args) {
+    size_t index = specs.size();
+    if (a.keyword.empty()) {
+      index = positional++;
+      if (index >= maxPositional) {
+        if (!reportedPositional)
+          diags.report(DiagID::err_too_many_positional, a.value.range, what, maxPositional, call.positionalCount());
+        reportedPositional = true;
+        continue;
+      }
+    } else {
+      std::string name = a.keyword;
+      for (const LegacyArg &l : legacy) {
+        if (l.oldName == name) {
+          diags.report(DiagID::warn_legacy_argument, a.keywordRange, l.oldName, l.newName);
+          name = l.newName;
+        }
+      }
+      for (size_t i = 0; i < specs.size(); ++i)
+        if (specs[i].name == name) index = i;
+      if (index == specs.size()) {
+        std::vector<std::string> names;
+        for (const ArgSpec &s : specs) names.push_back(s.name);
+        if (auto m = closestMatch(a.keyword, names))
+          diags.report(DiagID::err_unknown_argument_suggest, a.keywordRange, what, a.keyword, *m);
+        else
+          diags.report(DiagID::err_unknown_argument, a.keywordRange, what, a.keyword);
+        continue;
+      }
+    }
+    if (bound[index]) {
+      diags.report(DiagID::err_duplicate_argument, a.keyword.empty() ? a.value.range : a.keywordRange, what,
+                   specs[index].name);
+      continue;
+    }
+    bound[index] = &a.value;
+  }
+
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const ArgSpec &spec = specs[i];
+    if (!bound[i]) {
+      if (spec.required) {
+        diags.report(DiagID::err_missing_argument, call.range, what, spec.name);
+        continue;
+      }
+      Value v = spec.defaultValue;
+      if (spec.type == ArgType::Activation || spec.type == ArgType::IntTuple) convertArgument(spec, what, v, diags);
+      config.set(spec.name, std::move(v), false);
+      continue;
+    }
+    Value v = *bound[i];
+    if (convertArgument(spec, what, v, diags)) config.set(spec.name, std::move(v), true);
+    else config.set(spec.name, spec.defaultValue, false);
+  }
+  return diags.errorCount() == before;
+}
+
+}  // namespace kiln

@@ -1,0 +1,41 @@
+// Binding the arguments of a call to a declared parameter list, with Keras's
+// rules: positional then keyword, defaults, Keras 1 names, type checks.
+#pragma once
+
+#include "diagnostics/Diagnostics.h"
+#include "layers/LayerKind.h"
+#include "sema/Value.h"
+
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+struct CallArgument {
+  std::string keyword;  // empty for positional
+  SourceRange keywordRange;
+  Value value;
+};
+
+struct CallSite {
+  SourceRange range;        // the whole call
+  SourceRange calleeRange;  // the callee expression
+  std::vector<CallArgument> args;
+
+  size_t positionalCount() const;
+  const CallArgument *keyword(std::string_view name) const;
+};
+
+// Binds `call` against `specs` into `config`. `what` names the callee in
+// messages ("Dense"). Reports every problem; returns false if any.
+bool bindArguments(const std::vector<ArgSpec> &specs, const std::vector<LegacyArg> &legacy, const CallSite &call,
+                   const std::string &what, DiagnosticEngine &diags, LayerConfig &config);
+
+// Checks one value against its declared type and brings it into canonical
+// form; reports and returns false if it does not fit.
+bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value, DiagnosticEngine &diags);
+
+// The arguments every Keras layer accepts (name, input_shape, dtype, ...).
+const std::vector<ArgSpec> &baseLayerArgs();
+
+}  // namespace kiln

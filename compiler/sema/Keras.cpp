@@ -1,0 +1,614 @@
+// Keras semantics: constructing and calling layers, Input, Sequential and
+// functional models, default names, and the attributes of these objects.
+#include "sema/Evaluator.h"
+
+#include "diagnostics/Suggest.h"
+#include "layers/LayerKind.h"
+
+#include <algorithm>
+#include <set>
+
+namespace kiln {
+
+namespace {
+
+bool isInputLayer(const Layer *layer) { return layer->kind && layer->kind->className() == "InputLayer"; }
+
+const LayerKind *inputLayerKind() { return LayerRegistry::instance().find("InputLayer"); }
+
+DType dtypeFromConfig(const LayerConfig &config, DType fallback) {
+  if (!config.has("dtype") || config.isNone("dtype")) return fallback;
+  return config.str("dtype") == "float32" ? DType::Float32 : DType::Int32;
+}
+
+}  // namespace
+
+std::string Evaluator::uniqueName(const std::string &stem, bool zeroBased) {
+  int &count = nameCounters_[stem];
+  if (zeroBased) return count++ == 0 ? stem : stem + "_" + std::to_string(count - 1);
+  return stem + "_" + std::to_string(++count);
+}
+
+Value Evaluator::tensorsValue(const std::vector<Tensor *> &tensors, SourceRange range) {
+  if (tensors.size() == 1) return Value::ofTensor(tensors[0], range);
+  std::vector<Value> items;
+  for (Tensor *t : tensors) items.push_back(Value::ofTensor(t, range));
+  return Value::ofList(std::move(items), range);
+}
+
+std::vector<Tensor *> Evaluator::tensorsOf(const Value &v, const std::string &what, bool &ok) {
+  std::vector<Tensor *> out;
+  if (v.is(ValueKind::Tensor)) return {v.tensor};
+  if (v.isSequence() || v.is(ValueKind::Dict)) {
+    for (size_t i = 0; i < v.items.size(); ++i) {
+      if (v.is(ValueKind::Dict) && i % 2 == 0) continue;  // dict keys
+      std::vector<Tensor *> inner = tensorsOf(v.items[i], what, ok);
+      out.insert(out.end(), inner.begin(), inner.end());
+    }
+    return out;
+  }
+  if (v.is(ValueKind::Layer) && v.layer->nodes.size() == 1) return v.layer->nodes[0]->outputs;
+  if (!v.is(ValueKind::Error)) diags_.report(DiagID::err_layer_needs_tensor, v.range, what, describe(v));
+  ok = false;
+  return out;
+}
+
+std::optional<std::vector<int64_t>> Evaluator::declaredBatchShape(const Layer &layer) {
+  const LayerConfig &c = layer.config;
+  if (layer.kind) {
+    if (auto shape = layer.kind->declaredInputShape(c)) return shape;
+  }
+  if (c.has("batch_input_shape") && !c.isNone("batch_input_shape")) return c.ints("batch_input_shape");
+  int64_t batch = c.has("batch_size") && !c.isNone("batch_size") ? c.integer("batch_size") : kNone;
+  if (c.has("input_shape") && !c.isNone("input_shape")) {
+    std::vector<int64_t> dims{batch};
+    for (int64_t d : c.ints("input_shape")) dims.push_back(d);
+    return dims;
+  }
+  if (c.has("input_dim") && !c.isNone("input_dim")) return std::vector<int64_t>{batch, c.integer("input_dim")};
+  return std::nullopt;
+}
+
+Tensor *Evaluator::newInputTensor(const std::string &name, TensorType type, SourceRange range,
+                                  const LayerConfig *config) {
+  Layer *layer = graph_.newLayer(inputLayerKind(), name, range);
+  if (config) layer->config = *config;
+  Node *node = graph_.newNode(layer, {}, range);
+  Tensor *t = graph_.newTensor(type, node, 0);
+  node->outputs = {t};
+  layer->builtInputs = {type};
+  return t;
+}
+
+Value Evaluator::makeInput(CallSite &call) {
+  static const std::vector<ArgSpec> specs = {
+      arg("shape", ArgType::Shape, Value::none()),       arg("batch_size", ArgType::PositiveInt, Value::none()),
+      arg("name", ArgType::Str, Value::none()),          arg("dtype", ArgType::DType, Value::none()),
+      arg("sparse", ArgType::Bool, Value::none()),       arg("tensor", ArgType::Any, Value::none()),
+      arg("ragged", ArgType::Bool, Value::none()),       arg("batch_shape", ArgType::Shape, Value::none()),
+      arg("batch_input_shape", ArgType::Shape, Value::none()),
+  };
+  LayerConfig config;
+  if (!bindArguments(specs, {}, call, "Input", diags_, config)) return Value::error(call.range);
+  for (const char *unsupported : {"sparse", "ragged"}) {
+    if (!config.isNone(unsupported) && config.flag(unsupported)) {
+      diags_.report(DiagID::err_unsupported_argument_value, config.get(unsupported).range, "Input",
+                    std::string(unsupported) + "=True");
+      return Value::error(call.range);
+    }
+  }
+  if (!config.isNone("tensor")) {
+    diags_.report(DiagID::err_unsupported_argument_value, config.get("tensor").range, "Input", "'tensor='");
+    return Value::error(call.range);
+  }
+  TensorType type;
+  type.dtype = dtypeFromConfig(config, DType::Float32);
+  if (!config.isNone("batch_shape")) type.dims = config.ints("batch_shape");
+  else if (!config.isNone("batch_input_shape")) type.dims = config.ints("batch_input_shape");
+  else if (!config.isNone("shape")) {
+    type.dims = {config.isNone("batch_size") ? kNone : config.integer("batch_size")};
+    for (int64_t d : config.ints("shape")) type.dims.push_back(d);
+  } else {
+    diags_.report(DiagID::err_input_shape_missing, call.range);
+    return Value::error(call.range);
+  }
+  std::string name = config.isNone("name") ? uniqueName("input", false) : config.str("name");
+  return Value::ofTensor(newInputTensor(name, type, call.range, &config), call.range);
+}
+
+Value Evaluator::constructLayer(const LayerKind *kind, CallSite &call) {
+  std::vector<ArgSpec> specs = kind->args();
+  for (const ArgSpec &base : baseLayerArgs())
+    if (!kind->findArg(base.name)) specs.push_back(base);
+  LayerConfig config;
+  bool ok = bindArguments(specs, kind->legacyArgs(), call, kind->className(), diags_, config);
+  std::string name = config.isNone("name") ? uniqueName(kind->defaultName(), true) : config.str("name");
+  Layer *layer = graph_.newLayer(kind, name, call.range);
+  layer->config = std::move(config);
+  layer->invalid = !ok || !kind->checkConfig(diags_, *layer);
+  if (!layer->invalid && isInputLayer(layer)) {
+    // InputLayer(...) makes its tensor at once, as Keras does.
+    std::optional<std::vector<int64_t>> dims = declaredBatchShape(*layer);
+    if (!dims) {
+      diags_.report(DiagID::err_input_shape_missing, call.range);
+      layer->invalid = true;
+    } else {
+      TensorType type{dtypeFromConfig(layer->config, DType::Float32), *dims};
+      Node *node = graph_.newNode(layer, {}, call.range);
+      node->outputs = {graph_.newTensor(type, node, 0)};
+      layer->builtInputs = {type};
+    }
+  }
+  return Value::ofLayer(layer, call.range);
+}
+
+Value Evaluator::applyLayer(Layer *layer, const std::vector<Tensor *> &inputs, SourceRange range, bool listInput) {
+  if (layer->invalid) return Value::error(range);
+  const LayerKind *kind = layer->kind;
+  if (isInputLayer(layer)) {
+    diags_.report(DiagID::err_not_callable, range, layer->describe());
+    return Value::error(range);
+  }
+  InputArity arity = kind->inputArity();
+  int n = static_cast<int>(inputs.size());
+  if ((arity.list && !listInput) || n < arity.min || (arity.max >= 0 && n > arity.max)) {
+    std::string expected = arity.list ? "a list of " + std::to_string(arity.min) +
+                                            (arity.max < 0 ? " or more tensors" : " tensors")
+                           : arity.max == 1 ? "one tensor"
+                                            : std::to_string(arity.min) + " to " + std::to_string(arity.max) + " tensors";
+    std::string got = !listInput ? "a single tensor" : std::to_string(n) + " tensor" + (n == 1 ? "" : "s");
+    diags_.report(DiagID::err_layer_input_count, range, layer->describe(), expected, got);
+    return Value::error(range);
+  }
+  std::vector<TensorType> types;
+  for (Tensor *t : inputs) types.push_back(t->type);
+
+  // Infer on a provisional node (for the notes); keep it only if it works.
+  Node provisional;
+  provisional.layer = layer;
+  provisional.inputs = inputs;
+  provisional.range = range;
+  ShapeContext cx(diags_, *layer, provisional, types);
+  kind->inferShapes(cx);
+  if (cx.failed()) return Value::error(range);
+
+  if (layer->nodes.empty()) {
+    layer->builtInputs = types;
+    layer->weights = cx.weights;
+  } else {
+    bool same = cx.weights.size() == layer->weights.size();
+    for (size_t i = 0; same && i < cx.weights.size(); ++i) same = cx.weights[i].shape == layer->weights[i].shape;
+    if (!same) {
+      std::string built, now;
+      for (const TensorType &t : layer->builtInputs) built += (built.empty() ? "" : " and ") + shapeString(t);
+      for (const TensorType &t : types) now += (now.empty() ? "" : " and ") + shapeString(t);
+      diags_.report(DiagID::err_shared_layer_shape, range, layer->describe(), built, now)
+          .note(DiagID::note_first_use, layer->nodes[0]->range, built);
+      return Value::error(range);
+    }
+  }
+  Node *node = graph_.newNode(layer, inputs, range);
+  for (size_t i = 0; i < cx.outputs.size(); ++i) node->outputs.push_back(graph_.newTensor(cx.outputs[i], node, int(i)));
+  return tensorsValue(node->outputs, range);
+}
+
+Value Evaluator::callLayer(Layer *layer, CallSite &call) {
+  const CallArgument *input = nullptr;
+  for (const CallArgument &a : call.args) {
+    if (a.keyword.empty() || a.keyword == "inputs") {
+      if (input) {
+        diags_.report(DiagID::err_layer_input_count, a.value.range, layer->describe(), "its inputs as one argument",
+                      "several arguments; pass a list");
+        return Value::error(call.range);
+      }
+      input = &a;
+    } else if (a.keyword == "training") {
+      if (a.value.is(ValueKind::Bool) && a.value.boolean) {
+        diags_.report(DiagID::err_unsupported_argument_value, a.value.range, layer->describe(),
+                      "calling it with training=True");
+        return Value::error(call.range);
+      }
+    } else {
+      diags_.report(DiagID::err_unknown_argument, a.keywordRange, "calling " + layer->describe(), a.keyword);
+      return Value::error(call.range);
+    }
+  }
+  if (!input) {
+    diags_.report(DiagID::err_missing_argument, call.range, "calling " + layer->describe(), "inputs");
+    return Value::error(call.range);
+  }
+  if (input->value.is(ValueKind::Error)) return Value::error(call.range);
+  bool ok = true;
+  std::vector<Tensor *> tensors = tensorsOf(input->value, layer->describe(), ok);
+  if (!ok) return Value::error(call.range);
+  if (layer->model) return callModelAsLayer(layer->model, call);
+  return applyLayer(layer, tensors, call.range, input->value.isSequence());
+}
+
+Value Evaluator::callModelAsLayer(Model *model, CallSite &call) {
+  const CallArgument *input = nullptr;
+  for (const CallArgument &a : call.args)
+    if (a.keyword.empty() || a.keyword == "inputs") input = &a;
+  if (!input) {
+    diags_.report(DiagID::err_missing_argument, call.range, "calling model '" + model->name + "'", "inputs");
+    return Value::error(call.range);
+  }
+  if (input->value.is(ValueKind::Error)) return Value::error(call.range);
+  bool ok = true;
+  std::vector<Tensor *> tensors = tensorsOf(input->value, "model '" + model->name + "'", ok);
+  if (!ok) return Value::error(call.range);
+  if (model->sequential && model->inputs.empty() && !model->pending.empty() && tensors.size() == 1) {
+    Tensor *input0 = newInputTensor(model->pending.front()->name + "_input", tensors[0]->type, call.range, nullptr);
+    if (!buildSequential(model, input0, call.range)) return Value::error(call.range);
+  }
+  if (model->inputs.empty() || model->outputs.empty()) return Value::error(call.range);
+  if (tensors.size() != model->inputs.size()) {
+    diags_.report(DiagID::err_layer_input_count, call.range, "model '" + model->name + "'",
+                  std::to_string(model->inputs.size()) + " input tensor(s)", std::to_string(tensors.size()));
+    return Value::error(call.range);
+  }
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const TensorType &want = model->inputs[i]->type, &got = tensors[i]->type;
+    bool fits = want.rank() == got.rank() && want.dtype == got.dtype;
+    for (int a = 1; fits && a < want.rank(); ++a) fits = want.dims[a] == kNone || want.dims[a] == got.dims[a];
+    if (!fits) {
+      diags_.report(DiagID::err_shared_layer_shape, tensors[i]->producer->range, "model '" + model->name + "'",
+                    shapeString(want), shapeString(got))
+          .note(DiagID::note_model_here, model->range, model->name);
+      return Value::error(call.range);
+    }
+  }
+  Node *node = graph_.newNode(model->layer, tensors, call.range);
+  for (size_t i = 0; i < model->outputs.size(); ++i)
+    node->outputs.push_back(graph_.newTensor(model->outputs[i]->type, node, int(i)));
+  return tensorsValue(node->outputs, call.range);
+}
+
+Value Evaluator::makeSequential(CallSite &call) {
+  static const std::vector<ArgSpec> specs = {arg("layers", ArgType::Any, Value::none()),
+                                             arg("name", ArgType::Str, Value::none()),
+                                             arg("trainable", ArgType::Bool, Value::ofBool(true))};
+  LayerConfig config;
+  if (!bindArguments(specs, {}, call, "Sequential", diags_, config)) return Value::error(call.range);
+  std::string name = config.isNone("name") ? uniqueName("sequential", true) : config.str("name");
+  Model *model = graph_.newModel(name, true, call.range);
+  models_.push_back({"", model});
+  const Value &layers = config.get("layers");
+  if (layers.isSequence()) {
+    for (const Value &item : layers.items) sequentialAdd(model, item, item.range);
+  } else if (!layers.is(ValueKind::None)) {
+    diags_.report(DiagID::err_argument_type, layers.range, "layers", "Sequential", "a list of layers", describe(layers));
+  }
+  return Value::ofModel(model, call.range);
+}
+
+bool Evaluator::sequentialAdd(Model *model, const Value &item, SourceRange range) {
+  if (item.is(ValueKind::Error)) {
+    model->pendingRange = range;
+    model->layer->invalid = true;
+    return false;
+  }
+  bool first = model->inputs.empty() && model->pending.empty() && model->layers.empty();
+  Tensor *inputTensor = nullptr;
+  if (item.is(ValueKind::Tensor) && isInputLayer(item.tensor->producer->layer)) inputTensor = item.tensor;
+  if (item.is(ValueKind::Layer) && isInputLayer(item.layer) && !item.layer->nodes.empty())
+    inputTensor = item.layer->nodes[0]->outputs[0];
+  if (inputTensor) {
+    if (!first) {
+      diags_.report(DiagID::err_model_arg, range, "an Input can only be the first entry of a Sequential model");
+      return false;
+    }
+    model->inputs = {inputTensor};
+    model->outputs = {inputTensor};
+    return true;
+  }
+  Layer *layer = item.is(ValueKind::Layer) ? item.layer : item.is(ValueKind::Model) ? item.model->layer : nullptr;
+  if (!layer) {
+    diags_.report(DiagID::err_expected_layer, range, "Sequential", describe(item));
+    return false;
+  }
+  model->layers.push_back(layer);
+  if (model->layer->invalid || layer->invalid) {
+    model->layer->invalid = true;
+    return false;
+  }
+  if (model->inputs.empty() && model->pending.empty() && !layer->model) {
+    if (std::optional<std::vector<int64_t>> dims = declaredBatchShape(*layer)) {
+      TensorType type{layer->kind->declaredInputType(layer->config), *dims};
+      if (type.dtype == DType::Float32) type.dtype = dtypeFromConfig(layer->config, DType::Float32);
+      Tensor *t = newInputTensor(layer->name + "_input", type, layer->range, nullptr);
+      model->inputs = {t};
+      model->outputs = {t};
+    }
+  }
+  if (model->outputs.empty()) {
+    model->pending.push_back(layer);  // built once the input is known
+    return true;
+  }
+  Value out = layer->model ? Value::error(range) : applyLayer(layer, model->outputs, range, false);
+  if (layer->model) {
+    CallSite call;
+    call.range = range;
+    call.args.push_back({"", {}, Value::ofTensor(model->outputs[0], range)});
+    out = callModelAsLayer(layer->model, call);
+  }
+  if (out.is(ValueKind::Error)) {
+    model->layer->invalid = true;
+    return false;
+  }
+  if (!out.is(ValueKind::Tensor)) {
+    diags_.report(DiagID::err_sequential_multi_io, range, layer->describe());
+    model->layer->invalid = true;
+    return false;
+  }
+  model->outputs = {out.tensor};
+  model->nodes.push_back(out.tensor->producer);
+  return true;
+}
+
+bool Evaluator::buildSequential(Model *model, Tensor *input, SourceRange range) {
+  std::vector<Layer *> pending = std::move(model->pending);
+  model->pending.clear();
+  model->layers.clear();
+  model->nodes.clear();
+  model->inputs = {input};
+  model->outputs = {input};
+  for (Layer *layer : pending) {
+    Value item = layer->model ? Value::ofModel(layer->model, range) : Value::ofLayer(layer, range);
+    if (!sequentialAdd(model, item, range)) return false;
+  }
+  return true;
+}
+
+Value Evaluator::makeFunctionalModel(CallSite &call) {
+  static const std::vector<ArgSpec> specs = {arg("inputs", ArgType::Any), arg("outputs", ArgType::Any),
+                                             arg("name", ArgType::Str, Value::none()),
+                                             arg("trainable", ArgType::Bool, Value::ofBool(true))};
+  LayerConfig config;
+  if (!bindArguments(specs, {}, call, "Model", diags_, config)) return Value::error(call.range);
+  bool ok = true;
+  std::vector<Tensor *> inputs = tensorsOf(config.get("inputs"), "Model inputs", ok);
+  std::vector<Tensor *> outputs = tensorsOf(config.get("outputs"), "Model outputs", ok);
+  if (!ok) return Value::error(call.range);
+  std::string name = config.isNone("name") ? uniqueName("model", true) : config.str("name");
+  Model *model = graph_.newModel(name, false, call.range);
+  model->inputs = inputs;
+  model->outputs = outputs;
+  if (!collectModelLayers(model, call.range)) {
+    model->layer->invalid = true;
+    return Value::error(call.range);
+  }
+  models_.push_back({"", model});
+  return Value::ofModel(model, call.range);
+}
+
+// Finds the layers between the model's inputs and outputs (model.layers), and
+// proves the graph connected: every Input an output depends on is a model input.
+bool Evaluator::collectModelLayers(Model *model, SourceRange range) {
+  bool ok = true;
+  std::set<Tensor *> inputSet;
+  for (Tensor *t : model->inputs) {
+    Layer *producer = t->producer->layer;
+    if (!isInputLayer(producer)) {
+      diags_.report(DiagID::err_input_not_input, range, "'" + producer->name + "'", producer->describe())
+          .note(DiagID::note_value_from, t->producer->range, "the tensor");
+      ok = false;
+    }
+    if (!inputSet.insert(t).second) {
+      diags_.report(DiagID::err_duplicate_input, range, producer->name);
+      ok = false;
+    }
+  }
+  if (!ok) return false;
+
+  std::set<Node *> seen;
+  std::set<Tensor *> usedInputs;
+  std::vector<Node *> nodes;
+  std::vector<std::pair<Node *, Tensor *>> stack;  // (node, the output being traced)
+  for (Tensor *out : model->outputs) {
+    stack.push_back({out->producer, out});
+    while (!stack.empty()) {
+      auto [node, from] = stack.back();
+      stack.pop_back();
+      if (inputSet.count(from)) {
+        usedInputs.insert(from);
+        continue;
+      }
+      if (!seen.insert(node).second) continue;
+      if (isInputLayer(node->layer)) {
+        diags_.report(DiagID::err_graph_disconnected, range, out->producer->layer->name, node->layer->name,
+                      out->producer->layer->describe())
+            .note(DiagID::note_layer_here, node->range, "input '" + node->layer->name + "'");
+        ok = false;
+        continue;
+      }
+      nodes.push_back(node);
+      for (Tensor *in : node->inputs) stack.push_back({in->producer, in});
+    }
+  }
+  if (!ok) return false;
+  for (Tensor *t : model->inputs)
+    if (!usedInputs.count(t))
+      diags_.report(DiagID::warn_unused_input, t->producer->range, t->producer->layer->name);
+
+  std::sort(nodes.begin(), nodes.end(), [](Node *a, Node *b) { return a->id < b->id; });
+  model->nodes = nodes;
+  std::set<Layer *> added;
+  for (Tensor *t : model->inputs)
+    if (added.insert(t->producer->layer).second) model->layers.push_back(t->producer->layer);
+  for (Node *n : nodes)
+    if (added.insert(n->layer).second) model->layers.push_back(n->layer);
+
+  std::map<std::string, Layer *> names;
+  for (Layer *l : model->layers) {
+    auto [it, inserted] = names.emplace(l->name, l);
+    if (!inserted) {
+      diags_.report(DiagID::err_duplicate_layer_name, l->range, l->name, model->name)
+          .note(DiagID::note_layer_here, it->second->range, it->second->describe());
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+Model *Evaluator::selectModel(const std::string &name, uint32_t file) {
+  SourceRange fileStart{{file, 0}, 1};
+  if (models_.empty()) {
+    diags_.report(DiagID::err_no_model, fileStart);
+    return nullptr;
+  }
+  if (!name.empty()) {
+    for (auto it = models_.rbegin(); it != models_.rend(); ++it)
+      if (it->variable == name || it->model->name == name) return it->model;
+    std::string known;
+    for (const ModelBinding &b : models_)
+      known += (known.empty() ? "; models: " : ", ") + (b.variable.empty() ? b.model->name : b.variable);
+    diags_.report(DiagID::err_model_not_found, fileStart, name, known);
+    return nullptr;
+  }
+  for (auto it = models_.rbegin(); it != models_.rend(); ++it)
+    if (it->variable == "model") return it->model;
+  return models_.back().model;
+}
+
+bool Evaluator::finishModel(Model *model) {
+  if (model->layer->invalid) return false;
+  if (model->sequential) {
+    if (model->layers.empty() && model->inputs.empty()) {
+      diags_.report(DiagID::err_sequential_empty, model->range, model->name);
+      return false;
+    }
+    if (!model->pending.empty()) {
+      diags_.report(DiagID::err_sequential_no_input, model->pending.front()->range, model->name)
+          .note(DiagID::note_model_here, model->range, model->name);
+      return false;
+    }
+    std::map<std::string, Layer *> names;
+    if (!model->inputs.empty()) names.emplace(model->inputs[0]->producer->layer->name, model->inputs[0]->producer->layer);
+    for (Layer *l : model->layers) {
+      auto [it, inserted] = names.emplace(l->name, l);
+      if (!inserted) {
+        diags_.report(DiagID::err_duplicate_layer_name, l->range, l->name, model->name)
+            .note(DiagID::note_layer_here, it->second->range, it->second->describe());
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+Value Evaluator::attributeOf(const Value &object, const std::string &name, SourceRange range, SourceRange nameRange) {
+  auto method = [&](const char *m) {
+    Value v = Value::make(ValueKind::Method, range);
+    v.text = m;
+    v.self = std::make_shared<Value>(object);
+    return v;
+  };
+  auto unknown = [&](std::vector<std::string> known) {
+    if (auto m = closestMatch(name, known))
+      diags_.report(DiagID::err_unknown_attribute_suggest, nameRange, describe(object), name, *m);
+    else
+      diags_.report(DiagID::err_unknown_attribute, nameRange, describe(object), name);
+    return Value::error(range);
+  };
+  switch (object.kind) {
+  case ValueKind::Module: return moduleMember(object.text, name, range, nameRange);
+  case ValueKind::Model: {
+    Model *m = object.model;
+    static const std::vector<std::string> methods = {
+        "add", "compile", "fit", "fit_generator", "evaluate", "predict", "save", "save_weights", "load_weights",
+        "summary", "get_layer", "train_on_batch"};
+    for (const std::string &known : methods)
+      if (name == known) return method(known.c_str());
+    if (name == "inputs" || name == "input" || name == "outputs" || name == "output") {
+      const std::vector<Tensor *> &ts = name[0] == 'i' ? m->inputs : m->outputs;
+      if (ts.empty()) {
+        diags_.report(DiagID::err_sequential_no_input, range, m->name);
+        return Value::error(range);
+      }
+      if (name.back() == 's') return tensorsValue(ts, range).is(ValueKind::List) ? tensorsValue(ts, range)
+                                                                               : Value::ofList({tensorsValue(ts, range)}, range);
+      return tensorsValue(ts, range);
+    }
+    if (name == "layers") {
+      std::vector<Value> items;
+      for (Layer *l : m->layers) items.push_back(l->model ? Value::ofModel(l->model, range) : Value::ofLayer(l, range));
+      return Value::ofList(std::move(items), range);
+    }
+    if (name == "name") return Value::ofStr(m->name, range);
+    std::vector<std::string> known = methods;
+    for (const char *a : {"inputs", "input", "outputs", "output", "layers", "name"}) known.push_back(a);
+    return unknown(known);
+  }
+  case ValueKind::Layer: {
+    Layer *l = object.layer;
+    if (name == "output" || name == "input") {
+      if (l->nodes.size() != 1) {
+        diags_.report(DiagID::err_model_arg, range,
+                      l->describe() + (l->nodes.empty() ? " has not been called yet, so it has no " + name
+                                                        : " is called more than once; its " + name + " is ambiguous"));
+        return Value::error(range);
+      }
+      Node *n = l->nodes[0];
+      return tensorsValue(name == "output" ? n->outputs : n->inputs, range);
+    }
+    if (name == "name") return Value::ofStr(l->name, range);
+    return unknown({"output", "input", "name"});
+  }
+  case ValueKind::Tensor: {
+    if (name == "shape") {
+      std::vector<Value> dims;
+      for (int64_t d : object.tensor->type.dims) dims.push_back(d == kNone ? Value::none(range) : Value::ofInt(d, range));
+      return Value::ofTuple(std::move(dims), range);
+    }
+    if (name == "dtype") return Value::ofStr(dtypeName(object.tensor->type.dtype), range);
+    return unknown({"shape", "dtype"});
+  }
+  default:
+    return unknown({});
+  }
+}
+
+Value Evaluator::callMethod(const Value &self, const std::string &method, CallSite &call) {
+  if (self.is(ValueKind::Model)) {
+    Model *m = self.model;
+    if (method == "add") {
+      if (!m->sequential) {
+        diags_.report(DiagID::err_model_arg, call.range, "add() exists only on Sequential models");
+        return Value::error(call.range);
+      }
+      if (call.args.size() != 1) {
+        diags_.report(DiagID::err_model_arg, call.range, "add() takes one layer");
+        return Value::error(call.range);
+      }
+      sequentialAdd(m, call.args[0].value, call.range);
+      return Value::none(call.range);
+    }
+    if (method == "get_layer") {
+      if (call.args.size() == 1 && call.args[0].value.is(ValueKind::Str)) {
+        for (Layer *l : m->layers)
+          if (l->name == call.args[0].value.text)
+            return l->model ? Value::ofModel(l->model, call.range) : Value::ofLayer(l, call.range);
+        std::vector<std::string> names;
+        for (Layer *l : m->layers) names.push_back(l->name);
+        std::string problem = "model '" + m->name + "' has no layer named " + repr(call.args[0].value);
+        if (auto s = closestMatch(call.args[0].value.text, names)) problem += "; did you mean '" + *s + "'?";
+        diags_.report(DiagID::err_model_arg, call.args[0].value.range, problem);
+        return Value::error(call.range);
+      }
+      if (call.args.size() == 1 && call.args[0].value.is(ValueKind::Int) && call.args[0].keyword != "name") {
+        int64_t i = call.args[0].value.integer;
+        if (i >= 0 && i < int64_t(m->layers.size())) {
+          Layer *l = m->layers[i];
+          return l->model ? Value::ofModel(l->model, call.range) : Value::ofLayer(l, call.range);
+        }
+      }
+      diags_.report(DiagID::err_model_arg, call.range, "get_layer() takes a layer name or an index");
+      return Value::error(call.range);
+    }
+  }
+  diags_.report(DiagID::err_not_callable, call.calleeRange, describe(self) + "." + method);
+  return Value::error(call.range);
+}
+
+}  // namespace kiln

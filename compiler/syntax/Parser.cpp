@@ -1,0 +1,199 @@
+// Runs the generated lexer and parser. Lexical problems (stray characters,
+// unterminated strings, unbalanced brackets) are found on the token stream
+// first, because the parser would only report their consequences; syntax
+// errors are phrased in plain words by KilnErrorStrategy, one per line.
+#include "syntax/Parser.h"
+
+#include "syntax/ASTBuilder.h"
+
+#include "KilnLexer.h"
+#include "KilnParser.h"
+#include "antlr4-runtime.h"
+
+namespace kiln {
+
+namespace {
+
+// ANTLR indexes characters as code points; diagnostics use byte offsets.
+std::vector<uint32_t> codePointOffsets(const std::string &text) {
+  std::vector<uint32_t> offsets;
+  for (uint32_t i = 0; i < text.size(); ++i)
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) offsets.push_back(i);
+  offsets.push_back(static_cast<uint32_t>(text.size()));
+  return offsets;
+}
+
+std::string describeToken(const antlr4::Token *t) {
+  switch (t->getType()) {
+  case antlr4::Token::EOF: return "end of file";
+  case KilnLexer::NEWLINE: return "end of line";
+  case KilnLexer::INDENT: return "indentation";
+  case KilnLexer::NAME: return "name '" + t->getText() + "'";
+  case KilnLexer::NUMBER: return "number " + t->getText();
+  case KilnLexer::STRING: return "string " + t->getText();
+  default: break;
+  }
+  std::string text = t->getText();
+  if (!text.empty() && std::isalpha(static_cast<unsigned char>(text[0]))) return "keyword '" + text + "'";
+  return "'" + text + "'";
+}
+
+std::string describeExpected(const antlr4::misc::IntervalSet &set, const antlr4::dfa::Vocabulary &vocab) {
+  std::vector<std::string> items;
+  bool expression = set.contains(size_t(KilnLexer::NAME)) && set.contains(size_t(KilnLexer::NUMBER));
+  if (expression) items.push_back("an expression");
+  for (size_t type : set.toList()) {
+    if (expression && (type == KilnLexer::NAME || type == KilnLexer::NUMBER || type == KilnLexer::STRING ||
+                       type == KilnLexer::LPAREN || type == KilnLexer::LBRACK || type == KilnLexer::LBRACE ||
+                       type == KilnLexer::MINUS || type == KilnLexer::PLUS || type == KilnLexer::NONE ||
+                       type == KilnLexer::TRUE || type == KilnLexer::FALSE || type == KilnLexer::ELLIPSIS ||
+                       type == KilnLexer::NOT || type == KilnLexer::LAMBDA))
+      continue;
+    if (type == antlr4::Token::EOF) items.push_back("end of file");
+    else if (type == KilnLexer::NEWLINE) items.push_back("end of line");
+    else if (type == KilnLexer::NAME) items.push_back("a name");
+    else if (type == KilnLexer::NUMBER) items.push_back("a number");
+    else if (type == KilnLexer::STRING) items.push_back("a string");
+    else if (type == KilnLexer::INDENT) continue;
+    else items.push_back(vocab.getLiteralName(type));
+  }
+  // Long lists say little: keep the first few.
+  if (items.size() > 5) items.resize(5);
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += i + 1 == items.size() ? " or " : ", ";
+    out += items[i];
+  }
+  return out.empty() ? "something else" : out;
+}
+
+class KilnErrorStrategy : public antlr4::DefaultErrorStrategy {
+public:
+  KilnErrorStrategy(DiagnosticEngine &diags, uint32_t file, const std::vector<uint32_t> &offsets)
+      : diags_(diags), file_(file), offsets_(offsets) {}
+
+protected:
+  void reportNoViableAlternative(antlr4::Parser *p, const antlr4::NoViableAltException &e) override {
+    report(p, e.getOffendingToken(), e.getExpectedTokens());
+  }
+  void reportInputMismatch(antlr4::Parser *p, const antlr4::InputMismatchException &e) override {
+    report(p, e.getOffendingToken(), e.getExpectedTokens());
+  }
+  void reportFailedPredicate(antlr4::Parser *p, const antlr4::FailedPredicateException &e) override {
+    report(p, e.getOffendingToken(), p->getExpectedTokens());
+  }
+  void reportUnwantedToken(antlr4::Parser *p) override {
+    if (inErrorRecoveryMode(p)) return;
+    beginErrorCondition(p);
+    antlr4::Token *t = p->getCurrentToken();
+    if (!claimLine(t)) return;
+    diags_.report(DiagID::err_syntax_unexpected, range(t), describeToken(t),
+                  describeExpected(getExpectedTokens(p), p->getVocabulary()));
+  }
+  void reportMissingToken(antlr4::Parser *p) override {
+    if (inErrorRecoveryMode(p)) return;
+    beginErrorCondition(p);
+    antlr4::Token *t = p->getCurrentToken();
+    if (!claimLine(t)) return;
+    diags_.report(DiagID::err_syntax_missing, range(t),
+                  describeExpected(getExpectedTokens(p), p->getVocabulary()), describeToken(t));
+  }
+
+private:
+  void report(antlr4::Parser *p, antlr4::Token *t, const antlr4::misc::IntervalSet &expected) {
+    if (!claimLine(t)) return;
+    diags_.report(DiagID::err_syntax_unexpected, range(t), describeToken(t),
+                  describeExpected(expected, p->getVocabulary()));
+  }
+  // One error per line: recovery within a broken line mostly adds noise.
+  bool claimLine(antlr4::Token *t) {
+    size_t line = t->getLine();
+    if (t->getType() == KilnLexer::NEWLINE) line = t->getLine();
+    if (line == lastLine_) return false;
+    lastLine_ = line;
+    return true;
+  }
+  SourceRange range(antlr4::Token *t) const {
+    size_t start = std::min(t->getStartIndex(), offsets_.size() - 1);
+    size_t stop = t->getType() == antlr4::Token::EOF ? start : std::min(t->getStopIndex() + 1, offsets_.size() - 1);
+    if (t->getType() == antlr4::Token::EOF && start > 0) start = stop = start - 1;
+    return {{file_, offsets_[start]}, std::max(offsets_[stop], offsets_[start] + 1)};
+  }
+
+  DiagnosticEngine &diags_;
+  uint32_t file_;
+  const std::vector<uint32_t> &offsets_;
+  size_t lastLine_ = 0;
+};
+
+// Stray characters and unbalanced brackets, reported before parsing.
+bool checkTokens(antlr4::CommonTokenStream &tokens, uint32_t file, const std::vector<uint32_t> &offsets,
+                 DiagnosticEngine &diags) {
+  auto range = [&](antlr4::Token *t) {
+    return SourceRange{{file, offsets[t->getStartIndex()]}, offsets[t->getStopIndex() + 1]};
+  };
+  unsigned before = diags.errorCount();
+  std::vector<antlr4::Token *> open;
+  for (antlr4::Token *t : tokens.getTokens()) {
+    switch (t->getType()) {
+    case KilnLexer::UNKNOWN_CHAR: {
+      std::string text = t->getText();
+      if (text == "'" || text == "\"")
+        diags.report(DiagID::err_syntax_unterminated_string, range(t));
+      else
+        diags.report(DiagID::err_syntax_bad_char, range(t), "'" + text + "'");
+      break;
+    }
+    case KilnLexer::STRING:
+      if (std::tolower(static_cast<unsigned char>(t->getText()[0])) == 'f')
+        diags.report(DiagID::err_syntax_fstring, range(t));
+      break;
+    case KilnLexer::LPAREN: case KilnLexer::LBRACK: case KilnLexer::LBRACE:
+      open.push_back(t);
+      break;
+    case KilnLexer::RPAREN: case KilnLexer::RBRACK: case KilnLexer::RBRACE: {
+      static const std::string pairs = "()[]{}";
+      char closer = t->getText()[0];
+      char opener = pairs[pairs.find(closer) - 1];
+      if (open.empty() || open.back()->getText()[0] != opener) {
+        diags.report(DiagID::err_syntax_unmatched_bracket, range(t), std::string(1, closer));
+        return false;  // the rest of the file would only add follow-on errors
+      }
+      open.pop_back();
+      break;
+    }
+    default: break;
+    }
+  }
+  if (!open.empty()) {
+    diags.report(DiagID::err_syntax_unclosed_bracket, range(open.back()), open.back()->getText());
+  }
+  return diags.errorCount() == before;
+}
+
+}  // namespace
+
+std::optional<ast::Module> parseFile(const SourceManager &sources, uint32_t file, DiagnosticEngine &diags) {
+  std::string text = sources.text(file);
+  if (text.empty() || text.back() != '\n') text += '\n';  // every statement ends with NEWLINE
+  std::vector<uint32_t> offsets = codePointOffsets(text);
+
+  antlr4::ANTLRInputStream input(text);
+  KilnLexer lexer(&input);
+  lexer.removeErrorListeners();
+  antlr4::CommonTokenStream tokens(&lexer);
+  tokens.fill();
+  if (!checkTokens(tokens, file, offsets, diags)) return std::nullopt;
+
+  KilnParser parser(&tokens);
+  parser.removeErrorListeners();
+  auto strategy = std::make_shared<KilnErrorStrategy>(diags, file, offsets);
+  parser.setErrorHandler(strategy);
+  unsigned before = diags.errorCount();
+  KilnParser::FileContext *tree = parser.file();
+  if (diags.errorCount() != before) return std::nullopt;
+
+  return buildAST(tree, file, offsets, diags);
+}
+
+}  // namespace kiln

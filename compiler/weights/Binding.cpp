@@ -1,0 +1,141 @@
+// Binding weight values to layers, and seeded initialization.
+#include "weights/Weights.h"
+
+#include "layers/LayerKind.h"
+
+#include <cmath>
+#include <map>
+#include <set>
+
+namespace kiln {
+
+namespace {
+
+// "model/dense_1/kernel:0" -> {"dense_1", "kernel"}
+std::pair<std::string, std::string> splitName(std::string name) {
+  if (size_t colon = name.rfind(':'); colon != std::string::npos) name.resize(colon);
+  size_t slash = name.rfind('/');
+  if (slash == std::string::npos) return {"", name};
+  std::string weight = name.substr(slash + 1);
+  std::string layer = name.substr(0, slash);
+  return {layer.substr(layer.rfind('/') + 1), weight};
+}
+
+std::string shapeText(const std::vector<int64_t> &shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+}  // namespace
+
+bool bindWeights(const Model &model, const WeightFile &file, DiagnosticEngine &diags) {
+  std::map<std::pair<std::string, std::string>, const WeightEntry *> byName;
+  for (const WeightEntry &e : file.entries) byName[splitName(e.name)] = &e;
+  std::set<const WeightEntry *> used;
+  bool ok = true;
+  for (Layer *layer : weightedLayers(model)) {
+    layer->weightValues.assign(layer->weights.size(), {});
+    for (size_t i = 0; i < layer->weights.size(); ++i) {
+      const WeightSpec &spec = layer->weights[i];
+      auto it = byName.find({layer->name, spec.name});
+      if (it == byName.end()) {
+        Diagnostic &d = diags.report(DiagID::err_weight_missing, layer->range, file.path, layer->name + "/" + spec.name,
+                                     layer->describe());
+        std::string present;
+        for (const WeightEntry &e : file.entries)
+          if (splitName(e.name).first == layer->name) present += (present.empty() ? "" : ", ") + e.name;
+        if (!present.empty()) d.note(DiagID::note_weight_candidates, layer->range, layer->name, present);
+        ok = false;
+        continue;
+      }
+      const WeightEntry &entry = *it->second;
+      used.insert(&entry);
+      if (entry.shape != spec.shape) {
+        diags.report(DiagID::err_weight_shape, layer->range, spec.name, layer->describe(), shapeText(entry.shape),
+                     file.path, shapeText(spec.shape));
+        ok = false;
+        continue;
+      }
+      layer->weightValues[i] = entry.data;
+    }
+  }
+  for (const WeightEntry &e : file.entries)
+    if (!used.count(&e)) diags.report(DiagID::warn_weight_unused, SourceRange{}, file.path, e.name, shapeText(e.shape));
+  return ok;
+}
+
+namespace {
+
+// splitmix64: a small, well-mixed generator whose sequence is the same everywhere.
+struct Random {
+  uint64_t state;
+  uint64_t next() {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  double uniform() { return double(next() >> 11) * 0x1.0p-53; }  // [0, 1)
+  double normal() {
+    double u = uniform(), v = uniform();
+    return std::sqrt(-2.0 * std::log(1.0 - u)) * std::cos(2.0 * M_PI * v);
+  }
+  double truncatedNormal() {
+    for (;;) {
+      double x = normal();
+      if (std::fabs(x) <= 2.0) return x;
+    }
+  }
+};
+
+std::vector<float> draw(const std::string &init, const std::vector<int64_t> &shape, Random &rng) {
+  int64_t count = 1;
+  for (int64_t d : shape) count *= d;
+  double receptive = 1;
+  for (size_t i = 0; i + 2 < shape.size(); ++i) receptive *= double(shape[i]);
+  double fanIn = shape.size() >= 2 ? shape[shape.size() - 2] * receptive : shape.empty() ? 1 : shape[0];
+  double fanOut = shape.size() >= 2 ? shape.back() * receptive : fanIn;
+  std::vector<float> out(count);
+  auto fill = [&](auto f) {
+    for (float &v : out) v = static_cast<float>(f());
+  };
+  // Keras's variance scaling: scale / fan, uniform limit sqrt(3 * variance),
+  // truncated normal stddev sqrt(variance) / .87962566103423978.
+  auto scaling = [&](double scale, double fan, bool uniform) {
+    double variance = scale / std::max(1.0, fan);
+    if (uniform) fill([&] { return (rng.uniform() * 2 - 1) * std::sqrt(3 * variance); });
+    else fill([&] { return rng.truncatedNormal() * std::sqrt(variance) / .87962566103423978; });
+  };
+  if (init == "zeros" || init == "zero") fill([] { return 0.0; });
+  else if (init == "ones" || init == "one") fill([] { return 1.0; });
+  else if (init == "uniform" || init == "random_uniform") fill([&] { return (rng.uniform() * 2 - 1) * 0.05; });
+  else if (init == "normal" || init == "random_normal") fill([&] { return rng.normal() * 0.05; });
+  else if (init == "truncated_normal") fill([&] { return rng.truncatedNormal() * 0.05; });
+  else if (init == "he_uniform") scaling(2, fanIn, true);
+  else if (init == "he_normal") scaling(2, fanIn, false);
+  else if (init == "lecun_uniform") scaling(1, fanIn, true);
+  else if (init == "lecun_normal") scaling(1, fanIn, false);
+  else if (init == "glorot_normal") scaling(2, fanIn + fanOut, false);
+  else if (init == "identity" && shape.size() == 2) {
+    for (int64_t i = 0; i < std::min(shape[0], shape[1]); ++i) out[i * shape[1] + i] = 1;
+  } else scaling(2, fanIn + fanOut, true);  // glorot_uniform, and the documented fallback
+  return out;
+}
+
+}  // namespace
+
+void initializeWeights(const Model &model, uint64_t seed, DiagnosticEngine &) {
+  Random rng{seed};
+  for (Layer *layer : weightedLayers(model)) {
+    layer->weightValues.clear();
+    for (const WeightSpec &spec : layer->weights) {
+      const Value &init = layer->config.has(spec.initializerArg) ? layer->config.get(spec.initializerArg) : Value::none();
+      std::string name = init.is(ValueKind::Str) ? init.text : init.is(ValueKind::Opaque) ? "glorot_uniform" : "zeros";
+      if (spec.name == "moving_variance" || spec.name == "gamma") name = init.is(ValueKind::Str) ? init.text : "ones";
+      layer->weightValues.push_back(draw(name, spec.shape, rng));
+    }
+  }
+}
+
+}  // namespace kiln

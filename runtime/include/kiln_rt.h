@@ -1,0 +1,97 @@
+/* libkiln_rt — the thin runtime that Kiln-generated code links against.
+ *
+ * It holds what is not model-specific: reading and writing tensors as .npy
+ * files, and the command-line driver of executables built by `kilnc build`.
+ * The generated inference entry points themselves need nothing from here.
+ */
+#ifndef KILN_RT_H
+#define KILN_RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum kiln_status {
+  KILN_OK = 0,
+  KILN_ERR_IO = 1,     /* a file could not be opened, read or written */
+  KILN_ERR_FORMAT = 2, /* not a valid .npy file (bad magic, header, truncated) */
+  KILN_ERR_DTYPE = 3,  /* the element type is not the one required */
+  KILN_ERR_SHAPE = 4,  /* the shape is not the one required */
+  KILN_ERR_ALLOC = 5,  /* out of memory */
+  KILN_ERR_USAGE = 6   /* bad command-line usage */
+} kiln_status;
+
+typedef enum kiln_dtype {
+  KILN_FLOAT32 = 0,
+  KILN_INT32 = 1,
+  KILN_INT64 = 2,
+  KILN_FLOAT64 = 3
+} kiln_dtype;
+
+#define KILN_MAX_RANK 8
+
+/* A dense, C-ordered, little-endian array owned by the runtime. */
+typedef struct kiln_array {
+  kiln_dtype dtype;
+  int32_t rank;
+  int64_t dims[KILN_MAX_RANK];
+  void *data; /* 64-byte aligned; free with kiln_array_free */
+} kiln_array;
+
+/* Size in bytes of one element of `dtype`. */
+size_t kiln_dtype_size(kiln_dtype dtype);
+/* Name as NumPy spells it: "float32", "int32", ... */
+const char *kiln_dtype_name(kiln_dtype dtype);
+/* Number of elements of `a` (product of its dims; 1 for rank 0). */
+size_t kiln_array_count(const kiln_array *a);
+
+/* Reads a .npy file (format versions 1, 2 and 3; dtypes <f4 <i4 <i8 <f8;
+ * C order only). On failure returns a status, leaves `out` empty and writes a
+ * one-line message naming the file into `err` (if err_len > 0). */
+kiln_status kiln_npy_load(const char *path, kiln_array *out, char *err,
+                          size_t err_len);
+/* Writes `a` as a version-1 .npy file. */
+kiln_status kiln_npy_save(const char *path, const kiln_array *a, char *err,
+                          size_t err_len);
+/* Allocates a zeroed array of the given dtype and shape. */
+kiln_status kiln_array_alloc(kiln_array *out, kiln_dtype dtype, int32_t rank,
+                             const int64_t *dims);
+void kiln_array_free(kiln_array *a);
+
+/* Describes one model input or output. dims[0] is the batch axis and is
+ * ignored (the caller picks the batch size); the rest are fixed. */
+typedef struct kiln_tensor_info {
+  const char *name;
+  int32_t dtype; /* a kiln_dtype */
+  int32_t rank;
+  const int64_t *dims;
+} kiln_tensor_info;
+
+/* What an executable's generated `main` hands to kiln_rt_main. */
+typedef struct kiln_model_info {
+  const char *name;
+  int32_t num_inputs;
+  int32_t num_outputs;
+  const kiln_tensor_info *inputs;
+  const kiln_tensor_info *outputs;
+  /* Bytes of 64-byte-aligned scratch one call needs for `batch` samples. */
+  uint64_t (*scratch_size)(uint64_t batch);
+  /* Runs the model; returns 0 on success. */
+  int32_t (*run)(uint64_t batch, const void *const *inputs,
+                 void *const *outputs, void *scratch);
+} kiln_model_info;
+
+/* The command-line driver of a built model:
+ *   prog IN0.npy [IN1.npy ...] [-o OUT0.npy -o OUT1.npy ...] [--repeat N]
+ * Inputs in the model's input order, outputs in its output order; without -o
+ * the outputs are printed as text. Returns the process exit status. */
+int kiln_rt_main(const kiln_model_info *model, int argc, char **argv);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KILN_RT_H */

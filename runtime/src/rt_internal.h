@@ -1,0 +1,41 @@
+/* Helpers shared by the runtime's own source files; not part of the API. */
+#ifndef KILN_RT_INTERNAL_H
+#define KILN_RT_INTERNAL_H
+
+#include "kiln_rt.h"
+
+/* Arrays are stored little-endian and handed to kernels as they are, so the
+ * host must be little-endian too. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "libkiln_rt assumes a little-endian host"
+#endif
+
+/* Alignment of every data and scratch buffer the runtime allocates. */
+#define KILN_RT_ALIGN 64
+
+/* Enough for "(" + KILN_MAX_RANK dims of up to 20 digits + separators + ")". */
+#define KILN_RT_SHAPE_LEN 256
+
+/* Returns a zeroed buffer of at least `bytes` (and at least one alignment
+ * unit, so it is never NULL for an empty array), aligned to KILN_RT_ALIGN;
+ * NULL when out of memory. Free with free(). */
+void *kiln_rt_aligned_alloc(size_t bytes);
+
+/* 1 if `dtype` is one of the kiln_dtype values. */
+int kiln_rt_dtype_valid(int32_t dtype);
+
+/* NumPy's descr for `dtype`, e.g. "<f4". */
+const char *kiln_rt_dtype_descr(kiln_dtype dtype);
+
+/* Computes the element and byte counts of a shape, rejecting negative dims
+ * and counts that overflow size_t or int64. Returns 0 on success. */
+int kiln_rt_shape_bytes(kiln_dtype dtype, int32_t rank, const int64_t *dims,
+                        size_t *count, size_t *bytes);
+
+/* Formats a shape the way Python prints a tuple: "()", "(784,)", "(1, 784)".
+ * If `first` is non-NULL it is printed instead of dims[0] (e.g. "batch").
+ * Returns `buf`. */
+const char *kiln_rt_format_shape(char *buf, size_t len, int32_t rank,
+                                 const int64_t *dims, const char *first);
+
+#endif /* KILN_RT_INTERNAL_H */

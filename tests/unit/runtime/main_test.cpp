@@ -1,0 +1,279 @@
+// End-to-end tests of kiln_rt_main with a fake model whose run adds 1 to
+// every element.
+#include "test_util.h"
+
+#include <cstring>
+
+using namespace kiln_test;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+namespace {
+
+// ---- the fake model ---------------------------------------------------------
+// inputs:  x float32 (batch, 3), ids int32 (batch, 2)
+// outputs: y = x + 1, z = ids + 1
+
+const int64_t kDims3[] = {-1, 3};
+const int64_t kDims2[] = {-1, 2};
+const kiln_tensor_info kInputs[] = {{"x", KILN_FLOAT32, 2, kDims3},
+                                    {"ids", KILN_INT32, 2, kDims2}};
+const kiln_tensor_info kOutputs[] = {{"y", KILN_FLOAT32, 2, kDims3},
+                                     {"z", KILN_INT32, 2, kDims2}};
+
+int g_runs;           // calls of run since the test started
+uint64_t g_batch;     // the batch of the last call
+int32_t g_run_status; // what run returns
+
+uint64_t scratchSize(uint64_t batch) { return batch * 100; }
+
+int32_t addOne(uint64_t batch, const void *const *in, void *const *out,
+               void *scratch) {
+  g_runs++;
+  g_batch = batch;
+  // The scratch must be aligned and as large as promised.
+  if (reinterpret_cast<uintptr_t>(scratch) % 64 != 0)
+    return 99;
+  std::memset(scratch, 0xab, scratchSize(batch));
+  const float *x = static_cast<const float *>(in[0]);
+  const int32_t *ids = static_cast<const int32_t *>(in[1]);
+  float *y = static_cast<float *>(out[0]);
+  int32_t *z = static_cast<int32_t *>(out[1]);
+  for (uint64_t i = 0; i < batch * 3; i++)
+    y[i] = x[i] + 1;
+  for (uint64_t i = 0; i < batch * 2; i++)
+    z[i] = ids[i] + 1;
+  return g_run_status;
+}
+
+const kiln_model_info kModel = {"fake",   2,           2,     kInputs,
+                                kOutputs, scratchSize, addOne};
+
+// A second model: one rank-1 float64 input and output, no scratch.
+const int64_t kDims1[] = {-1};
+const kiln_tensor_info kVecIn[] = {{"v", KILN_FLOAT64, 1, kDims1}};
+const kiln_tensor_info kVecOut[] = {{"w", KILN_FLOAT64, 1, kDims1}};
+uint64_t noScratch(uint64_t) { return 0; }
+int32_t vecAddOne(uint64_t batch, const void *const *in, void *const *out,
+                  void *) {
+  for (uint64_t i = 0; i < batch; i++)
+    static_cast<double *>(out[0])[i] =
+        static_cast<const double *>(in[0])[i] + 1;
+  return 0;
+}
+const kiln_model_info kVecModel = {"vec",   1,         1,        kVecIn,
+                                   kVecOut, noScratch, vecAddOne};
+
+struct Result {
+  int status;
+  std::string out, err;
+};
+
+Result runMain(const kiln_model_info &model, std::vector<std::string> args) {
+  args.insert(args.begin(), "prog");
+  std::vector<char *> argv;
+  for (auto &a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  int status = kiln_rt_main(&model, static_cast<int>(args.size()), argv.data());
+  std::string out = ::testing::internal::GetCapturedStdout();
+  std::string err = ::testing::internal::GetCapturedStderr();
+  return {status, out, err};
+}
+
+class Driver : public TempDirTest {
+protected:
+  void SetUp() override {
+    TempDirTest::SetUp();
+    g_runs = 0;
+    g_batch = 0;
+    g_run_status = 0;
+    x_ = path("x.npy");
+    ids_ = path("ids.npy");
+    saveArray<float>(x_, KILN_FLOAT32, {2, 3}, {1, 2, 3, 0.1f, -5, 1e9f});
+    saveArray<int32_t>(ids_, KILN_INT32, {2, 2}, {7, 8, -1, 2147483646});
+  }
+
+  // Expects failure with exactly one error line containing `what`.
+  void expectError(const Result &r, const std::string &what) {
+    EXPECT_EQ(r.status, 1);
+    EXPECT_THAT(r.err, StartsWith("kiln: error: "));
+    EXPECT_THAT(r.err, HasSubstr(what));
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+
+  std::string x_, ids_;
+};
+
+// ---- success ---------------------------------------------------------------
+
+TEST_F(Driver, WritesOutputs) {
+  Result r =
+      runMain(kModel, {x_, ids_, "-o", path("y.npy"), "-o", path("z.npy")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(g_runs, 1);
+  EXPECT_EQ(g_batch, 2u);
+  EXPECT_EQ(loadArray<float>(path("y.npy"), KILN_FLOAT32, {2, 3}),
+            (std::vector<float>{2, 3, 4, 1.1f, -4, 1e9f + 1}));
+  EXPECT_EQ(loadArray<int32_t>(path("z.npy"), KILN_INT32, {2, 2}),
+            (std::vector<int32_t>{8, 9, 0, 2147483647}));
+}
+
+TEST_F(Driver, PrintsOutputsAsText) {
+  Result r = runMain(kModel, {x_, ids_});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "y shape (2, 3):\n"
+                   "2 3 4\n"
+                   "1.1 -4 1e+09\n"
+                   "z shape (2, 2):\n"
+                   "8 9\n"
+                   "0 2147483647\n");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST_F(Driver, PrintsRank1OutputsOnOneLine) {
+  saveArray<double>(path("v.npy"), KILN_FLOAT64, {4}, {0, 0.5, -2, 1e-20});
+  Result r = runMain(kVecModel, {path("v.npy")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "w shape (4,):\n1 1.5 -1 1\n");
+}
+
+TEST_F(Driver, ConvertsInt64InputsToInt32) {
+  saveArray<int64_t>(ids_, KILN_INT64, {2, 2}, {7, 8, -1, -2147483648LL});
+  Result r =
+      runMain(kModel, {x_, ids_, "-o", path("y.npy"), "-o", path("z.npy")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(loadArray<int32_t>(path("z.npy"), KILN_INT32, {2, 2}),
+            (std::vector<int32_t>{8, 9, 0, -2147483647}));
+}
+
+TEST_F(Driver, RepeatReportsLatency) {
+  Result r = runMain(kModel, {x_, ids_, "--repeat", "3"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(g_runs, 4);
+  EXPECT_THAT(r.err, StartsWith("fake: mean latency "));
+  EXPECT_THAT(r.err, HasSubstr(" ms over 3 runs\n"));
+  EXPECT_THAT(r.out, StartsWith("y shape (2, 3):\n"));
+  r = runMain(kModel, {"--repeat=1", x_, ids_});
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
+TEST_F(Driver, HelpListsInputsAndOutputs) {
+  Result r = runMain(kModel, {"--help"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_THAT(r.out, StartsWith("usage: prog x.npy ids.npy [-o y.npy -o z.npy] "
+                                "[--repeat N] [--help]\n"));
+  EXPECT_THAT(r.out, HasSubstr("x                    float32  (batch, 3)\n"));
+  EXPECT_THAT(r.out, HasSubstr("ids                  int32    (batch, 2)\n"));
+  EXPECT_THAT(r.out, HasSubstr("z                    int32    (batch, 2)\n"));
+  EXPECT_EQ(g_runs, 0);
+}
+
+TEST_F(Driver, FilesAfterDoubleDash) {
+  Result r = runMain(kModel, {"--", x_, ids_});
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
+// ---- errors
+// ------------------------------------------------------------------
+
+TEST_F(Driver, WrongDtype) {
+  saveArray<double>(x_, KILN_FLOAT64, {2, 3}, {1, 2, 3, 4, 5, 6});
+  expectError(runMain(kModel, {x_, ids_}),
+              "input 'x' (" + x_ +
+                  "): expected float32, got float64; convert with "
+                  "x.astype('float32')");
+  saveArray<float>(ids_, KILN_FLOAT32, {2, 2}, {1, 2, 3, 4});
+  saveArray<float>(x_, KILN_FLOAT32, {2, 3}, {1, 2, 3, 4, 5, 6});
+  expectError(runMain(kModel, {x_, ids_}),
+              "input 'ids' (" + ids_ + "): expected int32, got float32");
+  EXPECT_EQ(g_runs, 0);
+}
+
+TEST_F(Driver, WrongShape) {
+  saveArray<float>(x_, KILN_FLOAT32, {3}, {1, 2, 3});
+  expectError(runMain(kModel, {x_, ids_}),
+              "kiln: error: input 'x' (" + x_ +
+                  "): expected shape (batch, 3), got (3,)\n");
+  saveArray<float>(x_, KILN_FLOAT32, {2, 4}, std::vector<float>(8));
+  expectError(runMain(kModel, {x_, ids_}),
+              "expected shape (batch, 3), got (2, 4)");
+  saveArray<float>(x_, KILN_FLOAT32, {0, 3}, {});
+  expectError(runMain(kModel, {x_, ids_}),
+              "expected shape (batch, 3) with batch >= 1, got (0, 3)");
+}
+
+TEST_F(Driver, BatchMismatch) {
+  saveArray<int32_t>(ids_, KILN_INT32, {3, 2}, {1, 2, 3, 4, 5, 6});
+  expectError(runMain(kModel, {x_, ids_}),
+              "input 'ids' (" + ids_ +
+                  "): batch size 3 differs from the batch size 2 of input "
+                  "'x' (" +
+                  x_ + ")");
+}
+
+TEST_F(Driver, Int64ValueOutOfRange) {
+  saveArray<int64_t>(ids_, KILN_INT64, {2, 2}, {1, 2, 3, 1LL << 31});
+  expectError(runMain(kModel, {x_, ids_}),
+              "input 'ids' (" + ids_ +
+                  "): value 2147483648 at index 3 does not fit int32");
+}
+
+TEST_F(Driver, WrongFileCounts) {
+  expectError(runMain(kModel, {x_}),
+              "model 'fake' takes 2 input files (x, ids), got 1");
+  expectError(runMain(kModel, {}),
+              "model 'fake' takes 2 input files (x, ids), got 0");
+  expectError(runMain(kModel, {x_, ids_, x_}),
+              "model 'fake' takes 2 input files (x, ids), got 3");
+  expectError(runMain(kModel, {x_, ids_, "-o", path("y.npy")}),
+              "model 'fake' has 2 outputs (y, z): give -o for each or for "
+              "none, got 1");
+  EXPECT_FALSE(std::filesystem::exists(path("y.npy")));
+  EXPECT_EQ(g_runs, 0);
+}
+
+TEST_F(Driver, BadArguments) {
+  expectError(runMain(kModel, {x_, ids_, "-o"}), "-o needs a file name");
+  expectError(runMain(kModel, {x_, ids_, "--frobnicate"}),
+              "unknown option '--frobnicate'");
+  expectError(runMain(kModel, {x_, ids_, "--repeat"}),
+              "--repeat needs a number of runs");
+  for (const char *n : {"x", "0", "-3", "2.5", "", "99999999999999999999"})
+    expectError(runMain(kModel, {x_, ids_, "--repeat", n}),
+                "--repeat needs a whole number of runs >= 1, got '" +
+                    std::string(n) + "'");
+  EXPECT_EQ(g_runs, 0);
+}
+
+TEST_F(Driver, UnreadableInput) {
+  std::string missing = path("missing.npy");
+  expectError(runMain(kModel, {x_, missing}),
+              "kiln: error: " + missing + ": cannot open: No such file");
+  writeFile(ids_, "not a npy file");
+  expectError(runMain(kModel, {x_, ids_}), ids_ + ": not a .npy file");
+}
+
+TEST_F(Driver, RunFailure) {
+  g_run_status = 5;
+  expectError(runMain(kModel, {x_, ids_}), "model 'fake' failed (status 5)");
+}
+
+TEST_F(Driver, UnwritableOutput) {
+  expectError(
+      runMain(kModel, {x_, ids_, "-o", path("no/y.npy"), "-o", path("z.npy")}),
+      path("no/y.npy") + ": cannot create");
+}
+
+TEST_F(Driver, InvalidModelDescription) {
+  kiln_model_info bad = kModel;
+  bad.num_inputs = 0;
+  expectError(runMain(bad, {}), "internal: the model description is invalid");
+}
+
+} // namespace
