@@ -1,5 +1,6 @@
 #include "diagnostics/Diagnostics.h"
 
+#include <algorithm>
 #include <regex>
 
 namespace kiln {
@@ -66,7 +67,16 @@ void DiagnosticEngine::printOne(std::FILE *out, const Diagnostic &d, bool color)
 }
 
 void DiagnosticEngine::print(std::FILE *out, bool color) {
-  for (const Diagnostic &d : diags_) printOne(out, d, color);
+  // In source order; diagnostics without a location (files, options) last.
+  std::vector<const Diagnostic *> order;
+  for (const Diagnostic &d : diags_) order.push_back(&d);
+  std::stable_sort(order.begin(), order.end(), [](const Diagnostic *a, const Diagnostic *b) {
+    auto key = [](const Diagnostic *d) {
+      return d->range.valid() ? std::pair(d->range.begin.file, d->range.begin.offset) : std::pair(~0u, 0u);
+    };
+    return key(a) < key(b);
+  });
+  for (const Diagnostic *d : order) printOne(out, *d, color);
   diags_.clear();
 }
 

@@ -50,8 +50,11 @@ abi::Activation activationCode(std::string_view canonical, KerasVersion version)
 }
 
 float activationAlpha(abi::Activation act) {
-  // Keras's leaky_relu activation function defaults to a slope of 0.2.
-  return act == abi::kLeakyRelu ? 0.2f : 0.0f;
+  // The defaults of Keras's activation functions: leaky_relu's slope is 0.2,
+  // elu's alpha is 1.
+  if (act == abi::kLeakyRelu) return 0.2f;
+  if (act == abi::kElu) return 1.0f;
+  return 0.0f;
 }
 
 }  // namespace kiln

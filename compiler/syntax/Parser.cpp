@@ -10,6 +10,8 @@
 #include "KilnParser.h"
 #include "antlr4-runtime.h"
 
+#include <set>
+
 namespace kiln {
 
 namespace {
@@ -38,6 +40,31 @@ std::string describeToken(const antlr4::Token *t) {
   return "'" + text + "'";
 }
 
+bool isStatementKeyword(size_t type) {
+  switch (type) {
+  case KilnLexer::RETURN: case KilnLexer::DEL: case KilnLexer::GLOBAL: case KilnLexer::NONLOCAL:
+  case KilnLexer::ASSERT: case KilnLexer::RAISE: case KilnLexer::YIELD: case KilnLexer::BREAK:
+  case KilnLexer::CONTINUE: case KilnLexer::DEF: case KilnLexer::FOR: case KilnLexer::IF: case KilnLexer::ELIF:
+  case KilnLexer::ELSE: case KilnLexer::WHILE: case KilnLexer::WITH: case KilnLexer::CLASS: case KilnLexer::TRY:
+  case KilnLexer::EXCEPT: case KilnLexer::FINALLY: case KilnLexer::PASS: case KilnLexer::IMPORT: case KilnLexer::FROM:
+    return true;
+  default: return false;
+  }
+}
+
+// Tokens that can end an expression, and tokens that can start one: two in a
+// row usually mean a forgotten comma.
+bool endsExpression(size_t type) {
+  return type == KilnLexer::NAME || type == KilnLexer::NUMBER || type == KilnLexer::STRING ||
+         type == KilnLexer::RPAREN || type == KilnLexer::RBRACK || type == KilnLexer::RBRACE ||
+         type == KilnLexer::NONE || type == KilnLexer::TRUE || type == KilnLexer::FALSE;
+}
+bool startsExpression(size_t type) {
+  return type == KilnLexer::NAME || type == KilnLexer::NUMBER || type == KilnLexer::STRING ||
+         type == KilnLexer::LPAREN || type == KilnLexer::LBRACK || type == KilnLexer::LBRACE ||
+         type == KilnLexer::NONE || type == KilnLexer::TRUE || type == KilnLexer::FALSE;
+}
+
 std::string describeExpected(const antlr4::misc::IntervalSet &set, const antlr4::dfa::Vocabulary &vocab) {
   std::vector<std::string> items;
   bool expression = set.contains(size_t(KilnLexer::NAME)) && set.contains(size_t(KilnLexer::NUMBER));
@@ -54,7 +81,7 @@ std::string describeExpected(const antlr4::misc::IntervalSet &set, const antlr4:
     else if (type == KilnLexer::NAME) items.push_back("a name");
     else if (type == KilnLexer::NUMBER) items.push_back("a number");
     else if (type == KilnLexer::STRING) items.push_back("a string");
-    else if (type == KilnLexer::INDENT) continue;
+    else if (type == KilnLexer::INDENT || isStatementKeyword(type)) continue;
     else items.push_back(vocab.getLiteralName(type));
   }
   // Long lists say little: keep the first few.
@@ -69,8 +96,9 @@ std::string describeExpected(const antlr4::misc::IntervalSet &set, const antlr4:
 
 class KilnErrorStrategy : public antlr4::DefaultErrorStrategy {
 public:
-  KilnErrorStrategy(DiagnosticEngine &diags, uint32_t file, const std::vector<uint32_t> &offsets)
-      : diags_(diags), file_(file), offsets_(offsets) {}
+  KilnErrorStrategy(DiagnosticEngine &diags, uint32_t file, const std::vector<uint32_t> &offsets,
+                    std::set<size_t> reportedLines)
+      : diags_(diags), file_(file), offsets_(offsets), reportedLines_(std::move(reportedLines)) {}
 
 protected:
   void reportNoViableAlternative(antlr4::Parser *p, const antlr4::NoViableAltException &e) override {
@@ -102,17 +130,17 @@ protected:
 private:
   void report(antlr4::Parser *p, antlr4::Token *t, const antlr4::misc::IntervalSet &expected) {
     if (!claimLine(t)) return;
+    antlr4::Token *previous = t->getTokenIndex() > 0 ? p->getTokenStream()->get(t->getTokenIndex() - 1) : nullptr;
+    if (previous && previous->getLine() == t->getLine() && endsExpression(previous->getType()) &&
+        startsExpression(t->getType())) {
+      diags_.report(DiagID::err_syntax_missing_comma, range(t), describeToken(t));
+      return;
+    }
     diags_.report(DiagID::err_syntax_unexpected, range(t), describeToken(t),
                   describeExpected(expected, p->getVocabulary()));
   }
   // One error per line: recovery within a broken line mostly adds noise.
-  bool claimLine(antlr4::Token *t) {
-    size_t line = t->getLine();
-    if (t->getType() == KilnLexer::NEWLINE) line = t->getLine();
-    if (line == lastLine_) return false;
-    lastLine_ = line;
-    return true;
-  }
+  bool claimLine(antlr4::Token *t) { return reportedLines_.insert(t->getLine()).second; }
   SourceRange range(antlr4::Token *t) const {
     size_t start = std::min(t->getStartIndex(), offsets_.size() - 1);
     size_t stop = t->getType() == antlr4::Token::EOF ? start : std::min(t->getStopIndex() + 1, offsets_.size() - 1);
@@ -123,20 +151,22 @@ private:
   DiagnosticEngine &diags_;
   uint32_t file_;
   const std::vector<uint32_t> &offsets_;
-  size_t lastLine_ = 0;
+  std::set<size_t> reportedLines_;
 };
 
-// Stray characters and unbalanced brackets, reported before parsing.
+// Stray characters and unbalanced brackets, reported before parsing; their
+// lines are returned so the parser does not report them again. Returns false
+// if an unclosed bracket makes the rest of the file one line.
 bool checkTokens(antlr4::CommonTokenStream &tokens, uint32_t file, const std::vector<uint32_t> &offsets,
-                 DiagnosticEngine &diags) {
+                 DiagnosticEngine &diags, std::set<size_t> &lines) {
   auto range = [&](antlr4::Token *t) {
     return SourceRange{{file, offsets[t->getStartIndex()]}, offsets[t->getStopIndex() + 1]};
   };
-  unsigned before = diags.errorCount();
   std::vector<antlr4::Token *> open;
   for (antlr4::Token *t : tokens.getTokens()) {
     switch (t->getType()) {
     case KilnLexer::UNKNOWN_CHAR: {
+      if (!lines.insert(t->getLine()).second) break;
       std::string text = t->getText();
       if (text == "'" || text == "\"")
         diags.report(DiagID::err_syntax_unterminated_string, range(t));
@@ -145,7 +175,7 @@ bool checkTokens(antlr4::CommonTokenStream &tokens, uint32_t file, const std::ve
       break;
     }
     case KilnLexer::STRING:
-      if (std::tolower(static_cast<unsigned char>(t->getText()[0])) == 'f')
+      if (std::tolower(static_cast<unsigned char>(t->getText()[0])) == 'f' && lines.insert(t->getLine()).second)
         diags.report(DiagID::err_syntax_fstring, range(t));
       break;
     case KilnLexer::LPAREN: case KilnLexer::LBRACK: case KilnLexer::LBRACE:
@@ -155,20 +185,19 @@ bool checkTokens(antlr4::CommonTokenStream &tokens, uint32_t file, const std::ve
       static const std::string pairs = "()[]{}";
       char closer = t->getText()[0];
       char opener = pairs[pairs.find(closer) - 1];
-      if (open.empty() || open.back()->getText()[0] != opener) {
+      if (!open.empty() && open.back()->getText()[0] == opener) {
+        open.pop_back();
+      } else if (lines.insert(t->getLine()).second) {
         diags.report(DiagID::err_syntax_unmatched_bracket, range(t), std::string(1, closer));
-        return false;  // the rest of the file would only add follow-on errors
       }
-      open.pop_back();
       break;
     }
     default: break;
     }
   }
-  if (!open.empty()) {
-    diags.report(DiagID::err_syntax_unclosed_bracket, range(open.back()), open.back()->getText());
-  }
-  return diags.errorCount() == before;
+  // An unclosed bracket swallows the rest of the file: report it and stop.
+  for (antlr4::Token *t : open) diags.report(DiagID::err_syntax_unclosed_bracket, range(t), t->getText());
+  return open.empty();
 }
 
 }  // namespace
@@ -183,13 +212,13 @@ std::optional<ast::Module> parseFile(const SourceManager &sources, uint32_t file
   lexer.removeErrorListeners();
   antlr4::CommonTokenStream tokens(&lexer);
   tokens.fill();
-  if (!checkTokens(tokens, file, offsets, diags)) return std::nullopt;
+  unsigned before = diags.errorCount();
+  std::set<size_t> reportedLines;
+  if (!checkTokens(tokens, file, offsets, diags, reportedLines)) return std::nullopt;
 
   KilnParser parser(&tokens);
   parser.removeErrorListeners();
-  auto strategy = std::make_shared<KilnErrorStrategy>(diags, file, offsets);
-  parser.setErrorHandler(strategy);
-  unsigned before = diags.errorCount();
+  parser.setErrorHandler(std::make_shared<KilnErrorStrategy>(diags, file, offsets, std::move(reportedLines)));
   KilnParser::FileContext *tree = parser.file();
   if (diags.errorCount() != before) return std::nullopt;
 

@@ -1,0 +1,19 @@
+# lit configuration for Kiln's compiler tests: each .kiln or .test file is a
+# test whose RUN lines pipe kilnc into FileCheck (or use `kilnc check --verify`).
+import os
+
+import lit.formats
+
+config.name = "Kiln"
+config.test_format = lit.formats.ShTest(True)
+config.suffixes = [".kiln", ".test"]
+config.excludes = ["Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.kiln_binary_dir, "tests", "lit")
+
+config.substitutions.append(("%kilnc", os.path.join(config.kiln_binary_dir, "bin", "kilnc")))
+config.substitutions.append(("%npycmp", os.path.join(config.kiln_binary_dir, "bin", "npycmp")))
+config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
+config.substitutions.append(("%numerics", os.path.join(config.kiln_source_dir, "tests", "numerics")))
+config.environment["PATH"] = os.pathsep.join([config.llvm_tools_dir, config.environment.get("PATH", "")])
+config.environment["NO_COLOR"] = "1"

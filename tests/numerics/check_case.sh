@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Compiles one reference case with kilnc, runs it on the case's inputs and
+# compares every output with the reference output within the case's tolerance.
+#   check_case.sh KILNC NPYCMP CASE_DIR WORK_DIR
+set -euo pipefail
+kilnc=$1 npycmp=$2 case_dir=$3 work=$4
+mkdir -p "$work"
+tolerance() { sed -n "s/.*\"$1\": *\([0-9.eE+-]*\).*/\1/p" "$case_dir/case.json"; }
+atol=$(tolerance atol) rtol=$(tolerance rtol)
+
+"$kilnc" build "$case_dir/model.kiln" --weights "$case_dir/model.json" -o "$work/model"
+
+inputs=() outputs=()
+for i in $(seq 0 15); do [[ -f $case_dir/in$i.npy ]] && inputs+=("$case_dir/in$i.npy"); done
+for i in $(seq 0 15); do [[ -f $case_dir/out$i.npy ]] && outputs+=(-o "$work/got$i.npy"); done
+"$work/model" "${inputs[@]}" "${outputs[@]}"
+
+status=0
+for i in $(seq 0 15); do
+  [[ -f $case_dir/out$i.npy ]] || continue
+  "$npycmp" "$work/got$i.npy" "$case_dir/out$i.npy" --atol "$atol" --rtol "$rtol" || status=1
+done
+exit $status
