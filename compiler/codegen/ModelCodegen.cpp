@@ -55,7 +55,14 @@ std::unique_ptr<llvm::Module> ModelCodegen::build(std::string &error) {
     error = "linking the kernel library failed";
     return nullptr;
   }
-  for (const std::string &name : used) module_->getFunction(name)->setLinkage(llvm::GlobalValue::InternalLinkage);
+  for (const std::string &name : used) {
+    llvm::Function *f = module_->getFunction(name);
+    f->setLinkage(llvm::GlobalValue::InternalLinkage);
+    if (!options_.inlineKernels) {
+      f->removeFnAttr(llvm::Attribute::AlwaysInline);
+      f->addFnAttr(llvm::Attribute::NoInline);
+    }
+  }
 
   std::string message;
   llvm::raw_string_ostream os(message);

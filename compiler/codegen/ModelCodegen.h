@@ -18,6 +18,8 @@ struct CodegenOptions {
   std::string prefix = "model";  // C identifier prefix of the entry points
   KerasVersion kerasVersion = KerasVersion::V2;
   bool emitMain = false;
+  // At -O0 the kernels stay separate functions, so the IR reads as the model.
+  bool inlineKernels = true;
   std::string triple;
   std::string dataLayout;
 };

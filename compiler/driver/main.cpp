@@ -128,8 +128,8 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
     return s.finish(1);
   }
   llvm::LLVMContext context;
-  CodegenOptions cg{prefix, o.kerasVersion, o.emit == EmitKind::Exe, machine->getTargetTriple().str(),
-                    machine->createDataLayout().getStringRepresentation()};
+  CodegenOptions cg{prefix, o.kerasVersion, o.emit == EmitKind::Exe, o.optLevel > 0,
+                    machine->getTargetTriple().str(), machine->createDataLayout().getStringRepresentation()};
   std::unique_ptr<llvm::Module> module = ModelCodegen(context, program, cg).build(error);
   if (!module) {
     s.diags.report(DiagID::err_backend, SourceRange{}, error);
