@@ -39,6 +39,16 @@ llvm::Value *LowerContext::constant(const std::string &suffix, const std::vector
   return var;
 }
 
+llvm::Value *LowerContext::constantInts(const std::string &suffix, const std::vector<int64_t> &data) {
+  llvm::LLVMContext &context = ir().getContext();
+  std::vector<uint64_t> bits(data.begin(), data.end());
+  auto *init = llvm::ConstantDataArray::get(context, llvm::ArrayRef<uint64_t>(bits));
+  auto *var = new llvm::GlobalVariable(codegen_.module(), init->getType(), true, llvm::GlobalValue::PrivateLinkage,
+                                       init, layer().name + "." + suffix);
+  var->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+  return var;
+}
+
 llvm::Value *LowerContext::i64(int64_t v) { return ir().getInt64(v); }
 llvm::Value *LowerContext::i32(int32_t v) { return ir().getInt32(v); }
 llvm::Value *LowerContext::f32(float v) { return llvm::ConstantFP::get(ir().getFloatTy(), v); }

@@ -39,6 +39,7 @@ public:
   const std::vector<float> &weight(std::string_view name) const;
   // A read-only, 64-byte-aligned global holding `data`, named after the layer.
   llvm::Value *constant(const std::string &suffix, const std::vector<float> &data);
+  llvm::Value *constantInts(const std::string &suffix, const std::vector<int64_t> &data);
 
   llvm::Value *i64(int64_t v);
   llvm::Value *i32(int32_t v);

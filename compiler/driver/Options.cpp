@@ -10,6 +10,7 @@ const char *const kUsage = R"(kilnc: compiles Keras model definitions (.kiln) to
 usage:
   kilnc check FILE [--verify]        report diagnostics only
   kilnc summary FILE                 print the model table, as Keras's model.summary()
+  kilnc graph FILE                   print the model as a Graphviz DOT graph with shapes
   kilnc build FILE [options]         compile the model
   kilnc --help | --version
 
@@ -49,9 +50,10 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
   }
   if (command == "check") o.command = Command::Check;
   else if (command == "summary") o.command = Command::Summary;
+  else if (command == "graph") o.command = Command::Graph;
   else if (command == "build") o.command = Command::Build;
   else {
-    error = "unknown command '" + command + "'; expected check, summary or build (see kilnc --help)";
+    error = "unknown command '" + command + "'; expected check, summary, graph or build (see kilnc --help)";
     return std::nullopt;
   }
 

@@ -4,6 +4,7 @@
 #include "codegen/Header.h"
 #include "codegen/ModelCodegen.h"
 #include "driver/Options.h"
+#include "graph/Dot.h"
 #include "graph/Program.h"
 #include "graph/Summary.h"
 #include "sema/Evaluator.h"
@@ -213,9 +214,9 @@ int main(int argc, char **argv) {
     return s.finish(0);
   }
   if (!model) return s.finish(1);
-  if (o.command == Command::Summary) {
+  if (o.command == Command::Summary || o.command == Command::Graph) {
     s.diags.print(stderr, s.color);
-    fmt::print("{}", formatSummary(*model));
+    fmt::print("{}", o.command == Command::Summary ? formatSummary(*model) : formatDot(*model));
     return 0;
   }
   return build(s, o, *model, argv[0]);

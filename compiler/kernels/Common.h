@@ -59,9 +59,12 @@ KILN_INLINE float activate(const ActParams &p, float x) {
   case kLeakyRelu: return x >= 0.0f ? x : p.alpha * x;
   case kMish: return x * tanhf(softplusf(x));
   case kReluClipped: {
-    // Keras ReLU layer: x >= threshold ? x : negative_slope * (x - threshold), then clip.
-    float y = x >= p.threshold ? x : p.alpha * (x - p.threshold);
-    return p.maxValue >= 0.0f ? fminf(y, p.maxValue) : y;
+    // As tf.keras backend.relu: keep x above the threshold, clip to
+    // [0, max_value] if capped, then leak below the threshold.
+    float y = p.threshold != 0.0f ? (x > p.threshold ? x : 0.0f) : fmaxf(x, 0.0f);
+    if (p.maxValue >= 0.0f) y = fminf(fmaxf(y, 0.0f), p.maxValue);
+    if (p.alpha != 0.0f) y -= p.alpha * fmaxf(p.threshold - x, 0.0f);
+    return y;
   }
   default: return x;  // softmax family: applied over rows, see softmaxRows
   }

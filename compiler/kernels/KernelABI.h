@@ -34,6 +34,12 @@ enum Activation : int32_t {
 
 inline bool isRowwise(int32_t act) { return act == kSoftmax || act == kLogSoftmax; }
 
+// Binary elementwise operations (merge layers, PReLU).
+enum BinaryOp : int32_t { kAdd = 0, kSubtract, kMultiply, kMaximum, kMinimum, kPRelu };
+
+// Tensors of up to this many axes (batch included) in the layout kernels.
+constexpr int kMaxRank = 8;
+
 // Packed GEMM weights: the [K, N] kernel is cut into panels of kPanelWidth
 // columns; panel p holds K rows of kPanelWidth floats (zero-padded past N).
 constexpr int64_t kPanelWidth = 16;

@@ -23,9 +23,11 @@ struct Builtin {
     Sequential,     // Sequential([...])
     TrainingObject, // an optimizer, loss, callback, regularizer...: opaque
     Initializer,    // an initializer object (used by --init-weights)
+    LayerFunction,  // add([a, b]), concatenate([a, b], axis=1): make the layer, call it
   };
   std::string name;
   Kind kind;
+  std::string layerClass;  // LayerFunction: the layer it makes
 };
 
 struct EvalOptions {
@@ -73,6 +75,7 @@ private:
   Value moduleMember(const std::string &module, const std::string &name, SourceRange range, SourceRange nameRange);
   Value lookupGlobal(const std::string &name) const;  // names from `from keras.layers import *`
   Value callBuiltin(const Builtin &builtin, CallSite &call);
+  Value callLayerFunction(const Builtin &builtin, CallSite &call);
 
   // Keras semantics (Keras.cpp)
   Value constructLayer(const LayerKind *kind, CallSite &call);

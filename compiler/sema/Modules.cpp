@@ -15,6 +15,15 @@ const std::vector<Builtin> &builtins() {
       {"Model", Builtin::Kind::Model},
       {"Functional", Builtin::Kind::Model},
       {"Sequential", Builtin::Kind::Sequential},
+      // keras.layers' functional interface to the merge layers
+      {"add", Builtin::Kind::LayerFunction, "Add"},
+      {"subtract", Builtin::Kind::LayerFunction, "Subtract"},
+      {"multiply", Builtin::Kind::LayerFunction, "Multiply"},
+      {"average", Builtin::Kind::LayerFunction, "Average"},
+      {"maximum", Builtin::Kind::LayerFunction, "Maximum"},
+      {"minimum", Builtin::Kind::LayerFunction, "Minimum"},
+      {"concatenate", Builtin::Kind::LayerFunction, "Concatenate"},
+      {"dot", Builtin::Kind::LayerFunction, "Dot"},
   };
   return table;
 }
@@ -145,6 +154,7 @@ Value Evaluator::callBuiltin(const Builtin &builtin, CallSite &call) {
   case Builtin::Kind::Input: return makeInput(call);
   case Builtin::Kind::Model: return makeFunctionalModel(call);
   case Builtin::Kind::Sequential: return makeSequential(call);
+  case Builtin::Kind::LayerFunction: return callLayerFunction(builtin, call);
   case Builtin::Kind::TrainingObject:
   case Builtin::Kind::Initializer: {
     Value v = Value::make(ValueKind::Opaque, call.range);
@@ -153,6 +163,24 @@ Value Evaluator::callBuiltin(const Builtin &builtin, CallSite &call) {
   }
   }
   return Value::error(call.range);
+}
+
+// concatenate([a, b], axis=1) is Concatenate(axis=1)([a, b]).
+Value Evaluator::callLayerFunction(const Builtin &builtin, CallSite &call) {
+  CallSite construct{call.range, call.calleeRange, {}};
+  CallSite apply{call.range, call.calleeRange, {}};
+  for (CallArgument &a : call.args) {
+    bool isInputs = a.keyword == "inputs" || (a.keyword.empty() && apply.args.empty());
+    (isInputs ? apply : construct).args.push_back(a);
+  }
+  if (apply.args.empty()) {
+    diags_.report(DiagID::err_missing_argument, call.range, builtin.name, "inputs");
+    return Value::error(call.range);
+  }
+  apply.args[0].keyword.clear();
+  Value layer = constructLayer(LayerRegistry::instance().find(builtin.layerClass), construct);
+  if (layer.is(ValueKind::Error) || layer.layer->invalid) return Value::error(call.range);
+  return callLayer(layer.layer, apply);
 }
 
 }  // namespace kiln
