@@ -46,7 +46,7 @@ static void print_usage(const kiln_model_info *m, const char *prog) {
   printf(" [");
   for (int32_t i = 0; i < m->num_outputs; i++)
     printf("%s-o %s.npy", i ? " " : "", m->outputs[i].name);
-  printf("] [--repeat N] [--help]\n\n");
+  printf(" | --out-dir DIR] [--repeat N] [--help]\n\n");
   printf("Runs the model '%s' on the inputs, which are .npy files, and prints "
          "the\noutputs as text or, with -o, writes them as .npy files.\n\n",
          m->name);
@@ -66,6 +66,8 @@ static void print_usage(const kiln_model_info *m, const char *prog) {
          "options:\n"
          "  -o FILE     write the next output to FILE (give it for every "
          "output or none)\n"
+         "  --out-dir DIR\n"
+         "              write every output to DIR/<output name>.npy\n"
          "  --repeat N  after the first run, run N more times and print the "
          "mean latency\n"
          "              to stderr\n"
@@ -93,7 +95,8 @@ typedef struct options {
   int num_inputs;
   const char **outputs; /* -o files */
   int num_outputs;
-  long long repeat; /* timed runs after the first; 0 for none */
+  const char *out_dir; /* --out-dir: outputs as DIR/<name>.npy */
+  long long repeat;    /* timed runs after the first; 0 for none */
   int help;
 } options;
 
@@ -127,6 +130,12 @@ static int parse_args(int argc, char **argv, const char *prog, options *o) {
         return -1;
       }
       o->outputs[o->num_outputs++] = argv[++i];
+    } else if (strcmp(arg, "--out-dir") == 0) {
+      if (i + 1 >= argc || !argv[i + 1]) {
+        print_error("--out-dir needs a directory; see %s --help", prog);
+        return -1;
+      }
+      o->out_dir = argv[++i];
     } else if (strcmp(arg, "--repeat") == 0 ||
                strncmp(arg, "--repeat=", 9) == 0) {
       const char *value = arg[8] == '=' ? arg + 9 : NULL;
@@ -311,6 +320,10 @@ static int run_main(const kiln_model_info *m, int argc, char **argv, state *s) {
     fprintf(stderr, "), got %d; see %s --help\n", o->num_inputs, prog);
     return 1;
   }
+  if (o->out_dir && o->num_outputs != 0) {
+    print_error("give either -o files or --out-dir, not both");
+    return 1;
+  }
   if (o->num_outputs != 0 && o->num_outputs != m->num_outputs) {
     fprintf(stderr, "kiln: error: model '%s' has %d output%s (", m->name,
             (int)m->num_outputs, m->num_outputs == 1 ? "" : "s");
@@ -381,11 +394,20 @@ static int run_main(const kiln_model_info *m, int argc, char **argv, state *s) {
 
   /* Results. */
   for (int32_t i = 0; i < m->num_outputs; i++) {
-    char err[512];
-    if (o->num_outputs == 0)
+    char err[512], path[4096];
+    const char *file = o->num_outputs ? o->outputs[i] : NULL;
+    if (o->out_dir) {
+      int n = snprintf(path, sizeof path, "%s/%s.npy", o->out_dir,
+                       m->outputs[i].name);
+      if (n < 0 || (size_t)n >= sizeof path) {
+        print_error("output path in '%s' is too long", o->out_dir);
+        return 1;
+      }
+      file = path;
+    }
+    if (!file)
       print_output(&m->outputs[i], &s->out[i]);
-    else if (kiln_npy_save(o->outputs[i], &s->out[i], err, sizeof err) !=
-             KILN_OK) {
+    else if (kiln_npy_save(file, &s->out[i], err, sizeof err) != KILN_OK) {
       print_error("%s", err);
       return 1;
     }
