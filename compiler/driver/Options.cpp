@@ -12,6 +12,7 @@ usage:
   kilnc summary FILE                 print the model table, as Keras's model.summary()
   kilnc graph FILE                   print the model as a Graphviz DOT graph with shapes
   kilnc build FILE [options]         compile the model
+  kilnc layers                       list every layer and its arguments (Markdown)
   kilnc --help | --version
 
 build options:
@@ -46,6 +47,10 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
   if (command == "--help" || command == "-h" || command == "help") return o;
   if (command == "--version") {
     o.command = Command::Version;
+    return o;
+  }
+  if (command == "layers") {
+    o.command = Command::Layers;
     return o;
   }
   if (command == "check") o.command = Command::Check;

@@ -3,6 +3,7 @@
 #include "codegen/Emit.h"
 #include "codegen/Header.h"
 #include "codegen/ModelCodegen.h"
+#include "driver/LayerTable.h"
 #include "driver/Options.h"
 #include "graph/Dot.h"
 #include "graph/Program.h"
@@ -194,6 +195,10 @@ int main(int argc, char **argv) {
   const Options &o = *options;
   if (o.command == Command::Help) {
     fmt::print("{}", kUsage);
+    return 0;
+  }
+  if (o.command == Command::Layers) {
+    fmt::print("{}", formatLayerTable());
     return 0;
   }
   if (o.command == Command::Version) {
