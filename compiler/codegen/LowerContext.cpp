@@ -10,6 +10,7 @@ llvm::IRBuilder<> &LowerContext::ir() { return codegen_.ir(); }
 llvm::Value *LowerContext::input(size_t i) { return codegen_.buffer(step_.inputs[i]); }
 llvm::Value *LowerContext::output(size_t i) { return codegen_.buffer(step_.outputs[i]); }
 llvm::Value *LowerContext::batch() { return codegen_.batch(); }
+llvm::Value *LowerContext::workspace() { return codegen_.workspace(); }
 
 llvm::Value *LowerContext::batchTimes(int64_t n) {
   return n == 1 ? batch() : ir().CreateMul(batch(), ir().getInt64(n), layer().name + ".rows");

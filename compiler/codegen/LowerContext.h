@@ -29,6 +29,8 @@ public:
   llvm::Value *input(size_t i = 0);
   llvm::Value *output(size_t i = 0);
   llvm::Value *batch();
+  // The step's temporary memory (LayerKind::workspaceBytes), 64-byte aligned.
+  llvm::Value *workspace();
   // batch * n, as i64: the row count of a [batch * n, ...] view.
   llvm::Value *batchTimes(int64_t n);
 

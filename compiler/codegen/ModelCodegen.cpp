@@ -80,7 +80,8 @@ void ModelCodegen::emitScratchSize() {
   llvm::Argument *batch = scratchSize_->getArg(0);
   batch->setName("batch");
   builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", scratchSize_));
-  builder_.CreateRet(builder_.CreateMul(batch, builder_.getInt64(program_.arenaBytesPerSample)));
+  llvm::Value *arena = builder_.CreateMul(batch, builder_.getInt64(program_.arenaBytesPerSample));
+  builder_.CreateRet(builder_.CreateAdd(arena, builder_.getInt64(program_.workspaceBytes)));
 }
 
 void ModelCodegen::emitRun() {
@@ -111,6 +112,9 @@ void ModelCodegen::emitRun() {
   run_->addParamAttr(scratch->getArgNo(), llvm::Attribute::NoAlias);
 
   builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", run_));
+  workspace_ = builder_.CreateInBoundsGEP(builder_.getInt8Ty(), scratch,
+                                         builder_.CreateMul(batch_, builder_.getInt64(program_.arenaBytesPerSample)),
+                                         "workspace");
   for (size_t id = 0; id < program_.buffers.size(); ++id) {
     const Buffer &b = program_.buffers[id];
     switch (b.kind) {

@@ -36,6 +36,7 @@ public:
   llvm::Module &module() { return *module_; }
   llvm::Value *buffer(int id) { return bufferPointers_[id]; }
   llvm::Value *batch() { return batch_; }
+  llvm::Value *workspace() { return workspace_; }
   llvm::Function *kernel(const char *name);
   const CodegenOptions &options() const { return options_; }
 
@@ -52,6 +53,7 @@ private:
   llvm::IRBuilder<> builder_;
   std::vector<llvm::Value *> bufferPointers_;
   llvm::Value *batch_ = nullptr;
+  llvm::Value *workspace_ = nullptr;
   llvm::Function *run_ = nullptr;
   llvm::Function *scratchSize_ = nullptr;
 };

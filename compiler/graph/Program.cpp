@@ -170,10 +170,12 @@ Program buildProgram(const Model &model, const PassOptions &options) {
     if (producedByStep[v] && b.kind == Buffer::Kind::Arena) {
       b.kind = Buffer::Kind::Output;
       b.index = static_cast<int>(i);
+      b.type = flat.types[outputs[i]];  // a view (Reshape) has the same bytes, its own shape
       program.outputs.push_back(v);
       continue;
     }
     Buffer copy = b;
+    copy.type = flat.types[outputs[i]];
     copy.kind = Buffer::Kind::Output;
     copy.index = static_cast<int>(i);
     program.buffers.push_back(copy);
@@ -195,6 +197,10 @@ Program buildProgram(const Model &model, const PassOptions &options) {
     for (int v : program.steps[i].inputs) lifetime[v].second = std::max(lifetime[v].second, step);
   }
   program.arenaBytesPerSample = planArena(program.buffers, lifetime, arena);
+  for (const Step &s : program.steps)
+    if (s.layer)
+      program.workspaceBytes = std::max(
+          program.workspaceBytes, (s.layer->kind->workspaceBytes(*s.layer, s.inputTypes, s.outputTypes) + 63) / 64 * 64);
   return program;
 }
 

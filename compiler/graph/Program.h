@@ -48,6 +48,8 @@ struct Program {
   std::vector<std::string> inputNames;
   std::vector<std::string> outputNames;
   int64_t arenaBytesPerSample = 0;
+  // Temporary memory of single steps, after the arena; not scaled by the batch.
+  int64_t workspaceBytes = 0;
 };
 
 struct PassOptions {

@@ -131,6 +131,12 @@ public:
   virtual void inferShapes(ShapeContext &cx) const = 0;
   // Emits the layer's computation.
   virtual void lower(LowerContext &cx) const = 0;
+  // Bytes of temporary memory the lowering needs (LowerContext::workspace()),
+  // the same for every batch size: it is shared by all layers.
+  virtual int64_t workspaceBytes(const Layer &, const std::vector<TensorType> & /*inputs*/,
+                                 const std::vector<TensorType> & /*outputs*/) const {
+    return 0;
+  }
 
   // Graph passes ask these.
   // True if the output's bytes are the input's (Dropout at inference, Reshape):

@@ -47,7 +47,6 @@ std::vector<Tensor *> Evaluator::tensorsOf(const Value &v, const std::string &wh
     }
     return out;
   }
-  if (v.is(ValueKind::Layer) && v.layer->nodes.size() == 1) return v.layer->nodes[0]->outputs;
   if (!v.is(ValueKind::Error)) diags_.report(DiagID::err_layer_needs_tensor, v.range, what, describe(v));
   ok = false;
   return out;

@@ -1,3 +1,4 @@
+#include <filesystem>
 // End-to-end tests of kiln_rt_main with a fake model whose run adds 1 to
 // every element.
 #include "test_util.h"
@@ -166,12 +167,23 @@ TEST_F(Driver, RepeatReportsLatency) {
 TEST_F(Driver, HelpListsInputsAndOutputs) {
   Result r = runMain(kModel, {"--help"});
   EXPECT_EQ(r.status, 0);
-  EXPECT_THAT(r.out, StartsWith("usage: prog x.npy ids.npy [-o y.npy -o z.npy] "
+  EXPECT_THAT(r.out, StartsWith("usage: prog x.npy ids.npy [-o y.npy -o z.npy | --out-dir DIR] "
                                 "[--repeat N] [--help]\n"));
   EXPECT_THAT(r.out, HasSubstr("x                    float32  (batch, 3)\n"));
   EXPECT_THAT(r.out, HasSubstr("ids                  int32    (batch, 2)\n"));
   EXPECT_THAT(r.out, HasSubstr("z                    int32    (batch, 2)\n"));
   EXPECT_EQ(g_runs, 0);
+}
+
+TEST_F(Driver, OutDirWritesOutputsByName) {
+  std::string dir = ::testing::TempDir() + "kiln_outdir";
+  std::filesystem::create_directories(dir);
+  Result r = runMain(kModel, {x_, ids_, "--out-dir", dir});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/y.npy"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/z.npy"));
+  expectError(runMain(kModel, {x_, ids_, "--out-dir", dir, "-o", "a.npy", "-o", "b.npy"}),
+              "give either -o files or --out-dir, not both");
 }
 
 TEST_F(Driver, FilesAfterDoubleDash) {
