@@ -30,11 +30,26 @@ const std::vector<float> &LowerContext::weight(std::string_view name) const {
   return none;
 }
 
+std::pair<std::vector<float>, std::vector<float>> LowerContext::kernelAndBias(std::string_view kernel,
+                                                                              std::string_view bias, bool useBias,
+                                                                              int64_t channels) const {
+  std::vector<float> k = weight(kernel);
+  std::vector<float> b = useBias ? weight(bias) : std::vector<float>();
+  if (!step_.channelAffine) return {std::move(k), std::move(b)};
+  const ChannelAffine &f = *step_.channelAffine;
+  b.resize(channels, 0.0f);
+  for (size_t i = 0; i < k.size(); ++i) k[i] *= f.scale[i % channels];
+  for (int64_t c = 0; c < channels; ++c) b[c] = b[c] * f.scale[c] + f.shift[c];
+  return {std::move(k), std::move(b)};
+}
+
 llvm::Value *LowerContext::constant(const std::string &suffix, const std::vector<float> &data) {
+  std::string name = layer().name + "." + suffix;
+  if (llvm::GlobalVariable *existing = codegen_.module().getNamedGlobal(name)) return existing;
   llvm::LLVMContext &context = ir().getContext();
   auto *init = llvm::ConstantDataArray::get(context, llvm::ArrayRef<float>(data));
   auto *var = new llvm::GlobalVariable(codegen_.module(), init->getType(), true, llvm::GlobalValue::PrivateLinkage,
-                                       init, layer().name + "." + suffix);
+                                       init, name);
   var->setAlignment(llvm::Align(64));
   var->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
   return var;

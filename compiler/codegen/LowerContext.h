@@ -39,7 +39,13 @@ public:
 
   // Weight values in the layer's declared order, by name.
   const std::vector<float> &weight(std::string_view name) const;
-  // A read-only, 64-byte-aligned global holding `data`, named after the layer.
+  // The kernel (output channels on its last axis, `channels` of them) and
+  // the bias with a folded BatchNormalization applied; the bias is zeros if
+  // the layer has none. Empty bias: no bias and nothing folded.
+  std::pair<std::vector<float>, std::vector<float>> kernelAndBias(std::string_view kernel, std::string_view bias,
+                                                                  bool useBias, int64_t channels) const;
+  // A read-only, 64-byte-aligned global holding `data`, named after the
+  // layer; one per layer and name, shared by every call of the layer.
   llvm::Value *constant(const std::string &suffix, const std::vector<float> &data);
   llvm::Value *constantInts(const std::string &suffix, const std::vector<int64_t> &data);
 

@@ -16,6 +16,7 @@ struct FlatNode {
   std::vector<int> in, out;
   std::vector<TensorType> inTypes, outTypes;
   std::optional<std::string> fused;
+  std::optional<ChannelAffine> affine;
   bool removed = false;
 };
 
@@ -48,7 +49,7 @@ std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, Fla
     if (node->layer->model) {
       out = flatten(*node->layer->model, in, flat);
     } else {
-      FlatNode fn{node->layer, in, {}, {}, {}, {}, false};
+      FlatNode fn{node->layer, in, {}, {}, {}, {}, {}, false};
       for (const Tensor *t : node->inputs) fn.inTypes.push_back(t->type);
       for (const Tensor *t : node->outputs) {
         out.push_back(flat.newValue(t->type, node->layer->name));
@@ -72,29 +73,61 @@ void removeIdentities(Flat &flat) {
   }
 }
 
-void fuseActivations(Flat &flat, const std::vector<int> &modelOutputs) {
+// Who reads each value, and which node writes it.
+struct Uses {
   std::map<int, int> consumers;
   std::map<int, FlatNode *> producer;
+  Uses(Flat &flat, const std::vector<int> &modelOutputs) {
+    for (FlatNode &n : flat.nodes) {
+      if (n.removed) continue;
+      for (int v : n.in) ++consumers[flat.resolve(v)];
+      for (int v : n.out) producer[v] = &n;
+    }
+    for (int v : modelOutputs) ++consumers[flat.resolve(v)];
+  }
+  // The node whose only use is `node`'s first input, if any.
+  FlatNode *soleProducer(Flat &flat, const FlatNode &node) {
+    int in = flat.resolve(node.in[0]);
+    auto p = producer.find(in);
+    return p != producer.end() && consumers[in] == 1 ? p->second : nullptr;
+  }
+};
+
+// BatchNormalization after a Dense or convolution becomes a scale and shift
+// of that layer's weights, applied when they are packed. A layer called more
+// than once shares one packed copy, so only layers called once take a fold.
+void foldNormalization(Flat &flat, const std::vector<int> &modelOutputs) {
+  Uses uses(flat, modelOutputs);
+  std::map<const Layer *, int> calls;
+  for (const FlatNode &n : flat.nodes) ++calls[n.layer];
   for (FlatNode &n : flat.nodes) {
     if (n.removed) continue;
-    for (int v : n.in) ++consumers[flat.resolve(v)];
-    for (int v : n.out) producer[v] = &n;
+    std::optional<ChannelAffine> affine = n.layer->kind->channelAffine(*n.layer, n.inTypes[0]);
+    if (!affine) continue;
+    FlatNode *prod = uses.soleProducer(flat, n);
+    if (!prod || !prod->layer->kind->acceptsChannelAffine() || prod->affine || prod->fused ||
+        calls[prod->layer] != 1 || prod->layer->config.str("activation") != "linear")
+      continue;
+    prod->affine = std::move(affine);
+    n.removed = true;
+    flat.alias[n.out[0]] = flat.resolve(n.in[0]);
   }
-  for (int v : modelOutputs) ++consumers[flat.resolve(v)];
+}
+
+void fuseActivations(Flat &flat, const std::vector<int> &modelOutputs) {
+  Uses uses(flat, modelOutputs);
   for (FlatNode &n : flat.nodes) {
     if (n.removed) continue;
     std::optional<std::string> act = n.layer->kind->standaloneActivation(*n.layer);
     if (!act) continue;
-    int in = flat.resolve(n.in[0]);
-    auto p = producer.find(in);
-    if (p == producer.end() || consumers[in] != 1) continue;
-    FlatNode &prod = *p->second;
-    if (!prod.layer->kind->hasFusibleActivation() || prod.fused || prod.layer->config.str("activation") != "linear")
+    FlatNode *prod = uses.soleProducer(flat, n);
+    if (!prod || !prod->layer->kind->hasFusibleActivation() || prod->fused ||
+        prod->layer->config.str("activation") != "linear")
       continue;
     // The activation's output replaces the producer's: same shape, same bytes.
-    prod.fused = *act;
+    prod->fused = *act;
     n.removed = true;
-    flat.alias[n.out[0]] = in;
+    flat.alias[n.out[0]] = flat.resolve(n.in[0]);
   }
 }
 
@@ -135,6 +168,7 @@ Program buildProgram(const Model &model, const PassOptions &options) {
   for (const Tensor *t : model.inputs) inputs.push_back(flat.newValue(t->type, t->producer->layer->name));
   std::vector<int> outputs = flatten(model, inputs, flat);
   removeIdentities(flat);
+  if (options.foldNormalization) foldNormalization(flat, outputs);
   if (options.fuseActivations) fuseActivations(flat, outputs);
 
   Program program;
@@ -154,7 +188,13 @@ Program buildProgram(const Model &model, const PassOptions &options) {
 
   for (const FlatNode &n : flat.nodes) {
     if (n.removed) continue;
-    Step s{n.layer, {}, n.out, n.inTypes, n.outTypes, n.fused, false};
+    Step s;
+    s.layer = n.layer;
+    s.outputs = n.out;
+    s.inputTypes = n.inTypes;
+    s.outputTypes = n.outTypes;
+    s.fusedActivation = n.fused;
+    s.channelAffine = n.affine;
     for (int v : n.in) s.inputs.push_back(flat.resolve(v));
     program.steps.push_back(std::move(s));
   }
@@ -180,7 +220,12 @@ Program buildProgram(const Model &model, const PassOptions &options) {
     copy.index = static_cast<int>(i);
     program.buffers.push_back(copy);
     int target = static_cast<int>(program.buffers.size()) - 1;
-    program.steps.push_back({nullptr, {v}, {target}, {b.type}, {b.type}, std::nullopt, true});
+    Step copyStep;
+    copyStep.inputs = {v};
+    copyStep.outputs = {target};
+    copyStep.inputTypes = copyStep.outputTypes = {b.type};
+    copyStep.copy = true;
+    program.steps.push_back(std::move(copyStep));
     program.outputs.push_back(target);
   }
   program.inputs = inputs;

@@ -5,6 +5,7 @@
 
 #include "graph/Graph.h"
 #include "kernels/KernelABI.h"
+#include "layers/LayerKind.h"
 
 #include <optional>
 #include <string>
@@ -34,6 +35,9 @@ struct Step {
   std::vector<TensorType> outputTypes; // reshape the buffer it reads)
   // An activation taken over from a following Activation layer (fusion).
   std::optional<std::string> fusedActivation;
+  // A BatchNormalization folded into this step's weights (see
+  // LayerKind::acceptsChannelAffine).
+  std::optional<ChannelAffine> channelAffine;
   // Copies input 0 to output 0 (a model output that is also an input or
   // another output, or a view).
   bool copy = false;
@@ -53,7 +57,8 @@ struct Program {
 };
 
 struct PassOptions {
-  bool fuseActivations = true;
+  bool fuseActivations = true;   // fold Activation layers into the layer before
+  bool foldNormalization = true;  // fold BatchNormalization into the layer before
 };
 
 // Flattens `model` and runs the graph passes and the memory plan.

@@ -48,4 +48,19 @@ constexpr int64_t kMicroRows = 6;
 
 inline int64_t panelCount(int64_t n) { return (n + kPanelWidth - 1) / kPanelWidth; }
 
+// The geometry of a 2-D convolution over channels_last samples, passed to the
+// convolution kernels as a constant array of int64 (Conv1D is the case
+// inH = kernelH = 1). For a transposed convolution `in` is its input, `out`
+// its output, and the padding that of the forward convolution from out to in.
+struct ConvGeometry {
+  int64_t inH, inW, inC;
+  int64_t outH, outW, outC;
+  int64_t kernelH, kernelW;
+  int64_t strideH, strideW;
+  int64_t dilationH, dilationW;
+  int64_t padTop, padLeft;  // implicit zeros before the first row and column
+  int64_t groups;           // channel groups (Conv groups=)
+  int64_t depthMultiplier;  // depthwise: output channel c * depthMultiplier + m
+};
+
 }  // namespace kiln::abi

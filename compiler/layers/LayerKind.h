@@ -18,6 +18,11 @@ namespace kiln {
 
 class LowerContext;
 
+// A per-channel scale and shift (inference-time batch normalization).
+struct ChannelAffine {
+  std::vector<float> scale, shift;
+};
+
 enum class ArgType {
   Int,          // any integer
   PositiveInt,  // an integer >= 1
@@ -147,6 +152,15 @@ public:
   virtual bool hasFusibleActivation() const { return false; }
   // For an Activation layer: the canonical activation name it applies.
   virtual std::optional<std::string> standaloneActivation(const Layer &) const { return std::nullopt; }
+  // True if the lowering applies Step::channelAffine to its weights (the
+  // layer's output channels are its last axis): a following
+  // BatchNormalization can then be folded into it at build time.
+  virtual bool acceptsChannelAffine() const { return false; }
+  // For BatchNormalization: y = x * scale + shift per channel of the last
+  // axis, from its (bound) weights; nothing if it normalizes another axis.
+  virtual std::optional<ChannelAffine> channelAffine(const Layer &, const TensorType & /*input*/) const {
+    return std::nullopt;
+  }
 
 private:
   std::string className_;

@@ -29,6 +29,7 @@ public:
   }
 
   bool hasFusibleActivation() const override { return true; }
+  bool acceptsChannelAffine() const override { return true; }
 
   void inferShapes(ShapeContext &cx) const override {
     if (!cx.requireRank(0, 2, true) || !cx.requireKnown()) return;
@@ -44,8 +45,9 @@ public:
   void lower(LowerContext &cx) const override {
     int64_t k = cx.inputType().dims.back();
     int64_t n = cx.outputType().dims.back();
-    llvm::Value *kernel = cx.constant("kernel.packed", packPanels(cx.weight("kernel"), k, n));
-    llvm::Value *bias = cx.config().flag("use_bias") ? cx.constant("bias", padToPanels(cx.weight("bias"), n)) : cx.null();
+    auto [kernelValues, biasValues] = cx.kernelAndBias("kernel", "bias", cx.config().flag("use_bias"), n);
+    llvm::Value *kernel = cx.constant("kernel.packed", packPanels(kernelValues, k, n));
+    llvm::Value *bias = biasValues.empty() ? cx.null() : cx.constant("bias", padToPanels(biasValues, n));
     // Leading axes fold into rows: (batch, t, k) is (batch * t) rows of k.
     int64_t rowsPerSample = cx.inputType().sampleElements() / k;
     abi::Activation act = cx.activation();

@@ -67,10 +67,10 @@ export const Flatten = (cfg) => tf.layers.flatten(cfg);
 export const Permute = (cfg) => tf.layers.permute(cfg);
 export const RepeatVector = (cfg) => tf.layers.repeatVector(cfg);
 
-// Activation layers. tfjs's ReLU only has maxValue and its ELU only alpha=1
-// (see cases/activation_layers.mjs); its LeakyReLU default alpha is 0.3 like
-// Keras 2's. tfjs's Softmax layer defaults to axis=1, Keras's to axis=-1, so
-// the wrapper passes Keras's default.
+// Activation layers. tfjs's ReLU only has maxValue, its ELU only alpha=1 and
+// its softmax only works along the last axis (see cases/activation_layers.mjs);
+// its LeakyReLU default alpha is 0.3 like Keras 2's. tfjs's Softmax layer
+// defaults to axis=1, Keras's to axis=-1, so the wrapper passes Keras's default.
 export const ReLU = (cfg) => tf.layers.reLU(cfg);
 export const LeakyReLU = (cfg) => tf.layers.leakyReLU(cfg);
 export const PReLU = (cfg) => tf.layers.prelu({ alphaInitializer: 'zeros', ...cfg });
@@ -118,3 +118,40 @@ export async function saveArtifacts(model) {
 }
 
 export const json = (obj) => JSON.stringify(obj, null, 2) + '\n';
+
+// ---------------------------------------------------------------------------
+// Multi-input builder shared by the merge, concatenate and dot cases
+// ---------------------------------------------------------------------------
+
+const IN_VARS = ['a', 'b', 'c'];
+const BRANCH_VARS = ['x', 'y', 'z'];
+
+/**
+ * A functional model whose inputs a, b, c (shapes `branches[i].shape`) each
+ * go through their own Dense(branches[i].units) into x, y, z, which are
+ * combined by `kilnOut` (Python lines defining `out`; `outputs` names the
+ * model outputs) in model.kiln and by `tfOut([x, y, z], [a, b, c])` in the
+ * tfjs model. Names: input_1.., dense, dense_1.., model.
+ */
+export function branchCase({ imports, branches, kilnOut, tfOut, outputs = 'out', ...rest }) {
+  const kilnBranches = branches.map((b, i) => `${IN_VARS[i]} = Input(shape=${py(b.shape)})\n`).join('') +
+    branches.map((b, i) => {
+      const act = b.activation ? `, activation='${b.activation}'` : '';
+      return `${BRANCH_VARS[i]} = Dense(${b.units}${act})(${IN_VARS[i]})\n`;
+    }).join('');
+  const inList = `[${IN_VARS.slice(0, branches.length).join(', ')}]`;
+  return {
+    ...rest,
+    kiln: 'from keras.models import Model\n' +
+      `from keras.layers import ${['Input', 'Dense', ...imports].join(', ')}\n\n` +
+      kilnBranches + kilnOut.trim() + '\n' +
+      `model = Model(inputs=${inList}, outputs=${outputs})\n`,
+    build() {
+      const ins = branches.map((b, i) => Input({ shape: b.shape, name: `input_${i + 1}` }));
+      const xs = ins.map((t, i) => Dense({
+        units: branches[i].units, activation: branches[i].activation, name: i ? `dense_${i}` : 'dense',
+      }).apply(t));
+      return Model({ inputs: ins, outputs: tfOut(xs, ins), name: 'model' });
+    },
+  };
+}

@@ -1,0 +1,96 @@
+// The register-blocked GEMM micro-kernel shared by Dense and the
+// convolutions: C[rows, n] = act(A[rows, k] x B[k, n] + bias).
+//
+// B comes pre-packed in panels (see KernelABI.h), so the inner loop streams
+// one contiguous panel while up to kMicroRows rows of A are broadcast into a
+// register tile of accumulators. A is any row-major block: the input itself
+// (Dense, 1x1 convolutions) or a tile packed in the workspace (im2col).
+#pragma once
+
+#include "Common.h"
+
+namespace kiln::kernels {
+
+// acc[i] = A[i, 0..k) x panel for Rows rows of A, `lda` floats apart.
+template <int Rows>
+KILN_INLINE void microTile(const float *a, int64_t lda, const float *panel, int64_t k, v16 *acc) {
+  for (int i = 0; i < Rows; ++i) acc[i] = v16{} + 0.0f;
+  for (int64_t kk = 0; kk < k; ++kk) {
+    v16 b = *reinterpret_cast<const v16 *>(panel + kk * abi::kPanelWidth);
+    for (int i = 0; i < Rows; ++i) acc[i] += a[i * lda + kk] * b;
+  }
+}
+
+// Adds the bias, applies the activation and stores the valid columns.
+template <int Rows>
+KILN_INLINE void storeTile(v16 *acc, const float *bias, const ActParams &act, float *c, int64_t ldc, int64_t cols) {
+  v16 b = bias ? *reinterpret_cast<const v16 *>(bias) : v16{} + 0.0f;
+  for (int i = 0; i < Rows; ++i) {
+    v16 v = acc[i] + b;
+    if (act.act != abi::kLinear)
+      for (int l = 0; l < abi::kPanelWidth; ++l) v[l] = activate(act, v[l]);
+    float *row = c + i * ldc;
+    if (cols == abi::kPanelWidth) {
+      *reinterpret_cast<v16 *>(row) = v;
+    } else {
+      for (int64_t l = 0; l < cols; ++l) row[l] = v[l];
+    }
+  }
+}
+
+// Rows rows of C over all panelCount(n) panels of B; `bias` (may be null)
+// is padded to whole panels.
+template <int Rows>
+KILN_INLINE void rowBlock(const float *a, int64_t lda, const float *packed, const float *bias, float *c, int64_t ldc,
+                          int64_t n, int64_t k, const ActParams &act) {
+  int64_t panels = abi::panelCount(n);
+  for (int64_t p = 0; p < panels; ++p) {
+    v16 acc[Rows];
+    microTile<Rows>(a, lda, packed + p * k * abi::kPanelWidth, k, acc);
+    int64_t col = p * abi::kPanelWidth;
+    int64_t cols = n - col < abi::kPanelWidth ? n - col : abi::kPanelWidth;
+    storeTile<Rows>(acc, bias ? bias + col : nullptr, act, c + col, ldc, cols);
+  }
+}
+
+// The row count of a block as a type, so that a generic lambda can
+// instantiate the templates above with it (C++17 has no template lambdas).
+template <int N>
+struct RowCount {
+  static constexpr int value = N;
+};
+
+// Calls block(RowCount<R>{}, row) for consecutive blocks of R rows covering
+// [0, m): full blocks of kMicroRows, then one shorter block for the rest.
+template <class Block>
+KILN_INLINE void forEachRowBlock(int64_t m, Block &&block) {
+  int64_t row = 0;
+  for (; row + abi::kMicroRows <= m; row += abi::kMicroRows) block(RowCount<abi::kMicroRows>{}, row);
+  static_assert(abi::kMicroRows == 6, "the tail cases below assume six-row blocks");
+  switch (m - row) {
+  case 1: block(RowCount<1>{}, row); break;
+  case 2: block(RowCount<2>{}, row); break;
+  case 3: block(RowCount<3>{}, row); break;
+  case 4: block(RowCount<4>{}, row); break;
+  case 5: block(RowCount<5>{}, row); break;
+  default: break;
+  }
+}
+
+// The activation the GEMM epilogue applies: the softmax family works on whole
+// rows, so it runs after the GEMM (softmaxRows) and the epilogue stays linear.
+KILN_INLINE ActParams epilogueActivation(const ActParams &p) {
+  return abi::isRowwise(p.act) ? ActParams{abi::kLinear, 0, 0, 0} : p;
+}
+
+// C = act(A x B + bias) for m rows, A and C dense (lda = k, ldc = n).
+KILN_INLINE void gemm(float *c, const float *a, const float *packed, const float *bias, int64_t m, int64_t n,
+                      int64_t k, const ActParams &act) {
+  ActParams elementwise = epilogueActivation(act);
+  forEachRowBlock(m, [&](auto rows, int64_t row) {
+    rowBlock<decltype(rows)::value>(a + row * k, k, packed, bias, c + row * n, n, n, k, elementwise);
+  });
+  if (abi::isRowwise(act.act)) softmaxRows(c, m, n, act.act == abi::kLogSoftmax);
+}
+
+}  // namespace kiln::kernels

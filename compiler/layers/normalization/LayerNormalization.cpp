@@ -1,0 +1,69 @@
+// LayerNormalization: each sample normalized over its trailing axes, then
+// scaled by gamma and shifted by beta.
+#include "codegen/LowerContext.h"
+#include "layers/LayerKind.h"
+
+#include <algorithm>
+
+namespace kiln {
+namespace {
+
+class LayerNormalizationKind : public LayerKind {
+public:
+  LayerNormalizationKind()
+      : LayerKind("LayerNormalization",
+                  {arg("axis", ArgType::AxisList, Value::ofInt(-1)), arg("epsilon", ArgType::Float, Value::ofFloat(0.001)),
+                   arg("center", ArgType::Bool, Value::ofBool(true)), arg("scale", ArgType::Bool, Value::ofBool(true)),
+                   arg("beta_initializer", ArgType::Initializer, Value::ofStr("zeros")),
+                   arg("gamma_initializer", ArgType::Initializer, Value::ofStr("ones")),
+                   arg("beta_regularizer", ArgType::TrainingOnly, Value::none()),
+                   arg("gamma_regularizer", ArgType::TrainingOnly, Value::none()),
+                   arg("beta_constraint", ArgType::TrainingOnly, Value::none()),
+                   arg("gamma_constraint", ArgType::TrainingOnly, Value::none())},
+                  "normalizes each sample over the given trailing axes") {}
+
+  // The normalized axes, non-negative and sorted.
+  static std::vector<int64_t> axes(const LayerConfig &c, int rank) {
+    std::vector<int64_t> axes = c.ints("axis");
+    for (int64_t &a : axes)
+      if (a < 0) a += rank;
+    std::sort(axes.begin(), axes.end());
+    return axes;
+  }
+
+  void inferShapes(ShapeContext &cx) const override {
+    if (!cx.requireKnown()) return;
+    const TensorType &in = cx.input();
+    std::vector<int64_t> ax = axes(cx.config(), in.rank());
+    // The kernel normalizes contiguous rows: the axes must be the last ones.
+    bool trailing = !ax.empty() && ax.back() == in.rank() - 1;
+    for (size_t i = 0; trailing && i < ax.size(); ++i) trailing = ax[i] == in.rank() - int64_t(ax.size() - i) && ax[i] > 0;
+    if (!trailing) {
+      cx.error(DiagID::err_unsupported_argument_value, cx.layer().describe(),
+               "normalizing axes " + shapeString(cx.config().ints("axis")) + " of " + shapeString(in) +
+                   " (only the last axes, not the batch axis)");
+      return;
+    }
+    std::vector<int64_t> shape;
+    for (int64_t a : ax) shape.push_back(in.dims[a]);
+    if (cx.config().flag("scale")) cx.weights.push_back({"gamma", shape, "gamma_initializer", true});
+    if (cx.config().flag("center")) cx.weights.push_back({"beta", shape, "beta_initializer", true});
+    cx.outputs = {in};
+  }
+
+  void lower(LowerContext &cx) const override {
+    const TensorType &t = cx.inputType();
+    int64_t cols = 1;
+    for (int64_t a : axes(cx.config(), t.rank())) cols *= t.dims[a];
+    llvm::Value *gamma = cx.config().flag("scale") ? cx.constant("gamma", cx.weight("gamma")) : cx.null();
+    llvm::Value *beta = cx.config().flag("center") ? cx.constant("beta", cx.weight("beta")) : cx.null();
+    cx.call("kiln_layer_norm", {cx.output(), cx.input(), gamma, beta, cx.batchTimes(t.sampleElements() / cols),
+                                cx.i64(cols), cx.f32(float(cx.config().real("epsilon")))});
+  }
+};
+
+}  // namespace
+
+KILN_REGISTER_LAYER(LayerNormalizationKind)
+
+}  // namespace kiln

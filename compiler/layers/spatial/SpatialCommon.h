@@ -1,0 +1,49 @@
+// What the pooling, padding, cropping and upsampling layers share: the
+// channels_last layout, their argument forms and their shape diagnostics.
+//
+// Kiln's spatial layers take channels_last tensors: (batch, steps, channels)
+// for the 1D layers, (batch, height, width, channels) for the 2D ones. The
+// kernels see both as images: a 1D tensor is an image of height 1.
+#pragma once
+
+#include "layers/LayerKind.h"
+
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+// `data_format`: 'channels_last' or 'channels_first'. Keras 2 defaults the 2D
+// layers to None (the global image_data_format, 'channels_last') and the 1D
+// layers to 'channels_last'; pass the default as Keras declares it.
+ArgSpec dataFormatArg(const char *defaultValue = nullptr);
+
+// Reports data_format='channels_first', which Kiln does not support yet.
+bool checkChannelsLast(DiagnosticEngine &diags, const Layer &layer);
+
+// Reports entries of the integer-tuple argument `name` smaller than `min`.
+bool checkTupleAtLeast(DiagnosticEngine &diags, const Layer &layer, const char *name, int64_t min);
+
+// Requires a channels_last input of rank spatialRank + 2 with every axis
+// known. A rank one short gets a hint to add the missing channel axis.
+bool requireSpatialInput(ShapeContext &cx, int spatialRank);
+
+// How messages name spatial axis `axis` (0-based) of a 1D or 2D layer.
+const char *spatialAxisName(int spatialRank, int axis);
+
+// ZeroPadding/Cropping amounts: (before, after) per spatial axis, from an
+// int, a tuple of ints (one per axis for 2D, (before, after) for 1D) or a
+// tuple of (before, after) tuples, as Keras 2 accepts them.
+struct Margin {
+  int64_t before = 0, after = 0;
+};
+bool checkMargins(DiagnosticEngine &diags, const Layer &layer, const char *name, int spatialRank);
+std::vector<Margin> margins(const LayerConfig &config, const char *name, int spatialRank);
+
+// A channels_last tensor as the kernels see it: height 1 for rank 3.
+struct Image {
+  int64_t height, width, channels;
+};
+Image asImage(const TensorType &type);
+
+}  // namespace kiln
