@@ -9,6 +9,10 @@ namespace kiln {
 llvm::IRBuilder<> &LowerContext::ir() { return codegen_.ir(); }
 llvm::Value *LowerContext::input(size_t i) { return codegen_.buffer(step_.inputs[i]); }
 llvm::Value *LowerContext::output(size_t i) { return codegen_.buffer(step_.outputs[i]); }
+llvm::Value *LowerContext::inputMask(size_t i) {
+  return hasInputMask(i) ? codegen_.buffer(step_.inputMasks[i]) : null();
+}
+llvm::Value *LowerContext::outputMask(size_t i) { return codegen_.buffer(step_.outputMasks[i]); }
 llvm::Value *LowerContext::batch() { return codegen_.batch(); }
 llvm::Value *LowerContext::workspace() { return codegen_.workspace(); }
 

@@ -28,6 +28,11 @@ public:
 
   llvm::Value *input(size_t i = 0);
   llvm::Value *output(size_t i = 0);
+  // The mask of input i (float32, (batch, timesteps), 1 = real step), or a
+  // null pointer if it has none; the mask this step computes for output i.
+  llvm::Value *inputMask(size_t i = 0);
+  llvm::Value *outputMask(size_t i = 0);
+  bool hasInputMask(size_t i = 0) const { return i < step_.inputMasks.size() && step_.inputMasks[i] >= 0; }
   llvm::Value *batch();
   // The step's temporary memory (LayerKind::workspaceBytes), 64-byte aligned.
   llvm::Value *workspace();

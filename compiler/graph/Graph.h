@@ -23,12 +23,17 @@ struct Tensor {
   TensorType type;
   Node *producer = nullptr;  // every tensor is the output of a node (Input has an InputLayer node)
   int outputIndex = 0;
+  // Keras's mask: which timesteps are real (1) or padding (0), a float32
+  // tensor of shape (batch, timesteps) made by Embedding(mask_zero=True) or
+  // Masking and passed along by the layers that support masking.
+  Tensor *mask = nullptr;
 };
 
 struct Node {
   Layer *layer = nullptr;
   std::vector<Tensor *> inputs;
   std::vector<Tensor *> outputs;
+  std::vector<Tensor *> masks;  // masks this call computes, by output (null: none or inherited)
   SourceRange range;  // the call expression
   int indexInLayer = 0;  // Keras's node index, as in "dense[1][0]"
   int id = 0;            // creation order across the graph

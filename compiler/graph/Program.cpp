@@ -14,6 +14,7 @@ namespace {
 struct FlatNode {
   const Layer *layer;
   std::vector<int> in, out;
+  std::vector<int> inMasks, outMasks;  // value ids, -1 for none
   std::vector<TensorType> inTypes, outTypes;
   std::optional<std::string> fused;
   std::optional<ChannelAffine> affine;
@@ -49,11 +50,17 @@ std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, Fla
     if (node->layer->model) {
       out = flatten(*node->layer->model, in, flat);
     } else {
-      FlatNode fn{node->layer, in, {}, {}, {}, {}, {}, false};
-      for (const Tensor *t : node->inputs) fn.inTypes.push_back(t->type);
-      for (const Tensor *t : node->outputs) {
+      FlatNode fn{node->layer, in, {}, {}, {}, {}, {}, {}, {}, false};
+      for (const Tensor *t : node->inputs) {
+        fn.inTypes.push_back(t->type);
+        fn.inMasks.push_back(t->mask ? ids.at(t->mask) : -1);
+      }
+      for (size_t j = 0; j < node->outputs.size(); ++j) {
+        const Tensor *t = node->outputs[j];
         out.push_back(flat.newValue(t->type, node->layer->name));
         fn.outTypes.push_back(t->type);
+        const Tensor *mask = j < node->masks.size() ? node->masks[j] : nullptr;
+        fn.outMasks.push_back(mask ? ids[mask] = flat.newValue(mask->type, node->layer->name + ".mask") : -1);
       }
       fn.out = out;
       flat.nodes.push_back(std::move(fn));
@@ -196,6 +203,8 @@ Program buildProgram(const Model &model, const PassOptions &options) {
     s.fusedActivation = n.fused;
     s.channelAffine = n.affine;
     for (int v : n.in) s.inputs.push_back(flat.resolve(v));
+    for (int v : n.inMasks) s.inputMasks.push_back(v < 0 ? -1 : flat.resolve(v));
+    s.outputMasks = n.outMasks;
     program.steps.push_back(std::move(s));
   }
 
@@ -234,12 +243,17 @@ Program buildProgram(const Model &model, const PassOptions &options) {
   std::vector<int> arena;
   for (size_t i = 0; i < program.steps.size(); ++i) {
     int step = static_cast<int>(i);
-    for (int v : program.steps[i].outputs) {
+    std::vector<int> written = program.steps[i].outputs, read = program.steps[i].inputs;
+    for (int v : program.steps[i].outputMasks)
+      if (v >= 0) written.push_back(v);
+    for (int v : program.steps[i].inputMasks)
+      if (v >= 0) read.push_back(v);
+    for (int v : written) {
       if (program.buffers[v].kind != Buffer::Kind::Arena) continue;
       lifetime[v] = {step, step};
       arena.push_back(v);
     }
-    for (int v : program.steps[i].inputs) lifetime[v].second = std::max(lifetime[v].second, step);
+    for (int v : read) lifetime[v].second = std::max(lifetime[v].second, step);
   }
   program.arenaBytesPerSample = planArena(program.buffers, lifetime, arena);
   for (const Step &s : program.steps)

@@ -33,6 +33,8 @@ struct Step {
   std::vector<int> outputs;
   std::vector<TensorType> inputTypes;  // as the layer sees them (a view may
   std::vector<TensorType> outputTypes; // reshape the buffer it reads)
+  std::vector<int> inputMasks;   // buffer ids of the inputs' masks, -1 for none
+  std::vector<int> outputMasks;  // buffer ids of masks this step computes, -1 for none
   // An activation taken over from a following Activation layer (fusion).
   std::optional<std::string> fusedActivation;
   // A BatchNormalization folded into this step's weights (see

@@ -66,6 +66,19 @@ std::vector<const LayerKind *> LayerRegistry::kinds() const {
   return out;
 }
 
+void ShapeContext::computeMask(size_t output, TensorType type) {
+  masks_.resize(std::max(masks_.size(), output + 1), MaskKind::Inherit);
+  maskTypes_.resize(masks_.size());
+  masks_[output] = MaskKind::Computed;
+  maskTypes_[output] = std::move(type);
+}
+
+void ShapeContext::dropMask(size_t output) {
+  masks_.resize(std::max(masks_.size(), output + 1), MaskKind::Inherit);
+  maskTypes_.resize(masks_.size());
+  masks_[output] = MaskKind::None;
+}
+
 bool ShapeContext::requireKnown() {
   for (const TensorType &t : inputs_) {
     for (size_t axis = 1; axis < t.dims.size(); ++axis) {

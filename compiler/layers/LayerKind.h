@@ -78,6 +78,17 @@ public:
   std::vector<TensorType> outputs;
   std::vector<WeightSpec> weights;
 
+  // Masks (see Tensor::mask). By default the outputs of a layer that
+  // supports masking carry its first input's mask.
+  bool inputHasMask(size_t i = 0) const { return node_.inputs[i]->mask != nullptr; }
+  // The layer computes a new mask of `type` for output `output`.
+  void computeMask(size_t output, TensorType type);
+  // Output `output` carries no mask (the layer consumed it).
+  void dropMask(size_t output);
+  enum class MaskKind { Inherit, None, Computed };
+  MaskKind maskKind(size_t output) const { return output < masks_.size() ? masks_[output] : MaskKind::Inherit; }
+  const TensorType &maskType(size_t output) const { return maskTypes_[output]; }
+
   // An error at the call, with a note per input showing where its shape came from.
   template <class... Args>
   Diagnostic &error(DiagID id, const Args &...args) {
@@ -100,6 +111,8 @@ private:
   const Layer &layer_;
   const Node &node_;
   std::vector<TensorType> inputs_;
+  std::vector<MaskKind> masks_;
+  std::vector<TensorType> maskTypes_;
   bool failed_ = false;
 };
 
@@ -142,6 +155,10 @@ public:
                                  const std::vector<TensorType> & /*outputs*/) const {
     return 0;
   }
+
+  // Keras's supports_masking: the layer accepts masked inputs (and, unless
+  // its shape rule says otherwise, passes the mask on). Others reject them.
+  virtual bool supportsMasking() const { return false; }
 
   // Graph passes ask these.
   // True if the output's bytes are the input's (Dropout at inference, Reshape):

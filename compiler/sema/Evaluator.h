@@ -24,6 +24,7 @@ struct Builtin {
     TrainingObject, // an optimizer, loss, callback, regularizer...: opaque
     Initializer,    // an initializer object (used by --init-weights)
     LayerFunction,  // add([a, b]), concatenate([a, b], axis=1): make the layer, call it
+    Application,    // VGG16(...), VGG19(...): keras.applications architectures
   };
   std::string name;
   Kind kind;
@@ -76,6 +77,7 @@ private:
   Value lookupGlobal(const std::string &name) const;  // names from `from keras.layers import *`
   Value callBuiltin(const Builtin &builtin, CallSite &call);
   Value callLayerFunction(const Builtin &builtin, CallSite &call);
+  Value makeVGG(const Builtin &builtin, CallSite &call);
 
   // Keras semantics (Keras.cpp)
   Value constructLayer(const LayerKind *kind, CallSite &call);

@@ -170,6 +170,14 @@ Value Evaluator::applyLayer(Layer *layer, const std::vector<Tensor *> &inputs, S
   ShapeContext cx(diags_, *layer, provisional, types);
   kind->inferShapes(cx);
   if (cx.failed()) return Value::error(range);
+  Tensor *inputMask = nullptr;
+  for (Tensor *t : inputs)
+    if (t->mask && !inputMask) inputMask = t->mask;
+  if (inputMask && !kind->supportsMasking()) {
+    diags_.report(DiagID::err_layer_no_masking, range, layer->describe())
+        .note(DiagID::note_mask_from, inputMask->producer->range, inputMask->producer->layer->describe());
+    return Value::error(range);
+  }
 
   if (layer->nodes.empty()) {
     layer->builtInputs = types;
@@ -187,7 +195,18 @@ Value Evaluator::applyLayer(Layer *layer, const std::vector<Tensor *> &inputs, S
     }
   }
   Node *node = graph_.newNode(layer, inputs, range);
-  for (size_t i = 0; i < cx.outputs.size(); ++i) node->outputs.push_back(graph_.newTensor(cx.outputs[i], node, int(i)));
+  for (size_t i = 0; i < cx.outputs.size(); ++i) {
+    Tensor *out = graph_.newTensor(cx.outputs[i], node, int(i));
+    node->outputs.push_back(out);
+    node->masks.push_back(nullptr);
+    switch (cx.maskKind(i)) {
+    case ShapeContext::MaskKind::Inherit: out->mask = inputs.empty() ? nullptr : inputs[0]->mask; break;
+    case ShapeContext::MaskKind::None: break;
+    case ShapeContext::MaskKind::Computed:
+      node->masks[i] = out->mask = graph_.newTensor(cx.maskType(i), node, int(i));
+      break;
+    }
+  }
   return tensorsValue(node->outputs, range);
 }
 

@@ -24,6 +24,8 @@ const std::vector<Builtin> &builtins() {
       {"minimum", Builtin::Kind::LayerFunction, "Minimum"},
       {"concatenate", Builtin::Kind::LayerFunction, "Concatenate"},
       {"dot", Builtin::Kind::LayerFunction, "Dot"},
+      {"VGG16", Builtin::Kind::Application},
+      {"VGG19", Builtin::Kind::Application},
   };
   return table;
 }
@@ -155,6 +157,7 @@ Value Evaluator::callBuiltin(const Builtin &builtin, CallSite &call) {
   case Builtin::Kind::Model: return makeFunctionalModel(call);
   case Builtin::Kind::Sequential: return makeSequential(call);
   case Builtin::Kind::LayerFunction: return callLayerFunction(builtin, call);
+  case Builtin::Kind::Application: return makeVGG(builtin, call);
   case Builtin::Kind::TrainingObject:
   case Builtin::Kind::Initializer: {
     Value v = Value::make(ValueKind::Opaque, call.range);

@@ -3,6 +3,7 @@
 
 #include "layers/LayerKind.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -11,14 +12,29 @@ namespace kiln {
 
 namespace {
 
-// "model/dense_1/kernel:0" -> {"dense_1", "kernel"}
-std::pair<std::string, std::string> splitName(std::string name) {
+// "model/dense_1/kernel:0" -> {"model", "dense_1", "kernel"}
+std::vector<std::string> components(std::string name) {
   if (size_t colon = name.rfind(':'); colon != std::string::npos) name.resize(colon);
-  size_t slash = name.rfind('/');
-  if (slash == std::string::npos) return {"", name};
-  std::string weight = name.substr(slash + 1);
-  std::string layer = name.substr(0, slash);
-  return {layer.substr(layer.rfind('/') + 1), weight};
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t slash; (slash = name.find('/', start)) != std::string::npos; start = slash + 1)
+    parts.push_back(name.substr(start, slash - start));
+  parts.push_back(name.substr(start));
+  return parts;
+}
+
+// How well a stored name fits weight `spec` of `layer`: files name weights
+// "<layer>/<weight>" (TensorFlow.js), "<layer>/<layer>/<weight>:0" (Keras 2
+// .h5) or "<layer>/<cell>/<weight>" (recurrent cells), possibly under a model
+// prefix. 2: the layer right before the weight; 1: the layer further up; 0: no.
+int matchQuality(const std::vector<std::string> &entry, const std::string &layer, const std::string &spec) {
+  std::vector<std::string> weight = components(spec);
+  if (entry.size() <= weight.size() || !std::equal(weight.rbegin(), weight.rend(), entry.rbegin())) return 0;
+  size_t before = entry.size() - weight.size();
+  if (entry[before - 1] == layer) return 2;
+  for (size_t i = 0; i + 1 < before; ++i)
+    if (entry[i] == layer) return 1;
+  return 0;
 }
 
 std::string shapeText(const std::vector<int64_t> &shape) {
@@ -30,26 +46,35 @@ std::string shapeText(const std::vector<int64_t> &shape) {
 }  // namespace
 
 bool bindWeights(const Model &model, const WeightFile &file, DiagnosticEngine &diags) {
-  std::map<std::pair<std::string, std::string>, const WeightEntry *> byName;
-  for (const WeightEntry &e : file.entries) byName[splitName(e.name)] = &e;
+  std::vector<std::vector<std::string>> names;
+  for (const WeightEntry &e : file.entries) names.push_back(components(e.name));
   std::set<const WeightEntry *> used;
   bool ok = true;
   for (Layer *layer : weightedLayers(model)) {
     layer->weightValues.assign(layer->weights.size(), {});
     for (size_t i = 0; i < layer->weights.size(); ++i) {
       const WeightSpec &spec = layer->weights[i];
-      auto it = byName.find({layer->name, spec.name});
-      if (it == byName.end()) {
+      const WeightEntry *found = nullptr;
+      int best = 0;
+      for (size_t e = 0; e < file.entries.size(); ++e) {
+        int quality = used.count(&file.entries[e]) ? 0 : matchQuality(names[e], layer->name, spec.name);
+        if (quality > best) {
+          best = quality;
+          found = &file.entries[e];
+        }
+      }
+      if (!found) {
         Diagnostic &d = diags.report(DiagID::err_weight_missing, layer->range, file.path, layer->name + "/" + spec.name,
                                      layer->describe());
         std::string present;
-        for (const WeightEntry &e : file.entries)
-          if (splitName(e.name).first == layer->name) present += (present.empty() ? "" : ", ") + e.name;
+        for (size_t e = 0; e < file.entries.size(); ++e)
+          if (std::find(names[e].begin(), names[e].end(), layer->name) != names[e].end())
+            present += (present.empty() ? "" : ", ") + file.entries[e].name;
         if (!present.empty()) d.note(DiagID::note_weight_candidates, layer->range, layer->name, present);
         ok = false;
         continue;
       }
-      const WeightEntry &entry = *it->second;
+      const WeightEntry &entry = *found;
       used.insert(&entry);
       if (entry.shape != spec.shape) {
         diags.report(DiagID::err_weight_shape, layer->range, spec.name, layer->describe(), shapeText(entry.shape),

@@ -16,6 +16,7 @@ public:
                    arg("shared_axes", ArgType::AxisList, Value::none())},
                   "x if x >= 0 else alpha * x, with learned alpha") {}
 
+  bool supportsMasking() const override { return true; }
   void inferShapes(ShapeContext &cx) const override {
     if (!cx.requireKnown()) return;
     const TensorType &in = cx.input();

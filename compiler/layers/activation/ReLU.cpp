@@ -43,6 +43,7 @@ public:
     return std::nullopt;
   }
 
+  bool supportsMasking() const override { return true; }
   void inferShapes(ShapeContext &cx) const override { cx.outputs = {cx.input()}; }
 
   void lower(LowerContext &cx) const override {
@@ -69,6 +70,7 @@ public:
     return true;
   }
 
+  bool supportsMasking() const override { return true; }
   void inferShapes(ShapeContext &cx) const override { cx.outputs = {cx.input()}; }
 
   void lower(LowerContext &cx) const override {
@@ -84,6 +86,7 @@ public:
       : LayerKind("ELU", {arg("alpha", ArgType::Float, Value::ofFloat(1.0))},
                   "exponential linear unit: x if x > 0 else alpha * (exp(x) - 1)") {}
 
+  bool supportsMasking() const override { return true; }
   void inferShapes(ShapeContext &cx) const override { cx.outputs = {cx.input()}; }
   void lower(LowerContext &cx) const override { lowerActivation(cx, abi::kElu, float(cx.config().real("alpha"))); }
 };
@@ -97,6 +100,7 @@ public:
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
     return requireNonNegative(diags, layer, "theta", "ThresholdedReLU");
   }
+  bool supportsMasking() const override { return true; }
   void inferShapes(ShapeContext &cx) const override { cx.outputs = {cx.input()}; }
   void lower(LowerContext &cx) const override {
     lowerActivation(cx, abi::kReluClipped, 0.0f, -1.0f, float(cx.config().real("theta")));

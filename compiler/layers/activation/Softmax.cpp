@@ -14,6 +14,7 @@ public:
     return std::nullopt;
   }
 
+  bool supportsMasking() const override { return true; }
   void inferShapes(ShapeContext &cx) const override {
     int64_t axis = cx.config().integer("axis"), rank = cx.input().rank();
     if (axis < 0) axis += rank;

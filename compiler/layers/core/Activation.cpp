@@ -16,6 +16,7 @@ public:
     return layer.config.str("activation");
   }
 
+  bool supportsMasking() const override { return true; }
   void inferShapes(ShapeContext &cx) const override { cx.outputs = {cx.input()}; }
 
   void lower(LowerContext &cx) const override {

@@ -31,6 +31,7 @@ public:
   bool hasFusibleActivation() const override { return true; }
   bool acceptsChannelAffine() const override { return true; }
 
+  bool supportsMasking() const override { return true; }
   void inferShapes(ShapeContext &cx) const override {
     if (!cx.requireRank(0, 2, true) || !cx.requireKnown()) return;
     int64_t units = cx.config().integer("units");

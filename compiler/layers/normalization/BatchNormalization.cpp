@@ -43,6 +43,7 @@ public:
     return axis < 0 ? axis + rank : axis;
   }
 
+  bool supportsMasking() const override { return true; }
   void inferShapes(ShapeContext &cx) const override {
     const TensorType &in = cx.input();
     int64_t axis = axisOf(cx.config(), in.rank());

@@ -31,6 +31,7 @@ public:
     return axes;
   }
 
+  bool supportsMasking() const override { return true; }
   void inferShapes(ShapeContext &cx) const override {
     if (!cx.requireKnown()) return;
     const TensorType &in = cx.input();
