@@ -159,6 +159,9 @@ public:
   // Keras's supports_masking: the layer accepts masked inputs (and, unless
   // its shape rule says otherwise, passes the mask on). Others reject them.
   virtual bool supportsMasking() const { return false; }
+  // True if the layer takes int32 tensors (token ids): Embedding, and the
+  // layers that only move values around.
+  virtual bool acceptsIntegerInput() const { return false; }
 
   // Graph passes ask these.
   // True if the output's bytes are the input's (Dropout at inference, Reshape):

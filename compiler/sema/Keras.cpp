@@ -64,7 +64,10 @@ std::optional<std::vector<int64_t>> Evaluator::declaredBatchShape(const Layer &l
     for (int64_t d : c.ints("input_shape")) dims.push_back(d);
     return dims;
   }
-  if (c.has("input_dim") && !c.isNone("input_dim")) return std::vector<int64_t>{batch, c.integer("input_dim")};
+  // A layer's own input_dim (Embedding's vocabulary size) is not a shape.
+  bool ownInputDim = layer.kind && layer.kind->findArg("input_dim");
+  if (!ownInputDim && c.has("input_dim") && !c.isNone("input_dim"))
+    return std::vector<int64_t>{batch, c.integer("input_dim")};
   return std::nullopt;
 }
 
@@ -160,7 +163,15 @@ Value Evaluator::applyLayer(Layer *layer, const std::vector<Tensor *> &inputs, S
     return Value::error(range);
   }
   std::vector<TensorType> types;
-  for (Tensor *t : inputs) types.push_back(t->type);
+  for (Tensor *t : inputs) {
+    types.push_back(t->type);
+    if (t->type.dtype == DType::Int32 && !kind->acceptsIntegerInput()) {
+      diags_.report(DiagID::err_integer_input, range, layer->describe(), shapeString(t->type))
+          .note(DiagID::note_tensor_shape, t->producer->range, "the int32 input", shapeString(t->type),
+                t->producer->layer->describe());
+      return Value::error(range);
+    }
+  }
 
   // Infer on a provisional node (for the notes); keep it only if it works.
   Node provisional;

@@ -15,6 +15,7 @@ public:
 
   std::vector<LegacyArg> legacyArgs() const override { return {{"p", "rate"}}; }
   bool isIdentityAtInference(const Layer &) const override { return true; }
+  bool acceptsIntegerInput() const override { return true; }
   bool supportsMasking() const override { return true; }
   void inferShapes(ShapeContext &cx) const override { cx.outputs = {cx.input()}; }
   void lower(LowerContext &) const override {}

@@ -11,6 +11,7 @@ class PermuteKind : public LayerKind {
 public:
   PermuteKind() : LayerKind("Permute", {arg("dims", ArgType::AxisList)}, "reorders the axes of each sample") {}
 
+  bool acceptsIntegerInput() const override { return true; }
   void inferShapes(ShapeContext &cx) const override {
     std::vector<int64_t> dims = cx.config().ints("dims");
     const TensorType &in = cx.input();
@@ -47,6 +48,7 @@ public:
   RepeatVectorKind()
       : LayerKind("RepeatVector", {arg("n", ArgType::PositiveInt)}, "repeats a vector n times: (f,) -> (n, f)") {}
 
+  bool acceptsIntegerInput() const override { return true; }
   void inferShapes(ShapeContext &cx) const override {
     if (!cx.requireRank(0, 2)) return;
     cx.outputs = {TensorType{cx.input().dtype, {cx.input().dims[0], cx.config().integer("n"), cx.input().dims[1]}}};

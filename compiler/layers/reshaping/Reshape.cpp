@@ -28,6 +28,7 @@ public:
   }
 
   bool isIdentityAtInference(const Layer &) const override { return true; }
+  bool acceptsIntegerInput() const override { return true; }
 
   void inferShapes(ShapeContext &cx) const override {
     if (!cx.requireKnown()) return;
@@ -68,6 +69,7 @@ public:
                   "flattens each sample to one axis") {}
 
   bool isIdentityAtInference(const Layer &) const override { return true; }
+  bool acceptsIntegerInput() const override { return true; }
 
   void inferShapes(ShapeContext &cx) const override {
     if (cx.config().str("data_format") == "channels_first" && cx.input().rank() > 2) {

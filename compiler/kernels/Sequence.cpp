@@ -1,0 +1,44 @@
+// Kernels for sequences: embedding lookup and masking.
+#include "Common.h"
+
+using namespace kiln;
+
+namespace {
+
+// One row of the table per id; an id outside [0, vocabulary) gives zeros
+// (as TensorFlow's gather does on GPUs) and is never read through.
+template <class Id>
+KILN_INLINE void lookup(float *out, float *mask, const Id *ids, const float *table, int64_t count, int64_t vocabulary,
+                        int64_t dim) {
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t id = int64_t(ids[i]);  // float ids truncate toward zero, as tf.cast does
+    bool valid = id >= 0 && id < vocabulary;
+    const float *row = table + (valid ? id : 0) * dim;
+    for (int64_t d = 0; d < dim; ++d) out[i * dim + d] = valid ? row[d] : 0.0f;
+    if (mask) mask[i] = id != 0 ? 1.0f : 0.0f;
+  }
+}
+
+}  // namespace
+
+// out[i, :] = table[ids[i], :]; with `mask`, also mask[i] = (ids[i] != 0).
+KILN_KERNEL void kiln_embedding_i32(float *out, float *mask, const int32_t *ids, const float *table, int64_t count,
+                                    int64_t vocabulary, int64_t dim) {
+  lookup(out, mask, ids, table, count, vocabulary, dim);
+}
+
+KILN_KERNEL void kiln_embedding_f32(float *out, float *mask, const float *ids, const float *table, int64_t count,
+                                    int64_t vocabulary, int64_t dim) {
+  lookup(out, mask, ids, table, count, vocabulary, dim);
+}
+
+// Keras's Masking: a timestep whose features all equal `value` is masked;
+// masked timesteps are zeroed, and mask[t] says which are kept.
+KILN_KERNEL void kiln_masking(float *out, float *mask, const float *in, int64_t steps, int64_t features, float value) {
+  for (int64_t t = 0; t < steps; ++t) {
+    bool keep = false;
+    for (int64_t f = 0; f < features; ++f) keep |= in[t * features + f] != value;
+    for (int64_t f = 0; f < features; ++f) out[t * features + f] = keep ? in[t * features + f] : 0.0f;
+    mask[t] = keep ? 1.0f : 0.0f;
+  }
+}

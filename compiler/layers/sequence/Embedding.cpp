@@ -1,0 +1,94 @@
+// Embedding: token ids to vectors. `input_dim` is the vocabulary size (the
+// number of distinct ids), not a tensor dimension; `input_length` is the
+// sequence length. With mask_zero=True id 0 is padding and the output
+// carries a mask for the layers after it.
+#include "codegen/LowerContext.h"
+#include "layers/LayerKind.h"
+
+namespace kiln {
+namespace {
+
+class EmbeddingKind : public LayerKind {
+public:
+  EmbeddingKind()
+      : LayerKind("Embedding",
+                  {arg("input_dim", ArgType::PositiveInt), arg("output_dim", ArgType::PositiveInt),
+                   arg("embeddings_initializer", ArgType::Initializer, Value::ofStr("uniform")),
+                   arg("embeddings_regularizer", ArgType::TrainingOnly, Value::none()),
+                   arg("activity_regularizer", ArgType::TrainingOnly, Value::none()),
+                   arg("embeddings_constraint", ArgType::TrainingOnly, Value::none()),
+                   arg("mask_zero", ArgType::Bool, Value::ofBool(false)),
+                   arg("input_length", ArgType::PositiveInt, Value::none())},
+                  "maps token ids (0 <= id < input_dim) to vectors of output_dim; other ids give zeros") {}
+
+  std::vector<LegacyArg> legacyArgs() const override {
+    return {{"init", "embeddings_initializer"}, {"W_regularizer", "embeddings_regularizer"},
+            {"W_constraint", "embeddings_constraint"}};
+  }
+
+  bool acceptsIntegerInput() const override { return true; }
+
+  // Keras 2 sets input_shape=(input_length,) (None without a length).
+  std::optional<std::vector<int64_t>> declaredInputShape(const LayerConfig &c) const override {
+    if (c.has("batch_input_shape") && !c.isNone("batch_input_shape")) return std::nullopt;
+    if (c.has("input_shape") && !c.isNone("input_shape")) return std::nullopt;
+    int64_t batch = c.isNone("batch_size") ? kNone : c.integer("batch_size");
+    return std::vector<int64_t>{batch, c.isNone("input_length") ? kNone : c.integer("input_length")};
+  }
+  DType declaredInputType(const LayerConfig &) const override { return DType::Int32; }
+
+  void inferShapes(ShapeContext &cx) const override {
+    const TensorType &in = cx.input();
+    const LayerConfig &c = cx.config();
+    if (!c.isNone("input_length") && (in.rank() != 2 || (in.dims[1] != kNone && in.dims[1] != c.integer("input_length")))) {
+      cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
+               "input_length is " + std::to_string(c.integer("input_length")) + ", but the input has shape " +
+                   shapeString(in) + " (input_length is the number of timesteps of each sample)");
+      return;
+    }
+    if (!cx.requireKnown()) return;
+    TensorType out{DType::Float32, in.dims};
+    out.dims.push_back(c.integer("output_dim"));
+    cx.outputs = {out};
+    cx.weights.push_back({"embeddings", {c.integer("input_dim"), c.integer("output_dim")}, "embeddings_initializer", true});
+    if (c.flag("mask_zero")) cx.computeMask(0, TensorType{DType::Float32, in.dims});
+  }
+
+  void lower(LowerContext &cx) const override {
+    const LayerConfig &c = cx.config();
+    llvm::Value *mask = c.flag("mask_zero") ? cx.outputMask(0) : cx.null();
+    const char *kernel = cx.inputType().dtype == DType::Int32 ? "kiln_embedding_i32" : "kiln_embedding_f32";
+    cx.call(kernel, {cx.output(), mask, cx.input(), cx.constant("embeddings", cx.weight("embeddings")),
+                     cx.batchTimes(cx.inputType().sampleElements()), cx.i64(c.integer("input_dim")),
+                     cx.i64(c.integer("output_dim"))});
+  }
+};
+
+class MaskingKind : public LayerKind {
+public:
+  MaskingKind()
+      : LayerKind("Masking", {arg("mask_value", ArgType::Float, Value::ofFloat(0.0))},
+                  "masks timesteps whose features all equal mask_value (and zeroes them)") {}
+
+  bool supportsMasking() const override { return true; }
+
+  void inferShapes(ShapeContext &cx) const override {
+    if (!cx.requireRank(0, 3, true) || !cx.requireKnown()) return;
+    const TensorType &in = cx.input();
+    cx.outputs = {in};
+    cx.computeMask(0, TensorType{DType::Float32, std::vector<int64_t>(in.dims.begin(), in.dims.end() - 1)});
+  }
+
+  void lower(LowerContext &cx) const override {
+    const TensorType &t = cx.inputType();
+    cx.call("kiln_masking", {cx.output(), cx.outputMask(0), cx.input(), cx.batchTimes(t.sampleElements() / t.dims.back()),
+                             cx.i64(t.dims.back()), cx.f32(float(cx.config().real("mask_value")))});
+  }
+};
+
+}  // namespace
+
+KILN_REGISTER_LAYER(EmbeddingKind)
+KILN_REGISTER_LAYER(MaskingKind)
+
+}  // namespace kiln
