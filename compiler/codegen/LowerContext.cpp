@@ -1,34 +1,34 @@
 #include "codegen/LowerContext.h"
 
 #include "codegen/ModelCodegen.h"
+#include "layers/LayerKind.h"
 
 #include <cassert>
 
 namespace kiln {
 
 llvm::IRBuilder<> &LowerContext::ir() { return codegen_.ir(); }
-llvm::Value *LowerContext::input(size_t i) { return codegen_.buffer(step_.inputs[i]); }
-llvm::Value *LowerContext::output(size_t i) { return codegen_.buffer(step_.outputs[i]); }
-llvm::Value *LowerContext::inputMask(size_t i) {
-  return hasInputMask(i) ? codegen_.buffer(step_.inputMasks[i]) : null();
-}
-llvm::Value *LowerContext::outputMask(size_t i) { return codegen_.buffer(step_.outputMasks[i]); }
-llvm::Value *LowerContext::batch() { return codegen_.batch(); }
 llvm::Value *LowerContext::workspace() { return codegen_.workspace(); }
+
+void LowerContext::lowerInner(LowerBindings inner) {
+  if (!inner.weightLayer) inner.weightLayer = inner.layer;
+  LowerContext cx(codegen_, std::move(inner));
+  cx.layer().kind->lower(cx);
+}
 
 llvm::Value *LowerContext::batchTimes(int64_t n) {
   return n == 1 ? batch() : ir().CreateMul(batch(), ir().getInt64(n), layer().name + ".rows");
 }
 
 abi::Activation LowerContext::activation(std::string_view arg) const {
-  if (step_.fusedActivation) return activationCode(*step_.fusedActivation, codegen_.options().kerasVersion);
+  if (b_.fusedActivation) return activationCode(*b_.fusedActivation, codegen_.options().kerasVersion);
   return activationCode(config().str(arg), codegen_.options().kerasVersion);
 }
 
 const std::vector<float> &LowerContext::weight(std::string_view name) const {
-  const Layer &l = layer();
+  const Layer &l = b_.weightLayer ? *b_.weightLayer : layer();
   for (size_t i = 0; i < l.weights.size(); ++i)
-    if (l.weights[i].name == name) return l.weightValues[i];
+    if (l.weights[i].name == b_.weightPrefix + std::string(name)) return l.weightValues[i];
   assert(false && "weight not declared by the layer");
   static const std::vector<float> none;
   return none;
@@ -39,8 +39,8 @@ std::pair<std::vector<float>, std::vector<float>> LowerContext::kernelAndBias(st
                                                                               int64_t channels) const {
   std::vector<float> k = weight(kernel);
   std::vector<float> b = useBias ? weight(bias) : std::vector<float>();
-  if (!step_.channelAffine) return {std::move(k), std::move(b)};
-  const ChannelAffine &f = *step_.channelAffine;
+  if (!b_.channelAffine) return {std::move(k), std::move(b)};
+  const ChannelAffine &f = *b_.channelAffine;
   b.resize(channels, 0.0f);
   for (size_t i = 0; i < k.size(); ++i) k[i] *= f.scale[i % channels];
   for (int64_t c = 0; c < channels; ++c) b[c] = b[c] * f.scale[c] + f.shift[c];

@@ -8,6 +8,8 @@
 
 #include <llvm/IR/IRBuilder.h>
 
+#include <optional>
+
 #include <string>
 #include <vector>
 
@@ -15,27 +17,53 @@ namespace kiln {
 
 class ModelCodegen;
 
+// What one lowering works on: a layer, its buffers and their types. A step
+// of the program gives one; a wrapper layer (TimeDistributed, Bidirectional)
+// makes one for the layer it wraps.
+struct LowerBindings {
+  const Layer *layer = nullptr;        // config and name
+  const Layer *weightLayer = nullptr;  // where weight(name) looks: weightPrefix + name
+  std::string weightPrefix;
+  std::vector<llvm::Value *> inputs, outputs;
+  std::vector<llvm::Value *> inputMasks, outputMasks;  // null where there is none
+  std::vector<TensorType> inputTypes, outputTypes;
+  llvm::Value *batch = nullptr;
+  llvm::Value *temporary = nullptr;
+  std::optional<std::string> fusedActivation;
+  std::optional<ChannelAffine> channelAffine;
+};
+
 class LowerContext {
 public:
-  LowerContext(ModelCodegen &codegen, const Step &step) : codegen_(codegen), step_(step) {}
+  LowerContext(ModelCodegen &codegen, LowerBindings bindings) : codegen_(codegen), b_(std::move(bindings)) {}
 
   llvm::IRBuilder<> &ir();
-  const Layer &layer() const { return *step_.layer; }
-  const LayerConfig &config() const { return step_.layer->config; }
-  const TensorType &inputType(size_t i = 0) const { return step_.inputTypes[i]; }
-  const TensorType &outputType(size_t i = 0) const { return step_.outputTypes[i]; }
-  size_t inputCount() const { return step_.inputs.size(); }
+  const Layer &layer() const { return *b_.layer; }
+  const LayerConfig &config() const { return b_.layer->config; }
+  const TensorType &inputType(size_t i = 0) const { return b_.inputTypes[i]; }
+  const TensorType &outputType(size_t i = 0) const { return b_.outputTypes[i]; }
+  size_t inputCount() const { return b_.inputs.size(); }
+  size_t outputCount() const { return b_.outputs.size(); }
+  const LowerBindings &bindings() const { return b_; }
 
-  llvm::Value *input(size_t i = 0);
-  llvm::Value *output(size_t i = 0);
+  llvm::Value *input(size_t i = 0) { return b_.inputs[i]; }
+  llvm::Value *output(size_t i = 0) { return b_.outputs[i]; }
   // The mask of input i (float32, (batch, timesteps), 1 = real step), or a
   // null pointer if it has none; the mask this step computes for output i.
-  llvm::Value *inputMask(size_t i = 0);
-  llvm::Value *outputMask(size_t i = 0);
-  bool hasInputMask(size_t i = 0) const { return i < step_.inputMasks.size() && step_.inputMasks[i] >= 0; }
-  llvm::Value *batch();
-  // The step's temporary memory (LayerKind::workspaceBytes), 64-byte aligned.
+  llvm::Value *inputMask(size_t i = 0) { return hasInputMask(i) ? b_.inputMasks[i] : null(); }
+  llvm::Value *outputMask(size_t i = 0) { return b_.outputMasks[i]; }
+  bool hasInputMask(size_t i = 0) const { return i < b_.inputMasks.size() && b_.inputMasks[i]; }
+  llvm::Value *batch() { return b_.batch; }
+  // Temporary memory shared by all layers (LayerKind::workspaceBytes): the
+  // same size for every batch, 64-byte aligned.
   llvm::Value *workspace();
+  // This step's own temporary memory, LayerKind::temporaryBytesPerSample
+  // times the batch, 64-byte aligned.
+  llvm::Value *temporary() { return b_.temporary; }
+
+  // Lowers `inner` (a wrapped layer) with these bindings; their weights are
+  // looked up as weightPrefix + name in weightLayer.
+  void lowerInner(LowerBindings inner);
   // batch * n, as i64: the row count of a [batch * n, ...] view.
   llvm::Value *batchTimes(int64_t n);
 
@@ -66,7 +94,7 @@ public:
 
 private:
   ModelCodegen &codegen_;
-  const Step &step_;
+  LowerBindings b_;
 };
 
 // Packs a row-major [k, n] kernel into panels (KernelABI.h).

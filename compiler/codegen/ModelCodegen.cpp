@@ -134,7 +134,19 @@ void ModelCodegen::emitRun() {
                             llvm::MaybeAlign(4), builder_.CreateMul(batch_, builder_.getInt64(bytes)));
       continue;
     }
-    LowerContext cx(*this, step);
+    LowerBindings b;
+    b.layer = b.weightLayer = step.layer;
+    for (int id : step.inputs) b.inputs.push_back(bufferPointers_[id]);
+    for (int id : step.outputs) b.outputs.push_back(bufferPointers_[id]);
+    for (int id : step.inputMasks) b.inputMasks.push_back(id < 0 ? nullptr : bufferPointers_[id]);
+    for (int id : step.outputMasks) b.outputMasks.push_back(id < 0 ? nullptr : bufferPointers_[id]);
+    b.inputTypes = step.inputTypes;
+    b.outputTypes = step.outputTypes;
+    b.batch = batch_;
+    b.temporary = step.temporary < 0 ? nullptr : bufferPointers_[step.temporary];
+    b.fusedActivation = step.fusedActivation;
+    b.channelAffine = step.channelAffine;
+    LowerContext cx(*this, std::move(b));
     step.layer->kind->lower(cx);
   }
   builder_.CreateRet(builder_.getInt32(0));

@@ -239,6 +239,18 @@ Program buildProgram(const Model &model, const PassOptions &options) {
   }
   program.inputs = inputs;
 
+  // Per-sample temporaries live in the arena for the duration of their step.
+  for (Step &s : program.steps) {
+    if (!s.layer) continue;
+    int64_t bytes = s.layer->kind->temporaryBytesPerSample(*s.layer, s.inputTypes, s.outputTypes);
+    if (bytes == 0) continue;
+    Buffer temp;
+    temp.name = s.layer->name + ".temp";
+    temp.temporaryBytes = bytes;
+    program.buffers.push_back(temp);
+    s.temporary = static_cast<int>(program.buffers.size()) - 1;
+  }
+
   std::vector<std::pair<int, int>> lifetime(program.buffers.size(), {-1, -1});
   std::vector<int> arena;
   for (size_t i = 0; i < program.steps.size(); ++i) {
@@ -246,6 +258,7 @@ Program buildProgram(const Model &model, const PassOptions &options) {
     std::vector<int> written = program.steps[i].outputs, read = program.steps[i].inputs;
     for (int v : program.steps[i].outputMasks)
       if (v >= 0) written.push_back(v);
+    if (program.steps[i].temporary >= 0) written.push_back(program.steps[i].temporary);
     for (int v : program.steps[i].inputMasks)
       if (v >= 0) read.push_back(v);
     for (int v : written) {

@@ -24,7 +24,8 @@ struct Buffer {
   int64_t offset = 0;
   TensorType type;
   std::string name;  // for IR value names: the producing layer
-  int64_t bytesPerSample() const { return type.sampleElements() * 4; }
+  int64_t temporaryBytes = 0;  // a step's temporary: its size per sample (type unused)
+  int64_t bytesPerSample() const { return temporaryBytes ? temporaryBytes : type.sampleElements() * 4; }
 };
 
 struct Step {
@@ -35,6 +36,7 @@ struct Step {
   std::vector<TensorType> outputTypes; // reshape the buffer it reads)
   std::vector<int> inputMasks;   // buffer ids of the inputs' masks, -1 for none
   std::vector<int> outputMasks;  // buffer ids of masks this step computes, -1 for none
+  int temporary = -1;            // buffer id of the step's temporary memory, if it needs any
   // An activation taken over from a following Activation layer (fusion).
   std::optional<std::string> fusedActivation;
   // A BatchNormalization folded into this step's weights (see

@@ -149,6 +149,13 @@ public:
   virtual void inferShapes(ShapeContext &cx) const = 0;
   // Emits the layer's computation.
   virtual void lower(LowerContext &cx) const = 0;
+  // Bytes per sample of temporary memory the lowering needs for the whole
+  // batch (LowerContext::temporary()), e.g. a recurrent layer's input
+  // projection for every timestep.
+  virtual int64_t temporaryBytesPerSample(const Layer &, const std::vector<TensorType> & /*inputs*/,
+                                          const std::vector<TensorType> & /*outputs*/) const {
+    return 0;
+  }
   // Bytes of temporary memory the lowering needs (LowerContext::workspace()),
   // the same for every batch size: it is shared by all layers.
   virtual int64_t workspaceBytes(const Layer &, const std::vector<TensorType> & /*inputs*/,
