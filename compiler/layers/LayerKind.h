@@ -89,10 +89,20 @@ public:
   MaskKind maskKind(size_t output) const { return output < masks_.size() ? masks_[output] : MaskKind::Inherit; }
   const TensorType &maskType(size_t output) const { return maskTypes_[output]; }
 
+  // A context for the layer a wrapper (Bidirectional, TimeDistributed)
+  // wraps, called with `inputs` as that layer sees them: its errors are
+  // reported at this call and fail this context too.
+  ShapeContext wrapped(const Layer &inner, std::vector<TensorType> inputs) {
+    ShapeContext cx(diags_, inner, node_, std::move(inputs));
+    cx.parent_ = this;
+    return cx;
+  }
+
   // An error at the call, with a note per input showing where its shape came from.
   template <class... Args>
   Diagnostic &error(DiagID id, const Args &...args) {
     failed_ = true;
+    if (parent_) parent_->failed_ = true;
     Diagnostic &d = diags_.report(id, node_.range, args...);
     addInputNotes(d);
     return d;
@@ -114,6 +124,7 @@ private:
   std::vector<MaskKind> masks_;
   std::vector<TensorType> maskTypes_;
   bool failed_ = false;
+  ShapeContext *parent_ = nullptr;  // the wrapper's context (see wrapped)
 };
 
 // The range of input tensors a layer accepts in one call.
@@ -122,6 +133,30 @@ struct InputArity {
   int max = 1;  // -1: any number
   bool list = false;  // takes a list of tensors (merge layers)
 };
+
+// One parameter of a layer's call, as in Keras's call signature, e.g.
+// MultiHeadAttention.call(query, value, key=None, attention_mask=None,
+// return_attention_scores=False, use_causal_mask=False). The node's inputs
+// are the tensors of the tensor parameters in declaration order (the first
+// parameter holds the inputs that InputArity counts); a value parameter is
+// checked against `spec` and kept in the layer's config under its name, so
+// every call of a shared layer must pass the same value. Every call also
+// accepts `training`.
+struct CallParam {
+  std::string name;
+  bool tensor = true;       // false: a value (`spec`)
+  int count = 0;            // tensors: 0 a tensor or a list of any length, 1 one tensor, n > 1 a list of n
+  bool positional = false;  // may be passed by position, in declaration order
+  bool required = false;
+  std::string defaultsTo;   // a tensor parameter not passed takes this earlier parameter's tensors
+  ArgSpec spec{};           // a value's type and default
+};
+
+inline CallParam tensorParam(std::string name, int count, bool positional, bool required = false,
+                             std::string defaultsTo = {}) {
+  return {std::move(name), true, count, positional, required, std::move(defaultsTo), {}};
+}
+inline CallParam valueParam(ArgSpec spec) { return {spec.name, false, 0, false, false, {}, std::move(spec)}; }
 
 class LayerKind {
 public:
@@ -142,6 +177,17 @@ public:
   // The element type of the input a first layer declares (Embedding: int32).
   virtual DType declaredInputType(const LayerConfig &) const { return DType::Float32; }
   virtual InputArity inputArity() const { return {}; }
+  // Call keyword arguments that take tensors (a recurrent layer's
+  // initial_state=[h, c]): their tensors become further inputs of the node,
+  // after the regular inputs, in the order of this list.
+  virtual std::vector<std::string> callTensorArguments() const { return {}; }
+  // The whole call signature (see CallParam). By default: `inputs`, then the
+  // callTensorArguments() as keywords.
+  virtual std::vector<CallParam> callSignature() const {
+    std::vector<CallParam> params{tensorParam("inputs", 0, true, true)};
+    for (std::string &name : callTensorArguments()) params.push_back(tensorParam(std::move(name), 0, false));
+    return params;
+  }
   // Checks argument values beyond their types (e.g. units > 0); reports and
   // returns false if the layer cannot be built.
   virtual bool checkConfig(DiagnosticEngine &, const Layer &) const { return true; }
@@ -163,8 +209,8 @@ public:
     return 0;
   }
 
-  // Keras's supports_masking: the layer accepts masked inputs (and, unless
-  // its shape rule says otherwise, passes the mask on). Others reject them.
+  // Keras's supports_masking: unless its shape rule says otherwise the layer
+  // passes its input's mask on; other layers drop it, as tf.keras 2 does.
   virtual bool supportsMasking() const { return false; }
   // True if the layer takes int32 tensors (token ids): Embedding, and the
   // layers that only move values around.

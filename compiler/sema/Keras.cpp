@@ -127,6 +127,10 @@ Value Evaluator::constructLayer(const LayerKind *kind, CallSite &call) {
   std::string name = config.isNone("name") ? uniqueName(kind->defaultName(), true) : config.str("name");
   Layer *layer = graph_.newLayer(kind, name, call.range);
   layer->config = std::move(config);
+  // Call value parameters (CallParam) start at their defaults: a layer added
+  // to a Sequential model is never called explicitly.
+  for (const CallParam &p : kind->callSignature())
+    if (!p.tensor) layer->config.set(p.name, p.spec.defaultValue, false);
   layer->invalid = !ok || !kind->checkConfig(diags_, *layer);
   if (!layer->invalid && isInputLayer(layer)) {
     // InputLayer(...) makes its tensor at once, as Keras does.
@@ -144,7 +148,8 @@ Value Evaluator::constructLayer(const LayerKind *kind, CallSite &call) {
   return Value::ofLayer(layer, call.range);
 }
 
-Value Evaluator::applyLayer(Layer *layer, const std::vector<Tensor *> &inputs, SourceRange range, bool listInput) {
+Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRange range, bool listInput,
+                             const std::vector<Tensor *> &callTensors) {
   if (layer->invalid) return Value::error(range);
   const LayerKind *kind = layer->kind;
   if (isInputLayer(layer)) {
@@ -155,13 +160,16 @@ Value Evaluator::applyLayer(Layer *layer, const std::vector<Tensor *> &inputs, S
   int n = static_cast<int>(inputs.size());
   if ((arity.list && !listInput) || n < arity.min || (arity.max >= 0 && n > arity.max)) {
     std::string expected = arity.list ? "a list of " + std::to_string(arity.min) +
-                                            (arity.max < 0 ? " or more tensors" : " tensors")
+                                            (arity.max < 0             ? " or more tensors"
+                                             : arity.max == arity.min ? " tensors"
+                                                                      : " to " + std::to_string(arity.max) + " tensors")
                            : arity.max == 1 ? "one tensor"
                                             : std::to_string(arity.min) + " to " + std::to_string(arity.max) + " tensors";
     std::string got = !listInput ? "a single tensor" : std::to_string(n) + " tensor" + (n == 1 ? "" : "s");
     diags_.report(DiagID::err_layer_input_count, range, layer->describe(), expected, got);
     return Value::error(range);
   }
+  inputs.insert(inputs.end(), callTensors.begin(), callTensors.end());
   std::vector<TensorType> types;
   for (Tensor *t : inputs) {
     types.push_back(t->type);
@@ -181,14 +189,6 @@ Value Evaluator::applyLayer(Layer *layer, const std::vector<Tensor *> &inputs, S
   ShapeContext cx(diags_, *layer, provisional, types);
   kind->inferShapes(cx);
   if (cx.failed()) return Value::error(range);
-  Tensor *inputMask = nullptr;
-  for (Tensor *t : inputs)
-    if (t->mask && !inputMask) inputMask = t->mask;
-  if (inputMask && !kind->supportsMasking()) {
-    diags_.report(DiagID::err_layer_no_masking, range, layer->describe())
-        .note(DiagID::note_mask_from, inputMask->producer->range, inputMask->producer->layer->describe());
-    return Value::error(range);
-  }
 
   if (layer->nodes.empty()) {
     layer->builtInputs = types;
@@ -211,7 +211,11 @@ Value Evaluator::applyLayer(Layer *layer, const std::vector<Tensor *> &inputs, S
     node->outputs.push_back(out);
     node->masks.push_back(nullptr);
     switch (cx.maskKind(i)) {
-    case ShapeContext::MaskKind::Inherit: out->mask = inputs.empty() ? nullptr : inputs[0]->mask; break;
+    case ShapeContext::MaskKind::Inherit:
+      // tf.keras 2: a layer that supports masking passes its input's mask
+      // on; any other layer drops it.
+      if (kind->supportsMasking() && !inputs.empty()) out->mask = inputs[0]->mask;
+      break;
     case ShapeContext::MaskKind::None: break;
     case ShapeContext::MaskKind::Computed:
       node->masks[i] = out->mask = graph_.newTensor(cx.maskType(i), node, int(i));
@@ -221,37 +225,113 @@ Value Evaluator::applyLayer(Layer *layer, const std::vector<Tensor *> &inputs, S
   return tensorsValue(node->outputs, range);
 }
 
+// Binds a call to the layer's call signature (LayerKind::callSignature):
+// positional arguments in declaration order, keywords by name, and
+// `training`, which every layer accepts.
 Value Evaluator::callLayer(Layer *layer, CallSite &call) {
-  const CallArgument *input = nullptr;
+  std::vector<CallParam> params =
+      layer->kind ? layer->kind->callSignature() : std::vector<CallParam>{tensorParam("inputs", 0, true, true)};
+  const std::string what = "calling " + layer->describe();
+  size_t positionalParams = 0, positionalArgs = 0;
+  for (const CallParam &p : params) positionalParams += p.positional;
+  for (const CallArgument &a : call.args) positionalArgs += a.keyword.empty();
+  std::vector<const CallArgument *> given(params.size(), nullptr);
+  size_t positional = 0;
   for (const CallArgument &a : call.args) {
-    if (a.keyword.empty() || a.keyword == "inputs") {
-      if (input) {
-        diags_.report(DiagID::err_layer_input_count, a.value.range, layer->describe(), "its inputs as one argument",
-                      "several arguments; pass a list");
-        return Value::error(call.range);
-      }
-      input = &a;
-    } else if (a.keyword == "training") {
+    if (a.keyword == "training") {
       if (a.value.is(ValueKind::Bool) && a.value.boolean) {
         diags_.report(DiagID::err_unsupported_argument_value, a.value.range, layer->describe(),
                       "calling it with training=True");
         return Value::error(call.range);
       }
+      continue;
+    }
+    size_t p = params.size();
+    if (a.keyword.empty()) {
+      for (size_t i = 0, seen = 0; i < params.size() && p == params.size(); ++i)
+        if (params[i].positional && seen++ == positional) p = i;
+      ++positional;
+      if (p == params.size() && positionalParams > 1) {
+        diags_.report(DiagID::err_too_many_positional, a.value.range, what, positionalParams, positionalArgs);
+        return Value::error(call.range);
+      }
     } else {
-      diags_.report(DiagID::err_unknown_argument, a.keywordRange, "calling " + layer->describe(), a.keyword);
+      for (size_t i = 0; i < params.size(); ++i)
+        if (a.keyword == params[i].name || (i == 0 && a.keyword == "inputs")) p = i;
+      if (p == params.size()) {
+        diags_.report(DiagID::err_unknown_argument, a.keywordRange, what, a.keyword);
+        return Value::error(call.range);
+      }
+    }
+    if (p == params.size() || (p == 0 && given[0])) {
+      diags_.report(DiagID::err_layer_input_count, a.value.range, layer->describe(), "its inputs as one argument",
+                    "several arguments; pass a list");
       return Value::error(call.range);
     }
+    if (given[p]) {
+      diags_.report(DiagID::err_duplicate_argument, a.value.range, what, params[p].name);
+      return Value::error(call.range);
+    }
+    given[p] = &a;
   }
-  if (!input) {
-    diags_.report(DiagID::err_missing_argument, call.range, "calling " + layer->describe(), "inputs");
+  if (!given[0]) {
+    diags_.report(DiagID::err_missing_argument, call.range, what, params[0].name);
     return Value::error(call.range);
   }
-  if (input->value.is(ValueKind::Error)) return Value::error(call.range);
+  for (const CallArgument *a : given)
+    if (a && a->value.is(ValueKind::Error)) return Value::error(call.range);
+
+  // The tensors of tensor parameter i, checked against its count.
   bool ok = true;
-  std::vector<Tensor *> tensors = tensorsOf(input->value, layer->describe(), ok);
+  auto tensorsOfParam = [&](size_t i) -> std::vector<Tensor *> {
+    const CallParam &p = params[i];
+    const Value &v = given[i]->value;
+    if ((p.count == 1 && !v.is(ValueKind::Tensor)) ||
+        (p.count > 1 && (!v.isSequence() || v.items.size() != size_t(p.count)))) {
+      diags_.report(DiagID::err_argument_type, v.range, p.name, what,
+                    p.count == 1 ? "a tensor" : "a list of " + std::to_string(p.count) + " tensors", describe(v));
+      ok = false;
+      return {};
+    }
+    return tensorsOf(v, i == 0 ? layer->describe() : layer->describe() + " (" + p.name + "=)", ok);
+  };
+  std::vector<Tensor *> tensors = tensorsOfParam(0);
   if (!ok) return Value::error(call.range);
   if (layer->model) return callModelAsLayer(layer->model, call);
-  return applyLayer(layer, tensors, call.range, input->value.isSequence());
+  std::vector<std::vector<Tensor *>> byParam(params.size());
+  std::vector<Tensor *> extra;
+  for (size_t i = 1; i < params.size(); ++i) {
+    const CallParam &p = params[i];
+    if (!p.tensor) continue;
+    if (given[i] && !given[i]->value.is(ValueKind::None)) {
+      byParam[i] = tensorsOfParam(i);
+    } else if (!p.defaultsTo.empty()) {
+      for (size_t j = 0; j < i; ++j)
+        if (params[j].name == p.defaultsTo) byParam[i] = j == 0 ? tensors : byParam[j];
+    } else if (p.required) {
+      diags_.report(DiagID::err_missing_argument, call.range, what, p.name);
+      ok = false;
+    }
+    extra.insert(extra.end(), byParam[i].begin(), byParam[i].end());
+  }
+  if (!ok) return Value::error(call.range);
+
+  // Value parameters live in the layer's config, so a shared layer's calls
+  // must agree on them.
+  for (size_t i = 0; i < params.size(); ++i) {
+    const CallParam &p = params[i];
+    if (p.tensor) continue;
+    Value v = given[i] ? given[i]->value : p.spec.defaultValue;
+    if (given[i] && !convertArgument(p.spec, what, v, diags_)) return Value::error(call.range);
+    if (!layer->nodes.empty() && repr(v) != repr(layer->config.get(p.name))) {
+      diags_.report(DiagID::err_call_argument_differs, given[i] ? v.range : call.range, layer->describe(), p.name,
+                    repr(v), p.name, repr(layer->config.get(p.name)))
+          .note(DiagID::note_first_call, layer->nodes[0]->range);
+      return Value::error(call.range);
+    }
+    layer->config.set(p.name, v, given[i] != nullptr);
+  }
+  return applyLayer(layer, tensors, call.range, given[0]->value.isSequence(), extra);
 }
 
 Value Evaluator::callModelAsLayer(Model *model, CallSite &call) {
