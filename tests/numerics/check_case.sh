@@ -5,10 +5,19 @@
 set -euo pipefail
 kilnc=$1 npycmp=$2 case_dir=$3 work=$4
 mkdir -p "$work"
-tolerance() { sed -n "s/.*\"$1\": *\([0-9.eE+-]*\).*/\1/p" "$case_dir/case.json"; }
-atol=$(tolerance atol) rtol=$(tolerance rtol)
+field() { sed -n "s/.*\"$1\": *\([0-9.eE+-]*\).*/\1/p" "$case_dir/case.json"; }
+atol=$(field atol) rtol=$(field rtol)
 
-"$kilnc" build "$case_dir/model.kiln" --weights "$case_dir/model.json" -o "$work/model"
+# Weights: model.json (+ shards), or, when case.json has "init_weights": SEED
+# (no weights file; e.g. vgg16), Kiln's own seeded draw, which the generator
+# reproduces bit for bit (tools/reference/lib/init_weights.mjs).
+seed=$(field init_weights)
+if [[ -n $seed ]]; then
+  weights=(--init-weights "$seed")
+else
+  weights=(--weights "$case_dir/model.json")
+fi
+"$kilnc" build "$case_dir/model.kiln" "${weights[@]}" -o "$work/model"
 
 inputs=() outputs=()
 for i in $(seq 0 15); do [[ -f $case_dir/in$i.npy ]] && inputs+=("$case_dir/in$i.npy"); done

@@ -21,17 +21,24 @@ Needs only numpy:  python3 tools/reference/check_goldens.py [CASE ...]
 import json
 import os
 import sys
+import types
 
 import numpy as np
 
 sys.dont_write_bytecode = True  # keep tools/reference free of __pycache__
 from keras_numpy import make_keras  # noqa: E402
+from keras_numpy_sequence import add_sequence_layers, kiln_init_weights  # noqa: E402
+from keras_numpy_image import InitWeights  # noqa: E402
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tests', 'numerics'))
 
 
 class Weights:
-    def __init__(self, case_dir):
+    def __init__(self, case_dir, case=None):
+        self.used = set()
+        if case is not None and 'init_draws' in case:  # no weights file: Kiln's --init-weights draw
+            self.arrays = kiln_init_weights(case['init_weights'], case['init_draws'])
+            return
         with open(os.path.join(case_dir, 'model.json')) as f:
             mj = json.load(f)
         assert mj['format'] == 'layers-model', mj['format']
@@ -48,9 +55,12 @@ class Weights:
             assert off == len(blob), f'weights.bin has {len(blob)} bytes, manifest covers {off}'
         self.used = set()
 
-    def get(self, name):
+    def get(self, name, shape=None, init=None):
+        # shape / init: the Keras shape and initializer (image layers pass them; InitWeights needs them)
         if name not in self.arrays:
             raise KeyError(f'weight {name!r} not in manifest {sorted(self.arrays)}')
+        if shape is not None and tuple(self.arrays[name].shape) != tuple(shape):
+            raise ValueError(f'weight {name!r}: manifest shape {self.arrays[name].shape}, Keras shape {tuple(shape)}')
         self.used.add(name)
         return self.arrays[name]
 
@@ -60,7 +70,7 @@ def load_npy(path):
         major, minor = np.lib.format.read_magic(f)
         assert (major, minor) == (1, 0), f'{path}: npy version {major}.{minor}'
     a = np.load(path)
-    assert a.dtype == np.dtype('<f4'), f'{path}: dtype {a.dtype}'
+    assert a.dtype in (np.dtype('<f4'), np.dtype('<i4')), f'{path}: dtype {a.dtype}'  # int32: token ids
     assert a.flags['C_CONTIGUOUS'], f'{path}: not C order'
     return a
 
@@ -70,10 +80,20 @@ def check_case(name):
     with open(os.path.join(d, 'case.json')) as f:
         case = json.load(f)
     atol, rtol = case['atol'], case['rtol']
-    weights = Weights(d)
-    keras = make_keras(weights)
-    saved = {k: sys.modules.get(k) for k in ('keras', 'keras.models', 'keras.layers')}
-    sys.modules.update({'keras': keras, 'keras.models': keras.models, 'keras.layers': keras.layers})
+    if 'init_weights' in case and 'init_draws' not in case:
+        # Kiln's --init-weights SEED, drawn in numpy in the order the layers ask for their weights
+        # (keras_numpy_image.InitWeights; the image-family cases mnist_cnn_init, vgg16)
+        weights = InitWeights(case['init_weights'])
+    else:
+        weights = Weights(d, case)
+    keras = add_sequence_layers(make_keras(weights), weights)
+    tensorflow = types.ModuleType('tensorflow')
+    tensorflow.keras = keras
+    modules = {'keras': keras, 'keras.models': keras.models, 'keras.layers': keras.layers, 'tensorflow': tensorflow,
+               'tensorflow.keras': keras, 'tensorflow.keras.models': keras.models, 'tensorflow.keras.layers': keras.layers,
+               'keras.applications': keras.applications, 'tensorflow.keras.applications': keras.applications}
+    saved = {k: sys.modules.get(k) for k in modules}
+    sys.modules.update(modules)
     try:
         env = {}
         with open(os.path.join(d, 'model.kiln')) as f:
@@ -104,8 +124,12 @@ def check_case(name):
         ratio = np.abs(got - y) / (atol + rtol * np.abs(y))
         worst = max(worst, float(ratio.max()))
     assert worst <= 1.0, f'golden differs from numpy float64 by {worst:.3g} x tolerance'
+    wl = list(weights.arrays)
+    wtxt = wl if len(wl) <= 12 else f'{wl[:4]} ... ({len(wl)} weights)'
+    if isinstance(weights, InitWeights):
+        wtxt = f'init_weights {weights.seed}: {len(wl)} weights, {weights.count} draws'
     return f'inputs {[x.shape for x in xs]} ({", ".join(model.input_names)}), ' \
-           f'weights {list(weights.arrays)}, max err {worst:.2e} x tol'
+           f'weights {wtxt}, max err {worst:.2e} x tol'
 
 
 def main(argv):

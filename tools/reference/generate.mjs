@@ -34,6 +34,17 @@ import { CASES as CONCAT_DOT } from './cases/concat_dot.mjs';
 import { CASES as RESHAPE } from './cases/reshape.mjs';
 import { CASES as ACTIVATION_LAYERS } from './cases/activation_layers.mjs';
 import { CASES as MODELS } from './cases/models.mjs';
+import { CASES as CONV } from './cases/conv.mjs';
+import { CASES as CONV_SEPARABLE } from './cases/conv_separable.mjs';
+import { CASES as POOLING } from './cases/pooling.mjs';
+import { CASES as SPATIAL } from './cases/spatial.mjs';
+import { CASES as NORMALIZATION } from './cases/normalization.mjs';
+import { CASES as IMAGE_MODELS } from './cases/image_models.mjs';
+import { CASES as RECURRENT } from './cases/recurrent.mjs';
+import { CASES as SEQUENCE } from './cases/sequence.mjs';
+import { CASES as ATTENTION } from './cases/attention.mjs';
+import { CASES as TEXT_MODELS } from './cases/text_models.mjs';
+import { fans, initWeights } from './lib/init_weights.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT_ROOT = resolve(HERE, '..', '..', 'tests', 'numerics');
@@ -60,9 +71,20 @@ const OUT_ROOT = resolve(HERE, '..', '..', 'tests', 'numerics');
 //                seed is advanced until it holds (deterministically)
 //   atol, rtol   comparison tolerance (default 1e-5, 1e-5)
 //   note         free text for case.json
+//   bnRanges     { gamma, beta, moving_mean, moving_variance }: [lo, hi] for the
+//                BatchNormalization / LayerNormalization weights of that name
+//                (defaults in BN_RANGES; moving_variance must stay positive)
+//   initWeights  SEED: no model.json / weights.bin; the weights are Kiln's
+//                `--init-weights SEED` draw (lib/init_weights.mjs), reproduced
+//                bit for bit, and case.json gets "init_weights": SEED
 // ---------------------------------------------------------------------------
 
-const CASES = [...CORE, ...MERGE, ...CONCAT_DOT, ...RESHAPE, ...ACTIVATION_LAYERS, ...MODELS];
+const CASES = [...CORE, ...MERGE, ...CONCAT_DOT, ...RESHAPE, ...ACTIVATION_LAYERS, ...MODELS,
+  ...CONV, ...CONV_SEPARABLE, ...POOLING, ...SPATIAL, ...NORMALIZATION, ...IMAGE_MODELS,
+  ...RECURRENT, ...SEQUENCE, ...ATTENTION, ...TEXT_MODELS];
+
+/** Default ranges of the normalization weights (gamma of both signs, positive variance). */
+const BN_RANGES = { gamma: [-1.5, 1.5], beta: [-0.5, 0.5], moving_mean: [-0.5, 0.5], moving_variance: [0.25, 2] };
 
 /** The case's post-processing as { fn(ys), f64(ys) } over lists of outputs. */
 function postOf(c) {
@@ -77,13 +99,20 @@ function postOf(c) {
 function weightValues(c, rng, w) {
   const n = w.shape.reduce((a, b) => a * b, 1);
   const wname = w.originalName.slice(w.originalName.lastIndexOf('/') + 1);
-  if (wname === 'kernel') {
-    const lim = Math.sqrt(6 / (w.shape[0] + w.shape[1]));
+  if (wname === 'kernel' || wname === 'depthwise_kernel' || wname === 'pointwise_kernel') {
+    // Glorot-uniform limit with Keras's fans (for a Dense kernel [in, out]:
+    // sqrt(6 / (in + out)); for a conv kernel the receptive field multiplies both).
+    const { fanIn, fanOut } = fans(w.shape);
+    const lim = Math.sqrt(6 / (fanIn + fanOut));
     const [lo, hi] = c.kernelRange ?? [-lim, lim];
     return uniform(rng, n, lo, hi);
   }
   const [bLo, bHi] = c.biasRange ?? [-0.5, 0.5];
   if (wname === 'bias') return uniform(rng, n, bLo, bHi);
+  if (BN_RANGES[wname]) {
+    const [lo, hi] = c.bnRanges?.[wname] ?? BN_RANGES[wname];
+    return uniform(rng, n, lo, hi);
+  }
   const [aLo, aHi] = c.alphaRange ?? [-0.25, 0.75];
   if (wname === 'alpha') return uniform(rng, n, aLo, aHi);
   throw new Error(`${c.name}: unexpected weight ${w.originalName}`);
@@ -93,14 +122,20 @@ function weightValues(c, rng, w) {
 // Case generation
 // ---------------------------------------------------------------------------
 
+const maxAbs = (ts) => ts.reduce((m, t) => t.data.reduce((a, v) => Math.max(a, Math.abs(v)), m), 0);
+
 /** Returns Map(fileName -> Buffer) for one case, plus a summary line. */
 async function generateCase(c) {
+  // The sequence family (cases/recurrent.mjs, sequence.mjs, attention.mjs,
+  // text_models.mjs) has its own pipeline: lib/sequence_case.mjs.
+  if (c.generate) return c.generate();
   const batch = c.batch ?? 3;
   const [inLo, inHi] = c.inputRange ?? [-2, 2];
   const atol = c.atol ?? 1e-5;
   const rtol = c.rtol ?? 1e-5;
   const post = postOf(c);
 
+  const started = Date.now();
   const model = c.build();
   try {
     // Seeded weights and inputs; with a coverage predicate, advance the seed
@@ -110,11 +145,13 @@ async function generateCase(c) {
     for (;; attempt++) {
       if (attempt > 1000) throw new Error(`${c.name}: no seed satisfies the coverage predicate`);
       const rng = mulberry32((fnv1a(c.name) + attempt) >>> 0);
-      const W = new Map(); // tfjs LayerVariable -> float32 values
+      // tfjs LayerVariable -> float32 values: Kiln's --init-weights draw, or
+      // this generator's own seeded weights.
+      const W = c.initWeights != null ? initWeights(model, c.initWeights).W : new Map();
       for (const layer of model.layers) {
         if (layer.weights.length === 0) continue;
         const ts = layer.weights.map((w) => {
-          W.set(w, weightValues(c, rng, w));
+          if (c.initWeights == null) W.set(w, weightValues(c, rng, w));
           return tf.tensor(W.get(w), w.shape, 'float32');
         });
         layer.setWeights(ts);
@@ -161,27 +198,34 @@ async function generateCase(c) {
     }
 
     // Files.
-    const art = await saveArtifacts(model);
-    const modelJson = {
-      format: art.format,
-      generatedBy: art.generatedBy,
-      convertedBy: art.convertedBy ?? null,
-      modelTopology: art.modelTopology,
-      weightsManifest: [{ paths: ['weights.bin'], weights: art.weightSpecs }],
-    };
     const files = new Map();
     files.set('model.kiln', Buffer.from(c.kiln));
-    files.set('model.json', Buffer.from(json(modelJson)));
-    files.set('weights.bin', concatWeightData(art.weightData));
+    let nWeights = model.weights.length;
+    if (c.initWeights == null) {
+      const art = await saveArtifacts(model);
+      const modelJson = {
+        format: art.format,
+        generatedBy: art.generatedBy,
+        convertedBy: art.convertedBy ?? null,
+        modelTopology: art.modelTopology,
+        weightsManifest: [{ paths: ['weights.bin'], weights: art.weightSpecs }],
+      };
+      files.set('model.json', Buffer.from(json(modelJson)));
+      files.set('weights.bin', concatWeightData(art.weightData));
+      nWeights = art.weightSpecs.length;
+    }
     inputs.forEach((t, i) => files.set(`in${i}.npy`, npyFloat32(t.shape, t.data)));
     outs.forEach((t, i) => files.set(`out${i}.npy`, npyFloat32(t.shape, t.data)));
-    files.set('case.json', Buffer.from(json({ atol, rtol, note: c.note.trim() })));
+    const caseJson = c.initWeights == null ? { atol, rtol, note: c.note.trim() } :
+      { atol, rtol, init_weights: c.initWeights, note: c.note.trim() };
+    files.set('case.json', Buffer.from(json(caseJson)));
 
     const pre = ref.firstPre;
     const summary = `in ${inputs.map((t) => `[${t.shape}]`).join(' ')} -> out ${outs.map((t) => `[${t.shape}]`).join(' ')}` +
-      `, ${art.weightSpecs.length} weights, seed+${attempt}` +
+      `, ${nWeights} weights${c.initWeights != null ? ` (init_weights ${c.initWeights})` : ''}, seed+${attempt}` +
       (c.coverage && pre ? `, pre-activation range [${Math.min(...pre).toFixed(2)}, ${Math.max(...pre).toFixed(2)}]` : '') +
-      `, tfjs vs float64: ${worst.toExponential(2)} x tol`;
+      `, |out| max ${maxAbs(outs).toExponential(2)}` +
+      `, tfjs vs float64: ${worst.toExponential(2)} x tol, ${((Date.now() - started) / 1000).toFixed(1)} s`;
     return { files, summary };
   } finally {
     model.dispose();
@@ -228,6 +272,7 @@ async function main() {
 
   let failures = 0;
   for (const c of selected) {
+    const t0 = Date.now();
     const { files, summary } = await generateCase(c);
     const dir = join(OUT_ROOT, c.name);
     if (check) {
@@ -244,7 +289,8 @@ async function main() {
         failures++;
         console.log(`FAIL ${c.name}: ${problems.join(', ')}`);
       } else {
-        console.log(`ok   ${c.name}`);
+        const secs = (Date.now() - t0) / 1000;
+        console.log(`ok   ${c.name}${secs >= 1 ? ` (${secs.toFixed(1)} s)` : ''}`);
       }
     } else {
       mkdirSync(dir, { recursive: true });

@@ -1,5 +1,6 @@
 """Tiny numpy stand-ins for the Keras 2 (tf.keras) classes used by the golden
-cases, for check_goldens.py. Written from the Keras 2 definitions, not from
+cases, for check_goldens.py (the image layers and keras.applications.VGG16 are
+in keras_numpy_image.py). Written from the Keras 2 definitions, not from
 tfjs: layers name themselves the Keras way (per-class counters across the
 file, to_snake_case of the class name), read their weights from the manifest
 by '<layer name>/<weight name>', and compute in float64.
@@ -10,6 +11,8 @@ import re
 import types
 
 import numpy as np
+
+from keras_numpy_image import image_layers, vgg16_factory
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 
@@ -107,11 +110,11 @@ def make_keras(weights):
             self.activation = ACTIVATIONS[activation or 'linear']
 
         def forward(self, x):
-            k = weights.get(f'{self.name}/kernel')
+            k = weights.get(f'{self.name}/kernel', (x.shape[-1], self.units), 'glorot_uniform')
             assert k.shape == (x.shape[-1], self.units), (self.name, k.shape)
             y = x @ k  # kernel [in, out]; acts on the last axis
             if self.use_bias:
-                y = y + weights.get(f'{self.name}/bias')
+                y = y + weights.get(f'{self.name}/bias', (self.units,), 'zeros')
             return self.activation(y)
 
     class Activation(Layer):
@@ -353,5 +356,9 @@ def make_keras(weights):
         setattr(keras.layers, obj.__name__, obj)
     for cls in (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot):
         setattr(keras.layers, cls.__name__.lower(), functional(cls))
+    for obj in image_layers(Layer, weights, ACTIVATIONS):  # keras_numpy_image.py
+        setattr(keras.layers, obj.__name__, obj)
     keras.layers.Input = Input
+    keras.applications = types.ModuleType('keras.applications')
+    keras.applications.VGG16 = vgg16_factory(keras.layers, Input, Model)
     return keras

@@ -9,6 +9,8 @@
 // first). The model is walked through tfjs's symbolic graph, layer by layer,
 // reading each layer's configuration; nested models are walked recursively.
 
+import { image64 } from './float64_image.mjs';
+
 // --- activations ------------------------------------------------------------
 
 function erf64(x) {
@@ -277,8 +279,11 @@ function layer64(layer, xs, W, pre) {
     case 'ELU': return map64(x, (v) => (v > 0 ? v : cfg.alpha * Math.expm1(v)));
     case 'ThresholdedReLU': return map64(x, (v) => (v > cfg.theta ? v : 0));
     case 'Softmax': return activate64('softmax', x, ax(Array.isArray(cfg.axis) ? cfg.axis[0] : cfg.axis));
-    default:
-      throw new Error(`float64 cross-check: unsupported layer class ${cls}`);
+    default: {
+      const y = image64(layer, cls, cfg, xs, W, activate64); // lib/float64_image.mjs
+      if (y === undefined) throw new Error(`float64 cross-check: unsupported layer class ${cls}`);
+      return y;
+    }
   }
 }
 
