@@ -50,7 +50,7 @@ std::unique_ptr<llvm::Module> ModelCodegen::build(std::string &error) {
   // Bring in the kernels the model calls; they are private to the model.
   std::vector<std::string> used;
   for (llvm::Function &f : *module_)
-    if (f.isDeclaration() && kernels_->getFunction(f.getName())) used.push_back(f.getName().str());
+    if (f.isDeclaration() && !f.isIntrinsic() && kernels_->getFunction(f.getName())) used.push_back(f.getName().str());
   if (llvm::Linker::linkModules(*module_, std::move(kernels_), llvm::Linker::LinkOnlyNeeded)) {
     error = "linking the kernel library failed";
     return nullptr;
