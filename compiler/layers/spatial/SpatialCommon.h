@@ -3,7 +3,8 @@
 //
 // Kiln's spatial layers take channels_last tensors: (batch, steps, channels)
 // for the 1D layers, (batch, height, width, channels) for the 2D ones. The
-// kernels see both as images: a 1D tensor is an image of height 1.
+// pooling, padding, cropping and upsampling kernels see both as images: a 1D
+// tensor is an image of height 1.
 #pragma once
 
 #include "layers/LayerKind.h"
@@ -21,14 +22,16 @@ ArgSpec dataFormatArg(const char *defaultValue = nullptr);
 // Reports data_format='channels_first', which Kiln does not support yet.
 bool checkChannelsLast(DiagnosticEngine &diags, const Layer &layer);
 
-// Reports entries of the integer-tuple argument `name` smaller than `min`.
+// Reports entries of the integer-tuple argument `name` smaller than `min`
+// (None passes).
 bool checkTupleAtLeast(DiagnosticEngine &diags, const Layer &layer, const char *name, int64_t min);
 
 // Requires a channels_last input of rank spatialRank + 2 with every axis
 // known. A rank one short gets a hint to add the missing channel axis.
 bool requireSpatialInput(ShapeContext &cx, int spatialRank);
 
-// How messages name spatial axis `axis` (0-based) of a 1D or 2D layer.
+// How messages name spatial axis `axis` (0-based) of a 1D, 2D or 3D layer:
+// "length"; "height", "width"; "depth", "height", "width".
 const char *spatialAxisName(int spatialRank, int axis);
 
 // ZeroPadding/Cropping amounts: (before, after) per spatial axis, from an

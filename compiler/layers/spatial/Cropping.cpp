@@ -1,0 +1,76 @@
+// Cropping1D/2D: removes rows and columns from both ends of each spatial
+// axis of a channels_last tensor.
+#include "codegen/LowerContext.h"
+#include "layers/spatial/SpatialCommon.h"
+
+#include <fmt/format.h>
+
+namespace kiln {
+namespace {
+
+class CroppingKind : public LayerKind {
+public:
+  CroppingKind(std::string className, int spatialRank)
+      : LayerKind(std::move(className), argsFor(spatialRank),
+                  spatialRank == 1 ? "removes steps from both ends of the steps axis"
+                                   : "removes rows and columns from the edges"),
+        spatialRank_(spatialRank) {}
+
+  bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
+    bool ok = checkMargins(diags, layer, "cropping", spatialRank_);
+    return (spatialRank_ == 1 || checkChannelsLast(diags, layer)) && ok;
+  }
+
+  void inferShapes(ShapeContext &cx) const override {
+    if (!requireSpatialInput(cx, spatialRank_)) return;
+    TensorType out = cx.input();
+    std::vector<Margin> crops = margins(cx.config(), "cropping", spatialRank_);
+    for (int i = 0; i < spatialRank_; ++i) {
+      int64_t n = out.dims[1 + i], size = n - crops[i].before - crops[i].after;
+      if (size < 1) {
+        const char *axis = spatialAxisName(spatialRank_, i);
+        cx.error(DiagID::err_spatial_empty, cx.layer().describe(), axis,
+                 fmt::format("{} - {} - {} = {}", n, crops[i].before, crops[i].after, size),
+                 fmt::format("cropping ({}, {}) leaves nothing of the input {} ({})", crops[i].before, crops[i].after,
+                             axis, n));
+        return;
+      }
+      out.dims[1 + i] = size;
+    }
+    cx.outputs = {out};
+  }
+
+  void lower(LowerContext &cx) const override {
+    std::vector<Margin> crops = margins(cx.config(), "cropping", spatialRank_);
+    Image in = asImage(cx.inputType()), out = asImage(cx.outputType());
+    int64_t top = spatialRank_ == 2 ? crops[0].before : 0;
+    cx.call("kiln_spatial_window", {cx.output(), cx.input(), cx.batch(), cx.i64(in.height), cx.i64(in.width),
+                                    cx.i64(in.channels), cx.i64(out.height), cx.i64(out.width), cx.i64(top),
+                                    cx.i64(crops.back().before)});
+  }
+
+private:
+  static std::vector<ArgSpec> argsFor(int spatialRank) {
+    Value none = Value::ofTuple({Value::ofInt(0), Value::ofInt(0)});
+    if (spatialRank == 1) return {arg("cropping", ArgType::Any, Value::ofTuple({Value::ofInt(1), Value::ofInt(1)}))};
+    return {arg("cropping", ArgType::Any, Value::ofTuple({none, none})), dataFormatArg()};
+  }
+
+  int spatialRank_;
+};
+
+class Cropping1DKind : public CroppingKind {
+public:
+  Cropping1DKind() : CroppingKind("Cropping1D", 1) {}
+};
+class Cropping2DKind : public CroppingKind {
+public:
+  Cropping2DKind() : CroppingKind("Cropping2D", 2) {}
+};
+
+}  // namespace
+
+KILN_REGISTER_LAYER(Cropping1DKind)
+KILN_REGISTER_LAYER(Cropping2DKind)
+
+}  // namespace kiln

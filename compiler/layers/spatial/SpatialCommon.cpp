@@ -1,0 +1,118 @@
+#include "layers/spatial/SpatialCommon.h"
+
+namespace kiln {
+
+namespace {
+
+// "(batch, height, width, channels)": the layout a layer expects, for messages.
+std::string layoutString(int spatialRank) {
+  if (spatialRank == 1) return "(batch, steps, channels)";
+  return spatialRank == 2 ? "(batch, height, width, channels)" : "(batch, depth, height, width, channels)";
+}
+
+bool isIntPair(const Value &v) {
+  return v.isSequence() && v.items.size() == 2 && v.items[0].is(ValueKind::Int) && v.items[1].is(ValueKind::Int);
+}
+
+// One axis's (before, after): an int for both sides, or a pair.
+Margin marginOf(const Value &v) {
+  if (v.is(ValueKind::Int)) return {v.integer, v.integer};
+  return {v.items[0].integer, v.items[1].integer};
+}
+
+}  // namespace
+
+ArgSpec dataFormatArg(const char *defaultValue) {
+  ArgSpec spec = choice("data_format", {"channels_last", "channels_first"}, defaultValue ? defaultValue : "");
+  if (!defaultValue) spec.defaultValue = Value::none();  // None accepted, meaning channels_last
+  return spec;
+}
+
+bool checkChannelsLast(DiagnosticEngine &diags, const Layer &layer) {
+  const Value &format = layer.config.get("data_format");
+  if (!format.is(ValueKind::Str) || format.text != "channels_first") return true;
+  // The class name says the rank: MaxPooling1D, Conv2D, ...
+  const std::string &name = layer.kind->className();
+  int spatialRank = name.find("1D") != std::string::npos ? 1 : name.find("3D") != std::string::npos ? 3 : 2;
+  const char *toChannelsLast[] = {"(2, 1)", "(2, 3, 1)", "(2, 3, 4, 1)"};
+  diags.report(DiagID::err_unsupported_argument_value, format.range, layer.describe(), "data_format='channels_first'")
+      .note(DiagID::note_channels_last, format.range, layoutString(spatialRank), toChannelsLast[spatialRank - 1]);
+  return false;
+}
+
+bool checkTupleAtLeast(DiagnosticEngine &diags, const Layer &layer, const char *name, int64_t min) {
+  const Value &v = layer.config.get(name);
+  for (const Value &item : v.items) {  // None (no items) passes
+    if (item.integer >= min) continue;
+    std::string rule = min == 1 ? "be positive" : min == 0 ? "not be negative" : "be at least " + std::to_string(min);
+    diags.report(DiagID::err_argument_value, v.range, name, layer.kind->className(),
+                 "must " + rule + ", got " + repr(v));
+    return false;
+  }
+  return true;
+}
+
+bool requireSpatialInput(ShapeContext &cx, int spatialRank) {
+  const TensorType &in = cx.input();
+  int rank = spatialRank + 2;
+  if (in.rank() != rank) {
+    Diagnostic &d = cx.error(DiagID::err_spatial_rank, cx.layer().describe(), rank, layoutString(spatialRank),
+                             shapeString(in));
+    // (None, 28, 28) into a 2D layer: most likely one-channel images.
+    if (in.rank() == rank - 1 && in.perSampleKnown()) {
+      std::vector<int64_t> target(in.dims.begin() + 1, in.dims.end());
+      target.push_back(1);
+      d.note(DiagID::note_add_channel_axis, d.range, shapeString(target));
+    }
+    return false;
+  }
+  return cx.requireKnown();
+}
+
+const char *spatialAxisName(int spatialRank, int axis) {
+  if (spatialRank == 1) return "length";
+  const char *names[] = {"depth", "height", "width"};
+  return names[3 - spatialRank + axis];
+}
+
+bool checkMargins(DiagnosticEngine &diags, const Layer &layer, const char *name, int spatialRank) {
+  const Value &v = layer.config.get(name);
+  bool ok = v.is(ValueKind::Int);
+  if (spatialRank == 1) {
+    ok = ok || isIntPair(v);
+  } else if (v.isSequence() && v.items.size() == 2) {
+    ok = true;
+    for (const Value &axis : v.items) ok &= axis.is(ValueKind::Int) || isIntPair(axis);
+  }
+  const char *forms = spatialRank == 1
+                          ? "an integer or a tuple of 2 integers (left, right)"
+                          : "an integer, a tuple of 2 integers (height, width) or a tuple of 2 tuples "
+                            "((top, bottom), (left, right))";
+  if (!ok) {
+    diags.report(DiagID::err_argument_value, v.range, name, layer.kind->className(),
+                 std::string("must be ") + forms + ", got " + repr(v));
+    return false;
+  }
+  for (const Margin &m : margins(layer.config, name, spatialRank)) {
+    if (m.before >= 0 && m.after >= 0) continue;
+    diags.report(DiagID::err_argument_value, v.range, name, layer.kind->className(),
+                 "must not be negative, got " + repr(v));
+    return false;
+  }
+  return true;
+}
+
+std::vector<Margin> margins(const LayerConfig &config, const char *name, int spatialRank) {
+  const Value &v = config.get(name);
+  if (spatialRank == 1) return {marginOf(v)};
+  if (v.is(ValueKind::Int)) return {marginOf(v), marginOf(v)};
+  return {marginOf(v.items[0]), marginOf(v.items[1])};
+}
+
+Image asImage(const TensorType &type) {
+  const std::vector<int64_t> &d = type.dims;
+  if (type.rank() == 3) return {1, d[1], d[2]};
+  return {d[1], d[2], d[3]};
+}
+
+}  // namespace kiln

@@ -1,0 +1,114 @@
+// UpSampling1D/2D: repeat each step (1D) or resize each image by integer
+// factors (2D), channels_last.
+#include "codegen/LowerContext.h"
+#include "layers/spatial/SpatialCommon.h"
+
+#include <cmath>
+
+namespace kiln {
+namespace {
+
+// Bilinear interpolation as tf.keras 2.x computes it: UpSampling2D calls
+// backend.resize_images, i.e. tf.image.resize(method='bilinear',
+// antialias=False), which is TF's ResizeBilinear with half_pixel_centers=True
+// and align_corners=False. For one axis of input size `in` and output size
+// `out`, in float32 as in TF's resize_bilinear_op.cc:
+//   scale = in / out
+//   src   = (i + 0.5) * scale - 0.5       (the output pixel's centre, in input coordinates)
+//   lower = max(floor(src), 0), upper = min(ceil(src), in - 1), lerp = src - floor(src)
+// so edge pixels clamp. The kernel blends top = a + (b - a) * xlerp per row,
+// then top + (bottom - top) * ylerp. (Keras 1 and TF 1 used the legacy
+// src = i * scale without half-pixel centres; TensorFlow.js's UpSampling2D
+// still does, so its bilinear outputs differ from tf.keras 2.)
+// `index` gets (lower, upper) pairs, `lerp` the weights of `upper`.
+void bilinearTable(int64_t in, int64_t out, std::vector<int64_t> &index, std::vector<float> &lerp) {
+  const float scale = static_cast<float>(in) / static_cast<float>(out);
+  for (int64_t i = 0; i < out; ++i) {
+    const float src = (static_cast<float>(i) + 0.5f) * scale - 0.5f;
+    const float base = std::floor(src);
+    index.push_back(std::max<int64_t>(static_cast<int64_t>(base), 0));
+    index.push_back(std::min<int64_t>(static_cast<int64_t>(std::ceil(src)), in - 1));
+    lerp.push_back(src - base);
+  }
+}
+
+class UpSampling1DKind : public LayerKind {
+public:
+  UpSampling1DKind()
+      : LayerKind("UpSampling1D", {arg("size", ArgType::PositiveInt, Value::ofInt(2))},
+                  "repeats each step `size` times along the steps axis") {}
+
+  std::vector<LegacyArg> legacyArgs() const override { return {{"length", "size"}}; }
+
+  void inferShapes(ShapeContext &cx) const override {
+    if (!requireSpatialInput(cx, 1)) return;
+    TensorType out = cx.input();
+    out.dims[1] *= cx.config().integer("size");
+    cx.outputs = {out};
+  }
+
+  void lower(LowerContext &cx) const override {
+    Image in = asImage(cx.inputType());
+    cx.call("kiln_upsample_nearest", {cx.output(), cx.input(), cx.batch(), cx.i64(1), cx.i64(in.width),
+                                      cx.i64(in.channels), cx.i64(1), cx.i64(cx.config().integer("size"))});
+  }
+};
+
+class UpSampling2DKind : public LayerKind {
+public:
+  UpSampling2DKind()
+      : LayerKind("UpSampling2D",
+                  {arg("size", ArgType::IntTuple, Value::ofTuple({Value::ofInt(2), Value::ofInt(2)}), 2),
+                   dataFormatArg(),
+                   choice("interpolation",
+                          {"nearest", "bilinear", "area", "bicubic", "gaussian", "lanczos3", "lanczos5",
+                           "mitchellcubic"},
+                          "nearest")},
+                  "resizes each image by integer factors: 'nearest' repeats pixels, 'bilinear' interpolates as "
+                  "tf.image.resize (half-pixel centres)") {}
+
+  bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
+    bool ok = checkTupleAtLeast(diags, layer, "size", 1);
+    const Value &interpolation = layer.config.get("interpolation");
+    if (interpolation.text != "nearest" && interpolation.text != "bilinear") {
+      diags.report(DiagID::err_unsupported_argument_value, interpolation.range, layer.describe(),
+                   "interpolation=" + repr(interpolation));
+      ok = false;
+    }
+    return checkChannelsLast(diags, layer) && ok;
+  }
+
+  void inferShapes(ShapeContext &cx) const override {
+    if (!requireSpatialInput(cx, 2)) return;
+    TensorType out = cx.input();
+    std::vector<int64_t> size = cx.config().ints("size");
+    out.dims[1] *= size[0];
+    out.dims[2] *= size[1];
+    cx.outputs = {out};
+  }
+
+  void lower(LowerContext &cx) const override {
+    Image in = asImage(cx.inputType()), out = asImage(cx.outputType());
+    std::vector<int64_t> size = cx.config().ints("size");
+    if (cx.config().str("interpolation") == "nearest") {
+      cx.call("kiln_upsample_nearest", {cx.output(), cx.input(), cx.batch(), cx.i64(in.height), cx.i64(in.width),
+                                        cx.i64(in.channels), cx.i64(size[0]), cx.i64(size[1])});
+      return;
+    }
+    std::vector<int64_t> rows, cols;
+    std::vector<float> rowLerp, colLerp;
+    bilinearTable(in.height, out.height, rows, rowLerp);
+    bilinearTable(in.width, out.width, cols, colLerp);
+    cx.call("kiln_resize_bilinear",
+            {cx.output(), cx.input(), cx.batch(), cx.i64(in.height), cx.i64(in.width), cx.i64(in.channels),
+             cx.i64(out.height), cx.i64(out.width), cx.constantInts("rows", rows), cx.constant("row_lerp", rowLerp),
+             cx.constantInts("cols", cols), cx.constant("col_lerp", colLerp)});
+  }
+};
+
+}  // namespace
+
+KILN_REGISTER_LAYER(UpSampling1DKind)
+KILN_REGISTER_LAYER(UpSampling2DKind)
+
+}  // namespace kiln
