@@ -93,6 +93,10 @@ bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value,
   case ArgType::Str:
     return value.is(ValueKind::Str) || typeError("a string");
   case ArgType::Choice: {
+    if (value.is(ValueKind::None)) {  // Keras reads None as "the default" (data_format=None)
+      value = Value::ofStr(spec.defaultValue.text, value.range);
+      return true;
+    }
     if (!value.is(ValueKind::Str)) return typeError("a string");
     std::string lower = value.text;
     for (char &c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
