@@ -11,13 +11,33 @@
 
 namespace kiln::kernels {
 
+// The loops over a tile's rows must be unrolled for the accumulators to live
+// in registers; the kernels are compiled with -fno-unroll-loops (the model's
+// own optimization decides the rest), so they ask for it explicitly.
+#define KILN_UNROLL _Pragma("clang loop unroll(full)")
+
 // acc[i] = A[i, 0..k) x panel for Rows rows of A, `lda` floats apart.
 template <int Rows>
 KILN_INLINE void microTile(const float *a, int64_t lda, const float *panel, int64_t k, v16 *acc) {
-  for (int i = 0; i < Rows; ++i) acc[i] = v16{} + 0.0f;
+  KILN_UNROLL for (int i = 0; i < Rows; ++i) acc[i] = v16{} + 0.0f;
   for (int64_t kk = 0; kk < k; ++kk) {
     v16 b = *reinterpret_cast<const v16 *>(panel + kk * abi::kPanelWidth);
-    for (int i = 0; i < Rows; ++i) acc[i] += a[i * lda + kk] * b;
+    KILN_UNROLL for (int i = 0; i < Rows; ++i) acc[i] += a[i * lda + kk] * b;
+  }
+}
+
+// The epilogue's activation on a whole register, in place: the
+// piecewise-linear ones as vector operations, the others lane by lane.
+// (By reference: a vector passed by value would warn of the AVX ABI.)
+KILN_INLINE void activateVector(const ActParams &p, v16 &v) {
+  const v16 zero = v16{} + 0.0f;
+  switch (p.act) {
+  case abi::kLinear: break;
+  case abi::kRelu: v = __builtin_elementwise_max(v, zero); break;
+  case abi::kRelu6: v = __builtin_elementwise_min(__builtin_elementwise_max(v, zero), zero + 6.0f); break;
+  case abi::kLeakyRelu: v = v >= zero ? v : p.alpha * v; break;
+  default:
+    for (int l = 0; l < abi::kPanelWidth; ++l) v[l] = activate(p, v[l]);
   }
 }
 
@@ -25,10 +45,9 @@ KILN_INLINE void microTile(const float *a, int64_t lda, const float *panel, int6
 template <int Rows>
 KILN_INLINE void storeTile(v16 *acc, const float *bias, const ActParams &act, float *c, int64_t ldc, int64_t cols) {
   v16 b = bias ? *reinterpret_cast<const v16 *>(bias) : v16{} + 0.0f;
-  for (int i = 0; i < Rows; ++i) {
+  KILN_UNROLL for (int i = 0; i < Rows; ++i) {
     v16 v = acc[i] + b;
-    if (act.act != abi::kLinear)
-      for (int l = 0; l < abi::kPanelWidth; ++l) v[l] = activate(act, v[l]);
+    activateVector(act, v);
     float *row = c + i * ldc;
     if (cols == abi::kPanelWidth) {
       *reinterpret_cast<v16 *>(row) = v;

@@ -63,4 +63,82 @@ struct ConvGeometry {
   int64_t depthMultiplier;  // depthwise: output channel c * depthMultiplier + m
 };
 
+// How an attention layer scores query i against key j (kiln_attention).
+enum AttentionScore : int64_t {
+  kScoreDot = 0,  // scale * q.k                    (Attention, MultiHeadAttention)
+  kScoreConcat,   // weight * sum tanh(scale * (q + k))   (Attention score_mode='concat')
+  kScoreAdditive, // sum scale[d] * tanh(q + k)       (AdditiveAttention)
+};
+
+enum AttentionFlag : int64_t {
+  kAttendCausal = 1,           // query i attends to keys j <= i only
+  kQueryMaskZeroesOutput = 2,  // Attention: masked queries give zero rows; otherwise
+                               // (MultiHeadAttention) the query mask masks their scores
+  kQueryMaskInt = 4,           // the masks are int32 (explicit mask tensors),
+  kValueMaskInt = 8,           // else float32; nonzero means "attend"
+  kKeyMaskInt = 16,
+  kAttentionMaskInt = 32,
+};
+
+// One attention call over `heads` heads, passed to kiln_attention as a
+// constant array of int64. Each sequence is rows `*Stride` floats apart, a
+// sample's rows `*Sample` floats after the previous sample's; head h reads
+// query and key features from h * keyDim and value and output features from
+// h * valueDim. Masks: query (batch, queries), value and key (batch, keys),
+// attention (batch, queries, keys); attention weights out (batch, heads,
+// queries, keys).
+struct AttentionGeometry {
+  int64_t queries, keys;
+  int64_t keyDim, valueDim;
+  int64_t heads;
+  int64_t queryStride, keyStride, valueStride, outStride;
+  int64_t querySample, keySample, valueSample, outSample;
+  int64_t score;  // AttentionScore
+  int64_t flags;  // AttentionFlag bits
+};
+
+// Recurrent layers (kiln_recurrent). Gate order in the kernels' columns:
+// LSTM i, f, c, o; GRU z, r, h.
+enum RecurrentCell : int64_t {
+  kSimpleRNN = 0,
+  kLSTM,
+  kGRU,             // reset_after=True: r multiplies the recurrent product
+  kGRUResetBefore,  // reset_after=False: r multiplies h before its product
+};
+
+inline int64_t recurrentGates(int64_t cell) { return cell == kSimpleRNN ? 1 : cell == kLSTM ? 4 : 3; }
+
+// One recurrent layer over a sequence, passed as a constant array of int64.
+struct RecurrentGeometry {
+  int64_t cell;  // RecurrentCell
+  int64_t steps, features, units;
+  int64_t goBackwards;        // steps last to first; outputs in processing order
+  int64_t returnSequences;    // the output is every step's, else the last one's
+  int64_t zeroOutputForMask;  // a masked step outputs 0, else the previous output
+};
+
+// The sections of a recurrent layer's temporary memory, in floats per
+// sample (times the batch for a section's offset and size): the input
+// projection of every step, the recurrent projection, the states h and c,
+// the output carried over masked steps, and r * h (kGRUResetBefore). Each
+// section is whole panels long, so that every section stays 64-byte aligned.
+struct RecurrentTemporary {
+  int64_t projection, recurrent, h, c, output, resetH, total;
+};
+
+inline RecurrentTemporary recurrentTemporary(int64_t steps, int64_t gateWidth, int64_t units) {
+  auto panels = [](int64_t n) { return panelCount(n) * kPanelWidth; };
+  RecurrentTemporary t{};
+  t.recurrent = panels(steps * gateWidth);
+  t.h = t.recurrent + panels(gateWidth);
+  t.c = t.h + panels(units);
+  t.output = t.c + panels(units);
+  t.resetH = t.output + panels(units);
+  t.total = t.resetH + panels(units);
+  return t;
+}
+
+// How Bidirectional merges its two directions (kiln_bidirectional_merge).
+enum MergeMode : int32_t { kMergeConcat = 0, kMergeSum, kMergeMul, kMergeAve };
+
 }  // namespace kiln::abi

@@ -1,0 +1,95 @@
+// Depthwise and separable convolutions over channels_last tensors (see
+// abi::ConvGeometry, with outC = inC * depthMultiplier).
+//
+// A depthwise convolution has no reduction over channels, so it is not a
+// GEMM: each output pixel is a sum over the window's taps of an input pixel
+// times the tap's weights, elementwise. Channels are contiguous in
+// channels_last, so the sum runs on vectors of kPanelWidth channels.
+#include "Gemm.h"
+
+using namespace kiln;
+using namespace kiln::kernels;
+
+namespace {
+
+KILN_INLINE const abi::ConvGeometry &geometryOf(const int64_t *g) {
+  return *reinterpret_cast<const abi::ConvGeometry *>(g);
+}
+
+// dst[co] = act(bias[co] + sum over taps of x[tap][co / dm] * kernel[tap][co])
+// for the output pixel (oy, ox) of one sample. Keras's depthwise kernel
+// (kh, kw, cin, dm) already orders each tap's weights by output channel
+// co = c * dm + m; `kernel` holds them per tap, zero-padded to whole panels,
+// and `bias` (may be null) is padded likewise.
+KILN_INLINE void depthwisePixel(float *dst, const float *sample, const abi::ConvGeometry &g, int64_t oy, int64_t ox,
+                                const float *kernel, const float *bias, const ActParams &act) {
+  int64_t tapStride = abi::panelCount(g.outC) * abi::kPanelWidth;
+  int64_t dm = g.depthMultiplier;
+  for (int64_t c0 = 0; c0 < g.outC; c0 += abi::kPanelWidth) {
+    int64_t lanes = g.outC - c0 < abi::kPanelWidth ? g.outC - c0 : abi::kPanelWidth;
+    v16 acc = bias ? *reinterpret_cast<const v16 *>(bias + c0) : v16{} + 0.0f;
+    for (int64_t ky = 0; ky < g.kernelH; ++ky) {
+      int64_t iy = oy * g.strideH + ky * g.dilationH - g.padTop;
+      if (iy < 0 || iy >= g.inH) continue;
+      for (int64_t kx = 0; kx < g.kernelW; ++kx) {
+        int64_t ix = ox * g.strideW + kx * g.dilationW - g.padLeft;
+        if (ix < 0 || ix >= g.inW) continue;
+        const float *x = sample + (iy * g.inW + ix) * g.inC;
+        v16 xs;
+        if (dm == 1 && lanes == abi::kPanelWidth) {
+          xs = *reinterpret_cast<const v16 *>(x + c0);
+        } else {  // a channel tail, or each input channel feeding dm outputs
+          for (int l = 0; l < abi::kPanelWidth; ++l) xs[l] = l < lanes ? x[(c0 + l) / dm] : 0.0f;
+        }
+        acc += xs * *reinterpret_cast<const v16 *>(kernel + (ky * g.kernelW + kx) * tapStride + c0);
+      }
+    }
+    activateVector(act, acc);
+    if (lanes == abi::kPanelWidth) {
+      *reinterpret_cast<v16 *>(dst + c0) = acc;
+    } else {
+      for (int64_t l = 0; l < lanes; ++l) dst[c0 + l] = acc[l];
+    }
+  }
+}
+
+}  // namespace
+
+// out = act(depthwise(in, kernel) + bias) for `batch` samples.
+KILN_KERNEL void kiln_depthwise_conv2d(float *out, const float *in, const float *kernel, const float *bias,
+                                       int64_t batch, const int64_t *geometry, int32_t act, float alpha,
+                                       float maxValue, float threshold) {
+  const abi::ConvGeometry &g = geometryOf(geometry);
+  ActParams elementwise = epilogueActivation(ActParams{act, alpha, maxValue, threshold});
+  for (int64_t b = 0; b < batch; ++b) {
+    const float *sample = in + b * g.inH * g.inW * g.inC;
+    for (int64_t oy = 0; oy < g.outH; ++oy)
+      for (int64_t ox = 0; ox < g.outW; ++ox)
+        depthwisePixel(out + ((b * g.outH + oy) * g.outW + ox) * g.outC, sample, g, oy, ox, kernel, bias,
+                       elementwise);
+  }
+  if (abi::isRowwise(act)) softmaxRows(out, batch * g.outH * g.outW, g.outC, act == abi::kLogSoftmax);
+}
+
+// out = act(pointwise(depthwise(in)) + bias): the depthwise result of
+// kMicroRows output pixels goes to a tile in the workspace (kMicroRows * outC
+// floats, outC = cin * dm), which is at once the left-hand side of the 1x1
+// pointwise GEMM with `pointwise` ([outC, filters] packed in panels).
+KILN_KERNEL void kiln_separable_conv2d(float *out, const float *in, const float *depthwise, const float *pointwise,
+                                       const float *bias, int64_t batch, int64_t filters, const int64_t *geometry,
+                                       float *tile, int32_t act, float alpha, float maxValue, float threshold) {
+  const abi::ConvGeometry &g = geometryOf(geometry);
+  ActParams linear{abi::kLinear, 0, 0, 0};
+  ActParams elementwise = epilogueActivation(ActParams{act, alpha, maxValue, threshold});
+  int64_t pixels = batch * g.outH * g.outW;
+  forEachRowBlock(pixels, [&](auto rows, int64_t pixel) {
+    constexpr int Rows = decltype(rows)::value;
+    for (int i = 0; i < Rows; ++i) {
+      int64_t p = pixel + i;
+      int64_t ox = p % g.outW, oy = p / g.outW % g.outH, b = p / (g.outW * g.outH);
+      depthwisePixel(tile + i * g.outC, in + b * g.inH * g.inW * g.inC, g, oy, ox, depthwise, nullptr, linear);
+    }
+    rowBlock<Rows>(tile, g.outC, pointwise, bias, out + pixel * filters, filters, filters, g.outC, elementwise);
+  });
+  if (abi::isRowwise(act)) softmaxRows(out, pixels, filters, act == abi::kLogSoftmax);
+}

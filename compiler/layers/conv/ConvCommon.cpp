@@ -1,0 +1,205 @@
+#include "layers/conv/ConvCommon.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace kiln::conv {
+
+namespace {
+
+// Python's floor division, for the arithmetic shown in messages.
+int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+}  // namespace
+
+Window windowOf(const LayerConfig &config, int spatialRank) {
+  std::vector<int64_t> kernel = config.ints("kernel_size"), strides = config.ints("strides"),
+                       dilation = config.ints("dilation_rate");
+  Window w;
+  for (int i = 0; i < spatialRank; ++i) w.axes.push_back({kernel[i], strides[i], dilation[i]});
+  w.padding = config.str("padding");
+  return w;
+}
+
+int64_t outputLength(int64_t in, const AxisWindow &w, const std::string &padding) {
+  if (padding == "valid") return floorDiv(in - w.dilated(), w.stride) + 1;
+  return (in + w.stride - 1) / w.stride;
+}
+
+int64_t padBefore(int64_t in, int64_t out, const AxisWindow &w, const std::string &padding) {
+  if (padding == "causal") return w.dilated() - 1;
+  if (padding != "same") return 0;
+  return std::max<int64_t>((out - 1) * w.stride + w.dilated() - in, 0) / 2;
+}
+
+ArgSpec paddingArg(bool causal) {
+  if (causal) return choice("padding", {"valid", "same", "causal"}, "valid");
+  return choice("padding", {"valid", "same"}, "valid");
+}
+
+ArgSpec formatArg(int spatialRank) {
+  if (spatialRank == 1) return dataFormatArg("channels_last");
+  // Keras 2 still read Keras 1's dim_ordering='tf' / 'th' on 2D layers.
+  ArgSpec spec = dataFormatArg();
+  spec.choices.insert(spec.choices.end(), {"tf", "th"});
+  return spec;
+}
+
+ArgSpec windowArg(const char *name, int spatialRank) {
+  if (std::string_view(name) == "kernel_size") return arg(name, ArgType::IntTuple, spatialRank);
+  Value one = spatialRank == 1 ? Value::ofInt(1) : Value::ofTuple({Value::ofInt(1), Value::ofInt(1)});
+  return arg(name, ArgType::IntTuple, one, spatialRank);
+}
+
+std::vector<LegacyArg> keras1Args(int spatialRank) {
+  std::vector<LegacyArg> args = {{"nb_filter", "filters"},
+                                 {"border_mode", "padding"},
+                                 {"init", "kernel_initializer"},
+                                 {"W_regularizer", "kernel_regularizer"},
+                                 {"b_regularizer", "bias_regularizer"},
+                                 {"W_constraint", "kernel_constraint"},
+                                 {"b_constraint", "bias_constraint"},
+                                 {"bias", "use_bias"}};
+  if (spatialRank == 1) {
+    args.push_back({"filter_length", "kernel_size"});
+    args.push_back({"subsample_length", "strides"});
+  } else {
+    args.push_back({"subsample", "strides"});
+    args.push_back({"dim_ordering", "data_format"});
+  }
+  return args;
+}
+
+bool checkWindowArgs(DiagnosticEngine &diags, const Layer &layer, int spatialRank) {
+  bool ok = checkTupleAtLeast(diags, layer, "kernel_size", 1);
+  ok = checkTupleAtLeast(diags, layer, "strides", 1) && ok;
+  ok = checkTupleAtLeast(diags, layer, "dilation_rate", 1) && ok;
+  ok = checkChannelsLast(diags, layer) && ok;
+  if (const Value &format = layer.config.get("data_format"); format.is(ValueKind::Str) && format.text == "th") {
+    diags.report(DiagID::err_unsupported_argument_value, format.range, layer.describe(),
+                 "dim_ordering='th' (data_format='channels_first')");
+    ok = false;
+  }
+  if (!ok) return false;
+  Window w = windowOf(layer.config, spatialRank);
+  bool strided = false, dilated = false;
+  for (const AxisWindow &a : w.axes) {
+    strided |= a.stride > 1;
+    dilated |= a.dilation > 1;
+  }
+  if (strided && dilated) {
+    const Value &d = layer.config.get("dilation_rate");
+    diags.report(DiagID::err_argument_value, d.range, "dilation_rate", layer.kind->className(),
+                 "must be 1 when strides are not (TensorFlow supports one or the other), got dilation_rate=" +
+                     repr(d) + " with strides=" + repr(layer.config.get("strides")));
+    return false;
+  }
+  return true;
+}
+
+bool requireConvInput(ShapeContext &cx, int spatialRank) {
+  const TensorType &in = cx.input();
+  if (spatialRank == 2 && in.rank() == 2) {
+    // Flat vectors, e.g. MNIST as (None, 784): they need a Reshape to images.
+    Diagnostic &d = cx.error(DiagID::err_spatial_rank, cx.layer().describe(), 4, "(batch, height, width, channels)",
+                             shapeString(in));
+    if (int64_t n = in.dims[1]; n != kNone) {
+      int64_t side = std::llround(std::sqrt(double(n)));
+      std::string target = side * side == n ? fmt::format("({}, {}, 1)", side, side) : "(height, width, channels)";
+      d.note(DiagID::note_reshape_flat_input, d.range, n, target);
+    }
+    return false;
+  }
+  if (in.rank() == spatialRank + 2 && in.dims.back() == kNone) {
+    cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
+             "the channel axis of the input must be known, since it sets the shape of the kernel, but the input has "
+             "shape " + shapeString(in));
+    return false;
+  }
+  return requireSpatialInput(cx, spatialRank);
+}
+
+std::optional<std::vector<int64_t>> outputSpatialSizes(ShapeContext &cx, const Window &w) {
+  std::vector<int64_t> sizes;
+  int spatialRank = int(w.axes.size());
+  for (int i = 0; i < spatialRank; ++i) {
+    const AxisWindow &a = w.axes[i];
+    int64_t n = cx.input().dims[1 + i], out = outputLength(n, a, w.padding);
+    if (out < 1) {
+      const char *axis = spatialAxisName(spatialRank, i);
+      std::string kernel = a.dilation == 1 ? fmt::format("kernel ({})", a.kernel)
+                                           : fmt::format("dilated kernel ({} = ({} - 1) * {} + 1)", a.dilated(),
+                                                         a.kernel, a.dilation);
+      cx.error(DiagID::err_spatial_empty, cx.layer().describe(), axis,
+               fmt::format("({} - {}) // {} + 1 = {}", n, a.dilated(), a.stride, out),
+               fmt::format("the {} is larger than the input {} ({}); use padding='same' or a smaller {}", kernel,
+                           axis, n, a.dilation == 1 ? "kernel_size" : "kernel_size or dilation_rate"));
+      return std::nullopt;
+    }
+    sizes.push_back(out);
+  }
+  return sizes;
+}
+
+abi::ConvGeometry geometry(const TensorType &in, const TensorType &out, const Window &w, int64_t groups,
+                           int64_t depthMultiplier) {
+  Image i = asImage(in), o = asImage(out);
+  // A 1D window is the width axis of an image of height 1.
+  AxisWindow rows = w.axes.size() == 2 ? w.axes[0] : AxisWindow{}, cols = w.axes.back();
+  abi::ConvGeometry g{};
+  g.inH = i.height, g.inW = i.width, g.inC = i.channels;
+  g.outH = o.height, g.outW = o.width, g.outC = o.channels;
+  g.kernelH = rows.kernel, g.kernelW = cols.kernel;
+  g.strideH = rows.stride, g.strideW = cols.stride;
+  g.dilationH = rows.dilation, g.dilationW = cols.dilation;
+  g.padTop = w.axes.size() == 2 ? padBefore(i.height, o.height, rows, w.padding) : 0;
+  g.padLeft = padBefore(i.width, o.width, cols, w.padding);
+  g.groups = groups;
+  g.depthMultiplier = depthMultiplier;
+  return g;
+}
+
+llvm::Value *emitGeometry(LowerContext &cx, const abi::ConvGeometry &g) {
+  static_assert(sizeof(abi::ConvGeometry) % sizeof(int64_t) == 0, "the geometry is an array of int64");
+  std::vector<int64_t> fields(sizeof(g) / sizeof(int64_t));
+  std::memcpy(fields.data(), &g, sizeof(g));
+  return cx.constantInts("geometry", fields);
+}
+
+std::vector<float> packGroupPanels(const std::vector<float> &kernel, int64_t k, int64_t n, int64_t groups) {
+  if (groups == 1) return packPanels(kernel, k, n);
+  int64_t width = n / groups;
+  std::vector<float> packed;
+  for (int64_t g = 0; g < groups; ++g) {
+    std::vector<float> block(k * width);
+    for (int64_t row = 0; row < k; ++row)
+      std::copy_n(kernel.begin() + row * n + g * width, width, block.begin() + row * width);
+    std::vector<float> panels = packPanels(block, k, width);
+    packed.insert(packed.end(), panels.begin(), panels.end());
+  }
+  return packed;
+}
+
+std::vector<float> padGroupBias(const std::vector<float> &bias, int64_t n, int64_t groups) {
+  int64_t width = n / groups;
+  std::vector<float> padded;
+  for (int64_t g = 0; g < groups; ++g) {
+    std::vector<float> part = padToPanels(std::vector<float>(bias.begin() + g * width, bias.begin() + (g + 1) * width),
+                                          width);
+    padded.insert(padded.end(), part.begin(), part.end());
+  }
+  return padded;
+}
+
+std::vector<float> padTaps(const std::vector<float> &kernel, int64_t taps, int64_t channels) {
+  int64_t stride = abi::panelCount(channels) * abi::kPanelWidth;
+  std::vector<float> padded(taps * stride, 0.0f);
+  for (int64_t t = 0; t < taps; ++t)
+    std::copy_n(kernel.begin() + t * channels, channels, padded.begin() + t * stride);
+  return padded;
+}
+
+}  // namespace kiln::conv
