@@ -1,0 +1,2 @@
+#include MODEL_HEADER
+int main(void) { return 0; }
