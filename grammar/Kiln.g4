@@ -35,9 +35,10 @@ importAlias : NAME (AS NAME)? ;
 dottedName  : NAME (DOT NAME)* ;
 
 // Headers of blocks; the body is the following more-indented lines.
+// A header with a statement after its colon is a one-line block.
 compoundHeader
-  : DEF NAME LPAREN parameters? RPAREN (ARROW expr)? COLON
-  | FOR exprList IN expr COLON
+  : DEF NAME LPAREN parameters? RPAREN (ARROW expr)? COLON inlineBody=simpleStatement?
+  | FOR exprList IN expr COLON inlineBody=simpleStatement?
   | keyword=(IF | ELIF | WHILE | WITH | CLASS) ~(NEWLINE)*
   | keyword=(ELSE | TRY | EXCEPT | FINALLY) ~(NEWLINE)*
   ;
@@ -148,7 +149,8 @@ NEWLINE : ( '\r'? '\n' | '\r' ) { if (bracketDepth > 0) skip(); } ;
 INDENT : [ \t]+ { tokenStartCharPositionInLine == 0 && bracketDepth == 0 }? ;
 WS : [ \t\f]+ -> skip ;
 COMMENT : '#' ~[\r\n]* -> skip ;
-LINE_JOIN : '\\' [ \t]* ( '\r'? '\n' | '\r' ) -> skip ;
+// A backslash joins the next line, whatever its indentation.
+LINE_JOIN : '\\' [ \t]* ( '\r'? '\n' | '\r' ) [ \t]* -> skip ;
 
 // Any other character is a lexical error reported by the parser driver.
 UNKNOWN_CHAR : . ;

@@ -1,6 +1,7 @@
 #include "codegen/Emit.h"
 
 #include <llvm/IR/LegacyPassManager.h>
+#include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Object/ArchiveWriter.h>
 #include <llvm/Passes/PassBuilder.h>
@@ -34,6 +35,12 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetOptions &op
       for (const auto &feature : llvm::sys::getHostCPUFeatures())
         features += (features.empty() ? "" : ",") + std::string(feature.second ? "+" : "-") + feature.first().str();
     }
+  }
+  // An unknown CPU would make LLVM abort later; say so now.
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(target->createMCSubtargetInfo(triple, "", ""));
+  if (cpu != "generic" && subtarget && !subtarget->isCPUStringValid(cpu)) {
+    error = "unknown CPU '" + cpu + "' for target '" + triple + "'";
+    return nullptr;
   }
   llvm::TargetOptions targetOptions;
   auto level = options.optLevel == 0   ? llvm::CodeGenOptLevel::None

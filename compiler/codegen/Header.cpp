@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
+#include <vector>
 
 namespace kiln {
 
@@ -13,11 +15,24 @@ std::string batchShape(const TensorType &t) {
   return s + ")";
 }
 
-std::string identifier(const std::string &name) {
-  std::string out;
-  for (char c : name) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0]))) out = "_" + out;
-  return out;
+// A C identifier for a tensor name, distinct from the others already taken
+// and from the fixed parameters and C's keywords.
+std::string identifier(const std::string &name, std::vector<std::string> &taken) {
+  static const std::vector<std::string> reserved = {
+      "batch", "scratch", "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+      "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
+      "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile",
+      "while", "bool", "true", "false", "int32_t", "size_t"};
+  std::string base;
+  for (char c : name) base += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  if (base.empty() || std::isdigit(static_cast<unsigned char>(base[0]))) base = "_" + base;
+  std::string id = base;
+  auto used = [&](const std::string &s) {
+    return std::count(taken.begin(), taken.end(), s) || std::count(reserved.begin(), reserved.end(), s);
+  };
+  for (int n = 1; used(id); ++n) id = base + "_" + std::to_string(n);
+  taken.push_back(id);
+  return id;
 }
 
 const char *ctype(DType t) { return t == DType::Float32 ? "float" : "int32_t"; }
@@ -61,12 +76,13 @@ std::string generateHeader(const Program &program, const std::string &prefix, co
   h += fmt::format(
       "/* Runs the model on `batch` samples. Reentrant: no global state and no\n"
       " * allocation; all intermediate tensors live in `scratch`. Returns 0. */\nint {}_run(size_t batch", prefix);
+  std::vector<std::string> taken;
   for (size_t i = 0; i < program.inputs.size(); ++i)
     h += fmt::format(",\n    const {} *{}", ctype(program.buffers[program.inputs[i]].type.dtype),
-                     identifier(program.inputNames[i]));
+                     identifier(program.inputNames[i], taken));
   for (size_t i = 0; i < program.outputs.size(); ++i)
     h += fmt::format(",\n    {} *{}", ctype(program.buffers[program.outputs[i]].type.dtype),
-                     identifier(program.outputNames[i]));
+                     identifier(program.outputNames[i], taken));
   h += ",\n    void *scratch);\n\n#ifdef __cplusplus\n}\n#endif\n\n";
   h += fmt::format("#endif /* KILN_MODEL_{}_H */\n", upper);
   return h;

@@ -23,6 +23,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <pthread.h>
 #include <unistd.h>
 
 #ifndef KILN_VERSION
@@ -44,6 +45,15 @@ struct Session {
     return diags.hasErrors() ? 1 : status;
   }
 };
+
+std::string withThousands(int64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
 
 std::string replaceExtension(const std::string &path, const std::string &extension) {
   llvm::SmallString<256> p(path);
@@ -81,7 +91,7 @@ Model *frontEnd(Session &s, const Options &o, uint32_t &file) {
   if (!module) return nullptr;
   Evaluator evaluator(s.diags, s.graph, {o.kerasVersion});
   evaluator.run(*module);
-  if (s.diags.hasErrors() && !o.verify) return nullptr;
+  if (s.diags.hasErrors()) return nullptr;
   Model *model = evaluator.selectModel(o.model, file);
   if (!model || !evaluator.finishModel(model)) return nullptr;
   return s.diags.hasErrors() ? nullptr : model;
@@ -110,7 +120,7 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
   } else if (o.initSeed) {
     initializeWeights(model, *o.initSeed, s.diags);
   } else if (int64_t params = model.paramCount(true) + model.paramCount(false); params > 0) {
-    s.diags.report(DiagID::err_weights_required, model.range, model.name, params);
+    s.diags.report(DiagID::err_weights_required, model.range, model.name, withThousands(params));
     return s.finish(1);
   }
 
@@ -121,7 +131,7 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
                           : o.emit == EmitKind::LLVM ? ".ll" : o.emit == EmitKind::Asm ? ".s" : "";
   std::string output = o.output.empty() ? replaceExtension(llvm::sys::path::filename(o.input).str(), extension) : o.output;
   if (output == o.input) output += extension[0] ? "" : ".out";
-  std::string prefix = o.prefix.empty() ? cIdentifier(output) : o.prefix;
+  std::string prefix = !o.prefix.empty() ? o.prefix : cIdentifier(output == "-" ? o.input : output);
 
   std::string error;
   std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine({o.triple, o.cpu, o.optLevel}, error);
@@ -184,7 +194,9 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
 }  // namespace
 }  // namespace kiln
 
-int main(int argc, char **argv) {
+namespace {
+
+int kilnMain(int argc, char **argv) {
   using namespace kiln;
   std::string error;
   std::optional<Options> options = parseOptions(argc, argv, error);
@@ -225,4 +237,33 @@ int main(int argc, char **argv) {
     return 0;
   }
   return build(s, o, *model, argv[0]);
+}
+
+// The parser, the AST and the evaluator recurse on the nesting of the
+// source (1 + 1 + ... is a deep tree): run them on a thread whose stack is
+// large enough that no input can exhaust it (the pages are only reserved).
+struct Invocation {
+  int argc;
+  char **argv;
+  int status;
+};
+
+void *runInvocation(void *arg) {
+  auto *inv = static_cast<Invocation *>(arg);
+  inv->status = kilnMain(inv->argc, inv->argv);
+  return nullptr;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  Invocation inv{argc, argv, 1};
+  pthread_attr_t attr;
+  pthread_t thread;
+  if (pthread_attr_init(&attr) == 0 && pthread_attr_setstacksize(&attr, size_t(1) << 30) == 0 &&
+      pthread_create(&thread, &attr, runInvocation, &inv) == 0) {
+    pthread_join(thread, nullptr);
+    return inv.status;
+  }
+  return kilnMain(argc, argv);  // no thread: run on the main stack
 }

@@ -2,6 +2,7 @@
 
 #include "layers/LayerKind.h"
 
+#include <algorithm>
 #include <set>
 
 namespace kiln {
@@ -84,6 +85,57 @@ std::vector<Layer *> weightedLayers(const Model &model) {
   std::vector<Layer *> out;
   collectWeighted(model, seen, out);
   return out;
+}
+
+}  // namespace kiln
+
+namespace kiln {
+
+namespace {
+
+struct GraphWalk {
+  std::set<const Node *> finished;
+  std::vector<const Node *> nodesInDecreasingDepth;  // post-order: inputs first
+  std::map<Layer *, int> layerIndices;                // first meeting, from the outputs
+
+  void visit(const Tensor *t) {
+    const Node *node = t->producer;
+    if (finished.count(node)) return;
+    layerIndices.emplace(node->layer, static_cast<int>(layerIndices.size()));
+    for (const Tensor *in : node->inputs) visit(in);  // an input node has none
+    finished.insert(node);
+    nodesInDecreasingDepth.push_back(node);
+  }
+};
+
+}  // namespace
+
+KerasGraphOrder kerasGraphOrder(const std::vector<Tensor *> &inputs, const std::vector<Tensor *> &outputs) {
+  GraphWalk walk;
+  for (const Tensor *t : outputs) walk.visit(t);
+  KerasGraphOrder order;
+  std::map<Layer *, int> layerDepth;
+  for (auto it = walk.nodesInDecreasingDepth.rbegin(); it != walk.nodesInDecreasingDepth.rend(); ++it) {
+    const Node *node = *it;
+    int depth = std::max(order.nodeDepth[node], layerDepth[node->layer]);
+    layerDepth[node->layer] = depth;
+    order.nodeDepth[node] = depth;
+    for (const Tensor *in : node->inputs)
+      order.nodeDepth[in->producer] = std::max(order.nodeDepth[in->producer], depth + 1);
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {  // inputs no output uses come first at depth 0
+    Layer *layer = inputs[i]->producer->layer;
+    if (layerDepth.count(layer)) continue;
+    layerDepth[layer] = 0;
+    walk.layerIndices[layer] = -static_cast<int>(inputs.size() - i);
+    order.nodeDepth[inputs[i]->producer] = 0;
+  }
+  for (const auto &[layer, index] : walk.layerIndices) order.layers.push_back(layer);
+  std::stable_sort(order.layers.begin(), order.layers.end(), [&](Layer *a, Layer *b) {
+    if (layerDepth[a] != layerDepth[b]) return layerDepth[a] > layerDepth[b];
+    return walk.layerIndices[a] < walk.layerIndices[b];
+  });
+  return order;
 }
 
 }  // namespace kiln

@@ -8,6 +8,7 @@
 #include "shapes/TensorType.h"
 
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,7 +45,7 @@ struct Node {
 struct WeightSpec {
   std::string name;  // "kernel", "bias", "moving_mean", ...
   std::vector<int64_t> shape;
-  std::string initializerArg;  // the config argument naming its initializer
+  std::string initializerArg;  // the config argument naming its initializer, or "=ones": a fixed one
   bool trainable = true;
 };
 
@@ -102,5 +103,14 @@ private:
 
 // The layers of `model` with weights, recursing into nested models, each once.
 std::vector<Layer *> weightedLayers(const Model &model);
+
+// How Keras orders a functional model (Functional._map_graph_network): node
+// depths counted from the outputs, and model.layers by decreasing depth,
+// ties in the order a walk back from the outputs first meets them.
+struct KerasGraphOrder {
+  std::vector<Layer *> layers;
+  std::map<const Node *, int> nodeDepth;  // the model's nodes, inputs included
+};
+KerasGraphOrder kerasGraphOrder(const std::vector<Tensor *> &inputs, const std::vector<Tensor *> &outputs);
 
 }  // namespace kiln

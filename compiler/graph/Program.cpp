@@ -181,11 +181,17 @@ Program buildProgram(const Model &model, const PassOptions &options) {
   Program program;
   program.modelName = model.name;
   for (const Tensor *t : model.inputs) program.inputNames.push_back(t->producer->layer->name);
+  // Outputs are named after their layers; files and parameters need the
+  // names distinct, so a repeat gets a suffix.
   for (const Tensor *t : model.outputs) {
     const Layer *l = t->producer->layer;
-    program.outputNames.push_back(l->nodes.size() > 1 || t->producer->outputs.size() > 1
-                                      ? l->name + "_" + std::to_string(t->outputIndex)
-                                      : l->name);
+    std::string name = t->producer->outputs.size() > 1 ? l->name + "_" + std::to_string(t->outputIndex) : l->name;
+    std::string unique = name;
+    for (int n = 1; std::count(program.outputNames.begin(), program.outputNames.end(), unique) ||
+                    std::count(program.inputNames.begin(), program.inputNames.end(), unique);
+         ++n)
+      unique = name + "_" + std::to_string(n);
+    program.outputNames.push_back(unique);
   }
   for (size_t v = 0; v < flat.types.size(); ++v) program.buffers.push_back({Buffer::Kind::Arena, 0, 0, flat.types[v], flat.names[v]});
   for (size_t i = 0; i < inputs.size(); ++i) {

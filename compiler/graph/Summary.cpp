@@ -71,26 +71,17 @@ std::string outputShape(const Layer &layer, const Model &model) {
   return "[" + shape + "]";
 }
 
-// Keras prints a functional model like a Sequential one when it is a chain.
+// Keras prints a functional model like a Sequential one when it is a chain:
+// one node per depth, none with several inputs, no layer called twice.
 bool sequentialLike(const Model &model) {
   if (model.sequential) return true;
-  std::map<const Node *, int> depth;
-  std::set<const Node *> inModel(model.nodes.begin(), model.nodes.end());
-  for (const Tensor *t : model.inputs) inModel.insert(t->producer);
-  for (const Tensor *t : model.outputs) depth[t->producer] = 0;
-  for (auto it = model.nodes.rbegin(); it != model.nodes.rend(); ++it) {
-    const Node *n = *it;
-    int d = depth.count(n) ? depth[n] : 0;
-    for (const Tensor *in : n->inputs) depth[in->producer] = std::max(depth[in->producer], d + 1);
-  }
+  KerasGraphOrder order = kerasGraphOrder(model.inputs, model.outputs);
   std::map<int, int> perDepth;
-  for (auto [node, d] : depth) {
-    if (!inModel.count(node)) continue;
-    if (++perDepth[d] > 1 || node->inputs.size() > 1) return false;
-  }
   std::map<const Layer *, int> calls;
-  for (const Node *n : model.nodes)
-    if (++calls[n->layer] > 1) return false;
+  for (const auto &[node, depth] : order.nodeDepth) {
+    if (++perDepth[depth] > 1 || node->inputs.size() > 1) return false;
+    if (++calls[node->layer] > 1) return false;
+  }
   return true;
 }
 

@@ -25,7 +25,7 @@ std::string toSnakeCase(const std::string &className) {
   std::string s = std::regex_replace(className, wordStart, "$1_$2");
   s = std::regex_replace(s, lowerUpper, "$1_$2");
   for (char &c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
+  return !s.empty() && s[0] == '_' ? "private" + s : s;
 }
 
 LayerKind::LayerKind(std::string className, std::vector<ArgSpec> args, std::string summary)

@@ -209,6 +209,10 @@ public:
     return 0;
   }
 
+  // What a call returns, for messages about unpacking it, e.g.
+  // "[output, state_h, state_c]"; empty: messages count the tensors.
+  virtual std::string describeOutputs(const Layer &) const { return {}; }
+
   // Keras's supports_masking: unless its shape rule says otherwise the layer
   // passes its input's mask on; other layers drop it, as tf.keras 2 does.
   virtual bool supportsMasking() const { return false; }

@@ -4,6 +4,7 @@
 #include "layers/Activations.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace kiln {
 
@@ -77,6 +78,9 @@ bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value,
   case ArgType::Axis:
     return value.is(ValueKind::Int) || typeError("an integer");
   case ArgType::PositiveInt:
+    // Keras applies int() to sizes, so 128 / 2 (a float) is a size.
+    if (value.is(ValueKind::Float) && value.real == std::floor(value.real) && std::fabs(value.real) < 9e15)
+      value = Value::ofInt(static_cast<int64_t>(value.real), value.range);
     if (!value.is(ValueKind::Int)) return typeError("a positive integer");
     return value.integer >= 1 || valueError("must be a positive integer, got " + std::to_string(value.integer));
   case ArgType::Float:
@@ -179,14 +183,11 @@ bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value,
 }
 
 bool bindArguments(const std::vector<ArgSpec> &specs, const std::vector<LegacyArg> &legacy, const CallSite &call,
-                   const std::string &what, DiagnosticEngine &diags, LayerConfig &config) {
+                   const std::string &what, DiagnosticEngine &diags, LayerConfig &config, size_t positionalLimit) {
   unsigned before = diags.errorCount();
   std::vector<const Value *> bound(specs.size(), nullptr);
   size_t positional = 0;
-  // Keras layers take their own arguments positionally, never the common ones.
-  size_t maxPositional = specs.size();
-  for (size_t i = 0; i < specs.size(); ++i)
-    if (specs[i].name == "name") maxPositional = std::min(maxPositional, i);
+  size_t maxPositional = std::min(positionalLimit, specs.size());
   bool reportedPositional = false;
 
   for (const CallArgument &a : call.args) {
@@ -195,7 +196,8 @@ bool bindArguments(const std::vector<ArgSpec> &specs, const std::vector<LegacyAr
       index = positional++;
       if (index >= maxPositional) {
         if (!reportedPositional)
-          diags.report(DiagID::err_too_many_positional, a.value.range, what, maxPositional, call.positionalCount());
+          diags.report(DiagID::err_too_many_positional, a.value.range, what, maxPositional,
+                       maxPositional == 1 ? "" : "s", call.positionalCount());
         reportedPositional = true;
         continue;
       }

@@ -6,6 +6,7 @@
 #include "layers/LayerKind.h"
 #include "sema/Value.h"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,9 +28,12 @@ struct CallSite {
 };
 
 // Binds `call` against `specs` into `config`. `what` names the callee in
-// messages ("Dense"). Reports every problem; returns false if any.
+// messages ("Dense"). Only the first `positionalLimit` specs may be given
+// positionally (a layer's own arguments, not the common ones). Reports every
+// problem; returns false if any.
 bool bindArguments(const std::vector<ArgSpec> &specs, const std::vector<LegacyArg> &legacy, const CallSite &call,
-                   const std::string &what, DiagnosticEngine &diags, LayerConfig &config);
+                   const std::string &what, DiagnosticEngine &diags, LayerConfig &config,
+                   size_t positionalLimit = SIZE_MAX);
 
 // Checks one value against its declared type and brings it into canonical
 // form; reports and returns false if it does not fit.

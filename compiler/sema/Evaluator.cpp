@@ -35,7 +35,12 @@ void Evaluator::exec(const ast::Stmt &stmt) {
   case ast::StmtKind::For:
     diags_.report(DiagID::err_unsupported_for, stmt.keywordRange);
     return;
+  case ast::StmtKind::Pass:
+    return;
   case ast::StmtKind::Unsupported:
+    // else/elif/except/finally continue a block statement already reported.
+    if (stmt.keyword == "else" || stmt.keyword == "elif" || stmt.keyword == "except" || stmt.keyword == "finally")
+      return;
     diags_.report(DiagID::err_unsupported_statement, stmt.keywordRange, stmt.keyword,
                   stmt.blockHeader ? "; a model file is a straight list of layer definitions" : "");
     return;
@@ -52,6 +57,22 @@ void Evaluator::execImport(const ast::Stmt &stmt) {
     scope_[imp.alias] = v;
   }
 }
+
+namespace {
+
+// The layer whose call gave `v`: a tensor, or a list of tensors, all outputs
+// of one call.
+const Layer *calledLayer(const Value &v) {
+  std::vector<Value> items = v.isSequence() ? v.items : std::vector<Value>{v};
+  const Node *node = nullptr;
+  for (const Value &item : items) {
+    if (!item.is(ValueKind::Tensor) || (node && item.tensor->producer != node)) return nullptr;
+    node = item.tensor->producer;
+  }
+  return node && node->layer->kind && node->outputs.size() == items.size() ? node->layer : nullptr;
+}
+
+}  // namespace
 
 void Evaluator::assign(const ast::Expr &target, const Value &value) {
   switch (target.kind) {
@@ -72,14 +93,22 @@ void Evaluator::assign(const ast::Expr &target, const Value &value) {
       return;
     }
     if (!value.isSequence()) {
-      diags_.report(DiagID::err_unpack_type, value.range, describe(value));
+      Diagnostic &d = diags_.report(DiagID::err_unpack_type, value.range, describe(value));
+      if (const Layer *layer = calledLayer(value); layer && !layer->kind->describeOutputs(*layer).empty())
+        d.note(DiagID::note_call_outputs, value.range, layer->describe(), layer->kind->describeOutputs(*layer));
       for (const ast::ExprPtr &t : names) assign(*t, Value::error(value.range));
       return;
     }
     if (value.items.size() != names.size()) {
       std::string what = std::to_string(value.items.size()) + " value" + (value.items.size() == 1 ? "" : "s");
-      diags_.report(DiagID::err_unpack_count, target.range, what, names.size()).note(DiagID::note_value_from,
-                                                                                       value.range, "the value");
+      Diagnostic &d = diags_.report(DiagID::err_unpack_count, target.range, what, names.size());
+      if (const Layer *layer = calledLayer(value)) {
+        std::string outputs = layer->kind->describeOutputs(*layer);
+        d.note(DiagID::note_call_outputs, value.range, layer->describe(),
+               outputs.empty() ? std::to_string(value.items.size()) + " tensors" : outputs);
+      } else {
+        d.note(DiagID::note_value_from, value.range, "the value");
+      }
       for (const ast::ExprPtr &t : names) assign(*t, Value::error(value.range));
       return;
     }
@@ -213,14 +242,20 @@ Value Evaluator::evalBinary(const ast::Expr &e) {
       return Value::error(e.range);
     }
     if (ints && op != "/" && !(op == "**" && b.integer < 0)) {
-      int64_t x = a.integer, y = b.integer, r = 0;
-      if (op == "+") r = x + y;
-      else if (op == "-") r = x - y;
-      else if (op == "*") r = x * y;
+      int64_t x = a.integer, y = b.integer, r = 1;
+      bool overflow = false;
+      if (op == "+") overflow = __builtin_add_overflow(x, y, &r);
+      else if (op == "-") overflow = __builtin_sub_overflow(x, y, &r);
+      else if (op == "*") overflow = __builtin_mul_overflow(x, y, &r);
       else if (op == "//") r = x / y - ((x % y != 0) && ((x < 0) != (y < 0)));
       else if (op == "%") r = ((x % y) + y) % y;
-      else if (op == "**") r = static_cast<int64_t>(std::llround(std::pow(double(x), double(y))));
+      else if (op == "**")
+        for (int64_t i = 0; i < y && !overflow; ++i) overflow = __builtin_mul_overflow(r, x, &r);
       else goto unsupported;
+      if (overflow || (op == "//" && x == INT64_MIN && y == -1)) {
+        diags_.report(DiagID::err_integer_overflow, e.range);
+        return Value::error(e.range);
+      }
       return Value::ofInt(r, e.range);
     }
     double x = a.number(), y = b.number(), r = 0;

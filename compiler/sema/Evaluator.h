@@ -82,7 +82,10 @@ private:
   // Keras semantics (Keras.cpp)
   Value constructLayer(const LayerKind *kind, CallSite &call);
   Value callLayer(Layer *layer, CallSite &call);
-  Value applyLayer(Layer *layer, const std::vector<Tensor *> &inputs, SourceRange range, bool listInput);
+  // callTensors: tensors of the call's further tensor parameters
+  // (LayerKind::callSignature), appended to the node's inputs.
+  Value applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRange range, bool listInput,
+                   const std::vector<Tensor *> &callTensors = {});
   Value callModelAsLayer(Model *model, CallSite &call);
   Value callMethod(const Value &self, const std::string &method, CallSite &call);
   Value makeInput(CallSite &call);

@@ -123,8 +123,11 @@ Value Evaluator::constructLayer(const LayerKind *kind, CallSite &call) {
   for (const ArgSpec &base : baseLayerArgs())
     if (!kind->findArg(base.name)) specs.push_back(base);
   LayerConfig config;
-  bool ok = bindArguments(specs, kind->legacyArgs(), call, kind->className(), diags_, config);
-  std::string name = config.isNone("name") ? uniqueName(kind->defaultName(), true) : config.str("name");
+  bool ok = bindArguments(specs, kind->legacyArgs(), call, kind->className(), diags_, config, kind->args().size());
+  // InputLayer() counts with Input(): input_1, input_2, ...
+  std::string name = !config.isNone("name")         ? config.str("name")
+                     : kind == inputLayerKind() ? uniqueName("input", false)
+                                                : uniqueName(kind->defaultName(), true);
   Layer *layer = graph_.newLayer(kind, name, call.range);
   layer->config = std::move(config);
   // Call value parameters (CallParam) start at their defaults: a layer added
@@ -257,7 +260,7 @@ Value Evaluator::callLayer(Layer *layer, CallSite &call) {
       }
     } else {
       for (size_t i = 0; i < params.size(); ++i)
-        if (a.keyword == params[i].name || (i == 0 && a.keyword == "inputs")) p = i;
+        if (a.keyword == params[i].name) p = i;
       if (p == params.size()) {
         diags_.report(DiagID::err_unknown_argument, a.keywordRange, what, a.keyword);
         return Value::error(call.range);
@@ -288,8 +291,9 @@ Value Evaluator::callLayer(Layer *layer, CallSite &call) {
     const Value &v = given[i]->value;
     if ((p.count == 1 && !v.is(ValueKind::Tensor)) ||
         (p.count > 1 && (!v.isSequence() || v.items.size() != size_t(p.count)))) {
+      std::string got = v.isSequence() ? "a list of " + std::to_string(v.items.size()) : describe(v);
       diags_.report(DiagID::err_argument_type, v.range, p.name, what,
-                    p.count == 1 ? "a tensor" : "a list of " + std::to_string(p.count) + " tensors", describe(v));
+                    p.count == 1 ? "a tensor" : "a list of " + std::to_string(p.count) + " tensors", got);
       ok = false;
       return {};
     }
@@ -299,6 +303,7 @@ Value Evaluator::callLayer(Layer *layer, CallSite &call) {
   if (!ok) return Value::error(call.range);
   if (layer->model) return callModelAsLayer(layer->model, call);
   std::vector<std::vector<Tensor *>> byParam(params.size());
+  byParam[0] = tensors;
   std::vector<Tensor *> extra;
   for (size_t i = 1; i < params.size(); ++i) {
     const CallParam &p = params[i];
@@ -307,7 +312,7 @@ Value Evaluator::callLayer(Layer *layer, CallSite &call) {
       byParam[i] = tensorsOfParam(i);
     } else if (!p.defaultsTo.empty()) {
       for (size_t j = 0; j < i; ++j)
-        if (params[j].name == p.defaultsTo) byParam[i] = j == 0 ? tensors : byParam[j];
+        if (params[j].name == p.defaultsTo) byParam[i] = byParam[j];
     } else if (p.required) {
       diags_.report(DiagID::err_missing_argument, call.range, what, p.name);
       ok = false;
@@ -421,11 +426,19 @@ bool Evaluator::sequentialAdd(Model *model, const Value &item, SourceRange range
     model->layer->invalid = true;
     return false;
   }
-  if (model->inputs.empty() && model->pending.empty() && !layer->model) {
-    if (std::optional<std::vector<int64_t>> dims = declaredBatchShape(*layer)) {
-      TensorType type{layer->kind->declaredInputType(layer->config), *dims};
-      if (type.dtype == DType::Float32) type.dtype = dtypeFromConfig(layer->config, DType::Float32);
-      Tensor *t = newInputTensor(layer->name + "_input", type, layer->range, nullptr);
+  if (model->inputs.empty() && model->pending.empty()) {
+    // The first layer gives the input: from its arguments, or a built model's own input.
+    std::optional<TensorType> type;
+    if (layer->model && layer->model->inputs.size() == 1) {
+      type = layer->model->inputs[0]->type;
+    } else if (!layer->model) {
+      if (std::optional<std::vector<int64_t>> dims = declaredBatchShape(*layer)) {
+        type = TensorType{layer->kind->declaredInputType(layer->config), *dims};
+        if (type->dtype == DType::Float32) type->dtype = dtypeFromConfig(layer->config, DType::Float32);
+      }
+    }
+    if (type) {
+      Tensor *t = newInputTensor(layer->name + "_input", *type, layer->range, nullptr);
       model->inputs = {t};
       model->outputs = {t};
     }
@@ -540,13 +553,11 @@ bool Evaluator::collectModelLayers(Model *model, SourceRange range) {
     if (!usedInputs.count(t))
       diags_.report(DiagID::warn_unused_input, t->producer->range, t->producer->layer->name);
 
+  // Creation order is a dependency order, which code generation needs;
+  // model.layers follows Keras's own order, which the summary shows.
   std::sort(nodes.begin(), nodes.end(), [](Node *a, Node *b) { return a->id < b->id; });
   model->nodes = nodes;
-  std::set<Layer *> added;
-  for (Tensor *t : model->inputs)
-    if (added.insert(t->producer->layer).second) model->layers.push_back(t->producer->layer);
-  for (Node *n : nodes)
-    if (added.insert(n->layer).second) model->layers.push_back(n->layer);
+  model->layers = kerasGraphOrder(model->inputs, model->outputs).layers;
 
   std::map<std::string, Layer *> names;
   for (Layer *l : model->layers) {
@@ -626,7 +637,7 @@ Value Evaluator::attributeOf(const Value &object, const std::string &name, Sourc
     Model *m = object.model;
     static const std::vector<std::string> methods = {
         "add", "compile", "fit", "fit_generator", "evaluate", "predict", "save", "save_weights", "load_weights",
-        "summary", "get_layer", "train_on_batch"};
+        "summary", "get_layer", "train_on_batch", "build"};
     for (const std::string &known : methods)
       if (name == known) return method(known.c_str());
     if (name == "inputs" || name == "input" || name == "outputs" || name == "output") {
@@ -691,6 +702,25 @@ Value Evaluator::callMethod(const Value &self, const std::string &method, CallSi
         return Value::error(call.range);
       }
       sequentialAdd(m, call.args[0].value, call.range);
+      return Value::none(call.range);
+    }
+    if (method == "build") {
+      // model.build(input_shape): gives a Sequential its input shape (batch axis included).
+      const CallArgument *shape = call.args.empty() ? nullptr : &call.args[0];
+      if (!shape || !shape->value.isSequence()) {
+        diags_.report(DiagID::err_model_arg, call.range, "build() takes the input shape, batch axis included");
+        return Value::error(call.range);
+      }
+      if (!m->sequential || !m->inputs.empty()) return Value::none(call.range);  // already built
+      ArgSpec spec = arg("input_shape", ArgType::Shape);
+      Value dims = shape->value;
+      if (!convertArgument(spec, "build", dims, diags_)) return Value::error(call.range);
+      if (m->pending.empty()) return Value::none(call.range);
+      LayerConfig config;
+      config.set("input_shape", dims, true);
+      TensorType type{DType::Float32, config.ints("input_shape")};
+      if (!buildSequential(m, newInputTensor(m->pending.front()->name + "_input", type, call.range, nullptr), call.range))
+        return Value::error(call.range);
       return Value::none(call.range);
     }
     if (method == "get_layer") {

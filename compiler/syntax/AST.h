@@ -55,6 +55,7 @@ enum class StmtKind {
   Def,
   For,
   Unsupported,  // while/if/return/...: `keyword` says which
+  Pass,
 };
 
 struct ImportName {

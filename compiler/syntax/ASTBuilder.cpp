@@ -103,7 +103,7 @@ void Builder::statements(KilnParser::LineContext *line, std::vector<StmtPtr> &ou
 
 StmtPtr Builder::simpleStatement(KilnParser::SimpleStatementContext *ctx) {
   if (auto *imp = ctx->importStatement()) return importStatement(imp);
-  if (ctx->PASS()) return nullptr;
+  if (ctx->PASS()) return std::make_unique<Stmt>(StmtKind::Pass, range(ctx));
   if (auto *u = ctx->unsupportedStatement()) {
     auto s = std::make_unique<Stmt>(StmtKind::Unsupported, range(u));
     s->keyword = u->keyword->getText();
@@ -158,21 +158,22 @@ StmtPtr Builder::compoundHeader(KilnParser::CompoundHeaderContext *ctx) {
     auto s = std::make_unique<Stmt>(StmtKind::Def, range(ctx));
     s->keyword = "def";
     s->keywordRange = range(ctx->DEF());
-    s->blockHeader = true;
+    s->blockHeader = ctx->inlineBody == nullptr;
     return s;
   }
   if (ctx->FOR()) {
     auto s = std::make_unique<Stmt>(StmtKind::For, range(ctx));
     s->keyword = "for";
     s->keywordRange = range(ctx->FOR());
-    s->blockHeader = true;
+    s->blockHeader = ctx->inlineBody == nullptr;
     return s;
   }
   // if/while/with/class/try...: a block header the evaluator reports; its body is skipped.
   auto s = std::make_unique<Stmt>(StmtKind::Unsupported, range(ctx));
   s->keyword = ctx->keyword->getText();
   s->keywordRange = range(ctx->keyword, ctx->keyword);
-  s->blockHeader = true;
+  // `if x: y = 2` holds its body on the line; `if x:` owns the lines below.
+  s->blockHeader = ctx->getStop()->getType() == KilnParser::COLON;
   return s;
 }
 

@@ -115,6 +115,7 @@ protected:
     beginErrorCondition(p);
     antlr4::Token *t = p->getCurrentToken();
     if (!claimLine(t)) return;
+    if (reportMissingComma(p, t)) return;
     diags_.report(DiagID::err_syntax_unexpected, range(t), describeToken(t),
                   describeExpected(getExpectedTokens(p), p->getVocabulary()));
   }
@@ -123,19 +124,25 @@ protected:
     beginErrorCondition(p);
     antlr4::Token *t = p->getCurrentToken();
     if (!claimLine(t)) return;
+    if (reportMissingComma(p, t)) return;
     diags_.report(DiagID::err_syntax_missing, range(t),
                   describeExpected(getExpectedTokens(p), p->getVocabulary()), describeToken(t));
   }
 
 private:
+  // Two expressions side by side: almost always a forgotten comma.
+  bool reportMissingComma(antlr4::Parser *p, antlr4::Token *t) {
+    antlr4::Token *previous = t->getTokenIndex() > 0 ? p->getTokenStream()->get(t->getTokenIndex() - 1) : nullptr;
+    if (!previous || previous->getLine() != t->getLine() || !endsExpression(previous->getType()) ||
+        !startsExpression(t->getType()))
+      return false;
+    diags_.report(DiagID::err_syntax_missing_comma, range(t), describeToken(t));
+    return true;
+  }
+
   void report(antlr4::Parser *p, antlr4::Token *t, const antlr4::misc::IntervalSet &expected) {
     if (!claimLine(t)) return;
-    antlr4::Token *previous = t->getTokenIndex() > 0 ? p->getTokenStream()->get(t->getTokenIndex() - 1) : nullptr;
-    if (previous && previous->getLine() == t->getLine() && endsExpression(previous->getType()) &&
-        startsExpression(t->getType())) {
-      diags_.report(DiagID::err_syntax_missing_comma, range(t), describeToken(t));
-      return;
-    }
+    if (reportMissingComma(p, t)) return;
     diags_.report(DiagID::err_syntax_unexpected, range(t), describeToken(t),
                   describeExpected(expected, p->getVocabulary()));
   }
@@ -153,6 +160,9 @@ private:
   const std::vector<uint32_t> &offsets_;
   std::set<size_t> reportedLines_;
 };
+
+// Deeper nesting than any model needs makes ANTLR's prediction slow.
+constexpr size_t kMaxNesting = 200;
 
 // Stray characters and unbalanced brackets, reported before parsing; their
 // lines are returned so the parser does not report them again. Returns false
@@ -180,6 +190,10 @@ bool checkTokens(antlr4::CommonTokenStream &tokens, uint32_t file, const std::ve
       break;
     case KilnLexer::LPAREN: case KilnLexer::LBRACK: case KilnLexer::LBRACE:
       open.push_back(t);
+      if (open.size() > kMaxNesting) {
+        diags.report(DiagID::err_syntax_nesting, range(t), kMaxNesting);
+        return false;
+      }
       break;
     case KilnLexer::RPAREN: case KilnLexer::RBRACK: case KilnLexer::RBRACE: {
       static const std::string pairs = "()[]{}";

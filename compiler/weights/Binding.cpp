@@ -157,6 +157,7 @@ void initializeWeights(const Model &model, uint64_t seed, DiagnosticEngine &) {
     for (const WeightSpec &spec : layer->weights) {
       const Value &init = layer->config.has(spec.initializerArg) ? layer->config.get(spec.initializerArg) : Value::none();
       std::string name = init.is(ValueKind::Str) ? init.text : init.is(ValueKind::Opaque) ? "glorot_uniform" : "zeros";
+      if (spec.initializerArg.starts_with("=")) name = spec.initializerArg.substr(1);  // a fixed initializer
       if (spec.name == "moving_variance" || spec.name == "gamma") name = init.is(ValueKind::Str) ? init.text : "ones";
       layer->weightValues.push_back(draw(name, spec.shape, rng));
     }

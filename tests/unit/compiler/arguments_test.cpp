@@ -40,7 +40,7 @@ protected:
   }
   bool bind() {
     call_.range = {{file_, 0}, 1};
-    return bindArguments(denseLikeSpecs(), kLegacy, call_, "Dense", diags_, config_);
+    return bindArguments(denseLikeSpecs(), kLegacy, call_, "Dense", diags_, config_, /*positionalLimit=*/4);
   }
   std::vector<DiagID> ids() const {
     std::vector<DiagID> out;

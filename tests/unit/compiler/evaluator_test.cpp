@@ -133,9 +133,7 @@ z = Dense(3)(y)
 // Keras 2 orders model.layers by depth from the outputs (deepest first), then
 // by the order a depth-first walk from the outputs meets them
 // (functional.py, _map_graph_network); so does print_summary.
-// Disabled: kilnc orders them inputs first, then by creation (here
-// input_1, c, a, b). See tests/lit/summary/functional-layer-order.kiln.
-TEST(Evaluate, DISABLED_FunctionalLayersAreOrderedByDepth) {
+TEST(Evaluate, FunctionalLayersAreOrderedByDepth) {
   auto c = compileOk(R"(
 inp = Input(shape=(8,))
 c = Dense(2, name='c')(inp)
@@ -147,9 +145,8 @@ model = Model(inp, [b, c])
 }
 
 // Keras 2's InputLayer takes its default name from the same 1-based 'input'
-// counter as Input(). Disabled: kilnc names it 'input_layer'. See
-// tests/lit/summary/inputlayer-default-name.kiln.
-TEST(Evaluate, DISABLED_InputLayerSharesTheInputCounter) {
+// counter as Input().
+TEST(Evaluate, InputLayerSharesTheInputCounter) {
   auto c = compileOk(R"(
 first = InputLayer(input_shape=(4,))
 i = Input(shape=(3,))

@@ -54,9 +54,7 @@ TEST(ToSnakeCase, RegisteredKindsUseIt) {
 
 // Keras prefixes the names of private classes ("_Foo") with "private", so
 // that they make valid scope names.
-// Disabled: toSnakeCase("_Private") returns "__private"; no registered layer
-// class starts with '_', so this does not show in practice.
-TEST(ToSnakeCase, DISABLED_PrivateClassNamesGetAPrefix) { EXPECT_EQ(toSnakeCase("_Private"), "private__private"); }
+TEST(ToSnakeCase, PrivateClassNamesGetAPrefix) { EXPECT_EQ(toSnakeCase("_Private"), "private__private"); }
 
 // ---- closestMatch ------------------------------------------------------------
 

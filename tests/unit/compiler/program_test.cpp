@@ -200,9 +200,8 @@ model = Model(i, Dense(1)(encoder(i)))
 }
 
 // Output names become parameter names in the generated header: they must be
-// distinct. Disabled: both outputs of the shared layer are named 'shared_0'
-// (see tests/lit/codegen/header-unique-names.test).
-TEST(Program, DISABLED_OutputNamesAreUnique) {
+// distinct.
+TEST(Program, OutputNamesAreUnique) {
   auto c = compileOk(R"(
 a = Input(shape=(8,))
 b = Input(shape=(8,))
