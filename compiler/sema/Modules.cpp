@@ -11,10 +11,10 @@ namespace {
 
 const std::vector<Builtin> &builtins() {
   static const std::vector<Builtin> table = {
-      {"Input", Builtin::Kind::Input},
-      {"Model", Builtin::Kind::Model},
-      {"Functional", Builtin::Kind::Model},
-      {"Sequential", Builtin::Kind::Sequential},
+      {"Input", Builtin::Kind::Input, {}},
+      {"Model", Builtin::Kind::Model, {}},
+      {"Functional", Builtin::Kind::Model, {}},
+      {"Sequential", Builtin::Kind::Sequential, {}},
       // keras.layers' functional interface to the merge layers
       {"add", Builtin::Kind::LayerFunction, "Add"},
       {"subtract", Builtin::Kind::LayerFunction, "Subtract"},
@@ -24,8 +24,8 @@ const std::vector<Builtin> &builtins() {
       {"minimum", Builtin::Kind::LayerFunction, "Minimum"},
       {"concatenate", Builtin::Kind::LayerFunction, "Concatenate"},
       {"dot", Builtin::Kind::LayerFunction, "Dot"},
-      {"VGG16", Builtin::Kind::Application},
-      {"VGG19", Builtin::Kind::Application},
+      {"VGG16", Builtin::Kind::Application, {}},
+      {"VGG19", Builtin::Kind::Application, {}},
   };
   return table;
 }
@@ -41,7 +41,7 @@ const Builtin *trainingObject(const std::string &name, Builtin::Kind kind) {
   static std::deque<Builtin> made;
   for (const Builtin &b : made)
     if (b.name == name && b.kind == kind) return &b;
-  made.push_back({name, kind});
+  made.push_back({name, kind, {}});
   return &made.back();
 }
 
