@@ -1,0 +1,121 @@
+// The attention core shared by Attention, AdditiveAttention and
+// MultiHeadAttention (see abi::AttentionGeometry): for every sample, head and
+// query, the scores against all keys, Keras's -1e9 added where a pair is
+// masked, a softmax with the maximum subtracted, and the weighted sum of the
+// values. MultiHeadAttention's projections run before and after it on the
+// packed GEMM (Dense.cpp).
+#include "Common.h"
+
+using namespace kiln;
+using namespace kiln::kernels;
+
+namespace {
+
+// Explicit mask tensors may be int32 or float32; nonzero means "attend".
+KILN_INLINE bool attends(const void *mask, int64_t i, bool isInt) {
+  return isInt ? static_cast<const int32_t *>(mask)[i] != 0 : static_cast<const float *>(mask)[i] != 0.0f;
+}
+
+// The scores of one query against every key. The head's keys come
+// transposed, keysT[d * keys + j], so that the inner loops run along the keys
+// over contiguous memory, without a reduction, and vectorise.
+KILN_INLINE void scoreRow(float *__restrict s, const float *__restrict query, const float *__restrict keysT,
+                          const float *scale, float concatWeight, const abi::AttentionGeometry &g) {
+  const int64_t keys = g.keys;
+  for (int64_t j = 0; j < keys; ++j) s[j] = 0.0f;
+  switch (g.score) {
+  case abi::kScoreDot:
+    for (int64_t d = 0; d < g.keyDim; ++d) {
+      const float qd = query[d], *row = keysT + d * keys;
+      for (int64_t j = 0; j < keys; ++j) s[j] += qd * row[j];
+    }
+    if (scale)
+      for (int64_t j = 0; j < keys; ++j) s[j] *= scale[0];
+    break;
+  case abi::kScoreConcat: {
+    const float c = scale ? scale[0] : 1.0f;  // multiplying by 1 is exact
+    for (int64_t d = 0; d < g.keyDim; ++d) {
+      const float qd = query[d], *row = keysT + d * keys;
+      for (int64_t j = 0; j < keys; ++j) s[j] += tanhf(c * (qd + row[j]));
+    }
+    for (int64_t j = 0; j < keys; ++j) s[j] *= concatWeight;
+    break;
+  }
+  default:  // kScoreAdditive
+    for (int64_t d = 0; d < g.keyDim; ++d) {
+      const float qd = query[d], c = scale ? scale[d] : 1.0f, *row = keysT + d * keys;
+      for (int64_t j = 0; j < keys; ++j) s[j] += c * tanhf(qd + row[j]);
+    }
+    break;
+  }
+}
+
+struct Masks {
+  const void *query, *value, *key, *attention;  // this sample's, or null
+};
+
+// Keras subtracts 1e9 from masked scores rather than dropping them, so a row
+// with every key masked still gets a (uniform) softmax; so does this.
+KILN_INLINE void maskRow(float *s, int64_t i, const Masks &m, const abi::AttentionGeometry &g) {
+  const bool causal = g.flags & abi::kAttendCausal;
+  const bool rowMasked = m.query && !(g.flags & abi::kQueryMaskZeroesOutput) &&
+                         !attends(m.query, i, g.flags & abi::kQueryMaskInt);
+  for (int64_t j = 0; j < g.keys; ++j) {
+    bool keep = !rowMasked && (!causal || j <= i);
+    if (m.value) keep = keep && attends(m.value, j, g.flags & abi::kValueMaskInt);
+    if (m.key) keep = keep && attends(m.key, j, g.flags & abi::kKeyMaskInt);
+    if (m.attention) keep = keep && attends(m.attention, i * g.keys + j, g.flags & abi::kAttentionMaskInt);
+    if (!keep) s[j] -= 1.0e9f;
+  }
+}
+
+}  // namespace
+
+// out: the context rows (see the geometry); weights (may be null): the
+// softmax weights; outMask (may be null): the query mask as float32 1/0, the
+// output mask of a call with explicit masks. `scale`: null, one float (dot,
+// concat) or keyDim floats (additive). `work` holds (keyDim + 1) * keys floats.
+KILN_KERNEL void kiln_attention(float *out, float *weights, float *outMask, const float *q, const float *k,
+                                const float *v, const void *queryMask, const void *valueMask, const void *keyMask,
+                                const void *attentionMask, const float *scale, float concatWeight, float *work,
+                                int64_t batch, const int64_t *geometry) {
+  const abi::AttentionGeometry &g = *reinterpret_cast<const abi::AttentionGeometry *>(geometry);
+  float *keysT = work, *s = work + g.keyDim * g.keys;
+  for (int64_t b = 0; b < batch; ++b) {
+    Masks m{queryMask ? static_cast<const char *>(queryMask) + 4 * b * g.queries : nullptr,
+            valueMask ? static_cast<const char *>(valueMask) + 4 * b * g.keys : nullptr,
+            keyMask ? static_cast<const char *>(keyMask) + 4 * b * g.keys : nullptr,
+            attentionMask ? static_cast<const char *>(attentionMask) + 4 * b * g.queries * g.keys : nullptr};
+    if (outMask)
+      for (int64_t i = 0; i < g.queries; ++i)
+        outMask[b * g.queries + i] = !m.query || attends(m.query, i, g.flags & abi::kQueryMaskInt) ? 1.0f : 0.0f;
+    for (int64_t h = 0; h < g.heads; ++h) {
+      const float *qs = q + b * g.querySample + h * g.keyDim;
+      const float *ks = k + b * g.keySample + h * g.keyDim;
+      const float *vs = v + b * g.valueSample + h * g.valueDim;
+      float *os = out + b * g.outSample + h * g.valueDim;
+      for (int64_t j = 0; j < g.keys; ++j)
+        for (int64_t d = 0; d < g.keyDim; ++d) keysT[d * g.keys + j] = ks[j * g.keyStride + d];
+      for (int64_t i = 0; i < g.queries; ++i) {
+        scoreRow(s, qs + i * g.queryStride, keysT, scale, concatWeight, g);
+        maskRow(s, i, m, g);
+        softmaxRows(s, 1, g.keys, false);
+        if (weights) {
+          float *w = weights + ((b * g.heads + h) * g.queries + i) * g.keys;
+          for (int64_t j = 0; j < g.keys; ++j) w[j] = s[j];
+        }
+        float *__restrict o = os + i * g.outStride;
+        for (int64_t e = 0; e < g.valueDim; ++e) o[e] = 0.0f;
+        for (int64_t j = 0; j < g.keys; ++j) {
+          const float w = s[j], *__restrict row = vs + j * g.valueStride;
+          for (int64_t e = 0; e < g.valueDim; ++e) o[e] += w * row[e];
+        }
+        // Attention: result *= query_mask (Keras 2's BaseDenseAttention).
+        if (m.query && (g.flags & abi::kQueryMaskZeroesOutput)) {
+          const float keep = attends(m.query, i, g.flags & abi::kQueryMaskInt) ? 1.0f : 0.0f;
+          for (int64_t e = 0; e < g.valueDim; ++e) o[e] *= keep;
+        }
+      }
+    }
+  }
+}
