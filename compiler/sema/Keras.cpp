@@ -255,7 +255,8 @@ Value Evaluator::callLayer(Layer *layer, CallSite &call) {
         if (params[i].positional && seen++ == positional) p = i;
       ++positional;
       if (p == params.size() && positionalParams > 1) {
-        diags_.report(DiagID::err_too_many_positional, a.value.range, what, positionalParams, positionalArgs);
+        diags_.report(DiagID::err_too_many_positional, a.value.range, what, positionalParams,
+                      positionalParams == 1 ? "" : "s", positionalArgs);
         return Value::error(call.range);
       }
     } else {
