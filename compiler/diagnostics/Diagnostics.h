@@ -26,7 +26,12 @@ Severity diagSeverity(DiagID id);
 
 template <class... Args>
 std::string formatDiag(DiagID id, const Args &...args) {
-  return fmt::vformat(diagText(id), fmt::make_format_args(args...));
+  try {
+    return fmt::vformat(diagText(id), fmt::make_format_args(args...));
+  } catch (const fmt::format_error &) {
+    // A message whose arguments do not fit its text still gets reported.
+    return std::string(diagText(id));
+  }
 }
 
 struct Diagnostic {
