@@ -32,8 +32,11 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetOptions &op
       cpu = "generic";
     } else {
       cpu = llvm::sys::getHostCPUName().str();
-      for (const auto &feature : llvm::sys::getHostCPUFeatures())
-        features += (features.empty() ? "" : ",") + std::string(feature.second ? "+" : "-") + feature.first().str();
+      for (const auto &feature : llvm::sys::getHostCPUFeatures()) {
+        if (!features.empty()) features += ',';
+        features += feature.second ? '+' : '-';
+        features += feature.first().str();
+      }
     }
   }
   // An unknown CPU would make LLVM abort later; say so now.
