@@ -1,0 +1,227 @@
+// Bidirectional(layer): a copy of the recurrent layer run forwards
+// ('forward_' + its name) and one with go_backwards flipped ('backward_' +
+// its name, or the given backward_layer), merged. As Keras does: the
+// backward output sequence, which is in processing order, is flipped back
+// before merging; with return_sequences both copies output 0 at masked steps
+// (zero_output_for_mask); return_state gives [merged, forward states...,
+// backward states...]. Weights are the wrapper's: bidirectional/forward_lstm/kernel.
+#include "codegen/LowerContext.h"
+#include "layers/recurrent/Recurrent.h"
+
+#include <array>
+
+namespace kiln {
+namespace {
+
+const RecurrentKind *recurrent(const Value &v) {
+  return v.is(ValueKind::Layer) ? dynamic_cast<const RecurrentKind *>(v.layer->kind) : nullptr;
+}
+
+abi::MergeMode mergeMode(const LayerConfig &c) {
+  const std::string &m = c.str("merge_mode");
+  return m == "sum" ? abi::kMergeSum : m == "mul" ? abi::kMergeMul : m == "ave" ? abi::kMergeAve : abi::kMergeConcat;
+}
+
+// One direction: a copy of the wrapped layer as Keras makes it.
+struct Direction {
+  Layer layer;
+  std::string weightPrefix;  // "forward_lstm/"
+  const RecurrentKind *kind;
+  size_t firstInput = 0, inputCount = 0;  // its initial states among the call's inputs
+};
+
+// `qualifier` prefixes the copies' names (their constants' names when lowering).
+std::array<Direction, 2> directions(const LayerConfig &c, size_t callInputs, const std::string &qualifier) {
+  const Layer &wrapped = *c.get("layer").layer;
+  bool given = !c.isNone("backward_layer");
+  const Layer &backward = given ? *c.get("backward_layer").layer : wrapped;
+  std::array<Direction, 2> d{Direction{wrapped, "forward_" + wrapped.name + "/", recurrent(c.get("layer"))},
+                             Direction{backward, "backward_" + backward.name + "/",
+                                       given ? recurrent(c.get("backward_layer")) : recurrent(c.get("layer"))}};
+  d[0].layer.name = qualifier + "forward_" + wrapped.name;
+  d[1].layer.name = qualifier + "backward_" + backward.name;
+  if (!given) d[1].layer.config.set("go_backwards", Value::ofBool(!wrapped.config.flag("go_backwards")), true);
+  // Initial states: the forward layer's, then the backward layer's.
+  size_t states = callInputs - 1;
+  d[0].firstInput = 1, d[0].inputCount = states / 2;
+  d[1].firstInput = 1 + states / 2, d[1].inputCount = states - states / 2;
+  for (Direction &dir : d)
+    dir.layer.config.set("zero_output_for_mask", Value::ofBool(dir.layer.config.flag("return_sequences")), true);
+  return d;
+}
+
+template <class T>
+std::vector<T> inputsOf(const Direction &d, const std::vector<T> &all) {
+  std::vector<T> out = {all[0]};
+  out.insert(out.end(), all.begin() + d.firstInput, all.begin() + d.firstInput + d.inputCount);
+  return out;
+}
+
+int64_t aligned(int64_t bytes) { return (bytes + 63) / 64 * 64; }
+
+class BidirectionalKind : public LayerKind {
+public:
+  BidirectionalKind()
+      : LayerKind("Bidirectional",
+                  {arg("layer", ArgType::Any), arg("merge_mode", ArgType::Any, Value::ofStr("concat")),
+                   arg("weights", ArgType::Any, Value::none()), arg("backward_layer", ArgType::Any, Value::none())},
+                  "runs a recurrent layer forwards and backwards; merge_mode 'concat', 'sum', 'mul', 'ave' or None "
+                  "(two outputs)") {}
+
+  std::vector<std::string> callTensorArguments() const override { return {"initial_state"}; }
+  bool supportsMasking() const override { return true; }
+
+  std::string describeOutputs(const Layer &layer) const override {
+    const LayerConfig &c = layer.config;
+    std::array<Direction, 2> d = directions(c, 1, "");
+    bool states = d[0].layer.config.flag("return_state");
+    if (!c.isNone("merge_mode") && !states) return "one tensor, the merged output";
+    std::string all = c.isNone("merge_mode") ? "[forward_output, backward_output" : "[output";
+    if (states)
+      for (int i = 0; i < 2; ++i)
+        for (const std::string &state : d[i].kind->stateNames(d[i].layer.config))
+          all += std::string(i == 0 ? ", forward_" : ", backward_") + (state == "state" ? "h" : state.substr(6));
+    return all + "]";
+  }
+
+  bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
+    const LayerConfig &c = layer.config;
+    bool ok = true;
+    for (const char *name : {"layer", "backward_layer"}) {
+      const Value &v = c.get(name);
+      if (v.is(ValueKind::Error) || (v.is(ValueKind::Layer) && v.layer->invalid)) return false;
+      if (!recurrent(v) && !(v.is(ValueKind::None) && name[0] == 'b')) {
+        diags.report(DiagID::err_bidirectional_layer, v.range, describe(v));
+        ok = false;
+      }
+    }
+    const Value &merge = c.get("merge_mode");
+    bool knownMerge = merge.is(ValueKind::None) || (merge.is(ValueKind::Str) && (merge.text == "concat" ||
+                                                   merge.text == "sum" || merge.text == "mul" || merge.text == "ave"));
+    if (!knownMerge) {
+      diags.report(DiagID::err_argument_value, merge.range, "merge_mode", layer.describe(),
+                   "must be one of 'sum', 'mul', 'concat', 'ave' or None, got " + repr(merge));
+      ok = false;
+    }
+    if (!c.isNone("weights")) {
+      diags.report(DiagID::err_unsupported_argument_value, c.get("weights").range, layer.describe(),
+                   "weights= (give trained weights with --weights)");
+      ok = false;
+    }
+    if (!ok || c.isNone("backward_layer")) return ok;
+    // Keras's checks of an explicit backward layer.
+    const LayerConfig &f = c.get("layer").layer->config, &b = c.get("backward_layer").layer->config;
+    std::string problem;
+    if (f.flag("go_backwards") == b.flag("go_backwards"))
+      problem = "must have a go_backwards different from the forward layer's";
+    for (const char *same : {"return_sequences", "return_state"})
+      if (f.flag(same) != b.flag(same)) problem = std::string("must have the forward layer's ") + same;
+    if (!problem.empty()) {
+      diags.report(DiagID::err_argument_value, c.get("backward_layer").range, "backward_layer", layer.describe(),
+                   problem);
+      return false;
+    }
+    return true;
+  }
+
+  void inferShapes(ShapeContext &cx) const override {
+    const LayerConfig &c = cx.config();
+    std::array<Direction, 2> d = directions(c, cx.inputs().size(), "");
+    std::array<std::vector<TensorType>, 2> outputs;
+    for (int i = 0; i < 2; ++i) {
+      ShapeContext inner = cx.wrapped(d[i].layer, inputsOf(d[i], cx.inputs()));
+      d[i].kind->inferShapes(inner);
+      if (inner.failed()) return;
+      outputs[i] = inner.outputs;
+      for (WeightSpec w : inner.weights) {
+        w.name = d[i].weightPrefix + w.name;
+        cx.weights.push_back(std::move(w));
+      }
+    }
+    TensorType y = outputs[0][0], backward = outputs[1][0];
+    bool sequences = d[0].layer.config.flag("return_sequences");
+    if (c.isNone("merge_mode")) {
+      cx.outputs = {y, backward};
+    } else if (mergeMode(c) == abi::kMergeConcat) {
+      y.dims.back() += backward.dims.back();
+      cx.outputs = {y};
+    } else if (y == backward) {
+      cx.outputs = {y};
+    } else {
+      cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
+               "merge_mode='" + c.str("merge_mode") + "' needs outputs of one shape, but the forward layer gives " +
+                   shapeString(y) + " and the backward layer " + shapeString(backward));
+      return;
+    }
+    size_t merged = cx.outputs.size();
+    for (int i = 0; i < 2; ++i) cx.outputs.insert(cx.outputs.end(), outputs[i].begin() + 1, outputs[i].end());
+    for (size_t i = sequences ? merged : 0; i < cx.outputs.size(); ++i) cx.dropMask(i);
+  }
+
+  // [forward temporary][backward temporary][forward output][backward output]
+  std::array<int64_t, 5> layout(const Layer &layer, const std::vector<TensorType> &inputs) const {
+    std::array<Direction, 2> d = directions(layer.config, inputs.size(), "");
+    std::array<int64_t, 5> offsets{0};
+    for (int i = 0; i < 2; ++i) {
+      std::vector<TensorType> outs = d[i].kind->outputTypes(d[i].layer.config, inputs[0]);
+      offsets[i + 1] = offsets[i] + aligned(d[i].kind->temporaryBytesPerSample(d[i].layer, inputsOf(d[i], inputs), outs));
+    }
+    for (int i = 0; i < 2; ++i) {
+      TensorType out = d[i].kind->outputTypes(d[i].layer.config, inputs[0])[0];
+      offsets[i + 3] = offsets[i + 2] + aligned(4 * out.sampleElements());
+    }
+    return offsets;
+  }
+
+  int64_t temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
+                                  const std::vector<TensorType> &) const override {
+    return layout(layer, inputs)[4];
+  }
+
+  void lower(LowerContext &cx) const override {
+    const LayerConfig &c = cx.config();
+    std::array<Direction, 2> d = directions(c, cx.inputCount(), cx.layer().name + ".");
+    std::array<int64_t, 5> offsets = layout(cx.layer(), cx.bindings().inputTypes);
+    auto temporary = [&](int i) {
+      return offsets[i] == 0 ? cx.temporary()
+                             : cx.ir().CreateInBoundsGEP(cx.ir().getInt8Ty(), cx.temporary(), cx.batchTimes(offsets[i]));
+    };
+    bool sequences = d[0].layer.config.flag("return_sequences"), separate = c.isNone("merge_mode");
+    size_t states = separate ? 2 : 1;  // the first state output
+    std::array<llvm::Value *, 2> outputs{};
+    for (int i = 0; i < 2; ++i) {
+      // Separate outputs are written in place, except a backward sequence,
+      // which is flipped back into input order after.
+      bool inPlace = separate && (i == 0 || !sequences);
+      outputs[i] = inPlace ? cx.output(i) : temporary(2 + i);
+      LowerBindings b;
+      b.layer = &d[i].layer;
+      b.weightLayer = cx.bindings().weightLayer;
+      b.weightPrefix = cx.bindings().weightPrefix + d[i].weightPrefix;
+      b.inputs = inputsOf(d[i], cx.bindings().inputs);
+      b.inputTypes = inputsOf(d[i], cx.bindings().inputTypes);
+      b.inputMasks = {cx.hasInputMask() ? cx.inputMask() : nullptr};
+      b.outputTypes = d[i].kind->outputTypes(d[i].layer.config, cx.inputType());
+      b.outputs = {outputs[i]};
+      for (size_t s = 1; s < b.outputTypes.size(); ++s) b.outputs.push_back(cx.output(states++));
+      b.batch = cx.batch();
+      b.temporary = temporary(i);
+      cx.lowerInner(std::move(b));
+    }
+    int64_t steps = sequences ? cx.inputType().dims[1] : 1;
+    int64_t forwardUnits = d[0].layer.config.integer("units"), backwardUnits = d[1].layer.config.integer("units");
+    if (separate) {
+      if (sequences) cx.call("kiln_reverse_steps", {cx.output(1), outputs[1], cx.batch(), cx.i64(steps), cx.i64(backwardUnits)});
+      return;
+    }
+    cx.call("kiln_bidirectional_merge", {cx.output(), outputs[0], outputs[1], cx.batch(), cx.i64(steps),
+                                         cx.i64(forwardUnits), cx.i64(backwardUnits), cx.i32(mergeMode(c)),
+                                         cx.i32(sequences)});
+  }
+};
+
+}  // namespace
+
+KILN_REGISTER_LAYER(BidirectionalKind)
+
+}  // namespace kiln

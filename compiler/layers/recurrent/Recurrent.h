@@ -1,0 +1,50 @@
+// What SimpleRNN, LSTM and GRU share: Keras's RNN arguments, the shape rule
+// (outputs, states, initial_state, masks), the weights (kernel,
+// recurrent_kernel, bias with the gates side by side) and the lowering onto
+// kiln_recurrent. Each layer's own file declares its arguments and its cell.
+#pragma once
+
+#include "layers/LayerKind.h"
+
+namespace kiln {
+
+class RecurrentKind : public LayerKind {
+public:
+  using LayerKind::LayerKind;
+
+  // The cell the layer runs with this configuration (GRU: reset_after).
+  virtual abi::RecurrentCell cell(const LayerConfig &) const = 0;
+  // The states a call returns with return_state and takes as initial_state:
+  // h, and c for an LSTM.
+  int64_t stateCount(const LayerConfig &c) const { return cell(c) == abi::kLSTM ? 2 : 1; }
+  // The output types for a sequence input (batch, timesteps, features): the
+  // output, then with return_state the states.
+  std::vector<TensorType> outputTypes(const LayerConfig &c, const TensorType &input) const;
+
+  // Keras's usual names of the states: state_h, state_c (LSTM) or state.
+  std::vector<std::string> stateNames(const LayerConfig &c) const {
+    return stateCount(c) == 2 ? std::vector<std::string>{"state_h", "state_c"} : std::vector<std::string>{"state"};
+  }
+
+  std::vector<std::string> callTensorArguments() const override { return {"initial_state"}; }
+  std::string describeOutputs(const Layer &layer) const override;
+  std::optional<std::vector<int64_t>> declaredInputShape(const LayerConfig &c) const override;
+  bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override;
+  bool supportsMasking() const override { return true; }
+  void inferShapes(ShapeContext &cx) const override;
+  void lower(LowerContext &cx) const override;
+  int64_t temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
+                                  const std::vector<TensorType> &outputs) const override;
+};
+
+// The arguments of a recurrent layer in Keras's order: `own` (units, the
+// activations, use_bias), the initializers (and LSTM's unit_forget_bias),
+// regularizers, constraints and dropouts, `beforeBase` (implementation), the
+// arguments of Keras's RNN base class, then `afterBase` (GRU's reset_after)
+// and the keyword-only ones (input_dim, input_length, zero_output_for_mask).
+std::vector<ArgSpec> recurrentArgs(std::vector<ArgSpec> own, bool unitForgetBias, std::vector<ArgSpec> beforeBase,
+                                   std::vector<ArgSpec> afterBase);
+// Keras 1 names of the arguments above; `gated` adds inner_activation.
+std::vector<LegacyArg> recurrentLegacyArgs(bool gated);
+
+}  // namespace kiln

@@ -1,0 +1,114 @@
+// TimeDistributed(layer): the wrapped layer applied to every timestep. It
+// sees its input (batch, timesteps, ...) as (batch * timesteps, ...), the
+// same bytes, so it is lowered unchanged with a batch `timesteps` times
+// larger. As in Keras 2 the weights are the wrapper's
+// (time_distributed/kernel), and the mask passes through.
+#include "codegen/LowerContext.h"
+#include "layers/LayerKind.h"
+
+namespace kiln {
+namespace {
+
+const Layer &wrappedLayer(const LayerConfig &c) { return *c.get("layer").layer; }
+
+// A type of the wrapped layer: the time axis folded into the batch axis.
+TensorType perStep(const TensorType &t) {
+  TensorType step = t;
+  step.dims.erase(step.dims.begin() + 1);
+  step.dims[0] = kNone;
+  return step;
+}
+
+class TimeDistributedKind : public LayerKind {
+public:
+  TimeDistributedKind()
+      : LayerKind("TimeDistributed", {arg("layer", ArgType::Any)},
+                  "applies `layer` to every timestep: (batch, timesteps, ...) as (batch * timesteps, ...)") {}
+
+  bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
+    const Value &inner = layer.config.get("layer");
+    if (inner.is(ValueKind::Error)) return false;
+    if (!inner.is(ValueKind::Layer) || !inner.layer->kind || inner.layer->kind->className() == "InputLayer") {
+      diags.report(DiagID::err_argument_type, inner.range, "layer", layer.describe(), "a layer", describe(inner));
+      return false;
+    }
+    InputArity arity = inner.layer->kind->inputArity();
+    if (arity.list || arity.min > 1) {
+      diags.report(DiagID::err_unsupported_argument_value, inner.range, layer.describe(),
+                   "wrapping " + inner.layer->describe() + ", which takes several inputs,");
+      return false;
+    }
+    return !inner.layer->invalid;
+  }
+
+  bool supportsMasking() const override { return true; }
+  // Token ids are fine if the wrapped layer takes them (checked in inferShapes).
+  bool acceptsIntegerInput() const override { return true; }
+  bool isIdentityAtInference(const Layer &layer) const override {
+    const Layer &inner = wrappedLayer(layer.config);
+    return inner.kind->isIdentityAtInference(inner);
+  }
+
+  void inferShapes(ShapeContext &cx) const override {
+    const TensorType &in = cx.input();
+    const Layer &inner = wrappedLayer(cx.config());
+    if (in.rank() < 3) {
+      cx.error(DiagID::err_time_distributed_rank, shapeString(in));
+      return;
+    }
+    if (!cx.requireKnown()) return;
+    if (in.dtype == DType::Int32 && !inner.kind->acceptsIntegerInput()) {
+      cx.error(DiagID::err_integer_input, inner.describe(), shapeString(in));
+      return;
+    }
+    ShapeContext step = cx.wrapped(inner, {perStep(in)});
+    inner.kind->inferShapes(step);
+    if (step.failed()) return;
+    if (step.outputs.size() != 1 || step.maskKind(0) == ShapeContext::MaskKind::Computed) {
+      cx.error(DiagID::err_unsupported_argument_value, cx.layer().describe(),
+               "wrapping " + inner.describe() + (step.outputs.size() != 1 ? ", which has several outputs,"
+                                                                           : ", which computes a mask,"));
+      return;
+    }
+    TensorType out = step.outputs[0];
+    out.dims.insert(out.dims.begin() + 1, in.dims[1]);
+    out.dims[0] = in.dims[0];
+    cx.outputs = {out};
+    cx.weights = step.weights;
+  }
+
+  int64_t temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
+                                  const std::vector<TensorType> &outputs) const override {
+    const Layer &inner = wrappedLayer(layer.config);
+    return inputs[0].dims[1] *
+           inner.kind->temporaryBytesPerSample(inner, {perStep(inputs[0])}, {perStep(outputs[0])});
+  }
+  int64_t workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
+                         const std::vector<TensorType> &outputs) const override {
+    const Layer &inner = wrappedLayer(layer.config);
+    return inner.kind->workspaceBytes(inner, {perStep(inputs[0])}, {perStep(outputs[0])});
+  }
+
+  void lower(LowerContext &cx) const override {
+    // Named after the wrapper, whose weights its constants hold.
+    Layer step = wrappedLayer(cx.config());
+    step.name = cx.layer().name;
+    LowerBindings b;
+    b.layer = &step;
+    b.weightLayer = cx.bindings().weightLayer;
+    b.weightPrefix = cx.bindings().weightPrefix;
+    b.inputs = {cx.input()};
+    b.outputs = {cx.output()};
+    b.inputTypes = {perStep(cx.inputType())};
+    b.outputTypes = {perStep(cx.outputType())};
+    b.batch = cx.batchTimes(cx.inputType().dims[1]);
+    b.temporary = cx.temporary();
+    cx.lowerInner(std::move(b));
+  }
+};
+
+}  // namespace
+
+KILN_REGISTER_LAYER(TimeDistributedKind)
+
+}  // namespace kiln
