@@ -150,12 +150,27 @@ std::vector<float> draw(const std::string &init, const std::vector<int64_t> &sha
 
 }  // namespace
 
+// The initializer argument of a weight: the layer's own, or for a wrapper
+// (TimeDistributed, Bidirectional) the wrapped layer's.
+const Value &initializerOf(const Layer &layer, const WeightSpec &spec) {
+  static const Value none = Value::none();
+  if (layer.config.has(spec.initializerArg)) return layer.config.get(spec.initializerArg);
+  bool backward = spec.name.rfind("backward_", 0) == 0;
+  for (const char *wrapped : {backward ? "backward_layer" : "layer", "layer"}) {
+    if (!layer.config.has(wrapped)) continue;
+    const Value &inner = layer.config.get(wrapped);
+    if (inner.is(ValueKind::Layer) && inner.layer->config.has(spec.initializerArg))
+      return inner.layer->config.get(spec.initializerArg);
+  }
+  return none;
+}
+
 void initializeWeights(const Model &model, uint64_t seed, DiagnosticEngine &) {
   Random rng{seed};
   for (Layer *layer : weightedLayers(model)) {
     layer->weightValues.clear();
     for (const WeightSpec &spec : layer->weights) {
-      const Value &init = layer->config.has(spec.initializerArg) ? layer->config.get(spec.initializerArg) : Value::none();
+      const Value &init = initializerOf(*layer, spec);
       std::string name = init.is(ValueKind::Str) ? init.text : init.is(ValueKind::Opaque) ? "glorot_uniform" : "zeros";
       if (spec.initializerArg.starts_with("=")) name = spec.initializerArg.substr(1);  // a fixed initializer
       if (spec.name == "moving_variance" || spec.name == "gamma") name = init.is(ValueKind::Str) ? init.text : "ones";
