@@ -19,6 +19,18 @@ ArgSpec choice(std::string name, std::vector<std::string> choices, std::string d
   return spec;
 }
 
+std::vector<ArgSpec> withKernelArgs(std::vector<ArgSpec> leading) {
+  for (ArgSpec a : {arg("kernel_initializer", ArgType::Initializer, Value::ofStr("glorot_uniform")),
+                    arg("bias_initializer", ArgType::Initializer, Value::ofStr("zeros")),
+                    arg("kernel_regularizer", ArgType::TrainingOnly, Value::none()),
+                    arg("bias_regularizer", ArgType::TrainingOnly, Value::none()),
+                    arg("activity_regularizer", ArgType::TrainingOnly, Value::none()),
+                    arg("kernel_constraint", ArgType::TrainingOnly, Value::none()),
+                    arg("bias_constraint", ArgType::TrainingOnly, Value::none())})
+    leading.push_back(std::move(a));
+  return leading;
+}
+
 std::string toSnakeCase(const std::string &className) {
   static const std::regex wordStart("(.)([A-Z][a-z0-9]+)");
   static const std::regex lowerUpper("([a-z])([A-Z])");

@@ -57,6 +57,9 @@ struct ArgSpec {
 ArgSpec arg(std::string name, ArgType type, int arity = 0);
 ArgSpec arg(std::string name, ArgType type, Value defaultValue, int arity = 0);
 ArgSpec choice(std::string name, std::vector<std::string> choices, std::string defaultValue);
+// `leading` followed by the arguments every kernel-and-bias layer ends with,
+// in Keras's order: kernel/bias initializers, regularizers, constraints.
+std::vector<ArgSpec> withKernelArgs(std::vector<ArgSpec> leading);
 
 // A Keras 1 argument name and the Keras 2 argument it became.
 struct LegacyArg {

@@ -23,19 +23,12 @@ class MultiHeadAttentionKind : public LayerKind {
 public:
   MultiHeadAttentionKind()
       : LayerKind("MultiHeadAttention",
-                  {arg("num_heads", ArgType::PositiveInt), arg("key_dim", ArgType::PositiveInt),
+                  withKernelArgs({arg("num_heads", ArgType::PositiveInt), arg("key_dim", ArgType::PositiveInt),
                    arg("value_dim", ArgType::PositiveInt, Value::none()),
                    arg("dropout", ArgType::Rate, Value::ofFloat(0.0)),
                    arg("use_bias", ArgType::Bool, Value::ofBool(true)),
                    arg("output_shape", ArgType::Any, Value::none()),
-                   arg("attention_axes", ArgType::AxisList, Value::none()),
-                   arg("kernel_initializer", ArgType::Initializer, Value::ofStr("glorot_uniform")),
-                   arg("bias_initializer", ArgType::Initializer, Value::ofStr("zeros")),
-                   arg("kernel_regularizer", ArgType::TrainingOnly, Value::none()),
-                   arg("bias_regularizer", ArgType::TrainingOnly, Value::none()),
-                   arg("activity_regularizer", ArgType::TrainingOnly, Value::none()),
-                   arg("kernel_constraint", ArgType::TrainingOnly, Value::none()),
-                   arg("bias_constraint", ArgType::TrainingOnly, Value::none())},
+                   arg("attention_axes", ArgType::AxisList, Value::none())}),
                   "multi-head scaled dot-product attention, called as (query, value, key=None); call keywords "
                   "attention_mask, use_causal_mask, return_attention_scores; only the default attention_axes; "
                   "dropout is the identity at inference") {}

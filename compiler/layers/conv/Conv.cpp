@@ -98,7 +98,7 @@ public:
 
 private:
   static std::vector<ArgSpec> argsFor(int spatialRank) {
-    std::vector<ArgSpec> args = {arg("filters", ArgType::PositiveInt),
+    std::vector<ArgSpec> args = withKernelArgs({arg("filters", ArgType::PositiveInt),
                                  windowArg("kernel_size", spatialRank),
                                  windowArg("strides", spatialRank),
                                  paddingArg(spatialRank == 1),
@@ -106,14 +106,7 @@ private:
                                  windowArg("dilation_rate", spatialRank),
                                  arg("groups", ArgType::PositiveInt, Value::ofInt(1)),
                                  arg("activation", ArgType::Activation, Value::none()),
-                                 arg("use_bias", ArgType::Bool, Value::ofBool(true)),
-                                 arg("kernel_initializer", ArgType::Initializer, Value::ofStr("glorot_uniform")),
-                                 arg("bias_initializer", ArgType::Initializer, Value::ofStr("zeros")),
-                                 arg("kernel_regularizer", ArgType::TrainingOnly, Value::none()),
-                                 arg("bias_regularizer", ArgType::TrainingOnly, Value::none()),
-                                 arg("activity_regularizer", ArgType::TrainingOnly, Value::none()),
-                                 arg("kernel_constraint", ArgType::TrainingOnly, Value::none()),
-                                 arg("bias_constraint", ArgType::TrainingOnly, Value::none())};
+                                 arg("use_bias", ArgType::Bool, Value::ofBool(true))});
     if (spatialRank == 1) args.push_back(arg("input_length", ArgType::PositiveInt, Value::none()));
     return args;
   }

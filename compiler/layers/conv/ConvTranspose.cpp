@@ -15,7 +15,7 @@ class Conv2DTransposeKind : public LayerKind {
 public:
   Conv2DTransposeKind()
       : LayerKind("Conv2DTranspose",
-                  {arg("filters", ArgType::PositiveInt),
+                  withKernelArgs({arg("filters", ArgType::PositiveInt),
                    windowArg("kernel_size", 2),
                    windowArg("strides", 2),
                    paddingArg(false),
@@ -23,14 +23,7 @@ public:
                    formatArg(2),
                    windowArg("dilation_rate", 2),
                    arg("activation", ArgType::Activation, Value::none()),
-                   arg("use_bias", ArgType::Bool, Value::ofBool(true)),
-                   arg("kernel_initializer", ArgType::Initializer, Value::ofStr("glorot_uniform")),
-                   arg("bias_initializer", ArgType::Initializer, Value::ofStr("zeros")),
-                   arg("kernel_regularizer", ArgType::TrainingOnly, Value::none()),
-                   arg("bias_regularizer", ArgType::TrainingOnly, Value::none()),
-                   arg("activity_regularizer", ArgType::TrainingOnly, Value::none()),
-                   arg("kernel_constraint", ArgType::TrainingOnly, Value::none()),
-                   arg("bias_constraint", ArgType::TrainingOnly, Value::none())},
+                   arg("use_bias", ArgType::Bool, Value::ofBool(true))}),
                   "transposed 2D convolution (deconvolution)") {}
 
   std::vector<LegacyArg> legacyArgs() const override { return keras1Args(2); }

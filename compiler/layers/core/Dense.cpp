@@ -9,16 +9,9 @@ class DenseKind : public LayerKind {
 public:
   DenseKind()
       : LayerKind("Dense",
-                  {arg("units", ArgType::PositiveInt),
+                  withKernelArgs({arg("units", ArgType::PositiveInt),
                    arg("activation", ArgType::Activation, Value::none()),
-                   arg("use_bias", ArgType::Bool, Value::ofBool(true)),
-                   arg("kernel_initializer", ArgType::Initializer, Value::ofStr("glorot_uniform")),
-                   arg("bias_initializer", ArgType::Initializer, Value::ofStr("zeros")),
-                   arg("kernel_regularizer", ArgType::TrainingOnly, Value::none()),
-                   arg("bias_regularizer", ArgType::TrainingOnly, Value::none()),
-                   arg("activity_regularizer", ArgType::TrainingOnly, Value::none()),
-                   arg("kernel_constraint", ArgType::TrainingOnly, Value::none()),
-                   arg("bias_constraint", ArgType::TrainingOnly, Value::none())},
+                   arg("use_bias", ArgType::Bool, Value::ofBool(true))}),
                   "densely connected layer applied to the last axis") {}
 
   std::vector<LegacyArg> legacyArgs() const override {
