@@ -20,6 +20,9 @@ struct SnakeCase {
   const char *keras;
 };
 
+// Test names show the class name rather than the bytes of the struct.
+void PrintTo(const SnakeCase &c, std::ostream *os) { *os << c.className << " -> " << c.keras; }
+
 class ToSnakeCase : public ::testing::TestWithParam<SnakeCase> {};
 
 TEST_P(ToSnakeCase, MatchesKeras) { EXPECT_EQ(toSnakeCase(GetParam().className), GetParam().keras); }
