@@ -39,10 +39,20 @@ Value Evaluator::tensorsValue(const std::vector<Tensor *> &tensors, SourceRange 
 std::vector<Tensor *> Evaluator::tensorsOf(const Value &v, const std::string &what, bool &ok) {
   std::vector<Tensor *> out;
   if (v.is(ValueKind::Tensor)) return {v.tensor};
-  if (v.isSequence() || v.is(ValueKind::Dict)) {
-    for (size_t i = 0; i < v.items.size(); ++i) {
-      if (v.is(ValueKind::Dict) && i % 2 == 0) continue;  // dict keys
-      std::vector<Tensor *> inner = tensorsOf(v.items[i], what, ok);
+  if (v.isSequence()) {
+    for (const Value &item : v.items) {
+      std::vector<Tensor *> inner = tensorsOf(item, what, ok);
+      out.insert(out.end(), inner.begin(), inner.end());
+    }
+    return out;
+  }
+  if (v.is(ValueKind::Dict)) {
+    // Keras flattens a dict of tensors as tf.nest does: by sorted key.
+    std::vector<std::pair<std::string, const Value *>> entries;
+    for (size_t i = 0; i + 1 < v.items.size(); i += 2) entries.push_back({repr(v.items[i]), &v.items[i + 1]});
+    std::stable_sort(entries.begin(), entries.end(), [](auto &a, auto &b) { return a.first < b.first; });
+    for (const auto &[key, value] : entries) {
+      std::vector<Tensor *> inner = tensorsOf(*value, what, ok);
       out.insert(out.end(), inner.begin(), inner.end());
     }
     return out;
