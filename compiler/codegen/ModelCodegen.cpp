@@ -24,8 +24,19 @@ std::unique_ptr<llvm::Module> loadKernelLibrary(llvm::LLVMContext &context, std:
   return std::move(*module);
 }
 
-ModelCodegen::ModelCodegen(llvm::LLVMContext &context, const Program &program, CodegenOptions options)
-    : context_(context), program_(program), options_(std::move(options)), builder_(context) {}
+ModelCodegen::ModelCodegen(llvm::LLVMContext &context, const Program &program, const EntryPoint &entry,
+                           CodegenOptions options)
+    : context_(context), program_(program), entry_(entry), options_(std::move(options)), builder_(context) {}
+
+llvm::Type *ModelCodegen::paramType(EntryParam::Role role) {
+  switch (role) {
+  case EntryParam::Role::Batch: return builder_.getInt64Ty();
+  case EntryParam::Role::Input:
+  case EntryParam::Role::Output:
+  case EntryParam::Role::Scratch: return builder_.getPtrTy();
+  }
+  return nullptr;
+}
 
 llvm::Function *ModelCodegen::kernel(const char *name) {
   if (llvm::Function *f = module_->getFunction(name)) return f;
@@ -73,53 +84,65 @@ std::unique_ptr<llvm::Module> ModelCodegen::build(std::string &error) {
   return std::move(module_);
 }
 
+// batch * arena bytes per sample + the workspace, or -1 for a negative
+// batch or a size that overflows int64.
 void ModelCodegen::emitScratchSize() {
+  std::vector<llvm::Type *> params;
+  for (const EntryParam &p : entry_.scratchSize) params.push_back(paramType(p.role));
   llvm::Type *i64 = builder_.getInt64Ty();
-  auto *type = llvm::FunctionType::get(i64, {i64}, false);
+  auto *type = llvm::FunctionType::get(i64, params, false);
   scratchSize_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, options_.prefix + "_scratch_size", *module_);
+  for (size_t i = 0; i < entry_.scratchSize.size(); ++i) scratchSize_->getArg(i)->setName(entry_.scratchSize[i].name);
   llvm::Argument *batch = scratchSize_->getArg(0);
-  batch->setName("batch");
   builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", scratchSize_));
-  llvm::Value *arena = builder_.CreateMul(batch, builder_.getInt64(program_.arenaBytesPerSample));
-  builder_.CreateRet(builder_.CreateAdd(arena, builder_.getInt64(program_.workspaceBytes)));
+  llvm::Value *arena = builder_.CreateBinaryIntrinsic(llvm::Intrinsic::smul_with_overflow, batch,
+                                                      builder_.getInt64(program_.arenaBytesPerSample), nullptr, "arena");
+  llvm::Value *total = builder_.CreateBinaryIntrinsic(llvm::Intrinsic::sadd_with_overflow,
+                                                      builder_.CreateExtractValue(arena, 0),
+                                                      builder_.getInt64(program_.workspaceBytes), nullptr, "total");
+  llvm::Value *invalid = builder_.CreateOr(builder_.CreateICmpSLT(batch, builder_.getInt64(0)),
+                                           builder_.CreateOr(builder_.CreateExtractValue(arena, 1),
+                                                             builder_.CreateExtractValue(total, 1)));
+  builder_.CreateRet(builder_.CreateSelect(invalid, builder_.getInt64(-1), builder_.CreateExtractValue(total, 0)));
 }
 
 void ModelCodegen::emitRun() {
-  llvm::Type *ptr = builder_.getPtrTy();
-  std::vector<llvm::Type *> params{builder_.getInt64Ty()};
-  params.insert(params.end(), program_.inputs.size() + program_.outputs.size() + 1, ptr);
+  using Role = EntryParam::Role;
+  std::vector<llvm::Type *> params;
+  for (const EntryParam &p : entry_.run) params.push_back(paramType(p.role));
   auto *type = llvm::FunctionType::get(builder_.getInt32Ty(), params, false);
   run_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, options_.prefix + "_run", *module_);
   run_->addFnAttr(llvm::Attribute::NoUnwind);
-
-  size_t arg = 0;
-  batch_ = run_->getArg(arg++);
-  batch_->setName("batch");
+  for (size_t i = 0; i < entry_.run.size(); ++i) {
+    const EntryParam &p = entry_.run[i];
+    llvm::Argument *a = run_->getArg(i);
+    a->setName(p.role == Role::Output ? program_.outputNames[p.index] + ".out"
+               : p.role == Role::Input ? program_.inputNames[p.index] : p.name);
+    if (p.role == Role::Input || p.role == Role::Output || p.role == Role::Scratch)
+      run_->addParamAttr(i, llvm::Attribute::NoAlias);
+    if (p.role == Role::Input) run_->addParamAttr(i, llvm::Attribute::ReadOnly);
+  }
+  batch_ = run_->getArg(entry_.runPosition(Role::Batch));
+  llvm::Value *scratch = run_->getArg(entry_.runPosition(Role::Scratch));
   bufferPointers_.assign(program_.buffers.size(), nullptr);
-  for (size_t i = 0; i < program_.inputs.size(); ++i) {
-    llvm::Argument *a = run_->getArg(arg++);
-    a->setName(program_.inputNames[i]);
-    run_->addParamAttr(a->getArgNo(), llvm::Attribute::NoAlias);
-    run_->addParamAttr(a->getArgNo(), llvm::Attribute::ReadOnly);
-  }
-  for (size_t i = 0; i < program_.outputs.size(); ++i) {
-    llvm::Argument *a = run_->getArg(arg++);
-    a->setName(program_.outputNames[i] + ".out");
-    run_->addParamAttr(a->getArgNo(), llvm::Attribute::NoAlias);
-  }
-  llvm::Argument *scratch = run_->getArg(arg);
-  scratch->setName("scratch");
-  run_->addParamAttr(scratch->getArgNo(), llvm::Attribute::NoAlias);
 
-  builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", run_));
+  // A negative batch is the caller's mistake: report it rather than run.
+  llvm::BasicBlock *entry = llvm::BasicBlock::Create(context_, "entry", run_);
+  llvm::BasicBlock *body = llvm::BasicBlock::Create(context_, "body", run_);
+  llvm::BasicBlock *badBatch = llvm::BasicBlock::Create(context_, "bad_batch", run_);
+  builder_.SetInsertPoint(badBatch);
+  builder_.CreateRet(builder_.getInt32(1));
+  builder_.SetInsertPoint(entry);
+  builder_.CreateCondBr(builder_.CreateICmpSLT(batch_, builder_.getInt64(0), "negative"), badBatch, body);
+  builder_.SetInsertPoint(body);
   workspace_ = builder_.CreateInBoundsGEP(builder_.getInt8Ty(), scratch,
                                          builder_.CreateMul(batch_, builder_.getInt64(program_.arenaBytesPerSample)),
                                          "workspace");
   for (size_t id = 0; id < program_.buffers.size(); ++id) {
     const Buffer &b = program_.buffers[id];
     switch (b.kind) {
-    case Buffer::Kind::Input: bufferPointers_[id] = run_->getArg(1 + b.index); break;
-    case Buffer::Kind::Output: bufferPointers_[id] = run_->getArg(1 + program_.inputs.size() + b.index); break;
+    case Buffer::Kind::Input: bufferPointers_[id] = run_->getArg(entry_.runPosition(Role::Input, b.index)); break;
+    case Buffer::Kind::Output: bufferPointers_[id] = run_->getArg(entry_.runPosition(Role::Output, b.index)); break;
     case Buffer::Kind::Arena: {
       llvm::Value *offset = builder_.CreateMul(batch_, builder_.getInt64(b.offset));
       bufferPointers_[id] = builder_.CreateInBoundsGEP(builder_.getInt8Ty(), scratch, offset, b.name + ".out");
@@ -165,12 +188,19 @@ void ModelCodegen::emitMain() {
   auto *generic = llvm::Function::Create(genericType, llvm::Function::InternalLinkage, options_.prefix + "_run_generic",
                                          *module_);
   builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", generic));
-  std::vector<llvm::Value *> args{generic->getArg(0)};
-  for (size_t i = 0; i < program_.inputs.size(); ++i)
-    args.push_back(builder_.CreateLoad(ptr, builder_.CreateConstGEP1_64(ptr, generic->getArg(1), i)));
-  for (size_t i = 0; i < program_.outputs.size(); ++i)
-    args.push_back(builder_.CreateLoad(ptr, builder_.CreateConstGEP1_64(ptr, generic->getArg(2), i)));
-  args.push_back(generic->getArg(3));
+  std::vector<llvm::Value *> args;
+  for (const EntryParam &p : entry_.run) {
+    switch (p.role) {
+    case EntryParam::Role::Batch: args.push_back(generic->getArg(0)); break;
+    case EntryParam::Role::Input:
+      args.push_back(builder_.CreateLoad(ptr, builder_.CreateConstGEP1_64(ptr, generic->getArg(1), p.index)));
+      break;
+    case EntryParam::Role::Output:
+      args.push_back(builder_.CreateLoad(ptr, builder_.CreateConstGEP1_64(ptr, generic->getArg(2), p.index)));
+      break;
+    case EntryParam::Role::Scratch: args.push_back(generic->getArg(3)); break;
+    }
+  }
   builder_.CreateRet(builder_.CreateCall(run_, args));
 
   auto tensorTable = [&](const std::vector<int> &ids, const std::vector<std::string> &names, const char *what) {

@@ -3,6 +3,7 @@
 // it calls, and for executables a `main` that hands over to libkiln_rt.
 #pragma once
 
+#include "codegen/EntryPoint.h"
 #include "graph/Program.h"
 #include "layers/Activations.h"
 
@@ -26,7 +27,7 @@ struct CodegenOptions {
 
 class ModelCodegen {
 public:
-  ModelCodegen(llvm::LLVMContext &context, const Program &program, CodegenOptions options);
+  ModelCodegen(llvm::LLVMContext &context, const Program &program, const EntryPoint &entry, CodegenOptions options);
 
   // Builds the module; on failure returns null and sets `error`.
   std::unique_ptr<llvm::Module> build(std::string &error);
@@ -44,9 +45,11 @@ private:
   void emitRun();
   void emitScratchSize();
   void emitMain();
+  llvm::Type *paramType(EntryParam::Role role);
 
   llvm::LLVMContext &context_;
   const Program &program_;
+  const EntryPoint &entry_;
   CodegenOptions options_;
   std::unique_ptr<llvm::Module> module_;
   std::unique_ptr<llvm::Module> kernels_;

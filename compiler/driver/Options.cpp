@@ -1,5 +1,6 @@
 #include "driver/Options.h"
 
+#include <cctype>
 #include <charconv>
 #include <cstring>
 
@@ -38,6 +39,13 @@ common options:
 
 namespace {
 bool startsWith(const char *s, const char *prefix) { return std::strncmp(s, prefix, std::strlen(prefix)) == 0; }
+
+bool isCIdentifier(const std::string &s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  return true;
+}
 }  // namespace
 
 std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
@@ -132,6 +140,10 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
   }
   if (o.input.empty()) {
     error = "no input file";
+    return std::nullopt;
+  }
+  if (!o.prefix.empty() && !isCIdentifier(o.prefix)) {
+    error = "--name needs a C identifier (letters, digits and '_', not starting with a digit), got '" + o.prefix + "'";
     return std::nullopt;
   }
   if (!o.weights.empty() && o.initSeed) {

@@ -1,6 +1,7 @@
 // kilnc: the command-line driver. Each subcommand runs the pipeline as far
 // as it needs: parse -> evaluate (shapes) -> weights -> passes -> codegen.
 #include "codegen/Emit.h"
+#include "codegen/EntryPoint.h"
 #include "codegen/Header.h"
 #include "codegen/ModelCodegen.h"
 #include "driver/LayerTable.h"
@@ -59,6 +60,13 @@ std::string replaceExtension(const std::string &path, const std::string &extensi
   llvm::SmallString<256> p(path);
   llvm::sys::path::replace_extension(p, extension);
   return std::string(p);
+}
+
+bool writeText(const std::string &path, const std::string &text, std::string &error) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out.flush()) error = "cannot write '" + path + "'";
+  return static_cast<bool>(out);
 }
 
 std::string cIdentifier(const std::string &path) {
@@ -139,10 +147,11 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
     s.diags.report(DiagID::err_backend, SourceRange{}, error);
     return s.finish(1);
   }
+  EntryPoint entry = describeEntryPoint(program);
   llvm::LLVMContext context;
   CodegenOptions cg{prefix, o.kerasVersion, o.emit == EmitKind::Exe, o.optLevel > 0,
                     machine->getTargetTriple().str(), machine->createDataLayout().getStringRepresentation()};
-  std::unique_ptr<llvm::Module> module = ModelCodegen(context, program, cg).build(error);
+  std::unique_ptr<llvm::Module> module = ModelCodegen(context, program, entry, cg).build(error);
   if (!module) {
     s.diags.report(DiagID::err_backend, SourceRange{}, error);
     return s.finish(1);
@@ -176,13 +185,10 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
     if (ok && o.emit == EmitKind::Lib) ok = writeStaticLibrary(object, output, error);
     if (!temp.empty()) llvm::sys::fs::remove(temp);
     if (ok && o.emit != EmitKind::Exe) {
-      std::string headerPath = replaceExtension(output, ".h");
-      std::ofstream header(headerPath);
-      header << generateHeader(program, prefix, llvm::sys::path::filename(o.input).str());
-      if (!header) {
-        ok = false;
-        error = "cannot write '" + headerPath + "'";
-      }
+      std::string cHeader = replaceExtension(output, ".h");
+      HeaderNames names{prefix, llvm::sys::path::filename(o.input).str(), llvm::sys::path::filename(cHeader).str()};
+      ok = writeText(cHeader, generateHeader(program, entry, names), error) &&
+           writeText(replaceExtension(output, ".hpp"), generateCxxHeader(program, entry, names), error);
     }
     break;
   }

@@ -18,16 +18,17 @@
 #include <string.h>
 
 struct job {
-  size_t batch;
+  int64_t batch;
   const float *input;
   float *output;
 };
 
 static void *run(void *arg) {
   struct job *job = arg;
-  size_t bytes = mnist_scratch_size(job->batch);
+  int64_t bytes = mnist_scratch_size(job->batch);
+  if (bytes < 0) return (void *)1;
   /* aligned_alloc wants a multiple of the alignment */
-  size_t rounded = (bytes + MNIST_SCRATCH_ALIGNMENT - 1) / MNIST_SCRATCH_ALIGNMENT * MNIST_SCRATCH_ALIGNMENT;
+  size_t rounded = ((size_t)bytes + MNIST_SCRATCH_ALIGNMENT - 1) / MNIST_SCRATCH_ALIGNMENT * MNIST_SCRATCH_ALIGNMENT;
   void *scratch = aligned_alloc(MNIST_SCRATCH_ALIGNMENT, rounded ? rounded : MNIST_SCRATCH_ALIGNMENT);
   if (!scratch) return (void *)1;
   int status = mnist_run(job->batch, job->input, job->output, scratch);
@@ -50,7 +51,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "classify: %s: expected float32 samples of %d values\n", argv[1], MNIST_IN_0_SAMPLE_SIZE);
     return 1;
   }
-  size_t batch = (size_t)in.dims[0];
+  int64_t batch = in.dims[0];
   int64_t dims[2] = {in.dims[0], MNIST_OUT_0_SAMPLE_SIZE};
   kiln_array out[2];
   if (kiln_array_alloc(&out[0], KILN_FLOAT32, 2, dims) != KILN_OK ||
@@ -69,17 +70,17 @@ int main(int argc, char **argv) {
     pthread_join(threads[t], &result);
     failed |= result != NULL;
   }
-  if (failed || memcmp(out[0].data, out[1].data, batch * MNIST_OUT_0_SAMPLE_SIZE * sizeof(float)) != 0) {
+  if (failed || memcmp(out[0].data, out[1].data, (size_t)batch * MNIST_OUT_0_SAMPLE_SIZE * sizeof(float)) != 0) {
     fprintf(stderr, "classify: the two concurrent runs disagree\n");
     return 1;
   }
 
   const float *p = out[0].data;
-  for (size_t i = 0; i < batch; ++i, p += MNIST_OUT_0_SAMPLE_SIZE) {
+  for (int64_t i = 0; i < batch; ++i, p += MNIST_OUT_0_SAMPLE_SIZE) {
     int best = 0;
     for (int c = 1; c < MNIST_OUT_0_SAMPLE_SIZE; ++c)
       if (p[c] > p[best]) best = c;
-    printf("sample %zu: class %d (p=%.4f)\n", i, best, p[best]);
+    printf("sample %lld: class %d (p=%.4f)\n", (long long)i, best, p[best]);
   }
   if (kiln_npy_save(argv[2], &out[0], err, sizeof err) != KILN_OK) {
     fprintf(stderr, "classify: %s\n", err);

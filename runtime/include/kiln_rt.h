@@ -77,10 +77,11 @@ typedef struct kiln_model_info {
   int32_t num_outputs;
   const kiln_tensor_info *inputs;
   const kiln_tensor_info *outputs;
-  /* Bytes of 64-byte-aligned scratch one call needs for `batch` samples. */
-  uint64_t (*scratch_size)(uint64_t batch);
+  /* Bytes of 64-byte-aligned scratch one call needs for `batch` samples;
+   * -1 when that does not fit in int64_t. */
+  int64_t (*scratch_size)(int64_t batch);
   /* Runs the model; returns 0 on success. */
-  int32_t (*run)(uint64_t batch, const void *const *inputs,
+  int32_t (*run)(int64_t batch, const void *const *inputs,
                  void *const *outputs, void *scratch);
 } kiln_model_info;
 

@@ -363,16 +363,16 @@ static int run_main(const kiln_model_info *m, int argc, char **argv, state *s) {
     }
     s->out_data[i] = s->out[i].data;
   }
-  uint64_t scratch = m->scratch_size ? m->scratch_size((uint64_t)batch) : 0;
-  if (scratch > SIZE_MAX ||
+  int64_t scratch = m->scratch_size ? m->scratch_size(batch) : 0;
+  if (scratch < 0 || (uint64_t)scratch > SIZE_MAX ||
       !(s->scratch = kiln_rt_aligned_alloc((size_t)scratch))) {
-    print_error("out of memory for %llu bytes of scratch",
-                (unsigned long long)scratch);
+    print_error("out of memory for the scratch of a batch of %lld",
+                (long long)batch);
     return 1;
   }
 
   /* Run, then the timed repeats. */
-  int32_t rc = m->run((uint64_t)batch, s->in_data, s->out_data, s->scratch);
+  int32_t rc = m->run(batch, s->in_data, s->out_data, s->scratch);
   if (rc != 0) {
     print_error("model '%s' failed (status %d)", m->name, (int)rc);
     return 1;
@@ -380,7 +380,7 @@ static int run_main(const kiln_model_info *m, int argc, char **argv, state *s) {
   if (o->repeat > 0) {
     double start = now_ms();
     for (long long r = 0; r < o->repeat; r++) {
-      rc = m->run((uint64_t)batch, s->in_data, s->out_data, s->scratch);
+      rc = m->run(batch, s->in_data, s->out_data, s->scratch);
       if (rc != 0) {
         print_error("model '%s' failed (status %d) in repeat %lld", m->name,
                     (int)rc, r + 1);

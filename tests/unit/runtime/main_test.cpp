@@ -23,12 +23,12 @@ const kiln_tensor_info kOutputs[] = {{"y", KILN_FLOAT32, 2, kDims3},
                                      {"z", KILN_INT32, 2, kDims2}};
 
 int g_runs;           // calls of run since the test started
-uint64_t g_batch;     // the batch of the last call
+int64_t g_batch;     // the batch of the last call
 int32_t g_run_status; // what run returns
 
-uint64_t scratchSize(uint64_t batch) { return batch * 100; }
+int64_t scratchSize(int64_t batch) { return batch * 100; }
 
-int32_t addOne(uint64_t batch, const void *const *in, void *const *out,
+int32_t addOne(int64_t batch, const void *const *in, void *const *out,
                void *scratch) {
   g_runs++;
   g_batch = batch;
@@ -40,9 +40,9 @@ int32_t addOne(uint64_t batch, const void *const *in, void *const *out,
   const int32_t *ids = static_cast<const int32_t *>(in[1]);
   float *y = static_cast<float *>(out[0]);
   int32_t *z = static_cast<int32_t *>(out[1]);
-  for (uint64_t i = 0; i < batch * 3; i++)
+  for (int64_t i = 0; i < batch * 3; i++)
     y[i] = x[i] + 1;
-  for (uint64_t i = 0; i < batch * 2; i++)
+  for (int64_t i = 0; i < batch * 2; i++)
     z[i] = ids[i] + 1;
   return g_run_status;
 }
@@ -54,10 +54,10 @@ const kiln_model_info kModel = {"fake",   2,           2,     kInputs,
 const int64_t kDims1[] = {-1};
 const kiln_tensor_info kVecIn[] = {{"v", KILN_FLOAT64, 1, kDims1}};
 const kiln_tensor_info kVecOut[] = {{"w", KILN_FLOAT64, 1, kDims1}};
-uint64_t noScratch(uint64_t) { return 0; }
-int32_t vecAddOne(uint64_t batch, const void *const *in, void *const *out,
+int64_t noScratch(int64_t) { return 0; }
+int32_t vecAddOne(int64_t batch, const void *const *in, void *const *out,
                   void *) {
-  for (uint64_t i = 0; i < batch; i++)
+  for (int64_t i = 0; i < batch; i++)
     static_cast<double *>(out[0])[i] =
         static_cast<const double *>(in[0])[i] + 1;
   return 0;

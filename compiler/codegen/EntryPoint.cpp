@@ -1,0 +1,82 @@
+#include "codegen/EntryPoint.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace kiln {
+
+namespace {
+
+// Names a parameter may not take: C and C++ keywords, names the standard
+// headers define as macros or types, and the names the generated functions
+// use besides their parameters.
+bool reserved(const std::string &s) {
+  static const char *const words[] = {
+      // C
+      "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum", "extern",
+      "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return", "short", "signed",
+      "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while",
+      // C++
+      "alignas", "alignof", "and", "and_eq", "asm", "bitand", "bitor", "bool", "catch", "char8_t", "char16_t",
+      "char32_t", "class", "compl", "concept", "consteval", "constexpr", "constinit", "const_cast", "co_await",
+      "co_return", "co_yield", "decltype", "delete", "dynamic_cast", "explicit", "export", "false", "friend",
+      "mutable", "namespace", "new", "noexcept", "not", "not_eq", "nullptr", "operator", "or", "or_eq", "private",
+      "protected", "public", "reinterpret_cast", "requires", "static_assert", "static_cast", "template", "this",
+      "thread_local", "throw", "true", "try", "typeid", "typename", "using", "virtual", "wchar_t", "xor", "xor_eq",
+      // the standard library's macros and types
+      "NULL", "assert", "errno", "offsetof", "stdin", "stdout", "stderr", "int32_t", "int64_t", "size_t",
+      "uintptr_t", "uint64_t",
+      // the generated functions' own names
+      "batch", "scratch", "model", "model_"};
+  return std::any_of(std::begin(words), std::end(words), [&](const char *w) { return s == w; });
+}
+
+// A C identifier for a tensor name, distinct from those already taken.
+std::string identifier(const std::string &name, std::vector<std::string> &taken) {
+  // Other characters become '_', never two in a row ("__" is reserved in C++).
+  std::string base;
+  for (char c : name) {
+    char k = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    if (k != '_' || base.empty() || base.back() != '_') base += k;
+  }
+  // No leading digit, and not in the implementation's namespace (_X).
+  if (base.empty() || std::isdigit(static_cast<unsigned char>(base[0]))) base = "t_" + base;
+  else if (base[0] == '_') base = "t" + base;
+  std::string id = base;
+  auto used = [&](const std::string &s) { return reserved(s) || std::count(taken.begin(), taken.end(), s); };
+  std::string separator = base.back() == '_' ? "" : "_";
+  for (int n = 1; used(id); ++n) id = base + separator + std::to_string(n);
+  taken.push_back(id);
+  return id;
+}
+
+}  // namespace
+
+const char *cElementType(DType dtype) { return dtype == DType::Float32 ? "float" : "int32_t"; }
+
+size_t EntryPoint::runPosition(EntryParam::Role role, int index) const {
+  for (size_t i = 0; i < run.size(); ++i)
+    if (run[i].role == role && run[i].index == index) return i;
+  return run.size();
+}
+
+EntryPoint describeEntryPoint(const Program &program) {
+  using Role = EntryParam::Role;
+  EntryPoint e;
+  EntryParam batch{Role::Batch, "batch", "int64_t"};
+  e.scratchSize.push_back(batch);
+  e.run.push_back(batch);
+  std::vector<std::string> taken;
+  for (size_t i = 0; i < program.inputs.size(); ++i)
+    e.run.push_back({Role::Input, identifier(program.inputNames[i], taken),
+                     std::string("const ") + cElementType(program.buffers[program.inputs[i]].type.dtype) + " *",
+                     static_cast<int>(i)});
+  for (size_t i = 0; i < program.outputs.size(); ++i)
+    e.run.push_back({Role::Output, identifier(program.outputNames[i], taken),
+                     std::string(cElementType(program.buffers[program.outputs[i]].type.dtype)) + " *",
+                     static_cast<int>(i)});
+  e.run.push_back({Role::Scratch, "scratch", "void *"});
+  return e;
+}
+
+}  // namespace kiln

@@ -1,0 +1,40 @@
+// The parameters of a compiled model's C entry points, in order. The IR of
+// `<prefix>_run` and `<prefix>_scratch_size`, the C header, its convenience
+// functions and the C++ wrapper are all generated from this one list, so a
+// new parameter is added here (and given a meaning in each generator).
+#pragma once
+
+#include "graph/Program.h"
+
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+struct EntryParam {
+  enum class Role {
+    Batch,    // int64_t: the number of samples of this call
+    Input,    // const T *: the caller's input `index`
+    Output,   // T *: the caller's output `index`
+    Scratch,  // void *: <prefix>_scratch_size(...) bytes of caller-owned memory
+  };
+  Role role;
+  std::string name;   // a C identifier, unique among the parameters
+  std::string cType;  // as written in the header: "int64_t", "const float *"
+  int index = -1;     // Input, Output: position among the model's inputs or outputs
+};
+
+struct EntryPoint {
+  std::vector<EntryParam> run;          // <prefix>_run(...)
+  std::vector<EntryParam> scratchSize;  // <prefix>_scratch_size(...): the sizes scratch depends on
+
+  // The position of the parameter of `role` (and `index`) in `run`.
+  size_t runPosition(EntryParam::Role role, int index = -1) const;
+};
+
+EntryPoint describeEntryPoint(const Program &program);
+
+// The C element type of a tensor: "float", "int32_t".
+const char *cElementType(DType dtype);
+
+}  // namespace kiln
