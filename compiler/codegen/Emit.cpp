@@ -1,5 +1,7 @@
 #include "codegen/Emit.h"
 
+#include "codegen/Targets.h"
+
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
@@ -7,7 +9,6 @@
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/Path.h>
-#include <llvm/Support/Program.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/TargetParser/Host.h>
@@ -21,38 +22,48 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetOptions &op
   llvm::InitializeAllAsmPrinters();
 
   bool host = options.triple.empty();
-  std::string triple = host ? llvm::sys::getDefaultTargetTriple() : llvm::Triple::normalize(options.triple);
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  llvm::Triple triple = host ? hostTriple() : llvm::Triple(llvm::Triple::normalize(options.triple));
+  const TargetFamily *family = targetFamily(triple, error);
+  if (!family) return nullptr;
+  // As clang does: a hard-float "arm" triple (Debian's arm-linux-gnueabihf) means ARMv7.
+  if (triple.getArch() == llvm::Triple::arm && triple.getSubArch() == llvm::Triple::NoSubArch)
+    triple.setArchName("armv7");
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple.str(), error);
   if (!target) return nullptr;
 
+  // No CPU: this machine's for the host, the family's baseline for --target.
   std::string cpu = options.cpu;
   std::string features;
-  if (cpu.empty() || cpu == "native") {
-    if (!host && cpu.empty()) {
-      cpu = "generic";
-    } else {
-      cpu = llvm::sys::getHostCPUName().str();
-      for (const auto &feature : llvm::sys::getHostCPUFeatures()) {
-        if (!features.empty()) features += ',';
-        features += feature.second ? '+' : '-';
-        features += feature.first().str();
-      }
+  if (cpu.empty() && !host) {
+    cpu = family->cpu;
+    features = family->features;
+  } else if (cpu.empty() || cpu == "native") {
+    if (!isHost(triple)) {
+      error = "--mcpu=native describes this machine, not target '" + triple.str() + "'";
+      return nullptr;
+    }
+    cpu = llvm::sys::getHostCPUName().str();
+    for (const auto &feature : llvm::sys::getHostCPUFeatures()) {
+      if (!features.empty()) features += ',';
+      features += feature.second ? '+' : '-';
+      features += feature.first().str();
     }
   }
   // An unknown CPU would make LLVM abort later; say so now.
-  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(target->createMCSubtargetInfo(triple, "", ""));
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(target->createMCSubtargetInfo(triple.str(), "", ""));
   if (cpu != "generic" && subtarget && !subtarget->isCPUStringValid(cpu)) {
-    error = "unknown CPU '" + cpu + "' for target '" + triple + "'";
+    error = "unknown CPU '" + cpu + "' for target '" + triple.str() + "'";
     return nullptr;
   }
   llvm::TargetOptions targetOptions;
+  targetOptions.MCOptions.ABIName = family->abi;
   auto level = options.optLevel == 0   ? llvm::CodeGenOptLevel::None
                : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
                : options.optLevel == 2 ? llvm::CodeGenOptLevel::Default
                                        : llvm::CodeGenOptLevel::Aggressive;
-  std::unique_ptr<llvm::TargetMachine> machine(
-      target->createTargetMachine(triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt, level));
-  if (!machine) error = "cannot create a target machine for '" + triple + "' (cpu '" + cpu + "')";
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple.str(), cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt, level));
+  if (!machine) error = "cannot create a target machine for '" + triple.str() + "' (cpu '" + cpu + "')";
   return machine;
 }
 
@@ -138,23 +149,6 @@ bool writeStaticLibrary(const std::string &object, const std::string &output, st
   if (llvm::Error e = llvm::writeArchive(output, members, llvm::SymtabWritingMode::NormalSymtab,
                                          llvm::object::Archive::K_GNU, true, false)) {
     error = llvm::toString(std::move(e));
-    return false;
-  }
-  return true;
-}
-
-bool linkExecutable(const std::string &object, const std::string &output, const std::string &runtimeLibrary,
-                    std::string &error) {
-  llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName("cc");
-  if (!cc) {
-    error = "no C compiler driver 'cc' on PATH to link with";
-    return false;
-  }
-  std::vector<llvm::StringRef> args{*cc, object, runtimeLibrary, "-lm", "-o", output};
-  std::string message;
-  int status = llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0, &message);
-  if (status != 0) {
-    error = message.empty() ? "cc exited with status " + std::to_string(status) : message;
     return false;
   }
   return true;

@@ -1,5 +1,5 @@
 // From an LLVM module to files: target selection, the optimization
-// pipeline, object/assembly/IR emission and linking executables.
+// pipeline, object/assembly/IR emission and static libraries.
 #pragma once
 
 #include <llvm/IR/Module.h>
@@ -12,7 +12,8 @@ namespace kiln {
 
 struct TargetOptions {
   std::string triple;  // empty: the host
-  std::string cpu;     // empty or "native": the host CPU (with its features)
+  std::string cpu;     // "native": this machine's CPU (with its features); empty: the
+                       // same for the host, the family's baseline for a triple
   int optLevel = 2;
 };
 
@@ -32,9 +33,5 @@ bool writeIR(llvm::Module &module, const std::string &path, std::string &error);
 
 // Wraps an object file into a static library (.a) with a symbol table.
 bool writeStaticLibrary(const std::string &object, const std::string &output, std::string &error);
-
-// Links an object with libkiln_rt into an executable, with the system's cc.
-bool linkExecutable(const std::string &object, const std::string &output, const std::string &runtimeLibrary,
-                    std::string &error);
 
 }  // namespace kiln

@@ -79,4 +79,8 @@ EntryPoint describeEntryPoint(const Program &program) {
   return e;
 }
 
+std::vector<std::string> apiSymbols(const std::string &prefix) {
+  return {prefix + "_run", prefix + "_scratch_size"};
+}
+
 }  // namespace kiln

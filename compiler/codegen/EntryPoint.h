@@ -34,6 +34,10 @@ struct EntryPoint {
 
 EntryPoint describeEntryPoint(const Program &program);
 
+// The symbols a compiled model defines for its callers: the documented
+// API, and nothing else.
+std::vector<std::string> apiSymbols(const std::string &prefix);
+
 // The C element type of a tensor: "float", "int32_t".
 const char *cElementType(DType dtype);
 

@@ -8,21 +8,20 @@
 #include <llvm/Linker/Linker.h>
 #include <llvm/Support/raw_ostream.h>
 
-// The bitcode blob assembled into kilnc (see kernels/KernelBlob.S.in).
-extern "C" const char kiln_kernels_bitcode[];
-extern "C" const char kiln_kernels_bitcode_end[];
-
 namespace kiln {
 
-std::unique_ptr<llvm::Module> loadKernelLibrary(llvm::LLVMContext &context, std::string &error) {
-  llvm::StringRef bytes(kiln_kernels_bitcode, kiln_kernels_bitcode_end - kiln_kernels_bitcode);
-  auto module = llvm::parseBitcodeFile(llvm::MemoryBufferRef(bytes, "kiln-kernels"), context);
+namespace {
+// Reads a kernel library (bitcode compiled when kilnc was built).
+std::unique_ptr<llvm::Module> loadKernelLibrary(llvm::LLVMContext &context, llvm::StringRef bitcode,
+                                                std::string &error) {
+  auto module = llvm::parseBitcodeFile(llvm::MemoryBufferRef(bitcode, "kiln-kernels"), context);
   if (!module) {
     error = "cannot read the kernel library: " + llvm::toString(module.takeError());
     return nullptr;
   }
   return std::move(*module);
 }
+}  // namespace
 
 ModelCodegen::ModelCodegen(llvm::LLVMContext &context, const Program &program, const EntryPoint &entry,
                            CodegenOptions options)
@@ -46,11 +45,13 @@ llvm::Function *ModelCodegen::kernel(const char *name) {
 }
 
 std::unique_ptr<llvm::Module> ModelCodegen::build(std::string &error) {
-  kernels_ = loadKernelLibrary(context_, error);
+  kernels_ = loadKernelLibrary(context_, options_.kernelLibrary, error);
   if (!kernels_) return nullptr;
   module_ = std::make_unique<llvm::Module>(program_.modelName, context_);
   if (!options_.triple.empty()) module_->setTargetTriple(options_.triple);
   if (!options_.dataLayout.empty()) module_->setDataLayout(options_.dataLayout);
+  if (!options_.abi.empty())
+    module_->addModuleFlag(llvm::Module::Error, "target-abi", llvm::MDString::get(context_, options_.abi));
   kernels_->setTargetTriple(module_->getTargetTriple());
   kernels_->setDataLayout(module_->getDataLayout());
 

@@ -23,6 +23,8 @@ struct CodegenOptions {
   bool inlineKernels = true;
   std::string triple;
   std::string dataLayout;
+  std::string abi;                // LLVM's ABI name, if the triple leaves it open
+  llvm::StringRef kernelLibrary;  // bitcode of the target family's kernels
 };
 
 class ModelCodegen {
@@ -60,8 +62,5 @@ private:
   llvm::Function *run_ = nullptr;
   llvm::Function *scratchSize_ = nullptr;
 };
-
-// The kernel library, compiled to bitcode when kilnc was built.
-std::unique_ptr<llvm::Module> loadKernelLibrary(llvm::LLVMContext &context, std::string &error);
 
 }  // namespace kiln

@@ -19,14 +19,19 @@ usage:
 build options:
   -o OUT                 output path (default: FILE without .kiln, plus the emit kind's extension)
   --emit=KIND            exe (default): an executable that reads and writes .npy files
-                         obj: an object file OUT and a C header beside it (OUT with .h)
-                         lib: a static library OUT and a C header beside it
+                         obj: an object file OUT, the C header beside it (OUT with .h)
+                              and the C++ wrapper (OUT with .hpp)
+                         lib: a static library OUT and the headers beside it
+                         shared: a shared library OUT and the headers beside it
                          llvm: LLVM IR text; asm: assembly
   --weights FILE         trained weights: a TensorFlow.js model.json (with its shards)
   --init-weights SEED    no trained weights: draw them from the layers' initializers
   -O0 -O1 -O2 -O3        optimization level (default -O2)
-  --target TRIPLE        target triple (default: this machine)
-  --mcpu CPU             target CPU (default: this machine's, or 'generic' with --target)
+  --target TRIPLE        target triple (default: this machine); x86_64, aarch64,
+                         armv7 (hard float) or riscv64
+  --mcpu CPU             target CPU (default: this machine's, or the target's baseline)
+  --cc DRIVER            C compiler driver that links exe and shared (default: cc, or
+                         with --target the target's cross gcc, e.g. aarch64-linux-gnu-gcc)
   --name PREFIX          C prefix of the generated functions (default: from OUT)
   --no-fuse              keep activation layers separate (for inspecting IR)
 
@@ -94,17 +99,18 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
       o.command = Command::Help;
       return o;
     } else if (value("-o", o.output) || value("--model", o.model) || value("--weights", o.weights) ||
-               value("--target", o.triple) || value("--mcpu", o.cpu) || value("--name", o.prefix)) {
+               value("--target", o.triple) || value("--mcpu", o.cpu) || value("--name", o.prefix) || value("--cc", o.cc)) {
     } else if (!error.empty()) {
       return std::nullopt;
     } else if (value("--emit", v)) {
       if (v == "exe") o.emit = EmitKind::Exe;
       else if (v == "obj") o.emit = EmitKind::Obj;
       else if (v == "lib") o.emit = EmitKind::Lib;
+      else if (v == "shared") o.emit = EmitKind::Shared;
       else if (v == "llvm") o.emit = EmitKind::LLVM;
       else if (v == "asm") o.emit = EmitKind::Asm;
       else {
-        error = "unknown --emit kind '" + v + "'; expected exe, obj, lib, llvm or asm";
+        error = "unknown --emit kind '" + v + "'; expected exe, obj, lib, shared, llvm or asm";
         return std::nullopt;
       }
     } else if (value("--init-weights", v)) {

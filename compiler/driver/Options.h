@@ -9,7 +9,7 @@
 namespace kiln {
 
 enum class Command { Check, Summary, Graph, Build, Layers, Help, Version };
-enum class EmitKind { Exe, Obj, Lib, LLVM, Asm };
+enum class EmitKind { Exe, Obj, Lib, Shared, LLVM, Asm };
 
 struct Options {
   Command command = Command::Help;
@@ -22,6 +22,7 @@ struct Options {
   int optLevel = 2;
   std::string triple;                  // --target
   std::string cpu;                     // --mcpu
+  std::string cc;                      // --cc: the C compiler driver that links
   std::string prefix;                  // --name: C prefix of the entry points
   bool verify = false;                 // check --verify
   bool fuse = true;                    // --no-fuse

@@ -2,10 +2,11 @@
 // as it needs: parse -> evaluate (shapes) -> weights -> passes -> codegen.
 #include "codegen/Emit.h"
 #include "codegen/EntryPoint.h"
-#include "codegen/Header.h"
 #include "codegen/ModelCodegen.h"
+#include "codegen/Targets.h"
 #include "driver/LayerTable.h"
 #include "driver/Options.h"
+#include "driver/Products.h"
 #include "graph/Dot.h"
 #include "graph/Program.h"
 #include "graph/Summary.h"
@@ -13,6 +14,8 @@
 #include "syntax/Parser.h"
 #include "weights/Weights.h"
 
+#include <llvm/IR/DiagnosticHandler.h>
+#include <llvm/IR/DiagnosticInfo.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/Path.h>
@@ -56,33 +59,11 @@ std::string withThousands(int64_t n) {
   return out;
 }
 
-std::string replaceExtension(const std::string &path, const std::string &extension) {
-  llvm::SmallString<256> p(path);
-  llvm::sys::path::replace_extension(p, extension);
-  return std::string(p);
-}
-
-bool writeText(const std::string &path, const std::string &text, std::string &error) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out.flush()) error = "cannot write '" + path + "'";
-  return static_cast<bool>(out);
-}
-
 std::string cIdentifier(const std::string &path) {
   std::string stem = llvm::sys::path::stem(path).str(), id;
   for (char c : stem) id += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
   if (id.empty() || std::isdigit(static_cast<unsigned char>(id[0]))) id = "model_" + id;
   return id;
-}
-
-std::string runtimeLibrary(const char *argv0) {
-  if (const char *dir = std::getenv("KILN_RUNTIME_DIR")) return std::string(dir) + "/libkiln_rt.a";
-  static int anchor;
-  std::string exe = llvm::sys::fs::getMainExecutable(argv0, &anchor);
-  llvm::SmallString<256> lib(llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe)));
-  llvm::sys::path::append(lib, "lib", "libkiln_rt.a");
-  return std::string(lib);
 }
 
 // Parse and evaluate; returns the chosen model, or null after reporting why.
@@ -104,6 +85,15 @@ Model *frontEnd(Session &s, const Options &o, uint32_t &file) {
   if (!model || !evaluator.finishModel(model)) return nullptr;
   return s.diags.hasErrors() ? nullptr : model;
 }
+
+// LLVM warns when it cannot apply a transformation the kernels ask for (a
+// tile loop left rolled on a target without vector registers); that is the
+// kernels' business, not the user's.
+struct QuietOptimizationFailures : llvm::DiagnosticHandler {
+  bool handleDiagnostics(const llvm::DiagnosticInfo &info) override {
+    return info.getKind() == llvm::DK_OptimizationFailure;
+  }
+};
 
 bool requireKnownShapes(Session &s, const Program &program, const Model &model) {
   for (size_t i = 0; i < program.buffers.size(); ++i) {
@@ -136,7 +126,8 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
   if (!requireKnownShapes(s, program, model)) return s.finish(1);
 
   const char *extension = o.emit == EmitKind::Obj ? ".o" : o.emit == EmitKind::Lib ? ".a"
-                          : o.emit == EmitKind::LLVM ? ".ll" : o.emit == EmitKind::Asm ? ".s" : "";
+                          : o.emit == EmitKind::Shared ? ".so" : o.emit == EmitKind::LLVM ? ".ll"
+                          : o.emit == EmitKind::Asm ? ".s" : "";
   std::string output = o.output.empty() ? replaceExtension(llvm::sys::path::filename(o.input).str(), extension) : o.output;
   if (output == o.input) output += extension[0] ? "" : ".out";
   std::string prefix = !o.prefix.empty() ? o.prefix : cIdentifier(output == "-" ? o.input : output);
@@ -147,10 +138,18 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
     s.diags.report(DiagID::err_backend, SourceRange{}, error);
     return s.finish(1);
   }
+  const TargetFamily *family = targetFamily(machine->getTargetTriple(), error);
   EntryPoint entry = describeEntryPoint(program);
   llvm::LLVMContext context;
-  CodegenOptions cg{prefix, o.kerasVersion, o.emit == EmitKind::Exe, o.optLevel > 0,
-                    machine->getTargetTriple().str(), machine->createDataLayout().getStringRepresentation()};
+  context.setDiagnosticHandler(std::make_unique<QuietOptimizationFailures>());
+  CodegenOptions cg{prefix,
+                    o.kerasVersion,
+                    o.emit == EmitKind::Exe,
+                    o.optLevel > 0,
+                    machine->getTargetTriple().str(),
+                    machine->createDataLayout().getStringRepresentation(),
+                    family->abi,
+                    family->kernels};
   std::unique_ptr<llvm::Module> module = ModelCodegen(context, program, entry, cg).build(error);
   if (!module) {
     s.diags.report(DiagID::err_backend, SourceRange{}, error);
@@ -159,40 +158,7 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
   setTargetAttributes(*module, *machine);
   optimizeModule(*module, *machine, o.optLevel);
 
-  bool ok = true;
-  switch (o.emit) {
-  case EmitKind::LLVM: ok = writeIR(*module, output, error); break;
-  case EmitKind::Asm: ok = writeObject(*module, *machine, output, true, error); break;
-  case EmitKind::Obj:
-  case EmitKind::Lib:
-  case EmitKind::Exe: {
-    std::string object = output;
-    llvm::SmallString<256> temp;
-    if (o.emit != EmitKind::Obj) {
-      int fd;
-      if (std::error_code ec = llvm::sys::fs::createTemporaryFile("kiln", "o", fd, temp)) {
-        s.diags.report(DiagID::err_backend, SourceRange{}, "cannot create a temporary file: " + ec.message());
-        return s.finish(1);
-      }
-      ::close(fd);
-      object = std::string(temp);
-    }
-    ok = writeObject(*module, *machine, object, false, error);
-    if (ok && o.emit == EmitKind::Exe) {
-      ok = linkExecutable(object, output, runtimeLibrary(argv0), error);
-      if (!ok) error = "linking '" + output + "' failed: " + error;
-    }
-    if (ok && o.emit == EmitKind::Lib) ok = writeStaticLibrary(object, output, error);
-    if (!temp.empty()) llvm::sys::fs::remove(temp);
-    if (ok && o.emit != EmitKind::Exe) {
-      std::string cHeader = replaceExtension(output, ".h");
-      HeaderNames names{prefix, llvm::sys::path::filename(o.input).str(), llvm::sys::path::filename(cHeader).str()};
-      ok = writeText(cHeader, generateHeader(program, entry, names), error) &&
-           writeText(replaceExtension(output, ".hpp"), generateCxxHeader(program, entry, names), error);
-    }
-    break;
-  }
-  }
+  bool ok = writeProduct(*module, *machine, {o, program, entry, prefix, output, argv0}, error);
   if (!ok) s.diags.report(DiagID::err_backend, SourceRange{}, error);
   return s.finish(ok ? 0 : 1);
 }

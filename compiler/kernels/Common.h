@@ -4,8 +4,8 @@
 #pragma once
 
 #include "KernelABI.h"
+#include "Libm.h"
 
-#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -13,6 +13,7 @@ config.test_exec_root = os.path.join(config.kiln_binary_dir, "tests", "lit")
 
 config.substitutions.append(("%kilnc", os.path.join(config.kiln_binary_dir, "bin", "kilnc")))
 config.substitutions.append(("%npycmp", os.path.join(config.kiln_binary_dir, "bin", "npycmp")))
+config.substitutions.append(("%kiln_rt", os.path.join(config.kiln_binary_dir, "lib", "libkiln_rt.a")))
 config.substitutions.append(("%kiln_include", os.path.join(config.kiln_source_dir, "runtime", "include")))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
 config.substitutions.append(("%numerics", os.path.join(config.kiln_source_dir, "tests", "numerics")))

@@ -2,6 +2,8 @@
 # Compiles one reference case with kilnc, runs it on the case's inputs and
 # compares every output with the reference output within the case's tolerance.
 #   check_case.sh KILNC NPYCMP CASE_DIR WORK_DIR
+# For another target (tests/cross): KILN_TARGET=TRIPLE builds for it, and
+# KILN_RUNNER (e.g. qemu-aarch64) runs the built model.
 set -euo pipefail
 kilnc=$1 npycmp=$2 case_dir=$3 work=$4
 mkdir -p "$work"
@@ -17,12 +19,12 @@ if [[ -n $seed ]]; then
 else
   weights=(--weights "$case_dir/model.json")
 fi
-"$kilnc" build "$case_dir/model.kiln" "${weights[@]}" -o "$work/model"
+"$kilnc" build "$case_dir/model.kiln" "${weights[@]}" ${KILN_TARGET:+--target "$KILN_TARGET"} -o "$work/model"
 
 inputs=() outputs=()
 for i in $(seq 0 15); do [[ -f $case_dir/in$i.npy ]] && inputs+=("$case_dir/in$i.npy"); done
 for i in $(seq 0 15); do [[ -f $case_dir/out$i.npy ]] && outputs+=(-o "$work/got$i.npy"); done
-"$work/model" "${inputs[@]}" "${outputs[@]}"
+${KILN_RUNNER:-} "$work/model" "${inputs[@]}" "${outputs[@]}"
 
 status=0
 for i in $(seq 0 15); do

@@ -1,0 +1,31 @@
+// What `kilnc build` writes from a compiled module: IR or assembly, an
+// object, a static or shared library, or an executable, and the headers
+// that describe the entry points.
+#pragma once
+
+#include "codegen/EntryPoint.h"
+#include "driver/Options.h"
+#include "graph/Program.h"
+
+#include <llvm/IR/Module.h>
+#include <llvm/Target/TargetMachine.h>
+
+#include <string>
+
+namespace kiln {
+
+struct ProductContext {
+  const Options &options;
+  const Program &program;
+  const EntryPoint &entry;
+  std::string prefix;  // C prefix of the entry points
+  std::string output;  // the main file to write
+  const char *argv0;   // for finding libkiln_rt beside kilnc
+};
+
+// Writes the product; on failure returns false with `error` set.
+bool writeProduct(llvm::Module &module, llvm::TargetMachine &machine, const ProductContext &cx, std::string &error);
+
+std::string replaceExtension(const std::string &path, const std::string &extension);
+
+}  // namespace kiln

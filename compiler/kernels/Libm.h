@@ -1,0 +1,21 @@
+// The C math functions the kernels call. Kernel bitcode is compiled for
+// every target family without any target's C library headers (only the
+// compiler's own <stddef.h> and <stdint.h>), so the functions are declared
+// here; LLVM knows them as library functions and the model links them from
+// the target's libm. A kernel that needs another one declares it here.
+#pragma once
+
+extern "C" {
+float erff(float);
+float expf(float);
+float expm1f(float);
+float fabsf(float);
+float fmaxf(float, float);
+float fminf(float, float);
+float log1pf(float);
+float logf(float);
+float sqrtf(float);
+float tanhf(float);
+}
+
+#define INFINITY (__builtin_inff())
