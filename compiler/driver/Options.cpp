@@ -24,7 +24,8 @@ build options:
                          lib: a static library OUT and the headers beside it
                          shared: a shared library OUT and the headers beside it
                          llvm: LLVM IR text; asm: assembly
-  --weights FILE         trained weights: a TensorFlow.js model.json (with its shards)
+  --weights FILE         trained weights: Keras's .h5 (model.save, save_weights), .weights.h5,
+                         .keras, or a TensorFlow.js model.json (with its shards)
   --init-weights SEED    no trained weights: draw them from the layers' initializers
   -O0 -O1 -O2 -O3        optimization level (default -O2)
   --target TRIPLE        target triple (default: this machine); x86_64, aarch64,

@@ -1,5 +1,5 @@
 // Binding weight values to layers, and seeded initialization.
-#include "weights/Weights.h"
+#include "weights/Internal.h"
 
 #include "layers/LayerKind.h"
 
@@ -37,24 +37,16 @@ int matchQuality(const std::vector<std::string> &entry, const std::string &layer
   return 0;
 }
 
-std::string shapeText(const std::vector<int64_t> &shape) {
-  std::string s = "(";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + (shape.size() == 1 ? ",)" : ")");
-}
-
-}  // namespace
-
-bool bindWeights(const Model &model, const WeightFile &file, DiagnosticEngine &diags) {
+// TensorFlow.js: each weight of the model looked up by name.
+bool bindByName(const Model &model, WeightFile &file, DiagnosticEngine &diags) {
   std::vector<std::vector<std::string>> names;
   for (const WeightEntry &e : file.entries) names.push_back(components(e.name));
   std::set<const WeightEntry *> used;
   bool ok = true;
   for (Layer *layer : weightedLayers(model)) {
-    layer->weightValues.assign(layer->weights.size(), {});
     for (size_t i = 0; i < layer->weights.size(); ++i) {
       const WeightSpec &spec = layer->weights[i];
-      const WeightEntry *found = nullptr;
+      WeightEntry *found = nullptr;
       int best = 0;
       for (size_t e = 0; e < file.entries.size(); ++e) {
         int quality = used.count(&file.entries[e]) ? 0 : matchQuality(names[e], layer->name, spec.name);
@@ -74,20 +66,49 @@ bool bindWeights(const Model &model, const WeightFile &file, DiagnosticEngine &d
         ok = false;
         continue;
       }
-      const WeightEntry &entry = *found;
-      used.insert(&entry);
-      if (entry.shape != spec.shape) {
-        diags.report(DiagID::err_weight_shape, layer->range, spec.name, layer->describe(), shapeText(entry.shape),
-                     file.path, shapeText(spec.shape));
-        ok = false;
-        continue;
-      }
-      layer->weightValues[i] = entry.data;
+      used.insert(found);
+      ok = assignWeight(*layer, i, *found, file.path, diags) && ok;
     }
   }
   for (const WeightEntry &e : file.entries)
     if (!used.count(&e)) diags.report(DiagID::warn_weight_unused, SourceRange{}, file.path, e.name, shapeText(e.shape));
   return ok;
+}
+
+}  // namespace
+
+std::string shapeText(const std::vector<int64_t> &shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+bool assignWeight(Layer &layer, size_t index, WeightEntry &entry, const std::string &file, DiagnosticEngine &diags) {
+  const WeightSpec &spec = layer.weights[index];
+  std::string at = entry.path.empty() ? "" : " at '" + entry.path + "'";
+  if (!entry.unsupported.empty()) {
+    diags.report(DiagID::err_weight_unsupported, layer.range, spec.name, layer.describe(), entry.path, file,
+                 entry.unsupported);
+    return false;
+  }
+  if (entry.shape != spec.shape) {
+    diags.report(DiagID::err_weight_shape, layer.range, spec.name, layer.describe(), shapeText(entry.shape), file, at,
+                 shapeText(spec.shape));
+    return false;
+  }
+  if (layer.weightValues.size() != layer.weights.size()) layer.weightValues.resize(layer.weights.size());
+  layer.weightValues[index] = std::move(entry.data);
+  return true;
+}
+
+bool bindWeights(const Model &model, WeightFile &file, DiagnosticEngine &diags) {
+  for (Layer *layer : weightedLayers(model)) layer->weightValues.assign(layer->weights.size(), {});
+  switch (file.layout) {
+  case WeightLayout::TfjsNames: return bindByName(model, file, diags);
+  case WeightLayout::KerasHdf5: return bindKerasHdf5(model, file, diags);
+  case WeightLayout::KerasSaving: return bindKerasSaving(model, file, diags);
+  }
+  return false;
 }
 
 namespace {

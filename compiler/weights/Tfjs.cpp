@@ -1,6 +1,6 @@
 // The TensorFlow.js layers format: model.json holds "weightsManifest", a list
 // of groups; each group's shards, concatenated, hold its weights in order.
-#include "weights/Weights.h"
+#include "weights/Internal.h"
 
 #include <nlohmann/json.hpp>
 
@@ -11,9 +11,7 @@
 
 namespace kiln {
 
-namespace {
-
-std::optional<std::string> readFile(const std::string &path, std::string &error) {
+std::optional<std::string> readWholeFile(const std::string &path, std::string &error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = std::strerror(errno);
@@ -24,15 +22,13 @@ std::optional<std::string> readFile(const std::string &path, std::string &error)
   return data.str();
 }
 
-}  // namespace
-
 std::optional<WeightFile> readTfjsWeights(const std::string &path, DiagnosticEngine &diags) {
   auto fail = [&](const std::string &message) {
     diags.report(DiagID::err_weights_file, SourceRange{}, path, message);
     return std::nullopt;
   };
   std::string error;
-  std::optional<std::string> text = readFile(path, error);
+  std::optional<std::string> text = readWholeFile(path, error);
   if (!text) return fail("cannot read: " + error);
   nlohmann::json json = nlohmann::json::parse(*text, nullptr, false);
   if (json.is_discarded() || !json.is_object()) return fail("not a valid JSON object");
@@ -46,7 +42,7 @@ std::optional<WeightFile> readTfjsWeights(const std::string &path, DiagnosticEng
       std::string data;
       for (const nlohmann::json &shard : group.at("paths")) {
         std::string shardPath = (dir / shard.get<std::string>()).string();
-        std::optional<std::string> bytes = readFile(shardPath, error);
+        std::optional<std::string> bytes = readWholeFile(shardPath, error);
         if (!bytes) return fail("cannot read weight shard '" + shardPath + "': " + error);
         data += *bytes;
       }
@@ -105,10 +101,6 @@ std::optional<WeightFile> readTfjsWeights(const std::string &path, DiagnosticEng
     return fail(std::string("malformed weights manifest: ") + e.what());
   }
   return file;
-}
-
-std::optional<WeightFile> readWeights(const std::string &path, DiagnosticEngine &diags) {
-  return readTfjsWeights(path, diags);
 }
 
 }  // namespace kiln

@@ -1,9 +1,10 @@
 // Trained weights: reading them from files and binding them to the layers of
-// a model by Keras layer name; or drawing them from the layers' initializers.
+// a model as Keras does; or drawing them from the layers' initializers.
 #pragma once
 
 #include "diagnostics/Diagnostics.h"
 #include "graph/Graph.h"
+#include "weights/Hdf5.h"
 
 #include <cstdint>
 #include <optional>
@@ -13,27 +14,57 @@
 namespace kiln {
 
 struct WeightEntry {
-  std::string name;  // as stored: "dense/kernel", "model/dense/kernel:0"
+  std::string name;  // as stored: "dense/kernel", "dense/kernel:0", "0"
+  std::string path;  // where in the file: "/model_weights/dense/dense/kernel:0" (empty: the name says it)
   std::vector<int64_t> shape;
   std::vector<float> data;
+  std::string unsupported;  // why it has no values (a non-numeric dataset)
+};
+
+// A layer's group in a Keras HDF5 file: its weights in Keras's order.
+struct StoredLayer {
+  std::string name;
+  std::string path;
+  std::vector<WeightEntry> weights;
+};
+
+enum class WeightLayout {
+  TfjsNames,    // TensorFlow.js: every weight under "<layer>/<weight>"
+  KerasHdf5,    // Keras's HDF5 layout (model.save('x.h5'), save_weights('x.h5')): layer groups by name
+  KerasSaving,  // Keras 3's layout (.weights.h5, .keras): groups by class and position
 };
 
 struct WeightFile {
   std::string path;
-  std::vector<WeightEntry> entries;
+  WeightLayout layout = WeightLayout::TfjsNames;
+  std::string format;                // for messages: "a Keras 2.15.0 HDF5 file (model.save)"
+  std::vector<WeightEntry> entries;  // TfjsNames
+  std::vector<StoredLayer> layers;   // KerasHdf5, in the file's layer_names order
+  H5Node tree;                       // KerasSaving: the HDF5 file
 };
 
 // TensorFlow.js layers format: model.json with a weights manifest, and the
 // binary shards it names (relative to the JSON file).
 std::optional<WeightFile> readTfjsWeights(const std::string &path, DiagnosticEngine &diags);
 
-// Reads a weights file, choosing the reader by its contents.
+// Reads a weights file, choosing the reader by its contents: HDF5 (Keras's
+// .h5 and .weights.h5), zip (.keras) or JSON (TensorFlow.js).
 std::optional<WeightFile> readWeights(const std::string &path, DiagnosticEngine &diags);
 
-// Gives every weighted layer of `model` its values from `file`, matched by
-// "<layer name>/<weight name>". Reports missing weights, shape mismatches
-// (errors) and entries no layer uses (warnings).
-bool bindWeights(const Model &model, const WeightFile &file, DiagnosticEngine &diags);
+// Gives every weighted layer of `model` its values from `file`, as Keras's
+// own loading would. Reports every missing, extra or mis-shaped weight.
+bool bindWeights(const Model &model, WeightFile &file, DiagnosticEngine &diags);
+
+// A model's configuration (Keras JSON: {"class_name": ..., "config": ...})
+// as a file holds it: the model_config attribute of an .h5 from model.save(),
+// config.json of a .keras, the model topology of a TensorFlow.js model.json,
+// or a whole JSON file from Keras's model.to_json().
+struct ModelConfig {
+  std::string json;
+  std::string kerasVersion;  // as the file states it, or empty
+  std::string source;        // where it came from, for messages
+};
+std::optional<ModelConfig> readModelConfig(const std::string &path, DiagnosticEngine &diags);
 
 // Draws every weight from its layer's Keras initializer with a seeded
 // generator (for benchmarks and tests without trained weights).

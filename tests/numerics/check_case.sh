@@ -10,25 +10,38 @@ mkdir -p "$work"
 field() { sed -n "s/.*\"$1\": *\([0-9.eE+-]*\).*/\1/p" "$case_dir/case.json"; }
 atol=$(field atol) rtol=$(field rtol)
 
-# Weights: model.json (+ shards), or, when case.json has "init_weights": SEED
-# (no weights file; e.g. vgg16), Kiln's own seeded draw, which the generator
-# reproduces bit for bit (tools/reference/lib/init_weights.mjs).
+# Weights: every weights file the case has (model.json: TensorFlow.js; the
+# Keras files written by tools/keras_reference: model.h5, weights.h5,
+# model.weights.h5, model.keras), each built and checked; or, when case.json
+# has "init_weights": SEED (no weights file; e.g. vgg16), Kiln's own seeded
+# draw, which the generator reproduces bit for bit
+# (tools/reference/lib/init_weights.mjs).
 seed=$(field init_weights)
+keras=$(field keras_version)
+builds=()
 if [[ -n $seed ]]; then
-  weights=(--init-weights "$seed")
+  builds=(init)
 else
-  weights=(--weights "$case_dir/model.json")
+  for f in model.json model.h5 weights.h5 model.weights.h5 model.keras; do
+    [[ -f $case_dir/$f ]] && builds+=("$case_dir/$f")
+  done
 fi
-"$kilnc" build "$case_dir/model.kiln" "${weights[@]}" ${KILN_TARGET:+--target "$KILN_TARGET"} -o "$work/model"
+[[ ${#builds[@]} -gt 0 ]] || { echo "$case_dir: no weights file and no init_weights" >&2; exit 1; }
 
 inputs=() outputs=()
 for i in $(seq 0 15); do [[ -f $case_dir/in$i.npy ]] && inputs+=("$case_dir/in$i.npy"); done
-for i in $(seq 0 15); do [[ -f $case_dir/out$i.npy ]] && outputs+=(-o "$work/got$i.npy"); done
-${KILN_RUNNER:-} "$work/model" "${inputs[@]}" "${outputs[@]}"
-
 status=0
-for i in $(seq 0 15); do
-  [[ -f $case_dir/out$i.npy ]] || continue
-  "$npycmp" "$work/got$i.npy" "$case_dir/out$i.npy" --atol "$atol" --rtol "$rtol" || status=1
+for build in "${builds[@]}"; do
+  if [[ $build == init ]]; then weights=(--init-weights "$seed"); else weights=(--weights "$build"); fi
+  echo "== kilnc build ${weights[*]}"
+  "$kilnc" build "$case_dir/model.kiln" "${weights[@]}" ${keras:+--keras-version "$keras"} \
+    ${KILN_TARGET:+--target "$KILN_TARGET"} -o "$work/model"
+  outputs=()
+  for i in $(seq 0 15); do [[ -f $case_dir/out$i.npy ]] && outputs+=(-o "$work/got$i.npy"); done
+  ${KILN_RUNNER:-} "$work/model" "${inputs[@]}" "${outputs[@]}"
+  for i in $(seq 0 15); do
+    [[ -f $case_dir/out$i.npy ]] || continue
+    "$npycmp" "$work/got$i.npy" "$case_dir/out$i.npy" --atol "$atol" --rtol "$rtol" || status=1
+  done
 done
 exit $status

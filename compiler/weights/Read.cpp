@@ -1,0 +1,178 @@
+// Choosing the reader by a file's contents, and making sense of what Keras
+// wrote: which of its layouts an HDF5 file has, and where the model's
+// configuration is.
+#include "weights/KerasFile.h"
+#include "weights/Internal.h"
+
+#include <nlohmann/json.hpp>
+
+
+namespace kiln {
+
+namespace {
+
+// Neither HDF5, zip nor JSON: what the name says it should have been helps.
+std::string notWeights(const std::string &path) {
+  if (path.ends_with(".h5") || path.ends_with(".hdf5"))
+    return "does not start with the HDF5 signature: it is damaged or not an HDF5 file";
+  if (path.ends_with(".keras")) return "does not start as a zip archive, as a .keras file does: it is damaged or not one";
+  return "is not a weights file Kiln reads: neither HDF5 (Keras's .h5 and .weights.h5), a zip archive (.keras) nor "
+         "JSON (a TensorFlow.js model.json)";
+}
+
+// An attribute Keras writes with save_attributes_to_hdf5_group: one list, or,
+// when it exceeds HDF5's 64 KiB object header, chunks name0, name1, ...
+std::optional<std::vector<std::string>> stringList(const H5Node &node, const std::string &name) {
+  if (const std::vector<std::string> *list = node.attribute(name)) return *list;
+  std::vector<std::string> out;
+  const std::vector<std::string> *chunk = node.attribute(name + "0");
+  if (!chunk) return std::nullopt;
+  for (int i = 1; chunk; chunk = node.attribute(name + std::to_string(i++))) out.insert(out.end(), chunk->begin(), chunk->end());
+  return out;
+}
+
+std::string firstAttribute(const H5Node &node, const std::string &name) {
+  const std::vector<std::string> *v = node.attribute(name);
+  return v && !v->empty() ? v->front() : std::string();
+}
+
+// Keras's HDF5 layout: `group` lists its layers in layer_names, each layer
+// group its weights in weight_names (paths relative to the layer group).
+bool readLayerGroups(H5Node &group, WeightFile &file, std::string &error) {
+  std::vector<std::string> layerNames = *stringList(group, "layer_names");
+  for (const std::string &name : layerNames) {
+    H5Node *layer = group.find(name);
+    if (name.empty() || !layer || layer->dataset) {
+      error = "layer_names lists '" + name + "', but '" + group.path + "' has no such group";
+      return false;
+    }
+    std::optional<std::vector<std::string>> weightNames = stringList(*layer, "weight_names");
+    if (!weightNames) {
+      error = "layer group '" + layer->path + "' has no weight_names attribute";
+      return false;
+    }
+    StoredLayer stored{name, layer->path, {}};
+    for (const std::string &weightName : *weightNames) {
+      H5Node *dataset = weightName.empty() ? nullptr : layer->find(weightName);
+      if (!dataset || !dataset->dataset) {
+        error = "weight_names of '" + layer->path + "' lists '" + weightName + "', but there is no such dataset";
+        return false;
+      }
+      if (dataset->name.empty()) {
+        error = "weight_names of '" + layer->path + "' lists '" + weightName + "' twice";
+        return false;
+      }
+      stored.weights.push_back({weightName, dataset->path, dataset->shape, std::move(dataset->data), dataset->unsupported});
+      dataset->name.clear();  // taken
+    }
+    file.layers.push_back(std::move(stored));
+  }
+  return true;
+}
+
+bool isSavingLayout(const H5Node &root) {
+  const H5Node *layers = root.child("layers");
+  return layers && !layers->dataset;
+}
+
+std::nullopt_t fileError(DiagnosticEngine &diags, const std::string &path, const std::string &message) {
+  diags.report(DiagID::err_weights_file, SourceRange{}, path, message);
+  return std::nullopt;
+}
+
+// The file's kind by its contents; for contents of no known kind, a .json
+// name sends it to the JSON reader, whose error says more.
+std::optional<FileKind> kindOf(const std::string &path, DiagnosticEngine &diags) {
+  std::string error;
+  FileKind kind;
+  if (!sniffFile(path, kind, error)) return fileError(diags, path, error);
+  if (kind == FileKind::Other && path.ends_with(".json")) return FileKind::Json;
+  if (kind == FileKind::Other) return fileError(diags, path, notWeights(path));
+  return kind;
+}
+
+}  // namespace
+
+std::optional<WeightFile> readWeights(const std::string &path, DiagnosticEngine &diags) {
+  auto fail = [&](const std::string &message) { return fileError(diags, path, message); };
+  std::optional<FileKind> kind = kindOf(path, diags);
+  if (!kind) return std::nullopt;
+  if (*kind == FileKind::Json) return readTfjsWeights(path, diags);
+
+  std::string error;
+  KerasFile keras;
+  if (!readKerasFile(path, *kind, true, keras, error)) return fail(error);
+  WeightFile file;
+  file.path = path;
+  H5Node &root = keras.root;
+  H5Node *modelWeights = root.child("model_weights") ? root.find("model_weights") : nullptr;
+  if (keras.zip || isSavingLayout(root)) {
+    if (!isSavingLayout(root))
+      return fail("model.weights.h5 in the archive has no 'layers' group; it is not a weights file Keras wrote");
+    file.layout = WeightLayout::KerasSaving;
+    file.tree = std::move(root);
+    return file;
+  }
+  H5Node *group = stringList(root, "layer_names") ? &root
+                  : modelWeights && stringList(*modelWeights, "layer_names") ? modelWeights
+                                                                            : nullptr;
+  if (!group)
+    return fail("is an HDF5 file but not one Keras wrote: it has no layer_names attribute (save_weights), "
+                "model_weights group (model.save) or layers group (.weights.h5)");
+  file.layout = WeightLayout::KerasHdf5;
+  if (!readLayerGroups(*group, file, error)) return fail(error);
+  return file;
+}
+
+std::optional<ModelConfig> readModelConfig(const std::string &path, DiagnosticEngine &diags) {
+  auto fail = [&](const std::string &message) { return fileError(diags, path, message); };
+  std::optional<FileKind> kind = kindOf(path, diags);
+  if (!kind) return std::nullopt;
+  std::string error;
+  ModelConfig config;
+  if (*kind == FileKind::Json) {
+    std::optional<std::string> text = readWholeFile(path, error);
+    if (!text) return fail(error);
+    nlohmann::json json = nlohmann::json::parse(*text, nullptr, false);
+    if (json.is_discarded() || !json.is_object()) return fail("not a valid JSON object");
+    if (json.contains("modelTopology") && json["modelTopology"].is_object()) {
+      const nlohmann::json &topology = json["modelTopology"];
+      bool wrapped = topology.contains("model_config");  // the converter's {"model_config": ..., "keras_version": ...}
+      const nlohmann::json &model = wrapped ? topology["model_config"] : topology;
+      config.json = model.is_string() ? model.get<std::string>() : model.dump();
+      if (topology.contains("keras_version") && topology["keras_version"].is_string())
+        config.kerasVersion = topology["keras_version"].get<std::string>();
+      config.source = "the modelTopology of a TensorFlow.js model.json";
+    } else if (json.contains("class_name") && json.contains("config")) {
+      config.json = *text;
+      if (json.contains("keras_version") && json["keras_version"].is_string())
+        config.kerasVersion = json["keras_version"].get<std::string>();
+      config.source = "a Keras model.to_json() file";
+    } else {
+      return fail("holds no Keras model configuration (no modelTopology, and no class_name and config)");
+    }
+    return config;
+  }
+
+  KerasFile keras;
+  if (!readKerasFile(path, *kind, false, keras, error)) return fail(error);
+  if (keras.zip) {
+    config.json = keras.config;
+    nlohmann::json metadata = nlohmann::json::parse(keras.metadata, nullptr, false);
+    if (metadata.is_object() && metadata.contains("keras_version") && metadata["keras_version"].is_string())
+      config.kerasVersion = metadata["keras_version"].get<std::string>();
+    config.source = "config.json of a .keras archive";
+    return config;
+  }
+  config.json = firstAttribute(keras.root, "model_config");
+  if (config.json.empty())
+    return fail(isSavingLayout(keras.root) || stringList(keras.root, "layer_names")
+                    ? "holds weights only (written by save_weights), not the model's configuration; "
+                      "the configuration is in a file from model.save()"
+                    : "is an HDF5 file without a model_config attribute; it was not written by Keras's model.save()");
+  config.kerasVersion = firstAttribute(keras.root, "keras_version");
+  config.source = "the model_config attribute of an HDF5 file";
+  return config;
+}
+
+}  // namespace kiln
