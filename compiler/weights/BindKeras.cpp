@@ -120,6 +120,7 @@ std::string prefixStem(const std::string &prefix) {
 }
 
 struct SavingBinder {
+  SavingBinder(WeightFile &file, DiagnosticEngine &diags) : file(file), diags(diags) {}
   WeightFile &file;
   DiagnosticEngine &diags;
   std::set<const Layer *> seen;
@@ -261,7 +262,7 @@ bool bindKerasHdf5(const Model &model, WeightFile &file, DiagnosticEngine &diags
 }
 
 bool bindKerasSaving(const Model &model, WeightFile &file, DiagnosticEngine &diags) {
-  SavingBinder binder{file, diags};
+  SavingBinder binder(file, diags);
   binder.bindModel(model, &file.tree, "/");
   if (binder.ok) binder.warnUnused(file.tree);
   return binder.ok;

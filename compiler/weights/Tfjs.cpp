@@ -35,7 +35,8 @@ std::optional<WeightFile> readTfjsWeights(const std::string &path, DiagnosticEng
   if (!json.contains("weightsManifest") || !json["weightsManifest"].is_array())
     return fail("has no \"weightsManifest\" list; is it a TensorFlow.js model.json?");
 
-  WeightFile file{path, {}};
+  WeightFile file;
+  file.path = path;
   std::filesystem::path dir = std::filesystem::path(path).parent_path();
   try {
     for (const nlohmann::json &group : json["weightsManifest"]) {

@@ -37,7 +37,6 @@ enum class WeightLayout {
 struct WeightFile {
   std::string path;
   WeightLayout layout = WeightLayout::TfjsNames;
-  std::string format;                // for messages: "a Keras 2.15.0 HDF5 file (model.save)"
   std::vector<WeightEntry> entries;  // TfjsNames
   std::vector<StoredLayer> layers;   // KerasHdf5, in the file's layer_names order
   H5Node tree;                       // KerasSaving: the HDF5 file
