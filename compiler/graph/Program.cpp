@@ -221,15 +221,17 @@ Program buildProgram(const Model &model, const PassOptions &options) {
     for (int v : s.outputs) producedByStep[v] = true;
   for (size_t i = 0; i < outputs.size(); ++i) {
     int v = flat.resolve(outputs[i]);
-    Buffer &b = program.buffers[v];
-    if (producedByStep[v] && b.kind == Buffer::Kind::Arena) {
+    if (producedByStep[v] && program.buffers[v].kind == Buffer::Kind::Arena) {
+      Buffer &b = program.buffers[v];
       b.kind = Buffer::Kind::Output;
       b.index = static_cast<int>(i);
       b.type = flat.types[outputs[i]];  // a view (Reshape) has the same bytes, its own shape
       program.outputs.push_back(v);
       continue;
     }
-    Buffer copy = b;
+    // A copy of the buffer (not a reference: push_back may move the buffers).
+    Buffer copy = program.buffers[v];
+    TensorType sourceType = copy.type;
     copy.type = flat.types[outputs[i]];
     copy.kind = Buffer::Kind::Output;
     copy.index = static_cast<int>(i);
@@ -238,7 +240,7 @@ Program buildProgram(const Model &model, const PassOptions &options) {
     Step copyStep;
     copyStep.inputs = {v};
     copyStep.outputs = {target};
-    copyStep.inputTypes = copyStep.outputTypes = {b.type};
+    copyStep.inputTypes = copyStep.outputTypes = {sourceType};
     copyStep.copy = true;
     program.steps.push_back(std::move(copyStep));
     program.outputs.push_back(target);

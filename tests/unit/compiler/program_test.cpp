@@ -184,6 +184,30 @@ TEST(Program, OutputThatIsAnInputIsCopied) {
   EXPECT_EQ(p.buffers[p.outputs[1]].index, 1);
 }
 
+// Regression: the copy step once read the source buffer through a
+// reference that the added output buffer had invalidated.
+TEST(Program, RepeatedOutputsAreCopiedWithTheirOwnTypes) {
+  auto c = compileOk(R"(
+i = Input(shape=(6,))
+h = Dense(6)(i)
+r = Reshape((2, 3))(h)
+model = Model(i, [h, r, h, i])
+)");
+  Program p = buildProgram(*c->model, {});
+  ASSERT_EQ(p.outputs.size(), 4u);
+  EXPECT_EQ(p.buffers[p.outputs[0]].type.dims, (std::vector<int64_t>{kNone, 6}));
+  EXPECT_EQ(p.buffers[p.outputs[1]].type.dims, (std::vector<int64_t>{kNone, 2, 3}));
+  EXPECT_EQ(p.buffers[p.outputs[2]].type.dims, (std::vector<int64_t>{kNone, 6}));
+  EXPECT_EQ(p.buffers[p.outputs[3]].type.dims, (std::vector<int64_t>{kNone, 6}));
+  for (const Step &s : p.steps) {
+    if (!s.copy) continue;
+    ASSERT_EQ(s.inputTypes.size(), 1u);
+    EXPECT_EQ(s.inputTypes[0].sampleElements(), 6);
+    EXPECT_EQ(s.outputTypes[0].sampleElements(), 6);
+  }
+  for (size_t i = 0; i < p.outputs.size(); ++i) EXPECT_EQ(p.buffers[p.outputs[i]].index, int(i));
+}
+
 TEST(Program, NestedModelsAreFlattened) {
   auto c = compileOk(R"(
 encoder = Sequential([Dense(16, input_shape=(32,)), Dropout(0.1), Dense(8)], name='encoder')
