@@ -221,7 +221,6 @@ void ModelCodegen::emitMain() {
     return new llvm::GlobalVariable(*module_, arrayType, true, llvm::GlobalValue::PrivateLinkage,
                                     llvm::ConstantArray::get(arrayType, entries), what);
   };
-  builder_.SetInsertPoint(static_cast<llvm::BasicBlock *>(nullptr));
   auto *main = llvm::Function::Create(llvm::FunctionType::get(i32, {i32, ptr}, false), llvm::Function::ExternalLinkage,
                                       "main", *module_);
   builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", main));
