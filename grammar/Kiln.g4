@@ -53,8 +53,7 @@ unsupportedStatement
 exprList : expr (COMMA expr)* COMMA? ;
 
 expr
-  : primary                                                    # primaryExpr
-  | <assoc=right> expr POWER expr                              # binaryExpr
+  : power                                                      # powerExpr
   | op=(MINUS | PLUS) expr                                     # unaryExpr
   | expr op=(STAR | SLASH | FLOORDIV | PERCENT | AT) expr      # binaryExpr
   | expr op=(PLUS | MINUS) expr                                # binaryExpr
@@ -62,7 +61,15 @@ expr
   | NOT expr                                                   # notExpr
   | expr op=(AND | OR) expr                                    # boolExpr
   | expr IF expr ELSE expr                                     # conditionalExpr
+  | LAMBDA ~(COLON)* COLON expr                                # lambdaExpr
   ;
+
+// `**` binds tighter than a unary sign on its left and looser on its right
+// (-2**-1 is -(2**(-1))), as in Python. Kept out of `expr`'s left recursion:
+// there, a right-associative operator makes ANTLR's prediction quadratic in
+// the length of a chain.
+power  : primary (POWER factor)? ;
+factor : op=(MINUS | PLUS) factor | power ;
 
 primary : atom trailer* ;
 
@@ -98,7 +105,6 @@ atom
   | LBRACK expr FOR exprList IN expr RBRACK                  # comprehensionAtom
   | LBRACK exprList? RBRACK                                  # listAtom
   | LBRACE (dictEntry (COMMA dictEntry)* COMMA?)? RBRACE     # dictAtom
-  | LAMBDA ~(COLON)* COLON expr                              # lambdaAtom
   ;
 dictEntry : expr COLON expr ;
 

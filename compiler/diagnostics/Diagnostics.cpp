@@ -1,5 +1,7 @@
 #include "diagnostics/Diagnostics.h"
 
+#include "diagnostics/Utf8.h"
+
 #include <algorithm>
 #include <regex>
 
@@ -38,30 +40,68 @@ const char *severityColor(Severity s) {
 std::string_view diagText(DiagID id) { return kDiagInfo[static_cast<int>(id)].text; }
 Severity diagSeverity(DiagID id) { return kDiagInfo[static_cast<int>(id)].severity; }
 
+namespace {
+
+// Messages quote names and values from the input: any length is possible.
+constexpr size_t kMaxMessage = 1000;
+
+// The source line of a diagnostic as printed, and the caret line under it.
+struct Snippet {
+  std::string line, marker;
+};
+
+// Characters are shown as `printable` spells them, and a long line only
+// around the caret, so that any input prints as two short lines.
+Snippet snippet(std::string_view line, size_t caret, size_t end) {
+  constexpr size_t kWidth = 160;
+  size_t from = 0, to = line.size();
+  if (line.size() > kWidth) {
+    from = caret > kWidth / 2 ? std::min(caret - kWidth / 2, line.size() - kWidth) : 0;
+    to = from + kWidth;
+    while (from > 0 && (static_cast<unsigned char>(line[from]) & 0xC0) == 0x80) --from;
+    while (to < line.size() && (static_cast<unsigned char>(line[to]) & 0xC0) == 0x80) ++to;
+  }
+  Snippet s;
+  if (from > 0) s.line = s.marker = "...";
+  if (from > 0) s.marker = "   ";
+  for (size_t i = from; i < to;) {
+    size_t n = std::max<size_t>(1, utf8Length(line, i));
+    std::string shown = printable(line.substr(i, n));
+    s.line += shown;
+    size_t width = 0;
+    for (char c : shown) width += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    if (i < caret)
+      s.marker += shown == "\t" ? std::string("\t") : std::string(width, ' ');
+    else if (i == caret)
+      s.marker += "^" + std::string(width - 1, '~');
+    else if (i < end)
+      s.marker += std::string(width, '~');
+    i += n;
+  }
+  if (caret >= to) s.marker += '^';
+  if (to < line.size()) s.line += "...";
+  return s;
+}
+
+}  // namespace
+
 void DiagnosticEngine::printOne(std::FILE *out, const Diagnostic &d, bool color) const {
   const char *bold = color ? "\033[1m" : "";
   const char *reset = color ? "\033[0m" : "";
   if (d.range.valid()) {
     LineColumn lc = sources_.lineColumn(d.range.begin);
-    fmt::print(out, "{}{}:{}:{}: ", bold, sources_.name(d.range.begin.file), lc.line, lc.column);
+    fmt::print(out, "{}{}:{}:{}: ", bold, printable(sources_.name(d.range.begin.file)), lc.line, lc.column);
   } else {
     fmt::print(out, "{}kilnc: ", bold);
   }
   fmt::print(out, "{}{}:{} {}{}{}\n", color ? severityColor(d.severity) : "", severityName(d.severity),
-             reset, bold, d.message, reset);
+             reset, bold, printable(d.message, kMaxMessage), reset);
   if (d.range.valid()) {
     LineColumn lc = sources_.lineColumn(d.range.begin);
     std::string_view line = sources_.lineText(d.range.begin.file, lc.line);
-    fmt::print(out, "{}\n", line);
-    // Caret under the first character, tildes under the rest of the range
-    // on this line; tabs are kept so the caret lines up.
-    std::string marker;
-    for (unsigned i = 0; i + 1 < lc.column && i < line.size(); ++i)
-      marker += line[i] == '\t' ? '\t' : ' ';
-    marker += '^';
-    uint32_t lineEnd = d.range.begin.offset - (lc.column - 1) + static_cast<uint32_t>(line.size());
-    for (uint32_t o = d.range.begin.offset + 1; o < d.range.end && o < lineEnd; ++o) marker += '~';
-    fmt::print(out, "{}{}{}\n", color ? "\033[1;32m" : "", marker, reset);
+    size_t caret = lc.column - 1;
+    Snippet s = snippet(line, caret, caret + (d.range.end - d.range.begin.offset));
+    fmt::print(out, "{}\n{}{}{}\n", s.line, color ? "\033[1;32m" : "", s.marker, reset);
   }
   for (const Diagnostic &n : d.notes) printOne(out, n, color);
 }
@@ -77,7 +117,9 @@ void DiagnosticEngine::print(std::FILE *out, bool color) {
     return key(a) < key(b);
   });
   for (const Diagnostic *d : order) printOne(out, *d, color);
+  if (dropped_) fmt::print(out, "kilnc: note: {} more diagnostics are not shown\n", dropped_);
   diags_.clear();
+  dropped_ = 0;
 }
 
 void DiagnosticEngine::printSummary(std::FILE *out) const {

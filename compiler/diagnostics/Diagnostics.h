@@ -53,15 +53,27 @@ class DiagnosticEngine {
 public:
   explicit DiagnosticEngine(const SourceManager &sources) : sources_(sources) {}
 
+  // Past kMaxPerSeverity of one severity a diagnostic is counted but not
+  // kept: a hostile input can have an error on every line.
+  static constexpr unsigned kMaxPerSeverity = 100;
+
   template <class... Args>
   Diagnostic &report(DiagID id, SourceRange where, const Args &...args) {
     Severity severity = diagSeverity(id);
     if (severity == Severity::Error) ++errors_;
     if (severity == Severity::Warning) ++warnings_;
+    if (++reported_[static_cast<int>(severity)] > kMaxPerSeverity) {
+      ++dropped_;
+      droppedDiagnostic_ = {severity, id, where, {}, {}};
+      return droppedDiagnostic_;
+    }
     diags_.push_back({severity, id, where, formatDiag(id, args...), {}});
     return diags_.back();
   }
 
+  // Whether a diagnostic of `severity` reported now would be shown (work
+  // that only improves a message can be skipped otherwise).
+  bool willShow(Severity severity) const { return reported_[static_cast<int>(severity)] < kMaxPerSeverity; }
   unsigned errorCount() const { return errors_; }
   unsigned warningCount() const { return warnings_; }
   bool hasErrors() const { return errors_ != 0; }
@@ -82,6 +94,9 @@ private:
   std::deque<Diagnostic> diags_;
   unsigned errors_ = 0;
   unsigned warnings_ = 0;
+  unsigned reported_[3] = {};  // by Severity
+  unsigned dropped_ = 0;
+  Diagnostic droppedDiagnostic_{};  // takes the notes of a dropped diagnostic
 };
 
 }  // namespace kiln

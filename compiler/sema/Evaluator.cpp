@@ -171,12 +171,17 @@ Value Evaluator::evalName(const ast::Expr &e) {
     global.range = e.range;
     return global;
   }
-  std::vector<std::string> candidates;
-  for (const auto &[name, v] : scope_) candidates.push_back(name);
-  for (const std::string &name : LayerRegistry::instance().names()) candidates.push_back(name);
-  for (const char *name : {"Input", "Model", "Sequential"}) candidates.push_back(name);
-  if (auto m = closestMatch(e.name, candidates))
-    diags_.report(DiagID::err_undefined_name_suggest, e.range, e.name, *m);
+  // A suggestion looks at every name in scope: only for an error that is shown.
+  std::optional<std::string> suggestion;
+  if (diags_.willShow(Severity::Error)) {
+    std::vector<std::string> candidates;
+    for (const auto &[name, v] : scope_) candidates.push_back(name);
+    for (const std::string &name : LayerRegistry::instance().names()) candidates.push_back(name);
+    for (const char *name : {"Input", "Model", "Sequential"}) candidates.push_back(name);
+    suggestion = closestMatch(e.name, candidates);
+  }
+  if (suggestion)
+    diags_.report(DiagID::err_undefined_name_suggest, e.range, e.name, *suggestion);
   else
     diags_.report(DiagID::err_undefined_name, e.range, e.name);
   return Value::error(e.range);

@@ -32,6 +32,8 @@ private:
   StmtPtr compoundHeader(KilnParser::CompoundHeaderContext *ctx);
   ExprPtr exprList(KilnParser::ExprListContext *ctx);
   ExprPtr expr(KilnParser::ExprContext *ctx);
+  ExprPtr power(KilnParser::PowerContext *ctx);
+  ExprPtr factor(KilnParser::FactorContext *ctx);
   ExprPtr primary(KilnParser::PrimaryContext *ctx);
   ExprPtr atom(KilnParser::AtomContext *ctx);
   ExprPtr number(antlr4::tree::TerminalNode *node);
@@ -186,10 +188,10 @@ ExprPtr Builder::exprList(KilnParser::ExprListContext *ctx) {
 }
 
 ExprPtr Builder::expr(KilnParser::ExprContext *ctx) {
-  if (auto *p = dynamic_cast<KilnParser::PrimaryExprContext *>(ctx)) return primary(p->primary());
+  if (auto *p = dynamic_cast<KilnParser::PowerExprContext *>(ctx)) return power(p->power());
   if (auto *b = dynamic_cast<KilnParser::BinaryExprContext *>(ctx)) {
     auto e = std::make_unique<Expr>(ExprKind::Binary, range(ctx));
-    e->name = b->op ? b->op->getText() : "**";
+    e->name = b->op->getText();
     e->object = expr(b->expr(0));
     e->rhs = expr(b->expr(1));
     return e;
@@ -203,7 +205,25 @@ ExprPtr Builder::expr(KilnParser::ExprContext *ctx) {
   if (dynamic_cast<KilnParser::CompareExprContext *>(ctx)) return unsupported(ctx, "comparisons");
   if (dynamic_cast<KilnParser::NotExprContext *>(ctx) || dynamic_cast<KilnParser::BoolExprContext *>(ctx))
     return unsupported(ctx, "boolean operators");
+  if (dynamic_cast<KilnParser::LambdaExprContext *>(ctx)) return unsupported(ctx, "lambda expressions");
   return unsupported(ctx, "conditional expressions");
+}
+
+ExprPtr Builder::power(KilnParser::PowerContext *ctx) {
+  if (!ctx->POWER()) return primary(ctx->primary());
+  auto e = std::make_unique<Expr>(ExprKind::Binary, range(ctx));
+  e->name = "**";
+  e->object = primary(ctx->primary());
+  e->rhs = factor(ctx->factor());
+  return e;
+}
+
+ExprPtr Builder::factor(KilnParser::FactorContext *ctx) {
+  if (!ctx->op) return power(ctx->power());
+  auto e = std::make_unique<Expr>(ExprKind::Unary, range(ctx));
+  e->name = ctx->op->getText();
+  e->object = factor(ctx->factor());
+  return e;
 }
 
 ExprPtr Builder::primary(KilnParser::PrimaryContext *ctx) {
@@ -305,7 +325,6 @@ ExprPtr Builder::atom(KilnParser::AtomContext *ctx) {
     }
     return e;
   }
-  if (dynamic_cast<KilnParser::LambdaAtomContext *>(ctx)) return unsupported(ctx, "lambda expressions");
   return unsupported(ctx, "comprehensions");
 }
 

@@ -6,6 +6,8 @@
 
 #include "syntax/ASTBuilder.h"
 
+#include "diagnostics/Utf8.h"
+
 #include "KilnLexer.h"
 #include "KilnParser.h"
 #include "antlr4-runtime.h"
@@ -16,13 +18,42 @@ namespace kiln {
 
 namespace {
 
-// ANTLR indexes characters as code points; diagnostics use byte offsets.
-std::vector<uint32_t> codePointOffsets(const std::string &text) {
+// ANTLR indexes characters as code points; diagnostics use byte offsets
+// (from `base`, where the text starts in the file).
+std::vector<uint32_t> codePointOffsets(const std::string &text, uint32_t base) {
   std::vector<uint32_t> offsets;
   for (uint32_t i = 0; i < text.size(); ++i)
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) offsets.push_back(i);
-  offsets.push_back(static_cast<uint32_t>(text.size()));
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) offsets.push_back(base + i);
+  offsets.push_back(base + static_cast<uint32_t>(text.size()));
   return offsets;
+}
+
+// Model files are UTF-8, as Python source is. Reports the first malformed
+// byte of each line that has one; returns false if there was any.
+bool checkEncoding(const std::string &text, uint32_t file, DiagnosticEngine &diags) {
+  bool ok = true;
+  for (size_t i = 0; i < text.size();) {
+    size_t n = utf8Length(text, i);
+    if (n) {
+      i += n;
+      continue;
+    }
+    diags.report(DiagID::err_syntax_bad_utf8, SourceRange{{file, uint32_t(i)}, uint32_t(i + 1)},
+                 static_cast<unsigned char>(text[i]));
+    ok = false;
+    size_t eol = text.find('\n', i);
+    i = eol == std::string::npos ? text.size() : eol;
+  }
+  return ok;
+}
+
+// As Python names a character it cannot take: '$', '“' (U+201C), U+001B.
+std::string describeCharacter(const std::string &text) {
+  uint32_t cp = utf8Decode(text, 0, text.size());
+  std::string shown = printable(text);
+  if (cp < 0x80 && shown == text) return "'" + text + "'";
+  std::string code = fmt::format("U+{:04X}", cp);
+  return shown == text ? "'" + text + "' (" + code + ")" : code;
 }
 
 std::string describeToken(const antlr4::Token *t) {
@@ -164,6 +195,70 @@ private:
 // Deeper nesting than any model needs makes ANTLR's prediction slow.
 constexpr size_t kMaxNesting = 200;
 
+// Parsing, building the AST and evaluating recurse once per operator, call,
+// subscript or attribute of a chain (1 + 1 + ..., f()()..., -(-(...))).
+// Python gives up on chains of a few thousand; Kiln reports longer ones than
+// this, counted over a statement's brackets as below.
+constexpr size_t kMaxChain = 1000;
+
+// The tokens that nest the expression they are part of one level deeper.
+bool deepens(size_t type) {
+  switch (type) {
+  case KilnLexer::POWER: case KilnLexer::STAR: case KilnLexer::SLASH: case KilnLexer::FLOORDIV:
+  case KilnLexer::PERCENT: case KilnLexer::AT: case KilnLexer::PLUS: case KilnLexer::MINUS:
+  case KilnLexer::LT: case KilnLexer::GT: case KilnLexer::LE: case KilnLexer::GE: case KilnLexer::EQ:
+  case KilnLexer::NE: case KilnLexer::IN: case KilnLexer::IS: case KilnLexer::NOT: case KilnLexer::AND:
+  case KilnLexer::OR: case KilnLexer::IF: case KilnLexer::ELSE: case KilnLexer::FOR: case KilnLexer::LAMBDA:
+  case KilnLexer::DOT: case KilnLexer::LPAREN: case KilnLexer::LBRACK: case KilnLexer::LBRACE:
+    return true;
+  default: return false;
+  }
+}
+
+// Bounds the depth of every expression: within each pair of brackets, the
+// chain is the number of deepening tokens since the last comma (items of a
+// list or arguments of a call are siblings, not nested), and the chains of
+// all enclosing brackets of a statement add up. A lambda's parameters hold
+// commas but its body still nests, so lambdas are never forgotten.
+class ChainCounter {
+public:
+  // Returns false when `t` makes the chain too long.
+  bool add(const antlr4::Token *t) {
+    size_t type = t->getType();
+    if (type == KilnLexer::NEWLINE || (type == KilnLexer::SEMI && levels_.size() == 1)) {
+      levels_.assign(1, {});
+      total_ = 0;
+      return true;
+    }
+    Level &level = levels_.back();
+    if (type == KilnLexer::COMMA) {
+      total_ -= level.chain - level.lambdas;
+      level.chain = level.lambdas;
+      return true;
+    }
+    if (type == KilnLexer::RPAREN || type == KilnLexer::RBRACK || type == KilnLexer::RBRACE) {
+      if (levels_.size() > 1) {
+        total_ -= level.chain;
+        levels_.pop_back();
+      }
+      return true;
+    }
+    if (!deepens(type)) return true;
+    ++level.chain;
+    level.lambdas += type == KilnLexer::LAMBDA;
+    if (++total_ > kMaxChain) return false;
+    if (type == KilnLexer::LPAREN || type == KilnLexer::LBRACK || type == KilnLexer::LBRACE) levels_.push_back({});
+    return true;
+  }
+
+private:
+  struct Level {
+    size_t chain = 0, lambdas = 0;
+  };
+  std::vector<Level> levels_{1};
+  size_t total_ = 0;
+};
+
 // Stray characters and unbalanced brackets, reported before parsing; their
 // lines are returned so the parser does not report them again. Returns false
 // if an unclosed bracket makes the rest of the file one line.
@@ -173,7 +268,12 @@ bool checkTokens(antlr4::CommonTokenStream &tokens, uint32_t file, const std::ve
     return SourceRange{{file, offsets[t->getStartIndex()]}, offsets[t->getStopIndex() + 1]};
   };
   std::vector<antlr4::Token *> open;
+  ChainCounter chain;
   for (antlr4::Token *t : tokens.getTokens()) {
+    if (!chain.add(t)) {
+      diags.report(DiagID::err_syntax_expression_depth, range(t), kMaxChain);
+      return false;
+    }
     switch (t->getType()) {
     case KilnLexer::UNKNOWN_CHAR: {
       if (!lines.insert(t->getLine()).second) break;
@@ -181,7 +281,7 @@ bool checkTokens(antlr4::CommonTokenStream &tokens, uint32_t file, const std::ve
       if (text == "'" || text == "\"")
         diags.report(DiagID::err_syntax_unterminated_string, range(t));
       else
-        diags.report(DiagID::err_syntax_bad_char, range(t), "'" + text + "'");
+        diags.report(DiagID::err_syntax_bad_char, range(t), describeCharacter(text));
       break;
     }
     case KilnLexer::STRING:
@@ -217,9 +317,13 @@ bool checkTokens(antlr4::CommonTokenStream &tokens, uint32_t file, const std::ve
 }  // namespace
 
 std::optional<ast::Module> parseFile(const SourceManager &sources, uint32_t file, DiagnosticEngine &diags) {
-  std::string text = sources.text(file);
+  const std::string &source = sources.text(file);
+  if (!checkEncoding(source, file, diags)) return std::nullopt;
+  // A byte order mark may start the file, as Python allows.
+  uint32_t start = source.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
+  std::string text = source.substr(start);
   if (text.empty() || text.back() != '\n') text += '\n';  // every statement ends with NEWLINE
-  std::vector<uint32_t> offsets = codePointOffsets(text);
+  std::vector<uint32_t> offsets = codePointOffsets(text, start);
 
   antlr4::ANTLRInputStream input(text);
   KilnLexer lexer(&input);
