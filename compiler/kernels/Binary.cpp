@@ -11,8 +11,8 @@ KILN_INLINE float apply(int32_t op, float a, float b) {
   case abi::kAdd: return a + b;
   case abi::kSubtract: return a - b;
   case abi::kMultiply: return a * b;
-  case abi::kMaximum: return fmaxf(a, b);
-  case abi::kMinimum: return fminf(a, b);
+  case abi::kMaximum: return kernels::maxPropagatingNaN(a, b);
+  case abi::kMinimum: return kernels::minPropagatingNaN(a, b);
   case abi::kPRelu: return a >= 0.0f ? a : a * b;  // b: the slope
   default: return a;
   }

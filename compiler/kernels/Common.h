@@ -25,6 +25,16 @@ struct ActParams {
   float threshold;  // ReLU layer threshold
 };
 
+// NaN and infinities go through every kernel as TensorFlow takes them: a NaN
+// stays NaN (fmaxf/fminf would drop it), so clamps are written as compares
+// that keep x when it is NaN.
+KILN_INLINE float clampBelow(float x, float low) { return x < low ? low : x; }
+KILN_INLINE float clampAbove(float x, float high) { return x > high ? high : x; }
+KILN_INLINE float reluf(float x) { return clampBelow(x, 0.0f); }
+// tf.maximum / tf.minimum: NaN if either operand is.
+KILN_INLINE float maxPropagatingNaN(float a, float b) { return a != a || a > b ? a : b; }
+KILN_INLINE float minPropagatingNaN(float a, float b) { return a != a || a < b ? a : b; }
+
 KILN_INLINE float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 KILN_INLINE float softplusf(float x) {
@@ -36,7 +46,7 @@ KILN_INLINE float activate(const ActParams &p, float x) {
   using namespace abi;
   switch (p.act) {
   case kLinear: return x;
-  case kRelu: return fmaxf(x, 0.0f);
+  case kRelu: return reluf(x);
   case kSigmoid: return sigmoidf(x);
   case kTanh: return tanhf(x);
   case kElu: return x > 0.0f ? x : p.alpha * expm1f(x);
@@ -46,8 +56,8 @@ KILN_INLINE float activate(const ActParams &p, float x) {
   }
   case kSoftplus: return softplusf(x);
   case kSoftsign: return x / (1.0f + fabsf(x));
-  case kHardSigmoid: return fminf(fmaxf(0.2f * x + 0.5f, 0.0f), 1.0f);
-  case kHardSigmoid3: return fminf(fmaxf(x + 3.0f, 0.0f), 6.0f) / 6.0f;
+  case kHardSigmoid: return clampAbove(clampBelow(0.2f * x + 0.5f, 0.0f), 1.0f);
+  case kHardSigmoid3: return clampAbove(clampBelow(x + 3.0f, 0.0f), 6.0f) / 6.0f;
   case kExponential: return expf(x);
   case kSwish: return x * sigmoidf(x);
   case kGelu: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752440f));
@@ -55,15 +65,16 @@ KILN_INLINE float activate(const ActParams &p, float x) {
     const float c = 0.79788456080286535588f;  // sqrt(2 / pi)
     return 0.5f * x * (1.0f + tanhf(c * (x + 0.044715f * x * x * x)));
   }
-  case kRelu6: return fminf(fmaxf(x, 0.0f), 6.0f);
+  case kRelu6: return clampAbove(reluf(x), 6.0f);
   case kLeakyRelu: return x >= 0.0f ? x : p.alpha * x;
   case kMish: return x * tanhf(softplusf(x));
   case kReluClipped: {
-    // As tf.keras backend.relu: keep x above the threshold, clip to
-    // [0, max_value] if capped, then leak below the threshold.
-    float y = p.threshold != 0.0f ? (x > p.threshold ? x : 0.0f) : fmaxf(x, 0.0f);
-    if (p.maxValue >= 0.0f) y = fminf(fmaxf(y, 0.0f), p.maxValue);
-    if (p.alpha != 0.0f) y -= p.alpha * fmaxf(p.threshold - x, 0.0f);
+    // As tf.keras backend.relu: keep x above the threshold (multiplying by
+    // 0 or 1, so -inf below it gives NaN), clip to [0, max_value] if capped,
+    // then leak below the threshold.
+    float y = p.threshold != 0.0f ? x * (x > p.threshold ? 1.0f : 0.0f) : reluf(x);
+    if (p.maxValue >= 0.0f) y = clampAbove(clampBelow(y, 0.0f), p.maxValue);
+    if (p.alpha != 0.0f) y -= p.alpha * reluf(p.threshold - x);
     return y;
   }
   default: return x;  // softmax family: applied over rows, see softmaxRows

@@ -33,8 +33,9 @@ KILN_INLINE void activateVector(const ActParams &p, v16 &v) {
   const v16 zero = v16{} + 0.0f;
   switch (p.act) {
   case abi::kLinear: break;
-  case abi::kRelu: v = __builtin_elementwise_max(v, zero); break;
-  case abi::kRelu6: v = __builtin_elementwise_min(__builtin_elementwise_max(v, zero), zero + 6.0f); break;
+  // Selects, not min/max: a NaN must stay NaN (see clampBelow).
+  case abi::kRelu: v = v < zero ? zero : v; break;
+  case abi::kRelu6: v = v < zero ? zero : v > zero + 6.0f ? zero + 6.0f : v; break;
   case abi::kLeakyRelu: v = v >= zero ? v : p.alpha * v; break;
   default:
     for (int l = 0; l < abi::kPanelWidth; ++l) v[l] = activate(p, v[l]);

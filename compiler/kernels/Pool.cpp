@@ -6,6 +6,8 @@
 // constants.
 #include "Common.h"
 
+#include <float.h>
+
 using namespace kiln;
 
 namespace {
@@ -40,18 +42,35 @@ KILN_INLINE void forEachWindow(float *__restrict out, int64_t batch, int64_t cha
 
 // Windows are never empty: 'valid' windows lie inside the input, and 'same'
 // puts less than a pool of padding before the first and after the last one.
-KILN_KERNEL void kiln_max_pool(float *__restrict out, const float *__restrict in, int64_t batch, int64_t inH,
-                               int64_t inW, int64_t channels, int64_t outH, int64_t outW, int64_t poolH,
-                               int64_t poolW, int64_t strideH, int64_t strideW, int64_t padTop, int64_t padLeft) {
+// NaN and infinities as TensorFlow's CPU kernels take them: MaxPool starts
+// from the lowest finite float and skips NaN (a window of only -inf or NaN
+// gives -3.4e38); the global pools, reductions, start from -inf and give NaN
+// if the window holds one.
+template <bool Reduction>
+KILN_INLINE void maxPool(float *__restrict out, const float *__restrict in, int64_t batch, int64_t inH, int64_t inW,
+                         int64_t channels, int64_t outH, int64_t outW, int64_t poolH, int64_t poolW,
+                         int64_t strideH, int64_t strideW, int64_t padTop, int64_t padLeft) {
   forEachWindow(out, batch, channels, outH, outW, inH, inW, poolH, poolW, strideH, strideW, padTop, padLeft,
                 [&](float *__restrict o, int64_t b, Span rows, Span cols) {
-                  for (int64_t c = 0; c < channels; ++c) o[c] = -INFINITY;
+                  for (int64_t c = 0; c < channels; ++c) o[c] = Reduction ? -INFINITY : -FLT_MAX;
                   for (int64_t y = rows.begin; y < rows.end; ++y)
                     for (int64_t x = cols.begin; x < cols.end; ++x) {
                       const float *__restrict p = in + ((b * inH + y) * inW + x) * channels;
-                      for (int64_t c = 0; c < channels; ++c) o[c] = p[c] > o[c] ? p[c] : o[c];
+                      for (int64_t c = 0; c < channels; ++c)
+                        o[c] = Reduction ? kernels::maxPropagatingNaN(p[c], o[c]) : p[c] > o[c] ? p[c] : o[c];
                     }
                 });
+}
+
+KILN_KERNEL void kiln_max_pool(float *__restrict out, const float *__restrict in, int64_t batch, int64_t inH,
+                               int64_t inW, int64_t channels, int64_t outH, int64_t outW, int64_t poolH,
+                               int64_t poolW, int64_t strideH, int64_t strideW, int64_t padTop, int64_t padLeft) {
+  maxPool<false>(out, in, batch, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW, padTop, padLeft);
+}
+
+KILN_KERNEL void kiln_global_max_pool(float *__restrict out, const float *__restrict in, int64_t batch, int64_t inH,
+                                      int64_t inW, int64_t channels) {
+  maxPool<true>(out, in, batch, inH, inW, channels, 1, 1, inH, inW, 1, 1, 0, 0);
 }
 
 // Sums the window in row-major order and divides by the number of input

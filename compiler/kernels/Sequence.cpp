@@ -6,16 +6,19 @@ using namespace kiln;
 namespace {
 
 // One row of the table per id; an id outside [0, vocabulary) gives zeros
-// (as TensorFlow's gather does on GPUs) and is never read through.
+// (as TensorFlow's gather does on GPUs) and is never read through. Float ids
+// truncate toward zero, as tf.cast does; they are range-checked as floats
+// first (converting NaN or a huge value to an integer is undefined), and a
+// NaN id is nonzero for the mask, as its cast (INT_MIN) is.
 template <class Id>
 KILN_INLINE void lookup(float *out, float *mask, const Id *ids, const float *table, int64_t count, int64_t vocabulary,
                         int64_t dim) {
   for (int64_t i = 0; i < count; ++i) {
-    int64_t id = int64_t(ids[i]);  // float ids truncate toward zero, as tf.cast does
+    Id id = ids[i];
     bool valid = id >= 0 && id < vocabulary;
-    const float *row = table + (valid ? id : 0) * dim;
+    const float *row = table + (valid ? int64_t(id) : 0) * dim;
     for (int64_t d = 0; d < dim; ++d) out[i * dim + d] = valid ? row[d] : 0.0f;
-    if (mask) mask[i] = id != 0 ? 1.0f : 0.0f;
+    if (mask) mask[i] = id > -1 && id < 1 ? 0.0f : 1.0f;
   }
 }
 
@@ -38,7 +41,8 @@ KILN_KERNEL void kiln_masking(float *out, float *mask, const float *in, int64_t 
   for (int64_t t = 0; t < steps; ++t) {
     bool keep = false;
     for (int64_t f = 0; f < features; ++f) keep |= in[t * features + f] != value;
-    for (int64_t f = 0; f < features; ++f) out[t * features + f] = keep ? in[t * features + f] : 0.0f;
+    // Multiplied, as Keras does: a masked step of infinities becomes NaN.
+    for (int64_t f = 0; f < features; ++f) out[t * features + f] = in[t * features + f] * (keep ? 1.0f : 0.0f);
     mask[t] = keep ? 1.0f : 0.0f;
   }
 }

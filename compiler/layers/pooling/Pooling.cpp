@@ -82,7 +82,7 @@ public:
     emitPool(cx, max_, axes[0], axes[1], out.height, out.width, asImage(cx.inputType()).channels);
   }
 
-  // Shared with the global pooling layers: a pool over the whole image.
+  // Shared with the global average pooling layers: a pool over the whole image.
   static void emitPool(LowerContext &cx, bool max, const PoolAxis &rows, const PoolAxis &cols, int64_t outHeight,
                        int64_t outWidth, int64_t channels) {
     cx.call(max ? "kiln_max_pool" : "kiln_avg_pool",
@@ -161,7 +161,11 @@ public:
                                          cx.i64(in.channels)});
       return;
     }
-    PoolingKind::emitPool(cx, max_, {in.height, in.height, 1, 0}, {in.width, in.width, 1, 0}, 1, 1, in.channels);
+    if (max_)  // a reduction: it takes NaN differently from MaxPool (see kernels/Pool.cpp)
+      cx.call("kiln_global_max_pool",
+              {cx.output(), cx.input(), cx.batch(), cx.i64(in.height), cx.i64(in.width), cx.i64(in.channels)});
+    else
+      PoolingKind::emitPool(cx, false, {in.height, in.height, 1, 0}, {in.width, in.width, 1, 0}, 1, 1, in.channels);
   }
 
 private:
