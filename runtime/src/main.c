@@ -260,6 +260,26 @@ static void print_output(const kiln_tensor_info *t, const kiln_array *a) {
   }
 }
 
+/* Writes `a` to `file` through `out`, which the caller then commits. */
+static int write_output(const char *file, const kiln_array *a,
+                        kiln_rt_output *out) {
+  char err[512];
+  if (kiln_rt_output_open(out, file, err, sizeof err) != KILN_OK) {
+    print_error("%s", err);
+    return -1;
+  }
+  int e = kiln_rt_npy_write(out->file, a);
+  if (e != 0) {
+    print_error("%s: write error: %s", file, strerror(e));
+    return -1;
+  }
+  if (kiln_rt_output_close(out, err, sizeof err) != KILN_OK) {
+    print_error("%s", err);
+    return -1;
+  }
+  return 0;
+}
+
 static double now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -273,6 +293,8 @@ typedef struct state {
   const void **in_data;
   void **out_data;
   void *scratch;
+  kiln_rt_output *files; /* output files written but not yet in place */
+  char **paths;          /* --out-dir file names */
 } state;
 
 static void state_free(state *s, const kiln_model_info *m) {
@@ -285,6 +307,13 @@ static void state_free(state *s, const kiln_model_info *m) {
   free(s->in_data);
   free(s->out_data);
   free(s->scratch);
+  for (int32_t i = 0; s->files && i < m->num_outputs; i++)
+    if (s->files[i].file || s->files[i].temp)
+      kiln_rt_output_discard(&s->files[i]);
+  for (int32_t i = 0; s->paths && i < m->num_outputs; i++)
+    free(s->paths[i]);
+  free(s->files);
+  free(s->paths);
   free(s->opt.inputs);
   free(s->opt.outputs);
 }
@@ -301,8 +330,10 @@ static int run_main(const kiln_model_info *m, int argc, char **argv, state *s) {
   s->out = calloc((size_t)m->num_outputs, sizeof *s->out);
   s->in_data = calloc((size_t)m->num_inputs, sizeof *s->in_data);
   s->out_data = calloc((size_t)m->num_outputs, sizeof *s->out_data);
+  s->files = calloc((size_t)m->num_outputs, sizeof *s->files);
+  s->paths = calloc((size_t)m->num_outputs, sizeof *s->paths);
   if (!o->inputs || !o->outputs || !s->in || !s->out || !s->in_data ||
-      !s->out_data) {
+      !s->out_data || !s->files || !s->paths) {
     print_error("out of memory");
     return 1;
   }
@@ -392,22 +423,30 @@ static int run_main(const kiln_model_info *m, int argc, char **argv, state *s) {
             o->repeat);
   }
 
-  /* Results. */
+  /* Results: printed, or written to files that replace their destinations
+   * only once every one of them is complete. */
   for (int32_t i = 0; i < m->num_outputs; i++) {
-    char err[512], path[4096];
     const char *file = o->num_outputs ? o->outputs[i] : NULL;
     if (o->out_dir) {
-      int n = snprintf(path, sizeof path, "%s/%s.npy", o->out_dir,
-                       m->outputs[i].name);
-      if (n < 0 || (size_t)n >= sizeof path) {
-        print_error("output path in '%s' is too long", o->out_dir);
+      size_t len = strlen(o->out_dir) + strlen(m->outputs[i].name) + 6;
+      char *path = malloc(len);
+      if (!path) {
+        print_error("out of memory");
         return 1;
       }
+      snprintf(path, len, "%s/%s.npy", o->out_dir, m->outputs[i].name);
+      s->paths[i] = path;
       file = path;
     }
     if (!file)
       print_output(&m->outputs[i], &s->out[i]);
-    else if (kiln_npy_save(file, &s->out[i], err, sizeof err) != KILN_OK) {
+    else if (write_output(file, &s->out[i], &s->files[i]) != 0)
+      return 1;
+  }
+  for (int32_t i = 0; i < m->num_outputs; i++) {
+    char err[512];
+    if (s->files[i].path &&
+        kiln_rt_output_commit(&s->files[i], err, sizeof err) != KILN_OK) {
       print_error("%s", err);
       return 1;
     }

@@ -448,6 +448,30 @@ kiln_status kiln_npy_load(const char *path, kiln_array *out, char *err,
 
 /* ---- saving ------------------------------------------------------------ */
 
+int kiln_rt_npy_write(FILE *f, const kiln_array *a) {
+  errno = 0;
+  size_t count, bytes;
+  kiln_rt_shape_bytes(a->dtype, a->rank, a->dims, &count, &bytes);
+  /* The header, padded with spaces and a final '\n' so that the data starts
+   * at a multiple of 64 bytes, as NumPy writes it. */
+  char shape[KILN_RT_SHAPE_LEN];
+  kiln_rt_format_shape(shape, sizeof shape, a->rank, a->dims, NULL);
+  char head[512];
+  int n = snprintf(head + 10, sizeof head - 10,
+                   "{'descr': '%s', 'fortran_order': False, 'shape': %s, }",
+                   kiln_rt_dtype_descr(a->dtype), shape);
+  size_t total = (10 + (size_t)n + 1 + 63) / 64 * 64;
+  memcpy(head, NPY_MAGIC "\x01\x00", 8);
+  head[8] = (char)((total - 10) & 0xff);
+  head[9] = (char)((total - 10) >> 8);
+  memset(head + 10 + n, ' ', total - 10 - (size_t)n - 1);
+  head[total - 1] = '\n';
+  if (fwrite(head, 1, total, f) != total ||
+      (bytes > 0 && fwrite(a->data, 1, bytes, f) != bytes) || fflush(f) != 0)
+    return errno ? errno : EIO;
+  return 0;
+}
+
 kiln_status kiln_npy_save(const char *path, const kiln_array *a, char *err,
                           size_t err_len) {
   if (err && err_len > 0)
@@ -463,37 +487,20 @@ kiln_status kiln_npy_save(const char *path, const kiln_array *a, char *err,
   if (bytes > 0 && !a->data)
     return fail(err, err_len, KILN_ERR_USAGE, "%s: array has no data", path);
 
-  /* The header, padded with spaces and a final '\n' so that the data starts
-   * at a multiple of 64 bytes, as NumPy writes it. */
-  char shape[KILN_RT_SHAPE_LEN];
-  kiln_rt_format_shape(shape, sizeof shape, a->rank, a->dims, NULL);
-  char head[512];
-  int n = snprintf(head + 10, sizeof head - 10,
-                   "{'descr': '%s', 'fortran_order': False, 'shape': %s, }",
-                   kiln_rt_dtype_descr(a->dtype), shape);
-  size_t total = (10 + (size_t)n + 1 + 63) / 64 * 64;
-  memcpy(head, NPY_MAGIC "\x01\x00", 8);
-  head[8] = (char)((total - 10) & 0xff);
-  head[9] = (char)((total - 10) >> 8);
-  memset(head + 10 + n, ' ', total - 10 - (size_t)n - 1);
-  head[total - 1] = '\n';
-
-  FILE *f = fopen(path, "wb");
-  if (!f)
-    return fail(err, err_len, KILN_ERR_IO, "%s: cannot create: %s", path,
-                strerror(errno));
-  int ok = fwrite(head, 1, total, f) == total;
-  if (ok && bytes > 0)
-    ok = fwrite(a->data, 1, bytes, f) == bytes;
-  int e = errno;
-  if (fclose(f) != 0 && ok) {
-    ok = 0;
-    e = errno;
-  }
-  if (!ok) {
-    remove(path); /* leave no half-written file behind */
+  kiln_rt_output out;
+  kiln_status st = kiln_rt_output_open(&out, path, err, err_len);
+  if (st != KILN_OK)
+    return st;
+  int e = kiln_rt_npy_write(out.file, a);
+  if (e != 0) {
+    kiln_rt_output_discard(&out);
     return fail(err, err_len, KILN_ERR_IO, "%s: write error: %s", path,
                 strerror(e));
   }
-  return KILN_OK;
+  st = kiln_rt_output_close(&out, err, err_len);
+  if (st != KILN_OK) {
+    kiln_rt_output_discard(&out);
+    return st;
+  }
+  return kiln_rt_output_commit(&out, err, err_len);
 }

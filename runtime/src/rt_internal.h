@@ -4,6 +4,8 @@
 
 #include "kiln_rt.h"
 
+#include <stdio.h>
+
 /* Arrays are stored little-endian and handed to kernels as they are, so the
  * host must be little-endian too. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -37,5 +39,28 @@ int kiln_rt_shape_bytes(kiln_dtype dtype, int32_t rank, const int64_t *dims,
  * Returns `buf`. */
 const char *kiln_rt_format_shape(char *buf, size_t len, int32_t rank,
                                  const int64_t *dims, const char *first);
+
+/* An output file being written (see output.c): to a temporary beside the
+ * destination, which kiln_rt_output_commit renames onto it, or, for a
+ * destination that is not a regular file, to the destination itself. */
+typedef struct kiln_rt_output {
+  const char *path; /* as the caller named it, for messages */
+  char *target;     /* the file to replace: `path` with links resolved */
+  char *temp;       /* the temporary; NULL when writing `path` directly */
+  FILE *file;       /* open for writing until kiln_rt_output_close */
+} kiln_rt_output;
+
+/* Opens `path` for writing; on failure `o` holds nothing to discard. */
+kiln_status kiln_rt_output_open(kiln_rt_output *o, const char *path, char *err,
+                                size_t err_len);
+/* Closes the file, reporting a write error that only closing revealed. */
+kiln_status kiln_rt_output_close(kiln_rt_output *o, char *err, size_t err_len);
+/* Puts the closed file in place and releases `o`. */
+kiln_status kiln_rt_output_commit(kiln_rt_output *o, char *err, size_t err_len);
+/* Abandons the file: removes the temporary (never the destination). */
+void kiln_rt_output_discard(kiln_rt_output *o);
+
+/* Writes `a` as a .npy file to `f`; returns 0 or an errno value. */
+int kiln_rt_npy_write(FILE *f, const kiln_array *a);
 
 #endif /* KILN_RT_INTERNAL_H */
