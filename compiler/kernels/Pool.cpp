@@ -6,8 +6,6 @@
 // constants.
 #include "Common.h"
 
-#include <float.h>
-
 using namespace kiln;
 
 namespace {
@@ -52,7 +50,7 @@ KILN_INLINE void maxPool(float *__restrict out, const float *__restrict in, int6
                          int64_t strideH, int64_t strideW, int64_t padTop, int64_t padLeft) {
   forEachWindow(out, batch, channels, outH, outW, inH, inW, poolH, poolW, strideH, strideW, padTop, padLeft,
                 [&](float *__restrict o, int64_t b, Span rows, Span cols) {
-                  for (int64_t c = 0; c < channels; ++c) o[c] = Reduction ? -INFINITY : -FLT_MAX;
+                  for (int64_t c = 0; c < channels; ++c) o[c] = Reduction ? -INFINITY : -__FLT_MAX__;
                   for (int64_t y = rows.begin; y < rows.end; ++y)
                     for (int64_t x = cols.begin; x < cols.end; ++x) {
                       const float *__restrict p = in + ((b * inH + y) * inW + x) * channels;
