@@ -28,9 +28,8 @@
  * far longer is not worth reading into memory. */
 #define NPY_MAX_HEADER (1u << 20)
 
-/* Writes a one-line message into err (when there is room) and returns st. */
-static kiln_status fail(char *err, size_t err_len, kiln_status st,
-                        const char *fmt, ...) {
+kiln_status kiln_rt_fail(char *err, size_t err_len, kiln_status st,
+                         const char *fmt, ...) {
   if (err && err_len > 0) {
     va_list ap;
     va_start(ap, fmt);
@@ -282,9 +281,9 @@ static kiln_status read_exact(FILE *f, void *buf, size_t n, const char *path,
   if (n == 0 || fread(buf, 1, n, f) == n)
     return KILN_OK;
   if (ferror(f))
-    return fail(err, err_len, KILN_ERR_IO, "%s: read error: %s", path,
+    return kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: read error: %s", path,
                 strerror(errno));
-  return fail(err, err_len, KILN_ERR_FORMAT,
+  return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
               "%s: file is truncated (it changed while being read)", path);
 }
 
@@ -292,7 +291,8 @@ static kiln_status read_exact(FILE *f, void *buf, size_t n, const char *path,
 static kiln_status load_file(FILE *f, uint64_t size, const char *path,
                              kiln_array *out, char *err, size_t err_len) {
   if (size == 0)
-    return fail(err, err_len, KILN_ERR_FORMAT, "%s: file is empty", path);
+    return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
+                        "%s: file is empty", path);
 
   /* The preamble: magic, version, header length. */
   unsigned char pre[12];
@@ -302,21 +302,21 @@ static kiln_status load_file(FILE *f, uint64_t size, const char *path,
     return st;
   size_t magic_have = first < NPY_MAGIC_LEN ? first : NPY_MAGIC_LEN;
   if (memcmp(pre, NPY_MAGIC, magic_have) != 0)
-    return fail(err, err_len, KILN_ERR_FORMAT,
+    return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
                 "%s: not a .npy file (bad magic bytes)", path);
   if (first < 8)
-    return fail(err, err_len, KILN_ERR_FORMAT,
+    return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
                 "%s: file is truncated: it ends inside the .npy preamble",
                 path);
   unsigned major = pre[6], minor = pre[7];
   if ((major != 1 && major != 2 && major != 3) || minor != 0)
-    return fail(err, err_len, KILN_ERR_FORMAT,
+    return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
                 "%s: unsupported .npy format version %u.%u (Kiln reads 1.0, "
                 "2.0 and 3.0)",
                 path, major, minor);
   size_t pre_len = major == 1 ? 10 : 12;
   if (size < pre_len)
-    return fail(err, err_len, KILN_ERR_FORMAT,
+    return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
                 "%s: file is truncated: it ends inside the .npy preamble",
                 path);
   if (pre_len > first) {
@@ -328,26 +328,27 @@ static kiln_status load_file(FILE *f, uint64_t size, const char *path,
   if (major != 1)
     header_len |= (uint64_t)pre[10] << 16 | (uint64_t)pre[11] << 24;
   if (header_len > size - pre_len)
-    return fail(err, err_len, KILN_ERR_FORMAT,
+    return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
                 "%s: header length %llu goes past the end of the file (%llu "
                 "bytes)",
                 path, (unsigned long long)header_len, (unsigned long long)size);
   if (header_len > NPY_MAX_HEADER)
-    return fail(err, err_len, KILN_ERR_FORMAT,
+    return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
                 "%s: header of %llu bytes is implausibly long", path,
                 (unsigned long long)header_len);
 
   /* The header dict. */
   char *text = malloc((size_t)header_len + 1);
   if (!text)
-    return fail(err, err_len, KILN_ERR_ALLOC, "%s: out of memory", path);
+    return kiln_rt_fail(err, err_len, KILN_ERR_ALLOC,
+                        "%s: out of memory", path);
   npy_header h;
   st = read_exact(f, text, (size_t)header_len, path, err, err_len);
   if (st == KILN_OK) {
     char why[160];
     st = parse_header(text, (size_t)header_len, &h, why, sizeof why);
     if (st != KILN_OK)
-      fail(err, err_len, st, "%s: %s", path, why);
+      kiln_rt_fail(err, err_len, st, "%s: %s", path, why);
   }
   free(text);
   if (st != KILN_OK)
@@ -358,39 +359,39 @@ static kiln_status load_file(FILE *f, uint64_t size, const char *path,
   if (descr_dtype(&h, &dtype) != 0) {
     const char *more = h.descr_len >= sizeof h.descr ? "..." : "";
     if (h.descr_len == 3 && h.descr[0] == '>')
-      return fail(err, err_len, KILN_ERR_DTYPE,
+      return kiln_rt_fail(err, err_len, KILN_ERR_DTYPE,
                   "%s: unsupported dtype '%s': big-endian data is not "
                   "supported; convert with x.astype('<%s')",
                   path, h.descr, h.descr + 1);
-    return fail(err, err_len, KILN_ERR_DTYPE,
+    return kiln_rt_fail(err, err_len, KILN_ERR_DTYPE,
                 "%s: unsupported dtype '%s%s' (Kiln reads <f4, <i4, <i8 and "
                 "<f8)",
                 path, h.descr, more);
   }
   if (h.fortran)
-    return fail(err, err_len, KILN_ERR_FORMAT,
+    return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
                 "%s: fortran_order arrays are not supported; save with "
                 "np.ascontiguousarray(x)",
                 path);
   if (h.rank > KILN_MAX_RANK)
-    return fail(err, err_len, KILN_ERR_SHAPE,
+    return kiln_rt_fail(err, err_len, KILN_ERR_SHAPE,
                 "%s: rank %d is more than the %d dimensions Kiln supports",
                 path, h.rank, KILN_MAX_RANK);
   char shape[KILN_RT_SHAPE_LEN];
   kiln_rt_format_shape(shape, sizeof shape, h.rank, h.dims, NULL);
   size_t count, bytes;
   if (kiln_rt_shape_bytes(dtype, h.rank, h.dims, &count, &bytes) != 0)
-    return fail(err, err_len, KILN_ERR_FORMAT,
+    return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
                 "%s: the shape %s has more elements than can be addressed",
                 path, shape);
   uint64_t data_len = size - pre_len - header_len;
   if (data_len < bytes)
-    return fail(err, err_len, KILN_ERR_FORMAT,
+    return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
                 "%s: file is truncated: the shape %s needs %zu bytes of data, "
                 "found %llu",
                 path, shape, bytes, (unsigned long long)data_len);
   if (data_len > bytes)
-    return fail(err, err_len, KILN_ERR_FORMAT,
+    return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
                 "%s: %llu unexpected bytes after the data (the shape %s needs "
                 "%zu bytes)",
                 path, (unsigned long long)(data_len - bytes), shape, bytes);
@@ -398,7 +399,7 @@ static kiln_status load_file(FILE *f, uint64_t size, const char *path,
   /* The data. */
   kiln_array a;
   if (kiln_array_alloc(&a, dtype, h.rank, h.dims) != KILN_OK)
-    return fail(err, err_len, KILN_ERR_ALLOC,
+    return kiln_rt_fail(err, err_len, KILN_ERR_ALLOC,
                 "%s: out of memory for %zu bytes of data", path, bytes);
   st = read_exact(f, a.data, bytes, path, err, err_len);
   if (st != KILN_OK) {
@@ -414,31 +415,33 @@ kiln_status kiln_npy_load(const char *path, kiln_array *out, char *err,
   if (err && err_len > 0)
     err[0] = '\0';
   if (!out || !path)
-    return fail(err, err_len, KILN_ERR_USAGE, "kiln_npy_load: null argument");
+    return kiln_rt_fail(err, err_len, KILN_ERR_USAGE,
+                        "kiln_npy_load: null argument");
   memset(out, 0, sizeof *out);
   /* O_NONBLOCK keeps open() from waiting forever on a FIFO; non-regular
    * files are then rejected, and it has no effect on regular ones. */
   int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
-    return fail(err, err_len, KILN_ERR_IO, "%s: cannot open: %s", path,
+    return kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: cannot open: %s", path,
                 strerror(errno));
   struct stat sb;
   if (fstat(fd, &sb) != 0) {
     int e = errno;
     close(fd);
-    return fail(err, err_len, KILN_ERR_IO, "%s: cannot stat: %s", path,
+    return kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: cannot stat: %s", path,
                 strerror(e));
   }
   if (!S_ISREG(sb.st_mode)) {
     close(fd);
-    return fail(err, err_len, KILN_ERR_IO, "%s: not a regular file%s", path,
+    return kiln_rt_fail(err, err_len, KILN_ERR_IO,
+                        "%s: not a regular file%s", path,
                 S_ISDIR(sb.st_mode) ? " (it is a directory)" : "");
   }
   FILE *f = fdopen(fd, "rb");
   if (!f) {
     int e = errno;
     close(fd);
-    return fail(err, err_len, KILN_ERR_IO, "%s: cannot open: %s", path,
+    return kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: cannot open: %s", path,
                 strerror(e));
   }
   kiln_status st = load_file(f, (uint64_t)sb.st_size, path, out, err, err_len);
@@ -477,15 +480,19 @@ kiln_status kiln_npy_save(const char *path, const kiln_array *a, char *err,
   if (err && err_len > 0)
     err[0] = '\0';
   if (!a || !path)
-    return fail(err, err_len, KILN_ERR_USAGE, "kiln_npy_save: null argument");
+    return kiln_rt_fail(err, err_len, KILN_ERR_USAGE,
+                        "kiln_npy_save: null argument");
   if (!kiln_rt_dtype_valid(a->dtype))
-    return fail(err, err_len, KILN_ERR_DTYPE, "%s: invalid dtype %d", path,
+    return kiln_rt_fail(err, err_len, KILN_ERR_DTYPE,
+                        "%s: invalid dtype %d", path,
                 (int)a->dtype);
   size_t count, bytes;
   if (kiln_rt_shape_bytes(a->dtype, a->rank, a->dims, &count, &bytes) != 0)
-    return fail(err, err_len, KILN_ERR_SHAPE, "%s: invalid shape", path);
+    return kiln_rt_fail(err, err_len, KILN_ERR_SHAPE,
+                        "%s: invalid shape", path);
   if (bytes > 0 && !a->data)
-    return fail(err, err_len, KILN_ERR_USAGE, "%s: array has no data", path);
+    return kiln_rt_fail(err, err_len, KILN_ERR_USAGE,
+                        "%s: array has no data", path);
 
   kiln_rt_output out;
   kiln_status st = kiln_rt_output_open(&out, path, err, err_len);
@@ -494,7 +501,7 @@ kiln_status kiln_npy_save(const char *path, const kiln_array *a, char *err,
   int e = kiln_rt_npy_write(out.file, a);
   if (e != 0) {
     kiln_rt_output_discard(&out);
-    return fail(err, err_len, KILN_ERR_IO, "%s: write error: %s", path,
+    return kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: write error: %s", path,
                 strerror(e));
   }
   st = kiln_rt_output_close(&out, err, err_len);

@@ -11,22 +11,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static kiln_status fail(char *err, size_t err_len, const char *fmt, ...) {
-  if (err && err_len > 0) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_len, fmt, ap);
-    va_end(ap);
-  }
-  return KILN_ERR_IO;
-}
 
 /* Creates a new file next to `target` (same directory, so that rename is
  * atomic), readable as a file created by fopen would be. */
@@ -70,11 +59,13 @@ kiln_status kiln_rt_output_open(kiln_rt_output *o, const char *path, char *err,
   struct stat sb;
   int exists = stat(path, &sb) == 0;
   if (exists && S_ISDIR(sb.st_mode))
-    return fail(err, err_len, "%s: cannot write: it is a directory", path);
+    return kiln_rt_fail(err, err_len, KILN_ERR_IO,
+                        "%s: cannot write: it is a directory", path);
   if (exists && !S_ISREG(sb.st_mode)) {
     o->file = fopen(path, "wb");
     if (!o->file)
-      return fail(err, err_len, "%s: cannot open: %s", path, strerror(errno));
+      return kiln_rt_fail(err, err_len, KILN_ERR_IO,
+                          "%s: cannot open: %s", path, strerror(errno));
     return KILN_OK;
   }
   /* Through a symbolic link, the file it points to is replaced. */
@@ -82,13 +73,15 @@ kiln_status kiln_rt_output_open(kiln_rt_output *o, const char *path, char *err,
   if (!o->target) {
     int e = errno;
     kiln_rt_output_discard(o);
-    return fail(err, err_len, "%s: cannot resolve: %s", path, strerror(e));
+    return kiln_rt_fail(err, err_len, KILN_ERR_IO,
+                        "%s: cannot resolve: %s", path, strerror(e));
   }
   int fd = create_temporary(o->target, &o->temp);
   if (fd < 0) {
     int e = errno;
     kiln_rt_output_discard(o);
-    return fail(err, err_len, "%s: cannot create: %s", path, strerror(e));
+    return kiln_rt_fail(err, err_len, KILN_ERR_IO,
+                        "%s: cannot create: %s", path, strerror(e));
   }
   if (exists)
     fchmod(fd, sb.st_mode & 07777); /* keep the permissions it had */
@@ -97,7 +90,8 @@ kiln_status kiln_rt_output_open(kiln_rt_output *o, const char *path, char *err,
     int e = errno;
     close(fd);
     kiln_rt_output_discard(o);
-    return fail(err, err_len, "%s: cannot open: %s", path, strerror(e));
+    return kiln_rt_fail(err, err_len, KILN_ERR_IO,
+                        "%s: cannot open: %s", path, strerror(e));
   }
   return KILN_OK;
 }
@@ -107,7 +101,8 @@ kiln_status kiln_rt_output_close(kiln_rt_output *o, char *err, size_t err_len) {
   int e = errno;
   o->file = NULL;
   if (failed)
-    return fail(err, err_len, "%s: write error: %s", o->path, strerror(e));
+    return kiln_rt_fail(err, err_len, KILN_ERR_IO,
+                        "%s: write error: %s", o->path, strerror(e));
   return KILN_OK;
 }
 
@@ -115,7 +110,8 @@ kiln_status kiln_rt_output_commit(kiln_rt_output *o, char *err,
                                   size_t err_len) {
   kiln_status st = KILN_OK;
   if (o->temp && rename(o->temp, o->target) != 0)
-    st = fail(err, err_len, "%s: cannot replace: %s", o->path,
+    st = kiln_rt_fail(err, err_len, KILN_ERR_IO,
+                      "%s: cannot replace: %s", o->path,
               strerror(errno));
   else if (o->temp) {
     free(o->temp); /* renamed: nothing left to remove */

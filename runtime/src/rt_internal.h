@@ -40,6 +40,11 @@ int kiln_rt_shape_bytes(kiln_dtype dtype, int32_t rank, const int64_t *dims,
 const char *kiln_rt_format_shape(char *buf, size_t len, int32_t rank,
                                  const int64_t *dims, const char *first);
 
+/* Writes a one-line message into err (when there is room) and returns st. */
+kiln_status kiln_rt_fail(char *err, size_t err_len, kiln_status st,
+                         const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* An output file being written (see output.c): to a temporary beside the
  * destination, which kiln_rt_output_commit renames onto it, or, for a
  * destination that is not a regular file, to the destination itself. */
