@@ -29,6 +29,29 @@ const std::vector<std::string> *H5Node::attribute(const std::string &key) const 
   return it == attributes.end() ? nullptr : &it->second;
 }
 
+// A name from the file as messages can show it: valid UTF-8 stays, control
+// characters and stray bytes become \xNN. Every name goes through this, so
+// names that refer to each other (layer_names, groups) still match.
+std::string printable(const std::string &s) {
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+    unsigned char c = byte(i);
+    size_t length = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool valid = length > 0 && i + length <= s.size() && (length > 1 || (c >= 0x20 && c != 0x7f));
+    for (size_t k = 1; valid && k < length; ++k) valid = (byte(i + k) >> 6) == 2;
+    if (valid) {
+      out.append(s, i, length);
+      i += length;
+    } else {
+      static const char hex[] = "0123456789abcdef";
+      out += {'\\', 'x', hex[c >> 4], hex[c & 15]};
+      ++i;
+    }
+  }
+  return out;
+}
+
 namespace {
 
 constexpr int kMaxDepth = 64;
@@ -295,16 +318,17 @@ namespace {
 
 bool readNode(ByteReader &in, bool values, H5Node &node, int depth, size_t &objects) {
   if (depth > kMaxDepth || ++objects > kMaxObjects) return false;
-  node.name = in.str(1 << 16);
-  node.path = in.str(1 << 20);
+  node.name = printable(in.str(1 << 16));
+  node.path = printable(in.str(1 << 20));
   node.dataset = in.u8() != 0;
   uint64_t attributes = in.u64();
   if (attributes > kMaxAttributes) return false;
   for (uint64_t i = 0; i < attributes && in.ok(); ++i) {
-    std::string key = in.str(1 << 16);
+    std::string key = printable(in.str(1 << 16));
+    bool config = key == "model_config" || key == "training_config";  // JSON, kept as written
     uint64_t n = in.u64();
     std::vector<std::string> values;
-    for (uint64_t j = 0; j < n && in.ok(); ++j) values.push_back(in.str());
+    for (uint64_t j = 0; j < n && in.ok(); ++j) values.push_back(config ? in.str() : printable(in.str()));
     node.attributes[key] = std::move(values);
   }
   if (node.dataset) {

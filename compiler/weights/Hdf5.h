@@ -36,6 +36,11 @@ struct H5Node {
   const std::vector<std::string> *attribute(const std::string &key) const;
 };
 
+// Text from a file as messages can show it: valid UTF-8 stays, control
+// characters and stray bytes become \xNN. Every name read goes through this,
+// so names that refer to each other (layer_names, groups) still match.
+std::string printable(const std::string &s);
+
 // Limits on what a file may make the reader allocate, from the file's size.
 struct Hdf5Budget {
   uint64_t maxFloats;  // float32 values over all datasets

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -90,6 +91,7 @@ bool runIsolated(const std::function<void(ByteWriter &)> &produce,
     error = std::string("cannot create a pipe: ") + std::strerror(errno);
     return false;
   }
+  pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) {
     error = std::string("cannot start the reader process: ") + std::strerror(errno);
@@ -99,7 +101,9 @@ bool runIsolated(const std::function<void(ByteWriter &)> &produce,
   }
   if (pid == 0) {
     ::close(fds[0]);
-    rlimit cpu{limits.cpuSeconds, limits.cpuSeconds};
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with kilnc
+    if (::getppid() != parent) _exit(5);  // kilnc died before that took effect
+    rlimit cpu{limits.cpuSeconds, limits.cpuSeconds + 1};  // SIGXCPU first, SIGKILL a second later
     ::setrlimit(RLIMIT_CPU, &cpu);
 #ifndef KILN_SANITIZED
     if (limits.addressSpace) {

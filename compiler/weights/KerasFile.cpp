@@ -35,8 +35,10 @@ bool fileSize(const std::string &path, uint64_t &size, std::string &error) {
 // What reading a file of `size` bytes may cost: its datasets may hold at
 // most 4 floats per byte (float16 data, or modest compression).
 Hdf5Budget budgetFor(uint64_t size) { return {std::max<uint64_t>(size * 4, uint64_t(1) << 24)}; }
+// Reading a file takes well under a second per 100 MB; a reader still busy
+// after many times that is looping on a malformed file.
 IsolationLimits limitsFor(uint64_t size) {
-  return {60 + 30 * (size / kGiB), 2 * kGiB + 24 * size};
+  return {5 + 20 * (size / kGiB), 2 * kGiB + 24 * size};
 }
 
 // Keras's optimizer state: Keras 2's model.save() writes 'optimizer_weights',
@@ -212,7 +214,7 @@ bool readKerasFile(const std::string &path, FileKind kind, bool values, KerasFil
                         [&](ByteReader &in, std::string &err) {
                           uint8_t status = in.u8();
                           if (status == 'E') {
-                            err = in.str(1 << 16);
+                            err = printable(in.str(1 << 16));
                             return false;
                           }
                           if (status != 'O') {
