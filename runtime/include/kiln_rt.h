@@ -87,10 +87,11 @@ typedef struct kiln_model_info {
 
 /* The command-line driver of a built model:
  *   prog IN0.npy [IN1.npy ...] [-o OUT0.npy -o OUT1.npy ... | --out-dir DIR]
- *        [--repeat N] [--help]
+ *        [--labels FILE] [--repeat N] [--help]
  * Inputs in the model's input order, outputs in its output order (or, with
  * --out-dir, as DIR/<output name>.npy); without either the outputs are
- * printed as text. Returns the process exit status. */
+ * printed as text, or, with --labels, each sample's class and the accuracy.
+ * Returns the process exit status. */
 int kiln_rt_main(const kiln_model_info *model, int argc, char **argv);
 
 #ifdef __cplusplus

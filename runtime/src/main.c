@@ -46,7 +46,7 @@ static void print_usage(const kiln_model_info *m, const char *prog) {
   printf(" [");
   for (int32_t i = 0; i < m->num_outputs; i++)
     printf("%s-o %s.npy", i ? " " : "", m->outputs[i].name);
-  printf(" | --out-dir DIR] [--repeat N] [--help]\n\n");
+  printf(" | --out-dir DIR] [--labels FILE] [--repeat N] [--help]\n\n");
   printf("Runs the model '%s' on the inputs, which are .npy files, and prints "
          "the\noutputs as text or, with -o, writes them as .npy files.\n\n",
          m->name);
@@ -68,6 +68,12 @@ static void print_usage(const kiln_model_info *m, const char *prog) {
          "output or none)\n"
          "  --out-dir DIR\n"
          "              write every output to DIR/<output name>.npy\n"
+         "  --labels FILE\n"
+         "              a classifier's true labels (.npy, one integer per "
+         "sample): print\n"
+         "              each sample's predicted class (the largest value of "
+         "the first\n"
+         "              output) against its label, and the accuracy\n"
          "  --repeat N  after the first run, run N more times and print the "
          "mean latency\n"
          "              to stderr\n"
@@ -96,6 +102,7 @@ typedef struct options {
   const char **outputs; /* -o files */
   int num_outputs;
   const char *out_dir; /* --out-dir: outputs as DIR/<name>.npy */
+  const char *labels;  /* --labels: true classes, for an accuracy report */
   long long repeat;    /* timed runs after the first; 0 for none */
   int help;
 } options;
@@ -136,6 +143,12 @@ static int parse_args(int argc, char **argv, const char *prog, options *o) {
         return -1;
       }
       o->out_dir = argv[++i];
+    } else if (strcmp(arg, "--labels") == 0) {
+      if (i + 1 >= argc || !argv[i + 1]) {
+        print_error("--labels needs a .npy file; see %s --help", prog);
+        return -1;
+      }
+      o->labels = argv[++i];
     } else if (strcmp(arg, "--repeat") == 0 ||
                strncmp(arg, "--repeat=", 9) == 0) {
       const char *value = arg[8] == '=' ? arg + 9 : NULL;
@@ -277,6 +290,58 @@ static int write_output(const char *file, const kiln_array *a,
     print_error("%s", err);
     return -1;
   }
+  return 0;
+}
+
+/* --labels: each sample's predicted class (the first largest value of a
+ * (batch, classes) output, as numpy's argmax) against its label, then the
+ * accuracy. Returns 0, or -1 after printing an error. */
+static int print_classes(const kiln_tensor_info *t, const kiln_array *scores,
+                         const char *file) {
+  char err[512], shape[KILN_RT_SHAPE_LEN];
+  if (scores->rank != 2 || scores->dtype != KILN_FLOAT32) {
+    print_error("--labels needs a model whose first output is (batch, classes) "
+                "float32; '%s' is %s",
+                t->name,
+                kiln_rt_format_shape(shape, sizeof shape, scores->rank,
+                                     scores->dims, NULL));
+    return -1;
+  }
+  kiln_array labels;
+  if (kiln_npy_load(file, &labels, err, sizeof err) != KILN_OK) {
+    print_error("%s", err);
+    return -1;
+  }
+  int64_t n = scores->dims[0], classes = scores->dims[1];
+  int ok = (labels.dtype == KILN_INT32 || labels.dtype == KILN_INT64) &&
+           (labels.rank == 1 || (labels.rank == 2 && labels.dims[1] == 1)) &&
+           labels.dims[0] == n;
+  if (!ok) {
+    print_error("labels (%s): expected %lld integers (int32 or int64), got %s "
+                "%s",
+                file, (long long)n, kiln_dtype_name(labels.dtype),
+                kiln_rt_format_shape(shape, sizeof shape, labels.rank,
+                                     labels.dims, NULL));
+    kiln_array_free(&labels);
+    return -1;
+  }
+  const float *row = scores->data;
+  int64_t correct = 0;
+  for (int64_t i = 0; i < n; i++, row += classes) {
+    int64_t best = 0;
+    for (int64_t c = 1; c < classes; c++)
+      if (row[c] > row[best])
+        best = c;
+    long long label = labels.dtype == KILN_INT32
+                          ? ((const int32_t *)labels.data)[i]
+                          : ((const int64_t *)labels.data)[i];
+    correct += best == label;
+    printf("sample %lld: class %lld (%.4f), label %lld%s\n", (long long)i,
+           (long long)best, row[best], label, best == label ? "" : "  <- wrong");
+  }
+  printf("accuracy: %lld of %lld = %.4f\n", (long long)correct, (long long)n,
+         n ? (double)correct / (double)n : 0.0);
+  kiln_array_free(&labels);
   return 0;
 }
 
@@ -425,6 +490,8 @@ static int run_main(const kiln_model_info *m, int argc, char **argv, state *s) {
 
   /* Results: printed, or written to files that replace their destinations
    * only once every one of them is complete. */
+  if (o->labels && print_classes(&m->outputs[0], &s->out[0], o->labels) != 0)
+    return 1;
   for (int32_t i = 0; i < m->num_outputs; i++) {
     const char *file = o->num_outputs ? o->outputs[i] : NULL;
     if (o->out_dir) {
@@ -438,9 +505,10 @@ static int run_main(const kiln_model_info *m, int argc, char **argv, state *s) {
       s->paths[i] = path;
       file = path;
     }
-    if (!file)
-      print_output(&m->outputs[i], &s->out[i]);
-    else if (write_output(file, &s->out[i], &s->files[i]) != 0)
+    if (!file) {
+      if (!o->labels)
+        print_output(&m->outputs[i], &s->out[i]);
+    } else if (write_output(file, &s->out[i], &s->files[i]) != 0)
       return 1;
   }
   for (int32_t i = 0; i < m->num_outputs; i++) {

@@ -164,11 +164,30 @@ TEST_F(Driver, RepeatReportsLatency) {
   EXPECT_EQ(r.status, 0) << r.err;
 }
 
+TEST_F(Driver, LabelsPrintEachClassAndTheAccuracy) {
+  // y = x + 1: rows (2, 3, 4) and (1.1, -4, 1e9 + 1), both class 2.
+  saveArray<int64_t>(path("labels.npy"), KILN_INT64, {2}, {2, 0});
+  Result r = runMain(kModel, {x_, ids_, "--labels", path("labels.npy")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "sample 0: class 2 (4.0000), label 2\n"
+                   "sample 1: class 2 (1000000000.0000), label 0  <- wrong\n"
+                   "accuracy: 1 of 2 = 0.5000\n");
+}
+
+TEST_F(Driver, LabelsMustBeOneIntegerPerSample) {
+  saveArray<int32_t>(path("labels.npy"), KILN_INT32, {3}, {2, 0, 1});
+  expectError(runMain(kModel, {x_, ids_, "--labels", path("labels.npy")}),
+              "expected 2 integers (int32 or int64), got int32 (3,)");
+  saveArray<float>(path("float.npy"), KILN_FLOAT32, {2}, {2, 0});
+  expectError(runMain(kModel, {x_, ids_, "--labels", path("float.npy")}),
+              "expected 2 integers (int32 or int64), got float32 (2,)");
+}
+
 TEST_F(Driver, HelpListsInputsAndOutputs) {
   Result r = runMain(kModel, {"--help"});
   EXPECT_EQ(r.status, 0);
   EXPECT_THAT(r.out, StartsWith("usage: prog x.npy ids.npy [-o y.npy -o z.npy | --out-dir DIR] "
-                                "[--repeat N] [--help]\n"));
+                                "[--labels FILE] [--repeat N] [--help]\n"));
   EXPECT_THAT(r.out, HasSubstr("x                    float32  (batch, 3)\n"));
   EXPECT_THAT(r.out, HasSubstr("ids                  int32    (batch, 2)\n"));
   EXPECT_THAT(r.out, HasSubstr("z                    int32    (batch, 2)\n"));
