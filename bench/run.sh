@@ -32,7 +32,7 @@ rng = np.random.default_rng(0)
 x = rng.integers(0, 20000, (batch,) + shape).astype(np.int32) if name == "imdb_lstm" else rng.random((batch,) + shape, np.float32)
 np.save(path, x)
 PY
-  kiln_ms=$("$exe" "$work/$m.npy" -o "$work/$m.out.npy" --repeat "${runs[$m]}" 2>&1 | sed -n 's/.*mean latency \([0-9.]*\) ms.*/\1/p')
+  kiln_ms=$("$exe" "$work/$m.npy" -o "$work/$m.out.npy" --bench "${runs[$m]}" 2>&1 | sed -n 's/.*mean latency \([0-9.]*\) ms.*/\1/p')
   torch_ms=$(/usr/bin/python3 bench/peer_torch.py "$m" "${batch[$m]}" "${runs[$m]}" 1)
   printf '%-10s %6s %12s %12s %7.2fx\n' "$m" "${batch[$m]}" "$kiln_ms" "$torch_ms" "$(echo "$torch_ms / $kiln_ms" | bc -l)"
 done

@@ -20,12 +20,14 @@ if(NOT TARGET Kiln::runtime)
     file(GLOB _kiln_runtime_sources "${_kiln_prefix}/share/kiln/runtime/src/*.c")
     add_library(kiln_runtime STATIC ${_kiln_runtime_sources})
     target_include_directories(kiln_runtime PUBLIC "${KILN_INCLUDE_DIR}")
+    target_link_libraries(kiln_runtime PUBLIC m)
     set_target_properties(kiln_runtime PROPERTIES C_STANDARD 11 POSITION_INDEPENDENT_CODE ON)
     add_library(Kiln::runtime ALIAS kiln_runtime)
   else()
     add_library(Kiln::runtime STATIC IMPORTED)
     set_target_properties(Kiln::runtime PROPERTIES IMPORTED_LOCATION "${_kiln_prefix}/lib/libkiln_rt.a"
                                                    INTERFACE_INCLUDE_DIRECTORIES "${KILN_INCLUDE_DIR}"
+                                                   INTERFACE_LINK_LIBRARIES m
                                                    IMPORTED_LINK_INTERFACE_LANGUAGES C)
   endif()
 endif()

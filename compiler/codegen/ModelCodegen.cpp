@@ -176,13 +176,40 @@ void ModelCodegen::emitRun() {
   builder_.CreateRet(builder_.getInt32(0));
 }
 
+// The kiln_test_vectors of an executable, or a null pointer.
+llvm::Constant *ModelCodegen::emitTestVectors() {
+  llvm::Type *ptr = builder_.getPtrTy();
+  const TestVectors *t = options_.testVectors;
+  if (!t) return llvm::ConstantPointerNull::get(builder_.getPtrTy());
+  auto table = [&](const std::vector<std::vector<char>> &data, const char *what) {
+    std::vector<llvm::Constant *> pointers;
+    for (const std::vector<char> &bytes : data) {
+      auto *init = llvm::ConstantDataArray::get(
+          context_, llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()));
+      auto *var = new llvm::GlobalVariable(*module_, init->getType(), true, llvm::GlobalValue::PrivateLinkage, init,
+                                           std::string("test.") + what);
+      var->setAlignment(llvm::Align(64));
+      pointers.push_back(var);
+    }
+    auto *type = llvm::ArrayType::get(ptr, pointers.size());
+    return new llvm::GlobalVariable(*module_, type, true, llvm::GlobalValue::PrivateLinkage,
+                                    llvm::ConstantArray::get(type, pointers), std::string("test.") + what + ".table");
+  };
+  llvm::Type *f64 = builder_.getDoubleTy();
+  auto *type = llvm::StructType::get(context_, {builder_.getInt64Ty(), ptr, ptr, f64, f64});
+  llvm::Constant *init = llvm::ConstantStruct::get(
+      type, {builder_.getInt64(t->batch), table(t->inputs, "inputs"), table(t->outputs, "outputs"),
+             llvm::ConstantFP::get(f64, t->atol), llvm::ConstantFP::get(f64, t->rtol)});
+  return new llvm::GlobalVariable(*module_, type, true, llvm::GlobalValue::PrivateLinkage, init, "test.vectors");
+}
+
 // The executable's entry: describe the model to kiln_rt_main and hand over.
 void ModelCodegen::emitMain() {
   llvm::Type *ptr = builder_.getPtrTy();
   llvm::Type *i32 = builder_.getInt32Ty();
   llvm::Type *i64 = builder_.getInt64Ty();
   auto *tensorInfo = llvm::StructType::get(context_, {ptr, i32, i32, ptr});
-  auto *modelInfo = llvm::StructType::get(context_, {ptr, i32, i32, ptr, ptr, ptr, ptr});
+  auto *modelInfo = llvm::StructType::get(context_, {ptr, i32, i32, ptr, ptr, ptr, ptr, ptr});
 
   // run_generic(batch, inputs[], outputs[], scratch) unpacks the arrays.
   auto *genericType = llvm::FunctionType::get(i32, {i64, ptr, ptr, ptr}, false);
@@ -228,7 +255,8 @@ void ModelCodegen::emitMain() {
       modelInfo, {builder_.CreateGlobalStringPtr(program_.modelName, "model.name"),
                   builder_.getInt32(program_.inputs.size()), builder_.getInt32(program_.outputs.size()),
                   tensorTable(program_.inputs, program_.inputNames, "inputs"),
-                  tensorTable(program_.outputs, program_.outputNames, "outputs"), scratchSize_, generic});
+                  tensorTable(program_.outputs, program_.outputNames, "outputs"), scratchSize_, generic,
+                  emitTestVectors()});
   auto *infoVar = new llvm::GlobalVariable(*module_, modelInfo, true, llvm::GlobalValue::PrivateLinkage, info, "model.info");
   llvm::FunctionCallee rtMain = module_->getOrInsertFunction("kiln_rt_main", llvm::FunctionType::get(i32, {ptr, i32, ptr}, false));
   builder_.CreateRet(builder_.CreateCall(rtMain, {infoVar, main->getArg(0), main->getArg(1)}));

@@ -15,6 +15,14 @@
 
 namespace kiln {
 
+// Reference inputs and outputs an executable carries for --self-test
+// (kiln_test_vectors in kiln_rt.h).
+struct TestVectors {
+  int64_t batch = 0;
+  std::vector<std::vector<char>> inputs, outputs;  // little-endian, in the model's dtypes
+  double atol = 0, rtol = 0;
+};
+
 struct CodegenOptions {
   std::string prefix = "model";  // C identifier prefix of the entry points
   KerasVersion kerasVersion = KerasVersion::V2;
@@ -25,6 +33,7 @@ struct CodegenOptions {
   std::string dataLayout;
   std::string abi;                // LLVM's ABI name, if the triple leaves it open
   llvm::StringRef kernelLibrary;  // bitcode of the target family's kernels
+  const TestVectors *testVectors = nullptr;  // executables: built in for --self-test
 };
 
 class ModelCodegen {
@@ -47,6 +56,7 @@ private:
   void emitRun();
   void emitScratchSize();
   void emitMain();
+  llvm::Constant *emitTestVectors();
   llvm::Type *paramType(EntryParam::Role role);
 
   llvm::LLVMContext &context_;

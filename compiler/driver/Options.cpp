@@ -35,6 +35,9 @@ build options:
                          with --target the target's cross gcc, e.g. aarch64-linux-gnu-gcc)
   --name PREFIX          C prefix of the generated functions (default: from OUT)
   --no-fuse              keep activation layers separate (for inspecting IR)
+  --embed-test-vectors DIR
+                         build DIR/in<i>.npy, DIR/out<i>.npy and the tolerance in
+                         DIR/case.json into the executable, for its --self-test
 
 common options:
   --model NAME           the model to compile when the file defines several
@@ -100,7 +103,8 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
       o.command = Command::Help;
       return o;
     } else if (value("-o", o.output) || value("--model", o.model) || value("--weights", o.weights) ||
-               value("--target", o.triple) || value("--mcpu", o.cpu) || value("--name", o.prefix) || value("--cc", o.cc)) {
+               value("--target", o.triple) || value("--mcpu", o.cpu) || value("--name", o.prefix) || value("--cc", o.cc) ||
+               value("--embed-test-vectors", o.testVectors)) {
     } else if (!error.empty()) {
       return std::nullopt;
     } else if (value("--emit", v)) {
@@ -151,6 +155,10 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
   }
   if (!o.prefix.empty() && !isCIdentifier(o.prefix)) {
     error = "--name needs a C identifier (letters, digits and '_', not starting with a digit), got '" + o.prefix + "'";
+    return std::nullopt;
+  }
+  if (!o.testVectors.empty() && o.emit != EmitKind::Exe) {
+    error = "--embed-test-vectors is for executables (--emit=exe), whose --self-test runs them";
     return std::nullopt;
   }
   if (!o.weights.empty() && o.initSeed) {

@@ -23,6 +23,7 @@ struct Options {
   std::string triple;                  // --target
   std::string cpu;                     // --mcpu
   std::string cc;                      // --cc: the C compiler driver that links
+  std::string testVectors;             // --embed-test-vectors DIR
   std::string prefix;                  // --name: C prefix of the entry points
   bool verify = false;                 // check --verify
   bool fuse = true;                    // --no-fuse

@@ -7,6 +7,7 @@
 #include "driver/LayerTable.h"
 #include "driver/Options.h"
 #include "driver/Products.h"
+#include "driver/TestVectors.h"
 #include "graph/Dot.h"
 #include "graph/Program.h"
 #include "graph/Summary.h"
@@ -124,6 +125,8 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
 
   Program program = buildProgram(model, {o.fuse});
   if (!requireKnownShapes(s, program, model)) return s.finish(1);
+  std::optional<TestVectors> vectors;
+  if (!o.testVectors.empty() && !(vectors = readTestVectors(o.testVectors, program, s.diags))) return s.finish(1);
 
   const char *extension = o.emit == EmitKind::Obj ? ".o" : o.emit == EmitKind::Lib ? ".a"
                           : o.emit == EmitKind::Shared ? ".so" : o.emit == EmitKind::LLVM ? ".ll"
@@ -149,7 +152,8 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
                     machine->getTargetTriple().str(),
                     machine->createDataLayout().getStringRepresentation(),
                     family->abi,
-                    family->kernels};
+                    family->kernels,
+                    vectors ? &*vectors : nullptr};
   std::unique_ptr<llvm::Module> module = ModelCodegen(context, program, entry, cg).build(error);
   if (!module) {
     s.diags.report(DiagID::err_backend, SourceRange{}, error);

@@ -70,6 +70,18 @@ typedef struct kiln_tensor_info {
   const int64_t *dims;
 } kiln_tensor_info;
 
+/* Reference inputs and outputs built into an executable with
+ * `kilnc build --embed-test-vectors`, for --self-test: `batch` samples of
+ * every input and of every expected output, in the model's dtypes; an output
+ * value passes when |got - expected| <= atol + rtol * |expected|. */
+typedef struct kiln_test_vectors {
+  int64_t batch;
+  const void *const *inputs;
+  const void *const *outputs;
+  double atol;
+  double rtol;
+} kiln_test_vectors;
+
 /* What an executable's generated `main` hands to kiln_rt_main. */
 typedef struct kiln_model_info {
   const char *name;
@@ -83,11 +95,14 @@ typedef struct kiln_model_info {
   /* Runs the model; returns 0 on success. */
   int32_t (*run)(int64_t batch, const void *const *inputs,
                  void *const *outputs, void *scratch);
+  /* NULL unless built with --embed-test-vectors. */
+  const kiln_test_vectors *test_vectors;
 } kiln_model_info;
 
 /* The command-line driver of a built model:
  *   prog IN0.npy [IN1.npy ...] [-o OUT0.npy -o OUT1.npy ... | --out-dir DIR]
- *        [--labels FILE] [--repeat N] [--help]
+ *        [--labels FILE] [--batch N] [--bench N] [--help]
+ *   prog --self-test
  * Inputs in the model's input order, outputs in its output order (or, with
  * --out-dir, as DIR/<output name>.npy); without either the outputs are
  * printed as text, or, with --labels, each sample's class and the accuracy.

@@ -9,7 +9,8 @@
  * Files come from users, so every length is checked against the real file
  * size before anything is read or allocated.
  */
-#define _POSIX_C_SOURCE 200809L
+/* madvise */
+#define _DEFAULT_SOURCE
 
 #include "rt_internal.h"
 
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -282,17 +284,27 @@ static kiln_status read_exact(FILE *f, void *buf, size_t n, const char *path,
     return KILN_OK;
   if (ferror(f))
     return kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: read error: %s", path,
-                strerror(errno));
+                        strerror(errno));
   return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
-              "%s: file is truncated (it changed while being read)", path);
+                      "%s: file is truncated (it changed while being read)", path);
 }
 
-/* Loads from an open regular file of `size` bytes. */
-static kiln_status load_file(FILE *f, uint64_t size, const char *path,
-                             kiln_array *out, char *err, size_t err_len) {
+/* What read_header learns about a file: the array it holds (without data)
+ * and where its data starts. */
+typedef struct npy_layout {
+  kiln_dtype dtype;
+  int32_t rank;
+  int64_t dims[KILN_MAX_RANK];
+  size_t offset; /* of the data, from the start of the file */
+  size_t bytes;  /* of the data: exactly what the file holds after the header */
+} npy_layout;
+
+/* Reads and checks the preamble and header of an open regular file of
+ * `size` bytes, leaving `f` at the start of the data. */
+static kiln_status read_header(FILE *f, uint64_t size, const char *path,
+                               npy_layout *out, char *err, size_t err_len) {
   if (size == 0)
-    return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
-                        "%s: file is empty", path);
+    return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT, "%s: file is empty", path);
 
   /* The preamble: magic, version, header length. */
   unsigned char pre[12];
@@ -303,22 +315,22 @@ static kiln_status load_file(FILE *f, uint64_t size, const char *path,
   size_t magic_have = first < NPY_MAGIC_LEN ? first : NPY_MAGIC_LEN;
   if (memcmp(pre, NPY_MAGIC, magic_have) != 0)
     return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
-                "%s: not a .npy file (bad magic bytes)", path);
+                        "%s: not a .npy file (bad magic bytes)", path);
   if (first < 8)
     return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
-                "%s: file is truncated: it ends inside the .npy preamble",
-                path);
+                        "%s: file is truncated: it ends inside the .npy preamble",
+                        path);
   unsigned major = pre[6], minor = pre[7];
   if ((major != 1 && major != 2 && major != 3) || minor != 0)
     return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
-                "%s: unsupported .npy format version %u.%u (Kiln reads 1.0, "
-                "2.0 and 3.0)",
-                path, major, minor);
+                        "%s: unsupported .npy format version %u.%u (Kiln reads 1.0, "
+                        "2.0 and 3.0)",
+                        path, major, minor);
   size_t pre_len = major == 1 ? 10 : 12;
   if (size < pre_len)
     return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
-                "%s: file is truncated: it ends inside the .npy preamble",
-                path);
+                        "%s: file is truncated: it ends inside the .npy preamble",
+                        path);
   if (pre_len > first) {
     st = read_exact(f, pre + first, pre_len - first, path, err, err_len);
     if (st != KILN_OK)
@@ -329,19 +341,18 @@ static kiln_status load_file(FILE *f, uint64_t size, const char *path,
     header_len |= (uint64_t)pre[10] << 16 | (uint64_t)pre[11] << 24;
   if (header_len > size - pre_len)
     return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
-                "%s: header length %llu goes past the end of the file (%llu "
-                "bytes)",
-                path, (unsigned long long)header_len, (unsigned long long)size);
+                        "%s: header length %llu goes past the end of the file (%llu "
+                        "bytes)",
+                        path, (unsigned long long)header_len, (unsigned long long)size);
   if (header_len > NPY_MAX_HEADER)
     return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
-                "%s: header of %llu bytes is implausibly long", path,
-                (unsigned long long)header_len);
+                        "%s: header of %llu bytes is implausibly long", path,
+                        (unsigned long long)header_len);
 
   /* The header dict. */
   char *text = malloc((size_t)header_len + 1);
   if (!text)
-    return kiln_rt_fail(err, err_len, KILN_ERR_ALLOC,
-                        "%s: out of memory", path);
+    return kiln_rt_fail(err, err_len, KILN_ERR_ALLOC, "%s: out of memory", path);
   npy_header h;
   st = read_exact(f, text, (size_t)header_len, path, err, err_len);
   if (st == KILN_OK) {
@@ -360,54 +371,97 @@ static kiln_status load_file(FILE *f, uint64_t size, const char *path,
     const char *more = h.descr_len >= sizeof h.descr ? "..." : "";
     if (h.descr_len == 3 && h.descr[0] == '>')
       return kiln_rt_fail(err, err_len, KILN_ERR_DTYPE,
-                  "%s: unsupported dtype '%s': big-endian data is not "
-                  "supported; convert with x.astype('<%s')",
-                  path, h.descr, h.descr + 1);
+                          "%s: unsupported dtype '%s': big-endian data is not "
+                          "supported; convert with x.astype('<%s')",
+                          path, h.descr, h.descr + 1);
     return kiln_rt_fail(err, err_len, KILN_ERR_DTYPE,
-                "%s: unsupported dtype '%s%s' (Kiln reads <f4, <i4, <i8 and "
-                "<f8)",
-                path, h.descr, more);
+                        "%s: unsupported dtype '%s%s' (Kiln reads <f4, <i4, <i8 and "
+                        "<f8)",
+                        path, h.descr, more);
   }
   if (h.fortran)
     return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
-                "%s: fortran_order arrays are not supported; save with "
-                "np.ascontiguousarray(x)",
-                path);
+                        "%s: fortran_order arrays are not supported; save with "
+                        "np.ascontiguousarray(x)",
+                        path);
   if (h.rank > KILN_MAX_RANK)
     return kiln_rt_fail(err, err_len, KILN_ERR_SHAPE,
-                "%s: rank %d is more than the %d dimensions Kiln supports",
-                path, h.rank, KILN_MAX_RANK);
+                        "%s: rank %d is more than the %d dimensions Kiln supports",
+                        path, h.rank, KILN_MAX_RANK);
   char shape[KILN_RT_SHAPE_LEN];
   kiln_rt_format_shape(shape, sizeof shape, h.rank, h.dims, NULL);
   size_t count, bytes;
   if (kiln_rt_shape_bytes(dtype, h.rank, h.dims, &count, &bytes) != 0)
     return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
-                "%s: the shape %s has more elements than can be addressed",
-                path, shape);
+                        "%s: the shape %s has more elements than can be addressed",
+                        path, shape);
   uint64_t data_len = size - pre_len - header_len;
   if (data_len < bytes)
     return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
-                "%s: file is truncated: the shape %s needs %zu bytes of data, "
-                "found %llu",
-                path, shape, bytes, (unsigned long long)data_len);
+                        "%s: file is truncated: the shape %s needs %zu bytes of data, "
+                        "found %llu",
+                        path, shape, bytes, (unsigned long long)data_len);
   if (data_len > bytes)
     return kiln_rt_fail(err, err_len, KILN_ERR_FORMAT,
-                "%s: %llu unexpected bytes after the data (the shape %s needs "
-                "%zu bytes)",
-                path, (unsigned long long)(data_len - bytes), shape, bytes);
-
-  /* The data. */
-  kiln_array a;
-  if (kiln_array_alloc(&a, dtype, h.rank, h.dims) != KILN_OK)
-    return kiln_rt_fail(err, err_len, KILN_ERR_ALLOC,
-                "%s: out of memory for %zu bytes of data", path, bytes);
-  st = read_exact(f, a.data, bytes, path, err, err_len);
-  if (st != KILN_OK) {
-    kiln_array_free(&a);
-    return st;
-  }
-  *out = a;
+                        "%s: %llu unexpected bytes after the data (the shape %s needs "
+                        "%zu bytes)",
+                        path, (unsigned long long)(data_len - bytes), shape, bytes);
+  out->dtype = dtype;
+  out->rank = h.rank;
+  memcpy(out->dims, h.dims, sizeof out->dims);
+  out->offset = pre_len + (size_t)header_len;
+  out->bytes = bytes;
   return KILN_OK;
+}
+
+/* Opens `path` as a regular file: O_NONBLOCK keeps open() from waiting
+ * forever on a FIFO; non-regular files are then rejected, and it has no
+ * effect on regular ones. Returns the stream and its size in `size`. */
+static FILE *open_regular(const char *path, uint64_t *size, char *err,
+                          size_t err_len) {
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: cannot open: %s", path,
+                 strerror(errno));
+    return NULL;
+  }
+  struct stat sb;
+  if (fstat(fd, &sb) != 0) {
+    int e = errno;
+    close(fd);
+    kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
+    return NULL;
+  }
+  if (!S_ISREG(sb.st_mode)) {
+    close(fd);
+    kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: not a regular file%s", path,
+                 S_ISDIR(sb.st_mode) ? " (it is a directory)" : "");
+    return NULL;
+  }
+  FILE *f = fdopen(fd, "rb");
+  if (!f) {
+    int e = errno;
+    close(fd);
+    kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: cannot open: %s", path, strerror(e));
+    return NULL;
+  }
+  *size = (uint64_t)sb.st_size;
+  return f;
+}
+
+/* Opens `path` and reads its header, leaving `*f` at the start of the data
+ * (and NULL on failure). */
+static kiln_status open_npy(const char *path, FILE **f, uint64_t *size,
+                            npy_layout *layout, char *err, size_t err_len) {
+  *f = open_regular(path, size, err, err_len);
+  if (!*f)
+    return KILN_ERR_IO;
+  kiln_status st = read_header(*f, *size, path, layout, err, err_len);
+  if (st != KILN_OK) {
+    fclose(*f);
+    *f = NULL;
+  }
+  return st;
 }
 
 kiln_status kiln_npy_load(const char *path, kiln_array *out, char *err,
@@ -415,64 +469,138 @@ kiln_status kiln_npy_load(const char *path, kiln_array *out, char *err,
   if (err && err_len > 0)
     err[0] = '\0';
   if (!out || !path)
-    return kiln_rt_fail(err, err_len, KILN_ERR_USAGE,
-                        "kiln_npy_load: null argument");
+    return kiln_rt_fail(err, err_len, KILN_ERR_USAGE, "kiln_npy_load: null argument");
   memset(out, 0, sizeof *out);
-  /* O_NONBLOCK keeps open() from waiting forever on a FIFO; non-regular
-   * files are then rejected, and it has no effect on regular ones. */
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0)
-    return kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: cannot open: %s", path,
-                strerror(errno));
-  struct stat sb;
-  if (fstat(fd, &sb) != 0) {
-    int e = errno;
-    close(fd);
-    return kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: cannot stat: %s", path,
-                strerror(e));
-  }
-  if (!S_ISREG(sb.st_mode)) {
-    close(fd);
-    return kiln_rt_fail(err, err_len, KILN_ERR_IO,
-                        "%s: not a regular file%s", path,
-                S_ISDIR(sb.st_mode) ? " (it is a directory)" : "");
-  }
-  FILE *f = fdopen(fd, "rb");
-  if (!f) {
-    int e = errno;
-    close(fd);
-    return kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: cannot open: %s", path,
-                strerror(e));
-  }
-  kiln_status st = load_file(f, (uint64_t)sb.st_size, path, out, err, err_len);
+  FILE *f;
+  uint64_t size;
+  npy_layout layout;
+  kiln_status st = open_npy(path, &f, &size, &layout, err, err_len);
+  if (st != KILN_OK)
+    return st;
+  kiln_array a;
+  if (kiln_array_alloc(&a, layout.dtype, layout.rank, layout.dims) != KILN_OK)
+    st = kiln_rt_fail(err, err_len, KILN_ERR_ALLOC,
+                      "%s: out of memory for %zu bytes of data", path, layout.bytes);
+  else if ((st = read_exact(f, a.data, layout.bytes, path, err, err_len)) ==
+           KILN_OK)
+    *out = a;
+  else
+    kiln_array_free(&a);
   fclose(f);
   return st;
 }
 
+kiln_status kiln_rt_npy_map(const char *path, kiln_rt_mapping *out, char *err,
+                            size_t err_len) {
+  if (err && err_len > 0)
+    err[0] = '\0';
+  memset(out, 0, sizeof *out);
+  FILE *f;
+  uint64_t size;
+  npy_layout layout;
+  kiln_status st = open_npy(path, &f, &size, &layout, err, err_len);
+  if (st != KILN_OK)
+    return st;
+  /* The whole file: the data is at its offset, and the file is not empty. */
+  void *base = size <= SIZE_MAX ? mmap(NULL, (size_t)size, PROT_READ,
+                                       MAP_PRIVATE, fileno(f), 0)
+                                : MAP_FAILED;
+  if (size > SIZE_MAX) {
+    st = kiln_rt_fail(err, err_len, KILN_ERR_IO,
+                      "%s: too large to map on this machine (%llu bytes)", path,
+                      (unsigned long long)size);
+  } else if (base == MAP_FAILED) {
+    st = kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: cannot map: %s", path,
+                      strerror(errno));
+  } else {
+    out->base = base;
+    out->length = (size_t)size;
+    out->array.dtype = layout.dtype;
+    out->array.rank = layout.rank;
+    memcpy(out->array.dims, layout.dims, sizeof layout.dims);
+    out->array.data = (char *)base + layout.offset;
+  }
+  fclose(f);
+  return st;
+}
+
+void kiln_rt_npy_unmap(kiln_rt_mapping *m) {
+  if (m->base)
+    munmap(m->base, m->length);
+  memset(m, 0, sizeof *m);
+}
+
+void kiln_rt_npy_release(kiln_rt_mapping *m, size_t from, size_t to) {
+  long page = sysconf(_SC_PAGESIZE);
+  uintptr_t p = page > 0 ? (uintptr_t)page : 4096;
+  uintptr_t first = ((uintptr_t)m->array.data + from + p - 1) / p * p;
+  uintptr_t last = ((uintptr_t)m->array.data + to) / p * p;
+  if (last > first)
+    madvise((void *)first, last - first, MADV_DONTNEED);
+}
+
 /* ---- saving ------------------------------------------------------------ */
 
-int kiln_rt_npy_write(FILE *f, const kiln_array *a) {
-  errno = 0;
-  size_t count, bytes;
-  kiln_rt_shape_bytes(a->dtype, a->rank, a->dims, &count, &bytes);
-  /* The header, padded with spaces and a final '\n' so that the data starts
-   * at a multiple of 64 bytes, as NumPy writes it. */
+/* Writes the .npy header of an array of `dtype` and shape `dims` into
+ * `head`, padded with spaces and a final '\n' so that the data starts at a
+ * multiple of 64 bytes, as NumPy writes it. Returns its length. */
+static size_t header_text(char head[512], kiln_dtype dtype, int32_t rank,
+                          const int64_t *dims) {
   char shape[KILN_RT_SHAPE_LEN];
-  kiln_rt_format_shape(shape, sizeof shape, a->rank, a->dims, NULL);
-  char head[512];
-  int n = snprintf(head + 10, sizeof head - 10,
+  kiln_rt_format_shape(shape, sizeof shape, rank, dims, NULL);
+  int n = snprintf(head + 10, 512 - 10,
                    "{'descr': '%s', 'fortran_order': False, 'shape': %s, }",
-                   kiln_rt_dtype_descr(a->dtype), shape);
+                   kiln_rt_dtype_descr(dtype), shape);
   size_t total = (10 + (size_t)n + 1 + 63) / 64 * 64;
   memcpy(head, NPY_MAGIC "\x01\x00", 8);
   head[8] = (char)((total - 10) & 0xff);
   head[9] = (char)((total - 10) >> 8);
   memset(head + 10 + n, ' ', total - 10 - (size_t)n - 1);
   head[total - 1] = '\n';
-  if (fwrite(head, 1, total, f) != total ||
-      (bytes > 0 && fwrite(a->data, 1, bytes, f) != bytes) || fflush(f) != 0)
-    return errno ? errno : EIO;
-  return 0;
+  return total;
+}
+
+static kiln_status write_bytes(kiln_rt_npy_writer *w, const void *data,
+                               size_t bytes, char *err, size_t err_len) {
+  if (bytes > 0 && fwrite(data, 1, bytes, w->out.file) != bytes)
+    return kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: write error: %s",
+                        w->out.path, strerror(errno));
+  return KILN_OK;
+}
+
+kiln_status kiln_rt_npy_create(kiln_rt_npy_writer *w, const char *path,
+                               kiln_dtype dtype, int32_t rank,
+                               const int64_t *dims, char *err,
+                               size_t err_len) {
+  memset(w, 0, sizeof *w);
+  if (!kiln_rt_dtype_valid(dtype))
+    return kiln_rt_fail(err, err_len, KILN_ERR_DTYPE, "%s: invalid dtype %d",
+                        path, (int)dtype);
+  size_t count, bytes;
+  if (kiln_rt_shape_bytes(dtype, rank, dims, &count, &bytes) != 0)
+    return kiln_rt_fail(err, err_len, KILN_ERR_SHAPE, "%s: invalid shape",
+                        path);
+  kiln_status st = kiln_rt_output_open(&w->out, path, err, err_len);
+  if (st != KILN_OK)
+    return st;
+  char head[512];
+  size_t total = header_text(head, dtype, rank, dims);
+  w->left = bytes;
+  return write_bytes(w, head, total, err, err_len);
+}
+
+kiln_status kiln_rt_npy_append(kiln_rt_npy_writer *w, const void *data,
+                               size_t bytes, char *err, size_t err_len) {
+  w->left -= bytes < w->left ? bytes : w->left;
+  return write_bytes(w, data, bytes, err, err_len);
+}
+
+kiln_status kiln_rt_npy_finish(kiln_rt_npy_writer *w, char *err,
+                               size_t err_len) {
+  if (w->left != 0)
+    return kiln_rt_fail(err, err_len, KILN_ERR_USAGE,
+                        "%s: %zu bytes of data missing", w->out.path, w->left);
+  return kiln_rt_output_close(&w->out, err, err_len);
 }
 
 kiln_status kiln_npy_save(const char *path, const kiln_array *a, char *err,
@@ -482,32 +610,21 @@ kiln_status kiln_npy_save(const char *path, const kiln_array *a, char *err,
   if (!a || !path)
     return kiln_rt_fail(err, err_len, KILN_ERR_USAGE,
                         "kiln_npy_save: null argument");
-  if (!kiln_rt_dtype_valid(a->dtype))
-    return kiln_rt_fail(err, err_len, KILN_ERR_DTYPE,
-                        "%s: invalid dtype %d", path,
-                (int)a->dtype);
   size_t count, bytes;
-  if (kiln_rt_shape_bytes(a->dtype, a->rank, a->dims, &count, &bytes) != 0)
-    return kiln_rt_fail(err, err_len, KILN_ERR_SHAPE,
-                        "%s: invalid shape", path);
-  if (bytes > 0 && !a->data)
+  if (kiln_rt_dtype_valid(a->dtype) &&
+      kiln_rt_shape_bytes(a->dtype, a->rank, a->dims, &count, &bytes) == 0 &&
+      bytes > 0 && !a->data)
     return kiln_rt_fail(err, err_len, KILN_ERR_USAGE,
                         "%s: array has no data", path);
-
-  kiln_rt_output out;
-  kiln_status st = kiln_rt_output_open(&out, path, err, err_len);
-  if (st != KILN_OK)
-    return st;
-  int e = kiln_rt_npy_write(out.file, a);
-  if (e != 0) {
-    kiln_rt_output_discard(&out);
-    return kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: write error: %s", path,
-                strerror(e));
-  }
-  st = kiln_rt_output_close(&out, err, err_len);
-  if (st != KILN_OK) {
-    kiln_rt_output_discard(&out);
-    return st;
-  }
-  return kiln_rt_output_commit(&out, err, err_len);
+  kiln_rt_npy_writer w;
+  kiln_status st =
+      kiln_rt_npy_create(&w, path, a->dtype, a->rank, a->dims, err, err_len);
+  if (st == KILN_OK)
+    st = kiln_rt_npy_append(&w, a->data, w.left, err, err_len);
+  if (st == KILN_OK)
+    st = kiln_rt_npy_finish(&w, err, err_len);
+  if (st == KILN_OK)
+    return kiln_rt_output_commit(&w.out, err, err_len);
+  kiln_rt_output_discard(&w.out);
+  return st;
 }

@@ -65,7 +65,83 @@ kiln_status kiln_rt_output_commit(kiln_rt_output *o, char *err, size_t err_len);
 /* Abandons the file: removes the temporary (never the destination). */
 void kiln_rt_output_discard(kiln_rt_output *o);
 
-/* Writes `a` as a .npy file to `f`; returns 0 or an errno value. */
-int kiln_rt_npy_write(FILE *f, const kiln_array *a);
+/* ---- the command-line driver (main.c, stream.c, selftest.c) ---- */
+
+/* What the command line of a built executable asks for. */
+typedef struct kiln_rt_options {
+  const char **inputs; /* positional files; argc entries are allocated */
+  int num_inputs;
+  const char **outputs; /* -o files */
+  int num_outputs;
+  const char *out_dir; /* --out-dir: outputs as DIR/<name>.npy */
+  const char *labels;  /* --labels: true classes, for an accuracy report */
+  long long batch;     /* --batch: samples per run; 0: all at once */
+  long long bench;     /* --bench: timed runs after the first; 0: none */
+  int self_test;       /* --self-test */
+  int help;
+} kiln_rt_options;
+
+/* Prints "kiln: error: <message>" as one line on stderr. */
+void kiln_rt_error(const char *fmt, ...);
+/* Prints the tensors' names as "a, b, c". */
+void kiln_rt_print_names(FILE *f, const kiln_tensor_info *t, int32_t n);
+/* Runs the model over the input files; returns the exit status. */
+int kiln_rt_run_files(const kiln_model_info *m, const kiln_rt_options *o);
+/* Runs the built-in test vectors; returns the exit status. */
+int kiln_rt_self_test(const kiln_model_info *m);
+
+/* ---- .npy files beyond kiln_rt.h (npy.c) ---- */
+
+/* A .npy file mapped read-only, for inputs larger than memory: `array.data`
+ * points into the mapping, whose pages are read as they are touched. (A file
+ * truncated by another process while mapped makes reads past its new end
+ * fault; inputs are assumed to stay put while a model runs.) */
+typedef struct kiln_rt_mapping {
+  kiln_array array;
+  void *base;
+  size_t length;
+} kiln_rt_mapping;
+
+/* Maps and checks a .npy file, as kiln_npy_load reads it. */
+kiln_status kiln_rt_npy_map(const char *path, kiln_rt_mapping *out, char *err,
+                            size_t err_len);
+void kiln_rt_npy_unmap(kiln_rt_mapping *m);
+/* Lets go of the pages wholly inside bytes [from, to) of the data (they are
+ * read again if touched), so that memory stays flat as a file streams by. */
+void kiln_rt_npy_release(kiln_rt_mapping *m, size_t from, size_t to);
+
+/* --labels (labels.c): each sample's predicted class against its label. */
+typedef struct kiln_rt_labels {
+  kiln_rt_mapping map;
+  int64_t correct;
+} kiln_rt_labels;
+
+/* Maps `file` and checks it against `total` samples of the output `scores`;
+ * returns 0, or -1 after printing an error. */
+int kiln_rt_labels_open(kiln_rt_labels *l, const char *file,
+                        const kiln_tensor_info *scores, int64_t total);
+/* Prints samples [start, start + n), whose scores are the first n rows. */
+void kiln_rt_labels_print(kiln_rt_labels *l, const kiln_array *scores,
+                          int64_t start, int64_t n);
+/* Prints the accuracy over all samples. */
+void kiln_rt_labels_finish(const kiln_rt_labels *l);
+
+/* Writing a .npy file in parts, through a kiln_rt_output: the header of the
+ * whole array, then the data in order. After kiln_rt_npy_finish the caller
+ * commits (kiln_rt_output_commit) or discards `out`; on any failure it
+ * discards it. */
+typedef struct kiln_rt_npy_writer {
+  kiln_rt_output out;
+  size_t left; /* data bytes still to come */
+} kiln_rt_npy_writer;
+
+kiln_status kiln_rt_npy_create(kiln_rt_npy_writer *w, const char *path,
+                               kiln_dtype dtype, int32_t rank,
+                               const int64_t *dims, char *err, size_t err_len);
+kiln_status kiln_rt_npy_append(kiln_rt_npy_writer *w, const void *data,
+                               size_t bytes, char *err, size_t err_len);
+/* Checks that all the data came and closes the file. */
+kiln_status kiln_rt_npy_finish(kiln_rt_npy_writer *w, char *err,
+                               size_t err_len);
 
 #endif /* KILN_RT_INTERNAL_H */

@@ -47,8 +47,8 @@ int32_t addOne(int64_t batch, const void *const *in, void *const *out,
   return g_run_status;
 }
 
-const kiln_model_info kModel = {"fake",   2,           2,     kInputs,
-                                kOutputs, scratchSize, addOne};
+const kiln_model_info kModel = {"fake",      2,      2,      kInputs,
+                                kOutputs,    scratchSize, addOne, nullptr};
 
 // A second model: one rank-1 float64 input and output, no scratch.
 const int64_t kDims1[] = {-1};
@@ -62,8 +62,8 @@ int32_t vecAddOne(int64_t batch, const void *const *in, void *const *out,
         static_cast<const double *>(in[0])[i] + 1;
   return 0;
 }
-const kiln_model_info kVecModel = {"vec",   1,         1,        kVecIn,
-                                   kVecOut, noScratch, vecAddOne};
+const kiln_model_info kVecModel = {"vec",   1,         1,         kVecIn,
+                                   kVecOut, noScratch, vecAddOne, nullptr};
 
 struct Result {
   int status;
@@ -153,14 +153,16 @@ TEST_F(Driver, ConvertsInt64InputsToInt32) {
             (std::vector<int32_t>{8, 9, 0, -2147483647}));
 }
 
-TEST_F(Driver, RepeatReportsLatency) {
-  Result r = runMain(kModel, {x_, ids_, "--repeat", "3"});
+TEST_F(Driver, BenchReportsLatencies) {
+  Result r = runMain(kModel, {x_, ids_, "--bench", "3"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(g_runs, 4);
   EXPECT_THAT(r.err, StartsWith("fake: mean latency "));
-  EXPECT_THAT(r.err, HasSubstr(" ms over 3 runs\n"));
+  EXPECT_THAT(r.err, HasSubstr(" ms over 3 runs of batch 2\nfake: latency min "));
+  EXPECT_THAT(r.err, HasSubstr(" ms, p50 "));
+  EXPECT_THAT(r.err, HasSubstr(" ms, p99 "));
   EXPECT_THAT(r.out, StartsWith("y shape (2, 3):\n"));
-  r = runMain(kModel, {"--repeat=1", x_, ids_});
+  r = runMain(kModel, {"--bench=1", x_, ids_});
   EXPECT_EQ(r.status, 0) << r.err;
 }
 
@@ -172,6 +174,12 @@ TEST_F(Driver, LabelsPrintEachClassAndTheAccuracy) {
   EXPECT_EQ(r.out, "sample 0: class 2 (4.0000), label 2\n"
                    "sample 1: class 2 (1000000000.0000), label 0  <- wrong\n"
                    "accuracy: 1 of 2 = 0.5000\n");
+  // Streamed a sample at a time, the report is the same.
+  Result batched = runMain(kModel, {x_, ids_, "--labels", path("labels.npy"),
+                                    "--batch", "1"});
+  ASSERT_EQ(batched.status, 0) << batched.err;
+  EXPECT_EQ(g_batch, 1);
+  EXPECT_EQ(batched.out, r.out);
 }
 
 TEST_F(Driver, LabelsMustBeOneIntegerPerSample) {
@@ -181,13 +189,69 @@ TEST_F(Driver, LabelsMustBeOneIntegerPerSample) {
   saveArray<float>(path("float.npy"), KILN_FLOAT32, {2}, {2, 0});
   expectError(runMain(kModel, {x_, ids_, "--labels", path("float.npy")}),
               "expected 2 integers (int32 or int64), got float32 (2,)");
+  saveArray<double>(path("v.npy"), KILN_FLOAT64, {2}, {0, 1});
+  expectError(runMain(kVecModel, {path("v.npy"), "--labels", path("labels.npy")}),
+              "--labels needs a model whose first output is (batch, classes) "
+              "float32; 'w' is float64 (batch,)");
+}
+
+// ---- --batch: the inputs go through the model a few samples at a time -----
+
+TEST_F(Driver, BatchRunsSamplesAtATime) {
+  Result r = runMain(kModel, {x_, ids_, "--batch", "1", "-o", path("y.npy"),
+                              "-o", path("z.npy")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(g_runs, 2);
+  EXPECT_EQ(g_batch, 1);
+  EXPECT_EQ(loadArray<float>(path("y.npy"), KILN_FLOAT32, {2, 3}),
+            (std::vector<float>{2, 3, 4, 1.1f, -4, 1e9f + 1}));
+  EXPECT_EQ(loadArray<int32_t>(path("z.npy"), KILN_INT32, {2, 2}),
+            (std::vector<int32_t>{8, 9, 0, 2147483647}));
+
+  r = runMain(kModel, {x_, ids_, "--batch=100", "--out-dir", path("")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(g_runs, 3);
+  EXPECT_EQ(g_batch, 2);
+}
+
+TEST_F(Driver, BatchConvertsInt64PerBatch) {
+  saveArray<int64_t>(ids_, KILN_INT64, {2, 2}, {7, 8, -1, -2147483648LL});
+  Result r = runMain(kModel, {x_, ids_, "--batch", "1", "-o", path("y.npy"),
+                              "-o", path("z.npy")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(loadArray<int32_t>(path("z.npy"), KILN_INT32, {2, 2}),
+            (std::vector<int32_t>{8, 9, 0, -2147483647}));
+  // The index of a value out of range counts from the start of the file.
+  // The failed run leaves the earlier outputs as they were, and no
+  // temporary behind.
+  saveArray<int64_t>(ids_, KILN_INT64, {2, 2}, {7, 8, -1, 1LL << 40});
+  expectError(runMain(kModel, {x_, ids_, "--batch", "1", "-o", path("y.npy"),
+                               "-o", path("z.npy")}),
+              "value 1099511627776 at index 3 does not fit int32");
+  EXPECT_EQ(loadArray<int32_t>(path("z.npy"), KILN_INT32, {2, 2}),
+            (std::vector<int32_t>{8, 9, 0, -2147483647}));
+  for (const auto &entry : std::filesystem::directory_iterator(dir_))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos)
+        << entry.path();
+}
+
+TEST_F(Driver, BatchPrintsOneOutput) {
+  saveArray<double>(path("v.npy"), KILN_FLOAT64, {4}, {0, 0.5, -2, 1e-20});
+  Result r = runMain(kVecModel, {path("v.npy"), "--batch", "3"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "w shape (4,):\n1 1.5 -1 1\n");
+  // Two outputs printed one after the other need all samples at once.
+  expectError(runMain(kModel, {x_, ids_, "--batch", "1"}),
+              "--batch prints one output after the other only with all "
+              "samples at once; write the 2 outputs with -o or --out-dir");
 }
 
 TEST_F(Driver, HelpListsInputsAndOutputs) {
   Result r = runMain(kModel, {"--help"});
   EXPECT_EQ(r.status, 0);
   EXPECT_THAT(r.out, StartsWith("usage: prog x.npy ids.npy [-o y.npy -o z.npy | --out-dir DIR] "
-                                "[--labels FILE] [--repeat N] [--help]\n"));
+                                "[--labels FILE] [--batch N] [--bench N] [--help]\n"
+                                "       prog --self-test\n"));
   EXPECT_THAT(r.out, HasSubstr("x                    float32  (batch, 3)\n"));
   EXPECT_THAT(r.out, HasSubstr("ids                  int32    (batch, 2)\n"));
   EXPECT_THAT(r.out, HasSubstr("z                    int32    (batch, 2)\n"));
@@ -273,12 +337,18 @@ TEST_F(Driver, BadArguments) {
   expectError(runMain(kModel, {x_, ids_, "-o"}), "-o needs a file name");
   expectError(runMain(kModel, {x_, ids_, "--frobnicate"}),
               "unknown option '--frobnicate'");
-  expectError(runMain(kModel, {x_, ids_, "--repeat"}),
-              "--repeat needs a number of runs");
-  for (const char *n : {"x", "0", "-3", "2.5", "", "99999999999999999999"})
-    expectError(runMain(kModel, {x_, ids_, "--repeat", n}),
-                "--repeat needs a whole number of runs >= 1, got '" +
+  expectError(runMain(kModel, {x_, ids_, "--bench"}),
+              "--bench needs a number of runs");
+  expectError(runMain(kModel, {x_, ids_, "--batch"}),
+              "--batch needs a number of samples");
+  for (const char *n : {"x", "0", "-3", "2.5", "", "99999999999999999999"}) {
+    expectError(runMain(kModel, {x_, ids_, "--bench", n}),
+                "--bench needs a whole number of runs >= 1, got '" +
                     std::string(n) + "'");
+    expectError(runMain(kModel, {x_, ids_, "--batch=" + std::string(n)}),
+                "--batch needs a whole number of samples >= 1, got '" +
+                    std::string(n) + "'");
+  }
   EXPECT_EQ(g_runs, 0);
 }
 
@@ -299,6 +369,48 @@ TEST_F(Driver, UnwritableOutput) {
   expectError(
       runMain(kModel, {x_, ids_, "-o", path("no/y.npy"), "-o", path("z.npy")}),
       path("no/y.npy") + ": cannot create");
+}
+
+// ---- --self-test -------------------------------------------------------------
+
+TEST_F(Driver, SelfTestComparesWithTheReference) {
+  const float x[] = {1, 2, 3, 0.1f, -5, 1e9f};
+  const int32_t ids[] = {7, 8, -1, 5};
+  float y[] = {2, 3, 4, 1.1f, -4, 1e9f + 1};
+  int32_t z[] = {8, 9, 0, 6};
+  const void *inputs[] = {x, ids};
+  const void *outputs[] = {y, z};
+  kiln_test_vectors vectors = {2, inputs, outputs, 1e-6, 1e-6};
+  kiln_model_info model = kModel;
+  model.test_vectors = &vectors;
+
+  Result r = runMain(model, {"--self-test"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(g_batch, 2);
+  EXPECT_THAT(r.out, StartsWith("self-test: model 'fake' on 2 reference "
+                                "samples, tolerance |got - expected| <= 1e-06 "
+                                "+ 1e-06 * |expected|\n"));
+  EXPECT_THAT(r.out, HasSubstr("self-test: output 'y' (2, 3): ok"));
+  EXPECT_THAT(r.out, HasSubstr("self-test: output 'z' (2, 2): ok"));
+  EXPECT_THAT(r.out, HasSubstr("self-test: passed\n"));
+  EXPECT_EQ(r.err, "");
+
+  y[4] = -4.01f;  // outside 1e-6 + 1e-6 * 4
+  r = runMain(model, {"--self-test"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.out, HasSubstr("self-test: output 'y' (2, 3): FAILED, max "
+                               "|diff| 0.01 at index 4 (expected -4.01"));
+  EXPECT_THAT(r.out, HasSubstr("1 of 6 values of 'y' are outside the tolerance"));
+  EXPECT_EQ(r.err, "kiln: error: self-test of 'fake' failed\n");
+}
+
+TEST_F(Driver, SelfTestNeedsVectors) {
+  expectError(runMain(kModel, {"--self-test"}),
+              "'fake' was built without test vectors; build it with kilnc "
+              "build --embed-test-vectors DIR");
+  expectError(runMain(kModel, {"--self-test", x_}),
+              "--self-test takes no files and no other options");
+  EXPECT_EQ(g_runs, 0);
 }
 
 TEST_F(Driver, InvalidModelDescription) {
