@@ -3,11 +3,13 @@
 # compiles the kernels and the runtime for it), runs them under qemu-user and
 # compares every output with the Keras reference and with the same model
 # built for this machine, within the case's tolerance.
-#   check_target.sh KILNC NPYCMP TRIPLE TOOLCHAIN QEMU WORK_DIR
+#   check_target.sh KILNC NPYCMP TRIPLE TOOLCHAIN QEMU NATIVE_DIR WORK_DIR
+# NATIVE_DIR holds the native runs of the cases (NATIVE_DIR/<case>/got*.npy,
+# written by the numerics/<case> tests).
 # TOOLCHAIN is the Debian cross toolchain's prefix (arm-linux-gnueabihf);
 # without it or qemu the check is skipped (exit status 77).
 set -euo pipefail
-kilnc=$1 npycmp=$2 triple=$3 toolchain=$4 qemu=$5 work=$6
+kilnc=$1 npycmp=$2 triple=$3 toolchain=$4 qemu=$5 native=$6 work=$7
 root=$(cd "$(dirname "$0")/../.." && pwd)
 if ! command -v "$toolchain-gcc" >/dev/null || ! command -v "$qemu" >/dev/null || [[ ! -d /usr/$toolchain ]]; then
   echo "skipped: needs $toolchain-gcc, its C library (/usr/$toolchain) and $qemu;" \
@@ -17,22 +19,16 @@ fi
 export QEMU_LD_PREFIX=/usr/$toolchain
 rm -rf "$work" && mkdir -p "$work"
 
-# The example models (tests/numerics holds them with Keras's outputs), and
-# cases that cover the other kernels: depthwise and transposed convolution,
-# GRU and SimpleRNN with masks, attention, normalization, resizing, erf.
-cases=(mlp_sequential mnist_cnn cifar_cnn_bn imdb_lstm imdb_cnn_lstm imdb_bidirectional_lstm bilstm_cnn_tagger
-       resnet_stem depthwise_conv2d separable_conv2d conv2d_transpose_strides gru_masked simple_rnn_masked
-       multi_head_attention_causal layer_normalization up_sampling2d_bilinear act_gelu model_multi_io)
+mapfile -t cases < <(grep '^[^#]' "$root/tests/cross/cases.txt")
 field() { sed -n "s/.*\"$1\": *\([0-9.eE+-]*\).*/\1/p" "$2/case.json"; }
 failed=()
 for c in "${cases[@]}"; do
   dir=$root/tests/numerics/$c
   ok=1
-  "$root/tests/numerics/check_case.sh" "$kilnc" "$npycmp" "$dir" "$work/$c/native" >/dev/null 2>&1 || ok=0
   KILN_TARGET=$triple KILN_RUNNER=$qemu "$root/tests/numerics/check_case.sh" "$kilnc" "$npycmp" "$dir" \
     "$work/$c/target" > "$work/$c.log" 2>&1 || ok=0
   for got in "$work/$c/target"/got*.npy; do
-    "$npycmp" "$got" "$work/$c/native/${got##*/}" --atol "$(field atol "$dir")" --rtol "$(field rtol "$dir")" \
+    "$npycmp" "$got" "$native/$c/${got##*/}" --atol "$(field atol "$dir")" --rtol "$(field rtol "$dir")" \
       >> "$work/$c.log" 2>&1 || ok=0
   done
   ((ok)) || { failed+=("$c"); cat "$work/$c.log"; }
