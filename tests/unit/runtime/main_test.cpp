@@ -3,7 +3,10 @@
 // every element.
 #include "test_util.h"
 
+#include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <thread>
 
 using namespace kiln_test;
 using ::testing::HasSubstr;
@@ -64,6 +67,16 @@ int32_t vecAddOne(int64_t batch, const void *const *in, void *const *out,
 }
 const kiln_model_info kVecModel = {"vec",   1,         1,         kVecIn,
                                    kVecOut, noScratch, vecAddOne, nullptr};
+
+// A third: the vector model, whose k-th call takes 5 * (k - 1) ms more.
+int g_slow_calls;
+int32_t slowAddOne(int64_t batch, const void *const *in, void *const *out,
+                   void *scratch) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(5 * g_slow_calls++));
+  return vecAddOne(batch, in, out, scratch);
+}
+const kiln_model_info kSlowModel = {"slow",  1,         1,          kVecIn,
+                                    kVecOut, noScratch, slowAddOne, nullptr};
 
 struct Result {
   int status;
@@ -164,6 +177,31 @@ TEST_F(Driver, BenchReportsLatencies) {
   EXPECT_THAT(r.out, StartsWith("y shape (2, 3):\n"));
   r = runMain(kModel, {"--bench=1", x_, ids_});
   EXPECT_EQ(r.status, 0) << r.err;
+}
+
+TEST_F(Driver, BenchPercentilesAreOfTheSortedLatencies) {
+  // The timed runs take at least 5, 10, ..., 50 ms: the nearest-rank p50 is
+  // the 5th (>= 25 ms), p90 the 9th, p99 and the maximum the 10th. Sleeping
+  // only ever takes longer, so only lower bounds are checked.
+  saveArray<double>(path("v.npy"), KILN_FLOAT64, {1}, {0});
+  g_slow_calls = 0;
+  Result r = runMain(kSlowModel, {path("v.npy"), "--bench", "10"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  double mn, p50, p90, p99, mx;
+  ASSERT_EQ(std::sscanf(r.err.substr(r.err.find("latency min")).c_str(),
+                        "latency min %lf ms, p50 %lf ms, p90 %lf ms, p99 %lf "
+                        "ms, max %lf ms",
+                        &mn, &p50, &p90, &p99, &mx),
+            5)
+      << r.err;
+  EXPECT_GE(mn, 5);
+  EXPECT_GE(p50, 25);
+  EXPECT_GE(p90, 45);
+  EXPECT_GE(p99, 50);
+  EXPECT_LE(mn, p50);
+  EXPECT_LE(p50, p90);
+  EXPECT_LE(p90, p99);
+  EXPECT_LE(p99, mx);
 }
 
 TEST_F(Driver, LabelsPrintEachClassAndTheAccuracy) {
