@@ -134,18 +134,17 @@ bool writeIR(llvm::Module &module, const std::string &path, std::string &error) 
   return true;
 }
 
-bool writeStaticLibrary(const std::string &object, const std::string &output, std::string &error) {
-  llvm::Expected<llvm::NewArchiveMember> member = llvm::NewArchiveMember::getFile(object, true);
-  if (!member) {
-    error = llvm::toString(member.takeError());
-    return false;
-  }
-  std::string name = llvm::sys::path::filename(output).str();
-  if (llvm::StringRef(name).ends_with(".a")) name.resize(name.size() - 2);
-  std::string memberName = name + ".o";  // outlives writeArchive, which reads it
+bool writeStaticLibrary(const std::vector<ArchiveMember> &objects, const std::string &output, std::string &error) {
   std::vector<llvm::NewArchiveMember> members;
-  members.push_back(std::move(*member));
-  members.back().MemberName = memberName;
+  for (const ArchiveMember &object : objects) {
+    llvm::Expected<llvm::NewArchiveMember> member = llvm::NewArchiveMember::getFile(object.path, true);
+    if (!member) {
+      error = llvm::toString(member.takeError());
+      return false;
+    }
+    members.push_back(std::move(*member));
+    members.back().MemberName = object.name;  // `objects` outlives writeArchive, which reads it
+  }
   if (llvm::Error e = llvm::writeArchive(output, members, llvm::SymtabWritingMode::NormalSymtab,
                                          llvm::object::Archive::K_GNU, true, false)) {
     error = llvm::toString(std::move(e));

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace kiln {
 
@@ -31,7 +32,11 @@ bool writeObject(llvm::Module &module, llvm::TargetMachine &machine, const std::
                  std::string &error);
 bool writeIR(llvm::Module &module, const std::string &path, std::string &error);
 
-// Wraps an object file into a static library (.a) with a symbol table.
-bool writeStaticLibrary(const std::string &object, const std::string &output, std::string &error);
+// Wraps object files into a static library (.a) with a symbol table: each
+// member is an object file's path and its name in the archive.
+struct ArchiveMember {
+  std::string path, name;
+};
+bool writeStaticLibrary(const std::vector<ArchiveMember> &objects, const std::string &output, std::string &error);
 
 }  // namespace kiln

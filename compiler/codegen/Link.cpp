@@ -9,8 +9,6 @@
 
 namespace kiln {
 
-namespace {
-
 bool runDriver(const Linker &linker, const std::vector<std::string> &arguments, std::string &error) {
   std::vector<llvm::StringRef> args{linker.driver};
   for (const std::string &a : linker.flags) args.push_back(a);
@@ -23,8 +21,6 @@ bool runDriver(const Linker &linker, const std::vector<std::string> &arguments, 
   }
   return true;
 }
-
-}  // namespace
 
 std::optional<Linker> findLinker(const std::string &requested, const llvm::Triple &triple,
                                  const std::string &spelled, std::string &error) {

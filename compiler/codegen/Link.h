@@ -22,6 +22,9 @@ struct Linker {
 std::optional<Linker> findLinker(const std::string &requested, const llvm::Triple &triple,
                                  const std::string &spelled, std::string &error);
 
+// Runs the driver with its flags and `arguments`.
+bool runDriver(const Linker &linker, const std::vector<std::string> &arguments, std::string &error);
+
 // Links `object` with `runtime` (libkiln_rt: an archive, or its C sources
 // and the flags to compile them) into an executable.
 bool linkExecutable(const Linker &linker, const std::string &object, const std::vector<std::string> &runtime,

@@ -4,6 +4,7 @@
 #include "codegen/Header.h"
 #include "codegen/Link.h"
 #include "codegen/Targets.h"
+#include "driver/RuntimeCache.h"
 
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/Path.h>
@@ -30,15 +31,17 @@ std::string installDirectory(const char *argv0) {
 }
 
 // libkiln_rt for `triple`, as arguments of the linker driver: for this
-// machine the archive built with Kiln; for another target the runtime's C
-// sources, which the target's own compiler builds into the executable.
-std::vector<std::string> runtimeArguments(const llvm::Triple &triple, const char *argv0) {
+// machine the archive built with Kiln; for another target the archive the
+// target's own compiler built from the runtime's C sources (cached), or those
+// sources, which it then builds into the executable.
+std::vector<std::string> runtimeArguments(const llvm::Triple &triple, const Linker &linker, const char *argv0) {
   if (isHost(triple)) {
     if (const char *dir = std::getenv("KILN_RUNTIME_DIR")) return {std::string(dir) + "/libkiln_rt.a"};
     return {installDirectory(argv0) + "/lib/libkiln_rt.a"};
   }
   std::string runtime = installDirectory(argv0) + "/share/kiln/runtime";
   std::vector<std::string> args{"-O2", "-std=c11", "-I" + runtime + "/include"};
+  if (std::optional<std::string> archive = cachedRuntime(linker, runtime, args)) return {*archive};
   std::error_code ec;
   for (llvm::sys::fs::directory_iterator it(runtime + "/src", ec), end; it != end && !ec; it.increment(ec))
     if (llvm::sys::path::extension(it->path()) == ".c") args.push_back(it->path());
@@ -91,15 +94,19 @@ bool writeProduct(llvm::Module &module, llvm::TargetMachine &machine, const Prod
 
   TemporaryObject object;
   if (!object.create(error) || !writeObject(module, machine, std::string(object.path), false, error)) return false;
-  if (o.emit == EmitKind::Lib)
-    return writeStaticLibrary(std::string(object.path), cx.output, error) && writeHeaders(cx, error);
+  if (o.emit == EmitKind::Lib) {
+    llvm::StringRef name = llvm::sys::path::filename(cx.output);
+    name.consume_back(".a");
+    return writeStaticLibrary({{std::string(object.path), name.str() + ".o"}}, cx.output, error) &&
+           writeHeaders(cx, error);
+  }
 
   const llvm::Triple &triple = machine.getTargetTriple();
   std::optional<Linker> linker = findLinker(o.cc, triple, o.triple, error);
   if (!linker) return false;
   bool ok = o.emit == EmitKind::Shared
                 ? linkSharedLibrary(*linker, std::string(object.path), apiSymbols(cx.prefix), cx.output, error)
-                : linkExecutable(*linker, std::string(object.path), runtimeArguments(triple, cx.argv0), cx.output,
+                : linkExecutable(*linker, std::string(object.path), runtimeArguments(triple, *linker, cx.argv0), cx.output,
                                  error);
   if (!ok) {
     error = "linking '" + cx.output + "' failed: " + error;

@@ -18,6 +18,8 @@ if ! command -v "$toolchain-gcc" >/dev/null || ! command -v "$qemu" >/dev/null |
 fi
 export QEMU_LD_PREFIX=/usr/$toolchain
 rm -rf "$work" && mkdir -p "$work"
+# kilnc compiles the runtime for the target once, into this cache.
+export KILN_CACHE_DIR=$work/cache
 
 mapfile -t cases < <(grep '^[^#]' "$root/tests/cross/cases.txt")
 field() { sed -n "s/.*\"$1\": *\([0-9.eE+-]*\).*/\1/p" "$2/case.json"; }
@@ -34,10 +36,18 @@ for c in "${cases[@]}"; do
   ((ok)) || { failed+=("$c"); cat "$work/$c.log"; }
 done
 
-# The trained digits model, on its committed input.
+archives=("$KILN_CACHE_DIR"/libkiln_rt-*.a)
+if [[ ${#archives[@]} -ne 1 || ! -f ${archives[0]} ]]; then
+  echo "expected one runtime archive in $KILN_CACHE_DIR for all the builds, found: ${archives[*]}"
+  failed+=(cache)
+fi
+
+# The trained digits model, on its committed input; built without a usable
+# cache, kilnc compiles the runtime's sources into the executable.
 mnist=$root/examples/mnist_mlp
 "$kilnc" build "$mnist/mnist.kiln" --weights "$mnist/model.json" -o "$work/digits-native"
-"$kilnc" build "$mnist/mnist.kiln" --weights "$mnist/model.json" --target "$triple" -o "$work/digits-target"
+KILN_CACHE_DIR=/dev/null/cache "$kilnc" build "$mnist/mnist.kiln" --weights "$mnist/model.json" --target "$triple" \
+  -o "$work/digits-target"
 "$work/digits-native" "$mnist/digit.npy" -o "$work/digits-native.npy"
 "$qemu" "$work/digits-target" "$mnist/digit.npy" -o "$work/digits-target.npy"
 "$npycmp" "$work/digits-target.npy" "$work/digits-native.npy" --atol 1e-5 --rtol 1e-5 || failed+=(digits)

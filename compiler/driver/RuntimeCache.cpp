@@ -1,0 +1,92 @@
+#include "driver/RuntimeCache.h"
+
+#include "codegen/Emit.h"
+
+#include <fmt/format.h>
+#include <llvm/ADT/SmallString.h>
+#include <llvm/Support/Chrono.h>
+#include <llvm/Support/FileSystem.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/Path.h>
+#include <llvm/Support/xxhash.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <unistd.h>
+
+namespace kiln {
+
+namespace {
+
+std::string cacheDirectory() {
+  if (const char *dir = std::getenv("KILN_CACHE_DIR"); dir && *dir) return dir;
+  if (const char *dir = std::getenv("XDG_CACHE_HOME"); dir && *dir) return std::string(dir) + "/kiln";
+  if (const char *home = std::getenv("HOME"); home && *home) return std::string(home) + "/.cache/kiln";
+  return "";
+}
+
+// What the archive is built from, as one string to hash; empty if a file
+// cannot be read. `sources` receives the C files.
+std::string buildKey(const Linker &linker, const std::string &runtimeDir, const std::vector<std::string> &flags,
+                     std::vector<std::string> &sources) {
+  llvm::sys::fs::file_status driver;
+  if (llvm::sys::fs::status(linker.driver, driver)) return "";
+  std::string key = fmt::format("{}\n{}\n{}\n", linker.driver, driver.getSize(),
+                                llvm::sys::toTimeT(driver.getLastModificationTime()));
+  for (const std::vector<std::string> *list : {&linker.flags, &flags})
+    for (const std::string &flag : *list) key += flag + "\n";
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (llvm::sys::fs::recursive_directory_iterator it(runtimeDir, ec), end; it != end && !ec; it.increment(ec))
+    if (it->type() == llvm::sys::fs::file_type::regular_file) files.push_back(it->path());
+  if (ec) return "";
+  std::sort(files.begin(), files.end());
+  for (const std::string &file : files) {
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> text = llvm::MemoryBuffer::getFile(file);
+    if (!text) return "";
+    key += fmt::format("{}\n{}\n", file, (*text)->getBufferSize()) + (*text)->getBuffer().str();
+    if (llvm::sys::path::extension(file) == ".c") sources.push_back(file);
+  }
+  return key;
+}
+
+// Compiles `sources` into objects in `dir` and archives them as `archive`.
+bool buildArchive(const Linker &linker, const std::vector<std::string> &flags, const std::vector<std::string> &sources,
+                  const std::string &dir, const std::string &archive) {
+  std::vector<ArchiveMember> members;
+  std::string error;
+  for (const std::string &source : sources) {
+    std::string name = llvm::sys::path::stem(source).str() + ".o";
+    members.push_back({dir + "/" + name, name});
+    std::vector<std::string> args = flags;
+    args.insert(args.end(), {"-c", source, "-o", members.back().path});
+    if (!runDriver(linker, args, error)) return false;
+  }
+  return writeStaticLibrary(members, archive, error);
+}
+
+}  // namespace
+
+std::optional<std::string> cachedRuntime(const Linker &linker, const std::string &runtimeDir,
+                                         const std::vector<std::string> &flags) {
+  std::string cache = cacheDirectory();
+  std::vector<std::string> sources;
+  std::string key = buildKey(linker, runtimeDir, flags, sources);
+  if (cache.empty() || key.empty() || sources.empty()) return std::nullopt;
+  std::string archive = fmt::format("{}/libkiln_rt-{:016x}.a", cache, llvm::xxh3_64bits(key));
+  if (llvm::sys::fs::exists(archive)) return archive;
+
+  // Built beside its final name and renamed onto it, so that builds running
+  // at the same time each see either no archive or a whole one.
+  llvm::SmallString<256> work;
+  if (llvm::sys::fs::create_directories(cache) ||
+      llvm::sys::fs::createUniqueDirectory(cache + "/build", work))
+    return std::nullopt;
+  std::string built = std::string(work) + "/libkiln_rt.a";
+  bool ok = buildArchive(linker, flags, sources, std::string(work), built) &&
+            !llvm::sys::fs::rename(built, archive);
+  llvm::sys::fs::remove_directories(work);
+  return ok ? std::optional<std::string>(archive) : std::nullopt;
+}
+
+}  // namespace kiln
