@@ -13,6 +13,8 @@ usage:
   kilnc summary FILE                 print the model table, as Keras's model.summary()
   kilnc graph FILE                   print the model as a Graphviz DOT graph with shapes
   kilnc build FILE [options]         compile the model
+  kilnc import CONFIG [-o OUT.kiln]  write a Keras model (.h5, .keras, model.to_json(),
+                                     TensorFlow.js model.json) as a .kiln file
   kilnc layers                       list every layer and its arguments (Markdown)
   kilnc --help | --version
 
@@ -74,8 +76,9 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
   else if (command == "summary") o.command = Command::Summary;
   else if (command == "graph") o.command = Command::Graph;
   else if (command == "build") o.command = Command::Build;
+  else if (command == "import") o.command = Command::Import;
   else {
-    error = "unknown command '" + command + "'; expected check, summary, graph or build (see kilnc --help)";
+    error = "unknown command '" + command + "'; expected check, summary, graph, build or import (see kilnc --help)";
     return std::nullopt;
   }
 

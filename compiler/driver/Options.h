@@ -8,7 +8,7 @@
 
 namespace kiln {
 
-enum class Command { Check, Summary, Graph, Build, Layers, Help, Version };
+enum class Command { Check, Summary, Graph, Build, Import, Layers, Help, Version };
 enum class EmitKind { Exe, Obj, Lib, Shared, LLVM, Asm };
 
 struct Options {

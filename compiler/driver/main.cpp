@@ -11,6 +11,7 @@
 #include "graph/Dot.h"
 #include "graph/Program.h"
 #include "graph/Summary.h"
+#include "import/Import.h"
 #include "sema/Evaluator.h"
 #include "syntax/Parser.h"
 #include "weights/Weights.h"
@@ -67,16 +68,19 @@ std::string cIdentifier(const std::string &path) {
   return id;
 }
 
-// Parse and evaluate; returns the chosen model, or null after reporting why.
-Model *frontEnd(Session &s, const Options &o, uint32_t &file) {
-  std::ifstream in(o.input, std::ios::binary);
+std::optional<std::string> readFile(const std::string &path, Session &s) {
+  std::ifstream in(path, std::ios::binary);
   if (!in) {
-    s.diags.report(DiagID::err_cannot_open, SourceRange{}, o.input, std::strerror(errno));
-    return nullptr;
+    s.diags.report(DiagID::err_cannot_open, SourceRange{}, path, std::strerror(errno));
+    return std::nullopt;
   }
   std::ostringstream text;
   text << in.rdbuf();
-  file = s.sources.addBuffer(o.input, text.str());
+  return text.str();
+}
+
+// Parse and evaluate source `file`; returns the chosen model, or null after reporting why.
+Model *evaluate(Session &s, const Options &o, uint32_t file) {
   std::optional<ast::Module> module = parseFile(s.sources, file, s.diags);
   if (!module) return nullptr;
   Evaluator evaluator(s.diags, s.graph, {o.kerasVersion});
@@ -85,6 +89,13 @@ Model *frontEnd(Session &s, const Options &o, uint32_t &file) {
   Model *model = evaluator.selectModel(o.model, file);
   if (!model || !evaluator.finishModel(model)) return nullptr;
   return s.diags.hasErrors() ? nullptr : model;
+}
+
+Model *frontEnd(Session &s, const Options &o, uint32_t &file) {
+  std::optional<std::string> text = readFile(o.input, s);
+  if (!text) return nullptr;
+  file = s.sources.addBuffer(o.input, *text);
+  return evaluate(s, o, file);
 }
 
 // LLVM warns when it cannot apply a transformation the kernels ask for (a
@@ -167,6 +178,47 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
   return s.finish(ok ? 0 : 1);
 }
 
+// kilnc import: writes the model config of a Keras file as .kiln source,
+// then checks the result as `kilnc check` would.
+int importModel(Session &s, const Options &o) {
+  // A JSON file is read here, where its layers can be located for messages;
+  // .h5 and .keras files through the weights readers.
+  std::ifstream probe(o.input, std::ios::binary);
+  char first = 0;
+  while (probe.get(first) && std::isspace(static_cast<unsigned char>(first))) {
+  }
+  std::optional<ImportedModel> imported;
+  if (first == '{') {
+    std::optional<std::string> text = readFile(o.input, s);
+    if (!text) return s.finish(1);
+    imported = importModelConfig(*text, s.sources.addBuffer(o.input, *text), o.input, "", s.diags);
+  } else if (std::optional<ModelConfig> config = readModelConfig(o.input, s.diags)) {
+    imported = importModelConfig(config->json, 0, o.input, config->kerasVersion, s.diags);
+  }
+  if (!imported) return s.finish(1);
+
+  std::string output = o.output.empty() ? replaceExtension(llvm::sys::path::filename(o.input).str(), ".kiln") : o.output;
+  if (output == o.input) output += ".kiln";
+  if (output == "-") {
+    fmt::print("{}", imported->source);
+  } else {
+    std::ofstream out(output, std::ios::binary);
+    out << imported->source;
+    if (!out.flush()) {
+      s.diags.report(DiagID::err_cannot_open, SourceRange{}, output, std::strerror(errno));
+      return s.finish(1);
+    }
+  }
+  // Check the result as `kilnc check` would.
+  Options check = o;
+  check.model = "model";
+  if (imported->keras3) check.kerasVersion = KerasVersion::V3;
+  Model *model = evaluate(s, check, s.sources.addBuffer(output == "-" ? "<stdout>" : output, imported->source));
+  if (!model) s.diags.report(DiagID::err_import_does_not_compile, SourceRange{}, output);
+  else checkImportedMasks(*model, *imported, o.input, s.diags);
+  return s.finish(0);
+}
+
 }  // namespace
 }  // namespace kiln
 
@@ -195,6 +247,7 @@ int kilnMain(int argc, char **argv) {
   }
 
   Session s;
+  if (o.command == Command::Import) return importModel(s, o);
   uint32_t file = 0;
   Model *model = frontEnd(s, o, file);
   if (o.command == Command::Check) {
