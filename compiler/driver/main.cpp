@@ -188,7 +188,7 @@ int importModel(Session &s, const Options &o) {
   while (probe.get(first) && std::isspace(static_cast<unsigned char>(first))) {
   }
   std::optional<ImportedModel> imported;
-  if (first == '{') {
+  if (first == '{' || first == '[') {
     std::optional<std::string> text = readFile(o.input, s);
     if (!text) return s.finish(1);
     imported = importModelConfig(*text, s.sources.addBuffer(o.input, *text), o.input, "", s.diags);
