@@ -61,6 +61,19 @@ CallValue literalValue(const json &v) {
   return c;
 }
 
+// A list or dict of values, each read with `read`.
+template <class Read>
+std::optional<CallValue> readItems(const json &v, Read read) {
+  CallValue c;
+  c.kind = v.is_array() ? CallValue::Kind::List : CallValue::Kind::Dict;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    std::optional<CallValue> item = read(it.value());
+    if (!item) return std::nullopt;
+    c.items.push_back({v.is_object() ? it.key() : "", std::move(*item)});
+  }
+  return c;
+}
+
 class Reader {
 public:
   Reader(const std::string &text, uint32_t file, const std::string &what, DiagnosticEngine &diags)
@@ -120,16 +133,8 @@ std::optional<CallValue> Reader::readKeras3(const json &v) {
     json items = v["config"].is_object() ? v["config"].value("value", json::array()) : json::array();
     return readKeras3(items.is_array() ? items : json::array());
   }
-  if (v.is_array() || (v.is_object() && cls.empty())) {
-    CallValue c;
-    c.kind = v.is_array() ? CallValue::Kind::List : CallValue::Kind::Dict;
-    for (auto it = v.begin(); it != v.end(); ++it) {
-      std::optional<CallValue> item = readKeras3(it.value());
-      if (!item) return std::nullopt;
-      c.items.push_back({v.is_object() ? it.key() : "", std::move(*item)});
-    }
-    return c;
-  }
+  if (v.is_array() || (v.is_object() && cls.empty()))
+    return readItems(v, [&](const json &item) { return readKeras3(item); });
   return literalValue(v);
 }
 
@@ -140,16 +145,8 @@ std::optional<CallValue> Reader::readKeras2(const json &v) {
       return fail({}, "a layer is called on a constant, not a tensor, which Kiln cannot import"), std::nullopt;
     return tensorValue(v);
   }
-  if (v.is_array() || (v.is_object() && serializedClass(v).empty())) {
-    CallValue c;
-    c.kind = v.is_array() ? CallValue::Kind::List : CallValue::Kind::Dict;
-    for (auto it = v.begin(); it != v.end(); ++it) {
-      std::optional<CallValue> item = readKeras2(it.value());
-      if (!item) return std::nullopt;
-      c.items.push_back({v.is_object() ? it.key() : "", std::move(*item)});
-    }
-    return c;
-  }
+  if (v.is_array() || (v.is_object() && serializedClass(v).empty()))
+    return readItems(v, [&](const json &item) { return readKeras2(item); });
   return literalValue(v);
 }
 
@@ -208,14 +205,7 @@ bool Reader::readCall(const json &node, LayerCall &out, const ConfigLayer &layer
 std::optional<CallValue> Reader::readIO(const json &v) {
   if (isRefTriple(v) && v.size() == 3) return tensorValue(v);
   if (!v.is_array() && !v.is_object()) return std::nullopt;
-  CallValue c;
-  c.kind = v.is_array() ? CallValue::Kind::List : CallValue::Kind::Dict;
-  for (auto it = v.begin(); it != v.end(); ++it) {
-    std::optional<CallValue> item = readIO(it.value());
-    if (!item) return std::nullopt;
-    c.items.push_back({v.is_object() ? it.key() : "", std::move(*item)});
-  }
-  return c;
+  return readItems(v, [&](const json &item) { return readIO(item); });
 }
 
 bool Reader::readLayer(const json &entry, ConfigLayer &out) {

@@ -4,9 +4,10 @@
     generate.py            # rewrite tests/lit/Inputs/import/keras{2,3}_*
     generate.py --check    # regenerate in a scratch folder; exit 1 on a difference
 
-Each model of models.py is built in tf.keras 2.15 ($KERAS2_PYTHON, else
-.venv-keras2/bin/python here) and in Keras 3 on JAX ($KERAS3_PYTHON, else
-.venv-keras3/bin/python), and written as Keras writes it:
+Each model of models.py is built in tf.keras 2.15 and in Keras 3 on JAX,
+in the environments of tools/keras_reference ($KERAS2_PYTHON and
+$KERAS3_PYTHON, else its .venv-keras2 and .venv-keras3), and written as
+Keras writes it:
 
   keras<N>_<model>.json   model.to_json()
   keras<N>_<model>.h5     model.save(...h5): the config in its model_config attribute
@@ -16,9 +17,10 @@ Each model of models.py is built in tf.keras 2.15 ($KERAS2_PYTHON, else
                           count, and the total, as Keras counts them
 
 The weights are Keras's own initializers drawn with a fixed seed; the tests
-only read the configs. See README.md for the environments.
+only read the configs.
 """
 import filecmp
+import importlib.util
 import os
 import pathlib
 import subprocess
@@ -27,14 +29,16 @@ import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
 OUT = HERE.parent.parent / "tests" / "lit" / "Inputs" / "import"
+REFERENCE = HERE.parent / "keras_reference"
 
 
 def interpreter(major):
-    configured = os.environ.get(f"KERAS{major}_PYTHON")
-    path = pathlib.Path(configured) if configured else HERE / f".venv-keras{major}" / "bin" / "python"
-    if not path.exists():
-        sys.exit(f"no Keras {major} interpreter at {path}: create the venv (README.md) or set KERAS{major}_PYTHON")
-    return str(path)
+    """The Keras interpreters of tools/keras_reference (see its README.md)."""
+    sys.path.insert(0, str(REFERENCE))
+    spec = importlib.util.spec_from_file_location("keras_reference", REFERENCE / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.interpreter(major)
 
 
 def write(out):
