@@ -154,6 +154,21 @@ std::string initializerText(const json &v, ImportContext &cx) {
       {"Identity", {{"gain", 1.0}}},
       {"Constant", {{"value", 0.0}}},
       {"VarianceScaling", {{"scale", 1.0}, {"mode", "fan_in"}, {"distribution", "truncated_normal"}}}};
+  // Keras 2.0-2.2 wrote the named variance-scaling initializers by their
+  // parameters.
+  if (cls == "VarianceScaling" && v["config"].is_object()) {
+    static const std::map<std::string, json> named = {
+        {"glorot_uniform", {{"scale", 1.0}, {"mode", "fan_avg"}, {"distribution", "uniform"}}},
+        {"glorot_normal", {{"scale", 1.0}, {"mode", "fan_avg"}, {"distribution", "truncated_normal"}}},
+        {"he_uniform", {{"scale", 2.0}, {"mode", "fan_in"}, {"distribution", "uniform"}}},
+        {"he_normal", {{"scale", 2.0}, {"mode", "fan_in"}, {"distribution", "truncated_normal"}}},
+        {"lecun_uniform", {{"scale", 1.0}, {"mode", "fan_in"}, {"distribution", "uniform"}}},
+        {"lecun_normal", {{"scale", 1.0}, {"mode", "fan_in"}, {"distribution", "truncated_normal"}}}};
+    json params = v["config"];
+    params.erase("seed");
+    for (const auto &[name, config] : named)
+      if (params == config) return pythonString(name);
+  }
   auto known = defaults.find(cls);
   std::string params;
   if (v["config"].is_object())
