@@ -371,6 +371,8 @@ std::optional<std::string> layerConstructor(ImportContext &cx, const std::string
   for (const ArgSpec &spec : kind->args())
     if (auto it = given.find(spec.name); it != given.end()) add(spec.name + "=" + it->second);
   for (const std::string &e : extra) add(e);
+  // A frozen layer's weights come after the trainable ones in Keras's order.
+  if (config.is_object() && config.contains("trainable") && config["trainable"] == false) add("trainable=False");
   if (!name.empty()) add("name=" + pythonString(name));
   return call + ")";
 }
