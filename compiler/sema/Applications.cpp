@@ -28,12 +28,23 @@ Value Evaluator::makeVGG(const Builtin &builtin, CallSite &call) {
   const std::string &name = builtin.name;
   if (!bindArguments(withPooling, {}, call, name, diags_, config)) return Value::error(call.range);
 
+  // Keras downloads 'imagenet' or loads a path; Kiln takes either file from
+  // --weights, where it binds by layer name as Keras's save_weights layout.
   const Value &weights = config.get("weights");
-  if (!weights.is(ValueKind::None)) {
+  if (!weights.is(ValueKind::None) && !weights.is(ValueKind::Str)) {
     diags_.report(DiagID::err_argument_value, weights.range.valid() ? weights.range : call.range, "weights", name,
-                  "must be None: Kiln builds the architecture, and trained weights come from a file given to "
-                  "'kilnc build --weights'");
+                  "must be None, 'imagenet' or the path of a weights file");
     return Value::error(call.range);
+  }
+  if (weights.is(ValueKind::Str)) {
+    std::string file;
+    if (weights.text == "imagenet") {
+      std::string lower = name == "VGG16" ? "vgg16" : "vgg19";
+      file = ", such as Keras's " + lower + "_weights_tf_dim_ordering_tf_kernels" +
+             (config.flag("include_top") ? "" : "_notop") + ".h5";
+    }
+    diags_.report(DiagID::note_application_weights, weights.range.valid() ? weights.range : call.range, name,
+                  repr(weights), file);
   }
   const Value &pooling = config.get("pooling");
   if (!pooling.is(ValueKind::None) && !(pooling.is(ValueKind::Str) && (pooling.text == "avg" || pooling.text == "max"))) {
