@@ -27,7 +27,7 @@ bool reserved(const std::string &s) {
       "NULL", "assert", "errno", "offsetof", "stdin", "stdout", "stderr", "int32_t", "int64_t", "size_t",
       "uintptr_t", "uint64_t",
       // the generated functions' own names
-      "batch", "scratch", "model", "model_"};
+      "batch", "weights", "scratch", "model", "model_"};
   return std::any_of(std::begin(words), std::end(words), [&](const char *w) { return s == w; });
 }
 
@@ -60,7 +60,7 @@ size_t EntryPoint::runPosition(EntryParam::Role role, int index) const {
   return run.size();
 }
 
-EntryPoint describeEntryPoint(const Program &program) {
+EntryPoint describeEntryPoint(const Program &program, bool externalWeights) {
   using Role = EntryParam::Role;
   EntryPoint e;
   EntryParam batch{Role::Batch, "batch", "int64_t"};
@@ -75,12 +75,15 @@ EntryPoint describeEntryPoint(const Program &program) {
     e.run.push_back({Role::Output, identifier(program.outputNames[i], taken),
                      std::string(cElementType(program.buffers[program.outputs[i]].type.dtype)) + " *",
                      static_cast<int>(i)});
+  if (externalWeights) e.run.push_back({Role::Weights, "weights", "const void *"});
   e.run.push_back({Role::Scratch, "scratch", "void *"});
   return e;
 }
 
-std::vector<std::string> apiSymbols(const std::string &prefix) {
-  return {prefix + "_run", prefix + "_scratch_size"};
+std::vector<std::string> apiSymbols(const std::string &prefix, bool externalWeights) {
+  std::vector<std::string> symbols{prefix + "_run", prefix + "_scratch_size"};
+  if (externalWeights) symbols.push_back(prefix + "_weights_check");
+  return symbols;
 }
 
 }  // namespace kiln

@@ -16,6 +16,7 @@ struct EntryParam {
     Batch,    // int64_t: the number of samples of this call
     Input,    // const T *: the caller's input `index`
     Output,   // T *: the caller's output `index`
+    Weights,  // const void *: the external weights file's bytes (--external-weights)
     Scratch,  // void *: <prefix>_scratch_size(...) bytes of caller-owned memory
   };
   Role role;
@@ -32,11 +33,13 @@ struct EntryPoint {
   size_t runPosition(EntryParam::Role role, int index = -1) const;
 };
 
-EntryPoint describeEntryPoint(const Program &program);
+// `externalWeights`: the model reads its weights from a file the caller
+// loads and passes to <prefix>_run, after checking it with <prefix>_weights_check.
+EntryPoint describeEntryPoint(const Program &program, bool externalWeights);
 
 // The symbols a compiled model defines for its callers: the documented
 // API, and nothing else.
-std::vector<std::string> apiSymbols(const std::string &prefix);
+std::vector<std::string> apiSymbols(const std::string &prefix, bool externalWeights);
 
 // The C element type of a tensor: "float", "int32_t".
 const char *cElementType(DType dtype);

@@ -1,7 +1,10 @@
 #include "codegen/Header.h"
 
+#include "kiln_weights.h"
+
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 
 namespace kiln {
@@ -59,6 +62,10 @@ TensorParam tensorOf(const Program &program, const EntryParam &p, const std::str
 
 bool isTensor(const EntryParam &p) { return p.role == Role::Input || p.role == Role::Output; }
 
+bool hasWeights(const EntryPoint &entry) {
+  return std::any_of(entry.run.begin(), entry.run.end(), [](const EntryParam &p) { return p.role == Role::Weights; });
+}
+
 }  // namespace
 
 std::string generateHeader(const Program &program, const EntryPoint &entry, const HeaderNames &names) {
@@ -89,9 +96,13 @@ std::string generateHeader(const Program &program, const EntryPoint &entry, cons
       " *   inputs and outputs  batch times their sample size ({1}_IN_<i>_SAMPLE_SIZE,\n"
       " *            {1}_OUT_<i>_SAMPLE_SIZE) elements, aligned to their element type;\n"
       " *            an output overlaps no other region\n"
-      " *   weights  constants inside the compiled code\n"
+      " *   weights  {2}\n"
       " */\n",
-      p, upper);
+      p, upper,
+      hasWeights(entry) ? "the bytes of the weights file kilnc wrote (--external-weights),\n"
+                          " *            64-byte aligned (mmap gives that), accepted by\n"
+                          " *            " + p + "_weights_check; read only, shared by all threads"
+                        : "constants inside the compiled code");
   h += fmt::format("#ifndef KILN_MODEL_{0}_H\n#define KILN_MODEL_{0}_H\n\n", upper);
   h += "#include <stddef.h>\n#include <stdint.h>\n#ifndef KILN_NO_ALLOC\n#include <stdlib.h>\n#endif\n\n"
        "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
@@ -99,8 +110,11 @@ std::string generateHeader(const Program &program, const EntryPoint &entry, cons
                    upper, program.inputs.size(), program.outputs.size());
   h += fmt::format("/* Return values of {0}_run and {0}_model_run. */\n"
                    "enum {{\n  {1}_OK = 0,\n  {1}_ERR_BATCH = 1,     /* batch < 0, or more than the scratch holds */\n"
-                   "  {1}_ERR_NO_MEMORY = 2  /* {0}_model_init: no memory for the scratch */\n}};\n\n",
-                   p, upper);
+                   "  {1}_ERR_NO_MEMORY = 2{2}  /* {0}_model_init: no memory for the scratch */\n{3}}};\n\n",
+                   p, upper, hasWeights(entry) ? "," : "",
+                   hasWeights(entry) ? "  " + upper + "_ERR_WEIGHTS = 4    /* " + p +
+                                           "_model_init: the weights fail " + p + "_weights_check */\n"
+                                     : "");
   for (const EntryParam &param : entry.run) {
     if (!isTensor(param)) continue;
     TensorParam t = tensorOf(program, param, upper);
@@ -122,11 +136,39 @@ std::string generateHeader(const Program &program, const EntryPoint &entry, cons
       " * or {2}_ERR_BATCH for a negative batch. */\n"
       "int {0}_run({3});\n\n",
       p, sizeParams, upper, runParams);
+  if (hasWeights(entry))
+    h += fmt::format(
+        "/* What {0}_weights_check returns. */\n"
+        "enum {{\n"
+        "  {1}_WEIGHTS_OK = {2},\n"
+        "  {1}_WEIGHTS_NOT_WEIGHTS = {3},  /* too short, or not a Kiln weights file */\n"
+        "  {1}_WEIGHTS_BAD_VERSION = {4},  /* a format version this code does not read */\n"
+        "  {1}_WEIGHTS_OTHER_MODEL = {5},  /* built for another model definition */\n"
+        "  {1}_WEIGHTS_TRUNCATED = {6},    /* shorter or longer than its header says */\n"
+        "  {1}_WEIGHTS_CORRUPT = {7},      /* a checksum does not match: the file is damaged */\n"
+        "  {1}_WEIGHTS_MISALIGNED = {8}    /* data is not 64-byte aligned */\n"
+        "}};\n\n"
+        "/* Checks `size` bytes at `data` as this model's weights file: its header\n"
+        " * (magic number, format version, the hash of the model definition), the\n"
+        " * size and place of every tensor, and every checksum. Call it once after\n"
+        " * loading the file; {0}_run trusts the weights it is given. */\n"
+        "int {0}_weights_check(const void *data, size_t size);\n\n",
+        p, upper, int(KILN_WEIGHTS_OK), int(KILN_WEIGHTS_NOT_WEIGHTS), int(KILN_WEIGHTS_BAD_VERSION),
+        int(KILN_WEIGHTS_OTHER_MODEL), int(KILN_WEIGHTS_TRUNCATED), int(KILN_WEIGHTS_CORRUPT),
+        int(KILN_WEIGHTS_MISALIGNED));
 
   // The convenience functions: scratch allocated once, for calls of up to
   // the sizes given to init.
-  auto runWithoutScratch = [](const EntryParam &x) { return x.role == Role::Scratch ? std::string() : declaration(x.cType, x.name); };
-  auto passScratch = [](const EntryParam &x) { return x.role == Role::Scratch ? std::string("model->scratch") : x.name; };
+  // With external weights init also takes the file's bytes, checks them and
+  // keeps them for run.
+  bool weights = hasWeights(entry);
+  auto runOwnArgs = [](const EntryParam &x) {
+    return x.role == Role::Scratch || x.role == Role::Weights ? std::string() : declaration(x.cType, x.name);
+  };
+  auto passModel = [](const EntryParam &x) {
+    return x.role == Role::Scratch ? std::string("model->scratch")
+           : x.role == Role::Weights ? std::string("model->weights") : x.name;
+  };
   h += fmt::format(
       "#ifndef KILN_NO_ALLOC\n"
       "/* Convenience functions over the above: {0}_model_init allocates scratch\n"
@@ -138,12 +180,14 @@ std::string generateHeader(const Program &program, const EntryPoint &entry, cons
       "  void *scratch;         /* aligned to {1}_SCRATCH_ALIGNMENT */\n"
       "  int64_t scratch_size;  /* bytes */\n"
       "  void *allocation;      /* what malloc returned */\n"
+      "{6}"
       "}} {0}_model;\n\n"
-      "/* Returns {1}_OK, {1}_ERR_BATCH or {1}_ERR_NO_MEMORY. */\n"
-      "static inline int {0}_model_init({0}_model *model, {2}) {{\n"
+      "/* Returns {1}_OK, {1}_ERR_BATCH{7} or {1}_ERR_NO_MEMORY. */\n"
+      "static inline int {0}_model_init({0}_model *model, {2}{8}) {{\n"
       "  int64_t bytes = {0}_scratch_size({3});\n"
       "  model->scratch = model->allocation = NULL;\n"
       "  model->scratch_size = 0;\n"
+      "{9}"
       "  if (bytes < 0) return {1}_ERR_BATCH;\n"
       "  if ((uint64_t)bytes > (uint64_t)(SIZE_MAX - {1}_SCRATCH_ALIGNMENT)) return {1}_ERR_NO_MEMORY;\n"
       "  model->allocation = malloc((size_t)bytes + {1}_SCRATCH_ALIGNMENT);\n"
@@ -164,8 +208,13 @@ std::string generateHeader(const Program &program, const EntryPoint &entry, cons
       "  model->scratch_size = 0;\n"
       "}}\n"
       "#endif /* KILN_NO_ALLOC */\n\n",
-      p, upper, sizeParams, join(entry.scratchSize, ", ", pass), join(entry.run, ",\n    ", runWithoutScratch),
-      join(entry.run, ", ", passScratch));
+      p, upper, sizeParams, join(entry.scratchSize, ", ", pass), join(entry.run, ",\n    ", runOwnArgs),
+      join(entry.run, ", ", passModel),
+      weights ? "  const void *weights;   /* the weights file's bytes, as given to init */\n" : "",
+      weights ? ", " + upper + "_ERR_WEIGHTS" : "", weights ? ", const void *weights, size_t weights_size" : "",
+      weights ? "  model->weights = weights;\n  if (" + p + "_weights_check(weights, weights_size) != " + upper +
+                    "_WEIGHTS_OK) return " + upper + "_ERR_WEIGHTS;\n"
+              : "");
   h += "#ifdef __cplusplus\n}\n#endif\n\n";
   h += fmt::format("#endif /* KILN_MODEL_{}_H */\n", upper);
   return h;
@@ -182,7 +231,7 @@ std::string generateCxxHeader(const Program &program, const EntryPoint &entry, c
       "namespace kiln::models {{\n\n",
       p, program.modelName, names.cHeader, upper);
 
-  // Tensors as spans; the scratch is the object's own.
+  // Tensors as spans; the scratch (and external weights) are the object's own.
   auto declare = [&](const EntryParam &x) -> std::string {
     switch (x.role) {
     case Role::Batch: return declaration(x.cType, x.name);
@@ -191,6 +240,7 @@ std::string generateCxxHeader(const Program &program, const EntryPoint &entry, c
       const char *element = cElementType(tensorOf(program, x, upper).type.dtype);
       return fmt::format("kiln::span<{}{}> {}", x.role == Role::Input ? "const " : "", element, x.name);
     }
+    case Role::Weights:
     case Role::Scratch: return "";
     }
     return "";
@@ -200,6 +250,7 @@ std::string generateCxxHeader(const Program &program, const EntryPoint &entry, c
     case Role::Batch: return x.name;
     case Role::Input:
     case Role::Output: return x.name + ".data()";
+    case Role::Weights:
     case Role::Scratch: return "";
     }
     return "";
@@ -220,10 +271,10 @@ std::string generateCxxHeader(const Program &program, const EntryPoint &entry, c
       "class {0} {{\npublic:\n"
       "  static constexpr int num_inputs = {1}_NUM_INPUTS;\n"
       "  static constexpr int num_outputs = {1}_NUM_OUTPUTS;\n\n"
-      "  // Allocates the scratch. On failure throws kiln::error or, when built\n"
-      "  // without exceptions, leaves ok() false.\n"
-      "  explicit {0}({2}) {{\n"
-      "    kiln::detail::report(static_cast<kiln::status>({0}_model_init(&model_, {3})));\n"
+      "  // Allocates the scratch{7}. On failure throws kiln::error or, when\n"
+      "  // built without exceptions, leaves ok() false.\n"
+      "  explicit {0}({2}{8}) {{\n"
+      "    kiln::detail::report(static_cast<kiln::status>({0}_model_init(&model_, {3}{9})));\n"
       "  }}\n"
       "  ~{0}() {{ {0}_model_free(&model_); }}\n"
       "  {0}({0} &&other) noexcept : model_(other.model_) {{ other.model_ = {0}_model(); }}\n"
@@ -250,7 +301,10 @@ std::string generateCxxHeader(const Program &program, const EntryPoint &entry, c
       "private:\n  {0}_model model_ = {0}_model();\n}};\n\n"
       "}}  // namespace kiln::models\n\n#endif  // KILN_MODEL_{1}_HPP\n",
       p, upper, join(entry.scratchSize, ", ", declareSize), join(entry.scratchSize, ", ", passSize),
-      join(entry.run, ",\n                   ", declare), sizeChecks, join(entry.run, ", ", pass));
+      join(entry.run, ",\n                   ", declare), sizeChecks, join(entry.run, ", ", pass),
+      hasWeights(entry) ? " and checks the weights file's bytes (kept, not copied)" : "",
+      hasWeights(entry) ? ", const void *weights, std::size_t weights_size" : "",
+      hasWeights(entry) ? ", weights, weights_size" : "");
   return h;
 }
 

@@ -1,5 +1,6 @@
 #include "codegen/LowerContext.h"
 
+#include "codegen/ExternalWeights.h"
 #include "codegen/ModelCodegen.h"
 #include "layers/LayerKind.h"
 
@@ -49,6 +50,10 @@ std::pair<std::vector<float>, std::vector<float>> LowerContext::kernelAndBias(st
 
 llvm::Value *LowerContext::constant(const std::string &suffix, const std::vector<float> &data) {
   std::string name = layer().name + "." + suffix;
+  if (ExternalWeights *file = codegen_.options().externalWeights) {
+    uint64_t offset = file->add(name, data.data(), data.size() * sizeof(float));
+    return ir().CreateInBoundsGEP(ir().getInt8Ty(), codegen_.weights(), ir().getInt64(offset), name);
+  }
   if (llvm::GlobalVariable *existing = codegen_.module().getNamedGlobal(name)) return existing;
   llvm::LLVMContext &context = ir().getContext();
   auto *init = llvm::ConstantDataArray::get(context, llvm::ArrayRef<float>(data));

@@ -1,7 +1,10 @@
 #include "codegen/ModelCodegen.h"
 
+#include "codegen/ExternalWeights.h"
 #include "codegen/LowerContext.h"
 #include "layers/LayerKind.h"
+
+#include "kiln_weights.h"
 
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/IR/Verifier.h>
@@ -32,6 +35,7 @@ llvm::Type *ModelCodegen::paramType(EntryParam::Role role) {
   case EntryParam::Role::Batch: return builder_.getInt64Ty();
   case EntryParam::Role::Input:
   case EntryParam::Role::Output:
+  case EntryParam::Role::Weights:
   case EntryParam::Role::Scratch: return builder_.getPtrTy();
   }
   return nullptr;
@@ -57,6 +61,7 @@ std::unique_ptr<llvm::Module> ModelCodegen::build(std::string &error) {
 
   emitScratchSize();
   emitRun();
+  if (options_.externalWeights && !emitWeightsCheck(error)) return nullptr;
   if (options_.emitMain) emitMain();
 
   // Bring in the kernels the model calls; they are private to the model.
@@ -121,7 +126,11 @@ void ModelCodegen::emitRun() {
                : p.role == Role::Input ? program_.inputNames[p.index] : p.name);
     if (p.role == Role::Input || p.role == Role::Output || p.role == Role::Scratch)
       run_->addParamAttr(i, llvm::Attribute::NoAlias);
-    if (p.role == Role::Input) run_->addParamAttr(i, llvm::Attribute::ReadOnly);
+    if (p.role == Role::Input || p.role == Role::Weights) run_->addParamAttr(i, llvm::Attribute::ReadOnly);
+    if (p.role == Role::Weights) {
+      run_->addParamAttr(i, llvm::Attribute::getWithAlignment(context_, llvm::Align(KILN_WEIGHTS_ALIGNMENT)));
+      weights_ = a;
+    }
   }
   batch_ = run_->getArg(entry_.runPosition(Role::Batch));
   llvm::Value *scratch = run_->getArg(entry_.runPosition(Role::Scratch));
@@ -203,16 +212,60 @@ llvm::Constant *ModelCodegen::emitTestVectors() {
   return new llvm::GlobalVariable(*module_, type, true, llvm::GlobalValue::PrivateLinkage, init, "test.vectors");
 }
 
+// What identifies the model definition an external weights file is built
+// for: the model's interface, every step's layer and configuration, and the
+// place and size of every tensor in the file.
+uint64_t ModelCodegen::definitionHash() const {
+  std::string d = program_.modelName + "\n";
+  for (size_t i = 0; i < program_.inputs.size(); ++i)
+    d += "in " + program_.inputNames[i] + " " + shapeString(program_.buffers[program_.inputs[i]].type) + "\n";
+  for (size_t i = 0; i < program_.outputs.size(); ++i)
+    d += "out " + program_.outputNames[i] + " " + shapeString(program_.buffers[program_.outputs[i]].type) + "\n";
+  for (const Step &step : program_.steps) {
+    if (step.copy) continue;
+    d += step.layer->className() + " " + step.layer->name;
+    for (const auto &[name, value] : step.layer->config.entries()) d += " " + name + "=" + repr(value);
+    d += "\n";
+  }
+  for (uint64_t v : options_.externalWeights->layout()) d += std::to_string(v) + " ";
+  return kiln_weights_checksum(d.data(), d.size());
+}
+
+// <prefix>_weights_check(data, size): the file's header, table and
+// checksums against this model (kiln_weights_validate).
+bool ModelCodegen::emitWeightsCheck(std::string &error) {
+  ExternalWeights &file = *options_.externalWeights;
+  uint64_t hash = definitionHash();
+  if (!file.finish(hash, error)) return false;
+  llvm::Type *ptr = builder_.getPtrTy();
+  llvm::Type *size = module_->getDataLayout().getIntPtrType(context_);
+  auto *type = llvm::FunctionType::get(builder_.getInt32Ty(), {ptr, size}, false);
+  weightsCheck_ =
+      llvm::Function::Create(type, llvm::Function::ExternalLinkage, options_.prefix + "_weights_check", *module_);
+  weightsCheck_->addFnAttr(llvm::Attribute::NoUnwind);
+  weightsCheck_->getArg(0)->setName("data");
+  weightsCheck_->getArg(1)->setName("size");
+  builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", weightsCheck_));
+  auto *layoutInit = llvm::ConstantDataArray::get(context_, llvm::ArrayRef<uint64_t>(file.layout()));
+  auto *layout = new llvm::GlobalVariable(*module_, layoutInit->getType(), true, llvm::GlobalValue::PrivateLinkage,
+                                         layoutInit, "weights.layout");
+  llvm::Value *bytes = builder_.CreateZExtOrTrunc(weightsCheck_->getArg(1), builder_.getInt64Ty());
+  builder_.CreateRet(builder_.CreateCall(kernel("kiln_weights_check"),
+                                         {weightsCheck_->getArg(0), bytes, builder_.getInt64(hash), layout,
+                                          builder_.getInt32(uint32_t(file.layout().size() / 2))}));
+  return true;
+}
+
 // The executable's entry: describe the model to kiln_rt_main and hand over.
 void ModelCodegen::emitMain() {
   llvm::Type *ptr = builder_.getPtrTy();
   llvm::Type *i32 = builder_.getInt32Ty();
   llvm::Type *i64 = builder_.getInt64Ty();
   auto *tensorInfo = llvm::StructType::get(context_, {ptr, i32, i32, ptr});
-  auto *modelInfo = llvm::StructType::get(context_, {ptr, i32, i32, ptr, ptr, ptr, ptr, ptr});
+  auto *modelInfo = llvm::StructType::get(context_, {ptr, i32, i32, ptr, ptr, ptr, ptr, ptr, ptr, ptr});
 
-  // run_generic(batch, inputs[], outputs[], scratch) unpacks the arrays.
-  auto *genericType = llvm::FunctionType::get(i32, {i64, ptr, ptr, ptr}, false);
+  // run_generic(batch, inputs[], outputs[], weights, scratch) unpacks the arrays.
+  auto *genericType = llvm::FunctionType::get(i32, {i64, ptr, ptr, ptr, ptr}, false);
   auto *generic = llvm::Function::Create(genericType, llvm::Function::InternalLinkage, options_.prefix + "_run_generic",
                                          *module_);
   builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", generic));
@@ -226,7 +279,8 @@ void ModelCodegen::emitMain() {
     case EntryParam::Role::Output:
       args.push_back(builder_.CreateLoad(ptr, builder_.CreateConstGEP1_64(ptr, generic->getArg(2), p.index)));
       break;
-    case EntryParam::Role::Scratch: args.push_back(generic->getArg(3)); break;
+    case EntryParam::Role::Weights: args.push_back(generic->getArg(3)); break;
+    case EntryParam::Role::Scratch: args.push_back(generic->getArg(4)); break;
     }
   }
   builder_.CreateRet(builder_.CreateCall(run_, args));
@@ -251,12 +305,15 @@ void ModelCodegen::emitMain() {
   auto *main = llvm::Function::Create(llvm::FunctionType::get(i32, {i32, ptr}, false), llvm::Function::ExternalLinkage,
                                       "main", *module_);
   builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", main));
+  llvm::Constant *null = llvm::ConstantPointerNull::get(builder_.getPtrTy());
   llvm::Constant *info = llvm::ConstantStruct::get(
       modelInfo, {builder_.CreateGlobalStringPtr(program_.modelName, "model.name"),
                   builder_.getInt32(program_.inputs.size()), builder_.getInt32(program_.outputs.size()),
                   tensorTable(program_.inputs, program_.inputNames, "inputs"),
                   tensorTable(program_.outputs, program_.outputNames, "outputs"), scratchSize_, generic,
-                  emitTestVectors()});
+                  emitTestVectors(),
+                  weightsCheck_ ? builder_.CreateGlobalStringPtr(options_.weightsPath, "weights.path") : null,
+                  weightsCheck_ ? static_cast<llvm::Constant *>(weightsCheck_) : null});
   auto *infoVar = new llvm::GlobalVariable(*module_, modelInfo, true, llvm::GlobalValue::PrivateLinkage, info, "model.info");
   llvm::FunctionCallee rtMain = module_->getOrInsertFunction("kiln_rt_main", llvm::FunctionType::get(i32, {ptr, i32, ptr}, false));
   builder_.CreateRet(builder_.CreateCall(rtMain, {infoVar, main->getArg(0), main->getArg(1)}));

@@ -22,6 +22,7 @@ struct TestVectors {
   std::vector<std::vector<char>> inputs, outputs;  // little-endian, in the model's dtypes
   double atol = 0, rtol = 0;
 };
+class ExternalWeights;
 
 struct CodegenOptions {
   std::string prefix = "model";  // C identifier prefix of the entry points
@@ -34,6 +35,11 @@ struct CodegenOptions {
   std::string abi;                // LLVM's ABI name, if the triple leaves it open
   llvm::StringRef kernelLibrary;  // bitcode of the target family's kernels
   const TestVectors *testVectors = nullptr;  // executables: built in for --self-test
+  // --external-weights: constants go to this file instead of the module, and
+  // the module gets <prefix>_weights_check. An executable looks for the file
+  // at `weightsPath` (relative: to the executable's directory).
+  ExternalWeights *externalWeights = nullptr;
+  std::string weightsPath;
 };
 
 class ModelCodegen {
@@ -51,12 +57,16 @@ public:
   llvm::Value *workspace() { return workspace_; }
   llvm::Function *kernel(const char *name);
   const CodegenOptions &options() const { return options_; }
+  // The weights argument of <prefix>_run (external weights only).
+  llvm::Value *weights() { return weights_; }
 
 private:
   void emitRun();
   void emitScratchSize();
   void emitMain();
   llvm::Constant *emitTestVectors();
+  bool emitWeightsCheck(std::string &error);
+  uint64_t definitionHash() const;
   llvm::Type *paramType(EntryParam::Role role);
 
   llvm::LLVMContext &context_;
@@ -69,8 +79,10 @@ private:
   std::vector<llvm::Value *> bufferPointers_;
   llvm::Value *batch_ = nullptr;
   llvm::Value *workspace_ = nullptr;
+  llvm::Value *weights_ = nullptr;
   llvm::Function *run_ = nullptr;
   llvm::Function *scratchSize_ = nullptr;
+  llvm::Function *weightsCheck_ = nullptr;
 };
 
 }  // namespace kiln

@@ -29,6 +29,8 @@ build options:
   --weights FILE         trained weights: Keras's .h5 (model.save, save_weights), .weights.h5,
                          .keras, or a TensorFlow.js model.json (with its shards)
   --init-weights SEED    no trained weights: draw them from the layers' initializers
+  --external-weights FILE  write the weights to FILE (checked at load) instead of into
+                         the code; an executable looks for FILE beside itself
   -O0 -O1 -O2 -O3        optimization level (default -O2)
   --target TRIPLE        target triple (default: this machine); x86_64, aarch64,
                          armv7 (hard float) or riscv64
@@ -106,6 +108,7 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
       o.command = Command::Help;
       return o;
     } else if (value("-o", o.output) || value("--model", o.model) || value("--weights", o.weights) ||
+               value("--external-weights", o.externalWeights) ||
                value("--target", o.triple) || value("--mcpu", o.cpu) || value("--name", o.prefix) || value("--cc", o.cc) ||
                value("--embed-test-vectors", o.testVectors)) {
     } else if (!error.empty()) {

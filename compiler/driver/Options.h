@@ -18,6 +18,7 @@ struct Options {
   std::string model;                   // --model NAME
   std::string weights;                 // --weights FILE
   std::optional<uint64_t> initSeed;    // --init-weights SEED
+  std::string externalWeights;         // --external-weights FILE
   EmitKind emit = EmitKind::Exe;
   int optLevel = 2;
   std::string triple;                  // --target

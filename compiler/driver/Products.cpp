@@ -105,7 +105,7 @@ bool writeProduct(llvm::Module &module, llvm::TargetMachine &machine, const Prod
   std::optional<Linker> linker = findLinker(o.cc, triple, o.triple, error);
   if (!linker) return false;
   bool ok = o.emit == EmitKind::Shared
-                ? linkSharedLibrary(*linker, std::string(object.path), apiSymbols(cx.prefix), cx.output, error)
+                ? linkSharedLibrary(*linker, std::string(object.path), apiSymbols(cx.prefix, !cx.options.externalWeights.empty()), cx.output, error)
                 : linkExecutable(*linker, std::string(object.path), runtimeArguments(triple, *linker, cx.argv0), cx.output,
                                  error);
   if (!ok) {

@@ -1,6 +1,7 @@
 // kilnc: the command-line driver. Each subcommand runs the pipeline as far
 // as it needs: parse -> evaluate (shapes) -> weights -> passes -> codegen.
 #include "codegen/Emit.h"
+#include "codegen/ExternalWeights.h"
 #include "codegen/EntryPoint.h"
 #include "codegen/ModelCodegen.h"
 #include "codegen/Targets.h"
@@ -107,6 +108,20 @@ struct QuietOptimizationFailures : llvm::DiagnosticHandler {
   }
 };
 
+// Where an executable at `output` finds the weights file `weights`: its
+// name when it lies beside it, else its absolute path.
+std::string weightsPathFrom(const std::string &output, const std::string &weights) {
+  if (weights.empty()) return {};
+  llvm::SmallString<256> exe(output), file(weights);
+  llvm::sys::fs::make_absolute(exe);
+  llvm::sys::fs::make_absolute(file);
+  llvm::sys::path::remove_dots(exe, true);
+  llvm::sys::path::remove_dots(file, true);
+  if (llvm::sys::path::parent_path(exe) == llvm::sys::path::parent_path(file))
+    return llvm::sys::path::filename(file).str();
+  return std::string(file);
+}
+
 bool requireKnownShapes(Session &s, const Program &program, const Model &model) {
   for (size_t i = 0; i < program.buffers.size(); ++i) {
     const Buffer &b = program.buffers[i];
@@ -153,7 +168,13 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
     return s.finish(1);
   }
   const TargetFamily *family = targetFamily(machine->getTargetTriple(), error);
-  EntryPoint entry = describeEntryPoint(program);
+  bool external = !o.externalWeights.empty();
+  EntryPoint entry = describeEntryPoint(program, external);
+  ExternalWeights weightsFile;
+  if (external && !weightsFile.open(o.externalWeights, error)) {
+    s.diags.report(DiagID::err_backend, SourceRange{}, error);
+    return s.finish(1);
+  }
   llvm::LLVMContext context;
   context.setDiagnosticHandler(std::make_unique<QuietOptimizationFailures>());
   CodegenOptions cg{prefix,
@@ -164,7 +185,9 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
                     machine->createDataLayout().getStringRepresentation(),
                     family->abi,
                     family->kernels,
-                    vectors ? &*vectors : nullptr};
+                    vectors ? &*vectors : nullptr,
+                    external ? &weightsFile : nullptr,
+                    weightsPathFrom(output, o.externalWeights)};
   std::unique_ptr<llvm::Module> module = ModelCodegen(context, program, entry, cg).build(error);
   if (!module) {
     s.diags.report(DiagID::err_backend, SourceRange{}, error);

@@ -92,12 +92,34 @@ typedef struct kiln_model_info {
   /* Bytes of 64-byte-aligned scratch one call needs for `batch` samples;
    * -1 when that does not fit in int64_t. */
   int64_t (*scratch_size)(int64_t batch);
-  /* Runs the model; returns 0 on success. */
+  /* Runs the model; returns 0 on success. `weights` is the external weights
+   * file's bytes, or NULL for a model with its weights in the code. */
   int32_t (*run)(int64_t batch, const void *const *inputs,
-                 void *const *outputs, void *scratch);
+                 void *const *outputs, const void *weights, void *scratch);
   /* NULL unless built with --embed-test-vectors. */
   const kiln_test_vectors *test_vectors;
+  /* External weights (kilnc --external-weights), else both NULL: where the
+   * file is (a relative path is relative to the executable's directory),
+   * and the model's check of its bytes (a kiln_weights_status). */
+  const char *weights_path;
+  int32_t (*weights_check)(const void *data, size_t size);
 } kiln_model_info;
+
+/* A whole file mapped read-only into memory, page aligned. */
+typedef struct kiln_mapped_file {
+  const void *data;
+  size_t size;
+} kiln_mapped_file;
+
+/* Maps the file at `path`. On failure returns KILN_ERR_IO, leaves `out`
+ * empty and writes a one-line message naming the file into `err`. */
+kiln_status kiln_file_map(const char *path, kiln_mapped_file *out, char *err,
+                          size_t err_len);
+void kiln_file_unmap(kiln_mapped_file *f);
+
+/* What a weights check's result (a kiln_weights_status, see kiln_weights.h)
+ * says about the file, to follow its name: "is corrupted: ...". */
+const char *kiln_weights_describe(int32_t status);
 
 /* The command-line driver of a built model:
  *   prog IN0.npy [IN1.npy ...] [-o OUT0.npy -o OUT1.npy ... | --out-dir DIR]

@@ -33,8 +33,8 @@ static void print_usage(const kiln_model_info *m, const char *prog) {
   printf(" [");
   for (int32_t i = 0; i < m->num_outputs; i++)
     printf("%s-o %s.npy", i ? " " : "", m->outputs[i].name);
-  printf(" | --out-dir DIR] [--labels FILE] [--batch N] [--bench N] "
-         "[--help]\n");
+  printf(" | --out-dir DIR] [--labels FILE] [--batch N] [--bench N]%s "
+         "[--help]\n", m->weights_check ? " [--weights FILE]" : "");
   printf("       %s --self-test\n\n", prog);
   printf("Runs the model '%s' on the inputs, which are .npy files, and prints "
          "the\noutputs as text or, with -o, writes them as .npy files.\n\n",
@@ -76,13 +76,17 @@ static void print_usage(const kiln_model_info *m, const char *prog) {
          "vectors and\n"
          "               compare the outputs with the reference outputs\n"
          "  --help       show this help\n");
+  if (m->weights_check)
+    printf("  --weights FILE\n"
+           "               the model's weights file (default: %s%s)\n",
+           m->weights_path, m->weights_path[0] == '/' ? "" : ", beside this program");
 }
 
 /* The model description comes from generated code, but a bad one should
  * give a message rather than a crash. */
 static int model_valid(const kiln_model_info *m) {
   if (!m || !m->name || !m->run || m->num_inputs < 1 || m->num_outputs < 1 ||
-      !m->inputs || !m->outputs)
+      !m->inputs || !m->outputs || (m->weights_check && !m->weights_path))
     return 0;
   for (int32_t k = 0; k < m->num_inputs + m->num_outputs; k++) {
     const kiln_tensor_info *t =
@@ -129,8 +133,8 @@ static int count_option(int argc, char **argv, int *i, const char *flag,
 }
 
 /* Fills `o` from argv; returns 0, or -1 after printing an error. */
-static int parse_args(int argc, char **argv, const char *prog,
-                      kiln_rt_options *o) {
+static int parse_args(const kiln_model_info *m, int argc, char **argv,
+                      const char *prog, kiln_rt_options *o) {
   int only_files = 0; /* after "--" every argument is a file */
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
@@ -163,6 +167,12 @@ static int parse_args(int argc, char **argv, const char *prog,
         return -1;
       }
       o->labels = argv[++i];
+    } else if (strcmp(arg, "--weights") == 0 && m->weights_check) {
+      if (i + 1 >= argc || !argv[i + 1]) {
+        kiln_rt_error("--weights needs a file name; see %s --help", prog);
+        return -1;
+      }
+      o->weights_file = argv[++i];
     } else if ((counted = count_option(argc, argv, &i, "--batch", "samples",
                                        prog, &o->batch)) != 0 ||
                (counted = count_option(argc, argv, &i, "--bench", "runs", prog,
@@ -179,21 +189,24 @@ static int parse_args(int argc, char **argv, const char *prog,
 
 /* The body of kiln_rt_main once the description is known to be valid. */
 static int run_main(const kiln_model_info *m, int argc, char **argv,
-                    kiln_rt_options *o) {
+                    kiln_rt_options *o, kiln_mapped_file *weights) {
   const char *prog = argc > 0 && argv && argv[0] ? argv[0] : m->name;
-  if (argv && parse_args(argc, argv, prog, o) != 0)
+  if (argv && parse_args(m, argc, argv, prog, o) != 0)
     return 1;
   if (o->help) {
     print_usage(m, prog);
     return fflush(stdout) == 0 ? 0 : 1;
   }
+  if (m->weights_check && kiln_rt_weights_load(m, o->weights_file, prog, weights) != 0)
+    return 1;
+  o->weights = weights->data;
   if (o->self_test) {
     if (o->num_inputs || o->num_outputs || o->out_dir || o->labels ||
         o->batch || o->bench) {
       kiln_rt_error("--self-test takes no files and no other options");
       return 1;
     }
-    return kiln_rt_self_test(m);
+    return kiln_rt_self_test(m, o->weights);
   }
   if (o->num_inputs != m->num_inputs) {
     fprintf(stderr, "kiln: error: model '%s' takes %d input file%s (", m->name,
@@ -224,6 +237,7 @@ int kiln_rt_main(const kiln_model_info *model, int argc, char **argv) {
   }
   kiln_rt_options o;
   memset(&o, 0, sizeof o);
+  kiln_mapped_file weights = {NULL, 0};
   int slots = argc > 0 ? argc : 1;
   o.inputs = calloc((size_t)slots, sizeof *o.inputs);
   o.outputs = calloc((size_t)slots, sizeof *o.outputs);
@@ -231,7 +245,8 @@ int kiln_rt_main(const kiln_model_info *model, int argc, char **argv) {
   if (!o.inputs || !o.outputs)
     kiln_rt_error("out of memory");
   else
-    status = run_main(model, argc, argv, &o);
+    status = run_main(model, argc, argv, &o, &weights);
+  kiln_file_unmap(&weights);
   free(o.inputs);
   free(o.outputs);
   fflush(stdout);

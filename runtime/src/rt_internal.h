@@ -78,6 +78,8 @@ typedef struct kiln_rt_options {
   long long batch;     /* --batch: samples per run; 0: all at once */
   long long bench;     /* --bench: timed runs after the first; 0: none */
   int self_test;       /* --self-test */
+  const char *weights_file; /* --weights: the external weights file */
+  const void *weights;      /* its bytes, checked; NULL without external weights */
   int help;
 } kiln_rt_options;
 
@@ -88,7 +90,12 @@ void kiln_rt_print_names(FILE *f, const kiln_tensor_info *t, int32_t n);
 /* Runs the model over the input files; returns the exit status. */
 int kiln_rt_run_files(const kiln_model_info *m, const kiln_rt_options *o);
 /* Runs the built-in test vectors; returns the exit status. */
-int kiln_rt_self_test(const kiln_model_info *m);
+int kiln_rt_self_test(const kiln_model_info *m, const void *weights);
+/* Maps and checks the external weights file: `file` (--weights), else the
+ * path the model records, relative to the program's directory. Reports and
+ * returns -1 on failure. */
+int kiln_rt_weights_load(const kiln_model_info *m, const char *file,
+                         const char *prog, kiln_mapped_file *out);
 
 /* ---- .npy files beyond kiln_rt.h (npy.c) ---- */
 

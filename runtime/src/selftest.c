@@ -47,7 +47,7 @@ static int check_output(const kiln_model_info *m, int32_t i,
   return failures == 0;
 }
 
-int kiln_rt_self_test(const kiln_model_info *m) {
+int kiln_rt_self_test(const kiln_model_info *m, const void *weights) {
   const kiln_test_vectors *t = m->test_vectors;
   if (!t) {
     kiln_rt_error("'%s' was built without test vectors; build it with "
@@ -74,7 +74,7 @@ int kiln_rt_self_test(const kiln_model_info *m) {
   }
   if (!out || !out_data || !scratch || !ok) {
     kiln_rt_error("out of memory for the self-test");
-  } else if (m->run(t->batch, t->inputs, out_data, scratch) != 0) {
+  } else if (m->run(t->batch, t->inputs, out_data, weights, scratch) != 0) {
     kiln_rt_error("model '%s' failed in the self-test", m->name);
   } else {
     printf("self-test: model '%s' on %lld reference samples, tolerance "

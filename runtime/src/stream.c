@@ -181,7 +181,7 @@ static int compare_doubles(const void *a, const void *b) {
 }
 
 /* --bench: `runs` more runs of the first batch, timed one by one. */
-static int bench(const kiln_model_info *m, long long runs, int64_t n,
+static int bench(const kiln_model_info *m, const void *weights, long long runs, int64_t n,
                  run_state *s) {
   double *ms = malloc((size_t)runs * sizeof *ms);
   if (!ms) {
@@ -191,7 +191,7 @@ static int bench(const kiln_model_info *m, long long runs, int64_t n,
   double sum = 0;
   for (long long r = 0; r < runs; r++) {
     double start = now_ms();
-    int32_t rc = m->run(n, s->in_data, s->out_data, s->scratch);
+    int32_t rc = m->run(n, s->in_data, s->out_data, weights, s->scratch);
     ms[r] = now_ms() - start;
     sum += ms[r];
     if (rc != 0) {
@@ -305,12 +305,12 @@ static int run_batch(const kiln_model_info *m, const kiln_rt_options *o,
     if (prepare_input(m, i, &s->in[i], start, n, o->inputs[i],
                       &s->in_data[i]) != 0)
       return -1;
-  int32_t rc = m->run(n, s->in_data, s->out_data, s->scratch);
+  int32_t rc = m->run(n, s->in_data, s->out_data, o->weights, s->scratch);
   if (rc != 0) {
     kiln_rt_error("model '%s' failed (status %d)", m->name, (int)rc);
     return -1;
   }
-  if (start == 0 && o->bench > 0 && bench(m, o->bench, n, s) != 0)
+  if (start == 0 && o->bench > 0 && bench(m, o->weights, o->bench, n, s) != 0)
     return -1;
   if (o->labels)
     kiln_rt_labels_print(&s->labels, &s->out[0].batch, start, n);

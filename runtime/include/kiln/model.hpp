@@ -46,13 +46,14 @@ private:
 };
 #endif
 
-// The outcome of a call; ok, bad_batch and no_memory have the values of
-// every model's <PREFIX>_OK, _ERR_BATCH and _ERR_NO_MEMORY.
+// The outcome of a call; ok, bad_batch, no_memory and bad_weights have the
+// values of every model's <PREFIX>_OK, _ERR_BATCH, _ERR_NO_MEMORY and _ERR_WEIGHTS.
 enum class status : int {
   ok = 0,
-  bad_batch = 1,  // a negative batch, or more samples than the scratch was allocated for
-  no_memory = 2,  // the scratch could not be allocated
-  bad_size = 3,   // a span holds fewer elements than the batch needs
+  bad_batch = 1,    // a negative batch, or more samples than the scratch was allocated for
+  no_memory = 2,    // the scratch could not be allocated
+  bad_size = 3,     // a span holds fewer elements than the batch needs
+  bad_weights = 4,  // the external weights fail <prefix>_weights_check
 };
 
 inline const char *describe(status s) {
@@ -61,6 +62,7 @@ inline const char *describe(status s) {
   case status::bad_batch: return "kiln: batch size negative or larger than the scratch memory was allocated for";
   case status::no_memory: return "kiln: out of memory for the scratch";
   case status::bad_size: return "kiln: a tensor holds fewer elements than the batch needs";
+  case status::bad_weights: return "kiln: the weights are not this model's weights file, or it is damaged";
   }
   return "kiln: unknown status";
 }

@@ -32,7 +32,7 @@ int32_t g_run_status; // what run returns
 int64_t scratchSize(int64_t batch) { return batch * 100; }
 
 int32_t addOne(int64_t batch, const void *const *in, void *const *out,
-               void *scratch) {
+               const void *, void *scratch) {
   g_runs++;
   g_batch = batch;
   // The scratch must be aligned and as large as promised.
@@ -50,8 +50,9 @@ int32_t addOne(int64_t batch, const void *const *in, void *const *out,
   return g_run_status;
 }
 
-const kiln_model_info kModel = {"fake",      2,      2,      kInputs,
-                                kOutputs,    scratchSize, addOne, nullptr};
+const kiln_model_info kModel = {"fake",   2,           2,      kInputs,
+                                kOutputs, scratchSize, addOne, nullptr,
+                                nullptr,  nullptr};
 
 // A second model: one rank-1 float64 input and output, no scratch.
 const int64_t kDims1[] = {-1};
@@ -59,24 +60,26 @@ const kiln_tensor_info kVecIn[] = {{"v", KILN_FLOAT64, 1, kDims1}};
 const kiln_tensor_info kVecOut[] = {{"w", KILN_FLOAT64, 1, kDims1}};
 int64_t noScratch(int64_t) { return 0; }
 int32_t vecAddOne(int64_t batch, const void *const *in, void *const *out,
-                  void *) {
+                  const void *, void *) {
   for (int64_t i = 0; i < batch; i++)
     static_cast<double *>(out[0])[i] =
         static_cast<const double *>(in[0])[i] + 1;
   return 0;
 }
 const kiln_model_info kVecModel = {"vec",   1,         1,         kVecIn,
-                                   kVecOut, noScratch, vecAddOne, nullptr};
+                                   kVecOut, noScratch, vecAddOne, nullptr,
+                                   nullptr, nullptr};
 
 // A third: the vector model, whose k-th call takes 5 * (k - 1) ms more.
 int g_slow_calls;
 int32_t slowAddOne(int64_t batch, const void *const *in, void *const *out,
-                   void *scratch) {
+                   const void *weights, void *scratch) {
   std::this_thread::sleep_for(std::chrono::milliseconds(5 * g_slow_calls++));
-  return vecAddOne(batch, in, out, scratch);
+  return vecAddOne(batch, in, out, weights, scratch);
 }
 const kiln_model_info kSlowModel = {"slow",  1,         1,          kVecIn,
-                                    kVecOut, noScratch, slowAddOne, nullptr};
+                                    kVecOut, noScratch, slowAddOne, nullptr,
+                                    nullptr, nullptr};
 
 struct Result {
   int status;
