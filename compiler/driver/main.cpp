@@ -13,6 +13,7 @@
 #include "graph/Program.h"
 #include "graph/Summary.h"
 #include "import/Import.h"
+#include "support/Files.h"
 #include "sema/Evaluator.h"
 #include "syntax/Parser.h"
 #include "weights/Weights.h"
@@ -29,7 +30,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -69,15 +69,15 @@ std::string cIdentifier(const std::string &path) {
   return id;
 }
 
+// Model files are code written or generated for one model: a 10,000-layer
+// model takes about 1 MB. More than this is not one.
+constexpr uint64_t kMaxModelFileBytes = uint64_t(16) << 20;
+
 std::optional<std::string> readFile(const std::string &path, Session &s) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    s.diags.report(DiagID::err_cannot_open, SourceRange{}, path, std::strerror(errno));
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  std::string error;
+  std::optional<std::string> text = readWholeFile(path, kMaxModelFileBytes, "a model file", error);
+  if (!text) s.diags.report(DiagID::err_cannot_open, SourceRange{}, path, error);
+  return text;
 }
 
 // Parse and evaluate source `file`; returns the chosen model, or null after reporting why.

@@ -96,6 +96,20 @@ bool assignWeight(Layer &layer, size_t index, WeightEntry &entry, const std::str
                  shapeText(spec.shape));
     return false;
   }
+  // A diverged training run saves NaN: Keras loads it without a word and
+  // predicts NaN; so does Kiln, but it says so.
+  size_t nan = 0, infinite = 0, first = entry.data.size();
+  for (size_t i = 0; i < entry.data.size(); ++i) {
+    if (std::isfinite(entry.data[i])) continue;
+    (std::isnan(entry.data[i]) ? nan : infinite)++;
+    first = std::min(first, i);
+  }
+  if (nan || infinite) {
+    std::string counts = nan ? std::to_string(nan) + " NaN" : "";
+    if (infinite) counts += (nan ? " and " : "") + std::to_string(infinite) + " infinite";
+    diags.report(DiagID::warn_weight_nonfinite, layer.range, spec.name, layer.describe(), counts + " values", file, at,
+                 first);
+  }
   if (layer.weightValues.size() != layer.weights.size()) layer.weightValues.resize(layer.weights.size());
   layer.weightValues[index] = std::move(entry.data);
   return true;

@@ -5,8 +5,9 @@
 
 namespace kiln {
 
-// The whole file, or nullopt with `error` set (strerror).
-std::optional<std::string> readWholeFile(const std::string &path, std::string &error);
+// A model.json or Keras JSON file holds a model's topology and manifest, not
+// its weights: more than this is not one.
+constexpr uint64_t kMaxJsonBytes = uint64_t(1) << 28;
 
 // "(64, 32)", "(10,)", "()" as Keras prints shapes.
 std::string shapeText(const std::vector<int64_t> &shape);

@@ -3,6 +3,7 @@
 // configuration is.
 #include "weights/KerasFile.h"
 #include "weights/Internal.h"
+#include "support/Files.h"
 
 #include <nlohmann/json.hpp>
 
@@ -131,8 +132,8 @@ std::optional<ModelConfig> readModelConfig(const std::string &path, DiagnosticEn
   std::string error;
   ModelConfig config;
   if (*kind == FileKind::Json) {
-    std::optional<std::string> text = readWholeFile(path, error);
-    if (!text) return fail(error);
+    std::optional<std::string> text = readWholeFile(path, kMaxJsonBytes, "a model description", error);
+    if (!text) return fail("cannot read: " + error);
     nlohmann::json json = nlohmann::json::parse(*text, nullptr, false);
     if (json.is_discarded() || !json.is_object()) return fail("not a valid JSON object");
     if (json.contains("modelTopology") && json["modelTopology"].is_object()) {
