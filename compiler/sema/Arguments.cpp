@@ -53,6 +53,10 @@ const std::vector<std::string> &initializerNames() {
 
 bool isTuple(const Value &v) { return v.isSequence(); }
 
+std::string tooLarge(const Value &v) {
+  return "is too large: " + repr(v) + "; Kiln takes sizes up to " + std::to_string(kMaxElements);
+}
+
 }  // namespace
 
 bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value, DiagnosticEngine &diags) {
@@ -82,6 +86,7 @@ bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value,
     if (value.is(ValueKind::Float) && value.real == std::floor(value.real) && std::fabs(value.real) < 9e15)
       value = Value::ofInt(static_cast<int64_t>(value.real), value.range);
     if (!value.is(ValueKind::Int)) return typeError("a positive integer");
+    if (value.integer > kMaxElements) return valueError(tooLarge(value));
     return value.integer >= 1 || valueError("must be a positive integer, got " + std::to_string(value.integer));
   case ArgType::Float:
     if (!value.isNumber()) return typeError("a number");
@@ -89,7 +94,8 @@ bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value,
     return true;
   case ArgType::Rate:
     if (!value.isNumber()) return typeError("a number");
-    if (value.number() < 0 || value.number() > 1) return valueError("must be between 0 and 1, got " + repr(value));
+    // Written so that NaN fails too, as in Keras's `not 0 <= rate <= 1`.
+    if (!(value.number() >= 0 && value.number() <= 1)) return valueError("must be between 0 and 1, got " + repr(value));
     value = Value::ofFloat(value.number(), value.range);
     return true;
   case ArgType::Bool:
@@ -137,8 +143,10 @@ bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value,
     else return typeError(spec.arity == 1 ? "an integer" : "an integer or a tuple of integers");
     if (items.size() != static_cast<size_t>(spec.arity))
       return valueError("must have " + std::to_string(spec.arity) + " entries, got " + repr(value));
-    for (const Value &item : items)
+    for (const Value &item : items) {
       if (!item.is(ValueKind::Int)) return typeError("a tuple of integers");
+      if (item.integer > kMaxElements || item.integer < -kMaxElements) return valueError(tooLarge(value));
+    }
     value = Value::ofTuple(std::move(items), value.range);
     return true;
   }
@@ -153,6 +161,7 @@ bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value,
         diags.report(DiagID::err_bad_dimension, item.range, &item - value.items.data(), repr(item));
         return false;
       }
+      if (item.integer > kMaxElements) return valueError(tooLarge(value));
     }
     value = Value::ofTuple(value.items, value.range);
     return true;

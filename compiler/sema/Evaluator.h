@@ -84,6 +84,8 @@ private:
   Value callLayer(Layer *layer, CallSite &call);
   // callTensors: tensors of the call's further tensor parameters
   // (LayerKind::callSignature), appended to the node's inputs.
+  bool withinSizeLimits(const Layer &layer, const std::vector<TensorType> &inputs, const ShapeContext &cx,
+                        SourceRange range);
   Value applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRange range, bool listInput,
                    const std::vector<Tensor *> &callTensors = {});
   Value callModelAsLayer(Model *model, CallSite &call);

@@ -161,6 +161,34 @@ Value Evaluator::constructLayer(const LayerKind *kind, CallSite &call) {
   return Value::ofLayer(layer, call.range);
 }
 
+namespace {
+
+// Reports `what` of `who` (a tensor's shape from dims[first], or a weight's)
+// if it has more than kMaxElements elements.
+bool withinSizeLimit(DiagnosticEngine &diags, SourceRange range, const std::string &who, const std::string &what,
+                     const std::vector<int64_t> &dims, size_t first) {
+  int64_t n = elementCount(dims, first);
+  if (n <= kMaxElements) return true;
+  diags.report(DiagID::err_tensor_too_large, range, who, what, shapeString(dims),
+               n == INT64_MAX ? "more than 2^63" : std::to_string(n), first ? " per sample" : "", kMaxElements);
+  return false;
+}
+
+}  // namespace
+
+// Every tensor and weight a layer call makes, and its inputs (an Input's
+// tensor meets its first layer here), within kMaxElements.
+bool Evaluator::withinSizeLimits(const Layer &layer, const std::vector<TensorType> &inputs, const ShapeContext &cx,
+                                 SourceRange range) {
+  for (const TensorType &t : inputs)
+    if (!withinSizeLimit(diags_, range, layer.describe(), "the input", t.dims, 1)) return false;
+  for (const TensorType &t : cx.outputs)
+    if (!withinSizeLimit(diags_, range, layer.describe(), "the output", t.dims, 1)) return false;
+  for (const WeightSpec &w : cx.weights)
+    if (!withinSizeLimit(diags_, range, layer.describe(), "weight '" + w.name + "'", w.shape, 0)) return false;
+  return true;
+}
+
 Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRange range, bool listInput,
                              const std::vector<Tensor *> &callTensors) {
   if (layer->invalid) return Value::error(range);
@@ -201,7 +229,7 @@ Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRa
   provisional.range = range;
   ShapeContext cx(diags_, *layer, provisional, types);
   kind->inferShapes(cx);
-  if (cx.failed()) return Value::error(range);
+  if (cx.failed() || !withinSizeLimits(*layer, types, cx, range)) return Value::error(range);
 
   if (layer->nodes.empty()) {
     layer->builtInputs = types;
@@ -604,6 +632,10 @@ Model *Evaluator::selectModel(const std::string &name, uint32_t file) {
 
 bool Evaluator::finishModel(Model *model) {
   if (model->layer->invalid) return false;
+  // An input no layer reads has not been measured yet (see withinSizeLimits).
+  for (const Tensor *t : model->inputs)
+    if (!withinSizeLimit(diags_, t->producer->range, t->producer->layer->describe(), "the input", t->type.dims, 1))
+      return false;
   if (model->sequential) {
     if (model->layers.empty() && model->inputs.empty()) {
       diags_.report(DiagID::err_sequential_empty, model->range, model->name);

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace kiln {
 
 std::string repr(const Value &v) {
@@ -14,6 +16,7 @@ std::string repr(const Value &v) {
   case ValueKind::Bool: return v.boolean ? "True" : "False";
   case ValueKind::Int: return std::to_string(v.integer);
   case ValueKind::Float: {
+    if (std::isnan(v.real)) return "nan";  // as Python, whatever the sign bit
     std::string s = fmt::format("{}", v.real);
     if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
     return s;

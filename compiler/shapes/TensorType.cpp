@@ -8,11 +8,14 @@ bool TensorType::perSampleKnown() const {
   return true;
 }
 
-int64_t TensorType::sampleElements() const {
+int64_t elementCount(const std::vector<int64_t> &dims, size_t first) {
   int64_t n = 1;
-  for (size_t i = 1; i < dims.size(); ++i) n *= dims[i];
+  for (size_t i = first; i < dims.size(); ++i)
+    if (dims[i] != kNone && __builtin_mul_overflow(n, dims[i], &n)) return INT64_MAX;
   return n;
 }
+
+int64_t TensorType::sampleElements() const { return elementCount(dims, 1); }
 
 const char *dtypeName(DType t) { return t == DType::Float32 ? "float32" : "int32"; }
 
