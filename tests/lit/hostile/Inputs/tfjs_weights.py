@@ -7,8 +7,9 @@ that the message says what is wrong. Nothing may crash, hang or build.
 import json
 import os
 import struct
-import subprocess
 import sys
+
+from hostile import check
 
 kilnc, work = sys.argv[1], sys.argv[2]
 os.makedirs(work, exist_ok=True)
@@ -43,17 +44,8 @@ def case(name, *, weights=GOOD, data=GOOD_BYTES, paths=None, manifest=None, text
     elif text is not False:
         with open(target, "w" if isinstance(text, str) else "wb") as f:
             f.write(text)
-    try:
-        run = subprocess.run([kilnc, "build", os.path.join(d, "model.kiln"), "--weights", target, "-o",
-                              os.path.join(d, "model")], capture_output=True, text=True, errors="replace",
-                             timeout=60)
-        got, err = run.returncode, run.stderr
-    except subprocess.TimeoutExpired:
-        got, err = "timeout", ""
-    ok = got == status and message in err and "terminate called" not in err and "Sanitizer" not in err
-    if not ok:
-        print(f"FAIL {name}: exit {got} (expected {status}); expected message containing {message!r}; got:\n{err}")
-    return ok
+    return check(name, [kilnc, "build", os.path.join(d, "model.kiln"), "--weights", target, "-o",
+                        os.path.join(d, "model")], status, message)
 
 
 def fifo(d):
