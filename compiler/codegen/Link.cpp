@@ -22,6 +22,20 @@ bool runDriver(const Linker &linker, const std::vector<std::string> &arguments, 
   return true;
 }
 
+namespace {
+
+// A sanitizer build (KILN_SANITIZE) links executables with its own C
+// compiler and sanitizer flags: its libkiln_rt needs their runtimes.
+#ifdef KILN_SANITIZE_CC
+const char *const kHostDriver = KILN_SANITIZE_CC;
+const std::vector<std::string> kHostFlags = {KILN_SANITIZE_LINK};
+#else
+const char *const kHostDriver = "cc";
+const std::vector<std::string> kHostFlags;
+#endif
+
+}  // namespace
+
 std::optional<Linker> findLinker(const std::string &requested, const llvm::Triple &triple,
                                  const std::string &spelled, std::string &error) {
   auto find = [](const std::string &name) -> std::optional<std::string> {
@@ -29,13 +43,13 @@ std::optional<Linker> findLinker(const std::string &requested, const llvm::Tripl
     return path ? std::optional<std::string>(*path) : std::nullopt;
   };
   if (!requested.empty()) {
-    if (auto path = find(requested)) return Linker{*path, {}};
+    if (auto path = find(requested)) return Linker{*path, isHost(triple) ? kHostFlags : std::vector<std::string>{}};
     error = "the C compiler '" + requested + "' given with --cc was not found";
     return std::nullopt;
   }
   if (isHost(triple)) {
-    if (auto path = find("cc")) return Linker{*path, {}};
-    error = "no C compiler driver 'cc' on PATH to link with";
+    if (auto path = find(kHostDriver)) return Linker{*path, kHostFlags};
+    error = std::string("no C compiler driver '") + kHostDriver + "' on PATH to link with";
     return std::nullopt;
   }
   std::string plain = (llvm::Triple::getArchTypeName(triple.getArch()) + "-" +
