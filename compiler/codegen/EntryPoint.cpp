@@ -67,6 +67,11 @@ EntryPoint describeEntryPoint(const Program &program, bool externalWeights) {
   e.scratchSize.push_back(batch);
   e.run.push_back(batch);
   std::vector<std::string> taken;
+  for (size_t i = 0; i < program.openAxes.size(); ++i) {
+    EntryParam axis{Role::Axis, identifier(program.openAxes[i].name, taken), "int64_t", static_cast<int>(i)};
+    e.scratchSize.push_back(axis);
+    e.run.push_back(axis);
+  }
   for (size_t i = 0; i < program.inputs.size(); ++i)
     e.run.push_back({Role::Input, identifier(program.inputNames[i], taken),
                      std::string("const ") + cElementType(program.buffers[program.inputs[i]].type.dtype) + " *",

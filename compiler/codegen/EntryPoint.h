@@ -14,6 +14,7 @@ namespace kiln {
 struct EntryParam {
   enum class Role {
     Batch,    // int64_t: the number of samples of this call
+    Axis,     // int64_t: the size of open axis `index` (Program::openAxes) in this call
     Input,    // const T *: the caller's input `index`
     Output,   // T *: the caller's output `index`
     Weights,  // const void *: the external weights file's bytes (--external-weights)
@@ -22,7 +23,7 @@ struct EntryParam {
   Role role;
   std::string name;   // a C identifier, unique among the parameters
   std::string cType;  // as written in the header: "int64_t", "const float *"
-  int index = -1;     // Input, Output: position among the model's inputs or outputs
+  int index = -1;     // Input, Output: position among the model's inputs or outputs; Axis: among the open axes
 };
 
 struct EntryPoint {

@@ -19,9 +19,21 @@ std::string upperCase(const std::string &s) {
   return u;
 }
 
-std::string batchShape(const TensorType &t) {
+// The C names of the open axes, by Dim::axis id: their parameter names.
+std::vector<std::string> axisNames(const Program &program, const EntryPoint &entry) {
+  std::vector<std::string> names;
+  for (const EntryParam &p : entry.run) {
+    if (p.role != Role::Axis) continue;
+    int id = program.openAxes[p.index].id;
+    names.resize(std::max<size_t>(names.size(), id + 1));
+    names[id] = p.name;
+  }
+  return names;
+}
+
+std::string batchShape(const TensorType &t, const std::vector<std::string> &axes) {
   std::string s = "(batch";
-  for (size_t i = 1; i < t.dims.size(); ++i) s += fmt::format(", {}", t.dims[i]);
+  for (size_t i = 1; i < t.dims.size(); ++i) s += ", " + t.dims[i].expression(axes);
   return s + ")";
 }
 
@@ -52,12 +64,19 @@ struct TensorParam {
   std::string sampleSize;
 };
 
-TensorParam tensorOf(const Program &program, const EntryParam &p, const std::string &upper) {
+// The sample size macro: a constant, or with open axes a function-like
+// macro of every axis (sampleSize is then the call with the axes'
+// parameter names, ready to use inside the generated functions).
+TensorParam tensorOf(const Program &program, const EntryPoint &entry, const EntryParam &p, const std::string &upper) {
   bool input = p.role == Role::Input;
   const std::vector<int> &ids = input ? program.inputs : program.outputs;
   const std::vector<std::string> &names = input ? program.inputNames : program.outputNames;
-  return {program.buffers[ids[p.index]].type, names[p.index],
-          fmt::format("{}_{}_{}_SAMPLE_SIZE", upper, input ? "IN" : "OUT", p.index)};
+  std::string macro = fmt::format("{}_{}_{}_SAMPLE_SIZE", upper, input ? "IN" : "OUT", p.index);
+  std::string axes;
+  for (const EntryParam &x : entry.run)
+    if (x.role == Role::Axis) axes += (axes.empty() ? "" : ", ") + x.name;
+  if (!axes.empty()) macro += "(" + axes + ")";
+  return {program.buffers[ids[p.index]].type, names[p.index], macro};
 }
 
 bool isTensor(const EntryParam &p) { return p.role == Role::Input || p.role == Role::Output; }
@@ -76,18 +95,29 @@ std::string generateHeader(const Program &program, const EntryPoint &entry, cons
   h += " *\n"
        " * The model's C interface, for C99 and C++. Tensors are dense, C-ordered\n"
        " * arrays with the batch axis first; the caller picks the batch size per call.\n";
+  std::vector<std::string> axes = axisNames(program, entry);
   auto tensorList = [&](Role role, const char *title) {
     h += fmt::format(" * {}:\n", title);
     for (const EntryParam &param : entry.run) {
       if (param.role != role) continue;
-      TensorParam t = tensorOf(program, param, upper);
-      h += fmt::format(" *   {:<20} {:<8} {:<20} '{}'\n", param.name, dtypeName(t.type.dtype), batchShape(t.type),
+      TensorParam t = tensorOf(program, entry, param, upper);
+      h += fmt::format(" *   {:<20} {:<8} {:<20} '{}'\n", param.name, dtypeName(t.type.dtype), batchShape(t.type, axes),
                        t.kerasName);
     }
   };
   h += fmt::format(" *\n * The tensors in the order of {}_run's parameters (parameter, dtype, shape,\n * Keras name):\n", p);
   tensorList(Role::Input, "Inputs");
   tensorList(Role::Output, "Outputs");
+  if (!program.openAxes.empty()) {
+    h += fmt::format(" *\n * Open axes (None in Keras): sized per call, passed after batch to {0}_run\n"
+                     " * and {0}_scratch_size; every size at least 1. Shapes above use their names\n"
+                     " * ('/' rounds down, as the sizes are positive).\n", p);
+    for (const EntryParam &param : entry.run) {
+      if (param.role != Role::Axis) continue;
+      const OpenAxis &a = program.openAxes[param.index];
+      h += fmt::format(" *   {:<20} axis {} of input '{}'\n", param.name, a.axis, program.inputNames[a.input]);
+    }
+  }
   h += fmt::format(
       " *\n"
       " * Memory belongs to the caller; {0}_run allocates nothing and keeps no state:\n"
@@ -110,17 +140,22 @@ std::string generateHeader(const Program &program, const EntryPoint &entry, cons
                    upper, program.inputs.size(), program.outputs.size());
   h += fmt::format("/* Return values of {0}_run and {0}_model_run. */\n"
                    "enum {{\n  {1}_OK = 0,\n  {1}_ERR_BATCH = 1,     /* batch < 0, or more than the scratch holds */\n"
-                   "  {1}_ERR_NO_MEMORY = 2{2}  /* {0}_model_init: no memory for the scratch */\n{3}}};\n\n",
-                   p, upper, hasWeights(entry) ? "," : "",
-                   hasWeights(entry) ? "  " + upper + "_ERR_WEIGHTS = 4    /* " + p +
+                   "  {1}_ERR_NO_MEMORY = 2, /* {0}_model_init: no memory for the scratch */\n{2}"
+                   "  {1}_ERR_AXES = 5       /* open axes sized below 1, too small for a window,\n"
+                   "                             or unequal where a merge needs them equal */\n}};\n\n",
+                   p, upper,
+                   hasWeights(entry) ? "  " + upper + "_ERR_WEIGHTS = 4,   /* " + p +
                                            "_model_init: the weights fail " + p + "_weights_check */\n"
                                      : "");
   for (const EntryParam &param : entry.run) {
     if (!isTensor(param)) continue;
-    TensorParam t = tensorOf(program, param, upper);
+    TensorParam t = tensorOf(program, entry, param, upper);
+    Dim size = t.type.sampleSize();
+    std::vector<std::string> parameters;  // the macro's: parenthesized
+    for (const std::string &a : axes) parameters.push_back("(" + a + ")");
     h += fmt::format("/* Elements of one sample of {} '{}'. */\n#define {} {}\n",
                      param.role == Role::Input ? "input" : "output", t.kerasName, t.sampleSize,
-                     t.type.sampleElements());
+                     size.known() ? std::to_string(size.value()) : "((int64_t)(" + size.expression(parameters) + "))");
   }
 
   auto declare = [](const EntryParam &x) { return declaration(x.cType, x.name); };
@@ -133,7 +168,7 @@ std::string generateHeader(const Program &program, const EntryPoint &entry, cons
       "int64_t {0}_scratch_size({1});\n\n"
       "/* Runs the model on `batch` samples: reentrant, no global state, no\n"
       " * allocation; all intermediate tensors live in `scratch`. Returns {2}_OK,\n"
-      " * or {2}_ERR_BATCH for a negative batch. */\n"
+      " * {2}_ERR_BATCH for a negative batch, or {2}_ERR_AXES. */\n"
       "int {0}_run({3});\n\n",
       p, sizeParams, upper, runParams);
   if (hasWeights(entry))
@@ -237,7 +272,7 @@ std::string generateCxxHeader(const Program &program, const EntryPoint &entry, c
     case Role::Batch: return declaration(x.cType, x.name);
     case Role::Input:
     case Role::Output: {
-      const char *element = cElementType(tensorOf(program, x, upper).type.dtype);
+      const char *element = cElementType(tensorOf(program, entry, x, upper).type.dtype);
       return fmt::format("kiln::span<{}{}> {}", x.role == Role::Input ? "const " : "", element, x.name);
     }
     case Role::Weights:
@@ -259,7 +294,7 @@ std::string generateCxxHeader(const Program &program, const EntryPoint &entry, c
   for (const EntryParam &x : entry.run) {
     if (!isTensor(x)) continue;
     if (!sizeChecks.empty()) sizeChecks += " ||\n        ";
-    sizeChecks += fmt::format("!kiln::detail::holds({}, batch, {})", x.name, tensorOf(program, x, upper).sampleSize);
+    sizeChecks += fmt::format("!kiln::detail::holds({}, batch, {})", x.name, tensorOf(program, entry, x, upper).sampleSize);
   }
 
   auto declareSize = [](const EntryParam &x) { return declaration(x.cType, x.name); };

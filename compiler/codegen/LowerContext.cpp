@@ -4,6 +4,7 @@
 #include "codegen/ModelCodegen.h"
 #include "layers/LayerKind.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace kiln {
@@ -17,8 +18,19 @@ void LowerContext::lowerInner(LowerBindings inner) {
   cx.layer().kind->lower(cx);
 }
 
-llvm::Value *LowerContext::batchTimes(int64_t n) {
-  return n == 1 ? batch() : ir().CreateMul(batch(), ir().getInt64(n), layer().name + ".rows");
+llvm::Value *LowerContext::batchTimes(const Dim &n) {
+  return n == 1 ? batch() : ir().CreateMul(batch(), dim(n), layer().name + ".rows");
+}
+
+llvm::Value *LowerContext::dim(const Dim &d) { return codegen_.dim(d); }
+
+llvm::Value *LowerContext::ints(const std::string &suffix, const std::vector<Dim> &values) {
+  if (std::all_of(values.begin(), values.end(), [](const Dim &d) { return d.known(); }))
+    return constantInts(suffix, std::vector<int64_t>(values.begin(), values.end()));
+  llvm::IRBuilder<> &b = ir();
+  llvm::Value *array = b.CreateAlloca(b.getInt64Ty(), b.getInt64(values.size()), layer().name + "." + suffix);
+  for (size_t i = 0; i < values.size(); ++i) b.CreateStore(dim(values[i]), b.CreateConstGEP1_64(b.getInt64Ty(), array, i));
+  return array;
 }
 
 abi::Activation LowerContext::activation(std::string_view arg) const {

@@ -65,7 +65,13 @@ public:
   // looked up as weightPrefix + name in weightLayer.
   void lowerInner(LowerBindings inner);
   // batch * n, as i64: the row count of a [batch * n, ...] view.
-  llvm::Value *batchTimes(int64_t n);
+  llvm::Value *batchTimes(const Dim &n);
+  // A dimension's value in this call (see Dim): a constant or computed from
+  // the sizes of the open axes.
+  llvm::Value *dim(const Dim &d);
+  // An int64 array (a kernel's geometry): a constant global when every entry
+  // is a constant, else filled in on the stack at this point.
+  llvm::Value *ints(const std::string &suffix, const std::vector<Dim> &values);
 
   // The activation this step applies: the layer's `arg` or a fused one.
   abi::Activation activation(std::string_view arg = "activation") const;
@@ -83,6 +89,7 @@ public:
   llvm::Value *constantInts(const std::string &suffix, const std::vector<int64_t> &data);
 
   llvm::Value *i64(int64_t v);
+  llvm::Value *i64(const Dim &d) { return dim(d); }
   llvm::Value *i32(int32_t v);
   llvm::Value *f32(float v);
   llvm::Value *null();

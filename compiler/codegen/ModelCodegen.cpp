@@ -32,7 +32,8 @@ ModelCodegen::ModelCodegen(llvm::LLVMContext &context, const Program &program, c
 
 llvm::Type *ModelCodegen::paramType(EntryParam::Role role) {
   switch (role) {
-  case EntryParam::Role::Batch: return builder_.getInt64Ty();
+  case EntryParam::Role::Batch:
+  case EntryParam::Role::Axis: return builder_.getInt64Ty();
   case EntryParam::Role::Input:
   case EntryParam::Role::Output:
   case EntryParam::Role::Weights:
@@ -90,25 +91,79 @@ std::unique_ptr<llvm::Module> ModelCodegen::build(std::string &error) {
   return std::move(module_);
 }
 
+void ModelCodegen::beginSizes(std::vector<llvm::Value *> axes) {
+  axes_.assign(axes.size(), nullptr);
+  for (size_t i = 0; i < axes.size(); ++i) axes_[program_.openAxes[i].id] = axes[i];
+  overflow_ = builder_.getFalse();
+}
+
+llvm::Value *ModelCodegen::dim(const Dim &d) {
+  auto checked = [&](llvm::Intrinsic::ID op, const Dim &a, const Dim &b) {
+    llvm::Value *r = builder_.CreateBinaryIntrinsic(op, dim(a), dim(b));
+    overflow_ = builder_.CreateOr(overflow_, builder_.CreateExtractValue(r, 1));
+    return builder_.CreateExtractValue(r, 0);
+  };
+  // Floor division by a positive constant: C's division rounds toward zero.
+  auto floorDivision = [&](llvm::Value *a, int64_t b) {
+    llvm::Value *q = builder_.CreateSDiv(a, builder_.getInt64(b));
+    llvm::Value *inexact = builder_.CreateICmpNE(builder_.CreateMul(q, builder_.getInt64(b)), a);
+    llvm::Value *negative = builder_.CreateICmpSLT(a, builder_.getInt64(0));
+    return builder_.CreateSub(q, builder_.CreateZExt(builder_.CreateAnd(inexact, negative), builder_.getInt64Ty()));
+  };
+  switch (d.op()) {
+  case Dim::Op::Constant:
+  case Dim::Op::None: return builder_.getInt64(d.value());
+  case Dim::Op::Axis: return axes_.at(d.axisId());
+  case Dim::Op::Add: return checked(llvm::Intrinsic::sadd_with_overflow, d.lhs(), d.rhs());
+  case Dim::Op::Sub: return checked(llvm::Intrinsic::ssub_with_overflow, d.lhs(), d.rhs());
+  case Dim::Op::Mul: return checked(llvm::Intrinsic::smul_with_overflow, d.lhs(), d.rhs());
+  case Dim::Op::FloorDiv: return floorDivision(dim(d.lhs()), d.rhs().value());
+  case Dim::Op::CeilDiv:
+    return builder_.CreateNeg(floorDivision(builder_.CreateNeg(dim(d.lhs())), d.rhs().value()));
+  case Dim::Op::Max: return builder_.CreateBinaryIntrinsic(llvm::Intrinsic::smax, dim(d.lhs()), dim(d.rhs()));
+  }
+  return nullptr;
+}
+
+llvm::Value *ModelCodegen::invalidSizes() {
+  llvm::Value *bad = builder_.getFalse();
+  for (llvm::Value *axis : axes_) bad = builder_.CreateOr(bad, builder_.CreateICmpSLT(axis, builder_.getInt64(1)));
+  // Sizes are only evaluated once every open axis is known to be positive,
+  // so their arithmetic never divides a negative size.
+  for (const SizeCheck &c : program_.sizeChecks) {
+    llvm::Value *v = dim(c.value);
+    bad = builder_.CreateOr(bad, c.equals.none() ? builder_.CreateICmpSLT(v, builder_.getInt64(1))
+                                                 : builder_.CreateICmpNE(v, dim(c.equals)));
+  }
+  return builder_.CreateOr(bad, overflow_);
+}
+
 // batch * arena bytes per sample + the workspace, or -1 for a negative
-// batch or a size that overflows int64.
+// batch, sizes of open axes the model cannot run with, or a size that
+// overflows int64.
 void ModelCodegen::emitScratchSize() {
   std::vector<llvm::Type *> params;
   for (const EntryParam &p : entry_.scratchSize) params.push_back(paramType(p.role));
   llvm::Type *i64 = builder_.getInt64Ty();
   auto *type = llvm::FunctionType::get(i64, params, false);
   scratchSize_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, options_.prefix + "_scratch_size", *module_);
-  for (size_t i = 0; i < entry_.scratchSize.size(); ++i) scratchSize_->getArg(i)->setName(entry_.scratchSize[i].name);
+  std::vector<llvm::Value *> axes;
+  for (size_t i = 0; i < entry_.scratchSize.size(); ++i) {
+    scratchSize_->getArg(i)->setName(entry_.scratchSize[i].name);
+    if (entry_.scratchSize[i].role == EntryParam::Role::Axis) axes.push_back(scratchSize_->getArg(i));
+  }
   llvm::Argument *batch = scratchSize_->getArg(0);
   builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", scratchSize_));
+  beginSizes(axes);
   llvm::Value *arena = builder_.CreateBinaryIntrinsic(llvm::Intrinsic::smul_with_overflow, batch,
-                                                      builder_.getInt64(program_.arenaBytesPerSample), nullptr, "arena");
+                                                      dim(program_.arenaBytesPerSample), nullptr, "arena");
   llvm::Value *total = builder_.CreateBinaryIntrinsic(llvm::Intrinsic::sadd_with_overflow,
                                                       builder_.CreateExtractValue(arena, 0),
-                                                      builder_.getInt64(program_.workspaceBytes), nullptr, "total");
+                                                      dim(program_.workspaceBytes), nullptr, "total");
   llvm::Value *invalid = builder_.CreateOr(builder_.CreateICmpSLT(batch, builder_.getInt64(0)),
                                            builder_.CreateOr(builder_.CreateExtractValue(arena, 1),
                                                              builder_.CreateExtractValue(total, 1)));
+  invalid = builder_.CreateOr(invalid, invalidSizes());
   builder_.CreateRet(builder_.CreateSelect(invalid, builder_.getInt64(-1), builder_.CreateExtractValue(total, 0)));
 }
 
@@ -119,9 +174,11 @@ void ModelCodegen::emitRun() {
   auto *type = llvm::FunctionType::get(builder_.getInt32Ty(), params, false);
   run_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, options_.prefix + "_run", *module_);
   run_->addFnAttr(llvm::Attribute::NoUnwind);
+  std::vector<llvm::Value *> axes;
   for (size_t i = 0; i < entry_.run.size(); ++i) {
     const EntryParam &p = entry_.run[i];
     llvm::Argument *a = run_->getArg(i);
+    if (p.role == Role::Axis) axes.push_back(a);
     a->setName(p.role == Role::Output ? program_.outputNames[p.index] + ".out"
                : p.role == Role::Input ? program_.inputNames[p.index] : p.name);
     if (p.role == Role::Input || p.role == Role::Output || p.role == Role::Scratch)
@@ -136,17 +193,31 @@ void ModelCodegen::emitRun() {
   llvm::Value *scratch = run_->getArg(entry_.runPosition(Role::Scratch));
   bufferPointers_.assign(program_.buffers.size(), nullptr);
 
-  // A negative batch is the caller's mistake: report it rather than run.
+  // A negative batch, or sizes of the open axes the model cannot take, are
+  // the caller's mistake: report them rather than run.
+  bool open = !program_.openAxes.empty();
   llvm::BasicBlock *entry = llvm::BasicBlock::Create(context_, "entry", run_);
+  llvm::BasicBlock *sizes = open ? llvm::BasicBlock::Create(context_, "sizes", run_) : nullptr;
   llvm::BasicBlock *body = llvm::BasicBlock::Create(context_, "body", run_);
   llvm::BasicBlock *badBatch = llvm::BasicBlock::Create(context_, "bad_batch", run_);
   builder_.SetInsertPoint(badBatch);
   builder_.CreateRet(builder_.getInt32(1));
   builder_.SetInsertPoint(entry);
-  builder_.CreateCondBr(builder_.CreateICmpSLT(batch_, builder_.getInt64(0), "negative"), badBatch, body);
+  builder_.CreateCondBr(builder_.CreateICmpSLT(batch_, builder_.getInt64(0), "negative"), badBatch,
+                        open ? sizes : body);
+  beginSizes(axes);
+  if (open) {
+    llvm::BasicBlock *badSizes = llvm::BasicBlock::Create(context_, "bad_sizes", run_);
+    builder_.SetInsertPoint(badSizes);
+    builder_.CreateRet(builder_.getInt32(5));  // <PREFIX>_ERR_AXES
+    builder_.SetInsertPoint(sizes);
+    dim(program_.arenaBytesPerSample);
+    dim(program_.workspaceBytes);
+    builder_.CreateCondBr(invalidSizes(), badSizes, body);
+  }
   builder_.SetInsertPoint(body);
-  workspace_ = builder_.CreateInBoundsGEP(builder_.getInt8Ty(), scratch,
-                                         builder_.CreateMul(batch_, builder_.getInt64(program_.arenaBytesPerSample)),
+  llvm::Value *arenaBytes = dim(program_.arenaBytesPerSample);
+  workspace_ = builder_.CreateInBoundsGEP(builder_.getInt8Ty(), scratch, builder_.CreateMul(batch_, arenaBytes),
                                          "workspace");
   for (size_t id = 0; id < program_.buffers.size(); ++id) {
     const Buffer &b = program_.buffers[id];
@@ -154,7 +225,7 @@ void ModelCodegen::emitRun() {
     case Buffer::Kind::Input: bufferPointers_[id] = run_->getArg(entry_.runPosition(Role::Input, b.index)); break;
     case Buffer::Kind::Output: bufferPointers_[id] = run_->getArg(entry_.runPosition(Role::Output, b.index)); break;
     case Buffer::Kind::Arena: {
-      llvm::Value *offset = builder_.CreateMul(batch_, builder_.getInt64(b.offset));
+      llvm::Value *offset = builder_.CreateMul(batch_, dim(b.offset));
       bufferPointers_[id] = builder_.CreateInBoundsGEP(builder_.getInt8Ty(), scratch, offset, b.name + ".out");
       break;
     }
@@ -162,9 +233,9 @@ void ModelCodegen::emitRun() {
   }
   for (const Step &step : program_.steps) {
     if (step.copy) {
-      int64_t bytes = step.inputTypes[0].sampleElements() * 4;
+      llvm::Value *bytes = dim(mul(step.inputTypes[0].sampleSize(), 4));
       builder_.CreateMemCpy(bufferPointers_[step.outputs[0]], llvm::MaybeAlign(4), bufferPointers_[step.inputs[0]],
-                            llvm::MaybeAlign(4), builder_.CreateMul(batch_, builder_.getInt64(bytes)));
+                            llvm::MaybeAlign(4), builder_.CreateMul(batch_, bytes));
       continue;
     }
     LowerBindings b;
@@ -261,47 +332,112 @@ void ModelCodegen::emitMain() {
   llvm::Type *ptr = builder_.getPtrTy();
   llvm::Type *i32 = builder_.getInt32Ty();
   llvm::Type *i64 = builder_.getInt64Ty();
-  auto *tensorInfo = llvm::StructType::get(context_, {ptr, i32, i32, ptr});
-  auto *modelInfo = llvm::StructType::get(context_, {ptr, i32, i32, ptr, ptr, ptr, ptr, ptr, ptr, ptr});
-
-  // run_generic(batch, inputs[], outputs[], weights, scratch) unpacks the arrays.
-  auto *genericType = llvm::FunctionType::get(i32, {i64, ptr, ptr, ptr, ptr}, false);
-  auto *generic = llvm::Function::Create(genericType, llvm::Function::InternalLinkage, options_.prefix + "_run_generic",
-                                         *module_);
-  builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", generic));
-  std::vector<llvm::Value *> args;
-  for (const EntryParam &p : entry_.run) {
-    switch (p.role) {
-    case EntryParam::Role::Batch: args.push_back(generic->getArg(0)); break;
-    case EntryParam::Role::Input:
-      args.push_back(builder_.CreateLoad(ptr, builder_.CreateConstGEP1_64(ptr, generic->getArg(1), p.index)));
-      break;
-    case EntryParam::Role::Output:
-      args.push_back(builder_.CreateLoad(ptr, builder_.CreateConstGEP1_64(ptr, generic->getArg(2), p.index)));
-      break;
-    case EntryParam::Role::Weights: args.push_back(generic->getArg(3)); break;
-    case EntryParam::Role::Scratch: args.push_back(generic->getArg(4)); break;
+  auto *tensorInfo = llvm::StructType::get(context_, {ptr, i32, i32, ptr, ptr});
+  auto *modelInfo =
+      llvm::StructType::get(context_, {ptr, i32, i32, ptr, ptr, ptr, ptr, ptr, ptr, ptr, i32, ptr, ptr, ptr});
+  auto internal = [&](const std::string &name, llvm::Type *result, std::vector<llvm::Type *> params) {
+    auto *f = llvm::Function::Create(llvm::FunctionType::get(result, params, false), llvm::Function::InternalLinkage,
+                                     options_.prefix + name, *module_);
+    builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", f));
+    return f;
+  };
+  // The open axes' sizes from an array (the runtime's `axes`).
+  auto loadAxes = [&](llvm::Value *array) {
+    std::vector<llvm::Value *> axes;
+    for (size_t i = 0; i < program_.openAxes.size(); ++i)
+      axes.push_back(builder_.CreateLoad(i64, builder_.CreateConstGEP1_64(i64, array, i)));
+    return axes;
+  };
+  // The entry points' parameters from the runtime's arrays.
+  auto unpack = [&](const std::vector<EntryParam> &params, llvm::Value *batch, const std::vector<llvm::Value *> &axes,
+                    llvm::Value *inputs, llvm::Value *outputs, llvm::Value *weights, llvm::Value *scratch) {
+    std::vector<llvm::Value *> args;
+    for (const EntryParam &p : params) {
+      switch (p.role) {
+      case EntryParam::Role::Batch: args.push_back(batch); break;
+      case EntryParam::Role::Axis: args.push_back(axes[p.index]); break;
+      case EntryParam::Role::Input: args.push_back(builder_.CreateLoad(ptr, builder_.CreateConstGEP1_64(ptr, inputs, p.index))); break;
+      case EntryParam::Role::Output: args.push_back(builder_.CreateLoad(ptr, builder_.CreateConstGEP1_64(ptr, outputs, p.index))); break;
+      case EntryParam::Role::Weights: args.push_back(weights); break;
+      case EntryParam::Role::Scratch: args.push_back(scratch); break;
+      }
     }
-  }
-  builder_.CreateRet(builder_.CreateCall(run_, args));
+    return args;
+  };
 
+  // run_generic(batch, axes[], inputs[], outputs[], weights, scratch)
+  llvm::Function *run = internal("_run_generic", i32, {i64, ptr, ptr, ptr, ptr, ptr});
+  builder_.CreateRet(builder_.CreateCall(run_, unpack(entry_.run, run->getArg(0), loadAxes(run->getArg(1)), run->getArg(2),
+                                                      run->getArg(3), run->getArg(4), run->getArg(5))));
+  // scratch_generic(batch, axes[])
+  llvm::Function *scratch = internal("_scratch_size_generic", i64, {i64, ptr});
+  builder_.CreateRet(builder_.CreateCall(
+      scratchSize_, unpack(entry_.scratchSize, scratch->getArg(0), loadAxes(scratch->getArg(1)), nullptr, nullptr, nullptr, nullptr)));
+  // output_dims(axes[], dims[]): the outputs' dims, or the first failed size check.
+  llvm::Function *outputDims = internal("_output_dims", i32, {ptr, ptr});
+  beginSizes(loadAxes(outputDims->getArg(0)));
+  int64_t at = 0;
+  for (int id : program_.outputs) {
+    const std::vector<Dim> &dims = program_.buffers[id].type.dims;
+    for (size_t a = 0; a < dims.size(); ++a)
+      builder_.CreateStore(a == 0 ? builder_.getInt64(-1) : dim(dims[a]),
+                           builder_.CreateConstGEP1_64(i64, outputDims->getArg(1), at++));
+  }
+  llvm::Value *failed = builder_.getInt32(-1);
+  for (size_t i = program_.sizeChecks.size(); i-- > 0;) {
+    const SizeCheck &c = program_.sizeChecks[i];
+    llvm::Value *v = dim(c.value);
+    llvm::Value *bad = c.equals.none() ? builder_.CreateICmpSLT(v, builder_.getInt64(1)) : builder_.CreateICmpNE(v, dim(c.equals));
+    failed = builder_.CreateSelect(bad, builder_.getInt32(i), failed);
+  }
+  builder_.CreateRet(failed);
+
+  std::vector<std::string> axisNames(program_.openAxes.empty() ? 0 : 1);
+  for (const EntryParam &p : entry_.run)
+    if (p.role == EntryParam::Role::Axis) {
+      int id = program_.openAxes[p.index].id;
+      axisNames.resize(std::max<size_t>(axisNames.size(), id + 1));
+      axisNames[id] = p.name;
+    }
+  auto strings = [&](const std::vector<std::string> &items, const char *what) -> llvm::Constant * {
+    std::vector<llvm::Constant *> entries;
+    for (const std::string &s : items) entries.push_back(builder_.CreateGlobalStringPtr(s, std::string(what) + ".text"));
+    auto *arrayType = llvm::ArrayType::get(ptr, entries.size());
+    return new llvm::GlobalVariable(*module_, arrayType, true, llvm::GlobalValue::PrivateLinkage,
+                                    llvm::ConstantArray::get(arrayType, entries), what);
+  };
   auto tensorTable = [&](const std::vector<int> &ids, const std::vector<std::string> &names, const char *what) {
     std::vector<llvm::Constant *> entries;
     for (size_t i = 0; i < ids.size(); ++i) {
       const TensorType &t = program_.buffers[ids[i]].type;
-      std::vector<int64_t> dims = t.dims;
-      auto *dimsInit = llvm::ConstantDataArray::get(context_, llvm::ArrayRef<uint64_t>(
-                                                                  reinterpret_cast<const uint64_t *>(dims.data()), dims.size()));
+      std::vector<uint64_t> dims;
+      std::string shape = "(batch";
+      for (int a = 0; a < t.rank(); ++a) {
+        const Dim &d = t.dims[a];
+        // kiln_rt.h's KILN_OPEN_AXIS(k) is -2 - k.
+        int64_t code = a == 0 ? -1 : d.known() ? d.value() : -2;
+        for (size_t k = 0; k < program_.openAxes.size(); ++k)
+          if (a > 0 && d.op() == Dim::Op::Axis && d.axisId() == program_.openAxes[k].id) code = -2 - int64_t(k);
+        dims.push_back(static_cast<uint64_t>(code));
+        if (a > 0) shape += ", " + d.expression(axisNames);
+      }
+      shape += t.rank() == 1 ? ",)" : ")";
+      auto *dimsInit = llvm::ConstantDataArray::get(context_, llvm::ArrayRef<uint64_t>(dims));
       auto *dimsVar = new llvm::GlobalVariable(*module_, dimsInit->getType(), true, llvm::GlobalValue::PrivateLinkage,
                                                dimsInit, std::string(what) + ".dims");
       entries.push_back(llvm::ConstantStruct::get(
           tensorInfo, {builder_.CreateGlobalStringPtr(names[i], std::string(what) + ".name"),
-                       builder_.getInt32(t.dtype == DType::Float32 ? 0 : 1), builder_.getInt32(t.rank()), dimsVar}));
+                       builder_.getInt32(t.dtype == DType::Float32 ? 0 : 1), builder_.getInt32(t.rank()), dimsVar,
+                       builder_.CreateGlobalStringPtr(shape, std::string(what) + ".shape")}));
     }
     auto *arrayType = llvm::ArrayType::get(tensorInfo, entries.size());
     return new llvm::GlobalVariable(*module_, arrayType, true, llvm::GlobalValue::PrivateLinkage,
                                     llvm::ConstantArray::get(arrayType, entries), what);
   };
+  std::vector<std::string> openNames, checks;
+  for (const EntryParam &p : entry_.run)
+    if (p.role == EntryParam::Role::Axis) openNames.push_back(p.name);
+  for (const SizeCheck &c : program_.sizeChecks) checks.push_back(c.message);
   auto *main = llvm::Function::Create(llvm::FunctionType::get(i32, {i32, ptr}, false), llvm::Function::ExternalLinkage,
                                       "main", *module_);
   builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", main));
@@ -310,10 +446,12 @@ void ModelCodegen::emitMain() {
       modelInfo, {builder_.CreateGlobalStringPtr(program_.modelName, "model.name"),
                   builder_.getInt32(program_.inputs.size()), builder_.getInt32(program_.outputs.size()),
                   tensorTable(program_.inputs, program_.inputNames, "inputs"),
-                  tensorTable(program_.outputs, program_.outputNames, "outputs"), scratchSize_, generic,
+                  tensorTable(program_.outputs, program_.outputNames, "outputs"), scratch, run,
                   emitTestVectors(),
                   weightsCheck_ ? builder_.CreateGlobalStringPtr(options_.weightsPath, "weights.path") : null,
-                  weightsCheck_ ? static_cast<llvm::Constant *>(weightsCheck_) : null});
+                  weightsCheck_ ? static_cast<llvm::Constant *>(weightsCheck_) : null,
+                  builder_.getInt32(program_.openAxes.size()), strings(openNames, "axis_names"), outputDims,
+                  strings(checks, "size_checks")});
   auto *infoVar = new llvm::GlobalVariable(*module_, modelInfo, true, llvm::GlobalValue::PrivateLinkage, info, "model.info");
   llvm::FunctionCallee rtMain = module_->getOrInsertFunction("kiln_rt_main", llvm::FunctionType::get(i32, {ptr, i32, ptr}, false));
   builder_.CreateRet(builder_.CreateCall(rtMain, {infoVar, main->getArg(0), main->getArg(1)}));

@@ -54,6 +54,10 @@ public:
   llvm::Module &module() { return *module_; }
   llvm::Value *buffer(int id) { return bufferPointers_[id]; }
   llvm::Value *batch() { return batch_; }
+  // A dimension's value in the function being emitted (open axes are its
+  // parameters); an expression that overflows int64 sets overflow().
+  llvm::Value *dim(const Dim &d);
+  llvm::Value *overflow() { return overflow_; }
   llvm::Value *workspace() { return workspace_; }
   llvm::Function *kernel(const char *name);
   const CodegenOptions &options() const { return options_; }
@@ -68,6 +72,11 @@ private:
   bool emitWeightsCheck(std::string &error);
   uint64_t definitionHash() const;
   llvm::Type *paramType(EntryParam::Role role);
+  // Binds the open axes to `axes` and clears the overflow flag.
+  void beginSizes(std::vector<llvm::Value *> axes);
+  // True (i1) if the sizes are unusable: an open axis below 1, a failed
+  // Program::sizeChecks, or a size evaluated so far overflowing int64.
+  llvm::Value *invalidSizes();
 
   llvm::LLVMContext &context_;
   const Program &program_;
@@ -80,6 +89,8 @@ private:
   llvm::Value *batch_ = nullptr;
   llvm::Value *workspace_ = nullptr;
   llvm::Value *weights_ = nullptr;
+  std::vector<llvm::Value *> axes_;  // by Dim::axis id
+  llvm::Value *overflow_ = nullptr;
   llvm::Function *run_ = nullptr;
   llvm::Function *scratchSize_ = nullptr;
   llvm::Function *weightsCheck_ = nullptr;

@@ -125,9 +125,8 @@ std::string weightsPathFrom(const std::string &output, const std::string &weight
 bool requireKnownShapes(Session &s, const Program &program, const Model &model) {
   for (size_t i = 0; i < program.buffers.size(); ++i) {
     const Buffer &b = program.buffers[i];
-    if (b.type.perSampleKnown()) continue;
     for (size_t axis = 1; axis < b.type.dims.size(); ++axis) {
-      if (b.type.dims[axis] != kNone) continue;
+      if (!b.type.dims[axis].none()) continue;
       SourceRange where = model.range;
       for (const Tensor *t : model.inputs)
         if (t->producer->layer->name == b.name) where = t->producer->range;

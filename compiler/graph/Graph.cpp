@@ -35,6 +35,14 @@ int64_t Model::paramCount(bool trainable) const {
 }
 
 Tensor *Graph::newTensor(TensorType type, Node *producer, int index) {
+  // An input's None axes (but the batch axis) become open axes, named after
+  // the input and the axis.
+  if (producer && producer->inputs.empty() && producer->layer && producer->layer->kind)
+    for (size_t axis = 1; axis < type.dims.size(); ++axis)
+      if (type.dims[axis].none()) {
+        openAxisNames_.push_back(producer->layer->name + "_axis" + std::to_string(axis));
+        type.dims[axis] = Dim::axis(static_cast<int>(openAxisNames_.size()) - 1);
+      }
   tensors_.push_back(std::make_unique<Tensor>(Tensor{std::move(type), producer, index}));
   return tensors_.back().get();
 }

@@ -38,6 +38,7 @@ struct Node {
   SourceRange range;  // the call expression
   int indexInLayer = 0;  // Keras's node index, as in "dense[1][0]"
   int id = 0;            // creation order across the graph
+  std::vector<SizeCheck> sizeChecks;  // relations between its inputs' sizes left to run time
 };
 
 // A weight as the layer declares it: name, shape, and how it is initialized
@@ -93,12 +94,15 @@ public:
   Model *newModel(std::string name, bool sequential, SourceRange range);
 
   const std::deque<std::unique_ptr<Model>> &models() const { return models_; }
+  // The names of the open axes (Dim::axis ids index it): "<input>_axis<k>".
+  const std::vector<std::string> &openAxisNames() const { return openAxisNames_; }
 
 private:
   std::deque<std::unique_ptr<Tensor>> tensors_;
   std::deque<std::unique_ptr<Node>> nodes_;
   std::deque<std::unique_ptr<Layer>> layers_;
   std::deque<std::unique_ptr<Model>> models_;
+  std::vector<std::string> openAxisNames_;
 };
 
 // The layers of `model` with weights, recursing into nested models, each once.

@@ -40,27 +40,38 @@ struct Flat {
 };
 
 // Inlines `model` (called on values `inputs`); returns its output values.
-std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, Flat &flat) {
+// The types of a nested model are in terms of its own open axes: they are
+// rebound to the sizes of the values it is called on.
+std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, Flat &flat,
+                         std::vector<SizeCheck> &checks) {
+  AxisBindings bound;
   std::map<const Tensor *, int> ids;
-  for (size_t i = 0; i < inputs.size(); ++i) ids[model.inputs[i]] = inputs[i];
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    ids[model.inputs[i]] = inputs[i];
+    bindAxes(model.inputs[i]->type, flat.types[inputs[i]], bound);
+  }
+  auto typeOf = [&](const Tensor *t) { return substitute(t->type, bound); };
   for (const Node *node : model.nodes) {
     std::vector<int> in;
     for (const Tensor *t : node->inputs) in.push_back(ids.at(t));
     std::vector<int> out;
+    for (const SizeCheck &c : node->sizeChecks)
+      checks.push_back({substitute(TensorType{DType::Float32, {c.value}}, bound).dims[0],
+                        substitute(TensorType{DType::Float32, {c.equals}}, bound).dims[0], c.message});
     if (node->layer->model) {
-      out = flatten(*node->layer->model, in, flat);
+      out = flatten(*node->layer->model, in, flat, checks);
     } else {
       FlatNode fn{node->layer, in, {}, {}, {}, {}, {}, {}, {}, false};
       for (const Tensor *t : node->inputs) {
-        fn.inTypes.push_back(t->type);
+        fn.inTypes.push_back(typeOf(t));
         fn.inMasks.push_back(t->mask ? ids.at(t->mask) : -1);
       }
       for (size_t j = 0; j < node->outputs.size(); ++j) {
         const Tensor *t = node->outputs[j];
-        out.push_back(flat.newValue(t->type, node->layer->name));
-        fn.outTypes.push_back(t->type);
+        out.push_back(flat.newValue(typeOf(t), node->layer->name));
+        fn.outTypes.push_back(typeOf(t));
         const Tensor *mask = j < node->masks.size() ? node->masks[j] : nullptr;
-        fn.outMasks.push_back(mask ? ids[mask] = flat.newValue(mask->type, node->layer->name + ".mask") : -1);
+        fn.outMasks.push_back(mask ? ids[mask] = flat.newValue(typeOf(mask), node->layer->name + ".mask") : -1);
       }
       fn.out = out;
       flat.nodes.push_back(std::move(fn));
@@ -138,47 +149,79 @@ void fuseActivations(Flat &flat, const std::vector<int> &modelOutputs) {
   }
 }
 
+Dim aligned(const Dim &n) { return mul(ceilDiv(n, 64), 64); }
+
 // Places arena values by size, largest first, at the lowest offset free for
-// their whole lifetime (greedy interval packing).
-int64_t planArena(std::vector<Buffer> &buffers, const std::vector<std::pair<int, int>> &lifetime,
-                  const std::vector<int> &values) {
+// their whole lifetime (greedy interval packing). A size over open axes
+// cannot be compared at build time: such a value goes after every value
+// whose lifetime overlaps its own, and values sized by constants go first.
+Dim planArena(std::vector<Buffer> &buffers, const std::vector<std::pair<int, int>> &lifetime,
+              const std::vector<int> &values) {
   std::vector<int> order = values;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int a, int b) { return buffers[a].bytesPerSample() > buffers[b].bytesPerSample(); });
-  auto aligned = [](int64_t n) { return (n + 63) / 64 * 64; };
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    Dim x = buffers[a].bytesPerSample(), y = buffers[b].bytesPerSample();
+    if (x.known() != y.known()) return x.known();
+    return x.known() && x.value() > y.value();
+  });
   std::vector<int> placed;
-  int64_t total = 0;
+  Dim total = 0;
   for (int v : order) {
-    std::vector<std::pair<int64_t, int64_t>> busy;  // [offset, end) of overlapping lifetimes
+    std::vector<std::pair<Dim, Dim>> busy;  // [offset, end) of overlapping lifetimes
     for (int other : placed) {
       bool overlap = lifetime[v].first <= lifetime[other].second && lifetime[other].first <= lifetime[v].second;
-      if (overlap) busy.push_back({buffers[other].offset, buffers[other].offset + aligned(buffers[other].bytesPerSample())});
+      if (overlap) busy.push_back({buffers[other].offset, add(buffers[other].offset, aligned(buffers[other].bytesPerSample()))});
     }
-    std::sort(busy.begin(), busy.end());
-    int64_t size = aligned(buffers[v].bytesPerSample()), offset = 0;
-    for (auto [begin, end] : busy) {
-      if (offset + size <= begin) break;
-      offset = std::max(offset, end);
+    Dim size = aligned(buffers[v].bytesPerSample()), offset = 0;
+    bool constant = size.known() && std::all_of(busy.begin(), busy.end(), [](auto &b) { return b.second.known(); });
+    if (constant) {
+      std::sort(busy.begin(), busy.end(), [](auto &a, auto &b) { return a.first.value() < b.first.value(); });
+      for (auto &[begin, end] : busy) {
+        if (offset.value() + size.value() <= begin.value()) break;
+        offset = std::max(offset.value(), end.value());
+      }
+    } else {
+      for (auto &[begin, end] : busy) offset = max(offset, end);
     }
     buffers[v].offset = offset;
-    total = std::max(total, offset + size);
+    total = max(total, add(offset, size));
     placed.push_back(v);
   }
   return total;
+}
+
+// Every axis of every tensor at least 1: sizes the caller passes could make
+// a window larger than its input, or leave nothing after cropping.
+void requirePositiveSizes(Program &program) {
+  std::vector<Dim> seen;
+  for (const Buffer &b : program.buffers)
+    for (size_t axis = 1; axis < b.type.dims.size(); ++axis) {
+      const Dim &d = b.type.dims[axis];
+      if (!d.symbolic() || std::find(seen.begin(), seen.end(), d) != seen.end()) continue;
+      seen.push_back(d);
+      program.sizeChecks.push_back(
+          {d, kNone, "axis " + std::to_string(axis) + " of '" + b.name + "' would be smaller than 1"});
+    }
 }
 
 }  // namespace
 
 Program buildProgram(const Model &model, const PassOptions &options) {
   Flat flat;
+  Program program;
   std::vector<int> inputs;
-  for (const Tensor *t : model.inputs) inputs.push_back(flat.newValue(t->type, t->producer->layer->name));
-  std::vector<int> outputs = flatten(model, inputs, flat);
+  for (const Tensor *t : model.inputs) {
+    for (int axis = 1; axis < t->type.rank(); ++axis)
+      if (t->type.dims[axis].op() == Dim::Op::Axis)
+        program.openAxes.push_back({t->type.dims[axis].axisId(), static_cast<int>(inputs.size()), axis,
+                                    t->producer->layer->name + "_axis" + std::to_string(axis)});
+    inputs.push_back(flat.newValue(t->type, t->producer->layer->name));
+  }
+  std::vector<SizeCheck> mergeChecks;
+  std::vector<int> outputs = flatten(model, inputs, flat, mergeChecks);
   removeIdentities(flat);
   if (options.foldNormalization) foldNormalization(flat, outputs);
   if (options.fuseActivations) fuseActivations(flat, outputs);
 
-  Program program;
   program.modelName = model.name;
   for (const Tensor *t : model.inputs) program.inputNames.push_back(t->producer->layer->name);
   // Outputs are named after their layers; files and parameters need the
@@ -250,7 +293,7 @@ Program buildProgram(const Model &model, const PassOptions &options) {
   // Per-sample temporaries live in the arena for the duration of their step.
   for (Step &s : program.steps) {
     if (!s.layer) continue;
-    int64_t bytes = s.layer->kind->temporaryBytesPerSample(*s.layer, s.inputTypes, s.outputTypes);
+    Dim bytes = s.layer->kind->temporaryBytesPerSample(*s.layer, s.inputTypes, s.outputTypes);
     if (bytes == 0) continue;
     Buffer temp;
     temp.name = s.layer->name + ".temp";
@@ -279,8 +322,10 @@ Program buildProgram(const Model &model, const PassOptions &options) {
   program.arenaBytesPerSample = planArena(program.buffers, lifetime, arena);
   for (const Step &s : program.steps)
     if (s.layer)
-      program.workspaceBytes = std::max(
-          program.workspaceBytes, (s.layer->kind->workspaceBytes(*s.layer, s.inputTypes, s.outputTypes) + 63) / 64 * 64);
+      program.workspaceBytes =
+          max(program.workspaceBytes, aligned(s.layer->kind->workspaceBytes(*s.layer, s.inputTypes, s.outputTypes)));
+  requirePositiveSizes(program);
+  program.sizeChecks.insert(program.sizeChecks.end(), mergeChecks.begin(), mergeChecks.end());
   return program;
 }
 

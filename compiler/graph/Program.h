@@ -21,11 +21,19 @@ struct Buffer {
   };
   Kind kind = Kind::Arena;
   int index = 0;
-  int64_t offset = 0;
+  Dim offset = 0;  // over the open axes, like every size below
   TensorType type;
   std::string name;  // for IR value names: the producing layer
-  int64_t temporaryBytes = 0;  // a step's temporary: its size per sample (type unused)
-  int64_t bytesPerSample() const { return temporaryBytes ? temporaryBytes : type.sampleElements() * 4; }
+  Dim temporaryBytes = 0;  // a step's temporary: its size per sample (type unused)
+  Dim bytesPerSample() const { return temporaryBytes == 0 ? mul(type.sampleSize(), 4) : temporaryBytes; }
+};
+
+// An open axis of the model: input `input`'s axis `axis`, Dim::axis(id).
+struct OpenAxis {
+  int id = 0;
+  int input = 0;
+  int axis = 0;
+  std::string name;
 };
 
 struct Step {
@@ -55,9 +63,14 @@ struct Program {
   std::vector<int> outputs;  // buffer ids in model output order
   std::vector<std::string> inputNames;
   std::vector<std::string> outputNames;
-  int64_t arenaBytesPerSample = 0;
+  Dim arenaBytesPerSample = 0;
   // Temporary memory of single steps, after the arena; not scaled by the batch.
-  int64_t workspaceBytes = 0;
+  Dim workspaceBytes = 0;
+  // The sizes the caller passes after the batch, in order.
+  std::vector<OpenAxis> openAxes;
+  // What the run-time sizes must satisfy before anything runs: every tensor
+  // axis at least 1, and the equalities merges need (SizeCheck).
+  std::vector<SizeCheck> sizeChecks;
 };
 
 struct PassOptions {

@@ -94,13 +94,47 @@ void ShapeContext::dropMask(size_t output) {
 bool ShapeContext::requireKnown() {
   for (const TensorType &t : inputs_) {
     for (size_t axis = 1; axis < t.dims.size(); ++axis) {
-      if (t.dims[axis] == kNone) {
+      if (t.dims[axis].symbolic()) {
+        error(DiagID::err_open_axis_layer, layer_.describe(), axis, shapeString(t));
+        return false;
+      }
+      if (!t.dims[axis].known()) {
         error(DiagID::err_none_dimension, layer_.describe(), axis, shapeString(t));
         return false;
       }
     }
   }
   return true;
+}
+
+bool ShapeContext::requireConstant(size_t i, int axis, const std::string &why) {
+  const TensorType &t = inputs_[i];
+  if (axis < 0) axis += t.rank();
+  if (t.dims[axis].known()) return true;
+  if (t.dims[axis].symbolic()) error(DiagID::err_open_axis_constant, layer_.describe(), axis, shapeString(t), why);
+  else error(DiagID::err_none_dimension, layer_.describe(), axis, shapeString(t));
+  return false;
+}
+
+bool ShapeContext::requireSameSize(const Dim &a, const Dim &b, const std::string &what) {
+  if (a == b) return true;
+  if (a.known() && b.known()) return false;
+  sizeChecks.push_back({a, b, layer_.describe() + ": " + what});
+  return true;
+}
+
+void ShapeContext::infer(const LayerKind &kind) {
+  // Layers whose shape rule and lowering do not handle open axes see only
+  // constants (or report None axes themselves).
+  if (!kind.supportsOpenAxes()) {
+    for (const TensorType &t : inputs_)
+      for (size_t axis = 1; axis < t.dims.size(); ++axis)
+        if (t.dims[axis].symbolic()) {
+          error(DiagID::err_open_axis_layer, layer_.describe(), axis, shapeString(t));
+          return;
+        }
+  }
+  kind.inferShapes(*this);
 }
 
 bool ShapeContext::requireRank(size_t i, int rank, bool atLeast) {

@@ -16,6 +16,7 @@
 
 namespace kiln {
 
+class LayerKind;
 class LowerContext;
 
 // A per-channel scale and shift (inference-time batch normalization).
@@ -112,8 +113,19 @@ public:
   }
   // "(None, 3) and (None, 5)": the input shapes, for messages.
   bool failed() const { return failed_; }
-  // Requires every axis but the batch axis of every input to be known.
+  // Requires every axis but the batch axis of every input to be a constant.
   bool requireKnown();
+  // Requires `axis` of input `i` to be a constant; `why` completes "axis 1
+  // of shape (None, None) is sized at run time (None), but ...".
+  bool requireConstant(size_t i, int axis, const std::string &why);
+  // Requires two sizes of the inputs to be equal (a merge's axes): false
+  // if they are constants that differ; over open axes that are not provably
+  // equal, the check is left to run time with `what` as its message.
+  bool requireSameSize(const Dim &a, const Dim &b, const std::string &what);
+  std::vector<SizeCheck> sizeChecks;
+  // Runs `kind`'s shape rule on this context; a layer that does not support
+  // open axes gets an error instead when an input has one.
+  void infer(const LayerKind &kind);
   // Requires input `i` to have rank `rank` (or at least `rank` if atLeast).
   bool requireRank(size_t i, int rank, bool atLeast = false);
 
@@ -201,13 +213,13 @@ public:
   // Bytes per sample of temporary memory the lowering needs for the whole
   // batch (LowerContext::temporary()), e.g. a recurrent layer's input
   // projection for every timestep.
-  virtual int64_t temporaryBytesPerSample(const Layer &, const std::vector<TensorType> & /*inputs*/,
+  virtual Dim temporaryBytesPerSample(const Layer &, const std::vector<TensorType> & /*inputs*/,
                                           const std::vector<TensorType> & /*outputs*/) const {
     return 0;
   }
   // Bytes of temporary memory the lowering needs (LowerContext::workspace()),
   // the same for every batch size: it is shared by all layers.
-  virtual int64_t workspaceBytes(const Layer &, const std::vector<TensorType> & /*inputs*/,
+  virtual Dim workspaceBytes(const Layer &, const std::vector<TensorType> & /*inputs*/,
                                  const std::vector<TensorType> & /*outputs*/) const {
     return 0;
   }
@@ -216,6 +228,9 @@ public:
   // "[output, state_h, state_c]"; empty: messages count the tensors.
   virtual std::string describeOutputs(const Layer &) const { return {}; }
 
+  // True if the shape rule and the lowering handle axes sized at run time
+  // (Dim expressions) other than the batch axis.
+  virtual bool supportsOpenAxes() const { return false; }
   // Keras's supports_masking: unless its shape rule says otherwise the layer
   // passes its input's mask on; other layers drop it, as tf.keras 2 does.
   virtual bool supportsMasking() const { return false; }

@@ -115,8 +115,8 @@ Value Evaluator::makeInput(CallSite &call) {
   }
   TensorType type;
   type.dtype = dtypeFromConfig(config, DType::Float32);
-  if (!config.isNone("batch_shape")) type.dims = config.ints("batch_shape");
-  else if (!config.isNone("batch_input_shape")) type.dims = config.ints("batch_input_shape");
+  if (!config.isNone("batch_shape")) type.dims = toDims(config.ints("batch_shape"));
+  else if (!config.isNone("batch_input_shape")) type.dims = toDims(config.ints("batch_input_shape"));
   else if (!config.isNone("shape")) {
     type.dims = {config.isNone("batch_size") ? kNone : config.integer("batch_size")};
     for (int64_t d : config.ints("shape")) type.dims.push_back(d);
@@ -152,7 +152,7 @@ Value Evaluator::constructLayer(const LayerKind *kind, CallSite &call) {
       diags_.report(DiagID::err_input_shape_missing, call.range);
       layer->invalid = true;
     } else {
-      TensorType type{dtypeFromConfig(layer->config, DType::Float32), *dims};
+      TensorType type{dtypeFromConfig(layer->config, DType::Float32), toDims(*dims)};
       Node *node = graph_.newNode(layer, {}, call.range);
       node->outputs = {graph_.newTensor(type, node, 0)};
       layer->builtInputs = {type};
@@ -164,9 +164,11 @@ Value Evaluator::constructLayer(const LayerKind *kind, CallSite &call) {
 namespace {
 
 // Reports `what` of `who` (a tensor's shape from dims[first], or a weight's)
-// if it has more than kMaxElements elements.
+// if it has more than kMaxElements elements (open axes not counted: their
+// sizes are checked when the model runs).
+template <class Dims>
 bool withinSizeLimit(DiagnosticEngine &diags, SourceRange range, const std::string &who, const std::string &what,
-                     const std::vector<int64_t> &dims, size_t first) {
+                     const Dims &dims, size_t first) {
   int64_t n = elementCount(dims, first);
   if (n <= kMaxElements) return true;
   diags.report(DiagID::err_tensor_too_large, range, who, what, shapeString(dims),
@@ -228,7 +230,7 @@ Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRa
   provisional.inputs = inputs;
   provisional.range = range;
   ShapeContext cx(diags_, *layer, provisional, types);
-  kind->inferShapes(cx);
+  cx.infer(*kind);
   if (cx.failed() || !withinSizeLimits(*layer, types, cx, range)) return Value::error(range);
 
   if (layer->nodes.empty()) {
@@ -247,6 +249,7 @@ Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRa
     }
   }
   Node *node = graph_.newNode(layer, inputs, range);
+  node->sizeChecks = cx.sizeChecks;
   for (size_t i = 0; i < cx.outputs.size(); ++i) {
     Tensor *out = graph_.newTensor(cx.outputs[i], node, int(i));
     node->outputs.push_back(out);
@@ -400,11 +403,10 @@ Value Evaluator::callModelAsLayer(Model *model, CallSite &call) {
                   std::to_string(model->inputs.size()) + " input tensor(s)", std::to_string(tensors.size()));
     return Value::error(call.range);
   }
+  AxisBindings bound;  // the model's open axes, as this call sizes them
   for (size_t i = 0; i < tensors.size(); ++i) {
     const TensorType &want = model->inputs[i]->type, &got = tensors[i]->type;
-    bool fits = want.rank() == got.rank() && want.dtype == got.dtype;
-    for (int a = 1; fits && a < want.rank(); ++a) fits = want.dims[a] == kNone || want.dims[a] == got.dims[a];
-    if (!fits) {
+    if (!bindAxes(want, got, bound)) {
       diags_.report(DiagID::err_shared_layer_shape, tensors[i]->producer->range, "model '" + model->name + "'",
                     shapeString(want), shapeString(got))
           .note(DiagID::note_model_here, model->range, model->name);
@@ -413,7 +415,7 @@ Value Evaluator::callModelAsLayer(Model *model, CallSite &call) {
   }
   Node *node = graph_.newNode(model->layer, tensors, call.range);
   for (size_t i = 0; i < model->outputs.size(); ++i)
-    node->outputs.push_back(graph_.newTensor(model->outputs[i]->type, node, int(i)));
+    node->outputs.push_back(graph_.newTensor(substitute(model->outputs[i]->type, bound), node, int(i)));
   return tensorsValue(node->outputs, call.range);
 }
 
@@ -472,7 +474,7 @@ bool Evaluator::sequentialAdd(Model *model, const Value &item, SourceRange range
       type = layer->model->inputs[0]->type;
     } else if (!layer->model) {
       if (std::optional<std::vector<int64_t>> dims = declaredBatchShape(*layer)) {
-        type = TensorType{layer->kind->declaredInputType(layer->config), *dims};
+        type = TensorType{layer->kind->declaredInputType(layer->config), toDims(*dims)};
         if (type->dtype == DType::Float32) type->dtype = dtypeFromConfig(layer->config, DType::Float32);
       }
     }
@@ -721,7 +723,7 @@ Value Evaluator::attributeOf(const Value &object, const std::string &name, Sourc
   case ValueKind::Tensor: {
     if (name == "shape") {
       std::vector<Value> dims;
-      for (int64_t d : object.tensor->type.dims) dims.push_back(d == kNone ? Value::none(range) : Value::ofInt(d, range));
+      for (const Dim &d : object.tensor->type.dims) dims.push_back(d.known() ? Value::ofInt(d.value(), range) : Value::none(range));
       return Value::ofTuple(std::move(dims), range);
     }
     if (name == "dtype") return Value::ofStr(dtypeName(object.tensor->type.dtype), range);
@@ -761,7 +763,7 @@ Value Evaluator::callMethod(const Value &self, const std::string &method, CallSi
       if (m->pending.empty()) return Value::none(call.range);
       LayerConfig config;
       config.set("input_shape", dims, true);
-      TensorType type{DType::Float32, config.ints("input_shape")};
+      TensorType type{DType::Float32, toDims(config.ints("input_shape"))};
       if (!buildSequential(m, newInputTensor(m->pending.front()->name + "_input", type, call.range, nullptr), call.range))
         return Value::error(call.range);
       return Value::none(call.range);

@@ -62,12 +62,16 @@ kiln_status kiln_array_alloc(kiln_array *out, kiln_dtype dtype, int32_t rank,
 void kiln_array_free(kiln_array *a);
 
 /* Describes one model input or output. dims[0] is the batch axis and is
- * ignored (the caller picks the batch size); the rest are fixed. */
+ * ignored (the caller picks the batch size); the rest are fixed, or for an
+ * input KILN_OPEN_AXIS(k): the model's open axis k, sized by the input. An
+ * output with open axes has its dims from kiln_model_info.output_dims. */
+#define KILN_OPEN_AXIS(k) (-2 - (int64_t)(k))
 typedef struct kiln_tensor_info {
   const char *name;
   int32_t dtype; /* a kiln_dtype */
   int32_t rank;
   const int64_t *dims;
+  const char *shape; /* for people: "(batch, input_1_axis1, 8)" */
 } kiln_tensor_info;
 
 /* Reference inputs and outputs built into an executable with
@@ -89,12 +93,13 @@ typedef struct kiln_model_info {
   int32_t num_outputs;
   const kiln_tensor_info *inputs;
   const kiln_tensor_info *outputs;
-  /* Bytes of 64-byte-aligned scratch one call needs for `batch` samples;
-   * -1 when that does not fit in int64_t. */
-  int64_t (*scratch_size)(int64_t batch);
+  /* Bytes of 64-byte-aligned scratch one call needs for `batch` samples
+   * and the sizes of the open axes; -1 when the model cannot take them or
+   * that does not fit in int64_t. */
+  int64_t (*scratch_size)(int64_t batch, const int64_t *axes);
   /* Runs the model; returns 0 on success. `weights` is the external weights
    * file's bytes, or NULL for a model with its weights in the code. */
-  int32_t (*run)(int64_t batch, const void *const *inputs,
+  int32_t (*run)(int64_t batch, const int64_t *axes, const void *const *inputs,
                  void *const *outputs, const void *weights, void *scratch);
   /* NULL unless built with --embed-test-vectors. */
   const kiln_test_vectors *test_vectors;
@@ -103,6 +108,14 @@ typedef struct kiln_model_info {
    * and the model's check of its bytes (a kiln_weights_status). */
   const char *weights_path;
   int32_t (*weights_check)(const void *data, size_t size);
+  /* Open axes (None in Keras), sized by the inputs at run time. */
+  int32_t num_axes;
+  const char *const *axis_names;
+  /* With open axes: fills every output's dims (rank entries each, the batch
+   * axis -1) for the axes' sizes and returns -1, or returns the index of
+   * the first size check (size_checks) those sizes fail. */
+  int32_t (*output_dims)(const int64_t *axes, int64_t *dims);
+  const char *const *size_checks;
 } kiln_model_info;
 
 /* A whole file mapped read-only into memory, page aligned. */

@@ -44,14 +44,16 @@ static void print_usage(const kiln_model_info *m, const char *prog) {
   for (int32_t i = 0; i < m->num_inputs; i++)
     printf("  %-20s %-8s %s\n", m->inputs[i].name,
            kiln_dtype_name((kiln_dtype)m->inputs[i].dtype),
-           kiln_rt_format_shape(shape, sizeof shape, m->inputs[i].rank,
-                                m->inputs[i].dims, "batch"));
+           m->inputs[i].shape ? m->inputs[i].shape
+                              : kiln_rt_format_shape(shape, sizeof shape, m->inputs[i].rank,
+                                                     m->inputs[i].dims, "batch"));
   printf("outputs, in this order:\n");
   for (int32_t i = 0; i < m->num_outputs; i++)
     printf("  %-20s %-8s %s\n", m->outputs[i].name,
            kiln_dtype_name((kiln_dtype)m->outputs[i].dtype),
-           kiln_rt_format_shape(shape, sizeof shape, m->outputs[i].rank,
-                                m->outputs[i].dims, "batch"));
+           m->outputs[i].shape ? m->outputs[i].shape
+                               : kiln_rt_format_shape(shape, sizeof shape, m->outputs[i].rank,
+                                                      m->outputs[i].dims, "batch"));
   printf("\nbatch is the number of samples; it must be the same for all "
          "inputs.\n\n"
          "options:\n"
@@ -86,7 +88,8 @@ static void print_usage(const kiln_model_info *m, const char *prog) {
  * give a message rather than a crash. */
 static int model_valid(const kiln_model_info *m) {
   if (!m || !m->name || !m->run || m->num_inputs < 1 || m->num_outputs < 1 ||
-      !m->inputs || !m->outputs || (m->weights_check && !m->weights_path))
+      !m->inputs || !m->outputs || (m->weights_check && !m->weights_path) || m->num_axes < 0 ||
+      (m->num_axes > 0 && (!m->axis_names || !m->output_dims || !m->size_checks)))
     return 0;
   for (int32_t k = 0; k < m->num_inputs + m->num_outputs; k++) {
     const kiln_tensor_info *t =

@@ -36,6 +36,8 @@ typedef struct run_state {
   const void **in_data;
   void **out_data;
   void *scratch;
+  int64_t *axes;      /* sizes of the open axes, from the inputs */
+  int64_t *open_dims; /* the outputs' dims for those sizes */
   kiln_rt_labels labels; /* --labels */
 } run_state;
 
@@ -54,14 +56,17 @@ static void state_free(run_state *s, const kiln_model_info *m) {
   free(s->in_data);
   free(s->out_data);
   free(s->scratch);
+  free(s->axes);
+  free(s->open_dims);
   kiln_rt_npy_unmap(&s->labels.map);
 }
 
 /* Checks input `i` (mapped from `file`) against the model. `total` is the
- * batch size of the inputs checked so far, or -1 before the first. */
+ * batch size of the inputs checked so far, or -1 before the first; the
+ * input's open axes take their sizes in `axes`. */
 static int check_input(const kiln_model_info *m, int32_t i, const char *file,
                        const kiln_array *a, int64_t *total,
-                       const char *first_file) {
+                       const char *first_file, int64_t *axes) {
   const kiln_tensor_info *t = &m->inputs[i];
   char want[KILN_RT_SHAPE_LEN], got[KILN_RT_SHAPE_LEN];
   const char *dtype = kiln_dtype_name((kiln_dtype)t->dtype);
@@ -73,9 +78,17 @@ static int check_input(const kiln_model_info *m, int32_t i, const char *file,
     return -1;
   }
   int same = a->rank == t->rank;
-  for (int32_t d = 1; same && d < t->rank; d++)
-    same = a->dims[d] == t->dims[d];
-  kiln_rt_format_shape(want, sizeof want, t->rank, t->dims, "batch");
+  for (int32_t d = 1; same && d < t->rank; d++) {
+    int64_t k = KILN_OPEN_AXIS(0) - t->dims[d];
+    int open = k >= 0 && k < m->num_axes;
+    if (open)
+      axes[k] = a->dims[d];
+    same = open ? a->dims[d] >= 1 : a->dims[d] == t->dims[d];
+  }
+  if (t->shape)
+    snprintf(want, sizeof want, "%s", t->shape);
+  else
+    kiln_rt_format_shape(want, sizeof want, t->rank, t->dims, "batch");
   kiln_rt_format_shape(got, sizeof got, a->rank, a->dims, NULL);
   if (!same) {
     kiln_rt_error("input '%s' (%s): expected shape %s, got %s", t->name, file,
@@ -191,7 +204,7 @@ static int bench(const kiln_model_info *m, const void *weights, long long runs, 
   double sum = 0;
   for (long long r = 0; r < runs; r++) {
     double start = now_ms();
-    int32_t rc = m->run(n, s->in_data, s->out_data, weights, s->scratch);
+    int32_t rc = m->run(n, s->axes, s->in_data, s->out_data, weights, s->scratch);
     ms[r] = now_ms() - start;
     sum += ms[r];
     if (rc != 0) {
@@ -221,6 +234,10 @@ static int bench(const kiln_model_info *m, const void *weights, long long runs, 
 static int64_t open_inputs(const kiln_model_info *m, const kiln_rt_options *o,
                            run_state *s) {
   int64_t total = -1;
+  if (!(s->axes = calloc((size_t)m->num_axes + 1, sizeof *s->axes))) {
+    kiln_rt_error("out of memory");
+    return -1;
+  }
   for (int32_t i = 0; i < m->num_inputs; i++) {
     char err[512];
     input_stream *in = &s->in[i];
@@ -229,7 +246,7 @@ static int64_t open_inputs(const kiln_model_info *m, const kiln_rt_options *o,
       return -1;
     }
     if (check_input(m, i, o->inputs[i], &in->map.array, &total,
-                    o->inputs[0]) != 0)
+                    o->inputs[0], s->axes) != 0)
       return -1;
     in->sample_bytes = kiln_array_count(&in->map.array) / (size_t)total *
                        kiln_dtype_size(in->map.array.dtype);
@@ -254,12 +271,32 @@ static int open_buffers(const kiln_model_info *m, const kiln_rt_options *o,
       return -1;
     }
   }
-  for (int32_t i = 0; i < m->num_outputs; i++) {
+  if (m->num_axes > 0) {
+    size_t all = 0;
+    for (int32_t i = 0; i < m->num_outputs; i++)
+      all += (size_t)m->outputs[i].rank;
+    if (!(s->open_dims = calloc(all, sizeof *s->open_dims))) {
+      kiln_rt_error("out of memory");
+      return -1;
+    }
+    int32_t failed = m->output_dims(s->axes, s->open_dims);
+    if (failed >= 0) {
+      fprintf(stderr, "kiln: error: the inputs' sizes (");
+      for (int32_t k = 0; k < m->num_axes; k++)
+        fprintf(stderr, "%s%s = %lld", k ? ", " : "", m->axis_names[k],
+                (long long)s->axes[k]);
+      fprintf(stderr, ") do not fit the model: %s\n", m->size_checks[failed]);
+      return -1;
+    }
+  }
+  for (int32_t i = 0, first = 0; i < m->num_outputs; i++) {
     const kiln_tensor_info *t = &m->outputs[i];
     output_stream *out = &s->out[i];
     int64_t dims[KILN_MAX_RANK];
     char shape[KILN_RT_SHAPE_LEN], err[512];
-    memcpy(dims, t->dims, (size_t)t->rank * sizeof *dims);
+    memcpy(dims, s->open_dims ? s->open_dims + first : t->dims,
+           (size_t)t->rank * sizeof *dims);
+    first += t->rank;
     dims[0] = n;
     if (kiln_array_alloc(&out->batch, (kiln_dtype)t->dtype, t->rank, dims) !=
         KILN_OK) {
@@ -287,7 +324,7 @@ static int open_buffers(const kiln_model_info *m, const kiln_rt_options *o,
       return -1;
     }
   }
-  int64_t scratch = m->scratch_size ? m->scratch_size(n) : 0;
+  int64_t scratch = m->scratch_size ? m->scratch_size(n, s->axes) : 0;
   if (scratch < 0 || (uint64_t)scratch > SIZE_MAX ||
       !(s->scratch = kiln_rt_aligned_alloc((size_t)scratch))) {
     kiln_rt_error("out of memory for the scratch of a batch of %lld",
@@ -305,7 +342,7 @@ static int run_batch(const kiln_model_info *m, const kiln_rt_options *o,
     if (prepare_input(m, i, &s->in[i], start, n, o->inputs[i],
                       &s->in_data[i]) != 0)
       return -1;
-  int32_t rc = m->run(n, s->in_data, s->out_data, o->weights, s->scratch);
+  int32_t rc = m->run(n, s->axes, s->in_data, s->out_data, o->weights, s->scratch);
   if (rc != 0) {
     kiln_rt_error("model '%s' failed (status %d)", m->name, (int)rc);
     return -1;

@@ -28,20 +28,24 @@ else
 fi
 [[ ${#builds[@]} -gt 0 ]] || { echo "$case_dir: no weights file and no init_weights" >&2; exit 1; }
 
-inputs=() outputs=()
-for i in $(seq 0 15); do [[ -f $case_dir/in$i.npy ]] && inputs+=("$case_dir/in$i.npy"); done
+# A model with open axes has further input sets, of other sizes, in size*/:
+# the same build runs on each.
 status=0
 for build in "${builds[@]}"; do
   if [[ $build == init ]]; then weights=(--init-weights "$seed"); else weights=(--weights "$build"); fi
   echo "== kilnc build ${weights[*]}"
   "$kilnc" build "$case_dir/model.kiln" "${weights[@]}" ${keras:+--keras-version "$keras"} \
     ${KILN_TARGET:+--target "$KILN_TARGET"} -o "$work/model"
-  outputs=()
-  for i in $(seq 0 15); do [[ -f $case_dir/out$i.npy ]] && outputs+=(-o "$work/got$i.npy"); done
-  ${KILN_RUNNER:-} "$work/model" "${inputs[@]}" "${outputs[@]}"
-  for i in $(seq 0 15); do
-    [[ -f $case_dir/out$i.npy ]] || continue
-    "$npycmp" "$work/got$i.npy" "$case_dir/out$i.npy" --atol "$atol" --rtol "$rtol" || status=1
+  for set in "$case_dir" "$case_dir"/size*/; do
+    [[ -d $set ]] || continue
+    inputs=() outputs=()
+    for i in $(seq 0 15); do [[ -f $set/in$i.npy ]] && inputs+=("$set/in$i.npy"); done
+    for i in $(seq 0 15); do [[ -f $set/out$i.npy ]] && outputs+=(-o "$work/got$i.npy"); done
+    ${KILN_RUNNER:-} "$work/model" "${inputs[@]}" "${outputs[@]}"
+    for i in $(seq 0 15); do
+      [[ -f $set/out$i.npy ]] || continue
+      "$npycmp" "$work/got$i.npy" "$set/out$i.npy" --atol "$atol" --rtol "$rtol" || status=1
+    done
   done
 done
 exit $status

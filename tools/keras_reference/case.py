@@ -50,6 +50,10 @@ class Case:
     files: tuple = ("model.h5",)      # which of WEIGHT_FILES to write
     inputs: list = None               # one spec per model input (default: floats() each)
     batch: int = 2
+    # Open axes: the model runs once per entry, each a list of input shapes
+    # (without the batch axis, one per input); the first entry's inputs and
+    # outputs are in*.npy / out*.npy, entry r's in the subfolder size<r>/.
+    sizes: list = None
     weights: dict = field(default_factory=uniform)
     atol: float = 1e-5
     rtol: float = 1e-5

@@ -69,8 +69,10 @@ def set_weights(case, model, rng):
         variable.assign(value.astype(dtype))
 
 
-def draw_inputs(case, model, rng):
+def draw_inputs(case, model, rng, shapes=None):
     specs = case.inputs or [{"kind": "floats", "low": -1.0, "high": 1.0, "shape": None}] * len(model.inputs)
+    if shapes:
+        specs = [dict(spec, shape=tuple(shape)) for spec, shape in zip(specs, shapes)]
     if len(specs) != len(model.inputs):
         raise SystemExit(f"{case.name}: {len(specs)} input specs for {len(model.inputs)} model inputs")
     arrays = []
@@ -103,10 +105,11 @@ def generate(case, folder):
     model = build_model(case)
     rng = np.random.default_rng(case.seed)
     set_weights(case, model, rng)
-    inputs = draw_inputs(case, model, rng)
-    outputs = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
-    if not isinstance(outputs, (list, tuple)):
-        outputs = [outputs]
+    runs = []
+    for shapes in case.sizes or [None]:
+        inputs = draw_inputs(case, model, rng, shapes)
+        outputs = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
+        runs.append((inputs, outputs if isinstance(outputs, (list, tuple)) else [outputs]))
 
     folder.mkdir(parents=True)
     (folder / "model.kiln").write_text(case.kiln)
@@ -115,10 +118,13 @@ def generate(case, folder):
         meta["keras_version"] = 3
     meta["reference"] = f"keras {keras.__version__} (tools/keras_reference)"
     (folder / "case.json").write_text(json.dumps(meta, indent=2) + "\n")
-    for i, x in enumerate(inputs):
-        np.save(folder / f"in{i}.npy", x)
-    for i, y in enumerate(outputs):
-        np.save(folder / f"out{i}.npy", np.asarray(y, dtype=np.float32))
+    for r, (inputs, outputs) in enumerate(runs):
+        where = folder / f"size{r}" if r else folder
+        where.mkdir(exist_ok=True)
+        for i, x in enumerate(inputs):
+            np.save(where / f"in{i}.npy", x)
+        for i, y in enumerate(outputs):
+            np.save(where / f"out{i}.npy", np.asarray(y, dtype=np.float32))
     save_weights_files(case, model, folder)
 
 

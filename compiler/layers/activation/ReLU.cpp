@@ -9,7 +9,7 @@ namespace {
 void lowerActivation(LowerContext &cx, abi::Activation act, float alpha, float maxValue = -1, float threshold = 0) {
   const TensorType &t = cx.inputType();
   cx.callWithActivation("kiln_activation",
-                        {cx.output(), cx.input(), cx.batchTimes(t.sampleElements()), cx.i64(t.dims.back())}, act,
+                        {cx.output(), cx.input(), cx.batchTimes(t.sampleSize()), cx.i64(t.dims.back())}, act,
                         alpha, maxValue, threshold);
 }
 
@@ -44,6 +44,7 @@ public:
   }
 
   bool supportsMasking() const override { return true; }
+  bool supportsOpenAxes() const override { return true; }
   void inferShapes(ShapeContext &cx) const override { cx.outputs = {cx.input()}; }
 
   void lower(LowerContext &cx) const override {
@@ -71,6 +72,7 @@ public:
   }
 
   bool supportsMasking() const override { return true; }
+  bool supportsOpenAxes() const override { return true; }
   void inferShapes(ShapeContext &cx) const override { cx.outputs = {cx.input()}; }
 
   void lower(LowerContext &cx) const override {
@@ -87,6 +89,7 @@ public:
                   "exponential linear unit: x if x > 0 else alpha * (exp(x) - 1)") {}
 
   bool supportsMasking() const override { return true; }
+  bool supportsOpenAxes() const override { return true; }
   void inferShapes(ShapeContext &cx) const override { cx.outputs = {cx.input()}; }
   void lower(LowerContext &cx) const override { lowerActivation(cx, abi::kElu, float(cx.config().real("alpha"))); }
 };
@@ -101,6 +104,7 @@ public:
     return requireNonNegative(diags, layer, "theta", "ThresholdedReLU");
   }
   bool supportsMasking() const override { return true; }
+  bool supportsOpenAxes() const override { return true; }
   void inferShapes(ShapeContext &cx) const override { cx.outputs = {cx.input()}; }
   void lower(LowerContext &cx) const override {
     lowerActivation(cx, abi::kReluClipped, 0.0f, -1.0f, float(cx.config().real("theta")));

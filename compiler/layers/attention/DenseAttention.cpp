@@ -95,7 +95,7 @@ public:
     if (score(cx.config()) == abi::kScoreConcat) cx.weights.push_back({"concat_score_weight", {}, "=ones", true});
   }
 
-  int64_t workspaceBytes(const Layer &, const std::vector<TensorType> &inputs,
+  Dim workspaceBytes(const Layer &, const std::vector<TensorType> &inputs,
                          const std::vector<TensorType> &) const override {
     const TensorType &key = inputs[layout(inputs.size()).key];
     return attentionWorkspaceBytes(key.dims[2], key.dims[1]);

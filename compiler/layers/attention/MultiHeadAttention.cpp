@@ -119,7 +119,7 @@ public:
     }
 
     Sizes s = sizes(c, cx.inputs());
-    TensorType out{DType::Float32, {q.dims.begin(), q.dims.end() - 1}};
+    TensorType out{DType::Float32, std::vector<Dim>(q.dims.begin(), q.dims.end() - 1)};
     out.dims.insert(out.dims.end(), s.outDims.begin(), s.outDims.end());
     cx.outputs = {out};
     if (c.flag("return_attention_scores")) {
@@ -143,12 +143,12 @@ public:
   }
 
   // Per sample: the projected queries, keys and values, and the heads' results.
-  int64_t temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
+  Dim temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
                                   const std::vector<TensorType> &) const override {
     Sizes s = sizes(layer.config, inputs);
     return 4 * s.heads * ((s.steps + s.keySteps) * s.keyDim + (s.keySteps + s.steps) * s.valueDim);
   }
-  int64_t workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
+  Dim workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
                          const std::vector<TensorType> &) const override {
     Sizes s = sizes(layer.config, inputs);
     return attentionWorkspaceBytes(s.keyDim, s.keySteps);

@@ -44,6 +44,8 @@ public:
     return ok;
   }
 
+  bool supportsOpenAxes() const override { return true; }
+
   void inferShapes(ShapeContext &cx) const override {
     if (!requireConvInput(cx, rank_)) return;
     const TensorType &in = cx.input();
@@ -54,7 +56,7 @@ public:
                    " channels (input shape " + shapeString(in) + ")");
       return;
     }
-    std::optional<std::vector<int64_t>> sizes = outputSpatialSizes(cx, windowOf(cx.config(), rank_));
+    std::optional<std::vector<Dim>> sizes = outputSpatialSizes(cx, windowOf(cx.config(), rank_));
     if (!sizes) return;
     TensorType out{in.dtype, {in.dims[0]}};
     out.dims.insert(out.dims.end(), sizes->begin(), sizes->end());
@@ -67,7 +69,7 @@ public:
     if (cx.config().flag("use_bias")) cx.weights.push_back({"bias", {filters}, "bias_initializer", true});
   }
 
-  int64_t workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
+  Dim workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
                          const std::vector<TensorType> &) const override {
     return isPointwise(layer.config) ? 0 : tileBytes(gemmDepth(layer.config, inputs[0]));
   }
@@ -82,7 +84,7 @@ public:
       llvm::Value *kernel = cx.constant("kernel.packed", packPanels(kernelValues, k, filters));
       llvm::Value *bias = biasValues.empty() ? cx.null() : cx.constant("bias", padToPanels(biasValues, filters));
       cx.callWithActivation("kiln_dense",
-                            {cx.output(), cx.input(), kernel, bias, cx.batchTimes(out.sampleElements() / filters),
+                            {cx.output(), cx.input(), kernel, bias, cx.batchTimes(product(std::vector<Dim>(out.dims.begin() + 1, out.dims.end() - 1))),
                              cx.i64(filters), cx.i64(k)},
                             act, activationAlpha(act));
       return;
@@ -90,7 +92,7 @@ public:
     llvm::Value *kernel = cx.constant("kernel.packed", packGroupPanels(kernelValues, k, filters, groups));
     llvm::Value *bias =
         biasValues.empty() ? cx.null() : cx.constant("bias", padGroupBias(biasValues, filters, groups));
-    abi::ConvGeometry g = geometry(in, out, windowOf(cx.config(), rank_), groups);
+    Geometry g = geometry(in, out, windowOf(cx.config(), rank_), groups);
     cx.callWithActivation("kiln_conv2d",
                           {cx.output(), cx.input(), kernel, bias, cx.batch(), emitGeometry(cx, g), cx.workspace()},
                           act, activationAlpha(act));

@@ -24,15 +24,15 @@ Window windowOf(const LayerConfig &config, int spatialRank) {
   return w;
 }
 
-int64_t outputLength(int64_t in, const AxisWindow &w, const std::string &padding) {
-  if (padding == "valid") return floorDiv(in - w.dilated(), w.stride) + 1;
-  return (in + w.stride - 1) / w.stride;
+Dim outputLength(const Dim &in, const AxisWindow &w, const std::string &padding) {
+  if (padding == "valid") return add(kiln::floorDiv(sub(in, w.dilated()), w.stride), 1);
+  return ceilDiv(in, w.stride);
 }
 
-int64_t padBefore(int64_t in, int64_t out, const AxisWindow &w, const std::string &padding) {
+Dim padBefore(const Dim &in, const Dim &out, const AxisWindow &w, const std::string &padding) {
   if (padding == "causal") return w.dilated() - 1;
   if (padding != "same") return 0;
-  return std::max<int64_t>((out - 1) * w.stride + w.dilated() - in, 0) / 2;
+  return kiln::floorDiv(max(sub(add(mul(sub(out, 1), w.stride), w.dilated()), in), 0), 2);
 }
 
 ArgSpec paddingArg(bool causal) {
@@ -113,7 +113,7 @@ bool requireConvInput(ShapeContext &cx, int spatialRank) {
     }
     return false;
   }
-  if (in.rank() == spatialRank + 2 && in.dims.back() == kNone) {
+  if (in.rank() == spatialRank + 2 && !in.dims.back().known()) {
     cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
              "the channel axis of the input must be known, since it sets the shape of the kernel, but the input has "
              "shape " + shapeString(in));
@@ -122,12 +122,17 @@ bool requireConvInput(ShapeContext &cx, int spatialRank) {
   return requireSpatialInput(cx, spatialRank);
 }
 
-std::optional<std::vector<int64_t>> outputSpatialSizes(ShapeContext &cx, const Window &w) {
-  std::vector<int64_t> sizes;
+std::optional<std::vector<Dim>> outputSpatialSizes(ShapeContext &cx, const Window &w) {
+  std::vector<Dim> sizes;
   int spatialRank = int(w.axes.size());
   for (int i = 0; i < spatialRank; ++i) {
     const AxisWindow &a = w.axes[i];
-    int64_t n = cx.input().dims[1 + i], out = outputLength(n, a, w.padding);
+    Dim size = outputLength(cx.input().dims[1 + i], a, w.padding);
+    if (!size.known()) {
+      sizes.push_back(size);
+      continue;
+    }
+    int64_t n = cx.input().dims[1 + i], out = size;
     if (out < 1) {
       const char *axis = spatialAxisName(spatialRank, i);
       std::string kernel = a.dilation == 1 ? fmt::format("kernel ({})", a.kernel)
@@ -144,29 +149,28 @@ std::optional<std::vector<int64_t>> outputSpatialSizes(ShapeContext &cx, const W
   return sizes;
 }
 
-abi::ConvGeometry geometry(const TensorType &in, const TensorType &out, const Window &w, int64_t groups,
-                           int64_t depthMultiplier) {
+Geometry geometry(const TensorType &in, const TensorType &out, const Window &w, int64_t groups,
+                  int64_t depthMultiplier) {
   Image i = asImage(in), o = asImage(out);
   // A 1D window is the width axis of an image of height 1.
   AxisWindow rows = w.axes.size() == 2 ? w.axes[0] : AxisWindow{}, cols = w.axes.back();
-  abi::ConvGeometry g{};
+  Geometry g{};
   g.inH = i.height, g.inW = i.width, g.inC = i.channels;
   g.outH = o.height, g.outW = o.width, g.outC = o.channels;
   g.kernelH = rows.kernel, g.kernelW = cols.kernel;
   g.strideH = rows.stride, g.strideW = cols.stride;
   g.dilationH = rows.dilation, g.dilationW = cols.dilation;
-  g.padTop = w.axes.size() == 2 ? padBefore(i.height, o.height, rows, w.padding) : 0;
+  g.padTop = w.axes.size() == 2 ? padBefore(i.height, o.height, rows, w.padding) : Dim(0);
   g.padLeft = padBefore(i.width, o.width, cols, w.padding);
   g.groups = groups;
   g.depthMultiplier = depthMultiplier;
   return g;
 }
 
-llvm::Value *emitGeometry(LowerContext &cx, const abi::ConvGeometry &g) {
-  static_assert(sizeof(abi::ConvGeometry) % sizeof(int64_t) == 0, "the geometry is an array of int64");
-  std::vector<int64_t> fields(sizeof(g) / sizeof(int64_t));
-  std::memcpy(fields.data(), &g, sizeof(g));
-  return cx.constantInts("geometry", fields);
+llvm::Value *emitGeometry(LowerContext &cx, const Geometry &g) {
+  static_assert(sizeof(abi::ConvGeometry) == 16 * sizeof(int64_t), "Geometry has abi::ConvGeometry's fields");
+  return cx.ints("geometry", {g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kernelH, g.kernelW, g.strideH, g.strideW,
+                              g.dilationH, g.dilationW, g.padTop, g.padLeft, g.groups, g.depthMultiplier});
 }
 
 std::vector<float> packGroupPanels(const std::vector<float> &kernel, int64_t k, int64_t n, int64_t groups) {

@@ -32,11 +32,11 @@ Window windowOf(const LayerConfig &config, int spatialRank);
 
 // Keras's conv_output_length: valid (n - dilated) // s + 1, same and causal
 // ceil(n / s).
-int64_t outputLength(int64_t in, const AxisWindow &w, const std::string &padding);
+Dim outputLength(const Dim &in, const AxisWindow &w, const std::string &padding);
 // The zeros before the first input element of a convolution from `in` to
 // `out` elements: 'same' splits the missing max((out - 1) * s + dilated - in,
 // 0) as TensorFlow does, the odd one after; 'causal' pads dilated - 1 before.
-int64_t padBefore(int64_t in, int64_t out, const AxisWindow &w, const std::string &padding);
+Dim padBefore(const Dim &in, const Dim &out, const AxisWindow &w, const std::string &padding);
 
 // Arguments in Keras's order: `padding` ('causal' only for 1D layers), the
 // window tuples, Keras 1's names for the Conv-like layers.
@@ -56,13 +56,24 @@ bool checkWindowArgs(DiagnosticEngine &diags, const Layer &layer, int spatialRan
 bool requireConvInput(ShapeContext &cx, int spatialRank);
 
 // The output's spatial sizes, or nothing after reporting a kernel larger than
-// its input.
-std::optional<std::vector<int64_t>> outputSpatialSizes(ShapeContext &cx, const Window &w);
+// its input (over an open axis that is checked at run time).
+std::optional<std::vector<Dim>> outputSpatialSizes(ShapeContext &cx, const Window &w);
 
+// abi::ConvGeometry with every field a Dim: the sizes may be open axes.
+struct Geometry {
+  Dim inH, inW, inC;
+  Dim outH, outW, outC;
+  Dim kernelH, kernelW;
+  Dim strideH, strideW;
+  Dim dilationH, dilationW;
+  Dim padTop, padLeft;
+  Dim groups;
+  Dim depthMultiplier;
+};
 // The kernels' view of a convolution from `in` to `out` (rank 3 or 4).
-abi::ConvGeometry geometry(const TensorType &in, const TensorType &out, const Window &w, int64_t groups = 1,
-                           int64_t depthMultiplier = 1);
-llvm::Value *emitGeometry(LowerContext &cx, const abi::ConvGeometry &g);
+Geometry geometry(const TensorType &in, const TensorType &out, const Window &w, int64_t groups = 1,
+                  int64_t depthMultiplier = 1);
+llvm::Value *emitGeometry(LowerContext &cx, const Geometry &g);
 
 // Packs a row-major [k, n] kernel whose columns form `groups` equal groups:
 // each group's [k, n / groups] block in panels, one group after the other.

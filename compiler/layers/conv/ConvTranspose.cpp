@@ -71,7 +71,7 @@ public:
     if (c.flag("use_bias")) cx.weights.push_back({"bias", {filters}, "bias_initializer", true});
   }
 
-  int64_t workspaceBytes(const Layer &layer, const std::vector<TensorType> &,
+  Dim workspaceBytes(const Layer &layer, const std::vector<TensorType> &,
                          const std::vector<TensorType> &) const override {
     std::vector<int64_t> kernel = layer.config.ints("kernel_size");
     return tileBytes(kernel[0] * kernel[1] * layer.config.integer("filters"));
@@ -80,7 +80,7 @@ public:
   void lower(LowerContext &cx) const override {
     const TensorType &in = cx.inputType(), &out = cx.outputType();
     Window w = windowOf(cx.config(), 2);
-    abi::ConvGeometry g = geometry(in, out, w);
+    Geometry g = geometry(in, out, w);
     // The padding is that of the convolution this one transposes, from the
     // output's size back to the input's.
     g.padTop = padBefore(g.outH, g.inH, w.axes[0], w.padding);
@@ -111,7 +111,7 @@ private:
     if (!extra) return padding == "valid" ? n * s + std::max<int64_t>(k - s, 0) : n * s;
     int64_t pad = padding == "same" ? k / 2 : 0;
     int64_t size = (n - 1) * s + k - 2 * pad + *extra;
-    int64_t back = size < 1 ? 0 : conv::outputLength(size, a, padding);
+    int64_t back = size < 1 ? 0 : conv::outputLength(size, a, padding).value();
     if (back == n) return size;
     const char *axis = spatialAxisName(2, i);
     cx.error(DiagID::err_spatial_empty, cx.layer().describe(), axis,

@@ -39,7 +39,7 @@ public:
 
   void inferShapes(ShapeContext &cx) const override {
     if (!requireConvInput(cx, 2)) return;
-    std::optional<std::vector<int64_t>> sizes = outputSpatialSizes(cx, windowOf(cx.config(), 2));
+    std::optional<std::vector<Dim>> sizes = outputSpatialSizes(cx, windowOf(cx.config(), 2));
     if (!sizes) return;
     const TensorType &in = cx.input();
     int64_t channels = in.dims.back(), multiplier = cx.config().integer("depth_multiplier");
@@ -61,7 +61,7 @@ public:
     int64_t taps = int64_t(kernelValues.size()) / channels;
     llvm::Value *kernel = cx.constant("depthwise_kernel.padded", padTaps(kernelValues, taps, channels));
     llvm::Value *bias = biasValues.empty() ? cx.null() : cx.constant("bias", padToPanels(biasValues, channels));
-    abi::ConvGeometry g = geometry(cx.inputType(), out, windowOf(cx.config(), 2), 1, multiplier);
+    Geometry g = geometry(cx.inputType(), out, windowOf(cx.config(), 2), 1, multiplier);
     abi::Activation act = cx.activation();
     cx.callWithActivation("kiln_depthwise_conv2d",
                           {cx.output(), cx.input(), kernel, bias, cx.batch(), emitGeometry(cx, g)}, act,

@@ -36,7 +36,7 @@ public:
 
   void inferShapes(ShapeContext &cx) const override {
     if (!requireConvInput(cx, rank_)) return;
-    std::optional<std::vector<int64_t>> sizes = outputSpatialSizes(cx, windowOf(cx.config(), rank_));
+    std::optional<std::vector<Dim>> sizes = outputSpatialSizes(cx, windowOf(cx.config(), rank_));
     if (!sizes) return;
     const TensorType &in = cx.input();
     int64_t channels = in.dims.back(), multiplier = cx.config().integer("depth_multiplier");
@@ -53,7 +53,7 @@ public:
     if (cx.config().flag("use_bias")) cx.weights.push_back({"bias", {filters}, "bias_initializer", true});
   }
 
-  int64_t workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
+  Dim workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
                          const std::vector<TensorType> &) const override {
     return tileBytes(inputs[0].dims.back() * layer.config.integer("depth_multiplier"));
   }
@@ -75,7 +75,7 @@ public:
     // cin * depth_multiplier channels.
     TensorType middleType = out;
     middleType.dims.back() = middle;
-    abi::ConvGeometry g = geometry(in, middleType, windowOf(cx.config(), rank_), 1, multiplier);
+    Geometry g = geometry(in, middleType, windowOf(cx.config(), rank_), 1, multiplier);
     abi::Activation act = cx.activation();
     cx.callWithActivation("kiln_separable_conv2d",
                           {cx.output(), cx.input(), depthwise, pointwise, bias, cx.batch(), cx.i64(filters),

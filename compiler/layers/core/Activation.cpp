@@ -17,13 +17,14 @@ public:
   }
 
   bool supportsMasking() const override { return true; }
+  bool supportsOpenAxes() const override { return true; }
   void inferShapes(ShapeContext &cx) const override { cx.outputs = {cx.input()}; }
 
   void lower(LowerContext &cx) const override {
     const TensorType &t = cx.inputType();
     abi::Activation act = cx.activation();
     cx.callWithActivation("kiln_activation",
-                          {cx.output(), cx.input(), cx.batchTimes(t.sampleElements()), cx.i64(t.dims.back())}, act,
+                          {cx.output(), cx.input(), cx.batchTimes(t.sampleSize()), cx.i64(t.dims.back())}, act,
                           activationAlpha(act));
   }
 };

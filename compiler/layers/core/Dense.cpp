@@ -25,8 +25,12 @@ public:
   bool acceptsChannelAffine() const override { return true; }
 
   bool supportsMasking() const override { return true; }
+  bool supportsOpenAxes() const override { return true; }
+
   void inferShapes(ShapeContext &cx) const override {
-    if (!cx.requireRank(0, 2, true) || !cx.requireKnown()) return;
+    if (!cx.requireRank(0, 2, true) ||
+        !cx.requireConstant(0, -1, "Dense needs its input's last axis at build time: its kernel has a row per feature"))
+      return;
     int64_t units = cx.config().integer("units");
     TensorType out = cx.input();
     int64_t features = out.dims.back();
@@ -43,7 +47,7 @@ public:
     llvm::Value *kernel = cx.constant("kernel.packed", packPanels(kernelValues, k, n));
     llvm::Value *bias = biasValues.empty() ? cx.null() : cx.constant("bias", padToPanels(biasValues, n));
     // Leading axes fold into rows: (batch, t, k) is (batch * t) rows of k.
-    int64_t rowsPerSample = cx.inputType().sampleElements() / k;
+    Dim rowsPerSample = product(std::vector<Dim>(cx.inputType().dims.begin() + 1, cx.inputType().dims.end() - 1));
     abi::Activation act = cx.activation();
     cx.callWithActivation("kiln_dense",
                           {cx.output(), cx.input(), kernel, bias, cx.batchTimes(rowsPerSample), cx.i64(n), cx.i64(k)},

@@ -17,6 +17,7 @@ public:
   bool isIdentityAtInference(const Layer &) const override { return true; }
   bool acceptsIntegerInput() const override { return true; }
   bool supportsMasking() const override { return true; }
+  bool supportsOpenAxes() const override { return true; }
   void inferShapes(ShapeContext &cx) const override { cx.outputs = {cx.input()}; }
   void lower(LowerContext &) const override {}
 };

@@ -16,11 +16,12 @@
 namespace kiln {
 namespace {
 
-int64_t floorDiv(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
-
-// One spatial axis of a pooling window, as the kernels take it.
+// One spatial axis of a pooling window, as the kernels take it; the sizes
+// may be open axes.
 struct PoolAxis {
-  int64_t size, pool, stride, padBefore;
+  Dim size, pool;  // a global pool's window is the whole axis
+  int64_t stride;
+  Dim padBefore;
 };
 
 class PoolingKind : public LayerKind {
@@ -46,6 +47,8 @@ public:
     return checkChannelsLast(diags, layer) && ok;
   }
 
+  bool supportsOpenAxes() const override { return true; }
+
   void inferShapes(ShapeContext &cx) const override {
     if (!requireSpatialInput(cx, spatialRank_)) return;
     TensorType out = cx.input();
@@ -53,13 +56,13 @@ public:
     bool same = cx.config().str("padding") == "same";
     for (int i = 0; i < spatialRank_; ++i) {
       const PoolAxis &a = axes[i];
-      int64_t size = same ? (a.size + a.stride - 1) / a.stride : floorDiv(a.size - a.pool, a.stride) + 1;
-      if (size < 1) {
+      Dim size = same ? ceilDiv(a.size, a.stride) : add(floorDiv(sub(a.size, a.pool), a.stride), 1);
+      if (size.known() && size.value() < 1) {
         // Only 'valid' can empty an axis: the pool does not fit in the input.
-        std::string arithmetic = fmt::format("({} - {}) // {} + 1 = {}", a.size, a.pool, a.stride, size);
+        std::string arithmetic = fmt::format("({} - {}) // {} + 1 = {}", a.size.value(), a.pool.value(), a.stride, size.value());
         std::string why = fmt::format("the pool ({}) is larger than the input {} ({}); use padding='same' or a smaller "
                                       "pool_size",
-                                      a.pool, spatialAxisName(spatialRank_, i), a.size);
+                                      a.pool.value(), spatialAxisName(spatialRank_, i), a.size.value());
         cx.error(DiagID::err_spatial_empty, cx.layer().describe(), spatialAxisName(spatialRank_, i), arithmetic, why);
         return;
       }
@@ -74,8 +77,8 @@ public:
     if (cx.config().str("padding") == "same") {
       for (int i = 0; i < spatialRank_; ++i) {
         PoolAxis &a = axes[i];
-        int64_t total = (cx.outputType().dims[1 + i] - 1) * a.stride + a.pool - a.size;
-        a.padBefore = std::max<int64_t>(total, 0) / 2;
+        Dim total = sub(add(mul(sub(cx.outputType().dims[1 + i], 1), a.stride), a.pool), a.size);
+        a.padBefore = floorDiv(max(total, 0), 2);
       }
     }
     if (spatialRank_ == 1) axes.insert(axes.begin(), PoolAxis{1, 1, 1, 0});  // an image of height 1
@@ -83,8 +86,8 @@ public:
   }
 
   // Shared with the global average pooling layers: a pool over the whole image.
-  static void emitPool(LowerContext &cx, bool max, const PoolAxis &rows, const PoolAxis &cols, int64_t outHeight,
-                       int64_t outWidth, int64_t channels) {
+  static void emitPool(LowerContext &cx, bool max, const PoolAxis &rows, const PoolAxis &cols, const Dim &outHeight,
+                       const Dim &outWidth, const Dim &channels) {
     cx.call(max ? "kiln_max_pool" : "kiln_avg_pool",
             {cx.output(), cx.input(), cx.batch(), cx.i64(rows.size), cx.i64(cols.size), cx.i64(channels),
              cx.i64(outHeight), cx.i64(outWidth), cx.i64(rows.pool), cx.i64(cols.pool), cx.i64(rows.stride),
@@ -143,6 +146,7 @@ public:
   }
 
   bool supportsMasking() const override { return spatialRank_ == 1 && !max_; }
+  bool supportsOpenAxes() const override { return true; }
 
   void inferShapes(ShapeContext &cx) const override {
     if (!requireSpatialInput(cx, spatialRank_)) return;

@@ -130,7 +130,7 @@ public:
     std::array<std::vector<TensorType>, 2> outputs;
     for (int i = 0; i < 2; ++i) {
       ShapeContext inner = cx.wrapped(d[i].layer, inputsOf(d[i], cx.inputs()));
-      d[i].kind->inferShapes(inner);
+      inner.infer(*d[i].kind);
       if (inner.failed()) return;
       outputs[i] = inner.outputs;
       for (WeightSpec w : inner.weights) {
@@ -143,7 +143,7 @@ public:
     if (c.isNone("merge_mode")) {
       cx.outputs = {y, backward};
     } else if (mergeMode(c) == abi::kMergeConcat) {
-      y.dims.back() += backward.dims.back();
+      y.dims.back() = add(y.dims.back(), backward.dims.back());
       cx.outputs = {y};
     } else if (y == backward) {
       cx.outputs = {y};
@@ -173,7 +173,7 @@ public:
     return offsets;
   }
 
-  int64_t temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
+  Dim temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
                                   const std::vector<TensorType> &) const override {
     return layout(layer, inputs)[4];
   }
@@ -208,7 +208,7 @@ public:
       b.temporary = temporary(i);
       cx.lowerInner(std::move(b));
     }
-    int64_t steps = sequences ? cx.inputType().dims[1] : 1;
+    int64_t steps = sequences ? cx.inputType().dims[1].value() : 1;
     int64_t forwardUnits = d[0].layer.config.integer("units"), backwardUnits = d[1].layer.config.integer("units");
     if (separate) {
       if (sequences) cx.call("kiln_reverse_steps", {cx.output(1), outputs[1], cx.batch(), cx.i64(steps), cx.i64(backwardUnits)});

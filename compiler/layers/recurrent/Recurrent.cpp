@@ -134,7 +134,7 @@ void RecurrentKind::inferShapes(ShapeContext &cx) const {
              "Reshape((" + std::to_string(in.dims[1]) + ", 1)) or RepeatVector(timesteps)");
     return;
   }
-  if (!cx.requireKnown()) return;
+  if (!cx.requireConstant(0, 2, "the kernel has a row per feature")) return;
   int64_t units = c.integer("units"), states = stateCount(c);
   size_t given = cx.inputs().size() - 1;
   if (given != 0 && given != size_t(states)) {
@@ -166,16 +166,20 @@ void RecurrentKind::inferShapes(ShapeContext &cx) const {
   }
 }
 
-int64_t RecurrentKind::temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
+Dim RecurrentKind::temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
                                                const std::vector<TensorType> &) const {
-  int64_t units = layer.config.integer("units");
-  return 4 * abi::recurrentTemporary(inputs[0].dims[1], abi::recurrentGates(cell(layer.config)) * units, units).total;
+  int64_t units = layer.config.integer("units"), width = abi::recurrentGates(cell(layer.config)) * units;
+  // abi::recurrentTemporary over the steps, which may be an open axis: the
+  // projection of every step in whole panels, then the sections of one step.
+  Dim projection = mul(ceilDiv(mul(inputs[0].dims[1], width), abi::kPanelWidth), abi::kPanelWidth);
+  return mul(add(projection, abi::recurrentTemporary(0, width, units).total), 4);
 }
 
 void RecurrentKind::lower(LowerContext &cx) const {
   const LayerConfig &c = cx.config();
   abi::RecurrentCell kind = cell(c);
-  int64_t units = c.integer("units"), steps = cx.inputType().dims[1], features = cx.inputType().dims[2];
+  int64_t units = c.integer("units"), features = cx.inputType().dims[2];
+  Dim steps = cx.inputType().dims[1];
   int64_t width = abi::recurrentGates(kind) * units;  // the gates side by side
   llvm::Value *kernel = cx.constant("kernel.packed", packPanels(cx.weight("kernel"), features, width));
   const std::vector<float> &recurrent = cx.weight("recurrent_kernel");
@@ -197,11 +201,9 @@ void RecurrentKind::lower(LowerContext &cx) const {
       recurrentBias = cx.constant("recurrent_bias", padToPanels(std::vector<float>(b.begin() + width, b.end()), width));
   }
   bool returnState = c.flag("return_state");
-  abi::RecurrentGeometry g{kind, steps, features, units, c.flag("go_backwards"), c.flag("return_sequences"),
-                           c.flag("zero_output_for_mask")};
-  const auto *fields = reinterpret_cast<const int64_t *>(&g);
-  llvm::Value *geometry =
-      cx.constantInts("geometry", std::vector<int64_t>(fields, fields + sizeof(g) / sizeof(int64_t)));
+  static_assert(sizeof(abi::RecurrentGeometry) == 7 * sizeof(int64_t), "the geometry's fields, in order");
+  llvm::Value *geometry = cx.ints("geometry", {kind, steps, features, units, c.flag("go_backwards"),
+                                               c.flag("return_sequences"), c.flag("zero_output_for_mask")});
   abi::Activation act = cx.activation();
   abi::Activation gate = c.has("recurrent_activation") ? cx.activation("recurrent_activation") : abi::kLinear;
   cx.call("kiln_recurrent",

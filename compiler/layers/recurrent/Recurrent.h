@@ -31,9 +31,10 @@ public:
   std::optional<std::vector<int64_t>> declaredInputShape(const LayerConfig &c) const override;
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override;
   bool supportsMasking() const override { return true; }
+  bool supportsOpenAxes() const override { return true; }
   void inferShapes(ShapeContext &cx) const override;
   void lower(LowerContext &cx) const override;
-  int64_t temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
+  Dim temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
                                   const std::vector<TensorType> &outputs) const override;
 };
 

@@ -62,7 +62,7 @@ public:
       return;
     }
     ShapeContext step = cx.wrapped(inner, {perStep(in)});
-    inner.kind->inferShapes(step);
+    step.infer(*inner.kind);
     if (step.failed()) return;
     if (step.outputs.size() != 1 || step.maskKind(0) == ShapeContext::MaskKind::Computed) {
       cx.error(DiagID::err_unsupported_argument_value, cx.layer().describe(),
@@ -77,13 +77,13 @@ public:
     cx.weights = step.weights;
   }
 
-  int64_t temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
+  Dim temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
                                   const std::vector<TensorType> &outputs) const override {
     const Layer &inner = wrappedLayer(layer.config);
     return inputs[0].dims[1] *
            inner.kind->temporaryBytesPerSample(inner, {perStep(inputs[0])}, {perStep(outputs[0])});
   }
-  int64_t workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
+  Dim workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
                          const std::vector<TensorType> &outputs) const override {
     const Layer &inner = wrappedLayer(layer.config);
     return inner.kind->workspaceBytes(inner, {perStep(inputs[0])}, {perStep(outputs[0])});

@@ -70,6 +70,7 @@ public:
 
   bool isIdentityAtInference(const Layer &) const override { return true; }
   bool acceptsIntegerInput() const override { return true; }
+  bool supportsOpenAxes() const override { return true; }
 
   void inferShapes(ShapeContext &cx) const override {
     if (cx.config().str("data_format") == "channels_first" && cx.input().rank() > 2) {
@@ -77,9 +78,7 @@ public:
       return;
     }
     const TensorType &in = cx.input();
-    int64_t n = 1;
-    for (int a = 1; a < in.rank(); ++a) n = (n == kNone || in.dims[a] == kNone) ? kNone : n * in.dims[a];
-    cx.outputs = {TensorType{in.dtype, {in.dims[0], n}}};
+    cx.outputs = {TensorType{in.dtype, {in.dims[0], in.sampleSize()}}};
   }
 
   void lower(LowerContext &) const override {}

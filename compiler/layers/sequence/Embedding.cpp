@@ -27,6 +27,7 @@ public:
   }
 
   bool acceptsIntegerInput() const override { return true; }
+  bool supportsOpenAxes() const override { return true; }
 
   // Keras 2 sets input_shape=(input_length,) (None without a length).
   std::optional<std::vector<int64_t>> declaredInputShape(const LayerConfig &c) const override {
@@ -40,13 +41,12 @@ public:
   void inferShapes(ShapeContext &cx) const override {
     const TensorType &in = cx.input();
     const LayerConfig &c = cx.config();
-    if (!c.isNone("input_length") && (in.rank() != 2 || (in.dims[1] != kNone && in.dims[1] != c.integer("input_length")))) {
+    if (!c.isNone("input_length") && (in.rank() != 2 || (in.dims[1].known() && in.dims[1] != c.integer("input_length")))) {
       cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
                "input_length is " + std::to_string(c.integer("input_length")) + ", but the input has shape " +
                    shapeString(in) + " (input_length is the number of timesteps of each sample)");
       return;
     }
-    if (!cx.requireKnown()) return;
     TensorType out{DType::Float32, in.dims};
     out.dims.push_back(c.integer("output_dim"));
     cx.outputs = {out};
@@ -59,7 +59,7 @@ public:
     llvm::Value *mask = c.flag("mask_zero") ? cx.outputMask(0) : cx.null();
     const char *kernel = cx.inputType().dtype == DType::Int32 ? "kiln_embedding_i32" : "kiln_embedding_f32";
     cx.call(kernel, {cx.output(), mask, cx.input(), cx.constant("embeddings", cx.weight("embeddings")),
-                     cx.batchTimes(cx.inputType().sampleElements()), cx.i64(c.integer("input_dim")),
+                     cx.batchTimes(cx.inputType().sampleSize()), cx.i64(c.integer("input_dim")),
                      cx.i64(c.integer("output_dim"))});
   }
 };
@@ -71,17 +71,18 @@ public:
                   "masks timesteps whose features all equal mask_value (and zeroes them)") {}
 
   bool supportsMasking() const override { return true; }
+  bool supportsOpenAxes() const override { return true; }
 
   void inferShapes(ShapeContext &cx) const override {
-    if (!cx.requireRank(0, 3, true) || !cx.requireKnown()) return;
+    if (!cx.requireRank(0, 3, true)) return;
     const TensorType &in = cx.input();
     cx.outputs = {in};
-    cx.computeMask(0, TensorType{DType::Float32, std::vector<int64_t>(in.dims.begin(), in.dims.end() - 1)});
+    cx.computeMask(0, TensorType{DType::Float32, std::vector<Dim>(in.dims.begin(), in.dims.end() - 1)});
   }
 
   void lower(LowerContext &cx) const override {
     const TensorType &t = cx.inputType();
-    cx.call("kiln_masking", {cx.output(), cx.outputMask(0), cx.input(), cx.batchTimes(t.sampleElements() / t.dims.back()),
+    cx.call("kiln_masking", {cx.output(), cx.outputMask(0), cx.input(), cx.batchTimes(product(std::vector<Dim>(t.dims.begin() + 1, t.dims.end() - 1))),
                              cx.i64(t.dims.back()), cx.f32(float(cx.config().real("mask_value")))});
   }
 };

@@ -66,7 +66,7 @@ bool requireSpatialInput(ShapeContext &cx, int spatialRank) {
     }
     return false;
   }
-  return cx.requireKnown();
+  return cx.requireConstant(0, rank - 1, "the channels set the shape of the layer's computation");
 }
 
 const char *spatialAxisName(int spatialRank, int axis) {
@@ -110,7 +110,7 @@ std::vector<Margin> margins(const LayerConfig &config, const char *name, int spa
 }
 
 Image asImage(const TensorType &type) {
-  const std::vector<int64_t> &d = type.dims;
+  const std::vector<Dim> &d = type.dims;
   if (type.rank() == 3) return {1, d[1], d[2]};
   return {d[1], d[2], d[3]};
 }

@@ -45,7 +45,7 @@ std::vector<Margin> margins(const LayerConfig &config, const char *name, int spa
 
 // A channels_last tensor as the kernels see it: height 1 for rank 3.
 struct Image {
-  int64_t height, width, channels;
+  Dim height, width, channels;
 };
 Image asImage(const TensorType &type);
 

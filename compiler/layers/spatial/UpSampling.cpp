@@ -43,7 +43,7 @@ public:
   void inferShapes(ShapeContext &cx) const override {
     if (!requireSpatialInput(cx, 1)) return;
     TensorType out = cx.input();
-    out.dims[1] *= cx.config().integer("size");
+    out.dims[1] = mul(out.dims[1], cx.config().integer("size"));
     cx.outputs = {out};
   }
 
@@ -82,8 +82,8 @@ public:
     if (!requireSpatialInput(cx, 2)) return;
     TensorType out = cx.input();
     std::vector<int64_t> size = cx.config().ints("size");
-    out.dims[1] *= size[0];
-    out.dims[2] *= size[1];
+    out.dims[1] = mul(out.dims[1], size[0]);
+    out.dims[2] = mul(out.dims[2], size[1]);
     cx.outputs = {out};
   }
 

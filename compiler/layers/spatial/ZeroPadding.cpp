@@ -23,7 +23,7 @@ public:
     if (!requireSpatialInput(cx, spatialRank_)) return;
     TensorType out = cx.input();
     std::vector<Margin> pads = margins(cx.config(), "padding", spatialRank_);
-    for (int i = 0; i < spatialRank_; ++i) out.dims[1 + i] += pads[i].before + pads[i].after;
+    for (int i = 0; i < spatialRank_; ++i) out.dims[1 + i] = add(out.dims[1 + i], pads[i].before + pads[i].after);
     cx.outputs = {out};
   }
 

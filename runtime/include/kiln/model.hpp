@@ -47,13 +47,15 @@ private:
 #endif
 
 // The outcome of a call; ok, bad_batch, no_memory and bad_weights have the
-// values of every model's <PREFIX>_OK, _ERR_BATCH, _ERR_NO_MEMORY and _ERR_WEIGHTS.
+// values of every model's <PREFIX>_OK, _ERR_BATCH, _ERR_NO_MEMORY, _ERR_WEIGHTS
+// and _ERR_AXES.
 enum class status : int {
   ok = 0,
   bad_batch = 1,    // a negative batch, or more samples than the scratch was allocated for
   no_memory = 2,    // the scratch could not be allocated
   bad_size = 3,     // a span holds fewer elements than the batch needs
   bad_weights = 4,  // the external weights fail <prefix>_weights_check
+  bad_axes = 5,     // sizes of open axes the model cannot take (see the model's header)
 };
 
 inline const char *describe(status s) {
@@ -63,6 +65,7 @@ inline const char *describe(status s) {
   case status::no_memory: return "kiln: out of memory for the scratch";
   case status::bad_size: return "kiln: a tensor holds fewer elements than the batch needs";
   case status::bad_weights: return "kiln: the weights are not this model's weights file, or it is damaged";
+  case status::bad_axes: return "kiln: sizes of the open axes the model cannot take";
   }
   return "kiln: unknown status";
 }

@@ -8,7 +8,7 @@ using kiln_test::compileOk;
 
 namespace {
 
-std::vector<int64_t> dims(const Tensor *t) { return t->type.dims; }
+std::vector<int64_t> dims(const Tensor *t) { return {t->type.dims.begin(), t->type.dims.end()}; }
 
 TEST(Evaluate, SequentialShapesAndWeights) {
   auto c = compileOk(R"(

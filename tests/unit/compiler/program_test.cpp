@@ -105,9 +105,9 @@ TEST(Program, ArenaIsSmallerThanAllIntermediates) {
 TEST(Program, BuffersAreTypedPerSample) {
   auto c = compileOk(kChain5);
   Program p = buildProgram(*c->model, {});
-  EXPECT_EQ(p.buffers[p.inputs[0]].type.dims, (std::vector<int64_t>{kNone, 784}));
+  EXPECT_EQ(p.buffers[p.inputs[0]].type.dims, toDims(std::vector<int64_t>{kNone, 784}));
   EXPECT_EQ(p.buffers[p.inputs[0]].bytesPerSample(), 784 * 4);
-  EXPECT_EQ(p.buffers[p.outputs[0]].type.dims, (std::vector<int64_t>{kNone, 10}));
+  EXPECT_EQ(p.buffers[p.outputs[0]].type.dims, toDims(std::vector<int64_t>{kNone, 10}));
 }
 
 TEST(Program, DropoutIsRemoved) {
@@ -195,10 +195,10 @@ model = Model(i, [h, r, h, i])
 )");
   Program p = buildProgram(*c->model, {});
   ASSERT_EQ(p.outputs.size(), 4u);
-  EXPECT_EQ(p.buffers[p.outputs[0]].type.dims, (std::vector<int64_t>{kNone, 6}));
-  EXPECT_EQ(p.buffers[p.outputs[1]].type.dims, (std::vector<int64_t>{kNone, 2, 3}));
-  EXPECT_EQ(p.buffers[p.outputs[2]].type.dims, (std::vector<int64_t>{kNone, 6}));
-  EXPECT_EQ(p.buffers[p.outputs[3]].type.dims, (std::vector<int64_t>{kNone, 6}));
+  EXPECT_EQ(p.buffers[p.outputs[0]].type.dims, toDims(std::vector<int64_t>{kNone, 6}));
+  EXPECT_EQ(p.buffers[p.outputs[1]].type.dims, toDims(std::vector<int64_t>{kNone, 2, 3}));
+  EXPECT_EQ(p.buffers[p.outputs[2]].type.dims, toDims(std::vector<int64_t>{kNone, 6}));
+  EXPECT_EQ(p.buffers[p.outputs[3]].type.dims, toDims(std::vector<int64_t>{kNone, 6}));
   for (const Step &s : p.steps) {
     if (!s.copy) continue;
     ASSERT_EQ(s.inputTypes.size(), 1u);

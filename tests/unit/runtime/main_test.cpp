@@ -29,16 +29,16 @@ int g_runs;           // calls of run since the test started
 int64_t g_batch;     // the batch of the last call
 int32_t g_run_status; // what run returns
 
-int64_t scratchSize(int64_t batch) { return batch * 100; }
+int64_t scratchSize(int64_t batch, const int64_t *) { return batch * 100; }
 
-int32_t addOne(int64_t batch, const void *const *in, void *const *out,
-               const void *, void *scratch) {
+int32_t addOne(int64_t batch, const int64_t *, const void *const *in,
+               void *const *out, const void *, void *scratch) {
   g_runs++;
   g_batch = batch;
   // The scratch must be aligned and as large as promised.
   if (reinterpret_cast<uintptr_t>(scratch) % 64 != 0)
     return 99;
-  std::memset(scratch, 0xab, scratchSize(batch));
+  std::memset(scratch, 0xab, scratchSize(batch, nullptr));
   const float *x = static_cast<const float *>(in[0]);
   const int32_t *ids = static_cast<const int32_t *>(in[1]);
   float *y = static_cast<float *>(out[0]);
@@ -58,9 +58,9 @@ const kiln_model_info kModel = {"fake",   2,           2,      kInputs,
 const int64_t kDims1[] = {-1};
 const kiln_tensor_info kVecIn[] = {{"v", KILN_FLOAT64, 1, kDims1}};
 const kiln_tensor_info kVecOut[] = {{"w", KILN_FLOAT64, 1, kDims1}};
-int64_t noScratch(int64_t) { return 0; }
-int32_t vecAddOne(int64_t batch, const void *const *in, void *const *out,
-                  const void *, void *) {
+int64_t noScratch(int64_t, const int64_t *) { return 0; }
+int32_t vecAddOne(int64_t batch, const int64_t *, const void *const *in,
+                  void *const *out, const void *, void *) {
   for (int64_t i = 0; i < batch; i++)
     static_cast<double *>(out[0])[i] =
         static_cast<const double *>(in[0])[i] + 1;
@@ -72,10 +72,10 @@ const kiln_model_info kVecModel = {"vec",   1,         1,         kVecIn,
 
 // A third: the vector model, whose k-th call takes 5 * (k - 1) ms more.
 int g_slow_calls;
-int32_t slowAddOne(int64_t batch, const void *const *in, void *const *out,
-                   const void *weights, void *scratch) {
+int32_t slowAddOne(int64_t batch, const int64_t *axes, const void *const *in,
+                   void *const *out, const void *weights, void *scratch) {
   std::this_thread::sleep_for(std::chrono::milliseconds(5 * g_slow_calls++));
-  return vecAddOne(batch, in, out, weights, scratch);
+  return vecAddOne(batch, axes, in, out, weights, scratch);
 }
 const kiln_model_info kSlowModel = {"slow",  1,         1,          kVecIn,
                                     kVecOut, noScratch, slowAddOne, nullptr,
