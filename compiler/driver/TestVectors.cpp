@@ -75,7 +75,7 @@ struct Reader {
       bool fits = a.rank == t.rank() && a.dims[0] >= 1;
       for (int d = 1; fits && d < t.rank(); ++d) fits = dims[d] == t.dims[d];
       if (!fits) {
-        std::vector<int64_t> want = t.dims;
+        std::vector<Dim> want = t.dims;
         want[0] = kNone;
         problem(file, std::string(kind) + " '" + names[i] + "' has shape " + shapeString(want) + ", the file " +
                           shapeString(dims));
