@@ -121,7 +121,7 @@ std::string generateHeader(const Program &program, const EntryPoint &entry, cons
   h += fmt::format(
       " *\n"
       " * Memory belongs to the caller; {0}_run allocates nothing and keeps no state:\n"
-      " *   scratch  {0}_scratch_size(batch) bytes aligned to {1}_SCRATCH_ALIGNMENT;\n"
+      " *   scratch  {0}_scratch_size({3}) bytes{4}aligned to {1}_SCRATCH_ALIGNMENT;\n"
       " *            threads running the model at the same time each need their own\n"
       " *   inputs and outputs  batch times their sample size ({1}_IN_<i>_SAMPLE_SIZE,\n"
       " *            {1}_OUT_<i>_SAMPLE_SIZE) elements, aligned to their element type;\n"
@@ -132,21 +132,29 @@ std::string generateHeader(const Program &program, const EntryPoint &entry, cons
       hasWeights(entry) ? "the bytes of the weights file kilnc wrote (--external-weights),\n"
                           " *            64-byte aligned (mmap gives that), accepted by\n"
                           " *            " + p + "_weights_check; read only, shared by all threads"
-                        : "constants inside the compiled code");
+                        : "constants inside the compiled code",
+      join(entry.scratchSize, ", ", [](const EntryParam &x) { return x.name; }),
+      program.openAxes.empty() ? " " : ",\n *            ");
   h += fmt::format("#ifndef KILN_MODEL_{0}_H\n#define KILN_MODEL_{0}_H\n\n", upper);
   h += "#include <stddef.h>\n#include <stdint.h>\n#ifndef KILN_NO_ALLOC\n#include <stdlib.h>\n#endif\n\n"
        "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   h += fmt::format("enum {{\n  {0}_NUM_INPUTS = {1},\n  {0}_NUM_OUTPUTS = {2},\n  {0}_SCRATCH_ALIGNMENT = 64\n}};\n\n",
                    upper, program.inputs.size(), program.outputs.size());
-  h += fmt::format("/* Return values of {0}_run and {0}_model_run. */\n"
-                   "enum {{\n  {1}_OK = 0,\n  {1}_ERR_BATCH = 1,     /* batch < 0, or more than the scratch holds */\n"
-                   "  {1}_ERR_NO_MEMORY = 2, /* {0}_model_init: no memory for the scratch */\n{2}"
-                   "  {1}_ERR_AXES = 5       /* open axes sized below 1, too small for a window,\n"
-                   "                             or unequal where a merge needs them equal */\n}};\n\n",
-                   p, upper,
-                   hasWeights(entry) ? "  " + upper + "_ERR_WEIGHTS = 4,   /* " + p +
-                                           "_model_init: the weights fail " + p + "_weights_check */\n"
-                                     : "");
+  // The codes this model can return, as <prefix>_run's comments name them.
+  std::vector<std::string> codes = {upper + "_OK = 0,",
+                                    upper + "_ERR_BATCH = 1,     /* batch < 0, or more than the scratch holds */",
+                                    upper + "_ERR_NO_MEMORY = 2, /* " + p + "_model_init: no memory for the scratch */"};
+  if (hasWeights(entry))
+    codes.push_back(upper + "_ERR_WEIGHTS = 4,   /* " + p + "_model_init: the weights fail " + p + "_weights_check */");
+  if (!program.openAxes.empty())
+    codes.push_back(upper + "_ERR_AXES = 5,      /* open axes sized below 1, too small for a window,\n"
+                            "                             or unequal where a merge needs them equal */");
+  // No comma after the last code; its comment stays.
+  std::string &last = codes.back();
+  if (size_t comma = last.find(','); comma != std::string::npos) last[comma] = ' ';
+  h += fmt::format("/* Return values of {0}_run and {0}_model_run. */\nenum {{\n", p);
+  for (const std::string &code : codes) h += "  " + code + "\n";
+  h += "};\n\n";
   for (const EntryParam &param : entry.run) {
     if (!isTensor(param)) continue;
     TensorParam t = tensorOf(program, entry, param, upper);
@@ -162,15 +170,17 @@ std::string generateHeader(const Program &program, const EntryPoint &entry, cons
   auto pass = [](const EntryParam &x) { return x.name; };
   std::string sizeParams = join(entry.scratchSize, ", ", declare);
   std::string runParams = join(entry.run, ",\n    ", declare);
+  bool open = !program.openAxes.empty();
   h += fmt::format(
       "\n/* Bytes of scratch memory {0}_run needs for `batch` samples; -1 if batch is\n"
-      " * negative or the size does not fit in int64_t. */\n"
+      " * negative{4} or the size does not fit in int64_t. */\n"
       "int64_t {0}_scratch_size({1});\n\n"
       "/* Runs the model on `batch` samples: reentrant, no global state, no\n"
-      " * allocation; all intermediate tensors live in `scratch`. Returns {2}_OK,\n"
-      " * {2}_ERR_BATCH for a negative batch, or {2}_ERR_AXES. */\n"
+      " * allocation; all intermediate tensors live in `scratch`. Returns {2}_OK{5}. */\n"
       "int {0}_run({3});\n\n",
-      p, sizeParams, upper, runParams);
+      p, sizeParams, upper, runParams, open ? ", the open axes' sizes are ones the model\n * cannot take," : "",
+      open ? ",\n * " + upper + "_ERR_BATCH for a negative batch, or " + upper + "_ERR_AXES"
+           : " or " + upper + "_ERR_BATCH for a negative batch");
   if (hasWeights(entry))
     h += fmt::format(
         "/* What {0}_weights_check returns. */\n"
@@ -204,6 +214,16 @@ std::string generateHeader(const Program &program, const EntryPoint &entry, cons
     return x.role == Role::Scratch ? std::string("model->scratch")
            : x.role == Role::Weights ? std::string("model->weights") : x.name;
   };
+  // A negative scratch size: a negative batch, or (with any batch) open
+  // axes the model cannot take.
+  std::string invalidSizes = upper + "_ERR_BATCH";
+  if (open) {
+    std::string zeroBatch = join(entry.scratchSize, ", ", [](const EntryParam &x) {
+      return x.role == Role::Batch ? std::string("0") : x.name;
+    });
+    invalidSizes = "batch >= 0 && " + p + "_scratch_size(" + zeroBatch + ") < 0 ? " + upper + "_ERR_AXES : " + upper +
+                   "_ERR_BATCH";
+  }
   h += fmt::format(
       "#ifndef KILN_NO_ALLOC\n"
       "/* Convenience functions over the above: {0}_model_init allocates scratch\n"
@@ -217,13 +237,13 @@ std::string generateHeader(const Program &program, const EntryPoint &entry, cons
       "  void *allocation;      /* what malloc returned */\n"
       "{6}"
       "}} {0}_model;\n\n"
-      "/* Returns {1}_OK, {1}_ERR_BATCH{7} or {1}_ERR_NO_MEMORY. */\n"
+      "/* Returns {1}_OK, {1}_ERR_BATCH{7}{11} or {1}_ERR_NO_MEMORY. */\n"
       "static inline int {0}_model_init({0}_model *model, {2}{8}) {{\n"
       "  int64_t bytes = {0}_scratch_size({3});\n"
       "  model->scratch = model->allocation = NULL;\n"
       "  model->scratch_size = 0;\n"
       "{9}"
-      "  if (bytes < 0) return {1}_ERR_BATCH;\n"
+      "  if (bytes < 0) return {10};\n"
       "  if ((uint64_t)bytes > (uint64_t)(SIZE_MAX - {1}_SCRATCH_ALIGNMENT)) return {1}_ERR_NO_MEMORY;\n"
       "  model->allocation = malloc((size_t)bytes + {1}_SCRATCH_ALIGNMENT);\n"
       "  if (!model->allocation) return {1}_ERR_NO_MEMORY;\n"
@@ -234,7 +254,8 @@ std::string generateHeader(const Program &program, const EntryPoint &entry, cons
       "}}\n\n"
       "/* {0}_run with the model's scratch; {1}_ERR_BATCH if the call needs more. */\n"
       "static inline int {0}_model_run({0}_model *model,\n    {4}) {{\n"
-      "  if ({0}_scratch_size({3}) < 0 || {0}_scratch_size({3}) > model->scratch_size) return {1}_ERR_BATCH;\n"
+      "  if ({0}_scratch_size({3}) < 0) return {10};\n"
+      "  if ({0}_scratch_size({3}) > model->scratch_size) return {1}_ERR_BATCH;\n"
       "  return {0}_run({5});\n"
       "}}\n\n"
       "static inline void {0}_model_free({0}_model *model) {{\n"
@@ -249,7 +270,8 @@ std::string generateHeader(const Program &program, const EntryPoint &entry, cons
       weights ? ", " + upper + "_ERR_WEIGHTS" : "", weights ? ", const void *weights, size_t weights_size" : "",
       weights ? "  model->weights = weights;\n  if (" + p + "_weights_check(weights, weights_size) != " + upper +
                     "_WEIGHTS_OK) return " + upper + "_ERR_WEIGHTS;\n"
-              : "");
+              : "",
+      invalidSizes, open ? ", " + upper + "_ERR_AXES" : "");
   h += "#ifdef __cplusplus\n}\n#endif\n\n";
   h += fmt::format("#endif /* KILN_MODEL_{}_H */\n", upper);
   return h;

@@ -149,7 +149,7 @@ void fuseActivations(Flat &flat, const std::vector<int> &modelOutputs) {
   }
 }
 
-Dim aligned(const Dim &n) { return mul(ceilDiv(n, 64), 64); }
+Dim aligned(const Dim &n) { return roundUp(n, 64); }
 
 // Places arena values by size, largest first, at the lowest offset free for
 // their whole lifetime (greedy interval packing). A size over open axes

@@ -77,6 +77,8 @@ Dim mul(const Dim &a, const Dim &b);
 Dim floorDiv(const Dim &a, int64_t b);
 Dim ceilDiv(const Dim &a, int64_t b);
 Dim max(const Dim &a, const Dim &b);
+// `n` rounded up to a multiple of `multiple` (a positive constant).
+inline Dim roundUp(const Dim &n, int64_t multiple) { return mul(ceilDiv(n, multiple), multiple); }
 // Constants (kNone: None) as dimensions.
 std::vector<Dim> toDims(const std::vector<int64_t> &shape);
 // The product of dims[from..].

@@ -13,6 +13,7 @@ public:
                   "joins tensors along an axis") {}
 
   InputArity inputArity() const override { return {1, -1, true}; }
+  bool supportsOpenAxes() const override { return true; }
 
   void inferShapes(ShapeContext &cx) const override {
     int rank = cx.input(0).rank();
@@ -32,19 +33,23 @@ public:
                    (axis == 0 ? "the batch axis" : "out of range for shape " + shapeString(cx.input(0))));
       return;
     }
+    std::string shapes;
+    for (const TensorType &s : cx.inputs()) shapes += (shapes.empty() ? "" : ", ") + shapeString(s);
+    // Other axes equal: proven here, or checked when the model runs.
     TensorType out = cx.input(0);
     for (size_t i = 1; i < cx.inputs().size(); ++i) {
       const TensorType &t = cx.input(i);
       for (int a = 1; a < rank; ++a) {
-        if (a == axis || t.dims[a] == out.dims[a]) continue;
-        std::string shapes;
-        for (const TensorType &s : cx.inputs()) shapes += (shapes.empty() ? "" : ", ") + shapeString(s);
-        cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
-                 "inputs must match on every axis except the concatenation axis " + std::to_string(axis) +
-                     ", but axis " + std::to_string(a) + " differs: " + shapes);
-        return;
+        if (a == axis) continue;
+        std::string what = "inputs must match on every axis except the concatenation axis " + std::to_string(axis) +
+                           ", but axis " + std::to_string(a) + " differs: " + shapes;
+        if (!cx.requireSameSize(out.dims[a], t.dims[a], what)) {
+          cx.error(DiagID::err_shape_mismatch, cx.layer().describe(), what);
+          return;
+        }
+        if (!out.dims[a].known()) out.dims[a] = t.dims[a];
       }
-      out.dims[axis] = out.dims[axis] == kNone || t.dims[axis] == kNone ? kNone : out.dims[axis] + t.dims[axis];
+      out.dims[axis] = add(out.dims[axis], t.dims[axis]);
     }
     cx.outputs = {out};
   }
@@ -54,15 +59,13 @@ public:
     int64_t axis = cx.config().integer("axis");
     if (axis < 0) axis += out.rank();
     // Rows: everything before the axis; each input contributes a chunk per row.
-    int64_t outerPerSample = 1, row = 1;
-    for (int a = 1; a < axis; ++a) outerPerSample *= out.dims[a];
-    for (int a = axis; a < out.rank(); ++a) row *= out.dims[a];
-    int64_t offset = 0;
+    Dim outerPerSample = product(std::vector<Dim>(out.dims.begin() + 1, out.dims.begin() + axis));
+    Dim row = product(out.dims, axis), offset = 0;
     for (size_t i = 0; i < cx.inputCount(); ++i) {
-      int64_t chunk = cx.inputType(i).sampleElements() / outerPerSample;
+      Dim chunk = product(cx.inputType(i).dims, axis);
       cx.call("kiln_concat_part",
               {cx.output(), cx.input(i), cx.batchTimes(outerPerSample), cx.i64(chunk), cx.i64(row), cx.i64(offset)});
-      offset += chunk;
+      offset = add(offset, chunk);
     }
   }
 };

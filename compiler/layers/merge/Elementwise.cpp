@@ -14,23 +14,34 @@ public:
 
   InputArity inputArity() const override { return {2, pair_ ? 2 : -1, true}; }
 
+  bool supportsOpenAxes() const override { return true; }
+
+  // Keras's broadcasting over the per-sample axes. Sizes it cannot compare
+  // at build time (open axes) must be equal when the model runs: a size of 1
+  // there is not stretched.
   void inferShapes(ShapeContext &cx) const override {
-    std::vector<int64_t> shape(cx.input(0).dims.begin() + 1, cx.input(0).dims.end());
+    std::vector<Dim> shape(cx.input(0).dims.begin() + 1, cx.input(0).dims.end());
     for (size_t i = 1; i < cx.inputs().size(); ++i) {
-      std::vector<int64_t> other(cx.input(i).dims.begin() + 1, cx.input(i).dims.end());
-      std::vector<int64_t> &longer = shape.size() >= other.size() ? shape : other;
-      const std::vector<int64_t> &shorter = shape.size() >= other.size() ? other : shape;
-      std::vector<int64_t> merged = longer;
+      std::vector<Dim> other(cx.input(i).dims.begin() + 1, cx.input(i).dims.end());
+      std::vector<Dim> &longer = shape.size() >= other.size() ? shape : other;
+      const std::vector<Dim> &shorter = shape.size() >= other.size() ? other : shape;
+      std::vector<Dim> merged = longer;
       size_t lead = longer.size() - shorter.size();
       for (size_t a = 0; a < shorter.size(); ++a) {
-        int64_t x = longer[lead + a], y = shorter[a];
-        if (x == kNone || y == kNone) merged[lead + a] = kNone;
-        else if (x == 1) merged[lead + a] = y;
-        else if (y != 1 && x != y) {
+        const Dim &x = longer[lead + a], &y = shorter[a];
+        if (x == 1) merged[lead + a] = y;
+        else if (y == 1 || x == y) merged[lead + a] = x;
+        else if (x.known() && y.known()) {
           cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
                    "cannot merge tensors of shapes " + shapeString(cx.input(0)) + " and " + shapeString(cx.input(i)) +
-                       ": sizes " + std::to_string(x) + " and " + std::to_string(y) + " do not broadcast");
+                       ": sizes " + std::to_string(x.value()) + " and " + std::to_string(y.value()) +
+                       " do not broadcast");
           return;
+        } else {
+          int axis = int(cx.input(i).rank() - shorter.size() + a);
+          cx.requireSameSize(x, y, "axis " + std::to_string(axis) + " of inputs 0 and " + std::to_string(i) +
+                                       " differs (" + shapeString(cx.input(0)) + " and " + shapeString(cx.input(i)) + ")");
+          merged[lead + a] = y.known() ? y : x;
         }
       }
       shape = merged;
@@ -42,7 +53,7 @@ public:
 
   void lower(LowerContext &cx) const override {
     const TensorType &out = cx.outputType();
-    int64_t sample = out.sampleElements();
+    Dim sample = out.sampleSize();
     for (size_t i = 1; i < cx.inputCount(); ++i) {
       llvm::Value *a = i == 1 ? cx.input(0) : cx.output();
       const TensorType &aType = i == 1 ? cx.inputType(0) : out;
@@ -54,30 +65,37 @@ public:
 
 private:
   // Per-sample strides of `t` seen through the output's axes (0 where it broadcasts).
-  static std::vector<int64_t> broadcastStrides(const TensorType &t, const TensorType &out) {
+  static std::vector<Dim> broadcastStrides(const TensorType &t, const TensorType &out) {
     size_t rank = out.dims.size() - 1, own = t.dims.size() - 1;
-    std::vector<int64_t> strides(rank, 0);
-    int64_t stride = 1;
+    std::vector<Dim> strides(rank, 0);
+    Dim stride = 1;
     for (size_t a = 0; a < own; ++a) {
       size_t axis = own - 1 - a;  // from the last axis backwards
-      if (t.dims[axis + 1] != 1) strides[rank - 1 - a] = stride;
-      stride *= t.dims[axis + 1];
+      if (!(t.dims[axis + 1] == 1)) strides[rank - 1 - a] = stride;
+      stride = mul(stride, t.dims[axis + 1]);
     }
     return strides;
   }
 
+  // Equal sizes (proven, or checked at run time) need no broadcasting.
+  static bool sameSizes(const TensorType &t, const TensorType &out) {
+    if (t.rank() != out.rank()) return false;
+    for (int a = 1; a < t.rank(); ++a)
+      if (!(t.dims[a] == out.dims[a]) && (t.dims[a] == 1 || out.dims[a] == 1)) return false;
+    return true;
+  }
+
   void emitBinary(LowerContext &cx, llvm::Value *a, const TensorType &aType, llvm::Value *b, const TensorType &bType,
-                  const TensorType &out, int64_t sample) const {
-    if (aType.dims == out.dims && bType.dims == out.dims) {
+                  const TensorType &out, const Dim &sample) const {
+    if (sameSizes(aType, out) && sameSizes(bType, out)) {
       cx.call("kiln_binary", {cx.output(), a, b, cx.batchTimes(sample), cx.i32(op_)});
       return;
     }
-    std::vector<int64_t> dims(out.dims.begin() + 1, out.dims.end());
+    std::vector<Dim> dims(out.dims.begin() + 1, out.dims.end());
     cx.call("kiln_binary_broadcast",
-            {cx.output(), a, b, cx.batch(), cx.i64(int64_t(dims.size())), cx.constantInts("dims", dims),
-             cx.constantInts("a_strides", broadcastStrides(aType, out)),
-             cx.constantInts("b_strides", broadcastStrides(bType, out)), cx.i64(aType.sampleElements()),
-             cx.i64(bType.sampleElements()), cx.i64(sample), cx.i32(op_)});
+            {cx.output(), a, b, cx.batch(), cx.i64(int64_t(dims.size())), cx.ints("dims", dims),
+             cx.ints("a_strides", broadcastStrides(aType, out)), cx.ints("b_strides", broadcastStrides(bType, out)),
+             cx.i64(aType.sampleSize()), cx.i64(bType.sampleSize()), cx.i64(sample), cx.i32(op_)});
   }
 
   abi::BinaryOp op_;

@@ -32,8 +32,9 @@ public:
   }
 
   bool supportsMasking() const override { return true; }
+  bool supportsOpenAxes() const override { return true; }
+
   void inferShapes(ShapeContext &cx) const override {
-    if (!cx.requireKnown()) return;
     const TensorType &in = cx.input();
     std::vector<int64_t> ax = axes(cx.config(), in.rank());
     // The kernel normalizes contiguous rows: the axes must be the last ones.
@@ -46,7 +47,10 @@ public:
       return;
     }
     std::vector<int64_t> shape;
-    for (int64_t a : ax) shape.push_back(in.dims[a]);
+    for (int64_t a : ax) {
+      if (!cx.requireConstant(0, int(a), "gamma and beta have an entry per element of the normalized axes")) return;
+      shape.push_back(in.dims[a]);
+    }
     if (cx.config().flag("scale")) cx.weights.push_back({"gamma", shape, "gamma_initializer", true});
     if (cx.config().flag("center")) cx.weights.push_back({"beta", shape, "beta_initializer", true});
     cx.outputs = {in};
@@ -54,11 +58,14 @@ public:
 
   void lower(LowerContext &cx) const override {
     const TensorType &t = cx.inputType();
+    std::vector<int64_t> ax = axes(cx.config(), t.rank());
     int64_t cols = 1;
-    for (int64_t a : axes(cx.config(), t.rank())) cols *= t.dims[a];
+    for (int64_t a : ax) cols *= t.dims[a].value();
+    // Rows: the leading axes, which may be open.
+    Dim rows = product(std::vector<Dim>(t.dims.begin() + 1, t.dims.begin() + ax.front()));
     llvm::Value *gamma = cx.config().flag("scale") ? cx.constant("gamma", cx.weight("gamma")) : cx.null();
     llvm::Value *beta = cx.config().flag("center") ? cx.constant("beta", cx.weight("beta")) : cx.null();
-    cx.call("kiln_layer_norm", {cx.output(), cx.input(), gamma, beta, cx.batchTimes(t.sampleElements() / cols),
+    cx.call("kiln_layer_norm", {cx.output(), cx.input(), gamma, beta, cx.batchTimes(rows),
                                 cx.i64(cols), cx.f32(float(cx.config().real("epsilon")))});
   }
 };

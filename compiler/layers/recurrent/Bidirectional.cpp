@@ -57,8 +57,6 @@ std::vector<T> inputsOf(const Direction &d, const std::vector<T> &all) {
   return out;
 }
 
-int64_t aligned(int64_t bytes) { return (bytes + 63) / 64 * 64; }
-
 class BidirectionalKind : public LayerKind {
 public:
   BidirectionalKind()
@@ -70,6 +68,7 @@ public:
 
   std::vector<std::string> callTensorArguments() const override { return {"initial_state"}; }
   bool supportsMasking() const override { return true; }
+  bool supportsOpenAxes() const override { return true; }
 
   std::string describeOutputs(const Layer &layer) const override {
     const LayerConfig &c = layer.config;
@@ -159,16 +158,17 @@ public:
   }
 
   // [forward temporary][backward temporary][forward output][backward output]
-  std::array<int64_t, 5> layout(const Layer &layer, const std::vector<TensorType> &inputs) const {
+  std::array<Dim, 5> layout(const Layer &layer, const std::vector<TensorType> &inputs) const {
     std::array<Direction, 2> d = directions(layer.config, inputs.size(), "");
-    std::array<int64_t, 5> offsets{0};
+    std::array<Dim, 5> offsets{0, 0, 0, 0, 0};
     for (int i = 0; i < 2; ++i) {
       std::vector<TensorType> outs = d[i].kind->outputTypes(d[i].layer.config, inputs[0]);
-      offsets[i + 1] = offsets[i] + aligned(d[i].kind->temporaryBytesPerSample(d[i].layer, inputsOf(d[i], inputs), outs));
+      offsets[i + 1] =
+          add(offsets[i], roundUp(d[i].kind->temporaryBytesPerSample(d[i].layer, inputsOf(d[i], inputs), outs), 64));
     }
     for (int i = 0; i < 2; ++i) {
       TensorType out = d[i].kind->outputTypes(d[i].layer.config, inputs[0])[0];
-      offsets[i + 3] = offsets[i + 2] + aligned(4 * out.sampleElements());
+      offsets[i + 3] = add(offsets[i + 2], roundUp(mul(out.sampleSize(), 4), 64));
     }
     return offsets;
   }
@@ -181,7 +181,7 @@ public:
   void lower(LowerContext &cx) const override {
     const LayerConfig &c = cx.config();
     std::array<Direction, 2> d = directions(c, cx.inputCount(), cx.layer().name + ".");
-    std::array<int64_t, 5> offsets = layout(cx.layer(), cx.bindings().inputTypes);
+    std::array<Dim, 5> offsets = layout(cx.layer(), cx.bindings().inputTypes);
     auto temporary = [&](int i) {
       return offsets[i] == 0 ? cx.temporary()
                              : cx.ir().CreateInBoundsGEP(cx.ir().getInt8Ty(), cx.temporary(), cx.batchTimes(offsets[i]));
@@ -208,7 +208,7 @@ public:
       b.temporary = temporary(i);
       cx.lowerInner(std::move(b));
     }
-    int64_t steps = sequences ? cx.inputType().dims[1].value() : 1;
+    Dim steps = sequences ? cx.inputType().dims[1] : Dim(1);
     int64_t forwardUnits = d[0].layer.config.integer("units"), backwardUnits = d[1].layer.config.integer("units");
     if (separate) {
       if (sequences) cx.call("kiln_reverse_steps", {cx.output(1), outputs[1], cx.batch(), cx.i64(steps), cx.i64(backwardUnits)});

@@ -171,7 +171,7 @@ Dim RecurrentKind::temporaryBytesPerSample(const Layer &layer, const std::vector
   int64_t units = layer.config.integer("units"), width = abi::recurrentGates(cell(layer.config)) * units;
   // abi::recurrentTemporary over the steps, which may be an open axis: the
   // projection of every step in whole panels, then the sections of one step.
-  Dim projection = mul(ceilDiv(mul(inputs[0].dims[1], width), abi::kPanelWidth), abi::kPanelWidth);
+  Dim projection = roundUp(mul(inputs[0].dims[1], width), abi::kPanelWidth);
   return mul(add(projection, abi::recurrentTemporary(0, width, units).total), 4);
 }
 

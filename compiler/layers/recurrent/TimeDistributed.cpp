@@ -42,6 +42,8 @@ public:
   }
 
   bool supportsMasking() const override { return true; }
+  // The time axis may be open; the wrapped layer's own rule decides the rest.
+  bool supportsOpenAxes() const override { return true; }
   // Token ids are fine if the wrapped layer takes them (checked in inferShapes).
   bool acceptsIntegerInput() const override { return true; }
   bool isIdentityAtInference(const Layer &layer) const override {
@@ -56,7 +58,6 @@ public:
       cx.error(DiagID::err_time_distributed_rank, shapeString(in));
       return;
     }
-    if (!cx.requireKnown()) return;
     if (in.dtype == DType::Int32 && !inner.kind->acceptsIntegerInput()) {
       cx.error(DiagID::err_integer_input, inner.describe(), shapeString(in));
       return;
@@ -80,8 +81,7 @@ public:
   Dim temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
                                   const std::vector<TensorType> &outputs) const override {
     const Layer &inner = wrappedLayer(layer.config);
-    return inputs[0].dims[1] *
-           inner.kind->temporaryBytesPerSample(inner, {perStep(inputs[0])}, {perStep(outputs[0])});
+    return mul(inputs[0].dims[1], inner.kind->temporaryBytesPerSample(inner, {perStep(inputs[0])}, {perStep(outputs[0])}));
   }
   Dim workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
                          const std::vector<TensorType> &outputs) const override {

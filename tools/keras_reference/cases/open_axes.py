@@ -48,3 +48,63 @@ CASES = [
          note="causal Conv1D, GRU with return_sequences, Dense over (batch, steps, units) and GlobalMaxPooling1D "
               "over an open steps axis: 1, 7 and 30 steps."),
 ]
+
+TAGGER = """\
+from keras.models import Model
+from keras.layers import Input, Embedding, Bidirectional, LSTM, GRU, TimeDistributed, Dense, LayerNormalization
+
+tokens = Input(shape=(None,), dtype='int32')
+x = Embedding(40, 6, mask_zero=True)(tokens)
+x = Bidirectional(LSTM(5, return_sequences=True))(x)
+x = TimeDistributed(Dense(4, activation='relu'))(x)
+x = LayerNormalization()(x)
+tags = Bidirectional(GRU(3, return_sequences=True), merge_mode='sum')(x)
+summary = Bidirectional(GRU(4), merge_mode='ave')(x)
+model = Model(tokens, [tags, summary])
+"""
+
+MERGES = """\
+from keras.models import Model
+from keras.layers import (Input, Dense, Conv1D, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate,
+                          GlobalAveragePooling1D)
+
+a = Input(shape=(None, 4))
+b = Input(shape=(None, 4))
+bias = Input(shape=(1, 4))
+x = Dense(4)(a)
+y = Dense(4, activation='tanh')(b)
+total = Add()([x, y, bias])
+difference = Subtract()([x, b])
+product = Multiply()([total, difference])
+mean = Average()([product, x])
+high = Maximum()([mean, y])
+low = Minimum()([high, bias])
+features = Concatenate()([low, total])
+steps = Concatenate(axis=1)([features, Conv1D(8, 3)(features)])
+model = Model([a, b, bias], [features, steps, GlobalAveragePooling1D()(steps)])
+"""
+
+CLIPS = """\
+from keras.models import Model
+from keras.layers import Input, TimeDistributed, Conv2D, GlobalAveragePooling2D, LSTM
+
+frames = Input(shape=(None, 8, 8, 3))
+x = TimeDistributed(Conv2D(4, 3, activation='relu'))(frames)
+x = TimeDistributed(GlobalAveragePooling2D())(x)
+model = Model(frames, LSTM(6)(x))
+"""
+
+CASES += [
+    Case("keras2_open_tagger", TAGGER, inputs=[ints(0, 40, pad_tail=[0, 2])], sizes=[[(1,)], [(7,)], [(50,)]],
+         note="Embedding(mask_zero=True), Bidirectional LSTM/GRU (concat, sum, ave) with the mask, "
+              "TimeDistributed(Dense) and LayerNormalization over an open steps axis: 1, 7 and 50 steps, "
+              "the second sample's last 2 steps padding (all of it at 1 step)."),
+    Case("keras2_open_merges", MERGES, inputs=[floats(), floats(), floats()],
+         sizes=[[(3, 4), (3, 4), (1, 4)], [(7, 4), (7, 4), (1, 4)], [(20, 4), (20, 4), (1, 4)]],
+         note="Add, Subtract, Multiply, Average, Maximum, Minimum of two inputs with separate open steps axes "
+              "(equal at run time) and a broadcast (1, 4) input; Concatenate on features and on the steps axis "
+              "(T + T - 2): 3, 7 and 20 steps."),
+    Case("keras2_open_clips", CLIPS, inputs=[floats()], sizes=[[(1, 8, 8, 3)], [(4, 8, 8, 3)], [(9, 8, 8, 3)]],
+         note="TimeDistributed(Conv2D) and TimeDistributed(GlobalAveragePooling2D) over an open time axis, "
+              "then LSTM: 1, 4 and 9 frames."),
+]
