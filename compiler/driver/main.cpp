@@ -204,7 +204,13 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
 // then checks the result as `kilnc check` would.
 int importModel(Session &s, const Options &o) {
   // A JSON file is read here, where its layers can be located for messages;
-  // .h5 and .keras files through the weights readers.
+  // .h5 and .keras files through the weights readers. Only a regular file is
+  // probed: reading a FIFO would wait for a writer.
+  std::string error;
+  if (!RegularFile(o.input, error).ok()) {
+    s.diags.report(DiagID::err_cannot_open, SourceRange{}, o.input, error);
+    return s.finish(1);
+  }
   std::ifstream probe(o.input, std::ios::binary);
   char first = 0;
   while (probe.get(first) && std::isspace(static_cast<unsigned char>(first))) {
