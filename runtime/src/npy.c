@@ -414,30 +414,38 @@ static kiln_status read_header(FILE *f, uint64_t size, const char *path,
   return KILN_OK;
 }
 
-/* Opens `path` as a regular file: O_NONBLOCK keeps open() from waiting
- * forever on a FIFO; non-regular files are then rejected, and it has no
- * effect on regular ones. Returns the stream and its size in `size`. */
-static FILE *open_regular(const char *path, uint64_t *size, char *err,
-                          size_t err_len) {
+int kiln_rt_open_regular(const char *path, uint64_t *size, char *err, size_t err_len) {
+  /* O_NONBLOCK keeps open() from waiting forever on a FIFO; non-regular
+   * files are then rejected, and it has no effect on regular ones. */
   int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
     kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: cannot open: %s", path,
                  strerror(errno));
-    return NULL;
+    return -1;
   }
   struct stat sb;
   if (fstat(fd, &sb) != 0) {
     int e = errno;
     close(fd);
     kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
-    return NULL;
+    return -1;
   }
   if (!S_ISREG(sb.st_mode)) {
     close(fd);
     kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: not a regular file%s", path,
                  S_ISDIR(sb.st_mode) ? " (it is a directory)" : "");
-    return NULL;
+    return -1;
   }
+  *size = (uint64_t)sb.st_size;
+  return fd;
+}
+
+/* kiln_rt_open_regular as a stream. */
+static FILE *open_regular(const char *path, uint64_t *size, char *err,
+                          size_t err_len) {
+  int fd = kiln_rt_open_regular(path, size, err, err_len);
+  if (fd < 0)
+    return NULL;
   FILE *f = fdopen(fd, "rb");
   if (!f) {
     int e = errno;
@@ -445,7 +453,6 @@ static FILE *open_regular(const char *path, uint64_t *size, char *err,
     kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: cannot open: %s", path, strerror(e));
     return NULL;
   }
-  *size = (uint64_t)sb.st_size;
   return f;
 }
 

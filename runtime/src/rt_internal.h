@@ -45,6 +45,11 @@ kiln_status kiln_rt_fail(char *err, size_t err_len, kiln_status st,
                          const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Opens `path` for reading if it is a regular file (a FIFO is not waited
+ * on; devices and directories are refused) and sets `size`; else returns -1
+ * with a one-line message naming the file in `err`. */
+int kiln_rt_open_regular(const char *path, uint64_t *size, char *err, size_t err_len);
+
 /* An output file being written (see output.c): to a temporary beside the
  * destination, which kiln_rt_output_commit renames onto it, or, for a
  * destination that is not a regular file, to the destination itself. */

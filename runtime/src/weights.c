@@ -7,41 +7,30 @@
 #include "rt_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 kiln_status kiln_file_map(const char *path, kiln_mapped_file *out, char *err, size_t err_len) {
   out->data = NULL;
   out->size = 0;
-  int fd = open(path, O_RDONLY);
-  if (fd < 0) {
-    if (err_len) snprintf(err, err_len, "%s: %s", path, strerror(errno));
+  uint64_t file_size;
+  int fd = kiln_rt_open_regular(path, &file_size, err, err_len);
+  if (fd < 0)
     return KILN_ERR_IO;
-  }
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    if (err_len) snprintf(err, err_len, "%s: %s", path, S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+  if (file_size > SIZE_MAX) {
+    kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: too large to map", path);
     close(fd);
     return KILN_ERR_IO;
   }
-  if ((uint64_t)st.st_size > SIZE_MAX) {
-    if (err_len) snprintf(err, err_len, "%s: too large to map", path);
-    close(fd);
-    return KILN_ERR_IO;
-  }
-  size_t size = (size_t)st.st_size;
+  size_t size = (size_t)file_size;
   /* An empty file cannot be mapped; it is simply too short to be weights. */
   void *data = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
   int saved = errno;
   close(fd);
-  if (size && data == MAP_FAILED) {
-    if (err_len) snprintf(err, err_len, "%s: cannot map: %s", path, strerror(saved));
-    return KILN_ERR_IO;
-  }
+  if (size && data == MAP_FAILED)
+    return kiln_rt_fail(err, err_len, KILN_ERR_IO, "%s: cannot map: %s", path, strerror(saved));
   out->data = data;
   out->size = size;
   return KILN_OK;

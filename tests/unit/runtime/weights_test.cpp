@@ -152,7 +152,7 @@ TEST_F(ExternalWeights, WeightsOptionOverridesTheRecordedPath) {
 TEST_F(ExternalWeights, ARelativePathIsBesideTheProgram) {
   Result r = run("surely-not-beside-the-test-program.weights", {});
   expectError(r, "cannot read the weights file: ");
-  EXPECT_THAT(r.err, HasSubstr("/surely-not-beside-the-test-program.weights: No such file or directory"));
+  EXPECT_THAT(r.err, HasSubstr("/surely-not-beside-the-test-program.weights: cannot open: No such file or directory"));
   EXPECT_THAT(r.err, HasSubstr("give its path with --weights FILE"));
 }
 
