@@ -1,8 +1,11 @@
 // Follows tf.keras 2.x's print_summary: column positions, line wrapping at
 // "),"/"'," and the sequential-like test that decides whether a functional
-// model gets the "Connected to" column.
+// model gets the "Connected to" column. Names are printed as `printable`
+// spells them: a name may hold control characters, which must not reach the
+// terminal.
 #include "graph/Summary.h"
 
+#include "diagnostics/Utf8.h"
 #include "layers/LayerKind.h"
 
 #include <fmt/format.h>
@@ -94,7 +97,7 @@ std::string formatSummary(const Model &model) {
   std::vector<size_t> positions;
   for (double f : fractions) positions.push_back(static_cast<size_t>(width * f));
 
-  std::string out = fmt::format("Model: \"{}\"\n", model.name);
+  std::string out = fmt::format("Model: \"{}\"\n", printable(model.name));
   out += std::string(width, '_') + "\n";
   std::vector<std::string> header{"Layer (type)", "Output Shape", "Param #"};
   if (!simple) header.push_back("Connected to");
@@ -105,7 +108,7 @@ std::string formatSummary(const Model &model) {
   std::vector<Layer *> layers = model.layers;
   for (size_t i = 0; i < layers.size(); ++i) {
     const Layer &l = *layers[i];
-    std::vector<std::string> fields{l.name + " (" + l.className() + ")", outputShape(l, model),
+    std::vector<std::string> fields{printable(l.name) + " (" + l.className() + ")", outputShape(l, model),
                                     std::to_string(l.paramCount(true) + l.paramCount(false))};
     if (!simple) {
       std::string connected = "[";
@@ -113,7 +116,7 @@ std::string formatSummary(const Model &model) {
         if (!relevant.count(n)) continue;
         for (const Tensor *t : n->inputs) {
           const Node *from = t->producer;
-          connected += fmt::format("{}'{}[{}][{}]'", connected.size() > 1 ? ", " : "", from->layer->name,
+          connected += fmt::format("{}'{}[{}][{}]'", connected.size() > 1 ? ", " : "", printable(from->layer->name),
                                    from->indexInLayer, t->outputIndex);
         }
       }
