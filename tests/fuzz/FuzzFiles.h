@@ -4,11 +4,14 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <unistd.h>
 
 namespace kiln::fuzz {
 
+// Removed when the process exits normally (a run's time is up); a crash
+// leaves it for inspection.
 inline const std::string &scratchDir() {
   static const std::string dir = [] {
     const char *tmp = std::getenv("TMPDIR");
@@ -16,6 +19,13 @@ inline const std::string &scratchDir() {
     if (!::mkdtemp(pattern.data())) std::abort();
     return pattern;
   }();
+  static const bool removedAtExit = [] {
+    return std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    }) == 0;
+  }();
+  (void)removedAtExit;
   return dir;
 }
 

@@ -17,6 +17,8 @@ fi
 mkdir -p "$build/fuzz/findings"
 # The compiler runs its front end on a 1 GB stack (driver/main.cpp); so does this.
 ulimit -s 1048576
+# The targets write each input to a file: in memory where there is a place for it.
+if [[ -z ${TMPDIR:-} && -w /dev/shm ]]; then export TMPDIR=/dev/shm; fi
 status=0
 for target in "${targets[@]}"; do
   corpus=$build/fuzz/corpus/$target
