@@ -1,5 +1,6 @@
 #include "codegen/Header.h"
 
+#include "diagnostics/Utf8.h"
 #include "kiln_weights.h"
 
 #include <fmt/format.h>
@@ -17,6 +18,19 @@ std::string upperCase(const std::string &s) {
   std::string u;
   for (char c : s) u += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return u;
+}
+
+// A name (which may hold any character) as it can stand in a comment: on one
+// line, control characters spelled out, and no "*/" or "/*" that would end
+// the comment early or nest one.
+std::string commentText(std::string_view name) {
+  std::string text = printable(name), out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    out += text[i];
+    if (i + 1 < text.size() && (text[i] == '*' || text[i] == '/') && text[i + 1] == (text[i] == '*' ? '/' : '*'))
+      out += '\\';
+  }
+  return out;
 }
 
 // The C names of the open axes, by Dim::axis id: their parameter names.
@@ -91,7 +105,7 @@ std::string generateHeader(const Program &program, const EntryPoint &entry, cons
   const std::string &p = names.prefix;
   std::string upper = upperCase(p);
   std::string h = fmt::format("/* {}: model '{}' compiled by kilnc from {}. Generated; do not edit.\n", names.cHeader,
-                              program.modelName, names.sourceName);
+                              commentText(program.modelName), commentText(names.sourceName));
   h += " *\n"
        " * The model's C interface, for C99 and C++. Tensors are dense, C-ordered\n"
        " * arrays with the batch axis first; the caller picks the batch size per call.\n";
@@ -102,7 +116,7 @@ std::string generateHeader(const Program &program, const EntryPoint &entry, cons
       if (param.role != role) continue;
       TensorParam t = tensorOf(program, entry, param, upper);
       h += fmt::format(" *   {:<20} {:<8} {:<20} '{}'\n", param.name, dtypeName(t.type.dtype), batchShape(t.type, axes),
-                       t.kerasName);
+                       commentText(t.kerasName));
     }
   };
   h += fmt::format(" *\n * The tensors in the order of {}_run's parameters (parameter, dtype, shape,\n * Keras name):\n", p);
@@ -162,7 +176,7 @@ std::string generateHeader(const Program &program, const EntryPoint &entry, cons
     std::vector<std::string> parameters;  // the macro's: parenthesized
     for (const std::string &a : axes) parameters.push_back("(" + a + ")");
     h += fmt::format("/* Elements of one sample of {} '{}'. */\n#define {} {}\n",
-                     param.role == Role::Input ? "input" : "output", t.kerasName, t.sampleSize,
+                     param.role == Role::Input ? "input" : "output", commentText(t.kerasName), t.sampleSize,
                      size.known() ? std::to_string(size.value()) : "((int64_t)(" + size.expression(parameters) + "))");
   }
 
@@ -286,7 +300,7 @@ std::string generateCxxHeader(const Program &program, const EntryPoint &entry, c
       "#ifndef KILN_MODEL_{3}_HPP\n#define KILN_MODEL_{3}_HPP\n\n"
       "#include \"{2}\"\n\n#include <kiln/model.hpp>\n\n"
       "namespace kiln::models {{\n\n",
-      p, program.modelName, names.cHeader, upper);
+      p, commentText(program.modelName), names.cHeader, upper);
 
   // Tensors as spans; the scratch (and external weights) are the object's own.
   auto declare = [&](const EntryParam &x) -> std::string {
