@@ -1,7 +1,8 @@
 // Kiln.g4 — the grammar of .kiln files: the model-building subset of Keras's
-// Python API. Statements are logical lines; newlines inside brackets join
-// lines, as in Python. Indentation is kept as a token so that the AST builder
-// can group the body of a `def` or `for` under its header.
+// Python API, with the build-time Python around it (def, for, if, while,
+// comprehensions, f-strings). Statements are logical lines; newlines inside
+// brackets join lines, as in Python. Indentation is kept as a token so that
+// the AST builder can group the body of a block under its header.
 grammar Kiln;
 
 @lexer::members {
@@ -11,65 +12,114 @@ grammar Kiln;
 
 file : line* EOF ;
 
+// The expression inside an f-string's braces, parsed on its own.
+embeddedExpr : exprList EOF ;
+
 line
-  : INDENT? (simpleStatement (SEMI simpleStatement)* SEMI? | compoundHeader)? NEWLINE
+  : INDENT? (decorator | simpleStatements | compoundHeader)? NEWLINE
   ;
+
+simpleStatements : simpleStatement (SEMI simpleStatement)* SEMI? ;
+
+decorator : AT expr ;
 
 simpleStatement
-  : importStatement
-  | exprList (augAssign exprList)?        // x += 1 is reported as unsupported
-  | exprList (ASSIGN exprList)+           // a = b = value; a, b = value
-  | PASS
-  | unsupportedStatement
+  : importStatement                                     # importStmt
+  | exprList COLON expr (ASSIGN exprList)?              # annotatedStmt
+  | exprList augAssign exprList                         # augAssignStmt
+  | exprList (ASSIGN exprList)*                         # exprStmt
+  | PASS                                                # passStmt
+  | BREAK                                               # breakStmt
+  | CONTINUE                                            # continueStmt
+  | RETURN exprList?                                    # returnStmt
+  | ASSERT expr (COMMA expr)?                           # assertStmt
+  | DEL exprList                                        # delStmt
+  | RAISE (expr (FROM expr)?)?                          # raiseStmt
+  | keyword=(GLOBAL | NONLOCAL | YIELD) ~(NEWLINE | SEMI)*  # unsupportedStmt
   ;
 
-augAssign : PLUS_ASSIGN | MINUS_ASSIGN | STAR_ASSIGN | SLASH_ASSIGN ;
+augAssign
+  : PLUS_ASSIGN | MINUS_ASSIGN | STAR_ASSIGN | SLASH_ASSIGN | FLOORDIV_ASSIGN | PERCENT_ASSIGN
+  | POWER_ASSIGN | AT_ASSIGN | AMP_ASSIGN | PIPE_ASSIGN | CARET_ASSIGN | LSHIFT_ASSIGN | RSHIFT_ASSIGN
+  ;
 
 importStatement
   : IMPORT dottedAlias (COMMA dottedAlias)*
-  | FROM dottedName IMPORT (STAR | importAlias (COMMA importAlias)* COMMA?
-                            | LPAREN importAlias (COMMA importAlias)* COMMA? RPAREN)
+  | FROM DOT* dottedName? IMPORT (STAR | importAlias (COMMA importAlias)* COMMA?
+                                  | LPAREN importAlias (COMMA importAlias)* COMMA? RPAREN)
   ;
 dottedAlias : dottedName (AS NAME)? ;
 importAlias : NAME (AS NAME)? ;
 dottedName  : NAME (DOT NAME)* ;
 
-// Headers of blocks; the body is the following more-indented lines.
-// A header with a statement after its colon is a one-line block.
+// Headers of blocks; the body is the following more-indented lines, or the
+// statements after the colon on the same line.
 compoundHeader
-  : DEF NAME LPAREN parameters? RPAREN (ARROW expr)? COLON inlineBody=simpleStatement?
-  | FOR exprList IN expr COLON inlineBody=simpleStatement?
-  | keyword=(IF | ELIF | WHILE | WITH | CLASS) ~(NEWLINE)*
-  | keyword=(ELSE | TRY | EXCEPT | FINALLY) ~(NEWLINE)*
+  : DEF NAME LPAREN parameters? RPAREN (ARROW expr)? COLON simpleStatements?   # defHeader
+  | CLASS NAME (LPAREN arguments? RPAREN)? COLON simpleStatements?            # classHeader
+  | FOR targetList IN exprList COLON simpleStatements?                        # forHeader
+  | keyword=(IF | ELIF | WHILE) expr COLON simpleStatements?                  # conditionHeader
+  | ELSE COLON simpleStatements?                                              # elseHeader
+  | WITH withItem (COMMA withItem)* COLON simpleStatements?                   # withHeader
+  | TRY COLON simpleStatements?                                               # tryHeader
+  | EXCEPT (expr (AS NAME)?)? COLON simpleStatements?                         # exceptHeader
+  | FINALLY COLON simpleStatements?                                           # finallyHeader
   ;
+withItem : expr (AS primary)? ;
+
+// def parameters: annotations are accepted and not evaluated.
 parameters : parameter (COMMA parameter)* COMMA? ;
-parameter  : (STAR | POWER)? NAME (ASSIGN expr)? ;
-
-unsupportedStatement
-  : keyword=(RETURN | DEL | GLOBAL | NONLOCAL | ASSERT | RAISE | YIELD
-            | BREAK | CONTINUE) ~(NEWLINE | SEMI)*
+parameter
+  : NAME (COLON expr)? (ASSIGN expr)?     # plainParameter
+  | STAR (NAME (COLON expr)?)?            # starParameter
+  | POWER NAME (COLON expr)?              # kwargsParameter
+  | SLASH                                 # positionalOnlyMarker
+  ;
+lambdaParameters : lambdaParameter (COMMA lambdaParameter)* COMMA? ;
+lambdaParameter
+  : NAME (ASSIGN expr)?                   # plainLambdaParameter
+  | STAR NAME?                            # starLambdaParameter
+  | POWER NAME                            # kwargsLambdaParameter
   ;
 
-exprList : expr (COMMA expr)* COMMA? ;
+// Assignment targets of `for` and comprehensions: names, attributes,
+// subscripts and (nested) tuples or lists of them.
+targetList : target (COMMA target)* COMMA? ;
+target : STAR? primary ;
 
+exprList : starExpr (COMMA starExpr)* COMMA? ;
+starExpr : STAR? expr ;
+
+// An expression: a conditional, a lambda, or an operation. The conditional
+// and `**` recurse to the right through their own rules: a right-associative
+// operator in the left recursion below would make ANTLR's prediction
+// quadratic in the length of a chain.
 expr
-  : power                                                      # powerExpr
-  | op=(MINUS | PLUS) expr                                     # unaryExpr
-  | expr op=(STAR | SLASH | FLOORDIV | PERCENT | AT) expr      # binaryExpr
-  | expr op=(PLUS | MINUS) expr                                # binaryExpr
-  | expr op=(LT | GT | LE | GE | EQ | NE | IN | IS) expr       # compareExpr
-  | NOT expr                                                   # notExpr
-  | expr op=(AND | OR) expr                                    # boolExpr
-  | expr IF expr ELSE expr                                     # conditionalExpr
-  | LAMBDA ~(COLON)* COLON expr                                # lambdaExpr
+  : operation (IF operation ELSE expr)?                             # plainExpr
+  | LAMBDA lambdaParameters? COLON expr                             # lambdaExpr
   ;
+
+// Python's binary and unary operators, tightest first.
+operation
+  : power                                                           # powerExpr
+  | op=(MINUS | PLUS | TILDE) operation                             # unaryExpr
+  | operation op=(STAR | SLASH | FLOORDIV | PERCENT | AT) operation # binaryExpr
+  | operation op=(PLUS | MINUS) operation                           # binaryExpr
+  | operation op=(LSHIFT | RSHIFT) operation                        # binaryExpr
+  | operation op=AMP operation                                      # binaryExpr
+  | operation op=CARET operation                                    # binaryExpr
+  | operation op=PIPE operation                                     # binaryExpr
+  | operation compareOp operation                                   # compareExpr
+  | NOT operation                                                   # notExpr
+  | operation op=AND operation                                      # boolExpr
+  | operation op=OR operation                                       # boolExpr
+  ;
+compareOp : LT | GT | EQ | GE | LE | NE | IN | NOT IN | IS | IS NOT ;
 
 // `**` binds tighter than a unary sign on its left and looser on its right
-// (-2**-1 is -(2**(-1))), as in Python. Kept out of `expr`'s left recursion:
-// there, a right-associative operator makes ANTLR's prediction quadratic in
-// the length of a chain.
+// (-2**-1 is -(2**(-1))), as in Python.
 power  : primary (POWER factor)? ;
-factor : op=(MINUS | PLUS) factor | power ;
+factor : op=(MINUS | PLUS | TILDE) factor | power ;
 
 primary : atom trailer* ;
 
@@ -82,31 +132,37 @@ trailer
 arguments : argument (COMMA argument)* COMMA? ;
 argument
   : NAME ASSIGN expr              # keywordArgument
-  | STAR expr                     # starArgument
-  | POWER expr                    # starArgument
+  | op=(STAR | POWER) expr        # starArgument
+  | expr compFor+                 # generatorArgument
   | expr                          # positionalArgument
   ;
 
 subscripts : subscript (COMMA subscript)* COMMA? ;
 subscript  : expr | expr? COLON expr? (COLON expr?)? ;
 
+compFor : FOR targetList IN operation compIf* ;
+compIf : IF operation ;
+
 atom
-  : NAME                                                     # nameAtom
-  | NUMBER                                                   # numberAtom
-  | STRING+                                                  # stringAtom
-  | NONE                                                     # noneAtom
-  | TRUE                                                     # trueAtom
-  | FALSE                                                    # falseAtom
-  | ELLIPSIS                                                 # ellipsisAtom
-  | LPAREN RPAREN                                            # tupleAtom
-  | LPAREN expr RPAREN                                       # parenAtom
-  | LPAREN expr COMMA (expr (COMMA expr)* COMMA?)? RPAREN    # tupleAtom
-  | LPAREN expr FOR exprList IN expr RPAREN                  # comprehensionAtom
-  | LBRACK expr FOR exprList IN expr RBRACK                  # comprehensionAtom
-  | LBRACK exprList? RBRACK                                  # listAtom
-  | LBRACE (dictEntry (COMMA dictEntry)* COMMA?)? RBRACE     # dictAtom
+  : NAME                                                          # nameAtom
+  | NUMBER                                                        # numberAtom
+  | STRING+                                                       # stringAtom
+  | NONE                                                          # noneAtom
+  | TRUE                                                          # trueAtom
+  | FALSE                                                         # falseAtom
+  | ELLIPSIS                                                      # ellipsisAtom
+  | LPAREN RPAREN                                                 # tupleAtom
+  | LPAREN expr RPAREN                                            # parenAtom
+  | LPAREN starExpr COMMA (starExpr (COMMA starExpr)* COMMA?)? RPAREN   # tupleAtom
+  | LPAREN expr compFor+ RPAREN                                   # generatorAtom
+  | LBRACK expr compFor+ RBRACK                                   # listCompAtom
+  | LBRACK (starExpr (COMMA starExpr)* COMMA?)? RBRACK            # listAtom
+  | LBRACE dictEntry compFor+ RBRACE                              # dictCompAtom
+  | LBRACE (dictEntry (COMMA dictEntry)* COMMA?)? RBRACE          # dictAtom
+  | LBRACE expr compFor+ RBRACE                                   # setCompAtom
+  | LBRACE starExpr (COMMA starExpr)* COMMA? RBRACE               # setAtom
   ;
-dictEntry : expr COLON expr ;
+dictEntry : expr COLON expr | POWER expr ;
 
 // ---------------------------------------------------------------- lexer
 
@@ -124,14 +180,18 @@ NUMBER
   : DIGITS ('.' DIGITS?)? EXPONENT?
   | '.' DIGITS EXPONENT?
   | '0' [xX] [0-9a-fA-F_]+
+  | '0' [oO] [0-7_]+
+  | '0' [bB] [01_]+
   ;
 fragment DIGITS   : [0-9] [0-9_]* ;
 fragment EXPONENT : [eE] [+-]? DIGITS ;
 
+// Prefixes: r (raw), b, u, f (formatted), and the pairs rb, br, fr, rf.
 STRING
-  : [rRbBuUfF]? ( '\'\'\'' .*? '\'\'\'' | '"""' .*? '"""'
-                | '\'' ( '\\' . | ~['\\\r\n] )* '\''
-                | '"' ( '\\' . | ~["\\\r\n] )* '"' )
+  : ( [rRbBuUfF] | [rR] [bBfF] | [bBfF] [rR] )?
+    ( '\'\'\'' ( '\\' . | . )*? '\'\'\'' | '"""' ( '\\' . | . )*? '"""'
+    | '\'' ( '\\' . | ~['\\\r\n] )* '\''
+    | '"' ( '\\' . | ~["\\\r\n] )* '"' )
   ;
 
 LPAREN : '(' { ++bracketDepth; } ;
@@ -144,10 +204,12 @@ RBRACE : '}' { if (bracketDepth > 0) --bracketDepth; } ;
 ELLIPSIS : '...' ;
 DOT : '.' ; COMMA : ',' ; COLON : ':' ; SEMI : ';' ; ARROW : '->' ;
 PLUS_ASSIGN : '+=' ; MINUS_ASSIGN : '-=' ; STAR_ASSIGN : '*=' ; SLASH_ASSIGN : '/=' ;
-EQ : '==' ; NE : '!=' ; LE : '<=' ; GE : '>=' ; LT : '<' ; GT : '>' ;
+FLOORDIV_ASSIGN : '//=' ; PERCENT_ASSIGN : '%=' ; POWER_ASSIGN : '**=' ; AT_ASSIGN : '@=' ;
+AMP_ASSIGN : '&=' ; PIPE_ASSIGN : '|=' ; CARET_ASSIGN : '^=' ; LSHIFT_ASSIGN : '<<=' ; RSHIFT_ASSIGN : '>>=' ;
+EQ : '==' ; NE : '!=' ; LE : '<=' ; GE : '>=' ; LSHIFT : '<<' ; RSHIFT : '>>' ; LT : '<' ; GT : '>' ;
 ASSIGN : '=' ;
 POWER : '**' ; STAR : '*' ; FLOORDIV : '//' ; SLASH : '/' ; PERCENT : '%' ; AT : '@' ;
-PLUS : '+' ; MINUS : '-' ;
+PLUS : '+' ; MINUS : '-' ; TILDE : '~' ; AMP : '&' ; PIPE : '|' ; CARET : '^' ;
 
 NEWLINE : ( '\r'? '\n' | '\r' ) { if (bracketDepth > 0) skip(); } ;
 

@@ -122,6 +122,14 @@ void DiagnosticEngine::print(std::FILE *out, bool color) {
   dropped_ = 0;
 }
 
+void DiagnosticEngine::dropSince(const Mark &mark) {
+  diags_.resize(std::min(diags_.size(), mark.kept));
+  errors_ = mark.errors;
+  warnings_ = mark.warnings;
+  dropped_ = mark.dropped;
+  for (int i = 0; i < 3; ++i) reported_[i] = mark.reported[i];
+}
+
 void DiagnosticEngine::printSummary(std::FILE *out) const {
   if (errors_ == 0) return;
   fmt::print(out, "{} error{} generated.\n", errors_, errors_ == 1 ? "" : "s");

@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <deque>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -68,13 +69,28 @@ public:
       return droppedDiagnostic_;
     }
     diags_.push_back({severity, id, where, formatDiag(id, args...), {}});
+    if (context_ && severity != Severity::Note) context_(diags_.back());
     return diags_.back();
   }
 
   // Whether a diagnostic of `severity` reported now would be shown (work
   // that only improves a message can be skipped otherwise).
   bool willShow(Severity severity) const { return reported_[static_cast<int>(severity)] < kMaxPerSeverity; }
+  // Called on every error and warning as it is reported, to attach notes
+  // about the context it arose in (the calls that led to it).
+  void setContext(std::function<void(Diagnostic &)> context) { context_ = std::move(context); }
+
   unsigned errorCount() const { return errors_; }
+  const SourceManager &sources() const { return sources_; }
+  // A point in the stream of diagnostics: dropSince(mark()) forgets the ones
+  // reported after it (a lookup that may fail quietly).
+  struct Mark {
+    size_t kept;
+    unsigned errors, warnings, dropped, reported[3];
+    bool operator==(const Mark &) const = default;
+  };
+  Mark mark() const { return {diags_.size(), errors_, warnings_, dropped_, {reported_[0], reported_[1], reported_[2]}}; }
+  void dropSince(const Mark &mark);
   unsigned warningCount() const { return warnings_; }
   bool hasErrors() const { return errors_ != 0; }
   const std::deque<Diagnostic> &diagnostics() const { return diags_; }
@@ -97,6 +113,7 @@ private:
   unsigned reported_[3] = {};  // by Severity
   unsigned dropped_ = 0;
   Diagnostic droppedDiagnostic_{};  // takes the notes of a dropped diagnostic
+  std::function<void(Diagnostic &)> context_;
 };
 
 }  // namespace kiln

@@ -1,5 +1,7 @@
 #include "driver/Options.h"
 
+#include "diagnostics/Suggest.h"
+
 #include <cctype>
 #include <charconv>
 #include <cstring>
@@ -48,6 +50,8 @@ common options:
                          (default: the one bound to 'model', else the last one)
   --keras-version 2|3    semantics that changed between Keras versions (default 2)
   --verify               check: compare diagnostics with '# expected-error {{...}}' comments
+  -v                     list the statements skipped as not building the model
+                         (data loading, training, printing); shown anyway when there are errors
 )";
 
 namespace {
@@ -80,7 +84,11 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
   else if (command == "build") o.command = Command::Build;
   else if (command == "import") o.command = Command::Import;
   else {
-    error = "unknown command '" + command + "'; expected check, summary, graph, build or import (see kilnc --help)";
+    error = "unknown command '" + command + "'";
+    if (auto m = closestMatch(command, {"check", "summary", "graph", "build", "import", "layers"}))
+      error += "; did you mean '" + *m + "'?";
+    else
+      error += "; expected check, summary, graph, build, import or layers (see kilnc --help)";
     return std::nullopt;
   }
 
@@ -144,8 +152,16 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
       o.verify = true;
     } else if (a == "--no-fuse") {
       o.fuse = false;
+    } else if (a == "-v" || a == "--verbose") {
+      o.verbose = true;
     } else if (!a.empty() && a[0] == '-') {
-      if (error.empty()) error = "unknown option '" + a + "'";
+      if (error.empty()) {
+        error = "unknown option '" + a + "'";
+        std::string flag = a.substr(0, a.find('='));
+        if (auto m = closestMatch(flag, {"-o", "--emit", "--weights", "--init-weights", "--target", "--mcpu", "--name",
+                                         "--no-fuse", "--model", "--keras-version", "--verify", "--help", "-v"}))
+          error += "; did you mean '" + *m + "'?";
+      }
       return std::nullopt;
     } else if (o.input.empty()) {
       o.input = a;

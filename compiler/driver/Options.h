@@ -28,6 +28,7 @@ struct Options {
   std::string prefix;                  // --name: C prefix of the entry points
   bool verify = false;                 // check --verify
   bool fuse = true;                    // --no-fuse
+  bool verbose = false;                // -v: also list the code skipped as not model building
   KerasVersion kerasVersion = KerasVersion::V2;
 };
 

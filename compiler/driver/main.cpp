@@ -86,9 +86,11 @@ Model *evaluate(Session &s, const Options &o, uint32_t file) {
   if (!module) return nullptr;
   Evaluator evaluator(s.diags, s.graph, {o.kerasVersion});
   evaluator.run(*module);
-  if (s.diags.hasErrors()) return nullptr;
-  Model *model = evaluator.selectModel(o.model, file);
-  if (!model || !evaluator.finishModel(model)) return nullptr;
+  Model *model = s.diags.hasErrors() ? nullptr : evaluator.selectModel(o.model, file);
+  if (model && !evaluator.finishModel(model)) model = nullptr;
+  // What was skipped explains many errors ("x_train" comes from a skipped
+  // statement); on a clean build it is shown only when asked for.
+  if (s.diags.hasErrors() || o.verbose) evaluator.noteSkipped();
   return s.diags.hasErrors() ? nullptr : model;
 }
 
@@ -261,6 +263,10 @@ int kilnMain(int argc, char **argv) {
     return 2;
   }
   const Options &o = *options;
+  if (argc < 2) {  // bare `kilnc`: how to use it, as an error
+    fmt::print(stderr, "{}", kUsage);
+    return 1;
+  }
   if (o.command == Command::Help) {
     fmt::print("{}", kUsage);
     return 0;

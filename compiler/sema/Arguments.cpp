@@ -139,7 +139,7 @@ bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value,
   case ArgType::IntTuple: {
     std::vector<Value> items;
     if (value.is(ValueKind::Int)) items.assign(spec.arity, value);
-    else if (isTuple(value)) items = value.items;
+    else if (isTuple(value)) items.assign(value.items.begin(), value.items.end());
     else return typeError(spec.arity == 1 ? "an integer" : "an integer or a tuple of integers");
     if (items.size() != static_cast<size_t>(spec.arity))
       return valueError("must have " + std::to_string(spec.arity) + " entries, got " + repr(value));
@@ -158,12 +158,12 @@ bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value,
     for (const Value &item : value.items) {
       if (item.is(ValueKind::None)) continue;
       if (!item.is(ValueKind::Int) || item.integer < 1) {
-        diags.report(DiagID::err_bad_dimension, item.range, &item - value.items.data(), repr(item));
+        diags.report(DiagID::err_bad_dimension, item.range, &item - value.items.begin(), repr(item));
         return false;
       }
       if (item.integer > kMaxElements) return valueError(tooLarge(value));
     }
-    value = Value::ofTuple(value.items, value.range);
+    value = Value::ofTuple(std::vector<Value>(value.items.begin(), value.items.end()), value.range);
     return true;
   }
   case ArgType::AxisList:
@@ -251,7 +251,8 @@ bool bindArguments(const std::vector<ArgSpec> &specs, const std::vector<LegacyAr
       continue;
     }
     Value v = *bound[i];
-    if (convertArgument(spec, what, v, diags)) config.set(spec.name, std::move(v), true);
+    // The layer keeps the value as it is now, whatever later happens to a list it came from.
+    if (convertArgument(spec, what, v, diags)) config.set(spec.name, deepCopy(v), true);
     else config.set(spec.name, spec.defaultValue, false);
   }
   return diags.errorCount() == before;

@@ -5,6 +5,7 @@
 #include "diagnostics/Diagnostics.h"
 #include "layers/LayerKind.h"
 #include "sema/Value.h"
+#include "syntax/AST.h"
 
 #include <cstdint>
 #include <string>
@@ -16,6 +17,7 @@ struct CallArgument {
   std::string keyword;  // empty for positional
   SourceRange keywordRange;
   Value value;
+  const ast::Expr *expr = nullptr;  // as written, when there is one (for messages)
 };
 
 struct CallSite {

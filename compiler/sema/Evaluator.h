@@ -1,5 +1,9 @@
 // Evaluates a .kiln program the way Python would run the Keras code, but
 // symbolically: layer calls build the graph and prove shapes as they go.
+// Build-time Python (def, for, if, while, comprehensions, f-strings) runs
+// on constants; code around the model (data loading, training, plotting,
+// printing) is skipped without evaluating it, and its results are Skipped
+// values that the model may not use.
 #pragma once
 
 #include "diagnostics/Diagnostics.h"
@@ -9,27 +13,51 @@
 #include "sema/Value.h"
 #include "syntax/AST.h"
 
+#include <deque>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace kiln {
 
-// Functions and classes that are not layers: Input, Model, Sequential, ...
+// Functions and classes that are not layers: Input, Model, Sequential, len, ...
 struct Builtin {
   enum class Kind {
     Input,          // Input(shape=...) -> tensor
     Model,          // Model(inputs, outputs) / Functional
     Sequential,     // Sequential([...])
-    TrainingObject, // an optimizer, loss, callback, regularizer...: opaque
+    TrainingObject, // a regularizer or constraint: opaque
     Initializer,    // an initializer object (used by --init-weights)
     LayerFunction,  // add([a, b]), concatenate([a, b], axis=1): make the layer, call it
     Application,    // VGG16(...), VGG19(...): keras.applications architectures
+    Python,         // a Python builtin computed at build time: len, range, int, ...
+    Math,           // math.* and the numpy functions of constants: sqrt, prod, ...
+    Backend,        // keras.backend helpers with build-time answers: int_shape, image_data_format
   };
   std::string name;
   Kind kind;
-  std::string layerClass;  // LayerFunction: the layer it makes
+  std::string detail;  // LayerFunction: the layer class it makes; Math: the module (math or numpy)
 };
+
+// A namespace: the module's globals, or the locals of one call.
+struct Scope {
+  std::map<std::string, Value> names;
+  Scope *parent = nullptr;  // where the running function was defined; null for the module
+  bool captured = false;    // a closure was made here: the scope outlives its call
+};
+
+// A def or lambda, the scope it was defined in, and its default values
+// (evaluated when the def ran, as in Python).
+struct Closure {
+  std::shared_ptr<ast::Function> def;
+  std::vector<std::optional<Value>> defaults;  // one per parameter
+  Scope *scope = nullptr;
+};
+std::string functionName(const Closure &c);
+// A short rendering of an expression for messages: "model.fit()", "x_train / 255".
+std::string exprText(const ast::Expr &e);
 
 struct EvalOptions {
   KerasVersion kerasVersion = KerasVersion::V2;
@@ -37,8 +65,8 @@ struct EvalOptions {
 
 class Evaluator {
 public:
-  Evaluator(DiagnosticEngine &diags, Graph &graph, EvalOptions options)
-      : diags_(diags), graph_(graph), options_(options) {}
+  Evaluator(DiagnosticEngine &diags, Graph &graph, EvalOptions options);
+  ~Evaluator();
 
   void run(const ast::Module &module);
 
@@ -54,29 +82,100 @@ public:
   Model *selectModel(const std::string &name, uint32_t file);
   // Final checks of a chosen model: it must be built and its names unique.
   bool finishModel(Model *model);
+  // One note listing the statements that were skipped (data loading,
+  // training, printing...), if there were any.
+  void noteSkipped();
+
+  // Limits that end runaway evaluation with a diagnostic.
+  static constexpr int64_t kStepBudget = 10'000'000;
+  static constexpr size_t kMaxCallDepth = 500;
+  static constexpr size_t kMaxItems = 1'000'000;   // elements of one list, tuple, dict or range
+  static constexpr size_t kMaxStringBytes = 1 << 20;
 
 private:
-  // statements
-  void exec(const ast::Stmt &stmt);
-  void execImport(const ast::Stmt &stmt);
-  void assign(const ast::Expr &target, const Value &value);
+  enum class Flow { Normal, Break, Continue, Return, Stop };
 
-  // expressions
+  // statements (Statements.cpp)
+  Flow execBlock(const std::vector<ast::StmtPtr> &body);
+  Flow exec(const ast::Stmt &stmt);
+  Flow execIf(const ast::Stmt &stmt);
+  Flow execFor(const ast::Stmt &stmt);
+  Flow execWhile(const ast::Stmt &stmt);
+  Flow execTry(const ast::Stmt &stmt);
+  Flow execWith(const ast::Stmt &stmt);
+  void execImport(const ast::Stmt &stmt);
+  void execDef(const ast::Stmt &stmt);
+  void execClass(const ast::Stmt &stmt);
+  void execAugAssign(const ast::Stmt &stmt);
+  bool execAssert(const ast::Stmt &stmt);
+  void execRaise(const ast::Stmt &stmt);
+  void execDel(const ast::Stmt &stmt);
+  void assign(const ast::Expr &target, const Value &value);
+  void assignItem(const ast::Expr &target, const Value &value);
+  // A block statement whose condition or iterable is skipped data: its body
+  // does not run, and the names it would bind become skipped too.
+  void skipBlock(const ast::Stmt &stmt, const Value &cause, const std::string &what);
+  void recordSkipped(SourceRange where, const std::string &what);
+  // Counts `steps` of work (a statement, a call, an element visited); false once the budget is spent.
+  bool tick(SourceRange where, size_t steps = 1);
+
+  // expressions (Expressions.cpp)
   Value eval(const ast::Expr &expr);
   Value evalName(const ast::Expr &expr);
+  std::optional<Value> lookup(const std::string &name) const;  // nothing if the name is not bound
   Value evalAttribute(const ast::Expr &expr);
   Value evalSubscript(const ast::Expr &expr);
-  Value evalBinary(const ast::Expr &expr);
+  Value evalDisplay(const ast::Expr &expr);
+  Value evalDict(const ast::Expr &expr);
+  Value evalCompare(const ast::Expr &expr);
+  Value evalBoolOp(const ast::Expr &expr);
+  Value evalConditional(const ast::Expr &expr);
+  Value evalComprehension(const ast::Expr &expr);
+  Value evalFString(const ast::Expr &expr);
   Value evalUnary(const ast::Expr &expr);
-  Value evalCall(const ast::Expr &expr);
-  Value attributeOf(const Value &object, const std::string &name, SourceRange range, SourceRange nameRange);
+  Value evalLambda(const ast::Expr &expr);
+  // Python truth; nothing for a skipped or invalid value.
+  std::optional<bool> truth(const Value &v, SourceRange where);
+  // The elements `for` iterates over; nothing after reporting (or for skipped data).
+  std::optional<std::vector<Value>> iterate(const Value &v, SourceRange where);
+  Value index(const Value &object, const Value &key, SourceRange range);
+  Value slice(const Value &object, const ast::Expr &slice, SourceRange range);
+  bool checkSize(size_t items, SourceRange where);          // elements of a container
+  bool checkStringSize(size_t bytes, SourceRange where);  // bytes of a string
+  // str(v) or repr(v) as a string value; an error if it is too long to build.
+  Value toText(const Value &v, bool asRepr, SourceRange where);
 
-  // modules and builtins (Modules.cpp)
+  // operators (Operators.cpp)
+  Value binary(const std::string &op, const Value &a, const Value &b, SourceRange range);
+  Value compare(const std::string &op, const Value &a, const Value &b, SourceRange range);
+  Value percentFormat(const Value &format, const Value &args, SourceRange range);
+  std::optional<std::string> formatValue(const Value &v, const std::string &spec, SourceRange range);
+
+  // calls (Calls.cpp)
+  Value evalCall(const ast::Expr &expr);
+  bool evalArguments(const ast::Expr &expr, CallSite &call);
+  Value call(const Value &callee, CallSite &call);
+  Value callFunction(const Closure &function, CallSite &call);
+  bool bindParameters(const Closure &function, CallSite &call, Scope &scope);
+  Value makeClosure(const std::shared_ptr<ast::Function> &def, SourceRange range);
+  // The model-building callables may not take skipped data: reports and returns true if `call` holds any.
+  bool rejectSkipped(const CallSite &call);
+
+  // Python builtins and methods (Builtins.cpp)
+  Value callPython(const Builtin &builtin, CallSite &call);
+  Value callMath(const Builtin &builtin, CallSite &call);
+  Value callValueMethod(const Value &self, const std::string &method, CallSite &call);
+  Value valueAttribute(const Value &object, const std::string &name, SourceRange range, SourceRange nameRange);
+  Value strFormat(const std::string &format, CallSite &call);
+  Value sorted(std::vector<Value> items, SourceRange range);
+
+  // modules (Modules.cpp)
   Value resolveImport(const std::string &path, SourceRange range);
   Value moduleMember(const std::string &module, const std::string &name, SourceRange range, SourceRange nameRange);
-  Value lookupGlobal(const std::string &name) const;  // names from `from keras.layers import *`
+  Value lookupGlobal(const std::string &name) const;  // Keras names and Python builtins known without imports
   Value callBuiltin(const Builtin &builtin, CallSite &call);
   Value callLayerFunction(const Builtin &builtin, CallSite &call);
+  Value callBackend(const Builtin &builtin, CallSite &call);
   Value makeVGG(const Builtin &builtin, CallSite &call);
 
   // Keras semantics (Keras.cpp)
@@ -89,7 +188,6 @@ private:
   Value applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRange range, bool listInput,
                    const std::vector<Tensor *> &callTensors = {});
   Value callModelAsLayer(Model *model, CallSite &call);
-  Value callMethod(const Value &self, const std::string &method, CallSite &call);
   Value makeInput(CallSite &call);
   Tensor *newInputTensor(const std::string &name, TensorType type, SourceRange range, const LayerConfig *config);
   Value makeFunctionalModel(CallSite &call);
@@ -100,17 +198,37 @@ private:
   std::vector<Tensor *> tensorsOf(const Value &v, const std::string &what, bool &ok);
   std::string uniqueName(const std::string &stem, bool zeroBased);
   std::optional<std::vector<int64_t>> declaredBatchShape(const Layer &layer);
-
   // the value as Python would bind a function's return value for unpacking
   Value tensorsValue(const std::vector<Tensor *> &tensors, SourceRange range);
+
+  // attributes and methods of Keras objects (KerasObjects.cpp)
+  Value kerasAttribute(const Value &object, const std::string &name, SourceRange range, SourceRange nameRange);
+  Value callKerasMethod(const Value &self, const std::string &method, CallSite &call);
+  bool setKerasAttribute(const Value &object, const ast::Expr &target);
+  Value unknownAttribute(const Value &object, const std::string &name, SourceRange nameRange,
+                         const std::vector<std::string> &known);
 
   DiagnosticEngine &diags_;
   Graph &graph_;
   EvalOptions options_;
-  std::map<std::string, Value> scope_;
+  Scope globals_;
+  Scope *scope_ = &globals_;                  // where names are bound now
+  std::deque<std::unique_ptr<Scope>> scopes_; // function and comprehension scopes, kept for closures
+  std::deque<std::shared_ptr<const Closure>> closures_;
+  struct Frame {
+    const Closure *function;
+    SourceRange call;
+  };
+  std::vector<Frame> frames_;  // the user functions being called, outermost first
+  Value returnValue_;
   std::map<std::string, int> nameCounters_;
   std::vector<ModelBinding> models_;
   bool starImported_ = false;
+  int64_t steps_ = 0;
+  int loopDepth_ = 0;      // loops around the running statement, in the current call
+  bool stopped_ = false;  // the budget is spent or the recursion too deep: unwind
+  std::vector<std::pair<SourceRange, std::string>> skipped_;  // statements skipped, in order
+  std::set<std::pair<uint32_t, uint32_t>> skippedSeen_;
 };
 
 }  // namespace kiln

@@ -1,39 +1,82 @@
-// Imports and the names Keras code reaches through modules: keras.layers.Dense,
-// tf.keras.Input, keras.optimizers.Adam, keras.activations.relu, ...
+// Imports and the names reached through modules: keras.layers.Dense,
+// tf.keras.Input, keras.activations.relu, math.ceil, np.prod, ... Any module
+// may be imported; what does not build the model (datasets, optimizers,
+// callbacks, plotting, NumPy on data, other libraries) resolves to skipped
+// values, and names Kiln does not know are errors only where they are used.
 #include "sema/Evaluator.h"
 
 #include "diagnostics/Suggest.h"
 #include "layers/LayerKind.h"
 
+#include <cmath>
+
 namespace kiln {
 
 namespace {
 
+using Kind = Builtin::Kind;
+
 const std::vector<Builtin> &builtins() {
   static const std::vector<Builtin> table = {
-      {"Input", Builtin::Kind::Input, {}},
-      {"Model", Builtin::Kind::Model, {}},
-      {"Functional", Builtin::Kind::Model, {}},
-      {"Sequential", Builtin::Kind::Sequential, {}},
+      {"Input", Kind::Input, {}},
+      {"Model", Kind::Model, {}},
+      {"Functional", Kind::Model, {}},
+      {"Sequential", Kind::Sequential, {}},
       // keras.layers' functional interface to the merge layers
-      {"add", Builtin::Kind::LayerFunction, "Add"},
-      {"subtract", Builtin::Kind::LayerFunction, "Subtract"},
-      {"multiply", Builtin::Kind::LayerFunction, "Multiply"},
-      {"average", Builtin::Kind::LayerFunction, "Average"},
-      {"maximum", Builtin::Kind::LayerFunction, "Maximum"},
-      {"minimum", Builtin::Kind::LayerFunction, "Minimum"},
-      {"concatenate", Builtin::Kind::LayerFunction, "Concatenate"},
-      {"dot", Builtin::Kind::LayerFunction, "Dot"},
-      {"VGG16", Builtin::Kind::Application, {}},
-      {"VGG19", Builtin::Kind::Application, {}},
+      {"add", Kind::LayerFunction, "Add"},
+      {"subtract", Kind::LayerFunction, "Subtract"},
+      {"multiply", Kind::LayerFunction, "Multiply"},
+      {"average", Kind::LayerFunction, "Average"},
+      {"maximum", Kind::LayerFunction, "Maximum"},
+      {"minimum", Kind::LayerFunction, "Minimum"},
+      {"concatenate", Kind::LayerFunction, "Concatenate"},
+      {"dot", Kind::LayerFunction, "Dot"},
+      {"VGG16", Kind::Application, {}},
+      {"VGG19", Kind::Application, {}},
   };
   return table;
 }
 
-const Builtin *findBuiltin(std::string_view name) {
-  for (const Builtin &b : builtins())
-    if (b.name == name) return &b;
+const std::vector<Builtin> &pythonBuiltins() {
+  static const std::vector<Builtin> table = [] {
+    std::vector<Builtin> t;
+    for (const char *name : {"len", "range", "min", "max", "sum", "abs", "round", "int", "float", "str", "bool",
+                             "list", "tuple", "dict", "set", "zip", "enumerate", "reversed", "sorted", "any", "all",
+                             "map", "filter", "isinstance", "getattr", "hasattr", "pow", "divmod", "repr", "object",
+                             "type"})
+      t.push_back({name, Kind::Python, {}});
+    return t;
+  }();
+  return table;
+}
+
+const std::vector<Builtin> &mathFunctions() {
+  static const std::vector<Builtin> table = [] {
+    std::vector<Builtin> t;
+    for (const char *name : {"sqrt", "ceil", "floor", "trunc", "exp", "log", "log2", "log10", "pow", "fabs", "gcd",
+                             "isclose", "prod"})
+      t.push_back({name, Kind::Math, "math"});
+    for (const char *name : {"prod", "sum", "max", "amax", "min", "amin", "mean", "sqrt", "ceil", "floor", "trunc",
+                             "exp", "log", "log2", "log10", "power", "abs", "round", "float32", "float64", "int32",
+                             "int64"})
+      t.push_back({name, Kind::Math, "numpy"});
+    for (const char *name : {"image_data_format", "int_shape", "epsilon", "floatx"})
+      t.push_back({name, Kind::Backend, "keras.backend"});
+    return t;
+  }();
+  return table;
+}
+
+const Builtin *find(const std::vector<Builtin> &table, std::string_view name, std::string_view detail = {}) {
+  for (const Builtin &b : table)
+    if (b.name == name && (detail.empty() || b.detail == detail)) return &b;
   return nullptr;
+}
+
+Value builtinValue(const Builtin *b, SourceRange range) {
+  Value v = Value::make(ValueKind::Builtin, range);
+  v.builtin = b;
+  return v;
 }
 
 // Objects that only matter for training; created on demand, one per name.
@@ -47,21 +90,40 @@ const Builtin *trainingObject(const std::string &name, Builtin::Kind kind) {
 
 // tensorflow.keras.layers -> keras.layers; tensorflow.python.keras -> keras.
 std::string normalizeModule(std::string path) {
-  for (const char *prefix : {"tensorflow.python.keras", "tensorflow.keras", "tf.keras", "keras.src"}) {
+  for (const char *prefix : {"tensorflow.python.keras", "tensorflow.keras", "tf.keras", "keras.src", "keras._tf_keras.keras"}) {
     std::string p = prefix;
     if (path == p || path.rfind(p + ".", 0) == 0) return "keras" + path.substr(p.size());
   }
+  if (path == "tf" || path.rfind("tf.", 0) == 0) return "tensorflow" + path.substr(2);
+  if (path == "np" || path.rfind("np.", 0) == 0) return "numpy" + path.substr(2);
   return path;
 }
 
-bool isKeras(const std::string &path) { return path == "keras" || path.rfind("keras.", 0) == 0; }
-bool isTensorflow(const std::string &path) { return path == "tensorflow" || path.rfind("tensorflow.", 0) == 0; }
+bool within(const std::string &path, const std::string &module) {
+  return path == module || path.rfind(module + ".", 0) == 0;
+}
 
 std::string lastComponent(const std::string &path) { return path.substr(path.rfind('.') + 1); }
 
-bool isTrainingModule(const std::string &last) {
-  return last == "optimizers" || last == "losses" || last == "callbacks" || last == "metrics" ||
-         last == "regularizers" || last == "constraints" || last == "schedules" || last == "legacy";
+// The kind of code a module member is, for skipped values: nothing if it
+// builds models.
+std::optional<std::string> skippedKerasModule(const std::string &module, const std::string &name) {
+  std::string last = lastComponent(module);
+  if (within(module, "keras.datasets")) return "data loading";
+  if (within(module, "keras.preprocessing") || within(module, "keras.utils")) {
+    if (name == "plot_model" || name == "model_to_dot") return "plotting";
+    return "data preparation";
+  }
+  if (last == "optimizers" || last == "losses" || last == "metrics" || last == "callbacks" || last == "schedules" ||
+      last == "legacy" || within(module, "keras.mixed_precision") || within(module, "keras.optimizers"))
+    return "training";
+  if (within(module, "keras.models") || within(module, "keras.saving")) {
+    if (name == "load_model" || name == "model_from_json" || name == "model_from_yaml" || name == "save_model" ||
+        name == "clone_model" || name == "register_keras_serializable")
+      return "saving and loading";
+  }
+  if (within(module, "keras.applications") && name.find('_') != std::string::npos) return "data preparation";
+  return std::nullopt;
 }
 
 }  // namespace
@@ -74,81 +136,114 @@ Value Evaluator::lookupGlobal(const std::string &name) const {
     v.layerClass = kind;
     return v;
   }
-  if (const Builtin *b = findBuiltin(name)) {
-    Value v = Value::make(ValueKind::Builtin, {});
-    v.builtin = b;
-    return v;
-  }
+  if (const Builtin *b = find(builtins(), name)) return builtinValue(b, {});
+  if (const Builtin *b = find(pythonBuiltins(), name)) return builtinValue(b, {});
   if (name == "keras" || name == "tf" || name == "layers") {
     Value v = Value::make(ValueKind::Module, {});
     v.text = name == "tf" ? "tensorflow" : name == "layers" ? "keras.layers" : "keras";
     return v;
   }
+  if (name == "print" || name == "display") return Value::skipped(name, "printing", {});
+  if (name == "open" || name == "input" || name == "exit" || name == "quit" || name == "help")
+    return Value::skipped(name, "input and output", {});
   return Value::error();
 }
 
 Value Evaluator::resolveImport(const std::string &path, SourceRange range) {
-  size_t dot = path.rfind('.');
+  std::string normalized = normalizeModule(path);
+  std::string root = normalized.substr(0, normalized.find('.'));
+  if (root == "__future__") return Value::none(range);
+  bool known = root == "keras" || root == "tensorflow" || root == "numpy" || root == "math";
+  if (!known || path[0] == '.') {
+    std::string module = path[0] == '.' ? path : path.substr(0, path.find('.') == std::string::npos ? path.size() : path.find('.'));
+    return Value::skipped(path, "module '" + module + "' is not available in model files", range);
+  }
+  size_t dot = normalized.rfind('.');
   if (dot == std::string::npos) {
     Value v = Value::make(ValueKind::Module, range);
-    v.text = normalizeModule(path);
+    v.text = normalized;
     return v;
   }
-  std::string module = normalizeModule(path.substr(0, dot));
-  if (!isKeras(module) && !isTensorflow(module)) {
-    // `from numpy import ...`: only an error once the name is used.
-    Value v = Value::make(ValueKind::Module, range);
-    v.text = path;
-    return v;
-  }
-  return moduleMember(module, path.substr(dot + 1), range, range);
+  return moduleMember(normalized.substr(0, dot), normalized.substr(dot + 1), range, range);
 }
 
 Value Evaluator::moduleMember(const std::string &rawModule, const std::string &name, SourceRange range,
                               SourceRange nameRange) {
   std::string module = normalizeModule(rawModule);
   std::string full = normalizeModule(module + "." + name);
-  if (!isKeras(module) && !isTensorflow(module)) {
-    diags_.report(DiagID::err_unknown_module, range, rawModule);
-    return Value::error(range);
+  auto submodule = [&] {
+    Value v = Value::make(ValueKind::Module, range);
+    v.text = full;
+    return v;
+  };
+  auto unsupported = [&](std::string why) { return Value::skipped(full, std::move(why), range, true); };
+  if (full == "keras") return submodule();  // tf.keras
+
+  if (module == "math" || module == "numpy") {
+    if (name == "pi") return Value::ofFloat(M_PI, range);
+    if (name == "e") return Value::ofFloat(M_E, range);
+    if (name == "inf") return Value::ofFloat(INFINITY, range);
+    if (name == "newaxis" && module == "numpy") return Value::none(range);
+    if (const Builtin *b = find(mathFunctions(), name, module)) return builtinValue(b, range);
+    if (module == "math") {
+      Value m = Value::make(ValueKind::Module, range);
+      m.text = module;
+      return unknownAttribute(m, name, nameRange, {"sqrt", "ceil", "floor", "log", "exp", "pi"});
+    }
+    return Value::skipped(rawModule + "." + name, "NumPy computes on data", range);
   }
+  if (within(module, "numpy")) return Value::skipped(rawModule + "." + name, "NumPy computes on data", range);
+
+  if (within(module, "tensorflow")) {
+    std::string last = lastComponent(module);
+    if (module == "tensorflow.nn" || module == "tensorflow.math") {
+      if (auto act = canonicalActivation(name)) return Value::ofStr(*act, range);
+    }
+    if (module == "tensorflow" && (name == "float32" || name == "int32" || name == "int64" || name == "float64"))
+      return Value::ofStr(name, range);
+    return Value::skipped("tf." + full.substr(std::string("tensorflow.").size()),
+                          "a TensorFlow function; models are built from Keras layers", range);
+  }
+  if (!within(module, "keras")) return Value::skipped(full, "module '" + module + "' is not available in model files", range);
+
+  // keras.*
   std::string last = lastComponent(module);
-  if (last == "activations" || module == "tensorflow.nn" || module == "keras.backend") {
+  if (last == "activations" || module == "keras.backend") {
     if (auto act = canonicalActivation(name)) return Value::ofStr(*act, range);
   }
-  if (isTrainingModule(last)) {
-    Value v = Value::make(ValueKind::Builtin, range);
-    v.builtin = trainingObject(name, Builtin::Kind::TrainingObject);
-    return v;
+  if (module == "keras.backend") {
+    if (const Builtin *b = find(mathFunctions(), name, "keras.backend")) return builtinValue(b, range);
+    return unsupported("Keras backend functions compute on tensors at run time; use a Keras layer");
   }
-  if (last == "initializers") {
-    Value v = Value::make(ValueKind::Builtin, range);
-    v.builtin = trainingObject(name, Builtin::Kind::Initializer);
-    return v;
-  }
+  if (auto why = skippedKerasModule(module, name)) return Value::skipped(full, *why, range);
+  if (last == "regularizers" || last == "constraints")
+    return builtinValue(trainingObject(name, Builtin::Kind::TrainingObject), range);
+  if (last == "initializers") return builtinValue(trainingObject(name, Builtin::Kind::Initializer), range);
   if (const LayerKind *kind = LayerRegistry::instance().find(name)) {
     Value v = Value::make(ValueKind::LayerClass, range);
     v.layerClass = kind;
     return v;
   }
-  if (const Builtin *b = findBuiltin(name)) {
-    Value v = Value::make(ValueKind::Builtin, range);
-    v.builtin = b;
+  if (const Builtin *b = find(builtins(), name)) return builtinValue(b, range);
+  if (name == "Lambda")
+    return unsupported("Lambda layers run Python code at inference, which Kiln does not compile yet");
+  if (name == "Layer" || name == "InputSpec")
+    return unsupported("custom layers run Python code at inference, which Kiln does not compile yet");
+  if (name == "backend") {
+    Value v = Value::make(ValueKind::Module, range);
+    v.text = "keras.backend";
     return v;
   }
   // Lower-case names are submodules: keras.layers.core, tf.keras.applications...
-  if (!name.empty() && std::islower(static_cast<unsigned char>(name[0])) && name.find('_') == std::string::npos) {
-    Value v = Value::make(ValueKind::Module, range);
-    v.text = full;
-    return v;
-  }
+  if (!name.empty() && std::islower(static_cast<unsigned char>(name[0])) && name.find('_') == std::string::npos)
+    return submodule();
+  if (within(module, "keras.applications"))
+    return unsupported("keras.applications." + name + " is not available yet; VGG16 and VGG19 are");
   std::vector<std::string> candidates = LayerRegistry::instance().names();
   for (const Builtin &b : builtins()) candidates.push_back(b.name);
-  if (auto m = closestMatch(name, candidates))
-    diags_.report(DiagID::err_unknown_import_suggest, nameRange, name, rawModule, *m);
-  else
-    diags_.report(DiagID::err_unknown_import, nameRange, name, rawModule);
-  return Value::error(range);
+  std::string why = "'" + name + "' is not a name Kiln knows in '" + rawModule + "'";
+  if (auto m = closestMatch(name, candidates)) why += "; did you mean '" + *m + "'?";
+  return unsupported(why);
 }
 
 Value Evaluator::callBuiltin(const Builtin &builtin, CallSite &call) {
@@ -164,6 +259,9 @@ Value Evaluator::callBuiltin(const Builtin &builtin, CallSite &call) {
     v.text = builtin.name;
     return v;
   }
+  case Builtin::Kind::Python: return callPython(builtin, call);
+  case Builtin::Kind::Math: return callMath(builtin, call);
+  case Builtin::Kind::Backend: return callBackend(builtin, call);
   }
   return Value::error(call.range);
 }
@@ -181,9 +279,30 @@ Value Evaluator::callLayerFunction(const Builtin &builtin, CallSite &call) {
     return Value::error(call.range);
   }
   apply.args[0].keyword.clear();
-  Value layer = constructLayer(LayerRegistry::instance().find(builtin.layerClass), construct);
+  Value layer = constructLayer(LayerRegistry::instance().find(builtin.detail), construct);
   if (layer.is(ValueKind::Error) || layer.layer->invalid) return Value::error(call.range);
   return callLayer(layer.layer, apply);
+}
+
+// keras.backend's questions about the configuration and shapes, answered at
+// build time: Kiln's images are channels_last float32.
+Value Evaluator::callBackend(const Builtin &builtin, CallSite &call) {
+  const std::string &name = builtin.name;
+  if (name == "image_data_format") return Value::ofStr("channels_last", call.range);
+  if (name == "floatx") return Value::ofStr("float32", call.range);
+  if (name == "epsilon") return Value::ofFloat(1e-7, call.range);
+  // int_shape(x): the tensor's shape, None for open axes
+  if (call.args.size() != 1) {
+    diags_.report(DiagID::err_builtin_arguments, call.range, name, "1", call.args.size());
+    return Value::error(call.range);
+  }
+  const Value &x = call.args[0].value;
+  if (x.is(ValueKind::Skipped)) return x;
+  if (!x.is(ValueKind::Tensor)) {
+    diags_.report(DiagID::err_argument_type, x.range, "x", "int_shape()", "a tensor", describe(x));
+    return Value::error(call.range);
+  }
+  return kerasAttribute(x, "shape", call.range, call.range);
 }
 
 }  // namespace kiln

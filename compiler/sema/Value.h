@@ -1,11 +1,13 @@
 // The values a .kiln program computes with: Python literals and containers,
-// and the Keras objects (tensors, layers, models) of the graph being built.
+// functions, and the Keras objects (tensors, layers, models) of the graph
+// being built.
 #pragma once
 
 #include "diagnostics/SourceManager.h"
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,17 +18,55 @@ struct Layer;
 struct Model;
 struct Tensor;
 struct Builtin;
+struct Closure;
+struct Value;
 
 enum class ValueKind {
   None, Bool, Int, Float, Str, Ellipsis,
   Tuple, List, Dict,
   Tensor, Layer, Model,
   LayerClass,   // a layer constructor, e.g. Dense
-  Builtin,      // Input, Model, Sequential, ...
-  Method,       // a method bound to its object: model.add
+  Builtin,      // Input, Model, Sequential, len, range, ...
+  Method,       // a method bound to its object: model.add, names.append
   Module,       // keras, keras.layers, tf, ...
-  Opaque,       // an optimizer, loss or callback: only passed to training calls
+  Opaque,       // a regularizer, constraint or initializer object
+  Function,     // a def or lambda of the file, with its closure
+  Skipped,      // the result of code that does not build the model (data, training, output)
   Error,        // the result of something already reported: silences follow-on errors
+};
+
+// The elements of a tuple, list or dict (key, value, key, value, ...).
+// Copies share the elements, as Python's references do: appending to a
+// list through one name shows through every other.
+class Items {
+public:
+  Items() = default;
+  Items(std::vector<Value> items);
+
+  size_t size() const;
+  bool empty() const { return size() == 0; }
+  const Value &operator[](size_t i) const;
+  Value &operator[](size_t i);
+  const Value *begin() const;
+  const Value *end() const;
+  Value *begin();
+  Value *end();
+  const Value &back() const { return (*this)[size() - 1]; }
+  // The element vector itself, allocated on first use.
+  std::vector<Value> &vector();
+  // Identifies the shared elements: equal for copies of one container.
+  const void *id() const { return items_.get(); }
+
+private:
+  std::shared_ptr<std::vector<Value>> items_;
+};
+
+// Why a value was not computed: the skipped code and the kind of code it is.
+struct SkipInfo {
+  std::string what;   // "mnist.load_data()", "model.fit()", "np.random.rand()"
+  std::string why;    // "data loading", "training", "a NumPy function", ...
+  SourceRange where;  // the skipped expression
+  bool unsupported = false;  // model code Kiln cannot compile (a custom layer, a TensorFlow op), not data or training
 };
 
 struct Value {
@@ -36,14 +76,16 @@ struct Value {
   bool boolean = false;
   int64_t integer = 0;
   double real = 0;
-  std::string text;          // Str; Module path; Method name; Opaque class name
-  std::vector<Value> items;  // Tuple, List; Dict as key, value, key, value...
+  std::string text;  // Str; Module path; Method name; Opaque class name; Class name
+  Items items;       // Tuple, List; Dict as key, value, key, value...
   Tensor *tensor = nullptr;
   Layer *layer = nullptr;
   Model *model = nullptr;
   const LayerKind *layerClass = nullptr;
   const Builtin *builtin = nullptr;
-  std::shared_ptr<Value> self;  // Method: the object it is bound to
+  std::shared_ptr<Value> self;                // Method: the object it is bound to
+  std::shared_ptr<const Closure> function;    // Function
+  std::shared_ptr<const SkipInfo> skip;       // Skipped
 
   static Value none(SourceRange r = {}) { return make(ValueKind::None, r); }
   static Value error(SourceRange r = {}) { return make(ValueKind::Error, r); }
@@ -53,33 +95,71 @@ struct Value {
   static Value ofStr(std::string s, SourceRange r = {}) { Value v = make(ValueKind::Str, r); v.text = std::move(s); return v; }
   static Value ofTuple(std::vector<Value> items, SourceRange r = {}) {
     Value v = make(ValueKind::Tuple, r);
-    v.items = std::move(items);
+    v.items = Items(std::move(items));
     return v;
   }
   static Value ofList(std::vector<Value> items, SourceRange r = {}) {
     Value v = make(ValueKind::List, r);
-    v.items = std::move(items);
+    v.items = Items(std::move(items));
     return v;
   }
   static Value ofTensor(Tensor *t, SourceRange r) { Value v = make(ValueKind::Tensor, r); v.tensor = t; return v; }
   static Value ofLayer(Layer *l, SourceRange r) { Value v = make(ValueKind::Layer, r); v.layer = l; return v; }
   static Value ofModel(Model *m, SourceRange r) { Value v = make(ValueKind::Model, r); v.model = m; return v; }
+  static Value skipped(std::string what, std::string why, SourceRange where, bool unsupported = false);
+  // Containers get their own, empty element storage.
   static Value make(ValueKind k, SourceRange r) {
     Value v;
     v.kind = k;
     v.range = r;
+    if (k == ValueKind::Tuple || k == ValueKind::List || k == ValueKind::Dict) v.items = Items(std::vector<Value>{});
     return v;
   }
 
   bool is(ValueKind k) const { return kind == k; }
   bool isSequence() const { return kind == ValueKind::Tuple || kind == ValueKind::List; }
-  bool isNumber() const { return kind == ValueKind::Int || kind == ValueKind::Float; }
-  double number() const { return kind == ValueKind::Int ? double(integer) : real; }
+  // Python's numbers: bool is an int.
+  bool isNumber() const { return kind == ValueKind::Int || kind == ValueKind::Float || kind == ValueKind::Bool; }
+  bool isInteger() const { return kind == ValueKind::Int || kind == ValueKind::Bool; }
+  int64_t asInt() const { return kind == ValueKind::Bool ? int64_t(boolean) : integer; }
+  double number() const { return kind == ValueKind::Float ? real : double(asInt()); }
 };
+
+inline Items::Items(std::vector<Value> items) : items_(std::make_shared<std::vector<Value>>(std::move(items))) {}
+inline size_t Items::size() const { return items_ ? items_->size() : 0; }
+inline const Value &Items::operator[](size_t i) const { return (*items_)[i]; }
+inline Value &Items::operator[](size_t i) { return (*items_)[i]; }
+inline const Value *Items::begin() const { return items_ ? items_->data() : nullptr; }
+inline const Value *Items::end() const { return items_ ? items_->data() + items_->size() : nullptr; }
+inline Value *Items::begin() { return items_ ? items_->data() : nullptr; }
+inline Value *Items::end() { return items_ ? items_->data() + items_->size() : nullptr; }
+inline std::vector<Value> &Items::vector() {
+  if (!items_) items_ = std::make_shared<std::vector<Value>>();
+  return *items_;
+}
+
+// A copy that shares no container with `v` (a layer keeps its arguments as
+// they were when it was made).
+Value deepCopy(const Value &v);
+// Python's ==, for build-time values (tensors, layers and models by identity).
+bool equal(const Value &a, const Value &b);
+// The same, comparing at most `budget` elements (counted down); nothing if
+// that was not enough.
+std::optional<bool> equalWithin(const Value &a, const Value &b, size_t &budget);
+// A dict's value for `key`, or null; setting replaces or appends.
+const Value *dictGet(const Value &dict, const Value &key);
+void dictSet(Value &dict, Value key, Value value);
+// The first skipped value inside `v` (itself or an element), or null.
+// `visited` (if given) grows by the number of elements looked at.
+const Value *findSkipped(const Value &v, size_t *visited = nullptr);
 
 // How a value is named in messages: "an integer", "a tensor of shape (None, 3)", "Dense layer 'dense'".
 std::string describe(const Value &v);
 // Python's repr for literals: 'relu', (3, 3), None, 0.5.
 std::string repr(const Value &v);
+// Python's str: like repr, but a string is its text.
+std::string str(const Value &v);
+// Python's type name: int, str, list, ...
+std::string typeName(const Value &v);
 
 }  // namespace kiln

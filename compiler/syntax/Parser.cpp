@@ -5,6 +5,7 @@
 #include "syntax/Parser.h"
 
 #include "syntax/ASTBuilder.h"
+#include "syntax/Strings.h"
 
 #include "diagnostics/Utf8.h"
 
@@ -56,9 +57,9 @@ std::string describeCharacter(const std::string &text) {
   return shown == text ? "'" + text + "' (" + code + ")" : code;
 }
 
-std::string describeToken(const antlr4::Token *t) {
+std::string describeToken(const antlr4::Token *t, const char *end = "end of file") {
   switch (t->getType()) {
-  case antlr4::Token::EOF: return "end of file";
+  case antlr4::Token::EOF: return end;
   case KilnLexer::NEWLINE: return "end of line";
   case KilnLexer::INDENT: return "indentation";
   case KilnLexer::NAME: return "name '" + t->getText() + "'";
@@ -105,7 +106,7 @@ std::string describeExpected(const antlr4::misc::IntervalSet &set, const antlr4:
                        type == KilnLexer::LPAREN || type == KilnLexer::LBRACK || type == KilnLexer::LBRACE ||
                        type == KilnLexer::MINUS || type == KilnLexer::PLUS || type == KilnLexer::NONE ||
                        type == KilnLexer::TRUE || type == KilnLexer::FALSE || type == KilnLexer::ELLIPSIS ||
-                       type == KilnLexer::NOT || type == KilnLexer::LAMBDA))
+                       type == KilnLexer::NOT || type == KilnLexer::LAMBDA || type == KilnLexer::TILDE))
       continue;
     if (type == antlr4::Token::EOF) items.push_back("end of file");
     else if (type == KilnLexer::NEWLINE) items.push_back("end of line");
@@ -128,8 +129,8 @@ std::string describeExpected(const antlr4::misc::IntervalSet &set, const antlr4:
 class KilnErrorStrategy : public antlr4::DefaultErrorStrategy {
 public:
   KilnErrorStrategy(DiagnosticEngine &diags, uint32_t file, const std::vector<uint32_t> &offsets,
-                    std::set<size_t> reportedLines)
-      : diags_(diags), file_(file), offsets_(offsets), reportedLines_(std::move(reportedLines)) {}
+                    std::set<size_t> reportedLines, const char *end = "end of file")
+      : diags_(diags), file_(file), offsets_(offsets), reportedLines_(std::move(reportedLines)), end_(end) {}
 
 protected:
   void reportNoViableAlternative(antlr4::Parser *p, const antlr4::NoViableAltException &e) override {
@@ -147,7 +148,7 @@ protected:
     antlr4::Token *t = p->getCurrentToken();
     if (!claimLine(t)) return;
     if (reportMissingComma(p, t)) return;
-    diags_.report(DiagID::err_syntax_unexpected, range(t), describeToken(t),
+    diags_.report(DiagID::err_syntax_unexpected, range(t), describeToken(t, end_),
                   describeExpected(getExpectedTokens(p), p->getVocabulary()));
   }
   void reportMissingToken(antlr4::Parser *p) override {
@@ -157,7 +158,7 @@ protected:
     if (!claimLine(t)) return;
     if (reportMissingComma(p, t)) return;
     diags_.report(DiagID::err_syntax_missing, range(t),
-                  describeExpected(getExpectedTokens(p), p->getVocabulary()), describeToken(t));
+                  describeExpected(getExpectedTokens(p), p->getVocabulary()), describeToken(t, end_));
   }
 
 private:
@@ -167,14 +168,14 @@ private:
     if (!previous || previous->getLine() != t->getLine() || !endsExpression(previous->getType()) ||
         !startsExpression(t->getType()))
       return false;
-    diags_.report(DiagID::err_syntax_missing_comma, range(t), describeToken(t));
+    diags_.report(DiagID::err_syntax_missing_comma, range(t), describeToken(t, end_));
     return true;
   }
 
   void report(antlr4::Parser *p, antlr4::Token *t, const antlr4::misc::IntervalSet &expected) {
     if (!claimLine(t)) return;
     if (reportMissingComma(p, t)) return;
-    diags_.report(DiagID::err_syntax_unexpected, range(t), describeToken(t),
+    diags_.report(DiagID::err_syntax_unexpected, range(t), describeToken(t, end_),
                   describeExpected(expected, p->getVocabulary()));
   }
   // One error per line: recovery within a broken line mostly adds noise.
@@ -190,6 +191,7 @@ private:
   uint32_t file_;
   const std::vector<uint32_t> &offsets_;
   std::set<size_t> reportedLines_;
+  const char *end_;  // what the end of the input is called
 };
 
 // Deeper nesting than any model needs makes ANTLR's prediction slow.
@@ -210,6 +212,8 @@ bool deepens(size_t type) {
   case KilnLexer::NE: case KilnLexer::IN: case KilnLexer::IS: case KilnLexer::NOT: case KilnLexer::AND:
   case KilnLexer::OR: case KilnLexer::IF: case KilnLexer::ELSE: case KilnLexer::FOR: case KilnLexer::LAMBDA:
   case KilnLexer::DOT: case KilnLexer::LPAREN: case KilnLexer::LBRACK: case KilnLexer::LBRACE:
+  case KilnLexer::TILDE: case KilnLexer::AMP: case KilnLexer::PIPE: case KilnLexer::CARET: case KilnLexer::LSHIFT:
+  case KilnLexer::RSHIFT:
     return true;
   default: return false;
   }
@@ -284,10 +288,17 @@ bool checkTokens(antlr4::CommonTokenStream &tokens, uint32_t file, const std::ve
         diags.report(DiagID::err_syntax_bad_char, range(t), describeCharacter(text));
       break;
     }
-    case KilnLexer::STRING:
-      if (std::tolower(static_cast<unsigned char>(t->getText()[0])) == 'f' && lines.insert(t->getLine()).second)
-        diags.report(DiagID::err_syntax_fstring, range(t));
+    case KilnLexer::STRING: {
+      // An f-string's fields must be well formed; their expressions are parsed later.
+      std::string text = t->getText();
+      StringLiteral lit = splitLiteral(text);
+      std::vector<FStringPart> parts;
+      std::string error;
+      size_t at = 0;
+      if (lit.formatted && !splitFString(lit.body, parts, error, at) && lines.insert(t->getLine()).second)
+        diags.report(DiagID::err_syntax_fstring, range(t), error);
       break;
+    }
     case KilnLexer::LPAREN: case KilnLexer::LBRACK: case KilnLexer::LBRACE:
       open.push_back(t);
       if (open.size() > kMaxNesting) {
@@ -315,6 +326,25 @@ bool checkTokens(antlr4::CommonTokenStream &tokens, uint32_t file, const std::ve
 }
 
 }  // namespace
+
+ast::ExprPtr parseEmbeddedExpression(const std::string &text, uint32_t file, const std::vector<uint32_t> &codePoints,
+                                     DiagnosticEngine &diags) {
+  antlr4::ANTLRInputStream input(text);
+  KilnLexer lexer(&input);
+  lexer.removeErrorListeners();
+  antlr4::CommonTokenStream tokens(&lexer);
+  tokens.fill();
+  unsigned before = diags.errorCount();
+  std::set<size_t> reportedLines;
+  if (!checkTokens(tokens, file, codePoints, diags, reportedLines)) return nullptr;
+  KilnParser parser(&tokens);
+  parser.removeErrorListeners();
+  parser.setErrorHandler(
+      std::make_shared<KilnErrorStrategy>(diags, file, codePoints, std::move(reportedLines), "end of the f-string field"));
+  KilnParser::EmbeddedExprContext *tree = parser.embeddedExpr();
+  if (diags.errorCount() != before) return nullptr;
+  return buildEmbeddedExpr(tree, file, codePoints, diags);
+}
 
 std::optional<ast::Module> parseFile(const SourceManager &sources, uint32_t file, DiagnosticEngine &diags) {
   const std::string &source = sources.text(file);

@@ -84,22 +84,18 @@ TEST(Evaluate, PythonArithmetic) {
   }
 }
 
-TEST(Evaluate, UnsupportedPythonIsReportedOncePerStatement) {
-  auto c = compile(R"(
-def f(x):
-    return undefined(x)
-for i in range(3):
-    undefined()
-x = 1
-x += 1
-y = [i for i in range(3)]
-model = Sequential([Dense(2, input_dim=2)])
+TEST(Evaluate, PythonBlocksRunAtBuildTime) {
+  auto c = compileOk(R"(
+def block(x, units):
+    return Dense(units, name=f'fc{units}')(x)
+inputs = Input(shape=(4,))
+x = inputs
+for units in [8, 4]:
+    x = block(x, units) if units > 4 else Dense(units)(x)
+model = Model(inputs, x)
 )");
-  EXPECT_EQ(c->messages(),
-            "error: function definitions ('def') are not supported yet; write the layers out\n"
-            "error: 'for' loops are not supported yet; write the layers out\n"
-            "error: augmented assignment ('+=') is not supported in model files\n"
-            "error: comprehensions are not supported in model files\n");
+  EXPECT_EQ(c->layerNames(), (std::vector<std::string>{"input_1", "fc8", "dense"}));
+  EXPECT_EQ(c->messages(), "");
 }
 
 TEST(Evaluate, SyntaxErrorsStopBeforeEvaluation) {
@@ -108,16 +104,17 @@ TEST(Evaluate, SyntaxErrorsStopBeforeEvaluation) {
   EXPECT_EQ(c->messages(), "error: unexpected name 'input_dim'; is a ',' missing before it?\n");
 }
 
-TEST(Evaluate, TrainingCallsAreIgnoredWithANote) {
+TEST(Evaluate, TrainingCallsAreSkippedAndListedInOneNote) {
   auto c = compile(R"(
 model = Sequential([Dense(2, input_dim=2)])
 model.compile(optimizer=keras.optimizers.Adam(1e-3), loss='mse')
 model.fit(x_train, y_train)
 )");
   ASSERT_NE(c->model, nullptr) << c->messages();
-  EXPECT_EQ(c->messages(),
-            "note: 'compile()' is a training statement; Kiln compiles inference only and ignores it\n"
-            "note: 'fit()' is a training statement; Kiln compiles inference only and ignores it\n");
+  EXPECT_EQ(c->messages(), "");
+  c->evaluator->noteSkipped();
+  EXPECT_EQ(c->messages(), "note: test.kiln: skipped code that does not build the model (2 statements): "
+                           "model.compile() (line 3), model.fit() (line 4)\n");
 }
 
 TEST(Evaluate, ErrorValuesDoNotCascade) {

@@ -1,0 +1,297 @@
+// Calls: argument evaluation (with *args and **kwargs), dispatch on what is
+// called, and the file's own functions with Python's parameter binding.
+// Calling skipped code evaluates nothing and gives a skipped value.
+#include "sema/Evaluator.h"
+
+#include "diagnostics/Suggest.h"
+
+#include <functional>
+
+namespace kiln {
+
+std::string functionName(const Closure &c) { return c.def->name; }
+
+Value Evaluator::makeClosure(const std::shared_ptr<ast::Function> &def, SourceRange range) {
+  auto closure = std::make_shared<Closure>();
+  closure->def = def;
+  closure->scope = scope_;
+  scope_->captured = true;
+  for (const ast::Parameter &p : def->params) {
+    if (p.defaultValue) closure->defaults.push_back(eval(*p.defaultValue));
+    else closure->defaults.push_back(std::nullopt);
+  }
+  Value v = Value::make(ValueKind::Function, range);
+  v.function = std::move(closure);
+  return v;
+}
+
+namespace {
+
+// A tensor that the argument expressions name directly (x, [a, b]); looked
+// up without evaluating anything, so skipped calls stay unevaluated.
+const ast::Expr *tensorArgument(const ast::Expr &e, const std::function<std::optional<Value>(const std::string &)> &lookup) {
+  if (e.kind == ast::ExprKind::Name) {
+    std::optional<Value> v = lookup(e.name);
+    return v && v->is(ValueKind::Tensor) ? &e : nullptr;
+  }
+  if (e.kind == ast::ExprKind::List || e.kind == ast::ExprKind::Tuple)
+    for (const ast::ExprPtr &item : e.elements)
+      if (const ast::Expr *t = tensorArgument(*item, lookup)) return t;
+  return nullptr;
+}
+
+std::string skipReason(const SkipInfo &s) {
+  if (s.unsupported) return s.why;
+  return fmt::format("it comes from '{}', which Kiln skips ({})", s.what, s.why);
+}
+
+}  // namespace
+
+Value Evaluator::evalCall(const ast::Expr &e) {
+  if (!tick(e.range)) return Value::error(e.range);
+  Value callee = eval(*e.object);
+  if (callee.is(ValueKind::Skipped)) {
+    const SkipInfo &s = *callee.skip;
+    // Skipped code applied to the model's tensors: a TensorFlow op, a Lambda, a custom layer.
+    auto quiet = [this](const std::string &name) { return lookup(name); };
+    for (const ast::Argument &a : e.args) {
+      if (tensorArgument(*a.value, quiet)) {
+        Diagnostic &d =
+            diags_.report(DiagID::err_skipped_used, e.range, fmt::format("'{}'", exprText(*e.object)), skipReason(s));
+        if (s.where.valid() && s.where.begin.offset != e.object->range.begin.offset)
+          d.note(s.unsupported ? DiagID::note_defined_here : DiagID::note_skipped_here, s.where, s.what);
+        return Value::error(e.range);
+      }
+    }
+    // A fresh skipped name (np.load, print) names the call; otherwise the value's origin stays.
+    if (s.where.begin.offset == e.object->range.begin.offset && s.where.end == e.object->range.end)
+      return Value::skipped(exprText(e), s.why, e.range, s.unsupported);
+    return callee;
+  }
+  CallSite call;
+  call.range = e.range;
+  call.calleeRange = e.object->range;
+  bool ok = evalArguments(e, call);
+  if (callee.is(ValueKind::Error) || !ok) return Value::error(e.range);
+  bool anyError = false;
+  for (const CallArgument &a : call.args) anyError |= a.value.is(ValueKind::Error);
+  if (anyError && !callee.is(ValueKind::Layer) && !callee.is(ValueKind::Model)) return Value::error(e.range);
+  return this->call(callee, call);
+}
+
+bool Evaluator::evalArguments(const ast::Expr &e, CallSite &call) {
+  bool ok = true;
+  for (const ast::Argument &a : e.args) {
+    Value v = eval(*a.value);
+    if (a.star.empty()) {
+      call.args.push_back({a.keyword, a.keywordRange, std::move(v), a.value.get()});
+      continue;
+    }
+    if (v.is(ValueKind::Error) || v.is(ValueKind::Skipped)) {
+      call.args.push_back({"", a.keywordRange, std::move(v), a.value.get()});
+      continue;
+    }
+    if (a.star == "*") {
+      std::optional<std::vector<Value>> items = iterate(v, a.value->range);
+      if (!items) {
+        ok = false;
+        continue;
+      }
+      for (Value &item : *items) call.args.push_back({"", {}, std::move(item), a.value.get()});
+      continue;
+    }
+    if (!v.is(ValueKind::Dict)) {
+      diags_.report(DiagID::err_argument_type, v.range, "**", "a call", "a dict", describe(v));
+      ok = false;
+      continue;
+    }
+    for (size_t i = 0; i + 1 < v.items.size(); i += 2) {
+      if (!v.items[i].is(ValueKind::Str)) {
+        diags_.report(DiagID::err_argument_type, v.range, "**", "a call", "a dict with string keys", describe(v.items[i]));
+        ok = false;
+        break;
+      }
+      call.args.push_back({v.items[i].text, a.keywordRange, v.items[i + 1], a.value.get()});
+    }
+  }
+  return ok;
+}
+
+bool Evaluator::rejectSkipped(const CallSite &call) {
+  bool found = false;
+  size_t visited = 0;
+  for (const CallArgument &a : call.args) {
+    const Value *s = findSkipped(a.value, &visited);
+    if (!s) continue;
+    // The argument as written, or the skipped element inside it.
+    bool whole = s == &a.value && a.expr;
+    std::string use = fmt::format("'{}'", whole ? exprText(*a.expr) : s->skip->what);
+    SourceRange where = whole ? a.value.range : s->range;
+    Diagnostic &d = diags_.report(DiagID::err_skipped_used, where, use, skipReason(*s->skip));
+    if (s->skip->where.valid() && s->skip->where.begin.offset != where.begin.offset)
+      d.note(s->skip->unsupported ? DiagID::note_defined_here : DiagID::note_skipped_here, s->skip->where,
+             s->skip->what);
+    found = true;
+  }
+  return found || !tick(call.range, visited);
+}
+
+Value Evaluator::call(const Value &callee, CallSite &call) {
+  auto prediction = [&]() -> const Value * {  // a layer or model applied to data: prediction, skipped
+    size_t visited = 0;
+    for (const CallArgument &a : call.args)
+      if (const Value *s = findSkipped(a.value, &visited)) return s;
+    tick(call.range, visited);
+    return nullptr;
+  };
+  switch (callee.kind) {
+  case ValueKind::LayerClass:
+    if (rejectSkipped(call)) return Value::error(call.range);
+    return constructLayer(callee.layerClass, call);
+  case ValueKind::Layer:
+    if (const Value *s = prediction()) return *s;
+    return callLayer(callee.layer, call);
+  case ValueKind::Model:
+    if (const Value *s = prediction()) return *s;
+    return callModelAsLayer(callee.model, call);
+  case ValueKind::Builtin:
+    switch (callee.builtin->kind) {
+    case Builtin::Kind::Python: return callPython(*callee.builtin, call);
+    case Builtin::Kind::Math: return callMath(*callee.builtin, call);
+    case Builtin::Kind::Backend: return callBackend(*callee.builtin, call);
+    default:
+      if (rejectSkipped(call)) return Value::error(call.range);
+      return callBuiltin(*callee.builtin, call);
+    }
+  case ValueKind::Method:
+    if (callee.self->is(ValueKind::Model) || callee.self->is(ValueKind::Layer) || callee.self->is(ValueKind::Tensor)) {
+      if (rejectSkipped(call)) return Value::error(call.range);
+      return callKerasMethod(*callee.self, callee.text, call);
+    }
+    return callValueMethod(*callee.self, callee.text, call);
+  case ValueKind::Function: return callFunction(*callee.function, call);
+  case ValueKind::Skipped: return callee;
+  case ValueKind::Error: return callee;
+  default:
+    diags_.report(DiagID::err_not_callable, call.calleeRange, describe(callee));
+    return Value::error(call.range);
+  }
+}
+
+Value Evaluator::callFunction(const Closure &function, CallSite &call) {
+  const ast::Function &def = *function.def;
+  if (def.generator)
+    return Value::skipped(def.name + "()", "a generator function: it produces data at run time", call.range);
+  if (frames_.size() >= kMaxCallDepth) {
+    diags_.report(DiagID::err_recursion, call.range, kMaxCallDepth);
+    stopped_ = true;
+    return Value::error(call.range);
+  }
+  auto scope = std::make_unique<Scope>();
+  scope->parent = function.scope;
+  if (!bindParameters(function, call, *scope)) return Value::error(call.range);
+
+  frames_.push_back({&function, call.range});
+  Scope *outer = scope_;
+  int outerLoops = loopDepth_;
+  scope_ = scope.get();
+  loopDepth_ = 0;
+  Value result = Value::none(call.range);
+  if (def.result) {
+    result = eval(*def.result);
+  } else if (execBlock(def.body) == Flow::Return) {
+    result = returnValue_;
+  }
+  returnValue_ = Value::none();
+  scope_ = outer;
+  loopDepth_ = outerLoops;
+  frames_.pop_back();
+  if (scope->captured) scopes_.push_back(std::move(scope));
+  return stopped_ ? Value::error(call.range) : result;
+}
+
+// Python's binding: positional arguments fill the parameters in order (the
+// rest go to *args), keywords match by name (the rest go to **kwargs), and
+// defaults fill what is left.
+bool Evaluator::bindParameters(const Closure &function, CallSite &call, Scope &scope) {
+  const ast::Function &def = *function.def;
+  const std::string what = "function '" + def.name + "'";
+  std::vector<const ast::Parameter *> positional;
+  const ast::Parameter *varArgs = nullptr, *kwArgs = nullptr;
+  bool keywordOnly = false;
+  size_t positionalOnly = 0;
+  for (const ast::Parameter &p : def.params) {
+    switch (p.kind) {
+    case ast::Parameter::Kind::Plain:
+      if (!keywordOnly) positional.push_back(&p);
+      break;
+    case ast::Parameter::Kind::VarArgs: varArgs = &p; keywordOnly = true; break;
+    case ast::Parameter::Kind::KeywordOnly: keywordOnly = true; break;
+    case ast::Parameter::Kind::KwArgs: kwArgs = &p; break;
+    case ast::Parameter::Kind::PositionalOnly: positionalOnly = positional.size(); break;
+    }
+  }
+  std::map<std::string, Value> bound;
+  Value extraPositional = Value::make(ValueKind::Tuple, call.range);
+  Value extraKeywords = Value::make(ValueKind::Dict, call.range);
+  size_t next = 0;
+  bool ok = true;
+  for (const CallArgument &a : call.args) {
+    if (!a.keyword.empty()) continue;
+    if (next < positional.size()) {
+      bound[positional[next++]->name] = a.value;
+    } else if (varArgs) {
+      extraPositional.items.vector().push_back(a.value);
+    } else {
+      diags_.report(DiagID::err_too_many_positional, a.value.range, what, positional.size(),
+                    positional.size() == 1 ? "" : "s", call.positionalCount());
+      return false;
+    }
+  }
+  for (const CallArgument &a : call.args) {
+    if (a.keyword.empty()) continue;
+    const ast::Parameter *param = nullptr;
+    for (size_t i = 0; i < def.params.size(); ++i) {
+      const ast::Parameter &p = def.params[i];
+      bool isPositionalOnly = std::find(positional.begin(), positional.begin() + positionalOnly, &p) !=
+                              positional.begin() + positionalOnly;
+      if (p.kind == ast::Parameter::Kind::Plain && p.name == a.keyword && !isPositionalOnly) param = &p;
+    }
+    if (!param) {
+      if (kwArgs) {
+        dictSet(extraKeywords, Value::ofStr(a.keyword), a.value);
+        continue;
+      }
+      std::vector<std::string> names;
+      for (const ast::Parameter &p : def.params)
+        if (p.kind == ast::Parameter::Kind::Plain) names.push_back(p.name);
+      if (auto m = closestMatch(a.keyword, names))
+        diags_.report(DiagID::err_unknown_argument_suggest, a.keywordRange, what, a.keyword, *m);
+      else
+        diags_.report(DiagID::err_unknown_argument, a.keywordRange, what, a.keyword);
+      ok = false;
+      continue;
+    }
+    if (!bound.emplace(param->name, a.value).second) {
+      diags_.report(DiagID::err_duplicate_argument, a.keywordRange, what, param->name);
+      ok = false;
+    }
+  }
+  for (size_t i = 0; i < def.params.size(); ++i) {
+    const ast::Parameter &p = def.params[i];
+    if (p.kind != ast::Parameter::Kind::Plain || bound.count(p.name)) continue;
+    if (function.defaults[i]) {
+      bound[p.name] = *function.defaults[i];
+    } else {
+      diags_.report(DiagID::err_missing_argument, call.range, what, p.name);
+      ok = false;
+    }
+  }
+  if (!ok) return false;
+  if (varArgs) bound[varArgs->name] = extraPositional;
+  if (kwArgs) bound[kwArgs->name] = extraKeywords;
+  scope.names = std::move(bound);
+  return true;
+}
+
+}  // namespace kiln

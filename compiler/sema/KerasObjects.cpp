@@ -1,0 +1,204 @@
+// Attributes and methods of models, layers and tensors, as Keras 2 answers
+// them: model.output_shape, model.layers, model.get_layer(name),
+// layer.output, layer.units, x.shape, ... Training, saving and printing
+// methods give skipped values.
+#include "sema/Evaluator.h"
+
+#include "diagnostics/Suggest.h"
+#include "layers/LayerKind.h"
+
+namespace kiln {
+
+namespace {
+
+// What a method of a model or layer does, if it is not model building.
+std::optional<std::string> skippedMethod(const std::string &name) {
+  static const std::map<std::string, std::string> methods = {
+      {"compile", "training"},          {"fit", "training"},
+      {"fit_generator", "training"},    {"train_on_batch", "training"},
+      {"test_on_batch", "training"},    {"evaluate", "training"},
+      {"evaluate_generator", "training"}, {"reset_states", "training"},
+      {"predict", "prediction"},        {"predict_generator", "prediction"},
+      {"predict_on_batch", "prediction"}, {"save", "saving and loading"},
+      {"save_weights", "saving and loading"}, {"load_weights", "saving and loading"},
+      {"to_json", "saving and loading"}, {"to_yaml", "saving and loading"},
+      {"export", "saving and loading"}, {"get_weights", "weights"},
+      {"set_weights", "weights"},       {"get_config", "saving and loading"},
+      {"summary", "printing"},          {"count_params", "printing"},
+      {"weights", "weights"},           {"trainable_weights", "weights"},
+      {"non_trainable_weights", "weights"}, {"optimizer", "training"},
+      {"history", "training"},          {"losses", "training"},
+      {"metrics", "training"},          {"metrics_names", "training"},
+  };
+  auto it = methods.find(name);
+  if (it == methods.end()) return std::nullopt;
+  return it->second;
+}
+
+Value shapeValue(const TensorType &type, SourceRange range) {
+  std::vector<Value> dims;
+  for (const Dim &d : type.dims) dims.push_back(d.known() ? Value::ofInt(d.value(), range) : Value::none(range));
+  return Value::ofTuple(std::move(dims), range);
+}
+
+// Keras 2's input_shape/output_shape: a tuple for one tensor, a list of tuples for several.
+Value shapesValue(const std::vector<Tensor *> &tensors, SourceRange range) {
+  if (tensors.size() == 1) return shapeValue(tensors[0]->type, range);
+  std::vector<Value> shapes;
+  for (Tensor *t : tensors) shapes.push_back(shapeValue(t->type, range));
+  return Value::ofList(std::move(shapes), range);
+}
+
+}  // namespace
+
+Value Evaluator::kerasAttribute(const Value &object, const std::string &name, SourceRange range, SourceRange nameRange) {
+  auto method = [&](const std::string &m) {
+    Value v = Value::make(ValueKind::Method, range);
+    v.text = m;
+    v.self = std::make_shared<Value>(object);
+    return v;
+  };
+  if (!object.is(ValueKind::Tensor))
+    if (auto why = skippedMethod(name)) return Value::skipped(name, *why, range);
+
+  if (object.is(ValueKind::Model)) {
+    Model *m = object.model;
+    static const std::vector<std::string> methods = {"add", "get_layer", "build"};
+    for (const std::string &known : methods)
+      if (name == known) return method(known);
+    if (name == "inputs" || name == "input" || name == "outputs" || name == "output" || name == "input_shape" ||
+        name == "output_shape") {
+      const std::vector<Tensor *> &ts = name[0] == 'i' ? m->inputs : m->outputs;
+      if (ts.empty()) {
+        diags_.report(DiagID::err_sequential_no_input, range, m->name);
+        return Value::error(range);
+      }
+      if (name.size() > 6 && name.substr(name.size() - 6) == "_shape") return shapesValue(ts, range);
+      Value v = tensorsValue(ts, range);
+      if (name.back() == 's' && !v.is(ValueKind::List)) return Value::ofList({v}, range);
+      return v;
+    }
+    if (name == "layers") {
+      std::vector<Value> items;
+      for (Layer *l : m->layers) items.push_back(l->model ? Value::ofModel(l->model, range) : Value::ofLayer(l, range));
+      return Value::ofList(std::move(items), range);
+    }
+    if (name == "name") return Value::ofStr(m->name, range);
+    if (name == "trainable") return Value::ofBool(true, range);
+    std::vector<std::string> known = methods;
+    for (const char *a : {"inputs", "input", "outputs", "output", "layers", "name", "input_shape", "output_shape"})
+      known.push_back(a);
+    return unknownAttribute(object, name, nameRange, known);
+  }
+  if (object.is(ValueKind::Layer)) {
+    Layer *l = object.layer;
+    if (name == "output" || name == "input" || name == "output_shape" || name == "input_shape") {
+      // Keras answers for a layer called once, or called on equal shapes.
+      bool wantsShape = name.size() > 6;
+      bool ambiguous = l->nodes.size() > 1;
+      if (wantsShape && ambiguous) {
+        ambiguous = false;
+        for (Node *n : l->nodes) {
+          const std::vector<Tensor *> &a = name[0] == 'o' ? n->outputs : n->inputs;
+          const std::vector<Tensor *> &b = name[0] == 'o' ? l->nodes[0]->outputs : l->nodes[0]->inputs;
+          for (size_t i = 0; i < a.size() && i < b.size(); ++i) ambiguous |= a[i]->type.dims != b[i]->type.dims;
+        }
+      }
+      if (l->nodes.empty() || ambiguous) {
+        std::string what = name.substr(0, name.find('_'));
+        diags_.report(DiagID::err_model_arg, range,
+                      l->describe() + (l->nodes.empty() ? " has not been called yet, so it has no " + name
+                                                        : " is called more than once; its " + name + " is ambiguous"));
+        return Value::error(range);
+      }
+      Node *n = l->nodes[0];
+      const std::vector<Tensor *> &ts = name[0] == 'o' ? n->outputs : n->inputs;
+      return wantsShape ? shapesValue(ts, range) : tensorsValue(ts, range);
+    }
+    if (name == "name") return Value::ofStr(l->name, range);
+    if (name == "trainable") return Value::ofBool(true, range);
+    // The layer's arguments: layer.units, layer.filters, layer.kernel_size
+    if (l->kind && l->config.has(name)) return l->config.get(name);
+    std::vector<std::string> known = {"output", "input", "name", "output_shape", "input_shape"};
+    for (const auto &[arg, value] : l->config.entries()) known.push_back(arg);
+    return unknownAttribute(object, name, nameRange, known);
+  }
+  // a tensor
+  if (name == "shape") return shapeValue(object.tensor->type, range);
+  if (name == "dtype") return Value::ofStr(dtypeName(object.tensor->type.dtype), range);
+  if (name == "get_shape") return method(name);
+  return unknownAttribute(object, name, nameRange, {"shape", "dtype"});
+}
+
+bool Evaluator::setKerasAttribute(const Value &object, const ast::Expr &target) {
+  if (!object.is(ValueKind::Model) && !object.is(ValueKind::Layer)) return false;
+  // Training switches; inference does not depend on them.
+  static const std::set<std::string> training = {"trainable", "stop_training", "optimizer", "loss"};
+  if (!training.count(target.name)) return false;
+  recordSkipped(target.range, exprText(target) + " = ...");
+  return true;
+}
+
+Value Evaluator::callKerasMethod(const Value &self, const std::string &method, CallSite &call) {
+  if (self.is(ValueKind::Tensor)) return kerasAttribute(self, "shape", call.range, call.range);  // get_shape()
+  if (self.is(ValueKind::Model)) {
+    Model *m = self.model;
+    if (method == "add") {
+      if (!m->sequential) {
+        diags_.report(DiagID::err_model_arg, call.range, "add() exists only on Sequential models");
+        return Value::error(call.range);
+      }
+      if (call.args.size() != 1) {
+        diags_.report(DiagID::err_model_arg, call.range, "add() takes one layer");
+        return Value::error(call.range);
+      }
+      sequentialAdd(m, call.args[0].value, call.range);
+      return Value::none(call.range);
+    }
+    if (method == "build") {
+      // model.build(input_shape): gives a Sequential its input shape (batch axis included).
+      const CallArgument *shape = call.args.empty() ? nullptr : &call.args[0];
+      if (!shape || !shape->value.isSequence()) {
+        diags_.report(DiagID::err_model_arg, call.range, "build() takes the input shape, batch axis included");
+        return Value::error(call.range);
+      }
+      if (!m->sequential || !m->inputs.empty()) return Value::none(call.range);  // already built
+      ArgSpec spec = arg("input_shape", ArgType::Shape);
+      Value dims = shape->value;
+      if (!convertArgument(spec, "build", dims, diags_)) return Value::error(call.range);
+      if (m->pending.empty()) return Value::none(call.range);
+      LayerConfig config;
+      config.set("input_shape", dims, true);
+      TensorType type{DType::Float32, toDims(config.ints("input_shape"))};
+      if (!buildSequential(m, newInputTensor(m->pending.front()->name + "_input", type, call.range, nullptr), call.range))
+        return Value::error(call.range);
+      return Value::none(call.range);
+    }
+    if (method == "get_layer") {
+      const CallArgument *a = call.args.size() == 1 ? &call.args[0] : nullptr;
+      if (a && a->value.is(ValueKind::Str) && a->keyword != "index") {
+        for (Layer *l : m->layers)
+          if (l->name == a->value.text) return l->model ? Value::ofModel(l->model, call.range) : Value::ofLayer(l, call.range);
+        std::vector<std::string> names;
+        for (Layer *l : m->layers) names.push_back(l->name);
+        std::string problem = "model '" + m->name + "' has no layer named " + repr(a->value);
+        if (auto s = closestMatch(a->value.text, names)) problem += "; did you mean '" + *s + "'?";
+        diags_.report(DiagID::err_model_arg, a->value.range, problem);
+        return Value::error(call.range);
+      }
+      if (a && a->value.isInteger() && a->keyword != "name") {
+        int64_t i = a->value.asInt();
+        if (i >= 0 && i < int64_t(m->layers.size())) {
+          Layer *l = m->layers[i];
+          return l->model ? Value::ofModel(l->model, call.range) : Value::ofLayer(l, call.range);
+        }
+      }
+      diags_.report(DiagID::err_model_arg, call.range, "get_layer() takes a layer name or an index");
+      return Value::error(call.range);
+    }
+  }
+  diags_.report(DiagID::err_not_callable, call.calleeRange, describe(self) + "." + method);
+  return Value::error(call.range);
+}
+
+}  // namespace kiln

@@ -1,0 +1,517 @@
+// Statements: Python's rules for assignment, blocks and control flow, run at
+// build time. Code that only handles data, trains or prints is skipped and
+// listed in one note.
+#include "sema/Evaluator.h"
+
+#include <fmt/format.h>
+
+namespace kiln {
+
+Evaluator::Evaluator(DiagnosticEngine &diags, Graph &graph, EvalOptions options)
+    : diags_(diags), graph_(graph), options_(options) {
+  // An error inside a user function carries the calls that led to it, like
+  // a C++ compiler's "in instantiation of" notes.
+  diags_.setContext([this](Diagnostic &d) {
+    constexpr size_t kShown = 8;
+    size_t n = frames_.size();
+    for (size_t i = 0; i < n && i < kShown; ++i) {
+      const Frame &f = frames_[n - 1 - i];
+      d.note(DiagID::note_in_call, f.call, functionName(*f.function));
+    }
+    if (n > kShown) d.note(DiagID::note_more_calls, frames_.front().call, n - kShown);
+  });
+}
+
+Evaluator::~Evaluator() { diags_.setContext(nullptr); }
+
+void Evaluator::run(const ast::Module &module) { execBlock(module.statements); }
+
+bool Evaluator::tick(SourceRange where, size_t steps) {
+  if (stopped_) return false;
+  steps_ += int64_t(std::min<size_t>(steps, kStepBudget + 1));
+  if (steps_ <= kStepBudget) return true;
+  diags_.report(DiagID::err_eval_budget, where, kStepBudget);
+  stopped_ = true;
+  return false;
+}
+
+void Evaluator::recordSkipped(SourceRange where, const std::string &what) {
+  if (skippedSeen_.insert({where.begin.file, where.begin.offset}).second) skipped_.push_back({where, what});
+}
+
+void Evaluator::noteSkipped() {
+  if (skipped_.empty()) return;
+  // "model.fit() (line 30), print() (lines 31, 40)": one entry per kind of statement.
+  std::vector<std::pair<std::string, std::vector<unsigned>>> groups;
+  const SourceManager &sources = diags_.sources();
+  for (const auto &[where, what] : skipped_) {
+    unsigned line = sources.lineColumn(where.begin).line;
+    auto it = std::find_if(groups.begin(), groups.end(), [&](auto &g) { return g.first == what; });
+    if (it == groups.end()) groups.push_back({what, {line}});
+    else it->second.push_back(line);
+  }
+  std::string list;
+  for (const auto &[what, lines] : groups) {
+    list += (list.empty() ? "" : ", ") + what + (lines.size() == 1 ? " (line " : " (lines ");
+    for (size_t i = 0; i < lines.size(); ++i) list += (i ? ", " : "") + std::to_string(lines[i]);
+    list += ")";
+  }
+  // Unlocated, so it prints once after the errors it may explain.
+  diags_.report(DiagID::note_skipped_statements, SourceRange{}, sources.name(skipped_.front().first.begin.file),
+                skipped_.size(), skipped_.size() == 1 ? "" : "s", list);
+}
+
+Evaluator::Flow Evaluator::execBlock(const std::vector<ast::StmtPtr> &body) {
+  for (const ast::StmtPtr &s : body) {
+    Flow f = exec(*s);
+    if (f != Flow::Normal) return f;
+  }
+  return Flow::Normal;
+}
+
+Evaluator::Flow Evaluator::exec(const ast::Stmt &stmt) {
+  if (!tick(stmt.range)) return Flow::Stop;
+  switch (stmt.kind) {
+  case ast::StmtKind::Import: execImport(stmt); break;
+  case ast::StmtKind::Assign: {
+    Value v = eval(*stmt.value);
+    if (v.is(ValueKind::Skipped)) recordSkipped(stmt.range, exprText(*stmt.value));
+    for (const ast::ExprPtr &target : stmt.targets) assign(*target, v);
+    break;
+  }
+  case ast::StmtKind::AugAssign: execAugAssign(stmt); break;
+  case ast::StmtKind::Expression: {
+    Value v = eval(*stmt.value);
+    if (v.is(ValueKind::Skipped)) recordSkipped(stmt.range, exprText(*stmt.value));
+    break;
+  }
+  case ast::StmtKind::Def: execDef(stmt); break;
+  case ast::StmtKind::Class: execClass(stmt); break;
+  case ast::StmtKind::If: return execIf(stmt);
+  case ast::StmtKind::For: return execFor(stmt);
+  case ast::StmtKind::While: return execWhile(stmt);
+  case ast::StmtKind::With: return execWith(stmt);
+  case ast::StmtKind::Try: return execTry(stmt);
+  case ast::StmtKind::Clause: break;  // run by the statement it belongs to
+  case ast::StmtKind::Return:
+    if (frames_.empty()) {
+      diags_.report(DiagID::err_outside, stmt.range, "'return'", "a function");
+      break;
+    }
+    returnValue_ = stmt.value ? eval(*stmt.value) : Value::none(stmt.range);
+    return stopped_ ? Flow::Stop : Flow::Return;
+  case ast::StmtKind::Break:
+  case ast::StmtKind::Continue:
+    if (loopDepth_ == 0) {
+      diags_.report(DiagID::err_outside, stmt.range, stmt.kind == ast::StmtKind::Break ? "'break'" : "'continue'",
+                    "a loop");
+      break;
+    }
+    return stmt.kind == ast::StmtKind::Break ? Flow::Break : Flow::Continue;
+  case ast::StmtKind::Pass: break;
+  case ast::StmtKind::Assert: execAssert(stmt); break;
+  case ast::StmtKind::Del: execDel(stmt); break;
+  case ast::StmtKind::Raise: execRaise(stmt); return Flow::Stop;
+  case ast::StmtKind::Unsupported:
+    diags_.report(DiagID::err_unsupported_statement, stmt.keywordRange, stmt.keyword,
+                  stmt.keyword == "yield" ? "; generators produce data at run time"
+                                          : "; pass values into functions and return them instead");
+    break;
+  }
+  return stopped_ ? Flow::Stop : Flow::Normal;
+}
+
+namespace {
+
+// The names a block would bind: assignment and loop targets, defs, imports.
+void boundNames(const ast::Expr &target, std::vector<std::string> &out) {
+  if (target.kind == ast::ExprKind::Name) out.push_back(target.name);
+  if (target.kind == ast::ExprKind::Tuple || target.kind == ast::ExprKind::List)
+    for (const ast::ExprPtr &e : target.elements) boundNames(*e, out);
+  if (target.kind == ast::ExprKind::Starred) boundNames(*target.object, out);
+}
+void boundNames(const std::vector<ast::StmtPtr> &body, std::vector<std::string> &out) {
+  for (const ast::StmtPtr &s : body) {
+    for (const ast::ExprPtr &t : s->targets)
+      if (t) boundNames(*t, out);
+    if (s->kind == ast::StmtKind::Def || s->kind == ast::StmtKind::Class) out.push_back(s->name);
+    for (const ast::ImportName &i : s->imports) out.push_back(i.alias);
+    boundNames(s->body, out);
+    for (const ast::StmtPtr &c : s->clauses) {
+      if (!c->name.empty()) out.push_back(c->name);
+      boundNames(c->body, out);
+    }
+  }
+}
+
+}  // namespace
+
+void Evaluator::skipBlock(const ast::Stmt &stmt, const Value &cause, const std::string &what) {
+  recordSkipped(stmt.range, what);
+  std::vector<std::string> names;
+  for (const ast::ExprPtr &t : stmt.targets)
+    if (t) boundNames(*t, names);
+  boundNames(stmt.body, names);
+  for (const ast::StmtPtr &c : stmt.clauses) boundNames(c->body, names);
+  for (const std::string &name : names) scope_->names[name] = cause;
+}
+
+Evaluator::Flow Evaluator::execIf(const ast::Stmt &stmt) {
+  const ast::Stmt *branch = &stmt;
+  size_t next = 0;
+  while (true) {
+    Value condition = eval(*branch->value);
+    std::optional<bool> t = truth(condition, branch->value->range);
+    if (!t) {
+      if (condition.is(ValueKind::Skipped)) skipBlock(stmt, condition, "if " + exprText(*branch->value));
+      return stopped_ ? Flow::Stop : Flow::Normal;
+    }
+    if (*t) return execBlock(branch->body);
+    if (next == stmt.clauses.size()) return Flow::Normal;
+    branch = stmt.clauses[next++].get();
+    if (branch->keyword == "else") return execBlock(branch->body);
+  }
+}
+
+Evaluator::Flow Evaluator::execFor(const ast::Stmt &stmt) {
+  Value sequence = eval(*stmt.value);
+  if (sequence.is(ValueKind::Skipped)) {
+    skipBlock(stmt, sequence, "for ... in " + exprText(*stmt.value));
+    return Flow::Normal;
+  }
+  std::optional<std::vector<Value>> items = iterate(sequence, stmt.value->range);
+  if (!items) return stopped_ ? Flow::Stop : Flow::Normal;
+  ++loopDepth_;
+  Flow result = Flow::Normal;
+  bool broke = false;
+  for (const Value &item : *items) {
+    if (!tick(stmt.range)) {
+      result = Flow::Stop;
+      break;
+    }
+    assign(*stmt.targets[0], item);
+    Flow f = execBlock(stmt.body);
+    if (f == Flow::Break) {
+      broke = true;
+      break;
+    }
+    if (f == Flow::Return || f == Flow::Stop) {
+      result = f;
+      break;
+    }
+  }
+  --loopDepth_;
+  if (result != Flow::Normal || broke || stmt.clauses.empty()) return result;
+  return execBlock(stmt.clauses.front()->body);  // for ... else
+}
+
+Evaluator::Flow Evaluator::execWhile(const ast::Stmt &stmt) {
+  ++loopDepth_;
+  Flow result = Flow::Normal;
+  bool broke = false;
+  while (true) {
+    if (!tick(stmt.range)) {
+      result = Flow::Stop;
+      break;
+    }
+    Value condition = eval(*stmt.value);
+    std::optional<bool> t = truth(condition, stmt.value->range);
+    if (!t) {
+      if (condition.is(ValueKind::Skipped)) skipBlock(stmt, condition, "while " + exprText(*stmt.value));
+      broke = true;
+      result = stopped_ ? Flow::Stop : Flow::Normal;
+      break;
+    }
+    if (!*t) break;
+    Flow f = execBlock(stmt.body);
+    if (f == Flow::Break) {
+      broke = true;
+      break;
+    }
+    if (f == Flow::Return || f == Flow::Stop) {
+      result = f;
+      break;
+    }
+  }
+  --loopDepth_;
+  if (result != Flow::Normal || broke || stmt.clauses.empty()) return result;
+  return execBlock(stmt.clauses.front()->body);
+}
+
+// Nothing raises at build time, so the handlers never run: they are listed
+// as skipped; else and finally run after the body.
+Evaluator::Flow Evaluator::execTry(const ast::Stmt &stmt) {
+  Flow f = execBlock(stmt.body);
+  const ast::Stmt *finally = nullptr;
+  for (const ast::StmtPtr &c : stmt.clauses) {
+    if (c->keyword == "except") recordSkipped(c->range, "except");
+    else if (c->keyword == "finally") finally = c.get();
+    else if (f == Flow::Normal) f = execBlock(c->body);
+  }
+  if (!finally) return f;
+  Value pending = returnValue_;
+  Flow g = execBlock(finally->body);
+  if (g != Flow::Normal) return g;
+  returnValue_ = pending;
+  return f;
+}
+
+// `with strategy.scope():`, `with tf.device(...)`: the body runs; a context
+// that is skipped code gives its `as` name a skipped value.
+Evaluator::Flow Evaluator::execWith(const ast::Stmt &stmt) {
+  for (size_t i = 0; i < stmt.items.size(); ++i) {
+    Value context = eval(*stmt.items[i]);
+    if (stmt.targets[i]) assign(*stmt.targets[i], context);
+  }
+  return stopped_ ? Flow::Stop : execBlock(stmt.body);
+}
+
+void Evaluator::execImport(const ast::Stmt &stmt) {
+  for (const ast::ImportName &imp : stmt.imports) {
+    if (imp.alias == "*") {
+      if (imp.path.rfind("__future__", 0) != 0) starImported_ = true;
+      continue;
+    }
+    scope_->names[imp.alias] = resolveImport(imp.path, imp.range);
+  }
+}
+
+void Evaluator::execDef(const ast::Stmt &stmt) {
+  Value f = makeClosure(stmt.function, stmt.range);
+  // @decorator def f: f = decorator(f), innermost first.
+  for (auto it = stmt.decorators.rbegin(); it != stmt.decorators.rend(); ++it) {
+    Value decorator = eval(**it);
+    CallSite call{(*it)->range, (*it)->range, {{"", {}, f}}};
+    f = decorator.is(ValueKind::Error) ? decorator : this->call(decorator, call);
+  }
+  scope_->names[stmt.name] = f;
+}
+
+// A class is Python code Kiln does not run: a custom layer or model, or a
+// helper of the training code (a callback, a data Sequence).
+void Evaluator::execClass(const ast::Stmt &stmt) {
+  for (const ast::ExprPtr &base : stmt.items) {
+    Value b = eval(*base);
+    if (b.is(ValueKind::Skipped) && !b.skip->unsupported) {
+      scope_->names[stmt.name] = Value::skipped("class " + stmt.name, b.skip->why, stmt.keywordRange);
+      recordSkipped(stmt.range, "class " + stmt.name);
+      return;
+    }
+  }
+  scope_->names[stmt.name] =
+      Value::skipped("class " + stmt.name, "classes run Python code; custom layers and models are not supported yet",
+                     stmt.keywordRange, true);
+}
+
+bool Evaluator::execAssert(const ast::Stmt &stmt) {
+  Value test = eval(*stmt.value);
+  std::optional<bool> t = truth(test, stmt.value->range);
+  if (!t) {
+    if (test.is(ValueKind::Skipped)) recordSkipped(stmt.range, "assert " + exprText(*stmt.value));
+    return true;
+  }
+  if (*t) return true;
+  std::string message;
+  if (stmt.message) {
+    Value m = eval(*stmt.message);
+    if (!m.is(ValueKind::Error) && !m.is(ValueKind::Skipped)) message = ": " + str(m);
+  }
+  Diagnostic &d = diags_.report(DiagID::err_assert_failed, stmt.value->range, message);
+  // assert model.output_shape == (None, 7, 7, 256): show both sides.
+  const ast::Expr &e = *stmt.value;
+  if (e.kind == ast::ExprKind::Compare && e.elements.size() == 2) {
+    Value lhs = eval(*e.elements[0]), rhs = eval(*e.elements[1]);
+    d.note(DiagID::note_assert_side, e.elements[0]->range, exprText(*e.elements[0]), repr(lhs));
+    d.note(DiagID::note_assert_side, e.elements[1]->range, exprText(*e.elements[1]), repr(rhs));
+  }
+  return false;
+}
+
+void Evaluator::execRaise(const ast::Stmt &stmt) {
+  std::string what = "an exception";
+  if (stmt.value) {
+    what = exprText(*stmt.value);
+    const ast::Expr &e = *stmt.value;
+    if (e.kind == ast::ExprKind::Call && !e.args.empty() && e.args[0].keyword.empty()) {
+      Value message = eval(*e.args[0].value);
+      if (!message.is(ValueKind::Error) && !message.is(ValueKind::Skipped))
+        what = exprText(*e.object) + ": " + str(message);
+    }
+  }
+  diags_.report(DiagID::err_raise, stmt.range, what);
+  stopped_ = true;
+}
+
+void Evaluator::execDel(const ast::Stmt &stmt) {
+  for (const ast::ExprPtr &target : stmt.targets) {
+    if (target->kind == ast::ExprKind::Name) {
+      if (!scope_->names.erase(target->name)) diags_.report(DiagID::err_undefined_name, target->range, target->name);
+      continue;
+    }
+    if (target->kind == ast::ExprKind::Subscript && target->elements.size() == 1) {
+      Value object = eval(*target->object);
+      Value key = eval(*target->elements[0]);
+      if (object.is(ValueKind::Skipped) || object.is(ValueKind::Error) || key.is(ValueKind::Error)) continue;
+      if (object.is(ValueKind::List) && key.isInteger()) {
+        int64_t n = int64_t(object.items.size()), i = key.asInt() < 0 ? key.asInt() + n : key.asInt();
+        if (i >= 0 && i < n) {
+          object.items.vector().erase(object.items.vector().begin() + i);
+          continue;
+        }
+      }
+      if (object.is(ValueKind::Dict)) {
+        std::vector<Value> &v = object.items.vector();
+        for (size_t i = 0; i + 1 < v.size(); i += 2) {
+          if (equal(v[i], key)) {
+            v.erase(v.begin() + i, v.begin() + i + 2);
+            break;
+          }
+        }
+        continue;
+      }
+    }
+    diags_.report(DiagID::err_del_target, target->range, exprText(*target));
+  }
+}
+
+void Evaluator::execAugAssign(const ast::Stmt &stmt) {
+  const ast::Expr &target = *stmt.targets[0];
+  if (target.kind != ast::ExprKind::Name && target.kind != ast::ExprKind::Subscript &&
+      target.kind != ast::ExprKind::Attribute) {
+    diags_.report(DiagID::err_assign_target, target.range, "an expression");
+    return;
+  }
+  Value current = eval(target);
+  Value operand = eval(*stmt.value);
+  if (current.is(ValueKind::Error) || operand.is(ValueKind::Error)) return;
+  // list += iterable extends the list itself, which other names may share.
+  if (stmt.op == "+" && current.is(ValueKind::List) && !operand.is(ValueKind::Skipped)) {
+    std::optional<std::vector<Value>> more = iterate(operand, stmt.value->range);
+    if (!more || !checkSize(current.items.size() + more->size(), stmt.range)) return;
+    std::vector<Value> &items = current.items.vector();
+    items.insert(items.end(), more->begin(), more->end());
+    return;
+  }
+  Value result = binary(stmt.op, current, operand, stmt.range);
+  if (result.is(ValueKind::Skipped)) recordSkipped(stmt.range, exprText(target) + " " + stmt.op + "= ...");
+  assign(target, result);
+}
+
+namespace {
+
+// The layer whose call gave `v`: a tensor, or a list of tensors, all outputs
+// of one call.
+const Layer *calledLayer(const Value &v) {
+  std::vector<Value> items = v.isSequence() ? std::vector<Value>(v.items.begin(), v.items.end()) : std::vector<Value>{v};
+  const Node *node = nullptr;
+  for (const Value &item : items) {
+    if (!item.is(ValueKind::Tensor) || (node && item.tensor->producer != node)) return nullptr;
+    node = item.tensor->producer;
+  }
+  return node && node->layer->kind && node->outputs.size() == items.size() ? node->layer : nullptr;
+}
+
+}  // namespace
+
+void Evaluator::assign(const ast::Expr &target, const Value &value) {
+  switch (target.kind) {
+  case ast::ExprKind::Name:
+    scope_->names[target.name] = value;
+    if (value.is(ValueKind::Model) && scope_ == &globals_)
+      for (ModelBinding &b : models_)
+        if (b.model == value.model) b.variable = target.name;
+    return;
+  case ast::ExprKind::Tuple:
+  case ast::ExprKind::List: {
+    const auto &names = target.elements;
+    if (value.is(ValueKind::Error) || value.is(ValueKind::Skipped)) {
+      for (const ast::ExprPtr &t : names) assign(*t, value);
+      return;
+    }
+    std::optional<std::vector<Value>> items;
+    if (value.isSequence() || value.is(ValueKind::Str) || value.is(ValueKind::Dict)) items = iterate(value, value.range);
+    if (!items) {
+      Diagnostic &d = diags_.report(DiagID::err_unpack_type, value.range, describe(value));
+      if (const Layer *layer = calledLayer(value); layer && !layer->kind->describeOutputs(*layer).empty())
+        d.note(DiagID::note_call_outputs, value.range, layer->describe(), layer->kind->describeOutputs(*layer));
+      for (const ast::ExprPtr &t : names) assign(*t, Value::error(value.range));
+      return;
+    }
+    size_t star = names.size();
+    for (size_t i = 0; i < names.size(); ++i)
+      if (names[i]->kind == ast::ExprKind::Starred) star = i;
+    size_t fixed = names.size() - (star < names.size());
+    if (star == names.size() ? items->size() != fixed : items->size() < fixed) {
+      std::string what = std::to_string(items->size()) + " value" + (items->size() == 1 ? "" : "s");
+      Diagnostic &d = diags_.report(DiagID::err_unpack_count, target.range, what, fixed);
+      if (const Layer *layer = calledLayer(value)) {
+        std::string outputs = layer->kind->describeOutputs(*layer);
+        d.note(DiagID::note_call_outputs, value.range, layer->describe(),
+               outputs.empty() ? std::to_string(items->size()) + " tensors" : outputs);
+      } else {
+        d.note(DiagID::note_value_from, value.range, "the value");
+      }
+      for (const ast::ExprPtr &t : names) assign(*t, Value::error(value.range));
+      return;
+    }
+    size_t rest = items->size() - fixed;
+    for (size_t i = 0, k = 0; i < names.size(); ++i) {
+      if (i == star) {
+        assign(*names[i]->object, Value::ofList(std::vector<Value>(items->begin() + k, items->begin() + k + rest),
+                                                value.range));
+        k += rest;
+      } else {
+        assign(*names[i], (*items)[k++]);
+      }
+    }
+    return;
+  }
+  case ast::ExprKind::Attribute: {
+    Value object = eval(*target.object);
+    if (object.is(ValueKind::Error)) return;
+    if (object.is(ValueKind::Skipped)) {
+      recordSkipped(target.range, exprText(target) + " = ...");
+      return;
+    }
+    if (!setKerasAttribute(object, target))
+      diags_.report(DiagID::err_assign_target, target.range, "an attribute of " + describe(object));
+    return;
+  }
+  case ast::ExprKind::Subscript: assignItem(target, value); return;
+  default:
+    diags_.report(DiagID::err_assign_target, target.range,
+                  target.kind == ast::ExprKind::Starred ? "a starred expression alone" : "an expression");
+  }
+}
+
+// x[i] = v, d[k] = v
+void Evaluator::assignItem(const ast::Expr &target, const Value &value) {
+  Value object = eval(*target.object);
+  if (object.is(ValueKind::Error)) return;
+  if (object.is(ValueKind::Skipped)) {
+    recordSkipped(target.range, exprText(target) + " = ...");
+    return;
+  }
+  if (target.elements.size() != 1 || target.elements[0]->kind == ast::ExprKind::Slice) {
+    diags_.report(DiagID::err_assign_target, target.range, "a slice");
+    return;
+  }
+  Value key = eval(*target.elements[0]);
+  if (key.is(ValueKind::Error)) return;
+  if (object.is(ValueKind::List) && key.isInteger()) {
+    int64_t n = int64_t(object.items.size()), i = key.asInt() < 0 ? key.asInt() + n : key.asInt();
+    if (i < 0 || i >= n) {
+      diags_.report(DiagID::err_index_range, key.range, key.asInt(), "list", n);
+      return;
+    }
+    object.items[i] = value;
+    return;
+  }
+  if (object.is(ValueKind::Dict)) {
+    if (dictGet(object, key) || checkSize(object.items.size() / 2 + 1, target.range)) dictSet(object, key, value);
+    return;
+  }
+  diags_.report(DiagID::err_assign_target, target.range, "an element of " + describe(object));
+}
+
+}  // namespace kiln
