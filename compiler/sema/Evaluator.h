@@ -101,6 +101,8 @@ private:
   Flow execIf(const ast::Stmt &stmt);
   Flow execFor(const ast::Stmt &stmt);
   Flow execWhile(const ast::Stmt &stmt);
+  // One pass over a loop's body; false once the loop ends (break: `broke`; return or stop: `result`).
+  bool loopBody(const ast::Stmt &stmt, Flow &result, bool &broke);
   Flow execTry(const ast::Stmt &stmt);
   Flow execWith(const ast::Stmt &stmt);
   void execImport(const ast::Stmt &stmt);

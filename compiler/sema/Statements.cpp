@@ -190,19 +190,19 @@ Evaluator::Flow Evaluator::execFor(const ast::Stmt &stmt) {
       break;
     }
     assign(*stmt.targets[0], item);
-    Flow f = execBlock(stmt.body);
-    if (f == Flow::Break) {
-      broke = true;
-      break;
-    }
-    if (f == Flow::Return || f == Flow::Stop) {
-      result = f;
-      break;
-    }
+    if (!loopBody(stmt, result, broke)) break;
   }
   --loopDepth_;
   if (result != Flow::Normal || broke || stmt.clauses.empty()) return result;
   return execBlock(stmt.clauses.front()->body);  // for ... else
+}
+
+bool Evaluator::loopBody(const ast::Stmt &stmt, Flow &result, bool &broke) {
+  Flow f = execBlock(stmt.body);
+  if (f == Flow::Break) broke = true;
+  else if (f == Flow::Return || f == Flow::Stop) result = f;
+  else return true;
+  return false;
 }
 
 Evaluator::Flow Evaluator::execWhile(const ast::Stmt &stmt) {
@@ -223,15 +223,7 @@ Evaluator::Flow Evaluator::execWhile(const ast::Stmt &stmt) {
       break;
     }
     if (!*t) break;
-    Flow f = execBlock(stmt.body);
-    if (f == Flow::Break) {
-      broke = true;
-      break;
-    }
-    if (f == Flow::Return || f == Flow::Stop) {
-      result = f;
-      break;
-    }
+    if (!loopBody(stmt, result, broke)) break;
   }
   --loopDepth_;
   if (result != Flow::Normal || broke || stmt.clauses.empty()) return result;
