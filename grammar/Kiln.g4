@@ -114,7 +114,8 @@ operation
   | operation op=AND operation                                      # boolExpr
   | operation op=OR operation                                       # boolExpr
   ;
-compareOp : LT | GT | EQ | GE | LE | NE | IN | NOT IN | IS | IS NOT ;
+// `is not` before `is`: `a is not b` is never `a is (not b)`.
+compareOp : LT | GT | EQ | GE | LE | NE | IN | NOT IN | IS NOT | IS ;
 
 // `**` binds tighter than a unary sign on its left and looser on its right
 // (-2**-1 is -(2**(-1))), as in Python.

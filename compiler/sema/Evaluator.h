@@ -116,7 +116,7 @@ private:
   void assignItem(const ast::Expr &target, const Value &value);
   // A block statement whose condition or iterable is skipped data: its body
   // does not run, and the names it would bind become skipped too.
-  void skipBlock(const ast::Stmt &stmt, const Value &cause, const std::string &what);
+  void skipBlock(const ast::Stmt &stmt, const Value &cause, const std::string &what, SourceRange header);
   void recordSkipped(SourceRange where, const std::string &what);
   // Counts `steps` of work (a statement, a call, an element visited); false once the budget is spent.
   bool tick(SourceRange where, size_t steps = 1);

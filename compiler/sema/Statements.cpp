@@ -146,14 +146,16 @@ void boundNames(const std::vector<ast::StmtPtr> &body, std::vector<std::string> 
 
 }  // namespace
 
-void Evaluator::skipBlock(const ast::Stmt &stmt, const Value &cause, const std::string &what) {
+void Evaluator::skipBlock(const ast::Stmt &stmt, const Value &cause, const std::string &what, SourceRange header) {
   recordSkipped(stmt.range, what);
+  // What the block would bind is unknown: the names say which block left them so.
+  Value unknown = Value::skipped(what, "a block that runs on skipped data: " + cause.skip->why, header);
   std::vector<std::string> names;
   for (const ast::ExprPtr &t : stmt.targets)
     if (t) boundNames(*t, names);
   boundNames(stmt.body, names);
   for (const ast::StmtPtr &c : stmt.clauses) boundNames(c->body, names);
-  for (const std::string &name : names) scope_->names[name] = cause;
+  for (const std::string &name : names) scope_->names[name] = unknown;
 }
 
 Evaluator::Flow Evaluator::execIf(const ast::Stmt &stmt) {
@@ -163,7 +165,7 @@ Evaluator::Flow Evaluator::execIf(const ast::Stmt &stmt) {
     Value condition = eval(*branch->value);
     std::optional<bool> t = truth(condition, branch->value->range);
     if (!t) {
-      if (condition.is(ValueKind::Skipped)) skipBlock(stmt, condition, "if " + exprText(*branch->value));
+      if (condition.is(ValueKind::Skipped)) skipBlock(stmt, condition, "if " + exprText(*branch->value), branch->value->range);
       return stopped_ ? Flow::Stop : Flow::Normal;
     }
     if (*t) return execBlock(branch->body);
@@ -176,7 +178,7 @@ Evaluator::Flow Evaluator::execIf(const ast::Stmt &stmt) {
 Evaluator::Flow Evaluator::execFor(const ast::Stmt &stmt) {
   Value sequence = eval(*stmt.value);
   if (sequence.is(ValueKind::Skipped)) {
-    skipBlock(stmt, sequence, "for ... in " + exprText(*stmt.value));
+    skipBlock(stmt, sequence, "for ... in " + exprText(*stmt.value), stmt.value->range);
     return Flow::Normal;
   }
   std::optional<std::vector<Value>> items = iterate(sequence, stmt.value->range);
@@ -217,7 +219,7 @@ Evaluator::Flow Evaluator::execWhile(const ast::Stmt &stmt) {
     Value condition = eval(*stmt.value);
     std::optional<bool> t = truth(condition, stmt.value->range);
     if (!t) {
-      if (condition.is(ValueKind::Skipped)) skipBlock(stmt, condition, "while " + exprText(*stmt.value));
+      if (condition.is(ValueKind::Skipped)) skipBlock(stmt, condition, "while " + exprText(*stmt.value), stmt.value->range);
       broke = true;
       result = stopped_ ? Flow::Stop : Flow::Normal;
       break;
