@@ -86,6 +86,24 @@ llvm::Value *LowerContext::constantInts(const std::string &suffix, const std::ve
   return var;
 }
 
+void LowerContext::binaryWithConstant(llvm::Value *out, llvm::Value *in, const TensorType &inType,
+                                      const std::vector<int64_t> &constantShape, llvm::Value *constant,
+                                      abi::BinaryOp op) {
+  std::vector<int64_t> dims(inType.dims.begin() + 1, inType.dims.end()), inStrides(dims.size()),
+      constantStrides(dims.size());
+  int64_t x = 1, c = 1;
+  for (size_t i = dims.size(); i-- > 0;) {
+    inStrides[i] = x;
+    constantStrides[i] = constantShape[i] == 1 ? 0 : c;
+    x *= dims[i];
+    c *= constantShape[i];
+  }
+  call("kiln_binary_broadcast",
+       {out, in, constant, batch(), i64(int64_t(dims.size())), constantInts("dims", dims),
+        constantInts("in_strides", inStrides), constantInts("constant_strides", constantStrides),
+        i64(inType.sampleElements()), i64(0), i64(inType.sampleElements()), i32(op)});
+}
+
 llvm::Value *LowerContext::i64(int64_t v) { return ir().getInt64(v); }
 llvm::Value *LowerContext::i32(int32_t v) { return ir().getInt32(v); }
 llvm::Value *LowerContext::f32(float v) { return llvm::ConstantFP::get(ir().getFloatTy(), v); }

@@ -88,6 +88,12 @@ public:
   llvm::Value *constant(const std::string &suffix, const std::vector<float> &data);
   llvm::Value *constantInts(const std::string &suffix, const std::vector<int64_t> &data);
 
+  // out = in op constant, elementwise over the input's shape; the constant
+  // has one axis per non-batch axis of the input, of the same size or 1
+  // (broadcast), and no batch axis. `out` may be `in`.
+  void binaryWithConstant(llvm::Value *out, llvm::Value *in, const TensorType &inType,
+                          const std::vector<int64_t> &constantShape, llvm::Value *constant, abi::BinaryOp op);
+
   llvm::Value *i64(int64_t v);
   llvm::Value *i64(const Dim &d) { return dim(d); }
   llvm::Value *i32(int32_t v);

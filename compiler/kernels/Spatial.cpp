@@ -1,5 +1,6 @@
 // Kernels that move channels_last image data (batch, height, width,
-// channels): zero padding and cropping (one window copy), and upsampling.
+// channels): zero padding and cropping (one window copy), upsampling and
+// resizing.
 // 1D layers are the height-1 case. The innermost loops run over whole rows
 // of width * channels contiguous floats, or over the channels, without
 // data-dependent branches.
@@ -77,6 +78,36 @@ KILN_KERNEL void kiln_resize_bilinear(float *__restrict out, const float *__rest
           o[x * channels + c] = t + (d - t) * yl;
         }
       }
+    }
+  }
+}
+
+// A resize in which each output row (column) is a weighted sum of input rows
+// (columns), then scaled: TF's ResizeArea, and nearest neighbour as one tap
+// of weight 1 (exact). Output row y sums taps rowSpans[2y] .. rowSpans[2y+1]
+// - 1 of rowIndex/rowWeight; columns likewise. Each row's column sum is
+// formed first, then weighted, in TF's order, so results agree to the bit.
+KILN_KERNEL void kiln_resize_taps(float *__restrict out, const float *__restrict in, int64_t batch, int64_t inH,
+                                  int64_t inW, int64_t channels, int64_t outH, int64_t outW, const int64_t *rowSpans,
+                                  const int64_t *rowIndex, const float *rowWeight, const int64_t *colSpans,
+                                  const int64_t *colIndex, const float *colWeight, float scale) {
+#pragma clang fp contract(off)
+  for (int64_t b = 0; b < batch; ++b) {
+    const float *image = in + b * inH * inW * channels;
+    for (int64_t y = 0; y < outH; ++y) {
+      float *__restrict o = out + (b * outH + y) * outW * channels;
+      for (int64_t x = 0; x < outW; ++x)
+        for (int64_t c = 0; c < channels; ++c) {
+          float sum = 0.0f;
+          for (int64_t i = rowSpans[2 * y]; i < rowSpans[2 * y + 1]; ++i) {
+            const float *row = image + rowIndex[i] * inW * channels + c;
+            int64_t j = colSpans[2 * x];
+            float sumRow = row[colIndex[j] * channels] * colWeight[j];
+            for (++j; j < colSpans[2 * x + 1]; ++j) sumRow += row[colIndex[j] * channels] * colWeight[j];
+            sum += sumRow * rowWeight[i];
+          }
+          o[x * channels + c] = sum * scale;
+        }
     }
   }
 }

@@ -36,21 +36,8 @@ public:
   }
 
   void lower(LowerContext &cx) const override {
-    const TensorType &in = cx.inputType();
-    const WeightSpec &spec = cx.layer().weights[0];
-    std::vector<int64_t> dims(in.dims.begin() + 1, in.dims.end()), xStrides(dims.size()), aStrides(dims.size());
-    int64_t x = 1, a = 1;
-    for (size_t i = dims.size(); i-- > 0;) {
-      xStrides[i] = x;
-      aStrides[i] = spec.shape[i] == 1 ? 0 : a;
-      x *= dims[i];
-      a *= spec.shape[i];
-    }
-    llvm::Value *alpha = cx.constant("alpha", cx.weight("alpha"));
-    cx.call("kiln_binary_broadcast",
-            {cx.output(), cx.input(), alpha, cx.batch(), cx.i64(int64_t(dims.size())), cx.constantInts("dims", dims),
-             cx.constantInts("x_strides", xStrides), cx.constantInts("alpha_strides", aStrides),
-             cx.i64(in.sampleElements()), cx.i64(0), cx.i64(in.sampleElements()), cx.i32(abi::kPRelu)});
+    cx.binaryWithConstant(cx.output(), cx.input(), cx.inputType(), cx.layer().weights[0].shape,
+                          cx.constant("alpha", cx.weight("alpha")), abi::kPRelu);
   }
 };
 

@@ -2,19 +2,11 @@
 // GaussianNoise, GaussianDropout and AlphaDropout pass their input through
 // unchanged at inference (Keras applies them only when training=True), so
 // the graph passes remove them, as they remove Dropout.
+#include "layers/IdentityAtInference.h"
 #include "layers/spatial/SpatialCommon.h"
 
 namespace kiln {
 namespace {
-
-class IdentityAtInferenceKind : public LayerKind {
-public:
-  using LayerKind::LayerKind;
-  bool supportsMasking() const override { return true; }  // Keras: the mask passes through
-  bool isIdentityAtInference(const Layer &) const override { return true; }
-  void inferShapes(ShapeContext &cx) const override { cx.outputs = {cx.input()}; }
-  void lower(LowerContext &) const override {}
-};
 
 // Drops whole channels while training; Keras requires the input rank.
 class SpatialDropoutKind : public IdentityAtInferenceKind {

@@ -1,5 +1,7 @@
 #include "layers/spatial/SpatialCommon.h"
 
+#include <cmath>
+
 namespace kiln {
 
 namespace {
@@ -113,6 +115,17 @@ Image asImage(const TensorType &type) {
   const std::vector<Dim> &d = type.dims;
   if (type.rank() == 3) return {1, d[1], d[2]};
   return {d[1], d[2], d[3]};
+}
+
+void bilinearTable(int64_t in, int64_t out, std::vector<int64_t> &index, std::vector<float> &lerp) {
+  const float scale = static_cast<float>(in) / static_cast<float>(out);
+  for (int64_t i = 0; i < out; ++i) {
+    const float src = (static_cast<float>(i) + 0.5f) * scale - 0.5f;
+    const float base = std::floor(src);
+    index.push_back(std::max<int64_t>(static_cast<int64_t>(base), 0));
+    index.push_back(std::min<int64_t>(static_cast<int64_t>(std::ceil(src)), in - 1));
+    lerp.push_back(src - base);
+  }
 }
 
 }  // namespace kiln
