@@ -214,9 +214,10 @@ PLUS : '+' ; MINUS : '-' ; TILDE : '~' ; AMP : '&' ; PIPE : '|' ; CARET : '^' ;
 
 NEWLINE : ( '\r'? '\n' | '\r' ) { if (bracketDepth > 0) skip(); } ;
 
-// Leading whitespace of a logical line (a block's body); elsewhere it is skipped.
-INDENT : [ \t]+ { tokenStartCharPositionInLine == 0 && bracketDepth == 0 }? ;
-WS : [ \t\f]+ -> skip ;
+// Leading whitespace of a logical line is INDENT (a block's body); elsewhere
+// it is skipped. An action, not a predicate: predicates keep the lexer off
+// its DFA, which costs microseconds per character.
+INDENT : [ \t\f]+ { if (tokenStartCharPositionInLine != 0 || bracketDepth > 0) skip(); } ;
 COMMENT : '#' ~[\r\n]* -> skip ;
 // A backslash joins the next line, whatever its indentation.
 LINE_JOIN : '\\' [ \t]* ( '\r'? '\n' | '\r' ) [ \t]* -> skip ;

@@ -10,9 +10,13 @@ using namespace ast;
 
 namespace {
 
+// Python stops at 100 levels of indentation; building and evaluating the AST
+// recurse once per level.
+constexpr size_t kMaxBlockDepth = 100;
+
 unsigned indentWidth(const std::string &text) {
   unsigned width = 0;
-  for (char c : text) width = c == '\t' ? (width / 8 + 1) * 8 : width + 1;
+  for (char c : text) width = c == '\t' ? (width / 8 + 1) * 8 : c == '\f' ? 0 : width + 1;  // as Python
   return width;
 }
 
@@ -63,6 +67,10 @@ std::optional<Module> Builder::module(KilnParser::FileContext *tree) {
     SourceRange first = stmts.empty() ? decoratorRange : stmts.front()->range;
     if (pendingHeader) {
       if (indent > stack.back().indent) {
+        if (stack.size() > kMaxBlockDepth) {
+          diags_.report(DiagID::err_syntax_block_depth, first, kMaxBlockDepth);
+          return std::nullopt;
+        }
         stack.push_back({indent, pendingHeader->kind == StmtKind::Def ? &pendingHeader->function->body
                                                                         : &pendingHeader->body});
       } else {

@@ -160,6 +160,24 @@ protected:
     diags_.report(DiagID::err_syntax_missing, range(t),
                   describeExpected(getExpectedTokens(p), p->getVocabulary()), describeToken(t, end_));
   }
+  // Only a line's first error is reported, so recovery skips the rest of the
+  // line. ANTLR's own recovery resynchronises token by token, each time with
+  // a new prediction and follow-set computation: seconds on a long broken line.
+  void recover(antlr4::Parser *p, std::exception_ptr) override {
+    antlr4::TokenStream *in = p->getTokenStream();
+    for (size_t t = in->LA(1); t != KilnLexer::NEWLINE && t != antlr4::Token::EOF; t = in->LA(1)) p->consume();
+  }
+  // Likewise a mismatch on a line that already has an error is not repaired
+  // by inserting or deleting a token: that would go on token by token.
+  antlr4::Token *recoverInline(antlr4::Parser *p) override {
+    if (reportedLines_.count(p->getCurrentToken()->getLine())) throw antlr4::InputMismatchException(p);
+    return DefaultErrorStrategy::recoverInline(p);
+  }
+  // A line break is never missing (the lexer sees every one), so none is
+  // conjured to split a broken line into more statements.
+  bool singleTokenInsertion(antlr4::Parser *p) override {
+    return !getExpectedTokens(p).contains(size_t(KilnLexer::NEWLINE)) && DefaultErrorStrategy::singleTokenInsertion(p);
+  }
 
 private:
   // Two expressions side by side: almost always a forgotten comma.
