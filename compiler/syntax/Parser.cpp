@@ -343,10 +343,11 @@ bool checkTokens(antlr4::CommonTokenStream &tokens, uint32_t file, const std::ve
   return open.empty();
 }
 
-}  // namespace
-
-ast::ExprPtr parseEmbeddedExpression(const std::string &text, uint32_t file, const std::vector<uint32_t> &codePoints,
-                                     DiagnosticEngine &diags) {
+// Lexes `text`, checks its tokens, parses it with `rule` and builds the AST
+// with `build`; an empty result if any error was reported.
+template <typename Rule, typename Build>
+auto parseText(const std::string &text, uint32_t file, const std::vector<uint32_t> &offsets, DiagnosticEngine &diags,
+               const char *end, Rule rule, Build build) -> decltype(build(rule(std::declval<KilnParser &>()))) {
   antlr4::ANTLRInputStream input(text);
   KilnLexer lexer(&input);
   lexer.removeErrorListeners();
@@ -354,14 +355,22 @@ ast::ExprPtr parseEmbeddedExpression(const std::string &text, uint32_t file, con
   tokens.fill();
   unsigned before = diags.errorCount();
   std::set<size_t> reportedLines;
-  if (!checkTokens(tokens, file, codePoints, diags, reportedLines)) return nullptr;
+  if (!checkTokens(tokens, file, offsets, diags, reportedLines)) return {};
   KilnParser parser(&tokens);
   parser.removeErrorListeners();
-  parser.setErrorHandler(
-      std::make_shared<KilnErrorStrategy>(diags, file, codePoints, std::move(reportedLines), "end of the f-string field"));
-  KilnParser::EmbeddedExprContext *tree = parser.embeddedExpr();
-  if (diags.errorCount() != before) return nullptr;
-  return buildEmbeddedExpr(tree, file, codePoints, diags);
+  parser.setErrorHandler(std::make_shared<KilnErrorStrategy>(diags, file, offsets, std::move(reportedLines), end));
+  auto *tree = rule(parser);
+  if (diags.errorCount() != before) return {};
+  return build(tree);
+}
+
+}  // namespace
+
+ast::ExprPtr parseEmbeddedExpression(const std::string &text, uint32_t file, const std::vector<uint32_t> &codePoints,
+                                     DiagnosticEngine &diags) {
+  return parseText(
+      text, file, codePoints, diags, "end of the f-string field", [](KilnParser &p) { return p.embeddedExpr(); },
+      [&](KilnParser::EmbeddedExprContext *tree) { return buildEmbeddedExpr(tree, file, codePoints, diags); });
 }
 
 std::optional<ast::Module> parseFile(const SourceManager &sources, uint32_t file, DiagnosticEngine &diags) {
@@ -372,23 +381,9 @@ std::optional<ast::Module> parseFile(const SourceManager &sources, uint32_t file
   std::string text = source.substr(start);
   if (text.empty() || text.back() != '\n') text += '\n';  // every statement ends with NEWLINE
   std::vector<uint32_t> offsets = codePointOffsets(text, start);
-
-  antlr4::ANTLRInputStream input(text);
-  KilnLexer lexer(&input);
-  lexer.removeErrorListeners();
-  antlr4::CommonTokenStream tokens(&lexer);
-  tokens.fill();
-  unsigned before = diags.errorCount();
-  std::set<size_t> reportedLines;
-  if (!checkTokens(tokens, file, offsets, diags, reportedLines)) return std::nullopt;
-
-  KilnParser parser(&tokens);
-  parser.removeErrorListeners();
-  parser.setErrorHandler(std::make_shared<KilnErrorStrategy>(diags, file, offsets, std::move(reportedLines)));
-  KilnParser::FileContext *tree = parser.file();
-  if (diags.errorCount() != before) return std::nullopt;
-
-  return buildAST(tree, file, offsets, diags);
+  return parseText(
+      text, file, offsets, diags, "end of file", [](KilnParser &p) { return p.file(); },
+      [&](KilnParser::FileContext *tree) { return buildAST(tree, file, offsets, diags); });
 }
 
 }  // namespace kiln
