@@ -27,7 +27,7 @@ bool reserved(const std::string &s) {
       "NULL", "assert", "errno", "offsetof", "stdin", "stdout", "stderr", "int32_t", "int64_t", "size_t",
       "uintptr_t", "uint64_t",
       // the generated functions' own names
-      "batch", "weights", "scratch", "model", "model_"};
+      "batch", "weights", "scratch", "parallel", "model", "model_", "kiln_parallel", "kiln_task"};
   return std::any_of(std::begin(words), std::end(words), [&](const char *w) { return s == w; });
 }
 
@@ -54,11 +54,17 @@ std::string identifier(const std::string &name, std::vector<std::string> &taken)
 
 const char *cElementType(DType dtype) { return dtype == DType::Float32 ? "float" : "int32_t"; }
 
-size_t EntryPoint::runPosition(EntryParam::Role role, int index) const {
-  for (size_t i = 0; i < run.size(); ++i)
-    if (run[i].role == role && run[i].index == index) return i;
-  return run.size();
+namespace {
+size_t position(const std::vector<EntryParam> &params, EntryParam::Role role, int index) {
+  for (size_t i = 0; i < params.size(); ++i)
+    if (params[i].role == role && params[i].index == index) return i;
+  return params.size();
 }
+}  // namespace
+
+size_t EntryPoint::runPosition(EntryParam::Role role, int index) const { return position(run, role, index); }
+
+size_t EntryPoint::scratchSizePosition(EntryParam::Role role) const { return position(scratchSize, role, -1); }
 
 EntryPoint describeEntryPoint(const Program &program, bool externalWeights) {
   using Role = EntryParam::Role;
@@ -82,6 +88,9 @@ EntryPoint describeEntryPoint(const Program &program, bool externalWeights) {
                      static_cast<int>(i)});
   if (externalWeights) e.run.push_back({Role::Weights, "weights", "const void *"});
   e.run.push_back({Role::Scratch, "scratch", "void *"});
+  EntryParam parallel{Role::Parallel, "parallel", "const kiln_parallel *"};
+  e.scratchSize.push_back(parallel);
+  e.run.push_back(parallel);
   return e;
 }
 

@@ -19,6 +19,7 @@ struct EntryParam {
     Output,   // T *: the caller's output `index`
     Weights,  // const void *: the external weights file's bytes (--external-weights)
     Scratch,  // void *: <prefix>_scratch_size(...) bytes of caller-owned memory
+    Parallel, // const kiln_parallel *: the caller's parallel-for, or NULL
   };
   Role role;
   std::string name;   // a C identifier, unique among the parameters
@@ -30,8 +31,10 @@ struct EntryPoint {
   std::vector<EntryParam> run;          // <prefix>_run(...)
   std::vector<EntryParam> scratchSize;  // <prefix>_scratch_size(...): the sizes scratch depends on
 
-  // The position of the parameter of `role` (and `index`) in `run`.
+  // The position of the parameter of `role` (and `index`) in `run`, or in
+  // `scratchSize`.
   size_t runPosition(EntryParam::Role role, int index = -1) const;
+  size_t scratchSizePosition(EntryParam::Role role) const;
 };
 
 // `externalWeights`: the model reads its weights from a file the caller

@@ -99,6 +99,25 @@ bool hasWeights(const EntryPoint &entry) {
   return std::any_of(entry.run.begin(), entry.run.end(), [](const EntryParam &p) { return p.role == Role::Weights; });
 }
 
+// The parallel-for type, the same text as in kiln_rt.h: either header may
+// come first.
+const char *parallelType() {
+  return "#ifndef KILN_PARALLEL_DEFINED\n"
+         "#define KILN_PARALLEL_DEFINED\n"
+         "/* A parallel-for the caller lends to a run: parallel_for(context, task,\n"
+         " * task_context, count) calls task(task_context, i, thread) once for every i\n"
+         " * in [0, count), on up to `threads` threads at once, and returns when all\n"
+         " * calls have returned. `thread` is in [0, threads), and no two calls that\n"
+         " * run at the same time get the same one. libkiln_rt's kiln_pool is one. */\n"
+         "typedef void (*kiln_task)(void *task_context, int64_t index, int32_t thread);\n"
+         "typedef struct kiln_parallel {\n"
+         "  void (*parallel_for)(void *context, kiln_task task, void *task_context, int64_t count);\n"
+         "  void *context;\n"
+         "  int32_t threads;\n"
+         "} kiln_parallel;\n"
+         "#endif\n\n";
+}
+
 }  // namespace
 
 std::string generateHeader(const Program &program, const EntryPoint &entry, const HeaderNames &names) {
@@ -152,6 +171,7 @@ std::string generateHeader(const Program &program, const EntryPoint &entry, cons
   h += fmt::format("#ifndef KILN_MODEL_{0}_H\n#define KILN_MODEL_{0}_H\n\n", upper);
   h += "#include <stddef.h>\n#include <stdint.h>\n#ifndef KILN_NO_ALLOC\n#include <stdlib.h>\n#endif\n\n"
        "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  h += parallelType();
   h += fmt::format("enum {{\n  {0}_NUM_INPUTS = {1},\n  {0}_NUM_OUTPUTS = {2},\n  {0}_SCRATCH_ALIGNMENT = 64\n}};\n\n",
                    upper, program.inputs.size(), program.outputs.size());
   // The codes this model can return, as <prefix>_run's comments name them.
@@ -186,11 +206,13 @@ std::string generateHeader(const Program &program, const EntryPoint &entry, cons
   std::string runParams = join(entry.run, ",\n    ", declare);
   bool open = !program.openAxes.empty();
   h += fmt::format(
-      "\n/* Bytes of scratch memory {0}_run needs for `batch` samples; -1 if batch is\n"
-      " * negative{4} or the size does not fit in int64_t. */\n"
+      "\n/* Bytes of scratch memory {0}_run needs for `batch` samples on the threads\n"
+      " * of `parallel` (NULL: the calling thread only); -1 if batch is negative{4}\n"
+      " * or the size does not fit in int64_t. */\n"
       "int64_t {0}_scratch_size({1});\n\n"
-      "/* Runs the model on `batch` samples: reentrant, no global state, no\n"
-      " * allocation; all intermediate tensors live in `scratch`. Returns {2}_OK{5}. */\n"
+      "/* Runs the model on `batch` samples, splitting the work over the threads of\n"
+      " * `parallel` (NULL: all on the calling thread): reentrant, no global state,\n"
+      " * no allocation; all intermediate tensors live in `scratch`. Returns {2}_OK{5}. */\n"
       "int {0}_run({3});\n\n",
       p, sizeParams, upper, runParams, open ? ", the open axes' sizes are ones the model\n * cannot take," : "",
       open ? ",\n * " + upper + "_ERR_BATCH for a negative batch, or " + upper + "_ERR_AXES"
@@ -313,6 +335,7 @@ std::string generateCxxHeader(const Program &program, const EntryPoint &entry, c
     }
     case Role::Weights:
     case Role::Scratch: return "";
+    case Role::Parallel: return declaration(x.cType, x.name) + " = nullptr";
     }
     return "";
   };
@@ -323,6 +346,7 @@ std::string generateCxxHeader(const Program &program, const EntryPoint &entry, c
     case Role::Output: return x.name + ".data()";
     case Role::Weights:
     case Role::Scratch: return "";
+    case Role::Parallel: return x.name;
     }
     return "";
   };
@@ -333,7 +357,11 @@ std::string generateCxxHeader(const Program &program, const EntryPoint &entry, c
     sizeChecks += fmt::format("!kiln::detail::holds({}, batch, {})", x.name, tensorOf(program, entry, x, upper).sampleSize);
   }
 
-  auto declareSize = [](const EntryParam &x) { return declaration(x.cType, x.name); };
+  // The constructor takes the parallel-for last, after the weights, so that
+  // it can default to nullptr.
+  auto declareSize = [](const EntryParam &x) {
+    return x.role == Role::Parallel ? std::string() : declaration(x.cType, x.name);
+  };
   auto passSize = [](const EntryParam &x) { return x.name; };
   h += fmt::format(
       "// The model with its scratch memory, allocated once for calls of up to the\n"
@@ -344,7 +372,7 @@ std::string generateCxxHeader(const Program &program, const EntryPoint &entry, c
       "  static constexpr int num_outputs = {1}_NUM_OUTPUTS;\n\n"
       "  // Allocates the scratch{7}. On failure throws kiln::error or, when\n"
       "  // built without exceptions, leaves ok() false.\n"
-      "  explicit {0}({2}{8}) {{\n"
+      "  explicit {0}({2}{8}, const kiln_parallel *parallel = nullptr) {{\n"
       "    kiln::detail::report(static_cast<kiln::status>({0}_model_init(&model_, {3}{9})));\n"
       "  }}\n"
       "  ~{0}() {{ {0}_model_free(&model_); }}\n"

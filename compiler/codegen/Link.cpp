@@ -69,7 +69,7 @@ bool linkExecutable(const Linker &linker, const std::string &object, const std::
                     const std::string &output, std::string &error) {
   std::vector<std::string> args{object};
   args.insert(args.end(), runtime.begin(), runtime.end());
-  args.insert(args.end(), {"-lm", "-o", output});
+  args.insert(args.end(), {"-lm", "-pthread", "-o", output});
   return runDriver(linker, args, error);
 }
 

@@ -10,7 +10,6 @@
 namespace kiln {
 
 llvm::IRBuilder<> &LowerContext::ir() { return codegen_.ir(); }
-llvm::Value *LowerContext::workspace() { return codegen_.workspace(); }
 
 void LowerContext::lowerInner(LowerBindings inner) {
   if (!inner.weightLayer) inner.weightLayer = inner.layer;
@@ -110,9 +109,7 @@ llvm::Value *LowerContext::f32(float v) { return llvm::ConstantFP::get(ir().getF
 llvm::Value *LowerContext::null() { return llvm::ConstantPointerNull::get(ir().getPtrTy()); }
 
 void LowerContext::call(const char *kernel, std::initializer_list<llvm::Value *> args) {
-  llvm::Function *f = codegen_.kernel(kernel);
-  assert(f && "kernel missing from the kernel library");
-  ir().CreateCall(f, args);
+  callWith(kernel, std::vector<llvm::Value *>(args));
 }
 
 void LowerContext::callWithActivation(const char *kernel, std::initializer_list<llvm::Value *> args,
@@ -122,9 +119,14 @@ void LowerContext::callWithActivation(const char *kernel, std::initializer_list<
   all.push_back(f32(alpha));
   all.push_back(f32(maxValue));
   all.push_back(f32(threshold));
+  callWith(kernel, std::move(all));
+}
+
+void LowerContext::callWith(const char *kernel, std::vector<llvm::Value *> args) {
+  args.push_back(codegen_.runContext());
   llvm::Function *f = codegen_.kernel(kernel);
   assert(f && "kernel missing from the kernel library");
-  ir().CreateCall(f, all);
+  ir().CreateCall(f, args);
 }
 
 std::vector<float> packPanels(const std::vector<float> &kernel, int64_t k, int64_t n) {

@@ -54,9 +54,6 @@ public:
   llvm::Value *outputMask(size_t i = 0) { return b_.outputMasks[i]; }
   bool hasInputMask(size_t i = 0) const { return i < b_.inputMasks.size() && b_.inputMasks[i]; }
   llvm::Value *batch() { return b_.batch; }
-  // Temporary memory shared by all layers (LayerKind::workspaceBytes): the
-  // same size for every batch, 64-byte aligned.
-  llvm::Value *workspace();
   // This step's own temporary memory, LayerKind::temporaryBytesPerSample
   // times the batch, 64-byte aligned.
   llvm::Value *temporary() { return b_.temporary; }
@@ -99,13 +96,17 @@ public:
   llvm::Value *i32(int32_t v);
   llvm::Value *f32(float v);
   llvm::Value *null();
-  // Calls a kernel from the kernel library by name.
+  // Calls a kernel from the kernel library by name. Every kernel takes the
+  // run's abi::RunContext last (threads, workspace); the call appends it.
   void call(const char *kernel, std::initializer_list<llvm::Value *> args);
-  // Calls a kernel that applies an activation: appends (act, alpha, max, threshold).
+  // Calls a kernel that applies an activation: appends (act, alpha, max,
+  // threshold) and the run context.
   void callWithActivation(const char *kernel, std::initializer_list<llvm::Value *> args, abi::Activation act,
                           float alpha, float maxValue = -1.0f, float threshold = 0.0f);
 
 private:
+  void callWith(const char *kernel, std::vector<llvm::Value *> args);
+
   ModelCodegen &codegen_;
   LowerBindings b_;
 };

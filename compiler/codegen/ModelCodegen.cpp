@@ -37,7 +37,8 @@ llvm::Type *ModelCodegen::paramType(EntryParam::Role role) {
   case EntryParam::Role::Input:
   case EntryParam::Role::Output:
   case EntryParam::Role::Weights:
-  case EntryParam::Role::Scratch: return builder_.getPtrTy();
+  case EntryParam::Role::Scratch:
+  case EntryParam::Role::Parallel: return builder_.getPtrTy();
   }
   return nullptr;
 }
@@ -60,12 +61,15 @@ std::unique_ptr<llvm::Module> ModelCodegen::build(std::string &error) {
   kernels_->setTargetTriple(module_->getTargetTriple());
   kernels_->setDataLayout(module_->getDataLayout());
 
+  emitThreadCount();
   emitScratchSize();
   emitRun();
   if (options_.externalWeights && !emitWeightsCheck(error)) return nullptr;
   if (options_.emitMain) emitMain();
 
   // Bring in the kernels the model calls; they are private to the model.
+  // Each stays one function however often the model calls it, so that the
+  // optimizer's work grows with the kernels used, not with the layers.
   std::vector<std::string> used;
   for (llvm::Function &f : *module_)
     if (f.isDeclaration() && !f.isIntrinsic() && kernels_->getFunction(f.getName())) used.push_back(f.getName().str());
@@ -76,10 +80,8 @@ std::unique_ptr<llvm::Module> ModelCodegen::build(std::string &error) {
   for (const std::string &name : used) {
     llvm::Function *f = module_->getFunction(name);
     f->setLinkage(llvm::GlobalValue::InternalLinkage);
-    if (!options_.inlineKernels) {
-      f->removeFnAttr(llvm::Attribute::AlwaysInline);
-      f->addFnAttr(llvm::Attribute::NoInline);
-    }
+    f->removeFnAttr(llvm::Attribute::AlwaysInline);
+    f->addFnAttr(llvm::Attribute::NoInline);
   }
 
   std::string message;
@@ -138,9 +140,32 @@ llvm::Value *ModelCodegen::invalidSizes() {
   return builder_.CreateOr(bad, overflow_);
 }
 
-// batch * arena bytes per sample + the workspace, or -1 for a negative
-// batch, sizes of open axes the model cannot run with, or a size that
-// overflows int64.
+// The threads a run uses: the parallel-for's count (kiln_parallel.threads),
+// or 1 without one or with a count below 1.
+void ModelCodegen::emitThreadCount() {
+  llvm::Type *i64 = builder_.getInt64Ty(), *ptr = builder_.getPtrTy();
+  threadCount_ = llvm::Function::Create(llvm::FunctionType::get(i64, {ptr}, false), llvm::Function::InternalLinkage,
+                                        options_.prefix + "_threads", *module_);
+  llvm::Argument *parallel = threadCount_->getArg(0);
+  parallel->setName("parallel");
+  auto *entry = llvm::BasicBlock::Create(context_, "entry", threadCount_);
+  auto *given = llvm::BasicBlock::Create(context_, "given", threadCount_);
+  auto *none = llvm::BasicBlock::Create(context_, "none", threadCount_);
+  builder_.SetInsertPoint(entry);
+  builder_.CreateCondBr(builder_.CreateIsNull(parallel), none, given);
+  builder_.SetInsertPoint(given);
+  auto *parallelType = llvm::StructType::get(context_, {ptr, ptr, builder_.getInt32Ty()});
+  llvm::Value *count = builder_.CreateSExt(
+      builder_.CreateLoad(builder_.getInt32Ty(), builder_.CreateStructGEP(parallelType, parallel, 2)), i64);
+  builder_.CreateRet(builder_.CreateSelect(builder_.CreateICmpSGT(count, builder_.getInt64(1)), count,
+                                           builder_.getInt64(1)));
+  builder_.SetInsertPoint(none);
+  builder_.CreateRet(builder_.getInt64(1));
+}
+
+// batch * arena bytes per sample + a workspace per thread, or -1 for a
+// negative batch, sizes of open axes the model cannot run with, or a size
+// that overflows int64.
 void ModelCodegen::emitScratchSize() {
   std::vector<llvm::Type *> params;
   for (const EntryParam &p : entry_.scratchSize) params.push_back(paramType(p.role));
@@ -153,13 +178,18 @@ void ModelCodegen::emitScratchSize() {
     if (entry_.scratchSize[i].role == EntryParam::Role::Axis) axes.push_back(scratchSize_->getArg(i));
   }
   llvm::Argument *batch = scratchSize_->getArg(0);
+  llvm::Argument *parallel = scratchSize_->getArg(entry_.scratchSizePosition(EntryParam::Role::Parallel));
   builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", scratchSize_));
   beginSizes(axes);
   llvm::Value *arena = builder_.CreateBinaryIntrinsic(llvm::Intrinsic::smul_with_overflow, batch,
                                                       dim(program_.arenaBytesPerSample), nullptr, "arena");
+  llvm::Value *workspaces = builder_.CreateBinaryIntrinsic(
+      llvm::Intrinsic::smul_with_overflow, builder_.CreateCall(threadCount_, {parallel}), dim(program_.workspaceBytes),
+      nullptr, "workspaces");
   llvm::Value *total = builder_.CreateBinaryIntrinsic(llvm::Intrinsic::sadd_with_overflow,
                                                       builder_.CreateExtractValue(arena, 0),
-                                                      dim(program_.workspaceBytes), nullptr, "total");
+                                                      builder_.CreateExtractValue(workspaces, 0), nullptr, "total");
+  overflow_ = builder_.CreateOr(overflow_, builder_.CreateExtractValue(workspaces, 1));
   llvm::Value *invalid = builder_.CreateOr(builder_.CreateICmpSLT(batch, builder_.getInt64(0)),
                                            builder_.CreateOr(builder_.CreateExtractValue(arena, 1),
                                                              builder_.CreateExtractValue(total, 1)));
@@ -216,9 +246,7 @@ void ModelCodegen::emitRun() {
     builder_.CreateCondBr(invalidSizes(), badSizes, body);
   }
   builder_.SetInsertPoint(body);
-  llvm::Value *arenaBytes = dim(program_.arenaBytesPerSample);
-  workspace_ = builder_.CreateInBoundsGEP(builder_.getInt8Ty(), scratch, builder_.CreateMul(batch_, arenaBytes),
-                                         "workspace");
+  emitRunContext(scratch, run_->getArg(entry_.runPosition(Role::Parallel)));
   for (size_t id = 0; id < program_.buffers.size(); ++id) {
     const Buffer &b = program_.buffers[id];
     switch (b.kind) {
@@ -327,6 +355,23 @@ bool ModelCodegen::emitWeightsCheck(std::string &error) {
   return true;
 }
 
+// The run context (abi::RunContext) the kernels share: the parallel-for if
+// it has more than one thread, and the workspaces after the arena.
+void ModelCodegen::emitRunContext(llvm::Value *scratch, llvm::Value *parallel) {
+  llvm::Type *ptr = builder_.getPtrTy(), *i64 = builder_.getInt64Ty();
+  auto *contextType = llvm::StructType::get(context_, {ptr, ptr, i64, i64});
+  runContext_ = builder_.CreateAlloca(contextType, nullptr, "run.context");
+  llvm::Value *threads = builder_.CreateCall(threadCount_, {parallel}, "threads");
+  llvm::Value *several = builder_.CreateICmpSGT(threads, builder_.getInt64(1));
+  auto field = [&](unsigned i) { return builder_.CreateStructGEP(contextType, runContext_, i); };
+  builder_.CreateStore(builder_.CreateSelect(several, parallel, llvm::ConstantPointerNull::get(builder_.getPtrTy())),
+                       field(0));
+  llvm::Value *arena = builder_.CreateMul(batch_, dim(program_.arenaBytesPerSample));
+  builder_.CreateStore(builder_.CreateInBoundsGEP(builder_.getInt8Ty(), scratch, arena, "workspace"), field(1));
+  builder_.CreateStore(dim(program_.workspaceBytes), field(2));
+  builder_.CreateStore(threads, field(3));
+}
+
 // The executable's entry: describe the model to kiln_rt_main and hand over.
 void ModelCodegen::emitMain() {
   llvm::Type *ptr = builder_.getPtrTy();
@@ -350,7 +395,8 @@ void ModelCodegen::emitMain() {
   };
   // The entry points' parameters from the runtime's arrays.
   auto unpack = [&](const std::vector<EntryParam> &params, llvm::Value *batch, const std::vector<llvm::Value *> &axes,
-                    llvm::Value *inputs, llvm::Value *outputs, llvm::Value *weights, llvm::Value *scratch) {
+                    llvm::Value *inputs, llvm::Value *outputs, llvm::Value *weights, llvm::Value *scratch,
+                    llvm::Value *parallel) {
     std::vector<llvm::Value *> args;
     for (const EntryParam &p : params) {
       switch (p.role) {
@@ -360,19 +406,21 @@ void ModelCodegen::emitMain() {
       case EntryParam::Role::Output: args.push_back(builder_.CreateLoad(ptr, builder_.CreateConstGEP1_64(ptr, outputs, p.index))); break;
       case EntryParam::Role::Weights: args.push_back(weights); break;
       case EntryParam::Role::Scratch: args.push_back(scratch); break;
+      case EntryParam::Role::Parallel: args.push_back(parallel); break;
       }
     }
     return args;
   };
 
-  // run_generic(batch, axes[], inputs[], outputs[], weights, scratch)
-  llvm::Function *run = internal("_run_generic", i32, {i64, ptr, ptr, ptr, ptr, ptr});
+  // run_generic(batch, axes[], inputs[], outputs[], weights, scratch, parallel)
+  llvm::Function *run = internal("_run_generic", i32, {i64, ptr, ptr, ptr, ptr, ptr, ptr});
   builder_.CreateRet(builder_.CreateCall(run_, unpack(entry_.run, run->getArg(0), loadAxes(run->getArg(1)), run->getArg(2),
-                                                      run->getArg(3), run->getArg(4), run->getArg(5))));
-  // scratch_generic(batch, axes[])
-  llvm::Function *scratch = internal("_scratch_size_generic", i64, {i64, ptr});
-  builder_.CreateRet(builder_.CreateCall(
-      scratchSize_, unpack(entry_.scratchSize, scratch->getArg(0), loadAxes(scratch->getArg(1)), nullptr, nullptr, nullptr, nullptr)));
+                                                      run->getArg(3), run->getArg(4), run->getArg(5), run->getArg(6))));
+  // scratch_generic(batch, axes[], parallel)
+  llvm::Function *scratch = internal("_scratch_size_generic", i64, {i64, ptr, ptr});
+  builder_.CreateRet(builder_.CreateCall(scratchSize_, unpack(entry_.scratchSize, scratch->getArg(0),
+                                                              loadAxes(scratch->getArg(1)), nullptr, nullptr, nullptr,
+                                                              nullptr, scratch->getArg(2))));
   // output_dims(axes[], dims[]): the outputs' dims, or the first failed size check.
   llvm::Function *outputDims = internal("_output_dims", i32, {ptr, ptr});
   beginSizes(loadAxes(outputDims->getArg(0)));

@@ -28,8 +28,6 @@ struct CodegenOptions {
   std::string prefix = "model";  // C identifier prefix of the entry points
   KerasVersion kerasVersion = KerasVersion::V2;
   bool emitMain = false;
-  // At -O0 the kernels stay separate functions, so the IR reads as the model.
-  bool inlineKernels = true;
   std::string triple;
   std::string dataLayout;
   std::string abi;                // LLVM's ABI name, if the triple leaves it open
@@ -58,13 +56,16 @@ public:
   // parameters); an expression that overflows int64 sets overflow().
   llvm::Value *dim(const Dim &d);
   llvm::Value *overflow() { return overflow_; }
-  llvm::Value *workspace() { return workspace_; }
+  // The run's abi::RunContext, which every kernel call passes last.
+  llvm::Value *runContext() { return runContext_; }
   llvm::Function *kernel(const char *name);
   const CodegenOptions &options() const { return options_; }
   // The weights argument of <prefix>_run (external weights only).
   llvm::Value *weights() { return weights_; }
 
 private:
+  void emitThreadCount();
+  void emitRunContext(llvm::Value *scratch, llvm::Value *parallel);
   void emitRun();
   void emitScratchSize();
   void emitMain();
@@ -87,7 +88,8 @@ private:
   llvm::IRBuilder<> builder_;
   std::vector<llvm::Value *> bufferPointers_;
   llvm::Value *batch_ = nullptr;
-  llvm::Value *workspace_ = nullptr;
+  llvm::Value *runContext_ = nullptr;
+  llvm::Function *threadCount_ = nullptr;
   llvm::Value *weights_ = nullptr;
   std::vector<llvm::Value *> axes_;  // by Dim::axis id
   llvm::Value *overflow_ = nullptr;

@@ -181,7 +181,6 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
   CodegenOptions cg{prefix,
                     o.kerasVersion,
                     o.emit == EmitKind::Exe,
-                    o.optLevel > 0,
                     machine->getTargetTriple().str(),
                     machine->createDataLayout().getStringRepresentation(),
                     family->abi,

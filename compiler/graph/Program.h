@@ -64,7 +64,8 @@ struct Program {
   std::vector<std::string> inputNames;
   std::vector<std::string> outputNames;
   Dim arenaBytesPerSample = 0;
-  // Temporary memory of single steps, after the arena; not scaled by the batch.
+  // Temporary memory of single steps, one per thread after the arena; not
+  // scaled by the batch.
   Dim workspaceBytes = 0;
   // The sizes the caller passes after the batch, in order.
   std::vector<OpenAxis> openAxes;

@@ -4,7 +4,7 @@
 // masked, a softmax with the maximum subtracted, and the weighted sum of the
 // values. MultiHeadAttention's projections run before and after it on the
 // packed GEMM (Dense.cpp).
-#include "Common.h"
+#include "Parallel.h"
 
 using namespace kiln;
 using namespace kiln::kernels;
@@ -74,12 +74,14 @@ KILN_INLINE void maskRow(float *s, int64_t i, const Masks &m, const abi::Attenti
 // out: the context rows (see the geometry); weights (may be null): the
 // softmax weights; outMask (may be null): the query mask as float32 1/0, the
 // output mask of a call with explicit masks. `scale`: null, one float (dot,
-// concat) or keyDim floats (additive). `work` holds (keyDim + 1) * keys floats.
+// concat) or keyDim floats (additive). The workspace holds (keyDim + 1) *
+// keys floats.
 KILN_KERNEL void kiln_attention(float *out, float *weights, float *outMask, const float *q, const float *k,
                                 const float *v, const void *queryMask, const void *valueMask, const void *keyMask,
-                                const void *attentionMask, const float *scale, float concatWeight, float *work,
-                                int64_t batch, const int64_t *geometry) {
+                                const void *attentionMask, const float *scale, float concatWeight, int64_t batch,
+                                const int64_t *geometry, const abi::RunContext *run) {
   const abi::AttentionGeometry &g = *reinterpret_cast<const abi::AttentionGeometry *>(geometry);
+  float *work = workspaceOf(run, 0);
   float *keysT = work, *s = work + g.keyDim * g.keys;
   for (int64_t b = 0; b < batch; ++b) {
     Masks m{queryMask ? static_cast<const char *>(queryMask) + 4 * b * g.queries : nullptr,

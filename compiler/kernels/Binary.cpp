@@ -21,7 +21,8 @@ KILN_INLINE float apply(int32_t op, float a, float b) {
 }  // namespace
 
 // out[i] = a[i] op b[i] for `count` elements (operands of one shape).
-KILN_KERNEL void kiln_binary(float *out, const float *a, const float *b, int64_t count, int32_t op) {
+KILN_KERNEL void kiln_binary(float *out, const float *a, const float *b, int64_t count, int32_t op,
+                             const abi::RunContext *) {
   for (int64_t i = 0; i < count; ++i) out[i] = apply(op, a[i], b[i]);
 }
 
@@ -30,7 +31,8 @@ KILN_KERNEL void kiln_binary(float *out, const float *a, const float *b, int64_t
 // strides (0 for an operand without a batch axis, such as PReLU's alpha).
 KILN_KERNEL void kiln_binary_broadcast(float *out, const float *a, const float *b, int64_t batch, int64_t rank,
                                        const int64_t *outDims, const int64_t *aStrides, const int64_t *bStrides,
-                                       int64_t aBatch, int64_t bBatch, int64_t sampleSize, int32_t op) {
+                                       int64_t aBatch, int64_t bBatch, int64_t sampleSize, int32_t op,
+                                       const abi::RunContext *) {
   int64_t index[abi::kMaxRank];
   for (int64_t s = 0; s < batch; ++s) {
     for (int64_t i = 0; i < rank; ++i) index[i] = 0;
@@ -50,13 +52,13 @@ KILN_KERNEL void kiln_binary_broadcast(float *out, const float *a, const float *
 }
 
 // out[i] *= factor (Average divides the sum by the input count).
-KILN_KERNEL void kiln_scale(float *out, int64_t count, float factor) {
+KILN_KERNEL void kiln_scale(float *out, int64_t count, float factor, const abi::RunContext *) {
   for (int64_t i = 0; i < count; ++i) out[i] *= factor;
 }
 
 // Softmax (or log-softmax) over the middle axis of [outer, axis, inner].
 KILN_KERNEL void kiln_softmax_axis(float *out, const float *in, int64_t outer, int64_t axis, int64_t inner,
-                                   int32_t logarithm) {
+                                   int32_t logarithm, const abi::RunContext *) {
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t i = 0; i < inner; ++i) {
       const float *x = in + o * axis * inner + i;
@@ -80,7 +82,7 @@ KILN_KERNEL void kiln_softmax_axis(float *out, const float *in, int64_t outer, i
 // (k the contracted axis); out is [batch, p, q, r, s]. With `normalize`, each
 // vector along k is first scaled to unit L2 norm (as tf.math.l2_normalize).
 KILN_KERNEL void kiln_dot(float *out, const float *x, const float *y, int64_t batch, int64_t p, int64_t k, int64_t q,
-                          int64_t r, int64_t s, int32_t normalize) {
+                          int64_t r, int64_t s, int32_t normalize, const abi::RunContext *) {
   for (int64_t b = 0; b < batch; ++b) {
     const float *xb = x + b * p * k * q;
     const float *yb = y + b * r * k * s;

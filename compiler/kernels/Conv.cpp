@@ -48,11 +48,11 @@ KILN_INLINE void im2colTile(float *tile, const float *in, const abi::ConvGeometr
 
 // out = act(conv(in, kernel) + bias) for `batch` samples. `packed` holds, per
 // group, panelCount(cout / groups) panels of K x kPanelWidth floats; `bias`
-// (may be null) is padded the same way. `tile` is the step's workspace:
-// kMicroRows * K floats.
+// (may be null) is padded the same way. Each thread's workspace holds one
+// tile: kMicroRows * K floats.
 KILN_KERNEL void kiln_conv2d(float *out, const float *in, const float *packed, const float *bias, int64_t batch,
-                             const int64_t *geometry, float *tile, int32_t act, float alpha, float maxValue,
-                             float threshold) {
+                             const int64_t *geometry, int32_t act, float alpha, float maxValue, float threshold,
+                             const abi::RunContext *run) {
   const abi::ConvGeometry &g = geometryOf(geometry);
   ActParams p{act, alpha, maxValue, threshold};
   ActParams elementwise = epilogueActivation(p);
@@ -60,13 +60,21 @@ KILN_KERNEL void kiln_conv2d(float *out, const float *in, const float *packed, c
   int64_t k = g.kernelH * g.kernelW * (g.inC / g.groups);
   int64_t groupPanels = abi::panelCount(groupOut) * abi::kPanelWidth;  // floats per K row of one group
   int64_t pixels = batch * g.outH * g.outW;
-  forEachRowBlock(pixels, [&](auto rows, int64_t pixel) {
-    constexpr int Rows = decltype(rows)::value;
-    for (int64_t group = 0; group < g.groups; ++group) {
-      im2colTile<Rows>(tile, in, g, pixel, group);
-      rowBlock<Rows>(tile, k, packed + group * groupPanels * k, bias ? bias + group * groupPanels : nullptr,
-                     out + pixel * g.outC + group * groupOut, g.outC, groupOut, k, elementwise);
-    }
+  int64_t rowBlocks = (pixels + abi::kMicroRows - 1) / abi::kMicroRows;
+  int64_t tasks = taskCount(run, pixels * g.outC * k, rowBlocks);
+  int64_t taskPixels = (rowBlocks + tasks - 1) / tasks * abi::kMicroRows;
+  parallelFor(run, (pixels + taskPixels - 1) / taskPixels, [&](int64_t task, int32_t thread) {
+    float *tile = workspaceOf(run, thread);
+    int64_t first = task * taskPixels;
+    forEachRowBlock(pixels - first < taskPixels ? pixels - first : taskPixels, [&](auto rows, int64_t pixel) {
+      constexpr int Rows = decltype(rows)::value;
+      pixel += first;
+      for (int64_t group = 0; group < g.groups; ++group) {
+        im2colTile<Rows>(tile, in, g, pixel, group);
+        rowBlock<Rows>(tile, k, packed + group * groupPanels * k, bias ? bias + group * groupPanels : nullptr,
+                       out + pixel * g.outC + group * groupOut, g.outC, groupOut, k, elementwise);
+      }
+    });
   });
   if (abi::isRowwise(act)) softmaxRows(out, pixels, g.outC, act == abi::kLogSoftmax);
 }
@@ -74,11 +82,12 @@ KILN_KERNEL void kiln_conv2d(float *out, const float *in, const float *packed, c
 // The transposed convolution: every input pixel times the kernel gives a
 // (kh, kw, cout) block of columns (a GEMM with `packed`, the kernel as
 // [K = cin, N = kh * kw * cout]), and col2im adds each block into the output
-// window it covers. `columns` is the workspace: kMicroRows * N floats.
+// window it covers. The workspace holds the columns: kMicroRows * N floats.
 KILN_KERNEL void kiln_conv2d_transpose(float *out, const float *in, const float *packed, const float *bias,
-                                       int64_t batch, const int64_t *geometry, float *columns, int32_t act,
-                                       float alpha, float maxValue, float threshold) {
+                                       int64_t batch, const int64_t *geometry, int32_t act, float alpha,
+                                       float maxValue, float threshold, const abi::RunContext *run) {
   const abi::ConvGeometry &g = geometryOf(geometry);
+  float *columns = workspaceOf(run, 0);
   int64_t n = g.kernelH * g.kernelW * g.outC, k = g.inC;
   int64_t outPixels = batch * g.outH * g.outW;
   // Every output starts as its bias: pixels no window covers keep only it.

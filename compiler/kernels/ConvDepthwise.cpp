@@ -58,7 +58,7 @@ KILN_INLINE void depthwisePixel(float *dst, const float *sample, const abi::Conv
 // out = act(depthwise(in, kernel) + bias) for `batch` samples.
 KILN_KERNEL void kiln_depthwise_conv2d(float *out, const float *in, const float *kernel, const float *bias,
                                        int64_t batch, const int64_t *geometry, int32_t act, float alpha,
-                                       float maxValue, float threshold) {
+                                       float maxValue, float threshold, const abi::RunContext *) {
   const abi::ConvGeometry &g = geometryOf(geometry);
   ActParams elementwise = epilogueActivation(ActParams{act, alpha, maxValue, threshold});
   for (int64_t b = 0; b < batch; ++b) {
@@ -77,8 +77,10 @@ KILN_KERNEL void kiln_depthwise_conv2d(float *out, const float *in, const float 
 // pointwise GEMM with `pointwise` ([outC, filters] packed in panels).
 KILN_KERNEL void kiln_separable_conv2d(float *out, const float *in, const float *depthwise, const float *pointwise,
                                        const float *bias, int64_t batch, int64_t filters, const int64_t *geometry,
-                                       float *tile, int32_t act, float alpha, float maxValue, float threshold) {
+                                       int32_t act, float alpha, float maxValue, float threshold,
+                                       const abi::RunContext *run) {
   const abi::ConvGeometry &g = geometryOf(geometry);
+  float *tile = workspaceOf(run, 0);
   ActParams linear{abi::kLinear, 0, 0, 0};
   ActParams elementwise = epilogueActivation(ActParams{act, alpha, maxValue, threshold});
   int64_t pixels = batch * g.outH * g.outW;

@@ -7,7 +7,7 @@
 // (Dense, 1x1 convolutions) or a tile packed in the workspace (im2col).
 #pragma once
 
-#include "Common.h"
+#include "Parallel.h"
 
 namespace kiln::kernels {
 
@@ -58,13 +58,14 @@ KILN_INLINE void storeTile(v16 *acc, const float *bias, const ActParams &act, fl
   }
 }
 
-// Rows rows of C over all panelCount(n) panels of B; `bias` (may be null)
-// is padded to whole panels.
+// Rows rows of C over panels [firstPanel, endPanel) of B (by default all
+// panelCount(n) of them); `bias` (may be null) is padded to whole panels.
 template <int Rows>
 KILN_INLINE void rowBlock(const float *a, int64_t lda, const float *packed, const float *bias, float *c, int64_t ldc,
-                          int64_t n, int64_t k, const ActParams &act) {
-  int64_t panels = abi::panelCount(n);
-  for (int64_t p = 0; p < panels; ++p) {
+                          int64_t n, int64_t k, const ActParams &act, int64_t firstPanel = 0,
+                          int64_t endPanel = -1) {
+  if (endPanel < 0) endPanel = abi::panelCount(n);
+  for (int64_t p = firstPanel; p < endPanel; ++p) {
     v16 acc[Rows];
     microTile<Rows>(a, lda, packed + p * k * abi::kPanelWidth, k, acc);
     int64_t col = p * abi::kPanelWidth;
@@ -103,13 +104,34 @@ KILN_INLINE ActParams epilogueActivation(const ActParams &p) {
   return abi::isRowwise(p.act) ? ActParams{abi::kLinear, 0, 0, 0} : p;
 }
 
-// C = act(A x B + bias) for m rows, A and C dense (lda = k, ldc = n).
+// C = act(A x B + bias) for m rows, A and C dense (lda = k, ldc = n), on
+// the run's threads: each task takes whole blocks of rows or, when there
+// are too few rows, a range of column panels.
 KILN_INLINE void gemm(float *c, const float *a, const float *packed, const float *bias, int64_t m, int64_t n,
-                      int64_t k, const ActParams &act) {
+                      int64_t k, const ActParams &act, const abi::RunContext *run) {
   ActParams elementwise = epilogueActivation(act);
-  forEachRowBlock(m, [&](auto rows, int64_t row) {
-    rowBlock<decltype(rows)::value>(a + row * k, k, packed, bias, c + row * n, n, n, k, elementwise);
-  });
+  int64_t panels = abi::panelCount(n), rowBlocks = (m + abi::kMicroRows - 1) / abi::kMicroRows;
+  int64_t tasks = taskCount(run, m * n * k, rowBlocks * panels);
+  if (rowBlocks >= tasks) {
+    int64_t taskRows = (rowBlocks + tasks - 1) / tasks * abi::kMicroRows;
+    parallelFor(run, (m + taskRows - 1) / taskRows, [&](int64_t task, int32_t) {
+      int64_t first = task * taskRows, rows = m - first < taskRows ? m - first : taskRows;
+      forEachRowBlock(rows, [&](auto tile, int64_t row) {
+        row += first;
+        rowBlock<decltype(tile)::value>(a + row * k, k, packed, bias, c + row * n, n, n, k, elementwise);
+      });
+    });
+  } else {
+    int64_t taskPanels = (panels + tasks - 1) / tasks;
+    parallelFor(run, (panels + taskPanels - 1) / taskPanels, [&](int64_t task, int32_t) {
+      int64_t firstPanel = task * taskPanels;
+      int64_t endPanel = firstPanel + taskPanels < panels ? firstPanel + taskPanels : panels;
+      forEachRowBlock(m, [&](auto tile, int64_t row) {
+        rowBlock<decltype(tile)::value>(a + row * k, k, packed, bias, c + row * n, n, n, k, elementwise, firstPanel,
+                                        endPanel);
+      });
+    });
+  }
   if (abi::isRowwise(act.act)) softmaxRows(c, m, n, act.act == abi::kLogSoftmax);
 }
 

@@ -37,6 +37,27 @@ inline bool isRowwise(int32_t act) { return act == kSoftmax || act == kLogSoftma
 // Binary elementwise operations (merge layers, PReLU).
 enum BinaryOp : int32_t { kAdd = 0, kSubtract, kMultiply, kMaximum, kMinimum, kPRelu };
 
+// The caller's parallel-for: the layout of kiln_parallel (runtime/include/kiln_rt.h
+// and every generated header). parallelFor(context, task, taskContext, count)
+// calls task(taskContext, i, thread) for every i in [0, count) on up to
+// `threads` threads at once, `thread` in [0, threads) distinct among the calls
+// running at the same time, and returns when all have returned.
+struct Parallel {
+  void (*parallelFor)(void *context, void (*task)(void *, int64_t, int32_t), void *taskContext, int64_t count);
+  void *context;
+  int32_t threads;
+};
+
+// What every kernel receives as its last argument, built by the entry point
+// on its stack: how to split work over threads, and each thread's workspace
+// (temporary memory shared by the layers, LayerKind::workspaceBytes).
+struct RunContext {
+  const Parallel *parallel;  // null: the calling thread only
+  char *workspace;           // thread t's starts at workspace + t * workspaceBytes
+  int64_t workspaceBytes;    // a multiple of 64
+  int64_t threads;           // parallel->threads, or 1 without a parallel-for
+};
+
 // Tensors of up to this many axes (batch included) in the layout kernels.
 constexpr int kMaxRank = 8;
 

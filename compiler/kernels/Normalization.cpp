@@ -6,7 +6,7 @@ using namespace kiln;
 
 // out[o, c, i] = in[o, c, i] * scale[c] + shift[c] over [outer, channels, inner].
 KILN_KERNEL void kiln_channel_affine(float *out, const float *in, const float *scale, const float *shift,
-                                     int64_t outer, int64_t channels, int64_t inner) {
+                                     int64_t outer, int64_t channels, int64_t inner, const abi::RunContext *) {
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t c = 0; c < channels; ++c)
       for (int64_t i = 0; i < inner; ++i) {
@@ -18,7 +18,7 @@ KILN_KERNEL void kiln_channel_affine(float *out, const float *in, const float *s
 // Each row of `cols` values: (x - mean) / sqrt(variance + epsilon), then
 // * gamma + beta (either may be null: no scale, no centre).
 KILN_KERNEL void kiln_layer_norm(float *out, const float *in, const float *gamma, const float *beta, int64_t rows,
-                                 int64_t cols, float epsilon) {
+                                 int64_t cols, float epsilon, const abi::RunContext *) {
   for (int64_t r = 0; r < rows; ++r) {
     const float *x = in + r * cols;
     float *y = out + r * cols;

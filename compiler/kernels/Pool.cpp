@@ -62,12 +62,13 @@ KILN_INLINE void maxPool(float *__restrict out, const float *__restrict in, int6
 
 KILN_KERNEL void kiln_max_pool(float *__restrict out, const float *__restrict in, int64_t batch, int64_t inH,
                                int64_t inW, int64_t channels, int64_t outH, int64_t outW, int64_t poolH,
-                               int64_t poolW, int64_t strideH, int64_t strideW, int64_t padTop, int64_t padLeft) {
+                               int64_t poolW, int64_t strideH, int64_t strideW, int64_t padTop, int64_t padLeft,
+                               const abi::RunContext *) {
   maxPool<false>(out, in, batch, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW, padTop, padLeft);
 }
 
 KILN_KERNEL void kiln_global_max_pool(float *__restrict out, const float *__restrict in, int64_t batch, int64_t inH,
-                                      int64_t inW, int64_t channels) {
+                                      int64_t inW, int64_t channels, const abi::RunContext *) {
   maxPool<true>(out, in, batch, inH, inW, channels, 1, 1, inH, inW, 1, 1, 0, 0);
 }
 
@@ -75,7 +76,8 @@ KILN_KERNEL void kiln_global_max_pool(float *__restrict out, const float *__rest
 // pixels in it, as TF's CPU AvgPool does (so the results agree to the bit).
 KILN_KERNEL void kiln_avg_pool(float *__restrict out, const float *__restrict in, int64_t batch, int64_t inH,
                                int64_t inW, int64_t channels, int64_t outH, int64_t outW, int64_t poolH,
-                               int64_t poolW, int64_t strideH, int64_t strideW, int64_t padTop, int64_t padLeft) {
+                               int64_t poolW, int64_t strideH, int64_t strideW, int64_t padTop, int64_t padLeft,
+                               const abi::RunContext *) {
   forEachWindow(out, batch, channels, outH, outW, inH, inW, poolH, poolW, strideH, strideW, padTop, padLeft,
                 [&](float *__restrict o, int64_t b, Span rows, Span cols) {
                   for (int64_t c = 0; c < channels; ++c) o[c] = 0.0f;
@@ -93,7 +95,7 @@ KILN_KERNEL void kiln_avg_pool(float *__restrict out, const float *__restrict in
 // sum(x * mask) / sum(mask) over the steps (NaN if every step is masked).
 KILN_KERNEL void kiln_masked_mean_steps(float *__restrict out, const float *__restrict in,
                                         const float *__restrict mask, int64_t batch, int64_t steps,
-                                        int64_t channels) {
+                                        int64_t channels, const abi::RunContext *) {
   for (int64_t b = 0; b < batch; ++b) {
     float *__restrict o = out + b * channels;
     float count = 0.0f;

@@ -80,7 +80,8 @@ KILN_KERNEL void kiln_recurrent(float *out, float *stateH, float *stateC, const 
                                 const float *initialH, const float *initialC, const float *kernel, const float *bias,
                                 const float *recurrentKernel, const float *recurrentBias,
                                 const float *candidateKernel, float *temp, int64_t batch, const int64_t *geometry,
-                                int32_t act, float alpha, int32_t recurrentAct, float recurrentAlpha) {
+                                int32_t act, float alpha, int32_t recurrentAct, float recurrentAlpha,
+                                const abi::RunContext *) {
   const abi::RecurrentGeometry &g = *reinterpret_cast<const abi::RecurrentGeometry *>(geometry);
   const int64_t u = g.units, T = g.steps, n = abi::recurrentGates(g.cell) * u;
   const ActParams activation{act, alpha, -1.0f, 0.0f}, gate{recurrentAct, recurrentAlpha, -1.0f, 0.0f};
@@ -133,7 +134,7 @@ KILN_KERNEL void kiln_recurrent(float *out, float *stateH, float *stateC, const 
 // order, is read last step first, back in input order.
 KILN_KERNEL void kiln_bidirectional_merge(float *out, const float *forward, const float *backward, int64_t batch,
                                           int64_t steps, int64_t forwardUnits, int64_t backwardUnits, int32_t mode,
-                                          int32_t reverse) {
+                                          int32_t reverse, const abi::RunContext *) {
   int64_t width = mode == abi::kMergeConcat ? forwardUnits + backwardUnits : forwardUnits;
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t t = 0; t < steps; ++t) {
@@ -153,7 +154,8 @@ KILN_KERNEL void kiln_bidirectional_merge(float *out, const float *forward, cons
 }
 
 // out[b, t] = in[b, steps - 1 - t]: a sequence back in input order.
-KILN_KERNEL void kiln_reverse_steps(float *out, const float *in, int64_t batch, int64_t steps, int64_t features) {
+KILN_KERNEL void kiln_reverse_steps(float *out, const float *in, int64_t batch, int64_t steps, int64_t features,
+                                    const abi::RunContext *) {
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t t = 0; t < steps; ++t)
       copy(out + (b * steps + t) * features, in + (b * steps + steps - 1 - t) * features, features);

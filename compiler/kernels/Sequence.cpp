@@ -26,18 +26,19 @@ KILN_INLINE void lookup(float *out, float *mask, const Id *ids, const float *tab
 
 // out[i, :] = table[ids[i], :]; with `mask`, also mask[i] = (ids[i] != 0).
 KILN_KERNEL void kiln_embedding_i32(float *out, float *mask, const int32_t *ids, const float *table, int64_t count,
-                                    int64_t vocabulary, int64_t dim) {
+                                    int64_t vocabulary, int64_t dim, const abi::RunContext *) {
   lookup(out, mask, ids, table, count, vocabulary, dim);
 }
 
 KILN_KERNEL void kiln_embedding_f32(float *out, float *mask, const float *ids, const float *table, int64_t count,
-                                    int64_t vocabulary, int64_t dim) {
+                                    int64_t vocabulary, int64_t dim, const abi::RunContext *) {
   lookup(out, mask, ids, table, count, vocabulary, dim);
 }
 
 // Keras's Masking: a timestep whose features all equal `value` is masked;
 // masked timesteps are zeroed, and mask[t] says which are kept.
-KILN_KERNEL void kiln_masking(float *out, float *mask, const float *in, int64_t steps, int64_t features, float value) {
+KILN_KERNEL void kiln_masking(float *out, float *mask, const float *in, int64_t steps, int64_t features, float value,
+                              const abi::RunContext *) {
   for (int64_t t = 0; t < steps; ++t) {
     bool keep = false;
     for (int64_t f = 0; f < features; ++f) keep |= in[t * features + f] != value;

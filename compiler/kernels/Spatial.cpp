@@ -13,7 +13,7 @@ using namespace kiln;
 // Cropping (positive offsets, a smaller output).
 KILN_KERNEL void kiln_spatial_window(float *__restrict out, const float *__restrict in, int64_t batch, int64_t inH,
                                      int64_t inW, int64_t channels, int64_t outH, int64_t outW, int64_t offsetY,
-                                     int64_t offsetX) {
+                                     int64_t offsetX, const abi::RunContext *) {
   // The output columns that have an input column, as floats within a row.
   int64_t first = (offsetX < 0 ? -offsetX : 0) * channels;
   int64_t last = (inW - offsetX < outW ? inW - offsetX : outW) * channels;
@@ -37,7 +37,8 @@ KILN_KERNEL void kiln_spatial_window(float *__restrict out, const float *__restr
 // a factorH x factorW block. (Keras repeats elements; tf.image.resize's
 // nearest neighbour picks the same pixels for integer factors.)
 KILN_KERNEL void kiln_upsample_nearest(float *__restrict out, const float *__restrict in, int64_t batch, int64_t inH,
-                                       int64_t inW, int64_t channels, int64_t factorH, int64_t factorW) {
+                                       int64_t inW, int64_t channels, int64_t factorH, int64_t factorW,
+                                       const abi::RunContext *) {
   int64_t outRow = inW * factorW * channels;
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t y = 0; y < inH; ++y) {
@@ -58,7 +59,7 @@ KILN_KERNEL void kiln_upsample_nearest(float *__restrict out, const float *__res
 KILN_KERNEL void kiln_resize_bilinear(float *__restrict out, const float *__restrict in, int64_t batch, int64_t inH,
                                       int64_t inW, int64_t channels, int64_t outH, int64_t outW,
                                       const int64_t *rows, const float *rowLerp, const int64_t *cols,
-                                      const float *colLerp) {
+                                      const float *colLerp, const abi::RunContext *) {
   // TF evaluates the blend with separate multiplies and adds; no FMA, so the
   // results agree to the bit.
 #pragma clang fp contract(off)
@@ -90,7 +91,8 @@ KILN_KERNEL void kiln_resize_bilinear(float *__restrict out, const float *__rest
 KILN_KERNEL void kiln_resize_taps(float *__restrict out, const float *__restrict in, int64_t batch, int64_t inH,
                                   int64_t inW, int64_t channels, int64_t outH, int64_t outW, const int64_t *rowSpans,
                                   const int64_t *rowIndex, const float *rowWeight, const int64_t *colSpans,
-                                  const int64_t *colIndex, const float *colWeight, float scale) {
+                                  const int64_t *colIndex, const float *colWeight, float scale,
+                                  const abi::RunContext *) {
 #pragma clang fp contract(off)
   for (int64_t b = 0; b < batch; ++b) {
     const float *image = in + b * inH * inW * channels;

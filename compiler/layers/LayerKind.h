@@ -217,8 +217,9 @@ public:
                                           const std::vector<TensorType> & /*outputs*/) const {
     return 0;
   }
-  // Bytes of temporary memory the lowering needs (LowerContext::workspace()),
-  // the same for every batch size: it is shared by all layers.
+  // Bytes of temporary memory each thread running the layer's kernel needs
+  // (abi::RunContext::workspace), the same for every batch size: it is
+  // shared by all layers.
   virtual Dim workspaceBytes(const Layer &, const std::vector<TensorType> & /*inputs*/,
                                  const std::vector<TensorType> & /*outputs*/) const {
     return 0;

@@ -2,9 +2,12 @@
  *
  * `kilnc build mnist.kiln --weights model.json --emit=obj -o mnist.o` writes
  * mnist.o and mnist.h; this program includes the header, links the object and
- * libkiln_rt (used here only to read and write .npy files), and runs the
- * model on two threads at once, each with its own scratch memory: the
- * generated code keeps no global state, so that is all reentrancy takes.
+ * libkiln_rt (to read and write .npy files, and for its thread pool), and
+ * runs the model from eight threads at once, each with its own scratch
+ * memory: the generated code keeps no global state, so that is all
+ * reentrancy takes. Half of the calls also lend the model a two-thread pool
+ * (shared by all of them) to split each run over; the others run on their
+ * own thread. All eight must give the same result.
  *
  *   classify INPUT.npy OUTPUT.npy
  */
@@ -17,21 +20,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define CALLERS 8
+
 struct job {
   int64_t batch;
   const float *input;
   float *output;
+  const kiln_parallel *parallel; /* NULL: run on the calling thread */
 };
 
 static void *run(void *arg) {
   struct job *job = arg;
-  int64_t bytes = mnist_scratch_size(job->batch);
+  int64_t bytes = mnist_scratch_size(job->batch, job->parallel);
   if (bytes < 0) return (void *)1;
   /* aligned_alloc wants a multiple of the alignment */
   size_t rounded = ((size_t)bytes + MNIST_SCRATCH_ALIGNMENT - 1) / MNIST_SCRATCH_ALIGNMENT * MNIST_SCRATCH_ALIGNMENT;
   void *scratch = aligned_alloc(MNIST_SCRATCH_ALIGNMENT, rounded ? rounded : MNIST_SCRATCH_ALIGNMENT);
   if (!scratch) return (void *)1;
-  int status = mnist_run(job->batch, job->input, job->output, scratch);
+  int status = mnist_run(job->batch, job->input, job->output, scratch, job->parallel);
   free(scratch);
   return status ? (void *)1 : NULL;
 }
@@ -53,25 +59,31 @@ int main(int argc, char **argv) {
   }
   int64_t batch = in.dims[0];
   int64_t dims[2] = {in.dims[0], MNIST_OUT_0_SAMPLE_SIZE};
-  kiln_array out[2];
-  if (kiln_array_alloc(&out[0], KILN_FLOAT32, 2, dims) != KILN_OK ||
-      kiln_array_alloc(&out[1], KILN_FLOAT32, 2, dims) != KILN_OK)
+  kiln_array out[CALLERS];
+  for (int t = 0; t < CALLERS; ++t)
+    if (kiln_array_alloc(&out[t], KILN_FLOAT32, 2, dims) != KILN_OK)
+      return 1;
+  kiln_pool *pool = kiln_pool_create(2);
+  if (!pool)
     return 1;
 
-  pthread_t threads[2];
-  struct job jobs[2];
-  for (int t = 0; t < 2; ++t) {
-    jobs[t] = (struct job){batch, in.data, out[t].data};
+  pthread_t threads[CALLERS];
+  struct job jobs[CALLERS];
+  for (int t = 0; t < CALLERS; ++t) {
+    jobs[t] = (struct job){batch, in.data, out[t].data, t % 2 ? kiln_pool_parallel(pool) : NULL};
     pthread_create(&threads[t], NULL, run, &jobs[t]);
   }
   int failed = 0;
-  for (int t = 0; t < 2; ++t) {
+  for (int t = 0; t < CALLERS; ++t) {
     void *result;
     pthread_join(threads[t], &result);
     failed |= result != NULL;
   }
-  if (failed || memcmp(out[0].data, out[1].data, (size_t)batch * MNIST_OUT_0_SAMPLE_SIZE * sizeof(float)) != 0) {
-    fprintf(stderr, "classify: the two concurrent runs disagree\n");
+  kiln_pool_destroy(pool);
+  for (int t = 1; t < CALLERS; ++t)
+    failed |= memcmp(out[0].data, out[t].data, (size_t)batch * MNIST_OUT_0_SAMPLE_SIZE * sizeof(float)) != 0;
+  if (failed) {
+    fprintf(stderr, "classify: the concurrent runs disagree\n");
     return 1;
   }
 
@@ -87,7 +99,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   kiln_array_free(&in);
-  kiln_array_free(&out[0]);
-  kiln_array_free(&out[1]);
+  for (int t = 0; t < CALLERS; ++t)
+    kiln_array_free(&out[t]);
   return 0;
 }

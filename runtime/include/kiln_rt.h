@@ -1,8 +1,9 @@
 /* libkiln_rt — the thin runtime that Kiln-generated code links against.
  *
  * It holds what is not model-specific: reading and writing tensors as .npy
- * files, and the command-line driver of executables built by `kilnc build`.
- * The generated inference entry points themselves need nothing from here.
+ * files, a thread pool to lend to model runs, and the command-line driver of
+ * executables built by `kilnc build`. The generated inference entry points
+ * themselves need nothing from here.
  */
 #ifndef KILN_RT_H
 #define KILN_RT_H
@@ -12,6 +13,21 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+#ifndef KILN_PARALLEL_DEFINED
+#define KILN_PARALLEL_DEFINED
+/* A parallel-for the caller lends to a run: parallel_for(context, task,
+ * task_context, count) calls task(task_context, i, thread) once for every i
+ * in [0, count), on up to `threads` threads at once, and returns when all
+ * calls have returned. `thread` is in [0, threads), and no two calls that
+ * run at the same time get the same one. libkiln_rt's kiln_pool is one. */
+typedef void (*kiln_task)(void *task_context, int64_t index, int32_t thread);
+typedef struct kiln_parallel {
+  void (*parallel_for)(void *context, kiln_task task, void *task_context, int64_t count);
+  void *context;
+  int32_t threads;
+} kiln_parallel;
 #endif
 
 typedef enum kiln_status {
@@ -61,6 +77,22 @@ kiln_status kiln_array_alloc(kiln_array *out, kiln_dtype dtype, int32_t rank,
                              const int64_t *dims);
 void kiln_array_free(kiln_array *a);
 
+/* A small persistent thread pool: `threads` - 1 worker threads, which the
+ * calling thread joins in every parallel-for. Workers spin briefly between
+ * parallel-fors, then sleep. One parallel-for runs on the pool at a time; a
+ * caller that finds the pool busy runs its tasks on its own thread. */
+typedef struct kiln_pool kiln_pool;
+/* Creates a pool of `threads` threads (< 1: one per available core);
+ * returns NULL if out of resources. */
+kiln_pool *kiln_pool_create(int32_t threads);
+/* Stops and frees the pool; no parallel-for may be running on it. */
+void kiln_pool_destroy(kiln_pool *pool);
+/* The pool as the `parallel` argument of a generated <prefix>_run and
+ * <prefix>_scratch_size; valid until the pool is destroyed. */
+const kiln_parallel *kiln_pool_parallel(const kiln_pool *pool);
+/* The cores this process may run on (at least 1). */
+int32_t kiln_cpu_count(void);
+
 /* Describes one model input or output. dims[0] is the batch axis and is
  * ignored (the caller picks the batch size); the rest are fixed, or for an
  * input KILN_OPEN_AXIS(k): the model's open axis k, sized by the input. An
@@ -94,13 +126,16 @@ typedef struct kiln_model_info {
   const kiln_tensor_info *inputs;
   const kiln_tensor_info *outputs;
   /* Bytes of 64-byte-aligned scratch one call needs for `batch` samples
-   * and the sizes of the open axes; -1 when the model cannot take them or
-   * that does not fit in int64_t. */
-  int64_t (*scratch_size)(int64_t batch, const int64_t *axes);
+   * and the sizes of the open axes on the threads of `parallel` (NULL: the
+   * calling thread only); -1 when the model cannot take them or that does
+   * not fit in int64_t. */
+  int64_t (*scratch_size)(int64_t batch, const int64_t *axes,
+                          const kiln_parallel *parallel);
   /* Runs the model; returns 0 on success. `weights` is the external weights
    * file's bytes, or NULL for a model with its weights in the code. */
   int32_t (*run)(int64_t batch, const int64_t *axes, const void *const *inputs,
-                 void *const *outputs, const void *weights, void *scratch);
+                 void *const *outputs, const void *weights, void *scratch,
+                 const kiln_parallel *parallel);
   /* NULL unless built with --embed-test-vectors. */
   const kiln_test_vectors *test_vectors;
   /* External weights (kilnc --external-weights), else both NULL: where the
@@ -136,7 +171,7 @@ const char *kiln_weights_describe(int32_t status);
 
 /* The command-line driver of a built model:
  *   prog IN0.npy [IN1.npy ...] [-o OUT0.npy -o OUT1.npy ... | --out-dir DIR]
- *        [--labels FILE] [--batch N] [--bench N] [--help]
+ *        [--labels FILE] [--batch N] [--bench N] [--threads N] [--help]
  *   prog --self-test
  * Inputs in the model's input order, outputs in its output order (or, with
  * --out-dir, as DIR/<output name>.npy); without either the outputs are

@@ -33,8 +33,8 @@ static void print_usage(const kiln_model_info *m, const char *prog) {
   printf(" [");
   for (int32_t i = 0; i < m->num_outputs; i++)
     printf("%s-o %s.npy", i ? " " : "", m->outputs[i].name);
-  printf(" | --out-dir DIR] [--labels FILE] [--batch N] [--bench N]%s "
-         "[--help]\n", m->weights_check ? " [--weights FILE]" : "");
+  printf(" | --out-dir DIR] [--labels FILE] [--batch N] [--bench N] "
+         "[--threads N]%s [--help]\n", m->weights_check ? " [--weights FILE]" : "");
   printf("       %s --self-test\n\n", prog);
   printf("Runs the model '%s' on the inputs, which are .npy files, and prints "
          "the\noutputs as text or, with -o, writes them as .npy files.\n\n",
@@ -74,10 +74,12 @@ static void print_usage(const kiln_model_info *m, const char *prog) {
          "  --bench N    after the first run, run the first batch N more "
          "times and print\n"
          "               the latency (mean and percentiles) to stderr\n"
+         "  --threads N  run on N threads (default: one per core, here %d)\n"
          "  --self-test  run the reference inputs built in with --embed-test-"
          "vectors and\n"
          "               compare the outputs with the reference outputs\n"
-         "  --help       show this help\n");
+         "  --help       show this help\n",
+         (int)kiln_cpu_count());
   if (m->weights_check)
     printf("  --weights FILE\n"
            "               the model's weights file (default: %s%s)\n",
@@ -179,9 +181,17 @@ static int parse_args(const kiln_model_info *m, int argc, char **argv,
     } else if ((counted = count_option(argc, argv, &i, "--batch", "samples",
                                        prog, &o->batch)) != 0 ||
                (counted = count_option(argc, argv, &i, "--bench", "runs", prog,
-                                       &o->bench)) != 0) {
+                                       &o->bench)) != 0 ||
+               (counted = count_option(argc, argv, &i, "--threads", "threads",
+                                       prog, &o->threads)) != 0) {
       if (counted < 0)
         return -1;
+      if (o->threads > 4096) {
+        kiln_rt_error("--threads needs a whole number of threads from 1 to "
+                      "4096, got %lld",
+                      o->threads);
+        return -1;
+      }
     } else {
       kiln_rt_error("unknown option '%s'; see %s --help", arg, prog);
       return -1;
@@ -205,7 +215,7 @@ static int run_main(const kiln_model_info *m, int argc, char **argv,
   o->weights = weights->data;
   if (o->self_test) {
     if (o->num_inputs || o->num_outputs || o->out_dir || o->labels ||
-        o->batch || o->bench) {
+        o->batch || o->bench || o->threads) {
       kiln_rt_error("--self-test takes no files and no other options");
       return 1;
     }

@@ -82,6 +82,7 @@ typedef struct kiln_rt_options {
   const char *labels;  /* --labels: true classes, for an accuracy report */
   long long batch;     /* --batch: samples per run; 0: all at once */
   long long bench;     /* --bench: timed runs after the first; 0: none */
+  long long threads;   /* --threads; 0: one per core */
   int self_test;       /* --self-test */
   const char *weights_file; /* --weights: the external weights file */
   const void *weights;      /* its bytes, checked; NULL without external weights */

@@ -62,7 +62,7 @@ int kiln_rt_self_test(const kiln_model_info *m, const void *weights) {
   }
   kiln_array *out = calloc((size_t)m->num_outputs, sizeof *out);
   void **out_data = calloc((size_t)m->num_outputs, sizeof *out_data);
-  int64_t bytes = m->scratch_size ? m->scratch_size(t->batch, NULL) : 0;
+  int64_t bytes = m->scratch_size ? m->scratch_size(t->batch, NULL, NULL) : 0;
   void *scratch = bytes >= 0 && (uint64_t)bytes <= SIZE_MAX
                       ? kiln_rt_aligned_alloc((size_t)bytes)
                       : NULL;
@@ -79,7 +79,7 @@ int kiln_rt_self_test(const kiln_model_info *m, const void *weights) {
   }
   if (!out || !out_data || !scratch || !ok) {
     kiln_rt_error("out of memory for the self-test");
-  } else if (m->run(t->batch, NULL, t->inputs, out_data, weights, scratch) != 0) {
+  } else if (m->run(t->batch, NULL, t->inputs, out_data, weights, scratch, NULL) != 0) {
     kiln_rt_error("model '%s' failed in the self-test", m->name);
   } else {
     printf("self-test: model '%s' on %lld reference samples, tolerance "

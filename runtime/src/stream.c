@@ -39,6 +39,8 @@ typedef struct run_state {
   int64_t *axes;      /* sizes of the open axes, from the inputs */
   int64_t *open_dims; /* the outputs' dims for those sizes */
   kiln_rt_labels labels; /* --labels */
+  kiln_pool *pool;       /* --threads, NULL for one */
+  const kiln_parallel *parallel;
 } run_state;
 
 static void state_free(run_state *s, const kiln_model_info *m) {
@@ -59,6 +61,7 @@ static void state_free(run_state *s, const kiln_model_info *m) {
   free(s->axes);
   free(s->open_dims);
   kiln_rt_npy_unmap(&s->labels.map);
+  kiln_pool_destroy(s->pool);
 }
 
 /* Checks input `i` (mapped from `file`) against the model. `total` is the
@@ -204,7 +207,7 @@ static int bench(const kiln_model_info *m, const void *weights, long long runs, 
   double sum = 0;
   for (long long r = 0; r < runs; r++) {
     double start = now_ms();
-    int32_t rc = m->run(n, s->axes, s->in_data, s->out_data, weights, s->scratch);
+    int32_t rc = m->run(n, s->axes, s->in_data, s->out_data, weights, s->scratch, s->parallel);
     ms[r] = now_ms() - start;
     sum += ms[r];
     if (rc != 0) {
@@ -218,8 +221,12 @@ static int bench(const kiln_model_info *m, const void *weights, long long runs, 
   /* The nearest-rank percentile: the smallest latency that q of the runs
    * do not exceed. */
 #define PERCENTILE(q) ms[(size_t)ceil((q) * (double)runs) - 1]
-  fprintf(stderr, "%s: mean latency %.3f ms over %lld runs of batch %lld\n",
-          m->name, sum / (double)runs, runs, (long long)n);
+  int32_t threads = s->parallel ? s->parallel->threads : 1;
+  fprintf(stderr,
+          "%s: mean latency %.3f ms over %lld runs of batch %lld on %d "
+          "thread%s\n",
+          m->name, sum / (double)runs, runs, (long long)n, (int)threads,
+          threads == 1 ? "" : "s");
   fprintf(stderr,
           "%s: latency min %.3f ms, p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, "
           "max %.3f ms\n",
@@ -324,7 +331,13 @@ static int open_buffers(const kiln_model_info *m, const kiln_rt_options *o,
       return -1;
     }
   }
-  int64_t scratch = m->scratch_size ? m->scratch_size(n, s->axes) : 0;
+  int32_t threads = o->threads ? (int32_t)o->threads : kiln_cpu_count();
+  if (threads > 1 && !(s->pool = kiln_pool_create(threads))) {
+    kiln_rt_error("cannot start %d threads", (int)threads);
+    return -1;
+  }
+  s->parallel = kiln_pool_parallel(s->pool);
+  int64_t scratch = m->scratch_size ? m->scratch_size(n, s->axes, s->parallel) : 0;
   if (scratch < 0 || (uint64_t)scratch > SIZE_MAX ||
       !(s->scratch = kiln_rt_aligned_alloc((size_t)scratch))) {
     kiln_rt_error("out of memory for the scratch of a batch of %lld",
@@ -342,7 +355,7 @@ static int run_batch(const kiln_model_info *m, const kiln_rt_options *o,
     if (prepare_input(m, i, &s->in[i], start, n, o->inputs[i],
                       &s->in_data[i]) != 0)
       return -1;
-  int32_t rc = m->run(n, s->axes, s->in_data, s->out_data, o->weights, s->scratch);
+  int32_t rc = m->run(n, s->axes, s->in_data, s->out_data, o->weights, s->scratch, s->parallel);
   if (rc != 0) {
     kiln_rt_error("model '%s' failed (status %d)", m->name, (int)rc);
     return -1;

@@ -22,6 +22,7 @@ config.substitutions.append(("%kiln_include", os.path.join(config.kiln_source_di
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
 config.substitutions.append(("%examples", os.path.join(config.kiln_source_dir, "examples")))
 config.substitutions.append(("%numerics", os.path.join(config.kiln_source_dir, "tests", "numerics")))
+config.substitutions.append(("%rtinclude", os.path.join(config.kiln_source_dir, "runtime", "include")))
 config.environment["PATH"] = os.pathsep.join([config.llvm_tools_dir, config.environment.get("PATH", "")])
 config.environment["NO_COLOR"] = "1"
 

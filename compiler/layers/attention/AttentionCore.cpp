@@ -34,7 +34,7 @@ void emitAttention(LowerContext &cx, const abi::AttentionGeometry &g, const Atte
   cx.call("kiln_attention",
           {ops.out, orNull(ops.weights), orNull(ops.outMask), ops.query, ops.key, ops.value, orNull(ops.queryMask),
            orNull(ops.valueMask), orNull(ops.keyMask), orNull(ops.attentionMask), orNull(ops.scale),
-           cx.f32(ops.concatWeight), cx.workspace(), cx.batch(), cx.constantInts("attention_geometry", fields)});
+           cx.f32(ops.concatWeight), cx.batch(), cx.constantInts("attention_geometry", fields)});
 }
 
 }  // namespace kiln

@@ -94,7 +94,7 @@ public:
         biasValues.empty() ? cx.null() : cx.constant("bias", padGroupBias(biasValues, filters, groups));
     Geometry g = geometry(in, out, windowOf(cx.config(), rank_), groups);
     cx.callWithActivation("kiln_conv2d",
-                          {cx.output(), cx.input(), kernel, bias, cx.batch(), emitGeometry(cx, g), cx.workspace()},
+                          {cx.output(), cx.input(), kernel, bias, cx.batch(), emitGeometry(cx, g)},
                           act, activationAlpha(act));
   }
 

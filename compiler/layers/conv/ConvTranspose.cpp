@@ -97,7 +97,7 @@ public:
     llvm::Value *bias = cx.config().flag("use_bias") ? cx.constant("bias", cx.weight("bias")) : cx.null();
     abi::Activation act = cx.activation();
     cx.callWithActivation("kiln_conv2d_transpose",
-                          {cx.output(), cx.input(), packed, bias, cx.batch(), emitGeometry(cx, g), cx.workspace()},
+                          {cx.output(), cx.input(), packed, bias, cx.batch(), emitGeometry(cx, g)},
                           act, activationAlpha(act));
   }
 

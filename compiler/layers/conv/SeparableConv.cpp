@@ -79,7 +79,7 @@ public:
     abi::Activation act = cx.activation();
     cx.callWithActivation("kiln_separable_conv2d",
                           {cx.output(), cx.input(), depthwise, pointwise, bias, cx.batch(), cx.i64(filters),
-                           emitGeometry(cx, g), cx.workspace()},
+                           emitGeometry(cx, g)},
                           act, activationAlpha(act));
   }
 

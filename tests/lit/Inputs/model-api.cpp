@@ -43,8 +43,8 @@ int main() {
   for (size_t i = 0; i < input.size(); ++i) input[i] = static_cast<float>(i % 17) / 17.0f;
 
   std::vector<float> expected(batch * MLP_OUT_0_SAMPLE_SIZE);
-  void *scratch = std::aligned_alloc(MLP_SCRATCH_ALIGNMENT, (mlp_scratch_size(batch) / 64 + 1) * 64);
-  check(mlp_run(batch, input.data(), expected.data(), scratch) == MLP_OK, "C run");
+  void *scratch = std::aligned_alloc(MLP_SCRATCH_ALIGNMENT, (mlp_scratch_size(batch, nullptr) / 64 + 1) * 64);
+  check(mlp_run(batch, input.data(), expected.data(), scratch, nullptr) == MLP_OK, "C run");
   std::free(scratch);
 
   kiln::models::mlp model(batch);

@@ -14,10 +14,10 @@ int main(void) {
     input[i] = 0.5f;
     input[MLP_IN_0_SAMPLE_SIZE + i] = 0.25f;
   }
-  size_t bytes = mlp_scratch_size(BATCH);
+  size_t bytes = mlp_scratch_size(BATCH, NULL);
   void *scratch = aligned_alloc(MLP_SCRATCH_ALIGNMENT, (bytes + 63) / 64 * 64 + 64);
   if (!scratch || MLP_NUM_INPUTS != 1 || MLP_NUM_OUTPUTS != 1) return 2;
-  if (mlp_run(BATCH, input, output, scratch) != 0) return 3;
+  if (mlp_run(BATCH, input, output, scratch, NULL) != 0) return 3;
   printf("dense_2 shape (%d, %d):\n", BATCH, MLP_OUT_0_SAMPLE_SIZE);
   for (int k = 0; k < BATCH * MLP_OUT_0_SAMPLE_SIZE; k++)
     printf("%.8g%c", output[k], (k + 1) % MLP_OUT_0_SAMPLE_SIZE == 0 ? '\n' : ' ');

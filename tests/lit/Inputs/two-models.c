@@ -31,16 +31,16 @@ static int run_one(const char *in, const char *out, int32_t out_rank, const int6
 
 static int run_digits(int64_t batch, const float *x, float *y) {
   digits_model m;
-  int status = digits_model_init(&m, batch);
-  if (status == DIGITS_OK) status = digits_model_run(&m, batch, x, y);
+  int status = digits_model_init(&m, batch, NULL);
+  if (status == DIGITS_OK) status = digits_model_run(&m, batch, x, y, NULL);
   digits_model_free(&m);
   return status;
 }
 
 static int run_conv(int64_t batch, const float *x, float *y) {
   conv_model m;
-  int status = conv_model_init(&m, batch);
-  if (status == CONV_OK) status = conv_model_run(&m, batch, x, y);
+  int status = conv_model_init(&m, batch, NULL);
+  if (status == CONV_OK) status = conv_model_run(&m, batch, x, y, NULL);
   conv_model_free(&m);
   return status;
 }

@@ -29,16 +29,20 @@ int g_runs;           // calls of run since the test started
 int64_t g_batch;     // the batch of the last call
 int32_t g_run_status; // what run returns
 
-int64_t scratchSize(int64_t batch, const int64_t *) { return batch * 100; }
+int32_t g_threads;    // the thread count of the last call's parallel-for
+
+int64_t scratchSize(int64_t batch, const int64_t *, const kiln_parallel *) { return batch * 100; }
 
 int32_t addOne(int64_t batch, const int64_t *, const void *const *in,
-               void *const *out, const void *, void *scratch) {
+               void *const *out, const void *, void *scratch,
+               const kiln_parallel *parallel) {
   g_runs++;
   g_batch = batch;
+  g_threads = parallel ? parallel->threads : 1;
   // The scratch must be aligned and as large as promised.
   if (reinterpret_cast<uintptr_t>(scratch) % 64 != 0)
     return 99;
-  std::memset(scratch, 0xab, scratchSize(batch, nullptr));
+  std::memset(scratch, 0xab, scratchSize(batch, nullptr, parallel));
   const float *x = static_cast<const float *>(in[0]);
   const int32_t *ids = static_cast<const int32_t *>(in[1]);
   float *y = static_cast<float *>(out[0]);
@@ -58,9 +62,9 @@ const kiln_model_info kModel = {"fake",   2,           2,      kInputs,
 const int64_t kDims1[] = {-1};
 const kiln_tensor_info kVecIn[] = {{"v", KILN_FLOAT64, 1, kDims1}};
 const kiln_tensor_info kVecOut[] = {{"w", KILN_FLOAT64, 1, kDims1}};
-int64_t noScratch(int64_t, const int64_t *) { return 0; }
+int64_t noScratch(int64_t, const int64_t *, const kiln_parallel *) { return 0; }
 int32_t vecAddOne(int64_t batch, const int64_t *, const void *const *in,
-                  void *const *out, const void *, void *) {
+                  void *const *out, const void *, void *, const kiln_parallel *) {
   for (int64_t i = 0; i < batch; i++)
     static_cast<double *>(out[0])[i] =
         static_cast<const double *>(in[0])[i] + 1;
@@ -73,9 +77,10 @@ const kiln_model_info kVecModel = {"vec",   1,         1,         kVecIn,
 // A third: the vector model, whose k-th call takes 5 * (k - 1) ms more.
 int g_slow_calls;
 int32_t slowAddOne(int64_t batch, const int64_t *axes, const void *const *in,
-                   void *const *out, const void *weights, void *scratch) {
+                   void *const *out, const void *weights, void *scratch,
+                   const kiln_parallel *parallel) {
   std::this_thread::sleep_for(std::chrono::milliseconds(5 * g_slow_calls++));
-  return vecAddOne(batch, axes, in, out, weights, scratch);
+  return vecAddOne(batch, axes, in, out, weights, scratch, parallel);
 }
 const kiln_model_info kSlowModel = {"slow",  1,         1,          kVecIn,
                                     kVecOut, noScratch, slowAddOne, nullptr,
@@ -174,7 +179,8 @@ TEST_F(Driver, BenchReportsLatencies) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(g_runs, 4);
   EXPECT_THAT(r.err, StartsWith("fake: mean latency "));
-  EXPECT_THAT(r.err, HasSubstr(" ms over 3 runs of batch 2\nfake: latency min "));
+  EXPECT_THAT(r.err, HasSubstr(" ms over 3 runs of batch 2 on "));
+  EXPECT_THAT(r.err, HasSubstr("\nfake: latency min "));
   EXPECT_THAT(r.err, HasSubstr(" ms, p50 "));
   EXPECT_THAT(r.err, HasSubstr(" ms, p99 "));
   EXPECT_THAT(r.out, StartsWith("y shape (2, 3):\n"));
@@ -287,11 +293,29 @@ TEST_F(Driver, BatchPrintsOneOutput) {
               "samples at once; write the 2 outputs with -o or --out-dir");
 }
 
+TEST_F(Driver, ThreadsLendsAPoolOfThatSize) {
+  Result r = runMain(kModel, {x_, ids_, "--threads", "3", "--bench", "1"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(g_threads, 3);
+  EXPECT_THAT(r.err, HasSubstr(" ms over 1 runs of batch 2 on 3 threads\n"));
+  r = runMain(kModel, {x_, ids_, "--threads=1"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(g_threads, 1);
+  r = runMain(kModel, {x_, ids_});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(g_threads, kiln_cpu_count());
+  expectError(runMain(kModel, {x_, ids_, "--threads", "0"}),
+              "--threads needs a whole number of threads >= 1, got '0'");
+  expectError(runMain(kModel, {x_, ids_, "--threads", "5000"}),
+              "--threads needs a whole number of threads from 1 to 4096, got 5000");
+  expectError(runMain(kModel, {x_, ids_, "--threads"}), "--threads needs a number of threads; see prog --help");
+}
+
 TEST_F(Driver, HelpListsInputsAndOutputs) {
   Result r = runMain(kModel, {"--help"});
   EXPECT_EQ(r.status, 0);
   EXPECT_THAT(r.out, StartsWith("usage: prog x.npy ids.npy [-o y.npy -o z.npy | --out-dir DIR] "
-                                "[--labels FILE] [--batch N] [--bench N] [--help]\n"
+                                "[--labels FILE] [--batch N] [--bench N] [--threads N] [--help]\n"
                                 "       prog --self-test\n"));
   EXPECT_THAT(r.out, HasSubstr("x                    float32  (batch, 3)\n"));
   EXPECT_THAT(r.out, HasSubstr("ids                  int32    (batch, 2)\n"));

@@ -102,9 +102,10 @@ struct Result {
 const int64_t kDims[] = {-1, 1};
 const kiln_tensor_info kIn[] = {{"x", KILN_FLOAT32, 2, kDims}};
 const kiln_tensor_info kOut[] = {{"y", KILN_FLOAT32, 2, kDims}};
-int64_t noScratch(int64_t, const int64_t *) { return 0; }
+int64_t noScratch(int64_t, const int64_t *, const kiln_parallel *) { return 0; }
 // y = x + the first weight byte.
-int32_t addWeight(int64_t batch, const int64_t *, const void *const *in, void *const *out, const void *weights, void *) {
+int32_t addWeight(int64_t batch, const int64_t *, const void *const *in, void *const *out, const void *weights, void *,
+                  const kiln_parallel *) {
   for (int64_t i = 0; i < batch; i++)
     static_cast<float *>(out[0])[i] =
         static_cast<const float *>(in[0])[i] + static_cast<const signed char *>(weights)[64];

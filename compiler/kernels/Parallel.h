@@ -1,0 +1,46 @@
+// Splitting a kernel's work over the caller's threads (abi::RunContext).
+//
+// A kernel cuts its work into independent tasks (tiles of the output) and
+// hands them to parallelFor; the caller's parallel-for runs them on its
+// threads. Tasks never share an output element, so the result does not
+// depend on the number of threads.
+#pragma once
+
+#include "Common.h"
+
+namespace kiln::kernels {
+
+template <class Body>
+void runTask(void *body, int64_t index, int32_t thread) {
+  (*static_cast<const Body *>(body))(index, thread);
+}
+
+// Calls body(i, thread) for every i in [0, count), on the caller's threads
+// if it lent some, else on this one; `thread` picks the workspace.
+template <class Body>
+KILN_INLINE void parallelFor(const abi::RunContext *run, int64_t count, const Body &body) {
+  if (run->threads > 1 && count > 1) {
+    run->parallel->parallelFor(run->parallel->context, &runTask<Body>, const_cast<Body *>(&body), count);
+    return;
+  }
+  for (int64_t i = 0; i < count; ++i) body(i, 0);
+}
+
+// The workspace of thread `thread` (LayerKind::workspaceBytes of it).
+KILN_INLINE float *workspaceOf(const abi::RunContext *run, int32_t thread) {
+  return reinterpret_cast<float *>(run->workspace + thread * run->workspaceBytes);
+}
+
+// How many tasks to cut `work` (multiply-adds, or elements) into: one when it
+// is too small to be worth waking threads for, else a few per thread so
+// that uneven tasks even out, never more than `most`.
+KILN_INLINE int64_t taskCount(const abi::RunContext *run, int64_t work, int64_t most) {
+  const int64_t minimumWork = 32 * 1024;
+  if (run->threads <= 1 || work < 2 * minimumWork) return 1;
+  int64_t tasks = work / minimumWork;
+  int64_t wanted = 4 * run->threads;
+  tasks = tasks < wanted ? tasks : wanted;
+  return tasks < most ? tasks : most;
+}
+
+}  // namespace kiln::kernels
