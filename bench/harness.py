@@ -1,0 +1,130 @@
+"""Kiln against ONNX Runtime, TensorFlow and PyTorch on one machine in one
+run (see bench/README.md). For every model and batch: the weights and input
+are drawn once (peers.py prepare), Kiln compiles the model with them, every
+runtime is timed on 1 and 2 threads (or --threads), Kiln's output is checked
+against ONNX Runtime's, and one line per measurement is printed:
+
+  bench: model=vgg16 batch=1 threads=2 kiln_ms=... ort_ms=... tf_ms=... torch_ms=...
+         kiln_gflops=... peak_gflops=... sgemm_gflops=... kiln/ort=... kiln/tf=... kiln/torch=... max_diff=... ok=...
+
+The machine's FMA peak (bench/peak.c) and a vendor sgemm (NumPy's OpenBLAS)
+are measured in the same run."""
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+# model, batch: the cases of the issue, and VGG16's convolutions alone.
+CASES = [("mlp", 1), ("mlp", 64), ("mnist_cnn", 1), ("mnist_cnn", 64), ("imdb_lstm", 1), ("imdb_lstm", 32),
+         ("vgg16", 1), ("vgg16_convs", 1)]
+PEERS = ("ort", "tf", "torch")
+
+
+def run(cmd, env=None, check=True):
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if check and result.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def field(text, name):
+    match = re.search(rf"{name}=([0-9.eE+-]+)", text)
+    return float(match.group(1)) if match else float("nan")
+
+
+def cpu_model():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+def python_env(threads):
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(threads)
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    env["KERAS_BACKEND"] = "tensorflow"
+    return env
+
+
+def sgemm_gflops(python, threads):
+    """NumPy's float32 matmul (OpenBLAS) on a VGG-sized convolution GEMM."""
+    code = ("import numpy as np, time\n"
+            "a = np.random.rand(3136, 2304).astype(np.float32); b = np.random.rand(2304, 256).astype(np.float32)\n"
+            "a @ b\nbest = 1e9\n"
+            "for _ in range(7):\n t = time.perf_counter(); a @ b; best = min(best, time.perf_counter() - t)\n"
+            "print(f'gflops={2 * 3136 * 2304 * 256 / best / 1e9:.2f}')\n")
+    return field(run([python, "-c", code], env=python_env(threads)), "gflops")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--kilnc", default=os.path.join(ROOT, "build", "bin", "kilnc"))
+    parser.add_argument("--python", default=os.path.join(HERE, ".venv", "bin", "python"))
+    parser.add_argument("--work", default=os.path.join(ROOT, "build", "bench"))
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--seconds", type=float, default=2.0, help="timed seconds per runtime and case")
+    parser.add_argument("--only", default="", help="comma-separated models")
+    parser.add_argument("--peers", default=",".join(PEERS))
+    args = parser.parse_args()
+    threads = [int(t) for t in args.threads.split(",")]
+    peers = [p for p in args.peers.split(",") if p]
+    only = set(args.only.split(",")) if args.only else None
+    runtime = os.path.join(ROOT, "runtime", "include")
+    library = os.path.join(os.path.dirname(os.path.dirname(args.kilnc)), "lib", "libkiln_rt.a")
+    os.makedirs(args.work, exist_ok=True)
+
+    print(f"bench: cpu={cpu_model()!r} cores={os.cpu_count()} load={os.getloadavg()[0]:.1f}", flush=True)
+    peak_exe = os.path.join(args.work, "peak")
+    run(["cc", "-O2", "-march=native", "-ffp-contract=fast", "-pthread", os.path.join(HERE, "peak.c"), "-o",
+         peak_exe])
+    peaks = {t: field(run([peak_exe, str(t), "0.5"]), "peak_gflops") for t in threads}
+    sgemm = {t: sgemm_gflops(args.python, t) for t in threads}
+    for t in threads:
+        print(f"bench: machine threads={t} peak_gflops={peaks[t]:.1f} sgemm_gflops={sgemm[t]:.1f}", flush=True)
+
+    for model, batch in CASES:
+        if only and model not in only:
+            continue
+        case = os.path.join(args.work, f"{model}_b{batch}")
+        os.makedirs(case, exist_ok=True)
+        run([args.python, os.path.join(HERE, "peers.py"), "prepare", model, str(batch), case],
+            env=python_env(1))
+        flops = json.load(open(os.path.join(case, "meta.json")))["flops_per_sample"] * batch
+        run([args.kilnc, "build", os.path.join(HERE, "models", f"{model}.kiln"), "--weights",
+             os.path.join(case, "model.json"), "-O3", "--emit=obj", "--name", "model", "-o",
+             os.path.join(case, "model.o")])
+        timer = os.path.join(case, "timer")
+        run(["cc", "-O2", f"-I{case}", f"-I{runtime}", os.path.join(HERE, "timer.c"), os.path.join(case, "model.o"),
+             library, "-lm", "-pthread", "-o", timer])
+        for t in threads:
+            ms = {"kiln": field(run([timer, os.path.join(case, "input.npy"), os.path.join(case, "kiln.npy"), str(t),
+                                     str(args.seconds)]), "median_ms")}
+            for peer in peers:
+                out = run([args.python, os.path.join(HERE, "peers.py"), "time", peer, model, str(batch), str(t),
+                           str(args.seconds), case], env=python_env(t), check=False)
+                ms[peer] = field(out, "median_ms")
+            diff = run([args.python, "-c",
+                        "import numpy as np, sys\n"
+                        "k = np.load(sys.argv[1]).ravel().astype(np.float64); o = np.load(sys.argv[2]).ravel()\n"
+                        "d = np.abs(k - o); print(f'max_diff={d.max():.3g} ok={int(np.all(d <= 1e-4 + 1e-3 * np.abs(o)))}')",
+                        os.path.join(case, "kiln.npy"), os.path.join(case, "ort.npy")]) if "ort" in peers else ""
+            line = f"bench: model={model} batch={batch} threads={t}"
+            for name in ("kiln",) + tuple(peers):
+                line += f" {name}_ms={ms[name]:.4g}"
+            line += f" kiln_gflops={flops / ms['kiln'] / 1e6:.1f} peak_gflops={peaks[t]:.1f} sgemm_gflops={sgemm[t]:.1f}"
+            for peer in peers:
+                line += f" kiln/{peer}={ms['kiln'] / ms[peer]:.2f}"
+            print(line + " " + diff.strip(), flush=True)
+
+
+if __name__ == "__main__":
+    main()
