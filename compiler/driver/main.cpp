@@ -23,6 +23,7 @@
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/Path.h>
+#include <llvm/Support/Signals.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include <fmt/format.h>
@@ -319,6 +320,12 @@ void *runInvocation(void *arg) {
 }  // namespace
 
 int main(int argc, char **argv) {
+  // LLVM installs its signal handlers, with an alternate signal stack from
+  // the heap, on first use (writing an archive does). Installed here, they
+  // belong to the main thread: AddressSanitizer unmaps a thread's alternate
+  // stack when the thread ends, which fails on a heap one. A crash prints a
+  // stack trace.
+  llvm::sys::PrintStackTraceOnErrorSignal(argv[0]);
   Invocation inv{argc, argv, 1};
   pthread_attr_t attr;
   pthread_t thread;
