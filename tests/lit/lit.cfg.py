@@ -15,6 +15,8 @@ config.test_exec_root = os.path.join(config.kiln_binary_dir, "tests", "lit")
 # A C compiler for tests that link libkiln_rt: in a sanitizer build, the
 # build's own, with the sanitizers libkiln_rt was built with.
 config.substitutions.append(("%cc", config.sanitize_cc or "cc"))
+if config.sanitize_cc:
+    config.environment["KILN_SANITIZE"] = "1"  # hostile.py allows for the slowdown
 config.substitutions.append(("%kilnc", os.path.join(config.kiln_binary_dir, "bin", "kilnc")))
 config.substitutions.append(("%npycmp", os.path.join(config.kiln_binary_dir, "bin", "npycmp")))
 config.substitutions.append(("%kiln_rt", os.path.join(config.kiln_binary_dir, "lib", "libkiln_rt.a")))
