@@ -85,6 +85,7 @@ public:
   // Masks (see Tensor::mask). By default the outputs of a layer that
   // supports masking carry its first input's mask.
   bool inputHasMask(size_t i = 0) const { return node_.inputs[i]->mask != nullptr; }
+  const TensorType &inputMaskType(size_t i) const { return node_.inputs[i]->mask->type; }
   // The layer computes a new mask of `type` for output `output`.
   void computeMask(size_t output, TensorType type);
   // Output `output` carries no mask (the layer consumed it).

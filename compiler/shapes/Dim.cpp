@@ -81,7 +81,9 @@ Dim mul(const Dim &a, const Dim &b) {
   if (a == 1) return b;
   if (b == 1) return a;
   if (a == 0 || b == 0) return 0;
-  if (a.known()) return Dim::make(Dim::Op::Mul, b, a);  // constants on the right
+  if (a.known()) return mul(b, a);  // constants on the right
+  // (x * c) * d folds its constants, so equal products compare equal.
+  if (b.known() && a.op() == Dim::Op::Mul && a.rhs().known()) return mul(a.lhs(), Dim::constant(a.rhs().value_ * b.value_));
   return Dim::make(Dim::Op::Mul, a, b);
 }
 
@@ -94,6 +96,12 @@ Dim floorDiv(const Dim &a, int64_t b) {
   if (a.known()) return Dim::constant(floorDivide(a.value_, b));
   if (b == 1) return a;
   return Dim::make(Dim::Op::FloorDiv, a, b);
+}
+
+Dim exactDiv(const Dim &a, int64_t b) {
+  if (a.op() == Dim::Op::Mul && a.rhs().known() && a.rhs().value_ % b == 0)
+    return mul(a.lhs(), Dim::constant(a.rhs().value_ / b));
+  return floorDiv(a, b);
 }
 
 Dim ceilDiv(const Dim &a, int64_t b) {

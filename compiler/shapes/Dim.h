@@ -61,6 +61,7 @@ private:
   friend Dim sub(const Dim &, const Dim &);
   friend Dim mul(const Dim &, const Dim &);
   friend Dim floorDiv(const Dim &, int64_t);
+  friend Dim exactDiv(const Dim &, int64_t);
   friend Dim ceilDiv(const Dim &, int64_t);
   friend Dim max(const Dim &, const Dim &);
 
@@ -75,6 +76,9 @@ Dim add(const Dim &a, const Dim &b);
 Dim sub(const Dim &a, const Dim &b);
 Dim mul(const Dim &a, const Dim &b);
 Dim floorDiv(const Dim &a, int64_t b);
+// a / b where a is meant to be a multiple of b: x * 6 / 2 is x * 3; else
+// floor division, and the caller checks the product at run time.
+Dim exactDiv(const Dim &a, int64_t b);
 Dim ceilDiv(const Dim &a, int64_t b);
 Dim max(const Dim &a, const Dim &b);
 // `n` rounded up to a multiple of `multiple` (a positive constant).

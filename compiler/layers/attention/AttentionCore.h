@@ -14,8 +14,9 @@ CallParam causalMaskParam();
 
 // Input i must be float32 (the kinds accept int32 only for mask tensors).
 bool requireFloat(ShapeContext &cx, size_t i);
-// Input i, a mask tensor, must have shape `dims` (batch axis included).
-bool requireMaskShape(ShapeContext &cx, size_t i, const std::vector<int64_t> &dims, const std::string &what);
+// Input i, a mask tensor, must have shape `dims` (batch axis included);
+// open axes not provably equal are checked at run time.
+bool requireMaskShape(ShapeContext &cx, size_t i, const std::vector<Dim> &dims, const std::string &what);
 
 // The buffers of one kiln_attention call; a null Value is "none".
 struct AttentionOperands {
@@ -26,10 +27,13 @@ struct AttentionOperands {
   float concatWeight = 1.0f;
 };
 
-void emitAttention(LowerContext &cx, const abi::AttentionGeometry &g, const AttentionOperands &ops);
+// `g` gives the constant sizes; the query and key steps may be open axes,
+// and every tensor's sample size is its steps times its stride.
+void emitAttention(LowerContext &cx, const abi::AttentionGeometry &g, const Dim &queries, const Dim &keys,
+                   const AttentionOperands &ops);
 
 // The workspace kiln_attention needs: one head's keys, transposed, and one
 // row of scores.
-inline int64_t attentionWorkspaceBytes(int64_t keyDim, int64_t keys) { return (keyDim + 1) * keys * 4; }
+inline Dim attentionWorkspaceBytes(int64_t keyDim, const Dim &keys) { return mul(keys, (keyDim + 1) * 4); }
 
 }  // namespace kiln

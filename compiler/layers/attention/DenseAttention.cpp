@@ -25,6 +25,7 @@ public:
   }
   bool supportsMasking() const override { return true; }
   bool acceptsIntegerInput() const override { return true; }  // explicit int32 masks
+  bool supportsOpenAxes() const override { return true; }
 
   // The inputs' layout: [query, value, (key), (query_mask, value_mask)].
   struct Layout {
@@ -52,13 +53,17 @@ public:
       }
       if (!requireFloat(cx, i)) return;
     }
-    if (!cx.requireKnown()) return;
+    // Steps may be open; features size the scores and weights.
+    for (size_t i = 0; i < l.queryMask; ++i)
+      if (!cx.requireConstant(i, 2, "attention needs the features at build time")) return;
     const TensorType &q = cx.input(0), &v = cx.input(1), &k = cx.input(l.key);
     std::string keyName = l.key == 1 ? "the value (also the key)" : "the key";
-    if (l.key != 1 && k.dims[1] != v.dims[1]) {
+    if (l.key != 1 && !cx.requireSameSize(k.dims[1], v.dims[1], "the key " + shapeString(k) + " and the value " +
+                                                                   shapeString(v) + " have different numbers of steps")) {
       cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
                "key and value must have the same number of steps, but the key " + shapeString(k) + " has " +
-                   std::to_string(k.dims[1]) + " and the value " + shapeString(v) + " has " + std::to_string(v.dims[1]));
+                   std::to_string(k.dims[1].value()) + " and the value " + shapeString(v) + " has " +
+                   std::to_string(v.dims[1].value()));
       return;
     }
     if (q.dims[2] != k.dims[2]) {
@@ -77,7 +82,7 @@ public:
                    shapeString(k) + " (Keras 2 sizes the scale by the value)");
       return;
     }
-    int64_t batch = q.dims[0], queries = q.dims[1], keys = v.dims[1];
+    Dim batch = q.dims[0], queries = q.dims[1], keys = v.dims[1];
     if (l.explicitMasks && (!requireMaskShape(cx, l.queryMask, {batch, queries}, "the query mask (mask[0])") ||
                             !requireMaskShape(cx, l.queryMask + 1, {batch, keys}, "the value mask (mask[1])")))
       return;
@@ -106,12 +111,9 @@ public:
     Layout l = layout(cx.inputCount());
     const TensorType &q = cx.inputType(0), &v = cx.inputType(1), &k = cx.inputType(l.key);
     abi::AttentionGeometry g{};
-    g.queries = q.dims[1], g.keys = v.dims[1];
     g.keyDim = k.dims[2], g.valueDim = v.dims[2];
     g.heads = 1;
     g.queryStride = q.dims[2], g.keyStride = k.dims[2], g.valueStride = v.dims[2], g.outStride = v.dims[2];
-    g.querySample = q.sampleElements(), g.keySample = k.sampleElements(), g.valueSample = v.sampleElements();
-    g.outSample = cx.outputType(0).sampleElements();
     g.score = score(c);
     g.flags = abi::kQueryMaskZeroesOutput;
     if (c.flag("causal") || c.flag("use_causal_mask")) g.flags |= abi::kAttendCausal;
@@ -132,7 +134,7 @@ public:
     }
     if (c.flag("use_scale")) ops.scale = cx.constant("scale", cx.weight("scale"));
     if (g.score == abi::kScoreConcat) ops.concatWeight = cx.weight("concat_score_weight")[0];
-    emitAttention(cx, g, ops);
+    emitAttention(cx, g, q.dims[1], v.dims[1], ops);
   }
 
 private:

@@ -42,6 +42,7 @@ public:
   }
   bool supportsMasking() const override { return true; }
   bool acceptsIntegerInput() const override { return true; }  // an int32 attention_mask
+  bool supportsOpenAxes() const override { return true; }
 
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
     const Value &v = layer.config.get("output_shape");
@@ -56,9 +57,11 @@ public:
     return ok;
   }
 
-  // Sizes of one call: T query steps, S key steps (the steps axes flattened).
+  // Sizes of one call: T query steps, S key steps (the steps axes
+  // flattened; they may be open axes).
   struct Sizes {
-    int64_t heads, keyDim, valueDim, queryIn, keyIn, valueIn, out, steps, keySteps;
+    int64_t heads, keyDim, valueDim, queryIn, keyIn, valueIn, out;
+    Dim steps, keySteps;
     std::vector<int64_t> outDims;  // output_shape
   };
   static Sizes sizes(const LayerConfig &c, const std::vector<TensorType> &in) {
@@ -67,8 +70,8 @@ public:
     s.keyDim = c.integer("key_dim");
     s.valueDim = c.isNone("value_dim") ? s.keyDim : c.integer("value_dim");
     s.queryIn = in[0].dims.back(), s.valueIn = in[1].dims.back(), s.keyIn = in[2].dims.back();
-    s.steps = in[0].sampleElements() / s.queryIn;
-    s.keySteps = in[1].sampleElements() / s.valueIn;
+    s.steps = product(std::vector<Dim>(in[0].dims.begin() + 1, in[0].dims.end() - 1));
+    s.keySteps = product(std::vector<Dim>(in[1].dims.begin() + 1, in[1].dims.end() - 1));
     s.outDims = c.isNone("output_shape") ? std::vector<int64_t>{s.queryIn} : c.ints("output_shape");
     s.out = 1;
     for (int64_t d : s.outDims) s.out *= d;
@@ -84,7 +87,8 @@ public:
     }
     for (size_t i = 0; i < 3; ++i)
       if (!cx.requireRank(i, 3, true) || !requireFloat(cx, i)) return;
-    if (!cx.requireKnown()) return;
+    for (size_t i = 0; i < 3; ++i)
+      if (!cx.requireConstant(i, -1, "the projections' kernels have a row per feature")) return;
     const TensorType &q = cx.input(0), &v = cx.input(1), &k = cx.input(2);
     int rank = q.rank();
     if (v.rank() != rank || k.rank() != rank) {
@@ -93,12 +97,13 @@ public:
                    " and " + shapeString(k));
       return;
     }
-    if (!std::equal(v.dims.begin() + 1, v.dims.end() - 1, k.dims.begin() + 1)) {
-      cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
-               "key and value must have the same steps, but the key has shape " + shapeString(k) +
-                   " and the value " + shapeString(v));
-      return;
-    }
+    std::string keySteps =
+        "key and value must have the same steps, but the key has shape " + shapeString(k) + " and the value " + shapeString(v);
+    for (int a = 1; a < rank - 1; ++a)
+      if (!cx.requireSameSize(k.dims[a], v.dims[a], keySteps)) {
+        cx.error(DiagID::err_shape_mismatch, cx.layer().describe(), keySteps);
+        return;
+      }
     if (!c.isNone("attention_axes") && !defaultAxes(c.ints("attention_axes"), rank)) {
       cx.error(DiagID::err_unsupported_argument_value, cx.layer().describe(),
                "attention_axes=" + repr(c.get("attention_axes")) + " (only the default, every axis between the "
@@ -110,9 +115,9 @@ public:
                "use_causal_mask=True on rank " + std::to_string(rank) + " inputs (Keras defines it for rank 3)");
       return;
     }
-    std::vector<int64_t> queryAxes(q.dims.begin() + 1, q.dims.end() - 1), keyAxes(v.dims.begin() + 1, v.dims.end() - 1);
+    std::vector<Dim> queryAxes(q.dims.begin() + 1, q.dims.end() - 1), keyAxes(v.dims.begin() + 1, v.dims.end() - 1);
     if (cx.inputs().size() == 4) {
-      std::vector<int64_t> want{q.dims[0]};
+      std::vector<Dim> want{q.dims[0]};
       want.insert(want.end(), queryAxes.begin(), queryAxes.end());
       want.insert(want.end(), keyAxes.begin(), keyAxes.end());
       if (!requireMaskShape(cx, 3, want, "attention_mask")) return;
@@ -146,7 +151,7 @@ public:
   Dim temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
                                   const std::vector<TensorType> &) const override {
     Sizes s = sizes(layer.config, inputs);
-    return 4 * s.heads * ((s.steps + s.keySteps) * s.keyDim + (s.keySteps + s.steps) * s.valueDim);
+    return mul(add(s.steps, s.keySteps), 4 * s.heads * (s.keyDim + s.valueDim));
   }
   Dim workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
                          const std::vector<TensorType> &) const override {
@@ -159,13 +164,13 @@ public:
     Sizes s = sizes(c, cx.bindings().inputTypes);
     const int64_t qk = s.heads * s.keyDim, hv = s.heads * s.valueDim;
     llvm::IRBuilder<> &ir = cx.ir();
-    auto at = [&](llvm::Value *base, int64_t floatsPerSample) {
+    auto at = [&](llvm::Value *base, const Dim &floatsPerSample) {
       return ir.CreateInBoundsGEP(ir.getFloatTy(), base, cx.batchTimes(floatsPerSample));
     };
     llvm::Value *queries = cx.temporary();
-    llvm::Value *keys = at(queries, s.steps * qk);
-    llvm::Value *values = at(keys, s.keySteps * qk);
-    llvm::Value *context = at(values, s.keySteps * hv);
+    llvm::Value *keys = at(queries, mul(s.steps, qk));
+    llvm::Value *values = at(keys, mul(s.keySteps, qk));
+    llvm::Value *context = at(values, mul(s.keySteps, hv));
 
     // Keras scales the projected queries by 1/sqrt(key_dim); that scale is
     // folded into the query kernel and bias here.
@@ -175,13 +180,10 @@ public:
     project(cx, "value", values, cx.input(1), s.keySteps, s.valueIn, hv, 1.0f);
 
     abi::AttentionGeometry g{};
-    g.queries = s.steps, g.keys = s.keySteps;
     g.keyDim = s.keyDim, g.valueDim = s.valueDim;
     g.heads = s.heads;
     g.queryStride = g.keyStride = qk;
     g.valueStride = g.outStride = hv;
-    g.querySample = s.steps * qk, g.keySample = s.keySteps * qk;
-    g.valueSample = s.keySteps * hv, g.outSample = s.steps * hv;
     g.score = abi::kScoreDot;
     g.flags = c.flag("use_causal_mask") ? int64_t(abi::kAttendCausal) : 0;
     AttentionOperands ops;
@@ -195,7 +197,7 @@ public:
       ops.attentionMask = cx.input(3);
       if (cx.inputType(3).dtype == DType::Int32) g.flags |= abi::kAttentionMaskInt;
     }
-    emitAttention(cx, g, ops);
+    emitAttention(cx, g, s.steps, s.keySteps, ops);
 
     project(cx, "attention_output", cx.output(0), context, s.steps, hv, s.out, 1.0f);
   }
@@ -213,7 +215,7 @@ private:
   // out[rows, n] = (in[rows, k] x kernel + bias) * scale: one of the
   // layer's EinsumDense projections, whose kernel read row-major is [k, n].
   static void project(LowerContext &cx, const std::string &name, llvm::Value *out, llvm::Value *in,
-                      int64_t rowsPerSample, int64_t k, int64_t n, float scale) {
+                      const Dim &rowsPerSample, int64_t k, int64_t n, float scale) {
     bool useBias = cx.config().flag("use_bias");
     std::vector<float> kernel = cx.weight(name + "/kernel");
     std::vector<float> bias = useBias ? cx.weight(name + "/bias") : std::vector<float>();

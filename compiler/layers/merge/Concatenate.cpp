@@ -1,7 +1,7 @@
 // Concatenate: joins a list of tensors along one axis; every other axis must
-// agree.
+// agree. On the last axis the inputs' masks are and-ed (see MergeMask.h).
 #include "codegen/LowerContext.h"
-#include "layers/LayerKind.h"
+#include "layers/merge/MergeMask.h"
 
 namespace kiln {
 namespace {
@@ -52,6 +52,7 @@ public:
       out.dims[axis] = add(out.dims[axis], t.dims[axis]);
     }
     cx.outputs = {out};
+    if (axis == rank - 1) inferMergeMask(cx);
   }
 
   void lower(LowerContext &cx) const override {
@@ -67,6 +68,7 @@ public:
               {cx.output(), cx.input(i), cx.batchTimes(outerPerSample), cx.i64(chunk), cx.i64(row), cx.i64(offset)});
       offset = add(offset, chunk);
     }
+    lowerMergeMask(cx);
   }
 };
 

@@ -1,8 +1,9 @@
 // Add, Subtract, Multiply, Average, Maximum, Minimum: elementwise merges of a
 // list of tensors with Keras's broadcasting (per-sample shapes aligned on the
 // right; an axis of size 1 stretches).
+// The inputs' masks are and-ed (see MergeMask.h).
 #include "codegen/LowerContext.h"
-#include "layers/LayerKind.h"
+#include "layers/merge/MergeMask.h"
 
 namespace kiln {
 namespace {
@@ -49,6 +50,7 @@ public:
     TensorType out{DType::Float32, {cx.input(0).dims[0]}};
     out.dims.insert(out.dims.end(), shape.begin(), shape.end());
     cx.outputs = {out};
+    inferMergeMask(cx);
   }
 
   void lower(LowerContext &cx) const override {
@@ -61,6 +63,7 @@ public:
     }
     if (average_)
       cx.call("kiln_scale", {cx.output(), cx.batchTimes(sample), cx.f32(1.0f / float(cx.inputCount()))});
+    lowerMergeMask(cx);
   }
 
 private:

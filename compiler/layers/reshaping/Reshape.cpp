@@ -29,33 +29,37 @@ public:
 
   bool isIdentityAtInference(const Layer &) const override { return true; }
   bool acceptsIntegerInput() const override { return true; }
+  bool supportsOpenAxes() const override { return true; }
 
+  // Over open axes the -1 is the sample size over the other target sizes,
+  // and a count that cannot be proven to fit is checked at run time.
   void inferShapes(ShapeContext &cx) const override {
-    if (!cx.requireKnown()) return;
     std::vector<int64_t> target = cx.config().ints("target_shape");
-    int64_t have = cx.input().sampleElements(), known = 1;
+    Dim have = cx.input().sampleSize();
+    int64_t known = 1;
     for (int64_t d : target)
       if (d != -1) known *= d;
-    std::string arithmetic = " (" + std::to_string(have) + " values per sample";
-    for (int64_t &d : target) {
-      if (d != -1) continue;
-      if (have % known != 0) {
+    std::string shapes = "cannot reshape " + shapeString(cx.input()) + " to " + shapeString(target);
+    std::string arithmetic = have.known() ? " (" + std::to_string(have.value()) + " values per sample" : "";
+    std::vector<Dim> dims(target.begin(), target.end());
+    Dim size = known;
+    for (Dim &d : dims) {
+      if (!(d == -1)) continue;
+      if (have.known() && have.value() % known != 0) {
         cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
-                 "cannot reshape " + shapeString(cx.input()) + " to " + shapeString(cx.config().ints("target_shape")) +
-                     arithmetic + " do not divide into rows of " + std::to_string(known) + ")");
+                 shapes + arithmetic + " do not divide into rows of " + std::to_string(known) + ")");
         return;
       }
-      d = have / known;
-      known = have;
+      d = exactDiv(have, known);
+      size = mul(d, known);
     }
-    if (known != have) {
+    if (!cx.requireSameSize(size, have, "the values of a sample do not fill target_shape " + repr(cx.config().get("target_shape")))) {
       cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
-               "cannot reshape " + shapeString(cx.input()) + " to " + shapeString(target) + arithmetic + ", but " +
-                   std::to_string(known) + " in the target shape)");
+               shapes + arithmetic + ", but " + std::to_string(size.value()) + " in the target shape)");
       return;
     }
     TensorType out{cx.input().dtype, {cx.input().dims[0]}};
-    out.dims.insert(out.dims.end(), target.begin(), target.end());
+    out.dims.insert(out.dims.end(), dims.begin(), dims.end());
     cx.outputs = {out};
   }
 

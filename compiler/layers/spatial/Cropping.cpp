@@ -21,16 +21,20 @@ public:
     return (spatialRank_ == 1 || checkChannelsLast(diags, layer)) && ok;
   }
 
+  // Over an open axis, what is left is checked to be at least 1 at run time.
+  bool supportsOpenAxes() const override { return true; }
+
   void inferShapes(ShapeContext &cx) const override {
     if (!requireSpatialInput(cx, spatialRank_)) return;
     TensorType out = cx.input();
     std::vector<Margin> crops = margins(cx.config(), "cropping", spatialRank_);
     for (int i = 0; i < spatialRank_; ++i) {
-      int64_t n = out.dims[1 + i], size = n - crops[i].before - crops[i].after;
-      if (size < 1) {
+      Dim size = sub(out.dims[1 + i], crops[i].before + crops[i].after);
+      if (size.known() && size.value() < 1) {
+        int64_t n = out.dims[1 + i].value();
         const char *axis = spatialAxisName(spatialRank_, i);
         cx.error(DiagID::err_spatial_empty, cx.layer().describe(), axis,
-                 fmt::format("{} - {} - {} = {}", n, crops[i].before, crops[i].after, size),
+                 fmt::format("{} - {} - {} = {}", n, crops[i].before, crops[i].after, size.value()),
                  fmt::format("cropping ({}, {}) leaves nothing of the input {} ({})", crops[i].before, crops[i].after,
                              axis, n));
         return;

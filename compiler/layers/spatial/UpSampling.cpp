@@ -13,6 +13,7 @@ public:
                   "repeats each step `size` times along the steps axis") {}
 
   std::vector<LegacyArg> legacyArgs() const override { return {{"length", "size"}}; }
+  bool supportsOpenAxes() const override { return true; }
 
   void inferShapes(ShapeContext &cx) const override {
     if (!requireSpatialInput(cx, 1)) return;
@@ -52,8 +53,13 @@ public:
     return checkChannelsLast(diags, layer) && ok;
   }
 
+  bool supportsOpenAxes() const override { return true; }
+
   void inferShapes(ShapeContext &cx) const override {
     if (!requireSpatialInput(cx, 2)) return;
+    if (cx.config().str("interpolation") == "bilinear")
+      for (int axis : {1, 2})
+        if (!cx.requireConstant(0, axis, "interpolation='bilinear' computes its tables at build time")) return;
     TensorType out = cx.input();
     std::vector<int64_t> size = cx.config().ints("size");
     out.dims[1] = mul(out.dims[1], size[0]);

@@ -19,6 +19,8 @@ public:
     return (spatialRank_ == 1 || checkChannelsLast(diags, layer)) && ok;
   }
 
+  bool supportsOpenAxes() const override { return true; }
+
   void inferShapes(ShapeContext &cx) const override {
     if (!requireSpatialInput(cx, spatialRank_)) return;
     TensorType out = cx.input();

@@ -108,3 +108,54 @@ CASES += [
          note="TimeDistributed(Conv2D) and TimeDistributed(GlobalAveragePooling2D) over an open time axis, "
               "then LSTM: 1, 4 and 9 frames."),
 ]
+
+ATTENTION = """\
+from keras.models import Model
+from keras.layers import (Input, Embedding, Attention, AdditiveAttention, MultiHeadAttention, Add, Concatenate,
+                          GlobalAveragePooling1D)
+
+query_tokens = Input(shape=(None,), dtype='int32')
+value_tokens = Input(shape=(None,), dtype='int32')
+q = Embedding(30, 8, mask_zero=True)(query_tokens)
+v = Embedding(30, 8, mask_zero=True)(value_tokens)
+dot = Attention(use_scale=True)([q, v])
+additive = AdditiveAttention()([q, v])
+causal = MultiHeadAttention(num_heads=2, key_dim=4)(q, q, use_causal_mask=True)
+cross = MultiHeadAttention(num_heads=2, key_dim=3, value_dim=5, output_shape=6)(q, v)
+x = Concatenate()([Add()([dot, additive]), causal, cross])
+model = Model([query_tokens, value_tokens], [x, GlobalAveragePooling1D()(x)])
+"""
+
+RESHAPING = """\
+from keras.models import Model
+from keras.layers import (Input, Reshape, ZeroPadding1D, Conv1D, Cropping1D, UpSampling1D, ZeroPadding2D, Conv2D,
+                          Cropping2D, UpSampling2D)
+
+signal = Input(shape=(None, 6))
+x = Reshape((-1, 3))(signal)
+x = ZeroPadding1D((1, 2))(x)
+x = Conv1D(4, 3)(x)
+x = Cropping1D((2, 1))(x)
+x = UpSampling1D(3)(x)
+steps = Reshape((-1, 2, 2))(x)
+image = Input(shape=(None, None, 2))
+y = ZeroPadding2D(((1, 0), (2, 1)))(image)
+y = Conv2D(3, 3, activation='relu')(y)
+y = Cropping2D(((1, 1), (0, 2)))(y)
+y = UpSampling2D((2, 3))(y)
+pixels = Reshape((-1, 3))(y)
+model = Model([signal, image], [steps, pixels])
+"""
+
+CASES += [
+    Case("keras2_open_attention", ATTENTION, inputs=[ints(0, 30, pad_tail=[0, 2]), ints(0, 30, pad_tail=[1, 0])],
+         sizes=[[(1,), (3,)], [(5,), (4,)], [(12,), (9,)]],
+         note="Attention, AdditiveAttention and MultiHeadAttention (causal self-attention; cross-attention with "
+              "value_dim and output_shape) with Embedding masks, and-ed by Add and Concatenate into the masked "
+              "GlobalAveragePooling1D, over open query and value axes of different "
+              "lengths: (1, 3), (5, 4) and (12, 9) steps; the second query fully padding at 1 step."),
+    Case("keras2_open_reshaping", RESHAPING, inputs=[floats(), floats()],
+         sizes=[[(2, 6), (4, 5, 2)], [(5, 6), (9, 7, 2)], [(11, 6), (16, 13, 2)]],
+         note="Reshape with -1, ZeroPadding1D/2D, Cropping1D/2D and UpSampling1D/2D (nearest) over open axes: "
+              "2, 5 and 11 steps; 4x5, 9x7 and 16x13 images."),
+]

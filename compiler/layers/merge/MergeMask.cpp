@@ -1,0 +1,42 @@
+#include "layers/merge/MergeMask.h"
+
+namespace kiln {
+
+namespace {
+
+// The mask shape of a tensor: its axes but the last.
+std::vector<Dim> leadingAxes(const TensorType &t) { return {t.dims.begin(), t.dims.end() - 1}; }
+
+}  // namespace
+
+void inferMergeMask(ShapeContext &cx) {
+  const TensorType *first = nullptr;
+  for (size_t i = 0; i < cx.inputs().size(); ++i) {
+    if (!cx.inputHasMask(i)) continue;
+    const TensorType &mask = cx.inputMaskType(i);
+    if (mask.dims != leadingAxes(cx.input(i)) || (first && mask.dims != first->dims)) return;
+    if (!first) first = &mask;
+  }
+  if (first) cx.computeMask(0, *first);
+}
+
+void lowerMergeMask(LowerContext &cx) {
+  if (cx.bindings().outputMasks.empty() || !cx.outputMask(0)) return;
+  llvm::Value *out = cx.outputMask(0);
+  bool written = false;
+  for (size_t i = 0; i < cx.inputCount(); ++i) {
+    if (!cx.hasInputMask(i)) continue;
+    const TensorType &t = cx.inputType(i);
+    llvm::Value *count = cx.batchTimes(product(std::vector<Dim>(t.dims.begin() + 1, t.dims.end() - 1)));
+    if (!written) {
+      llvm::IRBuilder<> &ir = cx.ir();
+      ir.CreateMemCpy(out, llvm::MaybeAlign(4), cx.inputMask(i), llvm::MaybeAlign(4),
+                      ir.CreateMul(count, cx.i64(int64_t(sizeof(float)))));
+      written = true;
+    } else {
+      cx.call("kiln_binary", {out, out, cx.inputMask(i), count, cx.i32(abi::kMultiply)});
+    }
+  }
+}
+
+}  // namespace kiln

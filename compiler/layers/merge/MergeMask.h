@@ -1,0 +1,18 @@
+// The mask of a merge (Add, Multiply, ..., Concatenate on the last axis), as
+// Keras 2 computes it: the AND of its inputs' masks, an input without one
+// counting as all ones; no mask if no input has one.
+#pragma once
+
+#include "codegen/LowerContext.h"
+#include "layers/LayerKind.h"
+
+namespace kiln {
+
+// In the shape rule: gives output 0 the AND of the input masks when every
+// mask is one per position of its input's leading axes, (batch, steps) for
+// (batch, steps, features), all of one shape.
+void inferMergeMask(ShapeContext &cx);
+// In the lowering: writes that mask.
+void lowerMergeMask(LowerContext &cx);
+
+}  // namespace kiln
