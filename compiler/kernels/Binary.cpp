@@ -14,6 +14,7 @@ KILN_INLINE float apply(int32_t op, float a, float b) {
   case abi::kMaximum: return kernels::maxPropagatingNaN(a, b);
   case abi::kMinimum: return kernels::minPropagatingNaN(a, b);
   case abi::kPRelu: return a >= 0.0f ? a : a * b;  // b: the slope
+  case abi::kDivide: return a / b;
   default: return a;
   }
 }

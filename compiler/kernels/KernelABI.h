@@ -35,7 +35,7 @@ enum Activation : int32_t {
 inline bool isRowwise(int32_t act) { return act == kSoftmax || act == kLogSoftmax; }
 
 // Binary elementwise operations (merge layers, PReLU).
-enum BinaryOp : int32_t { kAdd = 0, kSubtract, kMultiply, kMaximum, kMinimum, kPRelu };
+enum BinaryOp : int32_t { kAdd = 0, kSubtract, kMultiply, kMaximum, kMinimum, kPRelu, kDivide };
 
 // The caller's parallel-for: the layout of kiln_parallel (runtime/include/kiln_rt.h
 // and every generated header). parallelFor(context, task, taskContext, count)

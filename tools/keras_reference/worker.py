@@ -67,6 +67,12 @@ def set_weights(case, model, rng):
         else:
             value = rng.uniform(-spec["scale"], spec["scale"], shape)
         variable.assign(value.astype(dtype))
+    # Keras 2's adapted preprocessing layers (Normalization) compute what
+    # call() uses from their state variables only in finalize_state(), as
+    # loading a saved model does.
+    for layer in model._flatten_layers():
+        if getattr(layer, "_is_adapted", None) is not None and hasattr(layer, "finalize_state"):
+            layer.finalize_state()
 
 
 def draw_inputs(case, model, rng, shapes=None):

@@ -32,9 +32,29 @@ outputs = [
 model = keras.Model(image, outputs)
 """
 
+VALUES = """\
+from tensorflow import keras
+from tensorflow.keras import layers
+
+inputs = keras.Input(shape=(6, 5, 3))
+x = layers.Rescaling(1.0 / 127.5, offset=-1)(inputs)
+x = layers.experimental.preprocessing.Rescaling([0.5, 2.0, -1.0], offset=[0.1, 0.0, 0.2])(x)
+a = layers.Normalization(mean=[0.1, -0.2, 0.3], variance=[0.5, 2.0, 1.5])(x)
+b = layers.Normalization(axis=(1, 3))(x)
+c = layers.Normalization(axis=(1, 2), mean=0.25, variance=4.0)(x)
+d = layers.Normalization(axis=2, mean=[0.0, 1.0, 2.0, 3.0, 4.0], variance=[1.0, 0.25, 4.0, 9.0, 0.0], invert=True)(x)
+x = layers.Concatenate()([a, b, c, d])
+outputs = layers.Conv2D(4, 3)(x)
+model = keras.Model(inputs, outputs)
+"""
+
 CASES = [
     Case("keras2_preprocessing_images", IMAGES, keras=2, files=("model.h5",), inputs=[floats(-1, 1)],
          note="Resizing (bilinear, nearest and area, down and up, crop_to_aspect_ratio), CenterCrop (a window, "
               "and smart_resize for a smaller image), RandomCrop (smart_resize at inference) and the random "
               "augmentations (identity at inference); tf.keras 2.15."),
+    Case("keras2_preprocessing_values", VALUES, keras=2, files=("model.h5",), inputs=[floats(0, 255)],
+         note="Rescaling (a number, one per channel), Normalization with mean/variance arguments (per channel, "
+              "one value over axes (1, 2), axis=2 inverted, a zero variance) and adapted weights over axes "
+              "(1, 3); tf.keras 2.15."),
 ]
