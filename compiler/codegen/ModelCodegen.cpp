@@ -2,6 +2,7 @@
 
 #include "codegen/ExternalWeights.h"
 #include "codegen/LowerContext.h"
+#include "diagnostics/Utf8.h"
 #include "layers/LayerKind.h"
 
 #include "kiln_weights.h"
@@ -474,7 +475,7 @@ void ModelCodegen::emitMain() {
       auto *dimsVar = new llvm::GlobalVariable(*module_, dimsInit->getType(), true, llvm::GlobalValue::PrivateLinkage,
                                                dimsInit, std::string(what) + ".dims");
       entries.push_back(llvm::ConstantStruct::get(
-          tensorInfo, {builder_.CreateGlobalStringPtr(names[i], std::string(what) + ".name"),
+          tensorInfo, {builder_.CreateGlobalStringPtr(printable(names[i]), std::string(what) + ".name"),
                        builder_.getInt32(t.dtype == DType::Float32 ? 0 : 1), builder_.getInt32(t.rank()), dimsVar,
                        builder_.CreateGlobalStringPtr(shape, std::string(what) + ".shape")}));
     }
@@ -491,7 +492,7 @@ void ModelCodegen::emitMain() {
   builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", main));
   llvm::Constant *null = llvm::ConstantPointerNull::get(builder_.getPtrTy());
   llvm::Constant *info = llvm::ConstantStruct::get(
-      modelInfo, {builder_.CreateGlobalStringPtr(program_.modelName, "model.name"),
+      modelInfo, {builder_.CreateGlobalStringPtr(printable(program_.modelName), "model.name"),
                   builder_.getInt32(program_.inputs.size()), builder_.getInt32(program_.outputs.size()),
                   tensorTable(program_.inputs, program_.inputNames, "inputs"),
                   tensorTable(program_.outputs, program_.outputNames, "outputs"), scratch, run,

@@ -322,6 +322,20 @@ static int open_buffers(const kiln_model_info *m, const kiln_rt_options *o,
         return -1;
       }
       snprintf(out->path, len, "%s/%s.npy", o->out_dir, t->name);
+      /* An output's name is one visible file inside DIR, whatever it holds. */
+      char *base = out->path + strlen(o->out_dir) + 1;
+      if (*base == '.')
+        *base = '_';
+      for (char *c = base; *c; c++)
+        if (*c == '/')
+          *c = '_';
+      for (int32_t k = 0; k < i; k++)
+        if (s->out[k].path && strcmp(s->out[k].path, out->path) == 0) {
+          kiln_rt_error("--out-dir would write outputs '%s' and '%s' to the "
+                        "same file %s; give -o for each output instead",
+                        m->outputs[k].name, t->name, out->path);
+          return -1;
+        }
       file = out->path;
     }
     out->to_file = file != NULL;
