@@ -53,6 +53,9 @@ public:
 
   friend bool operator==(const Dim &a, const Dim &b);
   friend bool operator==(const Dim &a, int64_t b) { return !a.node_ && (b == kNone ? a.none_ : !a.none_ && a.value_ == b); }
+  // An exact match for literals, which would otherwise also fit the built-in
+  // int64_t == int through the conversion above.
+  friend bool operator==(const Dim &a, int b) { return a == int64_t{b}; }
 
 private:
   struct Node;

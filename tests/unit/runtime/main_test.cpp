@@ -20,10 +20,10 @@ namespace {
 
 const int64_t kDims3[] = {-1, 3};
 const int64_t kDims2[] = {-1, 2};
-const kiln_tensor_info kInputs[] = {{"x", KILN_FLOAT32, 2, kDims3},
-                                    {"ids", KILN_INT32, 2, kDims2}};
-const kiln_tensor_info kOutputs[] = {{"y", KILN_FLOAT32, 2, kDims3},
-                                     {"z", KILN_INT32, 2, kDims2}};
+const kiln_tensor_info kInputs[] = {tensor("x", KILN_FLOAT32, 2, kDims3),
+                                    tensor("ids", KILN_INT32, 2, kDims2)};
+const kiln_tensor_info kOutputs[] = {tensor("y", KILN_FLOAT32, 2, kDims3),
+                                     tensor("z", KILN_INT32, 2, kDims2)};
 
 int g_runs;           // calls of run since the test started
 int64_t g_batch;     // the batch of the last call
@@ -54,14 +54,12 @@ int32_t addOne(int64_t batch, const int64_t *, const void *const *in,
   return g_run_status;
 }
 
-const kiln_model_info kModel = {"fake",   2,           2,      kInputs,
-                                kOutputs, scratchSize, addOne, nullptr,
-                                nullptr,  nullptr};
+const kiln_model_info kModel = model("fake", kInputs, 2, kOutputs, 2, scratchSize, addOne);
 
 // A second model: one rank-1 float64 input and output, no scratch.
 const int64_t kDims1[] = {-1};
-const kiln_tensor_info kVecIn[] = {{"v", KILN_FLOAT64, 1, kDims1}};
-const kiln_tensor_info kVecOut[] = {{"w", KILN_FLOAT64, 1, kDims1}};
+const kiln_tensor_info kVecIn[] = {tensor("v", KILN_FLOAT64, 1, kDims1)};
+const kiln_tensor_info kVecOut[] = {tensor("w", KILN_FLOAT64, 1, kDims1)};
 int64_t noScratch(int64_t, const int64_t *, const kiln_parallel *) { return 0; }
 int32_t vecAddOne(int64_t batch, const int64_t *, const void *const *in,
                   void *const *out, const void *, void *, const kiln_parallel *) {
@@ -70,9 +68,7 @@ int32_t vecAddOne(int64_t batch, const int64_t *, const void *const *in,
         static_cast<const double *>(in[0])[i] + 1;
   return 0;
 }
-const kiln_model_info kVecModel = {"vec",   1,         1,         kVecIn,
-                                   kVecOut, noScratch, vecAddOne, nullptr,
-                                   nullptr, nullptr};
+const kiln_model_info kVecModel = model("vec", kVecIn, 1, kVecOut, 1, noScratch, vecAddOne);
 
 // A third: the vector model, whose k-th call takes 5 * (k - 1) ms more.
 int g_slow_calls;
@@ -82,9 +78,7 @@ int32_t slowAddOne(int64_t batch, const int64_t *axes, const void *const *in,
   std::this_thread::sleep_for(std::chrono::milliseconds(5 * g_slow_calls++));
   return vecAddOne(batch, axes, in, out, weights, scratch, parallel);
 }
-const kiln_model_info kSlowModel = {"slow",  1,         1,          kVecIn,
-                                    kVecOut, noScratch, slowAddOne, nullptr,
-                                    nullptr, nullptr};
+const kiln_model_info kSlowModel = model("slow", kVecIn, 1, kVecOut, 1, noScratch, slowAddOne);
 
 struct Result {
   int status;

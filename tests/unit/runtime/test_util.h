@@ -102,4 +102,29 @@ std::vector<T> loadArray(const std::string &path, kiln_dtype dtype,
   return values;
 }
 
+// Fake models' tables; fields not given stay zero (no test vectors, no
+// external weights, no open axes).
+inline kiln_tensor_info tensor(const char *name, kiln_dtype dtype, int32_t rank, const int64_t *dims) {
+  kiln_tensor_info t{};
+  t.name = name;
+  t.dtype = dtype;
+  t.rank = rank;
+  t.dims = dims;
+  return t;
+}
+
+inline kiln_model_info model(const char *name, const kiln_tensor_info *inputs, int32_t numInputs,
+                             const kiln_tensor_info *outputs, int32_t numOutputs,
+                             decltype(kiln_model_info::scratch_size) scratchSize, decltype(kiln_model_info::run) run) {
+  kiln_model_info m{};
+  m.name = name;
+  m.num_inputs = numInputs;
+  m.num_outputs = numOutputs;
+  m.inputs = inputs;
+  m.outputs = outputs;
+  m.scratch_size = scratchSize;
+  m.run = run;
+  return m;
+}
+
 } // namespace kiln_test

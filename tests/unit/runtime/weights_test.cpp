@@ -100,8 +100,8 @@ struct Result {
 };
 
 const int64_t kDims[] = {-1, 1};
-const kiln_tensor_info kIn[] = {{"x", KILN_FLOAT32, 2, kDims}};
-const kiln_tensor_info kOut[] = {{"y", KILN_FLOAT32, 2, kDims}};
+const kiln_tensor_info kIn[] = {tensor("x", KILN_FLOAT32, 2, kDims)};
+const kiln_tensor_info kOut[] = {tensor("y", KILN_FLOAT32, 2, kDims)};
 int64_t noScratch(int64_t, const int64_t *, const kiln_parallel *) { return 0; }
 // y = x + the first weight byte.
 int32_t addWeight(int64_t batch, const int64_t *, const void *const *in, void *const *out, const void *weights, void *,
@@ -116,7 +116,9 @@ int32_t check(const void *data, size_t size) { return kiln_weights_validate(data
 class ExternalWeights : public TempDirTest {
 protected:
   Result run(const std::string &weightsPath, std::vector<std::string> args) {
-    kiln_model_info m = {"weighted", 1, 1, kIn, kOut, noScratch, addWeight, nullptr, weightsPath.c_str(), check};
+    kiln_model_info m = model("weighted", kIn, 1, kOut, 1, noScratch, addWeight);
+    m.weights_path = weightsPath.c_str();
+    m.weights_check = check;
     std::string x = path("x.npy");
     saveArray<float>(x, KILN_FLOAT32, {2, 1}, {10, 20});
     args.insert(args.begin(), {"prog", x});
