@@ -23,13 +23,6 @@ bool writeText(const std::string &path, const std::string &text, std::string &er
   return static_cast<bool>(out);
 }
 
-// Kiln's installation (or build tree): bin/kilnc beside lib/ and share/.
-std::string installDirectory(const char *argv0) {
-  static int anchor;
-  std::string exe = llvm::sys::fs::getMainExecutable(argv0, &anchor);
-  return llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe)).str();
-}
-
 // libkiln_rt for `triple`, as arguments of the linker driver: for this
 // machine the archive built with Kiln; for another target the archive the
 // target's own compiler built from the runtime's C sources (cached), or those
@@ -74,6 +67,12 @@ bool writeHeaders(const ProductContext &cx, std::string &error) {
 }
 
 }  // namespace
+
+std::string installDirectory(const char *argv0) {
+  static int anchor;
+  std::string exe = llvm::sys::fs::getMainExecutable(argv0, &anchor);
+  return llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe)).str();
+}
 
 std::string replaceExtension(const std::string &path, const std::string &extension) {
   llvm::SmallString<256> p(path);

@@ -26,6 +26,9 @@ struct ProductContext {
 // Writes the product; on failure returns false with `error` set.
 bool writeProduct(llvm::Module &module, llvm::TargetMachine &machine, const ProductContext &cx, std::string &error);
 
+// Kiln's installation (or build tree): bin/kilnc beside lib/ and share/.
+std::string installDirectory(const char *argv0);
+
 std::string replaceExtension(const std::string &path, const std::string &extension);
 
 }  // namespace kiln

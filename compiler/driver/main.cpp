@@ -45,6 +45,7 @@ struct Session {
   SourceManager sources;
   DiagnosticEngine diags{sources};
   Graph graph;
+  const char *argv0 = nullptr;  // where kilnc is: its library is beside it
   bool color = isatty(2) && !std::getenv("NO_COLOR");
 
   int finish(int status) {
@@ -85,7 +86,7 @@ std::optional<std::string> readFile(const std::string &path, Session &s) {
 Model *evaluate(Session &s, const Options &o, uint32_t file) {
   std::optional<ast::Module> module = parseFile(s.sources, file, s.diags);
   if (!module) return nullptr;
-  Evaluator evaluator(s.diags, s.graph, {o.kerasVersion});
+  Evaluator evaluator(s.diags, s.graph, {o.kerasVersion, installDirectory(s.argv0) + "/share/kiln/library", &s.sources});
   evaluator.run(*module);
   Model *model = s.diags.hasErrors() ? nullptr : evaluator.selectModel(o.model, file);
   if (model && !evaluator.finishModel(model)) model = nullptr;
@@ -281,6 +282,7 @@ int kilnMain(int argc, char **argv) {
   }
 
   Session s;
+  s.argv0 = argv[0];
   if (o.command == Command::Import) return importModel(s, o);
   uint32_t file = 0;
   Model *model = frontEnd(s, o, file);

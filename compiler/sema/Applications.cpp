@@ -1,129 +1,162 @@
-// keras.applications model constructors: VGG16 and VGG19, built layer by
-// layer with Keras's layer names so that trained weights map onto them.
+// keras.applications from Kiln's library: each architecture is a .kiln file
+// written as Keras writes it (library/keras/applications/resnet.kiln, ...,
+// installed in share/kiln/library beside kilnc). A library module runs once,
+// on first use, in globals of its own; the user's code reaches its functions
+// by import (from keras.applications import ResNet50), by attribute
+// (keras.applications.resnet.ResNet50) or by the bare name. What goes wrong
+// inside the library is reported at the user's call into it.
 #include "sema/Evaluator.h"
 
-#include "layers/LayerKind.h"
+#include "support/Files.h"
+#include "syntax/Parser.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
 
 namespace kiln {
 
 namespace {
 
-CallArgument keyword(const char *name, Value v) { return {name, {}, std::move(v)}; }
+constexpr const char *kApplications = "keras/applications";
+constexpr uint64_t kMaxLibraryFileBytes = uint64_t(1) << 20;
+
+// The names a library module exports, as Python's `__all__` lists them:
+// keras.applications.ResNet50 looks for them (ResNet, the builder the
+// ResNets share, is reached only as keras.applications.resnet.ResNet).
+std::vector<std::string> exported(const Scope &globals) {
+  std::vector<std::string> names;
+  auto all = globals.names.find("__all__");
+  if (all != globals.names.end() && (all->second.is(ValueKind::List) || all->second.is(ValueKind::Tuple)))
+    for (const Value &name : all->second.items)
+      if (name.is(ValueKind::Str)) names.push_back(name.text);
+  return names;
+}
+
+// The modules of keras.applications in the library, by name.
+std::vector<std::string> moduleStems(const std::string &libraryDir) {
+  std::vector<std::string> stems;
+  if (libraryDir.empty()) return stems;
+  std::error_code ec;
+  for (const auto &entry : std::filesystem::directory_iterator(libraryDir + "/" + kApplications, ec))
+    if (entry.path().extension() == ".kiln") stems.push_back(entry.path().stem().string());
+  std::sort(stems.begin(), stems.end());
+  return stems;
+}
 
 }  // namespace
 
-Value Evaluator::makeVGG(const Builtin &builtin, CallSite &call) {
-  static const std::vector<ArgSpec> specs = {
-      arg("include_top", ArgType::Bool, Value::ofBool(true)),
-      arg("weights", ArgType::Any, Value::ofStr("imagenet")),
-      arg("input_tensor", ArgType::Any, Value::none()),
-      arg("input_shape", ArgType::Shape, Value::none()),
-      choice("pooling", {"avg", "max"}, ""),
-      arg("classes", ArgType::PositiveInt, Value::ofInt(1000)),
-      arg("classifier_activation", ArgType::Activation, Value::ofStr("softmax")),
-  };
-  std::vector<ArgSpec> withPooling = specs;
-  withPooling[4] = arg("pooling", ArgType::Any, Value::none());
-  LayerConfig config;
-  const std::string &name = builtin.name;
-  if (!bindArguments(withPooling, {}, call, name, diags_, config)) return Value::error(call.range);
-
-  // Keras downloads 'imagenet' or loads a path; Kiln takes either file from
-  // --weights, where it binds by layer name as Keras's save_weights layout.
-  const Value &weights = config.get("weights");
-  if (!weights.is(ValueKind::None) && !weights.is(ValueKind::Str)) {
-    diags_.report(DiagID::err_argument_value, weights.range.valid() ? weights.range : call.range, "weights", name,
-                  "must be None, 'imagenet' or the path of a weights file");
-    return Value::error(call.range);
+Scope *Evaluator::libraryModule(const std::string &stem) {
+  if (auto it = libraryModules_.find(stem); it != libraryModules_.end()) return it->second.globals.get();
+  LibraryModule &module = libraryModules_[stem];  // registered first: a module that imports itself finds it
+  if (options_.libraryDir.empty() || !options_.sources || stem.empty() || stem[0] == '.' ||
+      stem.find('/') != std::string::npos)
+    return nullptr;
+  std::string path = options_.libraryDir + "/" + kApplications + "/" + stem + ".kiln";
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return nullptr;
+  std::string error;
+  std::optional<std::string> text = readWholeFile(path, kMaxLibraryFileBytes, "a library file", error);
+  if (!text) {
+    diags_.report(DiagID::err_cannot_open, SourceRange{}, path, error);
+    return nullptr;
   }
-  if (weights.is(ValueKind::Str)) {
-    std::string file;
-    if (weights.text == "imagenet") {
-      std::string lower = name == "VGG16" ? "vgg16" : "vgg19";
-      file = ", such as Keras's " + lower + "_weights_tf_dim_ordering_tf_kernels" +
-             (config.flag("include_top") ? "" : "_notop") + ".h5";
+  uint32_t file = options_.sources->addBuffer(path, std::move(*text));
+  libraryFiles_.insert(file);
+  std::optional<ast::Module> parsed = parseFile(*options_.sources, file, diags_);
+  if (!parsed) return nullptr;
+  module.ast = std::make_unique<ast::Module>(std::move(*parsed));
+  auto globals = std::make_unique<Scope>();
+  globals->library = true;
+
+  // The module's top level runs outside any call, as Python imports it.
+  Scope *outerScope = scope_;
+  std::vector<Frame> outerFrames = std::move(frames_);
+  int outerLoops = loopDepth_;
+  frames_.clear();
+  scope_ = globals.get();
+  loopDepth_ = 0;
+  execBlock(module.ast->statements);
+  scope_ = outerScope;
+  frames_ = std::move(outerFrames);
+  loopDepth_ = outerLoops;
+  module.globals = std::move(globals);
+  return module.globals.get();
+}
+
+std::optional<Value> Evaluator::libraryMember(const std::string &module, const std::string &name, SourceRange range) {
+  auto member = [&](Scope *globals, bool onlyExported) -> std::optional<Value> {
+    if (!globals) return std::nullopt;
+    if (onlyExported) {
+      std::vector<std::string> names = exported(*globals);
+      if (std::find(names.begin(), names.end(), name) == names.end()) return std::nullopt;
     }
-    diags_.report(DiagID::note_application_weights, weights.range.valid() ? weights.range : call.range, name,
-                  repr(weights), file);
-  }
-  const Value &pooling = config.get("pooling");
-  if (!pooling.is(ValueKind::None) && !(pooling.is(ValueKind::Str) && (pooling.text == "avg" || pooling.text == "max"))) {
-    diags_.report(DiagID::err_argument_value, pooling.range, "pooling", name, "must be None, 'avg' or 'max'");
-    return Value::error(call.range);
-  }
-  bool top = config.flag("include_top");
-
-  // The input: input_tensor, else Input(shape=input_shape), as Keras's
-  // obtain_input_shape decides it.
-  Tensor *input = nullptr;
-  const Value &inputTensor = config.get("input_tensor");
-  if (inputTensor.is(ValueKind::Tensor)) {
-    input = inputTensor.tensor;
-  } else if (!inputTensor.is(ValueKind::None)) {
-    diags_.report(DiagID::err_argument_type, inputTensor.range, "input_tensor", name, "a tensor", describe(inputTensor));
-    return Value::error(call.range);
-  } else {
-    std::vector<int64_t> shape = {224, 224, 3};
-    if (!config.isNone("input_shape")) {
-      shape = config.ints("input_shape");
-      bool ok = shape.size() == 3 && shape[2] != kNone;
-      for (size_t i = 0; ok && i < 2; ++i) ok = shape[i] == kNone || shape[i] >= 32;
-      if (!ok) {
-        diags_.report(DiagID::err_argument_value, config.get("input_shape").range, "input_shape", name,
-                      "must be (height, width, channels) with height and width at least 32, got " +
-                          shapeString(shape));
-        return Value::error(call.range);
-      }
-    } else if (!top) {
-      shape = {kNone, kNone, 3};
-    }
-    TensorType type{DType::Float32, {kNone}};
-    type.dims.insert(type.dims.end(), shape.begin(), shape.end());
-    input = newInputTensor(uniqueName("input", false), type, call.range, nullptr);
-  }
-
-  // Applies a new layer of `cls` built from `args`; null after reporting.
-  Tensor *x = input;
-  auto apply = [&](const char *cls, std::vector<CallArgument> args) {
-    if (!x) return;
-    CallSite construct{call.range, call.calleeRange, std::move(args)};
-    Value layer = constructLayer(LayerRegistry::instance().find(cls), construct);
-    Value out = layer.is(ValueKind::Layer) ? applyLayer(layer.layer, {x}, call.range, false) : Value::error();
-    x = out.is(ValueKind::Tensor) ? out.tensor : nullptr;
+    auto it = globals->names.find(name);
+    if (it == globals->names.end()) return std::nullopt;
+    Value v = it->second;
+    v.range = range;
+    return v;
   };
-  const std::vector<std::pair<int, int>> blocks =
-      builtin.name == "VGG19" ? std::vector<std::pair<int, int>>{{64, 2}, {128, 2}, {256, 4}, {512, 4}, {512, 4}}
-                              : std::vector<std::pair<int, int>>{{64, 2}, {128, 2}, {256, 3}, {512, 3}, {512, 3}};
-  for (size_t b = 0; b < blocks.size(); ++b) {
-    for (int c = 0; c < blocks[b].second; ++c)
-      apply("Conv2D", {{"", {}, Value::ofInt(blocks[b].first)},
-                       {"", {}, Value::ofTuple({Value::ofInt(3), Value::ofInt(3)})},
-                       keyword("activation", Value::ofStr("relu")), keyword("padding", Value::ofStr("same")),
-                       keyword("name", Value::ofStr(fmt::format("block{}_conv{}", b + 1, c + 1)))});
-    apply("MaxPooling2D", {keyword("pool_size", Value::ofTuple({Value::ofInt(2), Value::ofInt(2)})),
-                           keyword("strides", Value::ofTuple({Value::ofInt(2), Value::ofInt(2)})),
-                           keyword("name", Value::ofStr(fmt::format("block{}_pool", b + 1)))});
+  // keras.applications.resnet_v2: a library module.
+  if (libraryModule(name)) {
+    Value v = Value::make(ValueKind::Module, range);
+    v.text = module + "." + name;
+    return v;
   }
-  if (top) {
-    apply("Flatten", {keyword("name", Value::ofStr("flatten"))});
-    apply("Dense", {{"", {}, Value::ofInt(4096)}, keyword("activation", Value::ofStr("relu")),
-                    keyword("name", Value::ofStr("fc1"))});
-    apply("Dense", {{"", {}, Value::ofInt(4096)}, keyword("activation", Value::ofStr("relu")),
-                    keyword("name", Value::ofStr("fc2"))});
-    apply("Dense", {{"", {}, config.get("classes")}, keyword("activation", config.get("classifier_activation")),
-                    keyword("name", Value::ofStr("predictions"))});
-  } else if (pooling.is(ValueKind::Str)) {
-    apply(pooling.text == "avg" ? "GlobalAveragePooling2D" : "GlobalMaxPooling2D", {});
-  }
-  if (!x) return Value::error(call.range);
+  // keras.applications.resnet.ResNet101: the module of that name.
+  if (module != "keras.applications")
+    if (auto v = member(libraryModule(module.substr(module.rfind('.') + 1)), false)) return v;
+  // keras.applications.ResNet50, or a submodule the library has no file for
+  // (keras.applications.resnet50): any module's application of that name.
+  if (options_.libraryDir.empty() || name.empty() || !std::isupper(static_cast<unsigned char>(name[0])))
+    return std::nullopt;
+  for (const std::string &stem : moduleStems(options_.libraryDir))
+    if (auto v = member(libraryModule(stem), true)) return v;
+  return std::nullopt;
+}
 
-  std::string modelName = builtin.name == "VGG19" ? "vgg19" : "vgg16";
-  Model *model = graph_.newModel(modelName, false, call.range);
-  model->inputs = {input};
-  model->outputs = {x};
-  if (!collectModelLayers(model, call.range)) return Value::error(call.range);
-  models_.push_back({"", model});
-  return Value::ofModel(model, call.range);
+std::vector<std::string> Evaluator::libraryApplications() {
+  std::vector<std::string> names;
+  for (const std::string &stem : moduleStems(options_.libraryDir))
+    if (Scope *globals = libraryModule(stem))
+      for (std::string &name : exported(*globals)) names.push_back(std::move(name));
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::optional<size_t> Evaluator::libraryEntry() const {
+  for (size_t i = frames_.size(); i-- > 0;)
+    if (!inLibrary(frames_[i].call)) return i;
+  return std::nullopt;
+}
+
+// An error or warning from library code is the user's call's: it is shown
+// there, with a note at the line of the library; the calls that led to it
+// follow as notes, like a C++ compiler's "in instantiation of".
+void Evaluator::addCallNotes(Diagnostic &d) {
+  size_t shownFrom = frames_.size();
+  if (inLibrary(d.range)) {
+    if (std::optional<size_t> entry = libraryEntry()) {
+      SourceRange inside = d.range;
+      d.range = frames_[*entry].call;
+      d.note(DiagID::note_in_library, inside, functionName(*frames_[*entry].function));
+      shownFrom = *entry;
+    }
+  }
+  constexpr size_t kShown = 8;
+  for (size_t i = 0; i < shownFrom && i < kShown; ++i) {
+    const Frame &f = frames_[shownFrom - 1 - i];
+    d.note(DiagID::note_in_call, f.call, functionName(*f.function));
+  }
+  if (shownFrom > kShown) d.note(DiagID::note_more_calls, frames_.front().call, shownFrom - kShown);
+}
+
+Value Evaluator::libraryLoadWeights(CallSite &call) {
+  std::optional<size_t> entry = libraryEntry();
+  if (call.args.size() == 1 && call.args[0].value.is(ValueKind::Str) && entry)
+    diags_.report(DiagID::note_application_weights, frames_[*entry].call, functionName(*frames_[*entry].function),
+                  call.args[0].value.text);
+  return Value::none(call.range);
 }
 
 }  // namespace kiln

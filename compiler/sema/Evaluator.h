@@ -31,7 +31,6 @@ struct Builtin {
     TrainingObject, // a regularizer or constraint: opaque
     Initializer,    // an initializer object (used by --init-weights)
     LayerFunction,  // add([a, b]), concatenate([a, b], axis=1): make the layer, call it
-    Application,    // VGG16(...), VGG19(...): keras.applications architectures
     Python,         // a Python builtin computed at build time: len, range, int, ...
     Math,           // math.* and the numpy functions of constants: sqrt, prod, ...
     Backend,        // keras.backend helpers with build-time answers: int_shape, image_data_format
@@ -46,6 +45,7 @@ struct Scope {
   std::map<std::string, Value> names;
   Scope *parent = nullptr;  // where the running function was defined; null for the module
   bool captured = false;    // a closure was made here: the scope outlives its call
+  bool library = false;     // the globals of a library module: the user's globals are not visible from it
 };
 
 // A def or lambda, the scope it was defined in, and its default values
@@ -61,6 +61,10 @@ std::string exprText(const ast::Expr &e);
 
 struct EvalOptions {
   KerasVersion kerasVersion = KerasVersion::V2;
+  // Kiln's library of .kiln modules (keras/applications/...), and where its
+  // files are registered; without them keras.applications is empty.
+  std::string libraryDir;
+  SourceManager *sources = nullptr;
 };
 
 class Evaluator {
@@ -178,7 +182,20 @@ private:
   Value callBuiltin(const Builtin &builtin, CallSite &call);
   Value callLayerFunction(const Builtin &builtin, CallSite &call);
   Value callBackend(const Builtin &builtin, CallSite &call);
-  Value makeVGG(const Builtin &builtin, CallSite &call);
+
+  // Kiln's library (Applications.cpp): keras.applications written in .kiln.
+  // Its member `name` reached through `module` (keras.applications.resnet.ResNet50, keras.applications.ResNet50).
+  std::optional<Value> libraryMember(const std::string &module, const std::string &name, SourceRange range);
+  // The globals of library module `stem`, run on first use; null if there is no such module.
+  Scope *libraryModule(const std::string &stem);
+  // The applications the library defines, for messages.
+  std::vector<std::string> libraryApplications();
+  bool inLibrary(SourceRange where) const { return where.valid() && libraryFiles_.count(where.begin.file); }
+  // The frame of the user's call that entered the library (the innermost call made outside it), if any.
+  std::optional<size_t> libraryEntry() const;
+  // model.load_weights(file) in library code: Kiln reads weights from --weights, so it says so at the user's call.
+  Value libraryLoadWeights(CallSite &call);
+  void addCallNotes(Diagnostic &d);
 
   // Keras semantics (Keras.cpp)
   Value constructLayer(const LayerKind *kind, CallSite &call);
@@ -222,6 +239,12 @@ private:
     SourceRange call;
   };
   std::vector<Frame> frames_;  // the user functions being called, outermost first
+  struct LibraryModule {
+    std::unique_ptr<ast::Module> ast;
+    std::unique_ptr<Scope> globals;
+  };
+  std::map<std::string, LibraryModule> libraryModules_;  // by file stem; null globals: no such module
+  std::set<uint32_t> libraryFiles_;
   Value returnValue_;
   std::map<std::string, int> nameCounters_;
   std::vector<ModelBinding> models_;

@@ -91,16 +91,21 @@ Value Evaluator::eval(const ast::Expr &e) {
 }
 
 std::optional<Value> Evaluator::lookup(const std::string &name) const {
-  for (const Scope *s = scope_; s; s = s->parent)
+  bool library = false;
+  for (const Scope *s = scope_; s; s = s->parent) {
     if (auto it = s->names.find(name); it != s->names.end()) return it->second;
-  if (auto it = globals_.names.find(name); it != globals_.names.end()) return it->second;
+    library |= s->library;
+  }
+  if (auto it = globals_.names.find(name); !library && it != globals_.names.end()) return it->second;
   Value v = lookupGlobal(name);
   if (v.is(ValueKind::Error)) return std::nullopt;
   return v;
 }
 
 Value Evaluator::evalName(const ast::Expr &e) {
-  if (std::optional<Value> found = lookup(e.name)) {
+  std::optional<Value> found = lookup(e.name);
+  if (!found) found = libraryMember("keras.applications", e.name, e.range);  // ResNet50() without its import
+  if (found) {
     Value v = std::move(*found);
     v.range = e.range;
     if (v.is(ValueKind::Skipped) && !v.skip->where.valid())  // a builtin such as print

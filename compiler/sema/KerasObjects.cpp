@@ -58,6 +58,7 @@ Value Evaluator::kerasAttribute(const Value &object, const std::string &name, So
     v.self = std::make_shared<Value>(object);
     return v;
   };
+  if (name == "load_weights" && object.is(ValueKind::Model) && inLibrary(range)) return method(name);
   if (!object.is(ValueKind::Tensor))
     if (auto why = skippedMethod(name)) return Value::skipped(name, *why, range);
 
@@ -143,6 +144,7 @@ Value Evaluator::callKerasMethod(const Value &self, const std::string &method, C
   if (self.is(ValueKind::Tensor)) return kerasAttribute(self, "shape", call.range, call.range);  // get_shape()
   if (self.is(ValueKind::Model)) {
     Model *m = self.model;
+    if (method == "load_weights") return libraryLoadWeights(call);
     if (method == "add") {
       if (!m->sequential) {
         diags_.report(DiagID::err_model_arg, call.range, "add() exists only on Sequential models");

@@ -31,8 +31,6 @@ const std::vector<Builtin> &builtins() {
       {"minimum", Kind::LayerFunction, "Minimum"},
       {"concatenate", Kind::LayerFunction, "Concatenate"},
       {"dot", Kind::LayerFunction, "Dot"},
-      {"VGG16", Kind::Application, {}},
-      {"VGG19", Kind::Application, {}},
   };
   return table;
 }
@@ -207,6 +205,8 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
   if (!within(module, "keras")) return Value::skipped(full, "module '" + module + "' is not available in model files", range);
 
   // keras.*
+  if (within(module, "keras.applications"))
+    if (std::optional<Value> v = libraryMember(module, name, range)) return *v;
   std::string last = lastComponent(module);
   if (last == "activations" || module == "keras.backend") {
     if (auto act = canonicalActivation(name)) return Value::ofStr(*act, range);
@@ -237,8 +237,12 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
   // Lower-case names are submodules: keras.layers.core, tf.keras.applications...
   if (!name.empty() && std::islower(static_cast<unsigned char>(name[0])) && name.find('_') == std::string::npos)
     return submodule();
-  if (within(module, "keras.applications"))
-    return unsupported("keras.applications." + name + " is not available yet; VGG16 and VGG19 are");
+  if (within(module, "keras.applications")) {
+    std::string known;
+    for (const std::string &app : libraryApplications()) known += (known.empty() ? "" : ", ") + app;
+    return unsupported("keras.applications." + name + " is not in Kiln's library" +
+                       (known.empty() ? " (which was not found beside kilnc)" : "; it has " + known));
+  }
   std::vector<std::string> candidates = LayerRegistry::instance().names();
   for (const Builtin &b : builtins()) candidates.push_back(b.name);
   std::string why = "'" + name + "' is not a name Kiln knows in '" + rawModule + "'";
@@ -252,7 +256,6 @@ Value Evaluator::callBuiltin(const Builtin &builtin, CallSite &call) {
   case Builtin::Kind::Model: return makeFunctionalModel(call);
   case Builtin::Kind::Sequential: return makeSequential(call);
   case Builtin::Kind::LayerFunction: return callLayerFunction(builtin, call);
-  case Builtin::Kind::Application: return makeVGG(builtin, call);
   case Builtin::Kind::TrainingObject:
   case Builtin::Kind::Initializer: {
     Value v = Value::make(ValueKind::Opaque, call.range);

@@ -9,17 +9,8 @@ namespace kiln {
 
 Evaluator::Evaluator(DiagnosticEngine &diags, Graph &graph, EvalOptions options)
     : diags_(diags), graph_(graph), options_(options) {
-  // An error inside a user function carries the calls that led to it, like
-  // a C++ compiler's "in instantiation of" notes.
-  diags_.setContext([this](Diagnostic &d) {
-    constexpr size_t kShown = 8;
-    size_t n = frames_.size();
-    for (size_t i = 0; i < n && i < kShown; ++i) {
-      const Frame &f = frames_[n - 1 - i];
-      d.note(DiagID::note_in_call, f.call, functionName(*f.function));
-    }
-    if (n > kShown) d.note(DiagID::note_more_calls, frames_.front().call, n - kShown);
-  });
+  // An error inside a function carries the calls that led to it.
+  diags_.setContext([this](Diagnostic &d) { addCallNotes(d); });
 }
 
 Evaluator::~Evaluator() { diags_.setContext(nullptr); }
