@@ -120,7 +120,6 @@ std::vector<std::string> Evaluator::libraryApplications() {
   for (const std::string &stem : moduleStems(options_.libraryDir))
     if (Scope *globals = libraryModule(stem))
       for (std::string &name : exported(*globals)) names.push_back(std::move(name));
-  std::sort(names.begin(), names.end());
   return names;
 }
 
