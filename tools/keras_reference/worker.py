@@ -94,7 +94,8 @@ def draw_inputs(case, model, rng, shapes=None):
             for sample, pad in enumerate(spec["pad_tail"] or []):
                 if pad:
                     ids[sample, -pad:] = 0
-            arrays.append(ids)
+            # Token ids fed to a float32 Input (no dtype given) are floats, as Keras casts them.
+            arrays.append(ids.astype(np.dtype(getattr(tensor.dtype, "name", tensor.dtype))))
     return arrays
 
 
@@ -115,6 +116,8 @@ def generate(case, folder):
     for shapes in case.sizes or [None]:
         inputs = draw_inputs(case, model, rng, shapes)
         outputs = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
+        if isinstance(outputs, dict):  # a model's dict of outputs flattens by sorted key, as tf.nest does
+            outputs = [outputs[key] for key in sorted(outputs)]
         runs.append((inputs, outputs if isinstance(outputs, (list, tuple)) else [outputs]))
 
     folder.mkdir(parents=True)

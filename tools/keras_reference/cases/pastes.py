@@ -3,7 +3,7 @@ over stages, conditionals, asserts on output shapes), with
 smaller sizes than the originals so that the weights stay small. The full
 scripts, with their data loading and training, are lit tests in
 tests/lit/paste/."""
-from case import Case, floats
+from case import Case, floats, ints
 
 DCGAN_GENERATOR = """\
 import tensorflow as tf
@@ -100,6 +100,139 @@ model = resnet_v1(input_shape=(16, 16, 3), depth=depth)
 assert model.output_shape == (None, 10)
 """
 
+# Kim's sentence-classification CNN (tests/lit/paste/text-cnn.kiln) with a
+# smaller vocabulary and embedding: parallel convolutions from a loop over
+# the filter sizes, merged by Concatenate.
+TEXT_CNN = """\
+from tensorflow.keras.models import Model
+from tensorflow.keras.layers import Dense, Dropout, Flatten, Input, MaxPooling1D, Convolution1D, Embedding
+from tensorflow.keras.layers import Concatenate
+
+model_type = "CNN-non-static"  # CNN-rand|CNN-non-static|CNN-static
+embedding_dim = 8
+filter_sizes = (3, 8)
+num_filters = 4
+dropout_prob = (0.5, 0.8)
+hidden_dims = 6
+sequence_length = 24
+max_words = 50
+
+if model_type == "CNN-static":
+    input_shape = (sequence_length, embedding_dim)
+else:
+    input_shape = (sequence_length,)
+
+model_input = Input(shape=input_shape)
+
+# Static model does not have embedding layer
+if model_type == "CNN-static":
+    z = model_input
+else:
+    z = Embedding(max_words, embedding_dim, input_length=sequence_length, name="embedding")(model_input)
+
+z = Dropout(dropout_prob[0])(z)
+
+# Convolutional block
+conv_blocks = []
+for sz in filter_sizes:
+    conv = Convolution1D(filters=num_filters,
+                         kernel_size=sz,
+                         padding="valid",
+                         activation="relu",
+                         strides=1)(z)
+    conv = MaxPooling1D(pool_size=2)(conv)
+    conv = Flatten()(conv)
+    conv_blocks.append(conv)
+z = Concatenate()(conv_blocks) if len(conv_blocks) > 1 else conv_blocks[0]
+
+z = Dropout(dropout_prob[1])(z)
+z = Dense(hidden_dims, activation="relu")(z)
+model_output = Dense(1, activation="sigmoid")(z)
+
+model = Model(model_input, model_output)
+"""
+
+# The Keras functional API guide (tests/lit/paste/functional-guide.kiln):
+# the autoencoder made of an encoder and a decoder model; the ticket
+# classifier with three inputs and a dict of two outputs (smaller
+# vocabulary and units); the toy ResNet (fewer filters).
+GUIDE_AUTOENCODER = """\
+from tensorflow import keras
+from tensorflow.keras import layers
+
+encoder_input = keras.Input(shape=(28, 28, 1), name="original_img")
+x = layers.Conv2D(16, 3, activation="relu")(encoder_input)
+x = layers.Conv2D(32, 3, activation="relu")(x)
+x = layers.MaxPooling2D(3)(x)
+x = layers.Conv2D(32, 3, activation="relu")(x)
+x = layers.Conv2D(16, 3, activation="relu")(x)
+encoder_output = layers.GlobalMaxPooling2D()(x)
+encoder = keras.Model(encoder_input, encoder_output, name="encoder")
+
+decoder_input = keras.Input(shape=(16,), name="encoded_img")
+x = layers.Reshape((4, 4, 1))(decoder_input)
+x = layers.Conv2DTranspose(16, 3, activation="relu")(x)
+x = layers.Conv2DTranspose(32, 3, activation="relu")(x)
+x = layers.UpSampling2D(3)(x)
+x = layers.Conv2DTranspose(16, 3, activation="relu")(x)
+decoder_output = layers.Conv2DTranspose(1, 3, activation="relu")(x)
+decoder = keras.Model(decoder_input, decoder_output, name="decoder")
+
+autoencoder_input = keras.Input(shape=(28, 28, 1), name="img")
+encoded_img = encoder(autoencoder_input)
+decoded_img = decoder(encoded_img)
+autoencoder = keras.Model(autoencoder_input, decoded_img, name="autoencoder")
+assert autoencoder.output_shape == (None, 28, 28, 1)
+"""
+
+GUIDE_TICKETS = """\
+from tensorflow import keras
+from tensorflow.keras import layers
+
+num_tags = 12  # number of unique issue tags
+num_words = 100  # size of the vocabulary
+num_departments = 4  # departments for predictions
+
+title_input = keras.Input(shape=(10,), name="title")
+body_input = keras.Input(shape=(20,), name="body")
+tags_input = keras.Input(shape=(num_tags,), name="tags")  # binary vectors of size num_tags
+
+title_features = layers.Embedding(num_words, 8)(title_input)
+body_features = layers.Embedding(num_words, 8)(body_input)
+title_features = layers.LSTM(8)(title_features)
+body_features = layers.LSTM(4)(body_features)
+x = layers.concatenate([title_features, body_features, tags_input])
+priority_pred = layers.Dense(1, name="priority")(x)
+department_pred = layers.Dense(num_departments, name="department")(x)
+model = keras.Model(inputs=[title_input, body_input, tags_input],
+                    outputs={"priority": priority_pred, "department": department_pred})
+"""
+
+GUIDE_TOY_RESNET = """\
+from tensorflow import keras
+from tensorflow.keras import layers
+
+inputs = keras.Input(shape=(32, 32, 3), name="img")
+x = layers.Conv2D(8, 3, activation="relu")(inputs)
+x = layers.Conv2D(16, 3, activation="relu")(x)
+block_1_output = layers.MaxPooling2D(3)(x)
+
+x = layers.Conv2D(16, 3, activation="relu", padding="same")(block_1_output)
+x = layers.Conv2D(16, 3, activation="relu", padding="same")(x)
+block_2_output = layers.add([x, block_1_output])
+
+x = layers.Conv2D(16, 3, activation="relu", padding="same")(block_2_output)
+x = layers.Conv2D(16, 3, activation="relu", padding="same")(x)
+block_3_output = layers.add([x, block_2_output])
+
+x = layers.Conv2D(16, 3, activation="relu")(block_3_output)
+x = layers.GlobalAveragePooling2D()(x)
+x = layers.Dense(32, activation="relu")(x)
+x = layers.Dropout(0.5)(x)
+outputs = layers.Dense(10)(x)
+model = keras.Model(inputs, outputs, name="toy_resnet")
+"""
+
 CASES = [
     Case("keras2_paste_dcgan_generator", DCGAN_GENERATOR, keras=2, files=("model.h5",), inputs=[floats(-1, 1)],
          note="DCGAN generator from a def with a default argument, checked by asserts on output_shape "
@@ -107,4 +240,16 @@ CASES = [
     Case("keras2_paste_resnet", RESNET, keras=2, files=("model.h5",), inputs=[floats(-1, 1)],
          note="ResNet v1 from a builder def and loops over stages and blocks, with projection shortcuts; "
               "tf.keras 2.15.", atol=1e-5, rtol=1e-4),
+    Case("keras2_paste_text_cnn", TEXT_CNN, keras=2, files=("model.h5",), inputs=[ints(0, 50)],
+         note="Kim-style text CNN: Embedding, Conv1D branches from a loop over filter sizes, Concatenate; "
+              "tf.keras 2.15.", atol=1e-5, rtol=1e-4),
+    Case("keras2_paste_guide_autoencoder", GUIDE_AUTOENCODER, keras=2, files=("model.h5",), inputs=[floats(0, 1)],
+         note="Functional API guide: an autoencoder calling an encoder and a decoder model; tf.keras 2.15.",
+         atol=1e-4, rtol=1e-4),
+    Case("keras2_paste_guide_tickets", GUIDE_TICKETS, keras=2, files=("model.h5",),
+         inputs=[ints(0, 100), ints(0, 100), floats(0, 1)],
+         note="Functional API guide: three inputs (two token sequences through Embedding and LSTM), a dict of "
+              "two outputs (flattened by sorted key); tf.keras 2.15.", atol=1e-5, rtol=1e-4),
+    Case("keras2_paste_guide_toy_resnet", GUIDE_TOY_RESNET, keras=2, files=("model.h5",), inputs=[floats(0, 1)],
+         note="Functional API guide: the toy ResNet with residual add()s; tf.keras 2.15.", atol=1e-4, rtol=1e-4),
 ]
