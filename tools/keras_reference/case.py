@@ -30,6 +30,13 @@ def keras_init():
     return {"kind": "keras"}
 
 
+def kiln_init(seed):
+    """Kiln's own seeded draw (`kilnc build --init-weights SEED`), reproduced
+    in NumPy (init_weights.py): for models whose weights files would be too
+    large to commit. No weights file is written; case.json carries the seed."""
+    return {"kind": "kiln_init", "seed": seed}
+
+
 def floats(low=-1.0, high=1.0, shape=None):
     """A float32 input, uniform in [low, high); shape without the batch axis
     (default: the model input's shape, which must then be fully known)."""
@@ -73,7 +80,9 @@ class Case:
                 problems.append(f"unknown weights file {f!r} (one of {', '.join(WEIGHT_FILES)})")
         if self.keras == 3 and "weights.h5" in self.files:
             problems.append("Keras 3 writes no weights.h5 (its save_weights needs .weights.h5)")
-        if not self.files:
+        if self.weights["kind"] == "kiln_init" and self.files:
+            problems.append("kiln_init() weights are drawn by kilnc: give files=()")
+        if not self.files and self.weights["kind"] != "kiln_init":
             problems.append("no weights file")
         return problems
 

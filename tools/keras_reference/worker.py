@@ -27,6 +27,7 @@ import numpy as np  # noqa: E402
 import keras  # noqa: E402
 
 from case import load_cases  # noqa: E402
+from init_weights import kiln_init_weights  # noqa: E402
 
 KERAS_MAJOR = int(keras.__version__.split(".")[0])
 
@@ -57,6 +58,8 @@ def set_weights(case, model, rng):
     spec = case.weights
     if spec["kind"] == "keras":
         return
+    if spec["kind"] == "kiln_init":
+        return kiln_init_weights(model, spec["seed"])
     for variable in model.weights:
         dtype = np.dtype(getattr(variable.dtype, "name", variable.dtype))
         if not np.issubdtype(dtype, np.floating):
@@ -123,6 +126,8 @@ def generate(case, folder):
     folder.mkdir(parents=True)
     (folder / "model.kiln").write_text(case.kiln)
     meta = {"atol": case.atol, "rtol": case.rtol, "note": case.note}
+    if case.weights["kind"] == "kiln_init":
+        meta["init_weights"] = case.weights["seed"]
     if case.keras == 3:
         meta["keras_version"] = 3
     meta["reference"] = f"keras {keras.__version__} (tools/keras_reference)"

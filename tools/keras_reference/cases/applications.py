@@ -1,0 +1,66 @@
+"""keras.applications as Keras builds them, compiled from Kiln's library.
+Each case's source is the keras.applications call itself, so the reference
+is Keras's own architecture. Small inputs (the minimum Keras allows) and 10
+classes with logits (classifier_activation=None). The small MobileNets
+carry seeded weights in Keras-written weights.h5 files, read by layer name;
+the others would need 30-90 MB files, so both sides draw the weights from a
+shared seed instead: Kiln's --init-weights, reproduced in NumPy by
+init_weights.py (glorot_uniform kernels; zero biases; batch normalization at
+its initial state)."""
+from case import Case, floats, kiln_init, uniform
+
+
+def application(name, call, note, **kwargs):
+    source = f"import tensorflow as tf\n\nmodel = tf.keras.applications.{call}\n"
+    return Case(name, source, inputs=[floats(0, 1)], note=note, **kwargs)
+
+
+# Glorot kernels and batch normalization at its initial state shrink the
+# signal through deep models: each seeded case's absolute tolerance is about
+# 2e-5 of its largest reference logit (float32 round-off is ~1e-7 of it).
+SEEDED = dict(files=(), weights=kiln_init(13), rtol=1e-4)
+
+TRANSFER = """\
+from tensorflow.keras.applications import ResNet50
+from tensorflow.keras import layers, Model
+
+# The usual transfer-learning head on a frozen ResNet50 without its top.
+base = ResNet50(include_top=False, weights=None, input_shape=(32, 32, 3))
+base.trainable = False
+x = layers.GlobalAveragePooling2D()(base.output)
+x = layers.Dense(16, activation="relu")(x)
+outputs = layers.Dense(3)(x)
+model = Model(base.input, outputs)
+"""
+
+CASES = [
+    application("keras2_app_mobilenet",
+                "MobileNet(input_shape=(32, 32, 3), alpha=0.25, weights=None, classes=10, classifier_activation=None)",
+                "MobileNet at alpha 0.25, 32x32: depthwise-separable blocks, ReLU(6), strided ZeroPadding2D, "
+                "the 1x1-convolution classifier; seeded weights (batch normalization statistics included) bound by name",
+                files=("weights.h5",), weights=uniform(0.5), atol=1e-4, rtol=1e-4),
+    application("keras2_app_mobilenet_v2",
+                "MobileNetV2(input_shape=(32, 32, 3), alpha=0.35, weights=None, classes=10, classifier_activation=None)",
+                "MobileNetV2 at alpha 0.35, 32x32: inverted residual blocks with correct_pad padding and residual adds; "
+                "seeded weights (batch normalization statistics included) bound by name",
+                files=("weights.h5",), weights=uniform(0.5), atol=1e-4, rtol=1e-4),
+    application("keras2_app_resnet50",
+                "ResNet50(input_shape=(32, 32, 3), weights=None, classes=10, classifier_activation=None)",
+                "ResNet50 at 32x32 with 10 classes; Kiln's --init-weights 13 draw set into Keras", atol=1e-6, **SEEDED),
+    application("keras2_app_resnet50_v2",
+                "ResNet50V2(input_shape=(32, 32, 3), weights=None, classes=10, classifier_activation=None)",
+                "ResNet50V2 at 32x32 with 10 classes; Kiln's --init-weights 13 draw set into Keras", atol=1e-6, **SEEDED),
+    application("keras2_app_densenet121",
+                "DenseNet121(input_shape=(32, 32, 3), weights=None, classes=10, classifier_activation=None)",
+                "DenseNet121 at 32x32 with 10 classes; Kiln's --init-weights 13 draw set into Keras", atol=1e-6, **SEEDED),
+    application("keras2_app_inception_v3",
+                "InceptionV3(input_shape=(75, 75, 3), weights=None, classes=10, classifier_activation=None)",
+                "InceptionV3 at its minimum 75x75 with 10 classes; Kiln's --init-weights 13 draw set into Keras",
+                atol=2e-8, **SEEDED),
+    application("keras2_app_xception",
+                "Xception(input_shape=(71, 71, 3), weights=None, classes=10, classifier_activation=None)",
+                "Xception at its minimum 71x71 with 10 classes; Kiln's --init-weights 13 draw set into Keras", atol=1e-9, **SEEDED),
+    Case("keras2_app_transfer_resnet50", TRANSFER, inputs=[floats(0, 1)],
+         note="transfer learning: ResNet50(include_top=False) + GlobalAveragePooling2D + Dense head, 32x32; "
+              "Kiln's --init-weights 13 draw set into Keras", atol=5e-7, **SEEDED),
+]
