@@ -15,6 +15,8 @@ public:
   }
 
   bool supportsMasking() const override { return true; }
+  bool supportsOpenAxes() const override { return true; }
+
   void inferShapes(ShapeContext &cx) const override {
     int64_t axis = cx.config().integer("axis"), rank = cx.input().rank();
     if (axis < 0) axis += rank;
@@ -31,9 +33,7 @@ public:
     const TensorType &t = cx.inputType();
     int64_t axis = cx.config().integer("axis");
     if (axis < 0) axis += t.rank();
-    int64_t outer = 1, inner = 1;
-    for (int a = 1; a < axis; ++a) outer *= t.dims[a];
-    for (int a = int(axis) + 1; a < t.rank(); ++a) inner *= t.dims[a];
+    Dim outer = product(std::vector<Dim>(t.dims.begin() + 1, t.dims.begin() + axis)), inner = product(t.dims, axis + 1);
     cx.call("kiln_softmax_axis",
             {cx.output(), cx.input(), cx.batchTimes(outer), cx.i64(t.dims[axis]), cx.i64(inner), cx.i32(0)});
   }

@@ -29,6 +29,7 @@ public:
 
   bool hasFusibleActivation() const override { return true; }
   bool acceptsChannelAffine() const override { return true; }
+  bool supportsOpenAxes() const override { return true; }
 
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
     return checkWindowArgs(diags, layer, rank_);

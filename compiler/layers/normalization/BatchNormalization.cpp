@@ -44,6 +44,8 @@ public:
   }
 
   bool supportsMasking() const override { return true; }
+  bool supportsOpenAxes() const override { return true; }
+
   void inferShapes(ShapeContext &cx) const override {
     const TensorType &in = cx.input();
     int64_t axis = axisOf(cx.config(), in.rank());
@@ -53,10 +55,8 @@ public:
                    shapeString(in));
       return;
     }
-    if (in.dims[axis] == kNone) {
-      cx.error(DiagID::err_none_dimension, cx.layer().describe(), axis, shapeString(in));
+    if (!cx.requireConstant(0, int(axis), "the moving mean and variance have an entry per element of the axis"))
       return;
-    }
     std::vector<int64_t> shape{in.dims[axis]};
     if (cx.config().flag("scale")) cx.weights.push_back({"gamma", shape, "gamma_initializer", true});
     if (cx.config().flag("center")) cx.weights.push_back({"beta", shape, "beta_initializer", true});
@@ -92,9 +92,7 @@ public:
   void lower(LowerContext &cx) const override {
     const TensorType &t = cx.inputType();
     int64_t axis = axisOf(cx.config(), t.rank());
-    int64_t outer = 1, inner = 1;
-    for (int a = 1; a < axis; ++a) outer *= t.dims[a];
-    for (int a = int(axis) + 1; a < t.rank(); ++a) inner *= t.dims[a];
+    Dim outer = product(std::vector<Dim>(t.dims.begin() + 1, t.dims.begin() + axis)), inner = product(t.dims, axis + 1);
     ChannelAffine a = affine(cx.layer());
     cx.call("kiln_channel_affine", {cx.output(), cx.input(), cx.constant("scale", a.scale),
                                     cx.constant("shift", a.shift), cx.batchTimes(outer), cx.i64(t.dims[axis]),

@@ -159,3 +159,35 @@ CASES += [
          note="Reshape with -1, ZeroPadding1D/2D, Cropping1D/2D and UpSampling1D/2D (nearest) over open axes: "
               "2, 5 and 11 steps; 4x5, 9x7 and 16x13 images."),
 ]
+
+NORMALIZED = """\
+from keras.models import Model
+from keras.layers import (Input, Conv1D, BatchNormalization, SeparableConv1D, Softmax, DepthwiseConv2D,
+                          SeparableConv2D, GlobalAveragePooling2D)
+
+signal = Input(shape=(None, 5))
+x = Conv1D(6, 3, padding='same')(signal)
+x = BatchNormalization()(x)
+x = SeparableConv1D(4, 3, strides=2, depth_multiplier=2, activation='relu')(x)
+steps = Softmax(axis=1)(x)
+rows = Input(shape=(3, None))
+r = BatchNormalization(axis=1)(rows)
+r = Softmax()(r)
+image = Input(shape=(None, None, 3))
+y = DepthwiseConv2D(3, depth_multiplier=2, padding='same')(image)
+y = BatchNormalization()(y)
+y = SeparableConv2D(5, (3, 2), strides=2, activation='relu')(y)
+y = BatchNormalization(scale=False)(y)
+pixels = Softmax()(y)
+model = Model([signal, rows, image], [steps, r, pixels, GlobalAveragePooling2D()(y)])
+"""
+
+CASES += [
+    Case("keras2_open_normalized", NORMALIZED, inputs=[floats(), floats(), floats()],
+         sizes=[[(3, 5), (3, 1), (3, 4, 3)], [(8, 5), (3, 6), (9, 7, 3)], [(21, 5), (3, 17), (20, 13, 3)]],
+         atol=1e-5, rtol=1e-4,
+         note="BatchNormalization (last axis, axis=1 with an open last axis, scale=False), Softmax over the open "
+              "steps axis and over channels, SeparableConv1D (strides, depth_multiplier), DepthwiseConv2D "
+              "('same', depth_multiplier) and SeparableConv2D (strides) over open axes: 3, 8 and 21 steps; "
+              "1, 6 and 17 columns; 3x4, 9x7 and 20x13 images."),
+]
