@@ -327,7 +327,8 @@ std::string generateCxxHeader(const Program &program, const EntryPoint &entry, c
   // Tensors as spans; the scratch (and external weights) are the object's own.
   auto declare = [&](const EntryParam &x) -> std::string {
     switch (x.role) {
-    case Role::Batch: return declaration(x.cType, x.name);
+    case Role::Batch:
+    case Role::Axis: return declaration(x.cType, x.name);
     case Role::Input:
     case Role::Output: {
       const char *element = cElementType(tensorOf(program, entry, x, upper).type.dtype);
@@ -341,7 +342,8 @@ std::string generateCxxHeader(const Program &program, const EntryPoint &entry, c
   };
   auto pass = [](const EntryParam &x) -> std::string {
     switch (x.role) {
-    case Role::Batch: return x.name;
+    case Role::Batch:
+    case Role::Axis: return x.name;
     case Role::Input:
     case Role::Output: return x.name + ".data()";
     case Role::Weights:

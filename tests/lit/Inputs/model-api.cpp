@@ -3,6 +3,7 @@
 // point computes, check span sizes and batches, and report errors by
 // exception, or by status when built with -fno-exceptions.
 #include "mlp.hpp"
+#include "wrapper-checks.hpp"
 
 #include <algorithm>
 #include <array>
@@ -10,32 +11,6 @@
 #include <cstdlib>
 #include <utility>
 #include <vector>
-
-namespace {
-
-int failures = 0;
-
-void check(bool ok, const char *what) {
-  std::printf("%s: %s\n", ok ? "ok" : "FAILED", what);
-  failures += !ok;
-}
-
-// The status of a call that is expected to fail, whether it throws or returns.
-template <class Call>
-kiln::status outcome(Call call) {
-#ifdef KILN_EXCEPTIONS
-  try {
-    call();
-  } catch (const kiln::error &e) {
-    return e.code();
-  }
-  return kiln::status::ok;
-#else
-  return call();
-#endif
-}
-
-}  // namespace
 
 int main() {
   constexpr int batch = 3;
