@@ -84,6 +84,22 @@ struct ConvGeometry {
   int64_t depthMultiplier;  // depthwise: output channel c * depthMultiplier + m
 };
 
+// The windowed data-movement and pooling kernels (kiln_spatial_window,
+// kiln_upsample_nearest, kiln_max_pool, kiln_avg_pool, kiln_global_max_pool)
+// see every channels_last tensor as a volume (batch, depth, height, width,
+// channels): a 2-D layer's has depth 1, a 1-D layer's depth and height 1.
+// Passed as an array of int64; per axis:
+//   window, stride: a pooling window; the upsampling factor (window)
+//   padBefore: implicit positions before the input's first; output position
+//     o reads input positions from o * stride - padBefore (for padding and
+//     cropping, with window and stride 1: padding before, minus cropping)
+constexpr int kSpatialAxes = 3;
+struct WindowGeometry {
+  int64_t in[kSpatialAxes], out[kSpatialAxes];
+  int64_t window[kSpatialAxes], stride[kSpatialAxes], padBefore[kSpatialAxes];
+  int64_t channels;
+};
+
 // How an attention layer scores query i against key j (kiln_attention).
 enum AttentionScore : int64_t {
   kScoreDot = 0,  // scale * q.k                    (Attention, MultiHeadAttention)

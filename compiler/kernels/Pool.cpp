@@ -1,37 +1,52 @@
-// Pooling over channels_last images (batch, height, width, channels); 1D
-// pooling is the height-1 case and global pooling one window over the whole
-// image. Each output pixel reduces the input pixels of its window channel by
-// channel: the innermost loops run over the contiguous channels with no
-// data-dependent branches, so LLVM vectorises them once the shapes are
-// constants.
+// Pooling over channels_last volumes (batch, depth, height, width, channels;
+// see abi::WindowGeometry): 1D and 2D pooling have leading axes of size 1,
+// and global pooling is one window over the whole volume. Each output
+// position reduces the input positions of its window channel by channel: the
+// innermost loops run over the contiguous channels with no data-dependent
+// branches, so LLVM vectorises them once the shapes are constants.
 #include "Common.h"
 
 using namespace kiln;
 
 namespace {
 
-// The input rows (or columns) under output row `o`'s window, clipped to the
-// input: padding contributes nothing, as in TF.
+KILN_INLINE const abi::WindowGeometry &windowGeometryOf(const int64_t *g) {
+  return *reinterpret_cast<const abi::WindowGeometry *>(g);
+}
+
+// The input positions along axis `a` under output position `o`'s window,
+// clipped to the input: padding contributes nothing, as in TF.
 struct Span {
   int64_t begin, end;
 };
 
-KILN_INLINE Span windowSpan(int64_t o, int64_t stride, int64_t pool, int64_t padBefore, int64_t size) {
-  int64_t start = o * stride - padBefore;
-  return {start < 0 ? 0 : start, start + pool < size ? start + pool : size};
+KILN_INLINE Span windowSpan(const abi::WindowGeometry &g, int a, int64_t o) {
+  int64_t start = o * g.stride[a] - g.padBefore[a], stop = start + g.window[a];
+  return {start < 0 ? 0 : start, stop < g.in[a] ? stop : g.in[a]};
 }
 
-// Calls body(outPixel, window rows, window cols) for every output pixel.
-template <class Body>
-KILN_INLINE void forEachWindow(float *__restrict out, int64_t batch, int64_t channels, int64_t outH, int64_t outW,
-                               int64_t inH, int64_t inW, int64_t poolH, int64_t poolW, int64_t strideH,
-                               int64_t strideW, int64_t padTop, int64_t padLeft, Body body) {
+// Calls body(output position, input position) for every input position of
+// every output position's window, after start(output position) and before
+// finish(output position, number of input positions).
+template <class Start, class Body, class Finish>
+KILN_INLINE void forEachWindow(float *__restrict out, const float *__restrict in, int64_t batch,
+                               const abi::WindowGeometry &g, Start start, Body body, Finish finish) {
+  int64_t c = g.channels;
   for (int64_t b = 0; b < batch; ++b)
-    for (int64_t oy = 0; oy < outH; ++oy) {
-      Span rows = windowSpan(oy, strideH, poolH, padTop, inH);
-      for (int64_t ox = 0; ox < outW; ++ox) {
-        Span cols = windowSpan(ox, strideW, poolW, padLeft, inW);
-        body(out + ((b * outH + oy) * outW + ox) * channels, b, rows, cols);
+    for (int64_t oz = 0; oz < g.out[0]; ++oz) {
+      Span depth = windowSpan(g, 0, oz);
+      for (int64_t oy = 0; oy < g.out[1]; ++oy) {
+        Span rows = windowSpan(g, 1, oy);
+        for (int64_t ox = 0; ox < g.out[2]; ++ox) {
+          Span cols = windowSpan(g, 2, ox);
+          float *__restrict o = out + (((b * g.out[0] + oz) * g.out[1] + oy) * g.out[2] + ox) * c;
+          start(o);
+          for (int64_t z = depth.begin; z < depth.end; ++z)
+            for (int64_t y = rows.begin; y < rows.end; ++y)
+              for (int64_t x = cols.begin; x < cols.end; ++x)
+                body(o, in + (((b * g.in[0] + z) * g.in[1] + y) * g.in[2] + x) * c);
+          finish(o, (depth.end - depth.begin) * (rows.end - rows.begin) * (cols.end - cols.begin));
+        }
       }
     }
 }
@@ -45,50 +60,49 @@ KILN_INLINE void forEachWindow(float *__restrict out, int64_t batch, int64_t cha
 // gives -3.4e38); the global pools, reductions, start from -inf and give NaN
 // if the window holds one.
 template <bool Reduction>
-KILN_INLINE void maxPool(float *__restrict out, const float *__restrict in, int64_t batch, int64_t inH, int64_t inW,
-                         int64_t channels, int64_t outH, int64_t outW, int64_t poolH, int64_t poolW,
-                         int64_t strideH, int64_t strideW, int64_t padTop, int64_t padLeft) {
-  forEachWindow(out, batch, channels, outH, outW, inH, inW, poolH, poolW, strideH, strideW, padTop, padLeft,
-                [&](float *__restrict o, int64_t b, Span rows, Span cols) {
-                  for (int64_t c = 0; c < channels; ++c) o[c] = Reduction ? -INFINITY : -__FLT_MAX__;
-                  for (int64_t y = rows.begin; y < rows.end; ++y)
-                    for (int64_t x = cols.begin; x < cols.end; ++x) {
-                      const float *__restrict p = in + ((b * inH + y) * inW + x) * channels;
-                      for (int64_t c = 0; c < channels; ++c)
-                        o[c] = Reduction ? kernels::maxPropagatingNaN(p[c], o[c]) : p[c] > o[c] ? p[c] : o[c];
-                    }
-                });
+KILN_INLINE void maxPool(float *__restrict out, const float *__restrict in, int64_t batch,
+                         const abi::WindowGeometry &g) {
+  int64_t channels = g.channels;
+  forEachWindow(
+      out, in, batch, g,
+      [&](float *__restrict o) {
+        for (int64_t c = 0; c < channels; ++c) o[c] = Reduction ? -INFINITY : -__FLT_MAX__;
+      },
+      [&](float *__restrict o, const float *__restrict p) {
+        for (int64_t c = 0; c < channels; ++c)
+          o[c] = Reduction ? kernels::maxPropagatingNaN(p[c], o[c]) : p[c] > o[c] ? p[c] : o[c];
+      },
+      [](float *, int64_t) {});
 }
 
-KILN_KERNEL void kiln_max_pool(float *__restrict out, const float *__restrict in, int64_t batch, int64_t inH,
-                               int64_t inW, int64_t channels, int64_t outH, int64_t outW, int64_t poolH,
-                               int64_t poolW, int64_t strideH, int64_t strideW, int64_t padTop, int64_t padLeft,
-                               const abi::RunContext *) {
-  maxPool<false>(out, in, batch, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW, padTop, padLeft);
+KILN_KERNEL void kiln_max_pool(float *__restrict out, const float *__restrict in, int64_t batch,
+                               const int64_t *geometry, const abi::RunContext *) {
+  maxPool<false>(out, in, batch, windowGeometryOf(geometry));
 }
 
-KILN_KERNEL void kiln_global_max_pool(float *__restrict out, const float *__restrict in, int64_t batch, int64_t inH,
-                                      int64_t inW, int64_t channels, const abi::RunContext *) {
-  maxPool<true>(out, in, batch, inH, inW, channels, 1, 1, inH, inW, 1, 1, 0, 0);
+// Global max pooling: a window over the whole volume.
+KILN_KERNEL void kiln_global_max_pool(float *__restrict out, const float *__restrict in, int64_t batch,
+                                      const int64_t *geometry, const abi::RunContext *) {
+  maxPool<true>(out, in, batch, windowGeometryOf(geometry));
 }
 
 // Sums the window in row-major order and divides by the number of input
-// pixels in it, as TF's CPU AvgPool does (so the results agree to the bit).
-KILN_KERNEL void kiln_avg_pool(float *__restrict out, const float *__restrict in, int64_t batch, int64_t inH,
-                               int64_t inW, int64_t channels, int64_t outH, int64_t outW, int64_t poolH,
-                               int64_t poolW, int64_t strideH, int64_t strideW, int64_t padTop, int64_t padLeft,
-                               const abi::RunContext *) {
-  forEachWindow(out, batch, channels, outH, outW, inH, inW, poolH, poolW, strideH, strideW, padTop, padLeft,
-                [&](float *__restrict o, int64_t b, Span rows, Span cols) {
-                  for (int64_t c = 0; c < channels; ++c) o[c] = 0.0f;
-                  for (int64_t y = rows.begin; y < rows.end; ++y)
-                    for (int64_t x = cols.begin; x < cols.end; ++x) {
-                      const float *__restrict p = in + ((b * inH + y) * inW + x) * channels;
-                      for (int64_t c = 0; c < channels; ++c) o[c] += p[c];
-                    }
-                  float count = float((rows.end - rows.begin) * (cols.end - cols.begin));
-                  for (int64_t c = 0; c < channels; ++c) o[c] /= count;
-                });
+// positions in it, as TF's CPU AvgPool does (so the results agree to the bit).
+KILN_KERNEL void kiln_avg_pool(float *__restrict out, const float *__restrict in, int64_t batch,
+                               const int64_t *geometry, const abi::RunContext *) {
+  const abi::WindowGeometry &g = windowGeometryOf(geometry);
+  int64_t channels = g.channels;
+  forEachWindow(
+      out, in, batch, g,
+      [&](float *__restrict o) {
+        for (int64_t c = 0; c < channels; ++c) o[c] = 0.0f;
+      },
+      [&](float *__restrict o, const float *__restrict p) {
+        for (int64_t c = 0; c < channels; ++c) o[c] += p[c];
+      },
+      [&](float *__restrict o, int64_t count) {
+        for (int64_t c = 0; c < channels; ++c) o[c] /= float(count);
+      });
 }
 
 // GlobalAveragePooling1D of a masked sequence, as Keras computes it:

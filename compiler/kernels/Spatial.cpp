@@ -1,54 +1,72 @@
-// Kernels that move channels_last image data (batch, height, width,
-// channels): zero padding and cropping (one window copy), upsampling and
-// resizing.
-// 1D layers are the height-1 case. The innermost loops run over whole rows
-// of width * channels contiguous floats, or over the channels, without
-// data-dependent branches.
+// Kernels that move channels_last data: zero padding and cropping (one
+// window copy) and nearest upsampling over volumes (abi::WindowGeometry),
+// bilinear and area resizing over images (batch, height, width, channels).
+// Lower ranks are the leading axes of size 1. The innermost loops run over
+// whole rows of width * channels contiguous floats, or over the channels,
+// without data-dependent branches.
 #include "Common.h"
 
 using namespace kiln;
 
-// out[b, y, x, :] = in[b, y + offsetY, x + offsetX, :], or 0 where that is
-// outside the input: ZeroPadding (negative offsets, a larger output) and
-// Cropping (positive offsets, a smaller output).
-KILN_KERNEL void kiln_spatial_window(float *__restrict out, const float *__restrict in, int64_t batch, int64_t inH,
-                                     int64_t inW, int64_t channels, int64_t outH, int64_t outW, int64_t offsetY,
-                                     int64_t offsetX, const abi::RunContext *) {
-  // The output columns that have an input column, as floats within a row.
-  int64_t first = (offsetX < 0 ? -offsetX : 0) * channels;
-  int64_t last = (inW - offsetX < outW ? inW - offsetX : outW) * channels;
-  int64_t outRow = outW * channels, inRow = inW * channels, shift = offsetX * channels;
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t y = 0; y < outH; ++y) {
-      float *__restrict o = out + (b * outH + y) * outRow;
-      int64_t iy = y + offsetY;
-      if (iy < 0 || iy >= inH) {
-        for (int64_t i = 0; i < outRow; ++i) o[i] = 0.0f;
-        continue;
-      }
-      const float *__restrict row = in + (b * inH + iy) * inRow;
-      for (int64_t i = 0; i < first; ++i) o[i] = 0.0f;
-      for (int64_t i = first; i < last; ++i) o[i] = row[i + shift];
-      for (int64_t i = last; i < outRow; ++i) o[i] = 0.0f;
-    }
+namespace {
+
+KILN_INLINE const abi::WindowGeometry &windowGeometryOf(const int64_t *g) {
+  return *reinterpret_cast<const abi::WindowGeometry *>(g);
 }
 
-// Nearest-neighbour upsampling by integer factors: every input pixel becomes
-// a factorH x factorW block. (Keras repeats elements; tf.image.resize's
-// nearest neighbour picks the same pixels for integer factors.)
-KILN_KERNEL void kiln_upsample_nearest(float *__restrict out, const float *__restrict in, int64_t batch, int64_t inH,
-                                       int64_t inW, int64_t channels, int64_t factorH, int64_t factorW,
-                                       const abi::RunContext *) {
-  int64_t outRow = inW * factorW * channels;
+}  // namespace
+
+// out[b, z, y, x, :] = in[b, z - padBefore[0], y - padBefore[1], x -
+// padBefore[2], :], or 0 where that is outside the input: ZeroPadding
+// (positive padBefore, a larger output) and Cropping (negative, a smaller
+// output). See abi::WindowGeometry.
+KILN_KERNEL void kiln_spatial_window(float *__restrict out, const float *__restrict in, int64_t batch,
+                                     const int64_t *geometry, const abi::RunContext *) {
+  const abi::WindowGeometry &g = windowGeometryOf(geometry);
+  int64_t channels = g.channels, padX = g.padBefore[2];
+  // The output columns that have an input column, as floats within a row.
+  int64_t first = (padX > 0 ? padX : 0) * channels;
+  int64_t last = (g.in[2] + padX < g.out[2] ? g.in[2] + padX : g.out[2]) * channels;
+  int64_t outRow = g.out[2] * channels, inRow = g.in[2] * channels, shift = -padX * channels;
   for (int64_t b = 0; b < batch; ++b)
-    for (int64_t y = 0; y < inH; ++y) {
-      const float *__restrict row = in + (b * inH + y) * inW * channels;
-      float *__restrict o = out + (b * inH + y) * factorH * outRow;
-      for (int64_t x = 0; x < inW; ++x)
-        for (int64_t r = 0; r < factorW; ++r)
-          for (int64_t c = 0; c < channels; ++c) o[(x * factorW + r) * channels + c] = row[x * channels + c];
-      for (int64_t r = 1; r < factorH; ++r)
-        for (int64_t i = 0; i < outRow; ++i) o[r * outRow + i] = o[i];
+    for (int64_t z = 0; z < g.out[0]; ++z)
+      for (int64_t y = 0; y < g.out[1]; ++y) {
+        float *__restrict o = out + ((b * g.out[0] + z) * g.out[1] + y) * outRow;
+        int64_t iz = z - g.padBefore[0], iy = y - g.padBefore[1];
+        if (iz < 0 || iz >= g.in[0] || iy < 0 || iy >= g.in[1]) {
+          for (int64_t i = 0; i < outRow; ++i) o[i] = 0.0f;
+          continue;
+        }
+        const float *__restrict row = in + ((b * g.in[0] + iz) * g.in[1] + iy) * inRow;
+        for (int64_t i = 0; i < first; ++i) o[i] = 0.0f;
+        for (int64_t i = first; i < last; ++i) o[i] = row[i + shift];
+        for (int64_t i = last; i < outRow; ++i) o[i] = 0.0f;
+      }
+}
+
+// Nearest-neighbour upsampling by integer factors (window): every input
+// element becomes a block of factors. (Keras repeats elements;
+// tf.image.resize's nearest neighbour picks the same pixels for integer
+// factors.)
+KILN_KERNEL void kiln_upsample_nearest(float *__restrict out, const float *__restrict in, int64_t batch,
+                                       const int64_t *geometry, const abi::RunContext *) {
+  const abi::WindowGeometry &g = windowGeometryOf(geometry);
+  int64_t channels = g.channels, factorX = g.window[2];
+  int64_t outRow = g.out[2] * channels, outPlane = g.out[1] * outRow;
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t z = 0; z < g.in[0]; ++z) {
+      float *__restrict plane = out + (b * g.out[0] + z * g.window[0]) * outPlane;
+      for (int64_t y = 0; y < g.in[1]; ++y) {
+        const float *__restrict row = in + ((b * g.in[0] + z) * g.in[1] + y) * g.in[2] * channels;
+        float *__restrict o = plane + y * g.window[1] * outRow;
+        for (int64_t x = 0; x < g.in[2]; ++x)
+          for (int64_t r = 0; r < factorX; ++r)
+            for (int64_t c = 0; c < channels; ++c) o[(x * factorX + r) * channels + c] = row[x * channels + c];
+        for (int64_t r = 1; r < g.window[1]; ++r)
+          for (int64_t i = 0; i < outRow; ++i) o[r * outRow + i] = o[i];
+      }
+      for (int64_t r = 1; r < g.window[0]; ++r)
+        for (int64_t i = 0; i < outPlane; ++i) plane[r * outPlane + i] = plane[i];
     }
 }
 

@@ -1,4 +1,4 @@
-// MaxPooling1D/2D and AveragePooling1D/2D, channels_last, as tf.keras 2.
+// MaxPooling1D/2D/3D and AveragePooling1D/2D/3D, channels_last, as tf.keras 2.
 //
 // Output size per spatial axis of size n, pool p, stride s (strides=None
 // means s = p):
@@ -16,19 +16,11 @@
 namespace kiln {
 namespace {
 
-// One spatial axis of a pooling window, as the kernels take it; the sizes
-// may be open axes.
-struct PoolAxis {
-  Dim size, pool;  // a global pool's window is the whole axis
-  int64_t stride;
-  Dim padBefore;
-};
-
 class PoolingKind : public LayerKind {
 public:
   PoolingKind(std::string className, int spatialRank, bool max)
       : LayerKind(std::move(className),
-                  {arg("pool_size", ArgType::IntTuple, spatialRank == 1 ? Value::ofInt(2) : pair(2), spatialRank),
+                  {arg("pool_size", ArgType::IntTuple, twos(spatialRank), spatialRank),
                    arg("strides", ArgType::IntTuple, Value::none(), spatialRank),
                    choice("padding", {"valid", "same"}, "valid"),
                    dataFormatArg(spatialRank == 1 ? "channels_last" : nullptr)},
@@ -52,17 +44,18 @@ public:
   void inferShapes(ShapeContext &cx) const override {
     if (!requireSpatialInput(cx, spatialRank_)) return;
     TensorType out = cx.input();
-    std::vector<PoolAxis> axes = poolAxes(cx.config(), out);
+    std::vector<WindowAxis> axes = poolAxes(cx.config(), out, out);
     bool same = cx.config().str("padding") == "same";
     for (int i = 0; i < spatialRank_; ++i) {
-      const PoolAxis &a = axes[i];
-      Dim size = same ? ceilDiv(a.size, a.stride) : add(floorDiv(sub(a.size, a.pool), a.stride), 1);
+      const WindowAxis &a = axes[i];
+      Dim size = same ? ceilDiv(a.in, a.stride) : add(floorDiv(sub(a.in, a.window), a.stride), 1);
       if (size.known() && size.value() < 1) {
         // Only 'valid' can empty an axis: the pool does not fit in the input.
-        std::string arithmetic = fmt::format("({} - {}) // {} + 1 = {}", a.size.value(), a.pool.value(), a.stride, size.value());
+        std::string arithmetic =
+            fmt::format("({} - {}) // {} + 1 = {}", a.in.value(), a.window.value(), a.stride, size.value());
         std::string why = fmt::format("the pool ({}) is larger than the input {} ({}); use padding='same' or a smaller "
                                       "pool_size",
-                                      a.pool.value(), spatialAxisName(spatialRank_, i), a.size.value());
+                                      a.window.value(), spatialAxisName(spatialRank_, i), a.in.value());
         cx.error(DiagID::err_spatial_empty, cx.layer().describe(), spatialAxisName(spatialRank_, i), arithmetic, why);
         return;
       }
@@ -72,36 +65,31 @@ public:
   }
 
   void lower(LowerContext &cx) const override {
-    std::vector<PoolAxis> axes = poolAxes(cx.config(), cx.inputType());
-    Image out = asImage(cx.outputType());
+    std::vector<WindowAxis> axes = poolAxes(cx.config(), cx.inputType(), cx.outputType());
     if (cx.config().str("padding") == "same") {
-      for (int i = 0; i < spatialRank_; ++i) {
-        PoolAxis &a = axes[i];
-        Dim total = sub(add(mul(sub(cx.outputType().dims[1 + i], 1), a.stride), a.pool), a.size);
+      for (WindowAxis &a : axes) {
+        Dim total = sub(add(mul(sub(a.out, 1), a.stride), a.window), a.in);
         a.padBefore = floorDiv(max(total, 0), 2);
       }
     }
-    if (spatialRank_ == 1) axes.insert(axes.begin(), PoolAxis{1, 1, 1, 0});  // an image of height 1
-    emitPool(cx, max_, axes[0], axes[1], out.height, out.width, asImage(cx.inputType()).channels);
-  }
-
-  // Shared with the global average pooling layers: a pool over the whole image.
-  static void emitPool(LowerContext &cx, bool max, const PoolAxis &rows, const PoolAxis &cols, const Dim &outHeight,
-                       const Dim &outWidth, const Dim &channels) {
-    cx.call(max ? "kiln_max_pool" : "kiln_avg_pool",
-            {cx.output(), cx.input(), cx.batch(), cx.i64(rows.size), cx.i64(cols.size), cx.i64(channels),
-             cx.i64(outHeight), cx.i64(outWidth), cx.i64(rows.pool), cx.i64(cols.pool), cx.i64(rows.stride),
-             cx.i64(cols.stride), cx.i64(rows.padBefore), cx.i64(cols.padBefore)});
+    cx.call(max_ ? "kiln_max_pool" : "kiln_avg_pool",
+            {cx.output(), cx.input(), cx.batch(), emitWindowGeometry(cx, axes, cx.inputType().dims.back())});
   }
 
 private:
-  static Value pair(int64_t v) { return Value::ofTuple({Value::ofInt(v), Value::ofInt(v)}); }
+  static Value twos(int spatialRank) {
+    if (spatialRank == 1) return Value::ofInt(2);
+    return Value::ofTuple(std::vector<Value>(spatialRank, Value::ofInt(2)));
+  }
 
-  std::vector<PoolAxis> poolAxes(const LayerConfig &config, const TensorType &in) const {
+  std::vector<WindowAxis> poolAxes(const LayerConfig &config, const TensorType &in, const TensorType &out) const {
     std::vector<int64_t> pool = config.ints("pool_size");
     std::vector<int64_t> strides = config.isNone("strides") ? pool : config.ints("strides");
-    std::vector<PoolAxis> axes;
-    for (int i = 0; i < spatialRank_; ++i) axes.push_back({in.dims[1 + i], pool[i], strides[i], 0});
+    std::vector<WindowAxis> axes = windowAxes(in, out);
+    for (int i = 0; i < spatialRank_; ++i) {
+      axes[i].window = pool[i];
+      axes[i].stride = strides[i];
+    }
     return axes;
   }
 
@@ -117,6 +105,10 @@ class MaxPooling2DKind : public PoolingKind {
 public:
   MaxPooling2DKind() : PoolingKind("MaxPooling2D", 2, true) {}
 };
+class MaxPooling3DKind : public PoolingKind {
+public:
+  MaxPooling3DKind() : PoolingKind("MaxPooling3D", 3, true) {}
+};
 class AveragePooling1DKind : public PoolingKind {
 public:
   AveragePooling1DKind() : PoolingKind("AveragePooling1D", 1, false) {}
@@ -125,8 +117,12 @@ class AveragePooling2DKind : public PoolingKind {
 public:
   AveragePooling2DKind() : PoolingKind("AveragePooling2D", 2, false) {}
 };
+class AveragePooling3DKind : public PoolingKind {
+public:
+  AveragePooling3DKind() : PoolingKind("AveragePooling3D", 3, false) {}
+};
 
-// GlobalMaxPooling1D/2D, GlobalAveragePooling1D/2D: one pool over all
+// GlobalMaxPooling1D/2D/3D, GlobalAveragePooling1D/2D/3D: one pool over all
 // spatial positions, i.e. a pooling window the size of the input.
 // GlobalAveragePooling1D takes a mask as Keras does: the mean over the real
 // steps, sum(x * mask) / sum(mask), with no mask on its output.
@@ -159,17 +155,18 @@ public:
   }
 
   void lower(LowerContext &cx) const override {
-    Image in = asImage(cx.inputType());
+    const TensorType &in = cx.inputType();
     if (supportsMasking() && cx.hasInputMask()) {  // other layers ignore the mask, as in tf.keras 2
-      cx.call("kiln_masked_mean_steps", {cx.output(), cx.input(), cx.inputMask(), cx.batch(), cx.i64(in.width),
-                                         cx.i64(in.channels)});
+      cx.call("kiln_masked_mean_steps",
+              {cx.output(), cx.input(), cx.inputMask(), cx.batch(), cx.i64(in.dims[1]), cx.i64(in.dims.back())});
       return;
     }
-    if (max_)  // a reduction: it takes NaN differently from MaxPool (see kernels/Pool.cpp)
-      cx.call("kiln_global_max_pool",
-              {cx.output(), cx.input(), cx.batch(), cx.i64(in.height), cx.i64(in.width), cx.i64(in.channels)});
-    else
-      PoolingKind::emitPool(cx, false, {in.height, in.height, 1, 0}, {in.width, in.width, 1, 0}, 1, 1, in.channels);
+    // One window over the whole input.
+    std::vector<WindowAxis> axes;
+    for (int i = 0; i < spatialRank_; ++i) axes.push_back({in.dims[1 + i], 1, in.dims[1 + i]});
+    // A reduction: it takes NaN differently from MaxPool (see kernels/Pool.cpp).
+    cx.call(max_ ? "kiln_global_max_pool" : "kiln_avg_pool",
+            {cx.output(), cx.input(), cx.batch(), emitWindowGeometry(cx, axes, in.dims.back())});
   }
 
 private:
@@ -185,6 +182,10 @@ class GlobalMaxPooling2DKind : public GlobalPoolingKind {
 public:
   GlobalMaxPooling2DKind() : GlobalPoolingKind("GlobalMaxPooling2D", 2, true) {}
 };
+class GlobalMaxPooling3DKind : public GlobalPoolingKind {
+public:
+  GlobalMaxPooling3DKind() : GlobalPoolingKind("GlobalMaxPooling3D", 3, true) {}
+};
 class GlobalAveragePooling1DKind : public GlobalPoolingKind {
 public:
   GlobalAveragePooling1DKind() : GlobalPoolingKind("GlobalAveragePooling1D", 1, false) {}
@@ -193,6 +194,10 @@ class GlobalAveragePooling2DKind : public GlobalPoolingKind {
 public:
   GlobalAveragePooling2DKind() : GlobalPoolingKind("GlobalAveragePooling2D", 2, false) {}
 };
+class GlobalAveragePooling3DKind : public GlobalPoolingKind {
+public:
+  GlobalAveragePooling3DKind() : GlobalPoolingKind("GlobalAveragePooling3D", 3, false) {}
+};
 
 }  // namespace
 
@@ -200,9 +205,13 @@ KILN_REGISTER_LAYER(MaxPooling1DKind, "MaxPool1D")
 KILN_REGISTER_LAYER(MaxPooling2DKind, "MaxPool2D")
 KILN_REGISTER_LAYER(AveragePooling1DKind, "AvgPool1D")
 KILN_REGISTER_LAYER(AveragePooling2DKind, "AvgPool2D")
+KILN_REGISTER_LAYER(MaxPooling3DKind, "MaxPool3D")
+KILN_REGISTER_LAYER(AveragePooling3DKind, "AvgPool3D")
 KILN_REGISTER_LAYER(GlobalMaxPooling1DKind, "GlobalMaxPool1D")
 KILN_REGISTER_LAYER(GlobalMaxPooling2DKind, "GlobalMaxPool2D")
 KILN_REGISTER_LAYER(GlobalAveragePooling1DKind, "GlobalAvgPool1D")
 KILN_REGISTER_LAYER(GlobalAveragePooling2DKind, "GlobalAvgPool2D")
+KILN_REGISTER_LAYER(GlobalMaxPooling3DKind, "GlobalMaxPool3D")
+KILN_REGISTER_LAYER(GlobalAveragePooling3DKind, "GlobalAvgPool3D")
 
 }  // namespace kiln

@@ -157,9 +157,10 @@ public:
   void lower(LowerContext &cx) const override {
     Image in = asImage(cx.inputType()), out = asImage(cx.outputType());
     if (in.height < out.height || in.width < out.width) return lowerSmartResize(cx, "bilinear");
-    cx.call("kiln_spatial_window", {cx.output(), cx.input(), cx.batch(), cx.i64(in.height), cx.i64(in.width),
-                                    cx.i64(in.channels), cx.i64(out.height), cx.i64(out.width),
-                                    cx.i64((in.height - out.height) / 2), cx.i64((in.width - out.width) / 2)});
+    std::vector<WindowAxis> axes = windowAxes(cx.inputType(), cx.outputType());
+    for (WindowAxis &a : axes) a.padBefore = -((a.in.value() - a.out.value()) / 2);
+    cx.call("kiln_spatial_window",
+            {cx.output(), cx.input(), cx.batch(), emitWindowGeometry(cx, axes, in.channels)});
   }
 };
 

@@ -1,4 +1,4 @@
-// Cropping1D/2D: removes rows and columns from both ends of each spatial
+// Cropping1D/2D/3D: removes steps, rows, columns or planes from both ends of each spatial
 // axis of a channels_last tensor.
 #include "codegen/LowerContext.h"
 #include "layers/spatial/SpatialCommon.h"
@@ -12,8 +12,9 @@ class CroppingKind : public LayerKind {
 public:
   CroppingKind(std::string className, int spatialRank)
       : LayerKind(std::move(className), argsFor(spatialRank),
-                  spatialRank == 1 ? "removes steps from both ends of the steps axis"
-                                   : "removes rows and columns from the edges"),
+                  spatialRank == 1   ? "removes steps from both ends of the steps axis"
+                  : spatialRank == 2 ? "removes rows and columns from the edges"
+                                     : "removes planes, rows and columns from the edges"),
         spatialRank_(spatialRank) {}
 
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
@@ -46,18 +47,19 @@ public:
 
   void lower(LowerContext &cx) const override {
     std::vector<Margin> crops = margins(cx.config(), "cropping", spatialRank_);
-    Image in = asImage(cx.inputType()), out = asImage(cx.outputType());
-    int64_t top = spatialRank_ == 2 ? crops[0].before : 0;
-    cx.call("kiln_spatial_window", {cx.output(), cx.input(), cx.batch(), cx.i64(in.height), cx.i64(in.width),
-                                    cx.i64(in.channels), cx.i64(out.height), cx.i64(out.width), cx.i64(top),
-                                    cx.i64(crops.back().before)});
+    std::vector<WindowAxis> axes = windowAxes(cx.inputType(), cx.outputType());
+    for (int i = 0; i < spatialRank_; ++i) axes[i].padBefore = -crops[i].before;
+    cx.call("kiln_spatial_window", {cx.output(), cx.input(), cx.batch(),
+                                    emitWindowGeometry(cx, axes, cx.inputType().dims.back())});
   }
 
 private:
   static std::vector<ArgSpec> argsFor(int spatialRank) {
-    Value none = Value::ofTuple({Value::ofInt(0), Value::ofInt(0)});
-    if (spatialRank == 1) return {arg("cropping", ArgType::Any, Value::ofTuple({Value::ofInt(1), Value::ofInt(1)}))};
-    return {arg("cropping", ArgType::Any, Value::ofTuple({none, none})), dataFormatArg()};
+    // Keras's defaults: (1, 1) for 1D, nothing for 2D, one on every side for 3D.
+    auto pair = [](int64_t n) { return Value::ofTuple({Value::ofInt(n), Value::ofInt(n)}); };
+    if (spatialRank == 1) return {arg("cropping", ArgType::Any, pair(1))};
+    Value side = pair(spatialRank == 2 ? 0 : 1);
+    return {arg("cropping", ArgType::Any, Value::ofTuple(std::vector<Value>(spatialRank, side))), dataFormatArg()};
   }
 
   int spatialRank_;
@@ -71,10 +73,15 @@ class Cropping2DKind : public CroppingKind {
 public:
   Cropping2DKind() : CroppingKind("Cropping2D", 2) {}
 };
+class Cropping3DKind : public CroppingKind {
+public:
+  Cropping3DKind() : CroppingKind("Cropping3D", 3) {}
+};
 
 }  // namespace
 
 KILN_REGISTER_LAYER(Cropping1DKind)
 KILN_REGISTER_LAYER(Cropping2DKind)
+KILN_REGISTER_LAYER(Cropping3DKind)
 
 }  // namespace kiln

@@ -82,14 +82,16 @@ bool checkMargins(DiagnosticEngine &diags, const Layer &layer, const char *name,
   bool ok = v.is(ValueKind::Int);
   if (spatialRank == 1) {
     ok = ok || isIntPair(v);
-  } else if (v.isSequence() && v.items.size() == 2) {
+  } else if (v.isSequence() && v.items.size() == size_t(spatialRank)) {
     ok = true;
     for (const Value &axis : v.items) ok &= axis.is(ValueKind::Int) || isIntPair(axis);
   }
-  const char *forms = spatialRank == 1
-                          ? "an integer or a tuple of 2 integers (left, right)"
-                          : "an integer, a tuple of 2 integers (height, width) or a tuple of 2 tuples "
-                            "((top, bottom), (left, right))";
+  const char *forms = spatialRank == 1 ? "an integer or a tuple of 2 integers (left, right)"
+                      : spatialRank == 2
+                          ? "an integer, a tuple of 2 integers (height, width) or a tuple of 2 tuples "
+                            "((top, bottom), (left, right))"
+                          : "an integer, a tuple of 3 integers (depth, height, width) or a tuple of 3 tuples "
+                            "((front, back), (top, bottom), (left, right))";
   if (!ok) {
     diags.report(DiagID::err_argument_value, v.range, name, layer.kind->className(),
                  std::string("must be ") + forms + ", got " + repr(v));
@@ -107,14 +109,36 @@ bool checkMargins(DiagnosticEngine &diags, const Layer &layer, const char *name,
 std::vector<Margin> margins(const LayerConfig &config, const char *name, int spatialRank) {
   const Value &v = config.get(name);
   if (spatialRank == 1) return {marginOf(v)};
-  if (v.is(ValueKind::Int)) return {marginOf(v), marginOf(v)};
-  return {marginOf(v.items[0]), marginOf(v.items[1])};
+  if (v.is(ValueKind::Int)) return std::vector<Margin>(spatialRank, marginOf(v));
+  std::vector<Margin> axes;
+  for (const Value &axis : v.items) axes.push_back(marginOf(axis));
+  return axes;
 }
 
 Image asImage(const TensorType &type) {
   const std::vector<Dim> &d = type.dims;
   if (type.rank() == 3) return {1, d[1], d[2]};
   return {d[1], d[2], d[3]};
+}
+
+std::vector<WindowAxis> windowAxes(const TensorType &in, const TensorType &out) {
+  std::vector<WindowAxis> axes;
+  for (int i = 1; i + 1 < in.rank(); ++i) axes.push_back({in.dims[i], out.dims[i]});
+  return axes;
+}
+
+llvm::Value *emitWindowGeometry(LowerContext &cx, std::vector<WindowAxis> axes, const Dim &channels) {
+  static_assert(sizeof(abi::WindowGeometry) == (5 * abi::kSpatialAxes + 1) * sizeof(int64_t),
+                "the fields of abi::WindowGeometry");
+  axes.insert(axes.begin(), abi::kSpatialAxes - axes.size(), WindowAxis{1, 1});
+  std::vector<Dim> fields;
+  for (const WindowAxis &a : axes) fields.push_back(a.in);
+  for (const WindowAxis &a : axes) fields.push_back(a.out);
+  for (const WindowAxis &a : axes) fields.push_back(a.window);
+  for (const WindowAxis &a : axes) fields.push_back(a.stride);
+  for (const WindowAxis &a : axes) fields.push_back(a.padBefore);
+  fields.push_back(channels);
+  return cx.ints("window", fields);
 }
 
 void bilinearTable(int64_t in, int64_t out, std::vector<int64_t> &index, std::vector<float> &lerp) {

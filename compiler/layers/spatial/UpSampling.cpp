@@ -1,10 +1,27 @@
-// UpSampling1D/2D: repeat each step (1D) or resize each image by integer
-// factors (2D), channels_last.
+// UpSampling1D/2D/3D: repeat each step (1D) or volume element (3D), or
+// resize each image by integer factors (2D), channels_last.
 #include "codegen/LowerContext.h"
 #include "layers/spatial/SpatialCommon.h"
 
 namespace kiln {
 namespace {
+
+// Nearest-neighbour upsampling by integer factors, one per spatial axis.
+std::vector<int64_t> factors(const LayerConfig &config) { return config.ints("size"); }
+
+TensorType upsampledType(const TensorType &in, const std::vector<int64_t> &size) {
+  TensorType out = in;
+  for (size_t i = 0; i < size.size(); ++i) out.dims[1 + i] = mul(out.dims[1 + i], size[i]);
+  return out;
+}
+
+void lowerNearest(LowerContext &cx) {
+  std::vector<int64_t> size = factors(cx.config());
+  std::vector<WindowAxis> axes = windowAxes(cx.inputType(), cx.outputType());
+  for (size_t i = 0; i < size.size(); ++i) axes[i].window = size[i];
+  cx.call("kiln_upsample_nearest",
+          {cx.output(), cx.input(), cx.batch(), emitWindowGeometry(cx, axes, cx.inputType().dims.back())});
+}
 
 class UpSampling1DKind : public LayerKind {
 public:
@@ -17,16 +34,34 @@ public:
 
   void inferShapes(ShapeContext &cx) const override {
     if (!requireSpatialInput(cx, 1)) return;
-    TensorType out = cx.input();
-    out.dims[1] = mul(out.dims[1], cx.config().integer("size"));
-    cx.outputs = {out};
+    cx.outputs = {upsampledType(cx.input(), factors(cx.config()))};
   }
 
-  void lower(LowerContext &cx) const override {
-    Image in = asImage(cx.inputType());
-    cx.call("kiln_upsample_nearest", {cx.output(), cx.input(), cx.batch(), cx.i64(1), cx.i64(in.width),
-                                      cx.i64(in.channels), cx.i64(1), cx.i64(cx.config().integer("size"))});
+  void lower(LowerContext &cx) const override { lowerNearest(cx); }
+};
+
+class UpSampling3DKind : public LayerKind {
+public:
+  UpSampling3DKind()
+      : LayerKind("UpSampling3D",
+                  {arg("size", ArgType::IntTuple, Value::ofTuple({Value::ofInt(2), Value::ofInt(2), Value::ofInt(2)}),
+                       3),
+                   dataFormatArg()},
+                  "repeats each element of a volume by integer factors along depth, height and width") {}
+
+  bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
+    bool ok = checkTupleAtLeast(diags, layer, "size", 1);
+    return checkChannelsLast(diags, layer) && ok;
   }
+
+  bool supportsOpenAxes() const override { return true; }
+
+  void inferShapes(ShapeContext &cx) const override {
+    if (!requireSpatialInput(cx, 3)) return;
+    cx.outputs = {upsampledType(cx.input(), factors(cx.config()))};
+  }
+
+  void lower(LowerContext &cx) const override { lowerNearest(cx); }
 };
 
 class UpSampling2DKind : public LayerKind {
@@ -60,21 +95,12 @@ public:
     if (cx.config().str("interpolation") == "bilinear")
       for (int axis : {1, 2})
         if (!cx.requireConstant(0, axis, "interpolation='bilinear' computes its tables at build time")) return;
-    TensorType out = cx.input();
-    std::vector<int64_t> size = cx.config().ints("size");
-    out.dims[1] = mul(out.dims[1], size[0]);
-    out.dims[2] = mul(out.dims[2], size[1]);
-    cx.outputs = {out};
+    cx.outputs = {upsampledType(cx.input(), factors(cx.config()))};
   }
 
   void lower(LowerContext &cx) const override {
+    if (cx.config().str("interpolation") == "nearest") return lowerNearest(cx);
     Image in = asImage(cx.inputType()), out = asImage(cx.outputType());
-    std::vector<int64_t> size = cx.config().ints("size");
-    if (cx.config().str("interpolation") == "nearest") {
-      cx.call("kiln_upsample_nearest", {cx.output(), cx.input(), cx.batch(), cx.i64(in.height), cx.i64(in.width),
-                                        cx.i64(in.channels), cx.i64(size[0]), cx.i64(size[1])});
-      return;
-    }
     std::vector<int64_t> rows, cols;
     std::vector<float> rowLerp, colLerp;
     bilinearTable(in.height, out.height, rows, rowLerp);
@@ -90,5 +116,6 @@ public:
 
 KILN_REGISTER_LAYER(UpSampling1DKind)
 KILN_REGISTER_LAYER(UpSampling2DKind)
+KILN_REGISTER_LAYER(UpSampling3DKind)
 
 }  // namespace kiln

@@ -1,4 +1,4 @@
-// ZeroPadding1D/2D: zeros added before and after each spatial axis of a
+// ZeroPadding1D/2D/3D: zeros added before and after each spatial axis of a
 // channels_last tensor.
 #include "codegen/LowerContext.h"
 #include "layers/spatial/SpatialCommon.h"
@@ -10,8 +10,9 @@ class ZeroPaddingKind : public LayerKind {
 public:
   ZeroPaddingKind(std::string className, int spatialRank)
       : LayerKind(std::move(className), argsFor(spatialRank),
-                  spatialRank == 1 ? "zeros before and after the steps axis"
-                                   : "zeros around the height and width axes"),
+                  spatialRank == 1   ? "zeros before and after the steps axis"
+                  : spatialRank == 2 ? "zeros around the height and width axes"
+                                     : "zeros around the depth, height and width axes"),
         spatialRank_(spatialRank) {}
 
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
@@ -31,17 +32,17 @@ public:
 
   void lower(LowerContext &cx) const override {
     std::vector<Margin> pads = margins(cx.config(), "padding", spatialRank_);
-    Image in = asImage(cx.inputType()), out = asImage(cx.outputType());
-    int64_t top = spatialRank_ == 2 ? pads[0].before : 0;
-    cx.call("kiln_spatial_window", {cx.output(), cx.input(), cx.batch(), cx.i64(in.height), cx.i64(in.width),
-                                    cx.i64(in.channels), cx.i64(out.height), cx.i64(out.width), cx.i64(-top),
-                                    cx.i64(-pads.back().before)});
+    std::vector<WindowAxis> axes = windowAxes(cx.inputType(), cx.outputType());
+    for (int i = 0; i < spatialRank_; ++i) axes[i].padBefore = pads[i].before;
+    cx.call("kiln_spatial_window", {cx.output(), cx.input(), cx.batch(),
+                                    emitWindowGeometry(cx, axes, cx.inputType().dims.back())});
   }
 
 private:
   static std::vector<ArgSpec> argsFor(int spatialRank) {
     if (spatialRank == 1) return {arg("padding", ArgType::Any, Value::ofInt(1))};
-    return {arg("padding", ArgType::Any, Value::ofTuple({Value::ofInt(1), Value::ofInt(1)})), dataFormatArg()};
+    return {arg("padding", ArgType::Any, Value::ofTuple(std::vector<Value>(spatialRank, Value::ofInt(1)))),
+            dataFormatArg()};
   }
 
   int spatialRank_;
@@ -55,10 +56,15 @@ class ZeroPadding2DKind : public ZeroPaddingKind {
 public:
   ZeroPadding2DKind() : ZeroPaddingKind("ZeroPadding2D", 2) {}
 };
+class ZeroPadding3DKind : public ZeroPaddingKind {
+public:
+  ZeroPadding3DKind() : ZeroPaddingKind("ZeroPadding3D", 3) {}
+};
 
 }  // namespace
 
 KILN_REGISTER_LAYER(ZeroPadding1DKind)
 KILN_REGISTER_LAYER(ZeroPadding2DKind)
+KILN_REGISTER_LAYER(ZeroPadding3DKind)
 
 }  // namespace kiln
