@@ -88,19 +88,20 @@ llvm::Value *LowerContext::constantInts(const std::string &suffix, const std::ve
 void LowerContext::binaryWithConstant(llvm::Value *out, llvm::Value *in, const TensorType &inType,
                                       const std::vector<int64_t> &constantShape, llvm::Value *constant,
                                       abi::BinaryOp op) {
-  std::vector<int64_t> dims(inType.dims.begin() + 1, inType.dims.end()), inStrides(dims.size()),
-      constantStrides(dims.size());
-  int64_t x = 1, c = 1;
+  std::vector<Dim> dims(inType.dims.begin() + 1, inType.dims.end()), inStrides(dims.size());
+  std::vector<int64_t> constantStrides(dims.size());
+  Dim x = 1;
+  int64_t c = 1;
   for (size_t i = dims.size(); i-- > 0;) {
     inStrides[i] = x;
     constantStrides[i] = constantShape[i] == 1 ? 0 : c;
-    x *= dims[i];
+    x = mul(x, dims[i]);
     c *= constantShape[i];
   }
+  Dim sample = inType.sampleSize();
   call("kiln_binary_broadcast",
-       {out, in, constant, batch(), i64(int64_t(dims.size())), constantInts("dims", dims),
-        constantInts("in_strides", inStrides), constantInts("constant_strides", constantStrides),
-        i64(inType.sampleElements()), i64(0), i64(inType.sampleElements()), i32(op)});
+       {out, in, constant, batch(), i64(int64_t(dims.size())), ints("dims", dims), ints("in_strides", inStrides),
+        constantInts("constant_strides", constantStrides), i64(sample), i64(0), i64(sample), i32(op)});
 }
 
 llvm::Value *LowerContext::i64(int64_t v) { return ir().getInt64(v); }

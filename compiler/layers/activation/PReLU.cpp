@@ -17,10 +17,13 @@ public:
                   "x if x >= 0 else alpha * x, with learned alpha") {}
 
   bool supportsMasking() const override { return true; }
+  // An open axis must be shared: alpha has an entry per element of the others.
+  bool supportsOpenAxes() const override { return true; }
+
   void inferShapes(ShapeContext &cx) const override {
-    if (!cx.requireKnown()) return;
     const TensorType &in = cx.input();
-    std::vector<int64_t> alpha(in.dims.begin() + 1, in.dims.end());
+    std::vector<int64_t> alpha(in.rank() - 1, 1);
+    std::vector<bool> shared(in.rank(), false);
     if (!cx.config().isNone("shared_axes")) {
       for (int64_t axis : cx.config().ints("shared_axes")) {
         if (axis < 1 || axis >= in.rank()) {
@@ -28,8 +31,13 @@ public:
                    "shared axis " + std::to_string(axis) + " is not a non-batch axis of " + shapeString(in));
           return;
         }
-        alpha[axis - 1] = 1;
+        shared[axis] = true;
       }
+    }
+    for (int axis = 1; axis < in.rank(); ++axis) {
+      if (shared[axis]) continue;
+      if (!cx.requireConstant(0, axis, "alpha has an entry per element of every axis not in shared_axes")) return;
+      alpha[axis - 1] = in.dims[axis].value();
     }
     cx.outputs = {in};
     cx.weights.push_back({"alpha", alpha, "alpha_initializer", true});

@@ -50,6 +50,8 @@ public:
     return true;
   }
 
+  bool supportsOpenAxes() const override { return true; }
+
   void inferShapes(ShapeContext &cx) const override {
     if (!requireConvInput(cx, 2)) return;
     const TensorType &in = cx.input();
@@ -60,7 +62,7 @@ public:
     for (int i = 0; i < 2; ++i) {
       std::optional<int64_t> extra;
       if (!c.isNone("output_padding")) extra = c.ints("output_padding")[i];
-      std::optional<int64_t> size = deconvOutputLength(cx, i, in.dims[1 + i], w.axes[i], w.padding, extra);
+      std::optional<Dim> size = deconvOutputLength(cx, i, in.dims[1 + i], w.axes[i], w.padding, extra);
       if (!size) return;
       out.dims.push_back(*size);
     }
@@ -104,21 +106,28 @@ public:
 private:
   // Keras's deconv_output_length for axis `i`. With output_padding the size
   // is exact, and TensorFlow then requires the convolution it transposes to
-  // map that size back to the input's; a size it rejects is reported.
-  static std::optional<int64_t> deconvOutputLength(ShapeContext &cx, int i, int64_t n, const AxisWindow &a,
-                                             const std::string &padding, std::optional<int64_t> extra) {
+  // map that size back to the input's; a size it rejects is reported. That
+  // holds for every input size or for none (out = n - 1 + ceil((k - 2 * pad
+  // + extra) / s)), so an open axis is checked at a size standing for all.
+  static std::optional<Dim> deconvOutputLength(ShapeContext &cx, int i, const Dim &in, const AxisWindow &a,
+                                               const std::string &padding, std::optional<int64_t> extra) {
     int64_t k = a.dilated(), s = a.stride;
-    if (!extra) return padding == "valid" ? n * s + std::max<int64_t>(k - s, 0) : n * s;
+    if (!extra) return padding == "valid" ? add(mul(in, s), std::max<int64_t>(k - s, 0)) : mul(in, s);
     int64_t pad = padding == "same" ? k / 2 : 0;
-    int64_t size = (n - 1) * s + k - 2 * pad + *extra;
-    int64_t back = size < 1 ? 0 : conv::outputLength(size, a, padding).value();
+    Dim size = add(mul(in, s), Dim::constant(k - s - 2 * pad + *extra));
+    int64_t n = in.known() ? in.value() : 1000, exact = (n - 1) * s + k - 2 * pad + *extra;
+    int64_t back = exact < 1 ? 0 : conv::outputLength(exact, a, padding).value();
     if (back == n) return size;
+    // An open axis shows as n: "n * 2 - 2".
+    auto plus = [](int64_t v) { return v < 0 ? fmt::format(" - {}", -v) : fmt::format(" + {}", v); };
+    std::string input = in.known() ? std::to_string(n) : "n";
+    std::string result = in.known() ? std::to_string(exact) : fmt::format("n * {}{}", s, plus(exact - n * s));
     const char *axis = spatialAxisName(2, i);
     cx.error(DiagID::err_spatial_empty, cx.layer().describe(), axis,
-             fmt::format("({} - 1) * {} + {} - 2 * {} + {} = {}", n, s, k, pad, *extra, size),
+             fmt::format("({} - 1) * {} + {} - 2 * {} + {} = {}", input, s, k, pad, *extra, result),
              fmt::format("TensorFlow requires the stride-{} convolution with padding='{}' it transposes to map "
                          "that back to the input {} ({}), but it gives {}; choose another output_padding",
-                         s, padding, axis, n, back));
+                         s, padding, axis, input, in.known() ? std::to_string(back) : "n" + plus(back - n)));
     return std::nullopt;
   }
 };

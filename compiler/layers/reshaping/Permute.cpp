@@ -12,6 +12,8 @@ public:
   PermuteKind() : LayerKind("Permute", {arg("dims", ArgType::AxisList)}, "reorders the axes of each sample") {}
 
   bool acceptsIntegerInput() const override { return true; }
+  bool supportsOpenAxes() const override { return true; }
+
   void inferShapes(ShapeContext &cx) const override {
     std::vector<int64_t> dims = cx.config().ints("dims");
     const TensorType &in = cx.input();
@@ -33,13 +35,12 @@ public:
   void lower(LowerContext &cx) const override {
     std::vector<int64_t> dims = cx.config().ints("dims");
     const TensorType &in = cx.inputType(), &out = cx.outputType();
-    std::vector<int64_t> inStrides(in.rank(), 1);  // per-sample strides of the input, by axis
-    for (int a = in.rank() - 2; a >= 1; --a) inStrides[a] = inStrides[a + 1] * in.dims[a + 1];
-    std::vector<int64_t> outDims(out.dims.begin() + 1, out.dims.end()), strides;
+    std::vector<Dim> inStrides(in.rank(), 1);  // per-sample strides of the input, by axis
+    for (int a = in.rank() - 2; a >= 1; --a) inStrides[a] = mul(inStrides[a + 1], in.dims[a + 1]);
+    std::vector<Dim> outDims(out.dims.begin() + 1, out.dims.end()), strides;
     for (int64_t d : dims) strides.push_back(inStrides[d]);
     cx.call("kiln_permute", {cx.output(), cx.input(), cx.batch(), cx.i64(int64_t(outDims.size())),
-                             cx.constantInts("dims", outDims), cx.constantInts("strides", strides),
-                             cx.i64(in.sampleElements())});
+                             cx.ints("dims", outDims), cx.ints("strides", strides), cx.i64(in.sampleSize())});
   }
 };
 

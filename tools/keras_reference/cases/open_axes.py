@@ -191,3 +191,27 @@ CASES += [
               "('same', depth_multiplier) and SeparableConv2D (strides) over open axes: 3, 8 and 21 steps; "
               "1, 6 and 17 columns; 3x4, 9x7 and 20x13 images."),
 ]
+
+TRANSPOSED = """\
+from keras.models import Model
+from keras.layers import Input, Conv2DTranspose, PReLU, Permute, Conv1D
+
+image = Input(shape=(None, None, 3))
+x = Conv2DTranspose(4, 3, strides=2, activation='relu')(image)
+x = Conv2DTranspose(3, (3, 2), strides=(2, 1), padding='same')(x)
+x = PReLU(alpha_initializer='random_uniform', shared_axes=[1, 2])(x)
+y = Conv2DTranspose(2, 3, strides=2, padding='same', output_padding=(0, 1))(image)
+z = Conv2DTranspose(2, 4, strides=3, output_padding=2)(image)
+swapped = Permute((2, 1, 3))(y)
+steps = Input(shape=(None, 5))
+s = Conv1D(4, 2)(steps)
+s = PReLU(shared_axes=[1])(s)
+model = Model([image, steps], [x, swapped, z, Permute((2, 1))(s)])
+"""
+
+CASES += [
+    Case("keras2_open_transposed", TRANSPOSED, inputs=[floats(), floats()],
+         sizes=[[(2, 3, 3), (2, 5)], [(5, 4, 3), (6, 5)], [(9, 12, 3), (15, 5)]],
+         note="Conv2DTranspose ('valid', 'same', output_padding), PReLU shared over the open axes and Permute over "
+              "open axes: 2x3, 5x4 and 9x12 images; 2, 6 and 15 steps."),
+]
