@@ -69,9 +69,10 @@ constexpr int64_t kMicroRows = 6;
 
 inline int64_t panelCount(int64_t n) { return (n + kPanelWidth - 1) / kPanelWidth; }
 
-// The geometry of a 2-D convolution over channels_last samples, passed to the
-// convolution kernels as a constant array of int64 (Conv1D is the case
-// inH = kernelH = 1). For a transposed convolution `in` is its input, `out`
+// The geometry of a convolution over channels_last volumes (batch, depth,
+// height, width, channels), passed to the convolution kernels as an array of
+// int64: a 2-D convolution is the case inD = kernelD = 1, a 1-D one also
+// inH = kernelH = 1. For a transposed convolution `in` is its input, `out`
 // its output, and the padding that of the forward convolution from out to in.
 struct ConvGeometry {
   int64_t inH, inW, inC;
@@ -82,6 +83,8 @@ struct ConvGeometry {
   int64_t padTop, padLeft;  // implicit zeros before the first row and column
   int64_t groups;           // channel groups (Conv groups=)
   int64_t depthMultiplier;  // depthwise: output channel c * depthMultiplier + m
+  int64_t inD, outD, kernelD, strideD, dilationD;
+  int64_t padFront;         // implicit zeros before the first plane
 };
 
 // The windowed data-movement and pooling kernels (kiln_spatial_window,

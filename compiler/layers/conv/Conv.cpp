@@ -1,4 +1,4 @@
-// Conv1D and Conv2D: activation(conv(input, kernel) + bias) over channels_last
+// Conv1D, Conv2D and Conv3D: activation(conv(input, kernel) + bias) over channels_last
 // tensors, optionally in channel groups. Lowered to the GEMM micro-kernel
 // over im2col tiles (kernels/Conv.cpp); a 1x1, stride-1 convolution is a
 // Dense over the channel axis and calls the Dense kernel directly.
@@ -13,7 +13,9 @@ class ConvKind : public LayerKind {
 public:
   ConvKind(std::string className, int spatialRank)
       : LayerKind(std::move(className), argsFor(spatialRank),
-                  spatialRank == 1 ? "1D convolution over the steps axis" : "2D convolution over height and width"),
+                  spatialRank == 1   ? "1D convolution over the steps axis"
+                  : spatialRank == 2 ? "2D convolution over height and width"
+                                     : "3D convolution over depth, height and width"),
         rank_(spatialRank) {}
 
   std::vector<LegacyArg> legacyArgs() const override { return keras1Args(rank_); }
@@ -141,10 +143,15 @@ class Conv2DKind : public ConvKind {
 public:
   Conv2DKind() : ConvKind("Conv2D", 2) {}
 };
+class Conv3DKind : public ConvKind {
+public:
+  Conv3DKind() : ConvKind("Conv3D", 3) {}
+};
 
 }  // namespace
 
 KILN_REGISTER_LAYER(Conv1DKind, "Convolution1D")
 KILN_REGISTER_LAYER(Conv2DKind, "Convolution2D")
+KILN_REGISTER_LAYER(Conv3DKind, "Convolution3D")
 
 }  // namespace kiln

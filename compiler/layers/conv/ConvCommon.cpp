@@ -50,7 +50,7 @@ ArgSpec formatArg(int spatialRank) {
 
 ArgSpec windowArg(const char *name, int spatialRank) {
   if (std::string_view(name) == "kernel_size") return arg(name, ArgType::IntTuple, spatialRank);
-  Value one = spatialRank == 1 ? Value::ofInt(1) : Value::ofTuple({Value::ofInt(1), Value::ofInt(1)});
+  Value one = spatialRank == 1 ? Value::ofInt(1) : Value::ofTuple(std::vector<Value>(spatialRank, Value::ofInt(1)));
   return arg(name, ArgType::IntTuple, one, spatialRank);
 }
 
@@ -151,26 +151,34 @@ std::optional<std::vector<Dim>> outputSpatialSizes(ShapeContext &cx, const Windo
 
 Geometry geometry(const TensorType &in, const TensorType &out, const Window &w, int64_t groups,
                   int64_t depthMultiplier) {
-  Image i = asImage(in), o = asImage(out);
-  // A 1D window is the width axis of an image of height 1.
-  AxisWindow rows = w.axes.size() == 2 ? w.axes[0] : AxisWindow{}, cols = w.axes.back();
+  // The spatial axes as the last of (depth, height, width); the ones before
+  // have size 1 and a window of 1, which pads nothing in any mode.
+  constexpr int kAxes = abi::kSpatialAxes;
+  int rank = int(w.axes.size());
+  std::vector<Dim> inSizes(kAxes - rank, 1), outSizes(kAxes - rank, 1);
+  inSizes.insert(inSizes.end(), in.dims.begin() + 1, in.dims.end() - 1);
+  outSizes.insert(outSizes.end(), out.dims.begin() + 1, out.dims.end() - 1);
+  std::vector<AxisWindow> axes(kAxes - rank);
+  axes.insert(axes.end(), w.axes.begin(), w.axes.end());
+  std::vector<Dim> pads;
+  for (int i = 0; i < kAxes; ++i) pads.push_back(padBefore(inSizes[i], outSizes[i], axes[i], w.padding));
   Geometry g{};
-  g.inH = i.height, g.inW = i.width, g.inC = i.channels;
-  g.outH = o.height, g.outW = o.width, g.outC = o.channels;
-  g.kernelH = rows.kernel, g.kernelW = cols.kernel;
-  g.strideH = rows.stride, g.strideW = cols.stride;
-  g.dilationH = rows.dilation, g.dilationW = cols.dilation;
-  g.padTop = w.axes.size() == 2 ? padBefore(i.height, o.height, rows, w.padding) : Dim(0);
-  g.padLeft = padBefore(i.width, o.width, cols, w.padding);
+  g.inD = inSizes[0], g.inH = inSizes[1], g.inW = inSizes[2], g.inC = in.dims.back();
+  g.outD = outSizes[0], g.outH = outSizes[1], g.outW = outSizes[2], g.outC = out.dims.back();
+  g.kernelD = axes[0].kernel, g.kernelH = axes[1].kernel, g.kernelW = axes[2].kernel;
+  g.strideD = axes[0].stride, g.strideH = axes[1].stride, g.strideW = axes[2].stride;
+  g.dilationD = axes[0].dilation, g.dilationH = axes[1].dilation, g.dilationW = axes[2].dilation;
+  g.padFront = pads[0], g.padTop = pads[1], g.padLeft = pads[2];
   g.groups = groups;
   g.depthMultiplier = depthMultiplier;
   return g;
 }
 
 llvm::Value *emitGeometry(LowerContext &cx, const Geometry &g) {
-  static_assert(sizeof(abi::ConvGeometry) == 16 * sizeof(int64_t), "Geometry has abi::ConvGeometry's fields");
+  static_assert(sizeof(abi::ConvGeometry) == 22 * sizeof(int64_t), "Geometry has abi::ConvGeometry's fields");
   return cx.ints("geometry", {g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kernelH, g.kernelW, g.strideH, g.strideW,
-                              g.dilationH, g.dilationW, g.padTop, g.padLeft, g.groups, g.depthMultiplier});
+                              g.dilationH, g.dilationW, g.padTop, g.padLeft, g.groups, g.depthMultiplier, g.inD,
+                              g.outD, g.kernelD, g.strideD, g.dilationD, g.padFront});
 }
 
 std::vector<float> packGroupPanels(const std::vector<float> &kernel, int64_t k, int64_t n, int64_t groups) {

@@ -2,9 +2,9 @@
 // sizes (keras.utils.conv_utils) with TensorFlow's padding, the input checks
 // and the plumbing of the kernel calls.
 //
-// Convolutions take channels_last tensors, 1D ones as images of height 1
-// (see layers/spatial/SpatialCommon.h); the kernels read the window from an
-// abi::ConvGeometry.
+// Convolutions take channels_last tensors, which the kernels see as volumes
+// (batch, depth, height, width, channels): 2D ones of depth 1, 1D ones also
+// of height 1; they read the window from an abi::ConvGeometry.
 #pragma once
 
 #include "codegen/LowerContext.h"
@@ -69,8 +69,9 @@ struct Geometry {
   Dim padTop, padLeft;
   Dim groups;
   Dim depthMultiplier;
+  Dim inD, outD, kernelD, strideD, dilationD, padFront;
 };
-// The kernels' view of a convolution from `in` to `out` (rank 3 or 4).
+// The kernels' view of a convolution from `in` to `out` (rank 3, 4 or 5).
 Geometry geometry(const TensorType &in, const TensorType &out, const Window &w, int64_t groups = 1,
                   int64_t depthMultiplier = 1);
 llvm::Value *emitGeometry(LowerContext &cx, const Geometry &g);
