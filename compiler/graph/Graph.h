@@ -19,6 +19,7 @@ class LayerKind;
 struct Layer;
 struct Model;
 struct Node;
+class TensorProgram;
 
 struct Tensor {
   TensorType type;
@@ -61,6 +62,8 @@ struct Layer {
   std::vector<WeightSpec> weights;
   std::vector<std::vector<float>> weightValues;  // filled by weight loading, same order
   bool invalid = false;  // its construction failed: calls produce error values quietly
+  // A Lambda's or custom layer's tensor math, traced at its first call.
+  std::shared_ptr<const TensorProgram> program;
 
   std::string className() const;
   // "Dense layer 'dense_1'", for messages.

@@ -1,6 +1,7 @@
 #include "import/LayerArguments.h"
 
 #include "layers/LayerKind.h"
+#include "layers/core/Traced.h"
 #include "sema/Arguments.h"
 
 #include <fmt/format.h>
@@ -255,6 +256,10 @@ std::optional<std::string> layerConstructor(ImportContext &cx, const std::string
   std::string layer = className + " layer '" + name + "'";
   if (!kind || className == "InputLayer") {
     cx.diags.report(DiagID::err_import_layer_unsupported, where, name, className);
+    return std::nullopt;
+  }
+  if (isTracedKind(kind)) {
+    cx.diags.report(DiagID::err_import_lambda, where, name);
     return std::nullopt;
   }
   cx.layerClasses.insert(kind->className());

@@ -4,27 +4,12 @@
 
 using namespace kiln;
 
-namespace {
-
-KILN_INLINE float apply(int32_t op, float a, float b) {
-  switch (op) {
-  case abi::kAdd: return a + b;
-  case abi::kSubtract: return a - b;
-  case abi::kMultiply: return a * b;
-  case abi::kMaximum: return kernels::maxPropagatingNaN(a, b);
-  case abi::kMinimum: return kernels::minPropagatingNaN(a, b);
-  case abi::kPRelu: return a >= 0.0f ? a : a * b;  // b: the slope
-  case abi::kDivide: return a / b;
-  default: return a;
-  }
-}
-
-}  // namespace
+using kernels::binaryOp;
 
 // out[i] = a[i] op b[i] for `count` elements (operands of one shape).
 KILN_KERNEL void kiln_binary(float *out, const float *a, const float *b, int64_t count, int32_t op,
                              const abi::RunContext *) {
-  for (int64_t i = 0; i < count; ++i) out[i] = apply(op, a[i], b[i]);
+  for (int64_t i = 0; i < count; ++i) out[i] = binaryOp(op, a[i], b[i]);
 }
 
 // The broadcasting form: `rank` per-sample axes of sizes outDims; operand
@@ -39,7 +24,7 @@ KILN_KERNEL void kiln_binary_broadcast(float *out, const float *a, const float *
     for (int64_t i = 0; i < rank; ++i) index[i] = 0;
     int64_t aOffset = 0, bOffset = 0;
     for (int64_t n = 0; n < sampleSize; ++n) {
-      out[s * sampleSize + n] = apply(op, a[s * aBatch + aOffset], b[s * bBatch + bOffset]);
+      out[s * sampleSize + n] = binaryOp(op, a[s * aBatch + aOffset], b[s * bBatch + bOffset]);
       for (int64_t i = rank - 1; i >= 0; --i) {
         aOffset += aStrides[i];
         bOffset += bStrides[i];

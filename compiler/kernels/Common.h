@@ -35,6 +35,27 @@ KILN_INLINE float reluf(float x) { return clampBelow(x, 0.0f); }
 KILN_INLINE float maxPropagatingNaN(float a, float b) { return a != a || a > b ? a : b; }
 KILN_INLINE float minPropagatingNaN(float a, float b) { return a != a || a < b ? a : b; }
 
+// The binary operations of abi::BinaryOp.
+KILN_INLINE float binaryOp(int32_t op, float a, float b) {
+  switch (op) {
+  case abi::kAdd: return a + b;
+  case abi::kSubtract: return a - b;
+  case abi::kMultiply: return a * b;
+  case abi::kMaximum: return maxPropagatingNaN(a, b);
+  case abi::kMinimum: return minPropagatingNaN(a, b);
+  case abi::kPRelu: return a >= 0.0f ? a : a * b;  // b: the slope
+  case abi::kDivide: return a / b;
+  case abi::kPower: return powf(a, b);
+  case abi::kGreater: return a > b ? 1.0f : 0.0f;
+  case abi::kGreaterEqual: return a >= b ? 1.0f : 0.0f;
+  case abi::kLess: return a < b ? 1.0f : 0.0f;
+  case abi::kLessEqual: return a <= b ? 1.0f : 0.0f;
+  case abi::kEqual: return a == b ? 1.0f : 0.0f;
+  case abi::kNotEqual: return a != b ? 1.0f : 0.0f;
+  default: return a;
+  }
+}
+
 KILN_INLINE float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 KILN_INLINE float softplusf(float x) {

@@ -34,8 +34,31 @@ enum Activation : int32_t {
 
 inline bool isRowwise(int32_t act) { return act == kSoftmax || act == kLogSoftmax; }
 
-// Binary elementwise operations (merge layers, PReLU).
-enum BinaryOp : int32_t { kAdd = 0, kSubtract, kMultiply, kMaximum, kMinimum, kPRelu, kDivide };
+// Binary elementwise operations (merge layers, PReLU, tensor expressions);
+// comparisons give 1.0 or 0.0.
+enum BinaryOp : int32_t {
+  kAdd = 0, kSubtract, kMultiply, kMaximum, kMinimum, kPRelu, kDivide,
+  kPower, kGreater, kGreaterEqual, kLess, kLessEqual, kEqual, kNotEqual,
+};
+
+// Unary elementwise operations of tensor expressions (kiln_expr_map).
+enum UnaryOp : int32_t { kNegate = 0, kAbs, kSquare, kSqrt, kRsqrt, kExp, kLog, kSign, kFloor, kCeil, kReciprocal };
+
+// The instructions of kiln_expr_map, three int64 each (op, a, b): a stack
+// machine evaluated once per output element.
+enum MapInstruction : int64_t {
+  kMapOperand = 0,  // push operand a's element
+  kMapImmediate,    // push immediates[a]
+  kMapUnary,        // top = UnaryOp a (top)
+  kMapBinary,       // pop y; top = BinaryOp a (top, y)
+  kMapSelect,       // pop y, pop x; top = top != 0 ? x : y
+  kMapActivate,     // top = Activation a (top), with alpha, max value and threshold at immediates[b..b+2]
+};
+constexpr int kMapStackDepth = 16;
+constexpr int kMapOperands = 16;  // operands of one kiln_expr_map call
+
+// Reductions over one axis (kiln_expr_reduce).
+enum ReduceOp : int32_t { kReduceSum = 0, kReduceMean, kReduceMax, kReduceMin, kReduceProd };
 
 // The caller's parallel-for: the layout of kiln_parallel (runtime/include/kiln_rt.h
 // and every generated header). parallelFor(context, task, taskContext, count)

@@ -6,14 +6,17 @@
 #pragma once
 
 extern "C" {
+float ceilf(float);
 float erff(float);
 float expf(float);
 float expm1f(float);
 float fabsf(float);
+float floorf(float);
 float fmaxf(float, float);
 float fminf(float, float);
 float log1pf(float);
 float logf(float);
+float powf(float, float);
 float sqrtf(float);
 float tanhf(float);
 }

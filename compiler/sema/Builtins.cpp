@@ -35,6 +35,7 @@ Value Evaluator::sorted(std::vector<Value> items, SourceRange range) {
 }
 
 Value Evaluator::callPython(const Builtin &builtin, CallSite &call) {
+  if (builtin.name == "super") return makeSuper(call);
   for (const CallArgument &a : call.args)
     if (a.value.is(ValueKind::Skipped)) return a.value;
   const std::string &name = builtin.name;

@@ -32,7 +32,7 @@ namespace {
 const ast::Expr *tensorArgument(const ast::Expr &e, const std::function<std::optional<Value>(const std::string &)> &lookup) {
   if (e.kind == ast::ExprKind::Name) {
     std::optional<Value> v = lookup(e.name);
-    return v && v->is(ValueKind::Tensor) ? &e : nullptr;
+    return v && (v->is(ValueKind::Tensor) || v->is(ValueKind::Traced)) ? &e : nullptr;
   }
   if (e.kind == ast::ExprKind::List || e.kind == ast::ExprKind::Tuple)
     for (const ast::ExprPtr &item : e.elements)
@@ -56,6 +56,10 @@ Value Evaluator::evalCall(const ast::Expr &e) {
     auto quiet = [this](const std::string &name) { return lookup(name); };
     for (const ast::Argument &a : e.args) {
       if (tensorArgument(*a.value, quiet)) {
+        if (trace_) {
+          reportUnsupportedTensorOp(exprText(*e.object), e.range);
+          return Value::error(e.range);
+        }
         Diagnostic &d =
             diags_.report(DiagID::err_skipped_used, e.range, fmt::format("'{}'", exprText(*e.object)), skipReason(s));
         if (s.where.valid() && s.where.begin.offset != e.object->range.begin.offset)
@@ -159,11 +163,13 @@ Value Evaluator::call(const Value &callee, CallSite &call) {
     case Builtin::Kind::Python: return callPython(*callee.builtin, call);
     case Builtin::Kind::Math: return callMath(*callee.builtin, call);
     case Builtin::Kind::Backend: return callBackend(*callee.builtin, call);
+    case Builtin::Kind::TensorOp: return callTensorOp(*callee.builtin, call);
     default:
       if (rejectSkipped(call)) return Value::error(call.range);
       return callBuiltin(*callee.builtin, call);
     }
   case ValueKind::Method:
+    if (callee.self->is(ValueKind::Opaque) && callee.self->text == "super") return callSuper(*callee.self, callee.text, call);
     if (callee.self->is(ValueKind::Model) || callee.self->is(ValueKind::Layer) || callee.self->is(ValueKind::Tensor)) {
       if (rejectSkipped(call)) return Value::error(call.range);
       return callKerasMethod(*callee.self, callee.text, call);

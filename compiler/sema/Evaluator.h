@@ -34,6 +34,8 @@ struct Builtin {
     Python,         // a Python builtin computed at build time: len, range, int, ...
     Math,           // math.* and the numpy functions of constants: sqrt, prod, ...
     Backend,        // keras.backend helpers with build-time answers: int_shape, image_data_format
+    TensorOp,       // a function of tensors (K.sum, tf.concat, ...) traced in a Lambda or custom layer; detail: the module
+    LayerBase,      // keras.layers.Layer, the base class of custom layers
   };
   std::string name;
   Kind kind;
@@ -227,6 +229,25 @@ private:
   Value unknownAttribute(const Value &object, const std::string &name, SourceRange nameRange,
                          const std::vector<std::string> &known);
 
+  // tensor expressions in Lambda and custom layers (TensorOps.cpp, CustomLayers.cpp)
+  bool traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bool listInput, SourceRange range);
+  Value traced(int node, SourceRange range);
+  std::optional<int> tensorOperand(const Value &v, const std::string &what);
+  Value tensorShape(const Value &v, SourceRange range);
+  Value tensorBinary(const std::string &op, const Value &a, const Value &b, SourceRange range);
+  Value tensorNegate(const Value &v, SourceRange range);
+  Value tensorSubscript(const Value &object, const ast::Expr &e);
+  Value callTensorOp(const Builtin &builtin, CallSite &call);
+  void reportUnsupportedTensorOp(const std::string &what, SourceRange range);
+  void defineCustomLayer(const ast::Stmt &stmt);
+  const Value *classMember(const LayerKind *kind, const std::string &name) const;
+  Value callClassMethod(Layer *layer, const std::string &name, CallSite call);
+  Value constructCustomLayer(const LayerKind *kind, CallSite &call);
+  bool initBaseLayer(Layer *layer, const CallSite &call);
+  Value makeSuper(CallSite &call);
+  Value callSuper(const Value &self, const std::string &method, CallSite &call);
+  Value addWeight(CallSite &call);  // self.add_weight(...) while tracing
+
   DiagnosticEngine &diags_;
   Graph &graph_;
   EvalOptions options_;
@@ -254,6 +275,12 @@ private:
   bool stopped_ = false;  // the budget is spent or the recursion too deep: unwind
   std::vector<std::pair<SourceRange, std::string>> skipped_;  // statements skipped, in order
   std::set<std::pair<uint32_t, uint32_t>> skippedSeen_;
+  std::shared_ptr<TensorProgram> trace_;             // the layer computation being traced, if any
+  std::map<const LayerKind *, Scope *> classScopes_;  // the bodies of the file's custom layer classes
 };
+
+// The tensor function `name` of `module` (keras.backend, tensorflow,
+// tensorflow.math, tensorflow.nn, keras.ops, ...), if it is in the subset.
+const Builtin *tensorOpBuiltin(const std::string &module, const std::string &name);
 
 }  // namespace kiln

@@ -145,6 +145,12 @@ Value Evaluator::evalAttribute(const ast::Expr &e) {
   Value object = eval(*e.object);
   if (object.is(ValueKind::Error)) return object;
   Value v;
+  if (object.is(ValueKind::Traced)) {
+    if (e.name == "shape") return tensorShape(object, e.range);
+    if (e.name == "dtype") return Value::ofStr("float32", e.range);
+    reportUnsupportedTensorOp("the attribute '" + e.name + "' of a tensor", e.nameRange);
+    return Value::error(e.range);
+  }
   if (object.is(ValueKind::Skipped))
     v = skippedHere(object, *e.object) ? Value::skipped("", object.skip->why, e.range, object.skip->unsupported) : object;
   else if (object.is(ValueKind::Module)) v = moduleMember(object.text, e.name, e.range, e.nameRange);
@@ -159,6 +165,7 @@ Value Evaluator::evalAttribute(const ast::Expr &e) {
 Value Evaluator::evalSubscript(const ast::Expr &e) {
   Value object = eval(*e.object);
   if (object.is(ValueKind::Error) || object.is(ValueKind::Skipped)) return object;
+  if (object.is(ValueKind::Traced)) return tensorSubscript(object, e);
   const char *tensorHint = "; slicing tensors is not supported, use Cropping or Reshape layers";
   if (e.elements.size() != 1) {
     diags_.report(DiagID::err_subscript, e.range, describe(object),
@@ -324,6 +331,7 @@ Value Evaluator::evalUnary(const ast::Expr &e) {
     std::optional<bool> t = truth(v, e.object->range);
     return t ? Value::ofBool(!*t, e.range) : Value::error(e.range);
   }
+  if (v.is(ValueKind::Traced) && e.name != "~") return e.name == "-" ? tensorNegate(v, e.range) : v;
   if (v.isInteger() && e.name == "~") return Value::ofInt(~v.asInt(), e.range);
   if (v.isInteger() && e.name != "~") {
     if (e.name == "-" && v.asInt() == INT64_MIN) {

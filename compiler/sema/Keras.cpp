@@ -4,6 +4,7 @@
 
 #include "diagnostics/Suggest.h"
 #include "layers/LayerKind.h"
+#include "layers/core/Traced.h"
 
 #include <algorithm>
 #include <set>
@@ -129,6 +130,7 @@ Value Evaluator::makeInput(CallSite &call) {
 }
 
 Value Evaluator::constructLayer(const LayerKind *kind, CallSite &call) {
+  if (isCustomKind(kind)) return constructCustomLayer(kind, call);
   std::vector<ArgSpec> specs = kind->args();
   for (const ArgSpec &base : baseLayerArgs())
     if (!kind->findArg(base.name)) specs.push_back(base);
@@ -224,6 +226,7 @@ Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRa
     }
   }
 
+  if (isTracedKind(kind) && !traceLayer(layer, inputs, listInput, range)) return Value::error(range);
   // Infer on a provisional node (for the notes); keep it only if it works.
   Node provisional;
   provisional.layer = layer;

@@ -4,6 +4,8 @@
 // methods give skipped values.
 #include "sema/Evaluator.h"
 
+#include "layers/core/Traced.h"
+
 #include "diagnostics/Suggest.h"
 #include "layers/LayerKind.h"
 
@@ -93,6 +95,11 @@ Value Evaluator::kerasAttribute(const Value &object, const std::string &name, So
   }
   if (object.is(ValueKind::Layer)) {
     Layer *l = object.layer;
+    if (l->kind && isCustomKind(l->kind)) {  // self.units, self.kernel, self.add_weight, self.helper(...)
+      const Value *member = classMember(l->kind, name);
+      if (name == "add_weight" || (member && member->is(ValueKind::Function))) return method(name);
+      if (member && !l->config.has(name)) return *member;  // a class attribute
+    }
     if (name == "output" || name == "input" || name == "output_shape" || name == "input_shape") {
       // Keras answers for a layer called once, or called on equal shapes.
       bool wantsShape = name.size() > 6;
@@ -141,6 +148,8 @@ bool Evaluator::setKerasAttribute(const Value &object, const ast::Expr &target) 
 }
 
 Value Evaluator::callKerasMethod(const Value &self, const std::string &method, CallSite &call) {
+  if (self.is(ValueKind::Layer) && self.layer->kind && isCustomKind(self.layer->kind))
+    return method == "add_weight" ? addWeight(call) : callClassMethod(self.layer, method, call);
   if (self.is(ValueKind::Tensor)) return kerasAttribute(self, "shape", call.range, call.range);  // get_shape()
   if (self.is(ValueKind::Model)) {
     Model *m = self.model;

@@ -40,6 +40,12 @@ Value Evaluator::unknownAttribute(const Value &object, const std::string &name, 
 }
 
 Value Evaluator::valueAttribute(const Value &object, const std::string &name, SourceRange range, SourceRange nameRange) {
+  if (object.is(ValueKind::Opaque) && object.text == "super") {  // super().__init__, a custom layer's base class
+    Value v = Value::make(ValueKind::Method, range);
+    v.text = name;
+    v.self = std::make_shared<Value>(object);
+    return v;
+  }
   const std::vector<std::string> &methods = methodsOf(object.kind);
   if (std::find(methods.begin(), methods.end(), name) != methods.end()) {
     Value v = Value::make(ValueKind::Method, range);

@@ -31,6 +31,7 @@ const std::vector<Builtin> &builtins() {
       {"minimum", Kind::LayerFunction, "Minimum"},
       {"concatenate", Kind::LayerFunction, "Concatenate"},
       {"dot", Kind::LayerFunction, "Dot"},
+      {"Layer", Kind::LayerBase, {}},
   };
   return table;
 }
@@ -74,6 +75,14 @@ const Builtin *find(const std::vector<Builtin> &table, std::string_view name, st
 Value builtinValue(const Builtin *b, SourceRange range) {
   Value v = Value::make(ValueKind::Builtin, range);
   v.builtin = b;
+  return v;
+}
+
+// A tensor function; an activation's also stands for its name where an
+// activation is expected (Dense(activation=tf.nn.relu)).
+Value tensorOpValue(const Builtin *b, const std::string &name, SourceRange range) {
+  Value v = builtinValue(b, range);
+  if (auto act = canonicalActivation(name)) v.text = *act;
   return v;
 }
 
@@ -141,6 +150,10 @@ Value Evaluator::lookupGlobal(const std::string &name) const {
     v.text = name == "tf" ? "tensorflow" : name == "layers" ? "keras.layers" : "keras";
     return v;
   }
+  if (name == "super") {
+    static const Builtin super{"super", Kind::Python, {}};
+    return builtinValue(&super, {});
+  }
   if (name == "print" || name == "display") return Value::skipped(name, "printing", {});
   if (name == "open" || name == "input" || name == "exit" || name == "quit" || name == "help")
     return Value::skipped(name, "input and output", {});
@@ -194,6 +207,8 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
 
   if (within(module, "tensorflow")) {
     std::string last = lastComponent(module);
+    if (module == "tensorflow" && (name == "math" || name == "nn" || name == "linalg")) return submodule();
+    if (const Builtin *b = tensorOpBuiltin(module, name)) return tensorOpValue(b, name, range);
     if (module == "tensorflow.nn" || module == "tensorflow.math") {
       if (auto act = canonicalActivation(name)) return Value::ofStr(*act, range);
     }
@@ -208,6 +223,8 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
   if (within(module, "keras.applications"))
     if (std::optional<Value> v = libraryMember(module, name, range)) return *v;
   std::string last = lastComponent(module);
+  if (const Builtin *b = tensorOpBuiltin(module, name)) return tensorOpValue(b, name, range);
+  if (module == "keras.ops") return unsupported("keras.ops." + name + " is not in the tensor-expression subset Kiln compiles");
   if (last == "activations" || module == "keras.backend") {
     if (auto act = canonicalActivation(name)) return Value::ofStr(*act, range);
   }
@@ -225,10 +242,7 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
     return v;
   }
   if (const Builtin *b = find(builtins(), name)) return builtinValue(b, range);
-  if (name == "Lambda")
-    return unsupported("Lambda layers run Python code at inference, which Kiln does not compile yet");
-  if (name == "Layer" || name == "InputSpec")
-    return unsupported("custom layers run Python code at inference, which Kiln does not compile yet");
+  if (name == "InputSpec") return builtinValue(trainingObject(name, Builtin::Kind::TrainingObject), range);
   if (name == "backend") {
     Value v = Value::make(ValueKind::Module, range);
     v.text = "keras.backend";
@@ -258,6 +272,8 @@ Value Evaluator::callBuiltin(const Builtin &builtin, CallSite &call) {
   case Builtin::Kind::LayerFunction: return callLayerFunction(builtin, call);
   case Builtin::Kind::TrainingObject:
   case Builtin::Kind::Initializer: {
+    // keras.initializers.get('he_normal') is the initializer of that name.
+    if (builtin.name == "get" && call.args.size() == 1 && call.args[0].value.is(ValueKind::Str)) return call.args[0].value;
     Value v = Value::make(ValueKind::Opaque, call.range);
     v.text = builtin.name;
     return v;
@@ -265,6 +281,10 @@ Value Evaluator::callBuiltin(const Builtin &builtin, CallSite &call) {
   case Builtin::Kind::Python: return callPython(builtin, call);
   case Builtin::Kind::Math: return callMath(builtin, call);
   case Builtin::Kind::Backend: return callBackend(builtin, call);
+  case Builtin::Kind::TensorOp: return callTensorOp(builtin, call);
+  case Builtin::Kind::LayerBase:
+    diags_.report(DiagID::err_model_arg, call.range, "Layer is the base class of custom layers: define a class X(Layer)");
+    return Value::error(call.range);
   }
   return Value::error(call.range);
 }
@@ -301,6 +321,7 @@ Value Evaluator::callBackend(const Builtin &builtin, CallSite &call) {
   }
   const Value &x = call.args[0].value;
   if (x.is(ValueKind::Skipped)) return x;
+  if (x.is(ValueKind::Traced)) return tensorShape(x, call.range);
   if (!x.is(ValueKind::Tensor)) {
     diags_.report(DiagID::err_argument_type, x.range, "x", "int_shape()", "a tensor", describe(x));
     return Value::error(call.range);

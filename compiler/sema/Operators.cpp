@@ -40,6 +40,7 @@ Value Evaluator::binary(const std::string &op, const Value &a, const Value &b, S
   if (a.is(ValueKind::Error) || b.is(ValueKind::Error)) return Value::error(range);
   if (a.is(ValueKind::Skipped)) return a;
   if (b.is(ValueKind::Skipped)) return b;
+  if (a.is(ValueKind::Traced) || b.is(ValueKind::Traced)) return tensorBinary(op, a, b, range);
   if (a.isNumber() && b.isNumber()) {
     bool ints = a.isInteger() && b.isInteger();
     if ((op == "/" || op == "//" || op == "%") && b.number() == 0) {
@@ -138,6 +139,9 @@ unsupported:
 
 Value Evaluator::compare(const std::string &op, const Value &a, const Value &b, SourceRange range) {
   if (a.is(ValueKind::Error) || b.is(ValueKind::Error)) return Value::error(range);
+  if ((a.is(ValueKind::Traced) || b.is(ValueKind::Traced)) && op != "in" && op != "not in" && op != "is" &&
+      op != "is not")
+    return tensorBinary(op, a, b, range);
   if (!tick(range, a.items.size() + b.items.size() + (a.text.size() + b.text.size()) / 64)) return Value::error(range);
   if (a.is(ValueKind::Skipped)) return a;
   if (b.is(ValueKind::Skipped)) return b;

@@ -3,6 +3,8 @@
 // listed in one note.
 #include "sema/Evaluator.h"
 
+#include "layers/core/Traced.h"
+
 #include <fmt/format.h>
 
 namespace kiln {
@@ -277,6 +279,10 @@ void Evaluator::execDef(const ast::Stmt &stmt) {
 void Evaluator::execClass(const ast::Stmt &stmt) {
   for (const ast::ExprPtr &base : stmt.items) {
     Value b = eval(*base);
+    if (b.is(ValueKind::Builtin) && b.builtin->kind == Builtin::Kind::LayerBase) {
+      defineCustomLayer(stmt);
+      return;
+    }
     if (b.is(ValueKind::Skipped) && !b.skip->unsupported) {
       scope_->names[stmt.name] = Value::skipped("class " + stmt.name, b.skip->why, stmt.keywordRange);
       recordSkipped(stmt.range, "class " + stmt.name);
@@ -284,7 +290,7 @@ void Evaluator::execClass(const ast::Stmt &stmt) {
     }
   }
   scope_->names[stmt.name] =
-      Value::skipped("class " + stmt.name, "classes run Python code; custom layers and models are not supported yet",
+      Value::skipped("class " + stmt.name, "only classes derived from keras.layers.Layer (custom layers) are compiled",
                      stmt.keywordRange, true);
 }
 
@@ -456,6 +462,10 @@ void Evaluator::assign(const ast::Expr &target, const Value &value) {
     if (object.is(ValueKind::Error)) return;
     if (object.is(ValueKind::Skipped)) {
       recordSkipped(target.range, exprText(target) + " = ...");
+      return;
+    }
+    if (object.is(ValueKind::Layer) && object.layer->kind && isCustomKind(object.layer->kind)) {
+      object.layer->config.set(target.name, value, true);  // self.units = units
       return;
     }
     if (!setKerasAttribute(object, target))

@@ -1,5 +1,7 @@
 #include "sema/Value.h"
 
+#include "graph/TensorProgram.h"
+
 #include "graph/Graph.h"
 #include "layers/LayerKind.h"
 #include "sema/Evaluator.h"
@@ -85,6 +87,7 @@ std::optional<bool> equalWithin(const Value &a, const Value &b, size_t &budget) 
     }
     return true;
   case ValueKind::Tensor: return a.tensor == b.tensor;
+  case ValueKind::Traced: return a.program == b.program && a.integer == b.integer;
   case ValueKind::Layer: return a.layer == b.layer;
   case ValueKind::Model: return a.model == b.model;
   case ValueKind::LayerClass: return a.layerClass == b.layerClass;
@@ -221,6 +224,7 @@ std::string describe(const Value &v) {
   case ValueKind::List: return "a list";
   case ValueKind::Dict: return "a dict";
   case ValueKind::Tensor: return "a tensor of shape " + shapeString(v.tensor->type);
+  case ValueKind::Traced: return "a tensor of shape " + v.program->shape(int(v.integer));
   case ValueKind::Layer: return v.layer->describe();
   case ValueKind::Model: return "model '" + v.model->name + "'";
   case ValueKind::LayerClass: return "the layer class " + v.layerClass->className();

@@ -20,6 +20,7 @@ struct Tensor;
 struct Builtin;
 struct Closure;
 struct Value;
+class TensorProgram;
 
 enum class ValueKind {
   None, Bool, Int, Float, Str, Ellipsis,
@@ -31,6 +32,7 @@ enum class ValueKind {
   Module,       // keras, keras.layers, tf, ...
   Opaque,       // a regularizer, constraint or initializer object
   Function,     // a def or lambda of the file, with its closure
+  Traced,       // a tensor inside a Lambda or a custom layer's call(): a node of its TensorProgram
   Skipped,      // the result of code that does not build the model (data, training, output)
   Error,        // the result of something already reported: silences follow-on errors
 };
@@ -86,6 +88,7 @@ struct Value {
   std::shared_ptr<Value> self;                // Method: the object it is bound to
   std::shared_ptr<const Closure> function;    // Function
   std::shared_ptr<const SkipInfo> skip;       // Skipped
+  std::shared_ptr<TensorProgram> program;     // Traced: the program; `integer` is the node
 
   static Value none(SourceRange r = {}) { return make(ValueKind::None, r); }
   static Value error(SourceRange r = {}) { return make(ValueKind::Error, r); }

@@ -1,0 +1,94 @@
+// The tensor math of a Lambda layer or of a custom layer's call(), traced at
+// build time into a small graph of tensor operations with shapes: the
+// inputs, the layer's weights and scalars at the leaves; elementwise
+// operations with NumPy broadcasting, reductions over one axis, softmax,
+// strided copies (slices, transposes, reshapes), concatenation and products
+// with a weight matrix inside. The layer's lowering runs it with the
+// kernels of kernels/TensorExpr.cpp, fusing elementwise chains.
+#pragma once
+
+#include "graph/Graph.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+struct TensorExpr {
+  enum class Op { Input, Weight, Scalar, Unary, Binary, Select, Activate, Reduce, Softmax, Copy, Concat, MatMul };
+  Op op;
+  std::vector<int> operands;
+  // The shape: with the batch axis first (kNone) when `batched`; weights,
+  // scalars and what is computed from them alone have no batch axis.
+  std::vector<int64_t> dims;
+  bool batched = true;
+  int32_t code = 0;   // Unary: abi::UnaryOp; Binary: abi::BinaryOp; Activate: abi::Activation;
+                      // Reduce: abi::ReduceOp; Softmax: 1 for log_softmax
+  int index = 0;      // Input: input number; Weight: weight number; Reduce, Softmax, Concat: axis
+  float value = 0;    // Scalar; Activate: alpha
+  float maxValue = -1, threshold = 0;  // Activate (kReluClipped)
+  // Copy: the element of the operand for each output index, as an offset
+  // and per-sample strides over the output's axes (a view of its sample).
+  int64_t offset = 0;
+  std::vector<int64_t> strides;
+
+  TensorExpr(Op op, std::vector<int> operands = {}, std::vector<int64_t> dims = {}, bool batched = true)
+      : op(op), operands(std::move(operands)), dims(std::move(dims)), batched(batched) {}
+  int rank() const { return int(dims.size()); }
+  // Elements per sample (all elements without a batch axis).
+  int64_t sampleElements() const;
+  bool elementwise() const { return op == Op::Unary || op == Op::Binary || op == Op::Select || op == Op::Activate; }
+};
+
+class TensorProgram {
+public:
+  std::vector<TensorExpr> nodes;
+  std::vector<int> outputs;
+  std::vector<WeightSpec> weights;  // a custom layer's add_weight() calls, in order
+
+  // Each builder returns the new node, or nothing with `error` set to what
+  // is wrong ("shapes (None, 3) and (None, 4) do not broadcast").
+  int input(int index, std::vector<int64_t> dims);
+  int weight(WeightSpec spec);
+  int scalar(double value);
+  std::optional<int> unary(int32_t op, int x, std::string &error);
+  std::optional<int> binary(int32_t op, int x, int y, std::string &error);
+  std::optional<int> select(int condition, int x, int y, std::string &error);
+  int activate(int32_t act, int x, float alpha = 0, float maxValue = -1, float threshold = 0);
+  // Over `axes` (negative counts from the end; none: every axis but the batch axis).
+  std::optional<int> reduce(int32_t op, int x, std::vector<int64_t> axes, bool keepdims, std::string &error);
+  std::optional<int> softmax(int x, int64_t axis, bool logarithm, std::string &error);
+  std::optional<int> l2Normalize(int x, std::vector<int64_t> axes, std::string &error);
+  std::optional<int> transpose(int x, std::vector<int64_t> perm, std::string &error);
+  // dims with the batch axis first; -1 in one axis is inferred.
+  std::optional<int> reshape(int x, std::vector<int64_t> dims, std::string &error);
+  std::optional<int> expandDims(int x, int64_t axis, std::string &error);
+  std::optional<int> squeeze(int x, std::optional<int64_t> axis, std::string &error);
+  std::optional<int> concatenate(const std::vector<int> &xs, int64_t axis, std::string &error);
+  std::optional<int> stack(const std::vector<int> &xs, int64_t axis, std::string &error);
+  std::optional<int> matmul(int x, int w, std::string &error);
+  // Python indexing x[...]: per index, an integer, a slice or a new axis;
+  // one `...` at most (`ellipsis` its position, else -1).
+  struct Index {
+    enum class Kind { Integer, Slice, NewAxis } kind = Kind::Slice;
+    int64_t start = 0;  // Integer
+    std::optional<int64_t> begin = std::nullopt, end = std::nullopt;  // Slice
+    int64_t step = 1;
+  };
+  std::optional<int> subscript(int x, std::vector<Index> indexes, int ellipsis, std::string &error);
+
+  // "(None, 3)"
+  std::string shape(int node) const;
+
+private:
+  int add(TensorExpr e);
+  // axis in [0, rank) from a Python axis; an error for the batch axis.
+  std::optional<int64_t> normalizeAxis(int x, int64_t axis, std::string &error, int extra = 0) const;
+  int copy(int x, std::vector<int64_t> dims, int64_t offset, std::vector<int64_t> strides);
+};
+
+// Row-major strides of `dims` (the per-sample part when `batched`).
+std::vector<int64_t> sampleStrides(const std::vector<int64_t> &dims, bool batched);
+
+}  // namespace kiln

@@ -1,0 +1,17 @@
+// Layers whose computation is Python tensor math traced at build time into
+// a TensorProgram (graph/TensorProgram.h): Lambda, and the custom Layer
+// subclasses a file defines.
+#pragma once
+
+#include "layers/LayerKind.h"
+
+namespace kiln {
+
+// True for Lambda and custom layers: calling them traces their Python code.
+bool isTracedKind(const LayerKind *kind);
+// A new kind for `class <className>(Layer)`, owned for the compiler's lifetime.
+const LayerKind *makeCustomLayerKind(const std::string &className);
+// True for a kind made by makeCustomLayerKind.
+bool isCustomKind(const LayerKind *kind);
+
+}  // namespace kiln

@@ -1,0 +1,258 @@
+// Lambda layers and custom Layer subclasses: calling one traces its Python
+// code on symbolic tensors (TensorOps.cpp) into the layer's TensorProgram.
+// A class deriving from keras.layers.Layer is a new layer kind; its
+// __init__ runs at construction (attributes on `self` become its
+// configuration), build(input_shape) and call(inputs) at its first call,
+// where self.add_weight() declares weights that bind by name.
+#include "sema/Evaluator.h"
+
+#include "graph/TensorProgram.h"
+#include "layers/core/Traced.h"
+
+#include <fmt/format.h>
+
+namespace kiln {
+
+namespace {
+
+// A shape as Keras passes it to build() and compute_output_shape(): a
+// tuple with None for the batch axis.
+Value shapeTuple(const std::vector<int64_t> &dims, SourceRange range) {
+  std::vector<Value> items;
+  for (int64_t d : dims) items.push_back(d == kNone ? Value::none(range) : Value::ofInt(d, range));
+  return Value::ofTuple(std::move(items), range);
+}
+
+}  // namespace
+
+void Evaluator::defineCustomLayer(const ast::Stmt &stmt) {
+  const LayerKind *kind = makeCustomLayerKind(stmt.name);
+  auto scope = std::make_unique<Scope>();
+  scope->parent = scope_;
+  Scope *outer = scope_;
+  scope_ = scope.get();
+  execBlock(stmt.body);
+  scope_ = outer;
+  classScopes_[kind] = scope.get();
+  scopes_.push_back(std::move(scope));
+  Value v = Value::make(ValueKind::LayerClass, stmt.keywordRange);
+  v.layerClass = kind;
+  scope_->names[stmt.name] = v;
+}
+
+const Value *Evaluator::classMember(const LayerKind *kind, const std::string &name) const {
+  auto found = classScopes_.find(kind);
+  if (found == classScopes_.end()) return nullptr;
+  auto member = found->second->names.find(name);
+  return member == found->second->names.end() ? nullptr : &member->second;
+}
+
+Value Evaluator::callClassMethod(Layer *layer, const std::string &name, CallSite call) {
+  const Value *method = classMember(layer->kind, name);
+  if (!method || !method->is(ValueKind::Function)) return Value::none(call.range);
+  call.args.insert(call.args.begin(), CallArgument{"", {}, Value::ofLayer(layer, call.range), nullptr});
+  return callFunction(*method->function, call);
+}
+
+Value Evaluator::constructCustomLayer(const LayerKind *kind, CallSite &call) {
+  Layer *layer = graph_.newLayer(kind, "", call.range);
+  if (classMember(kind, "__init__")) {
+    Value result = callClassMethod(layer, "__init__", call);
+    layer->invalid = result.is(ValueKind::Error);
+  } else {
+    layer->invalid = !initBaseLayer(layer, call);  // Layer.__init__(**kwargs)
+  }
+  if (layer->name.empty()) layer->name = uniqueName(kind->defaultName(), true);
+  return Value::ofLayer(layer, call.range);
+}
+
+// super().__init__(**kwargs): the arguments every layer takes, and its name.
+bool Evaluator::initBaseLayer(Layer *layer, const CallSite &call) {
+  LayerConfig base;
+  if (!bindArguments(baseLayerArgs(), {}, call, layer->kind->className(), diags_, base, 0)) return false;
+  for (const auto &[name, value] : base.entries()) layer->config.set(name, value, base.given(name));
+  if (layer->name.empty()) layer->name = base.isNone("name") ? uniqueName(layer->kind->defaultName(), true) : base.str("name");
+  return true;
+}
+
+Value Evaluator::callSuper(const Value &self, const std::string &method, CallSite &call) {
+  Layer *layer = self.self && self.self->is(ValueKind::Layer) ? self.self->layer : nullptr;
+  if (layer && method == "__init__") return initBaseLayer(layer, call) ? Value::none(call.range) : Value::error(call.range);
+  if (layer && (method == "build" || method == "get_config")) {
+    if (method == "get_config") return Value::make(ValueKind::Dict, call.range);
+    return Value::none(call.range);
+  }
+  diags_.report(DiagID::err_not_callable, call.calleeRange, "super()." + method);
+  return Value::error(call.range);
+}
+
+Value Evaluator::makeSuper(CallSite &call) {
+  Value v = Value::make(ValueKind::Opaque, call.range);
+  v.text = "super";
+  if (!frames_.empty()) {
+    const ast::Function &def = *frames_.back().function->def;
+    if (!def.params.empty()) {
+      auto self = scope_->names.find(def.params[0].name);
+      if (self != scope_->names.end() && self->second.is(ValueKind::Layer)) v.self = std::make_shared<Value>(self->second);
+    }
+  }
+  if (!v.self) {
+    diags_.report(DiagID::err_model_arg, call.range, "super() is supported in the methods of a custom layer");
+    return Value::error(call.range);
+  }
+  return v;
+}
+
+// self.add_weight(name=..., shape=..., initializer=..., trainable=...)
+Value Evaluator::addWeight(CallSite &call) {
+  if (!trace_) {
+    diags_.report(DiagID::err_model_arg, call.range, "add_weight() is supported in a custom layer's build() or call()");
+    return Value::error(call.range);
+  }
+  static const std::vector<ArgSpec> specs = {
+      arg("name", ArgType::Any, Value::none()),        arg("shape", ArgType::Any, Value::none()),
+      arg("dtype", ArgType::Any, Value::none()),       arg("initializer", ArgType::Any, Value::none()),
+      arg("regularizer", ArgType::TrainingOnly, Value::none()), arg("trainable", ArgType::Any, Value::ofBool(true)),
+      arg("constraint", ArgType::TrainingOnly, Value::none()),  arg("use_resource", ArgType::Any, Value::none()),
+      arg("synchronization", ArgType::Any, Value::none()),      arg("aggregation", ArgType::Any, Value::none()),
+      arg("autocast", ArgType::Any, Value::none()),
+  };
+  // Keras 2 takes (name, shape, ...) by position, Keras 3 (shape, initializer, ...).
+  CallSite named{call.range, call.calleeRange, {}};
+  size_t position = 0;
+  for (const CallArgument &a : call.args) {
+    CallArgument b = a;
+    if (b.keyword.empty()) {
+      bool keras2 = options_.kerasVersion == KerasVersion::V2;
+      const char *order2[] = {"name", "shape", "dtype", "initializer"}, *order3[] = {"shape", "initializer", "dtype"};
+      if ((keras2 && position >= 4) || (!keras2 && position >= 3)) {
+        diags_.report(DiagID::err_model_arg, a.value.range, "add_weight() takes at most its first arguments by position");
+        return Value::error(call.range);
+      }
+      b.keyword = keras2 ? order2[position] : order3[position];
+      ++position;
+    }
+    named.args.push_back(b);
+  }
+  LayerConfig config;
+  if (!bindArguments(specs, {}, named, "add_weight", diags_, config)) return Value::error(call.range);
+  WeightSpec spec;
+  int counter = int(trace_->weights.size());
+  spec.name = config.isNone("name") ? (counter ? fmt::format("variable_{}", counter) : "variable") : str(config.get("name"));
+  const Value &shape = config.get("shape");
+  if (shape.isInteger()) spec.shape = {shape.asInt()};
+  for (const Value &d : shape.items) {
+    if (!d.isInteger() || d.asInt() < 1) {
+      diags_.report(DiagID::err_argument_type, shape.range, "shape", "add_weight", "a tuple of positive integers",
+                    describe(shape));
+      return Value::error(call.range);
+    }
+    spec.shape.push_back(d.asInt());
+  }
+  const Value &init = config.get("initializer");
+  spec.initializerArg = "=" + (init.is(ValueKind::Str) ? init.text : init.is(ValueKind::Opaque) || init.is(ValueKind::Builtin)
+                                                                          ? toSnakeCase(init.is(ValueKind::Opaque) ? init.text : init.builtin->name)
+                                                                          : std::string("glorot_uniform"));
+  spec.trainable = !config.get("trainable").is(ValueKind::Bool) || config.get("trainable").boolean;
+  return traced(trace_->weight(spec), call.range);
+}
+
+// Runs the layer's Python code on symbolic inputs of the given types.
+bool Evaluator::traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bool listInput, SourceRange range) {
+  std::vector<TensorType> types;
+  for (Tensor *t : inputs) types.push_back(t->type);
+  if (layer->program) {
+    if (types == layer->builtInputs) return true;
+    std::string built, now;
+    for (const TensorType &t : layer->builtInputs) built += (built.empty() ? "" : " and ") + shapeString(t);
+    for (const TensorType &t : types) now += (now.empty() ? "" : " and ") + shapeString(t);
+    diags_.report(DiagID::err_shared_layer_shape, range, layer->describe(), built, now)
+        .note(DiagID::note_first_use, layer->nodes[0]->range, built);
+    return false;
+  }
+  if (trace_) {
+    diags_.report(DiagID::err_model_arg, range, "calling " + layer->describe() + " inside another layer's computation is not supported");
+    return false;
+  }
+  auto program = std::make_shared<TensorProgram>();
+  std::vector<Value> args, shapes;
+  for (const TensorType &type : types)
+    if (type.hasOpenAxes()) {
+      diags_.report(DiagID::err_model_arg, range,
+                    layer->describe() + " needs the sizes of its input's axes at build time, but its input has shape " +
+                        shapeString(type));
+      return false;
+    }
+  trace_ = program;
+  for (size_t i = 0; i < types.size(); ++i) {
+    std::vector<int64_t> dims{kNone};  // the batch axis, whatever its size: samples are computed one by one
+    for (size_t a = 1; a < types[i].dims.size(); ++a) dims.push_back(types[i].dims[a].value());
+    args.push_back(traced(program->input(int(i), dims), range));
+    shapes.push_back(shapeTuple(dims, range));
+  }
+  Value input = listInput ? Value::ofList(args, range) : args[0];
+  Value inputShape = listInput ? Value::ofList(shapes, range) : shapes[0];
+  CallSite call{range, range, {{"", {}, input, nullptr}}};
+  Value result;
+  std::string expected;  // the output_shape the code declares, for the comparison
+  Value declared;
+  if (isCustomKind(layer->kind)) {
+    CallSite build{range, range, {{"", {}, inputShape, nullptr}}};
+    if (callClassMethod(layer, "build", build).is(ValueKind::Error)) result = Value::error(range);
+    else result = callClassMethod(layer, "call", call);
+    if (classMember(layer->kind, "compute_output_shape")) {
+      CallSite shapeCall{range, range, {{"", {}, inputShape, nullptr}}};
+      trace_ = nullptr;
+      declared = callClassMethod(layer, "compute_output_shape", shapeCall);
+      expected = "compute_output_shape()";
+    }
+  } else {
+    const Value &arguments = layer->config.get("arguments");
+    for (size_t i = 0; i + 1 < arguments.items.size(); i += 2)
+      call.args.push_back({arguments.items[i].text, {}, arguments.items[i + 1], nullptr});
+    result = this->call(layer->config.get("function"), call);
+    const Value &outputShape = layer->config.get("output_shape");
+    trace_ = nullptr;
+    if (outputShape.is(ValueKind::Function)) {
+      CallSite shapeCall{range, range, {{"", {}, inputShape, nullptr}}};
+      declared = this->call(outputShape, shapeCall);
+      expected = "output_shape=" + functionName(*outputShape.function);
+    } else if (outputShape.isSequence()) {
+      std::vector<Value> withBatch{Value::none(range)};
+      withBatch.insert(withBatch.end(), outputShape.items.begin(), outputShape.items.end());
+      declared = Value::ofTuple(withBatch, range);
+      expected = "output_shape=" + repr(outputShape);
+    }
+  }
+  trace_ = nullptr;
+  if (result.is(ValueKind::Error) || declared.is(ValueKind::Error)) return false;
+  std::vector<Value> outputs = result.isSequence() ? std::vector<Value>(result.items.begin(), result.items.end())
+                                                   : std::vector<Value>{result};
+  for (const Value &o : outputs) {
+    if (!o.is(ValueKind::Traced) || o.program != program || !program->nodes[o.integer].batched) {
+      diags_.report(DiagID::err_model_arg, range,
+                    layer->describe() + " must return tensors computed from its inputs, but returns " + describe(o));
+      return false;
+    }
+    program->outputs.push_back(int(o.integer));
+  }
+  if (!expected.empty()) {
+    Value inferred = outputs.size() == 1 ? shapeTuple(program->nodes[outputs[0].integer].dims, range) : Value::none();
+    if (outputs.size() > 1) {
+      std::vector<Value> all;
+      for (const Value &o : outputs) all.push_back(shapeTuple(program->nodes[o.integer].dims, range));
+      inferred = Value::ofList(all, range);
+    }
+    // A list and a tuple of the same sizes are the same shape.
+    Value asTuple = declared;
+    if (asTuple.is(ValueKind::List) && outputs.size() == 1) asTuple = Value::ofTuple({asTuple.items.begin(), asTuple.items.end()}, range);
+    if (!equal(asTuple, inferred)) {
+      diags_.report(DiagID::err_output_shape_differs, range, layer->describe(), expected, repr(declared), repr(inferred));
+      return false;
+    }
+  }
+  layer->program = program;
+  return true;
+}
+
+}  // namespace kiln

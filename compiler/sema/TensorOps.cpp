@@ -1,0 +1,451 @@
+// Tensor expressions: inside a Lambda's function or a custom layer's call(),
+// tensors are traced values (ValueKind::Traced), and Python operators,
+// indexing and a documented subset of keras.backend / tf / tf.math / tf.nn /
+// keras.ops add nodes to the layer's TensorProgram, with shapes checked as
+// they are built. Anything else on a traced tensor is an error that names it
+// and lists the subset.
+#include "sema/Evaluator.h"
+
+#include "graph/TensorProgram.h"
+#include "layers/LayerKind.h"
+#include "layers/core/Traced.h"
+
+#include <deque>
+#include <fmt/format.h>
+
+namespace kiln {
+
+namespace {
+
+enum class Family {
+  Unary, Binary, Activation, Reduce, Softmax, Clip, L2Normalize, Concatenate, Stack, ExpandDims, Squeeze, Reshape,
+  Transpose, MatMul, Where, Cast, Shape,
+};
+
+struct TensorOp {
+  const char *name;
+  Family family;
+  int32_t code;
+};
+
+const std::vector<TensorOp> &tensorOps() {
+  static const std::vector<TensorOp> table = {
+      {"negative", Family::Unary, abi::kNegate},       {"abs", Family::Unary, abi::kAbs},
+      {"square", Family::Unary, abi::kSquare},         {"sqrt", Family::Unary, abi::kSqrt},
+      {"rsqrt", Family::Unary, abi::kRsqrt},           {"exp", Family::Unary, abi::kExp},
+      {"log", Family::Unary, abi::kLog},               {"sign", Family::Unary, abi::kSign},
+      {"floor", Family::Unary, abi::kFloor},           {"ceil", Family::Unary, abi::kCeil},
+      {"reciprocal", Family::Unary, abi::kReciprocal},
+      {"add", Family::Binary, abi::kAdd},              {"subtract", Family::Binary, abi::kSubtract},
+      {"multiply", Family::Binary, abi::kMultiply},    {"divide", Family::Binary, abi::kDivide},
+      {"truediv", Family::Binary, abi::kDivide},       {"pow", Family::Binary, abi::kPower},
+      {"power", Family::Binary, abi::kPower},          {"maximum", Family::Binary, abi::kMaximum},
+      {"minimum", Family::Binary, abi::kMinimum},      {"greater", Family::Binary, abi::kGreater},
+      {"greater_equal", Family::Binary, abi::kGreaterEqual}, {"less", Family::Binary, abi::kLess},
+      {"less_equal", Family::Binary, abi::kLessEqual}, {"equal", Family::Binary, abi::kEqual},
+      {"not_equal", Family::Binary, abi::kNotEqual},
+      {"relu", Family::Activation, 0},     {"sigmoid", Family::Activation, 0}, {"tanh", Family::Activation, 0},
+      {"elu", Family::Activation, 0},      {"selu", Family::Activation, 0},    {"softplus", Family::Activation, 0},
+      {"softsign", Family::Activation, 0}, {"hard_sigmoid", Family::Activation, 0},
+      {"swish", Family::Activation, 0},    {"silu", Family::Activation, 0},    {"gelu", Family::Activation, 0},
+      {"relu6", Family::Activation, 0},    {"leaky_relu", Family::Activation, 0}, {"mish", Family::Activation, 0},
+      {"sum", Family::Reduce, abi::kReduceSum},   {"reduce_sum", Family::Reduce, abi::kReduceSum},
+      {"mean", Family::Reduce, abi::kReduceMean}, {"reduce_mean", Family::Reduce, abi::kReduceMean},
+      {"max", Family::Reduce, abi::kReduceMax},   {"reduce_max", Family::Reduce, abi::kReduceMax},
+      {"min", Family::Reduce, abi::kReduceMin},   {"reduce_min", Family::Reduce, abi::kReduceMin},
+      {"prod", Family::Reduce, abi::kReduceProd}, {"reduce_prod", Family::Reduce, abi::kReduceProd},
+      {"softmax", Family::Softmax, 0},            {"log_softmax", Family::Softmax, 1},
+      {"clip", Family::Clip, 0},                  {"clip_by_value", Family::Clip, 0},
+      {"l2_normalize", Family::L2Normalize, 0},
+      {"concatenate", Family::Concatenate, 0},    {"concat", Family::Concatenate, 0},
+      {"stack", Family::Stack, 0},                {"expand_dims", Family::ExpandDims, 0},
+      {"squeeze", Family::Squeeze, 0},            {"reshape", Family::Reshape, 0},
+      {"transpose", Family::Transpose, 0},        {"permute_dimensions", Family::Transpose, 0},
+      {"dot", Family::MatMul, 0},                 {"matmul", Family::MatMul, 0},
+      {"where", Family::Where, 0},                {"switch", Family::Where, 0},
+      {"cast", Family::Cast, 0},                  {"shape", Family::Shape, 0},
+  };
+  return table;
+}
+
+const TensorOp *findOp(std::string_view name) {
+  for (const TensorOp &op : tensorOps())
+    if (name == op.name) return &op;
+  return nullptr;
+}
+
+std::string supportedList() {
+  std::string s;
+  for (const TensorOp &op : tensorOps()) s += (s.empty() ? "" : ", ") + std::string(op.name);
+  return s + "; operators + - * / // ** and comparisons; indexing x[:, 0], x[..., :3]; K.epsilon(), "
+             "K.int_shape(x), x.shape";
+}
+
+// The modules whose tensor functions are traced.
+bool tensorModule(const std::string &module) {
+  return module == "keras.backend" || module == "tensorflow" || module == "tensorflow.math" ||
+         module == "tensorflow.nn" || module == "tensorflow.linalg" || module == "keras.ops" ||
+         module == "keras.activations";
+}
+
+// A short spelling of a module for messages: K.sum, tf.math.abs, keras.ops.sum.
+std::string spelled(const Builtin &b) {
+  std::string module = b.detail;
+  if (module == "keras.backend") module = "K";
+  else if (module.rfind("tensorflow", 0) == 0) module = "tf" + module.substr(10);
+  return module + "." + b.name;
+}
+
+// Arguments by position or by one of each parameter's names.
+struct OpArguments {
+  std::vector<const Value *> values;
+  bool ok = true;
+};
+
+}  // namespace
+
+const Builtin *tensorOpBuiltin(const std::string &module, const std::string &name) {
+  if (!tensorModule(module) || !findOp(name)) return nullptr;
+  if (module == "keras.activations" && findOp(name)->family != Family::Activation &&
+      findOp(name)->family != Family::Softmax)
+    return nullptr;
+  static std::deque<Builtin> made;
+  for (const Builtin &b : made)
+    if (b.name == name && b.detail == module) return &b;
+  made.push_back({name, Builtin::Kind::TensorOp, module});
+  return &made.back();
+}
+
+Value Evaluator::traced(int node, SourceRange range) {
+  Value v = Value::make(ValueKind::Traced, range);
+  v.integer = node;
+  v.program = trace_;
+  return v;
+}
+
+std::optional<int> Evaluator::tensorOperand(const Value &v, const std::string &what) {
+  if (v.is(ValueKind::Traced)) {
+    if (v.program == trace_) return int(v.integer);
+    diags_.report(DiagID::err_tensor_op, v.range, what, "this tensor belongs to another layer's computation");
+    return std::nullopt;
+  }
+  if (v.isNumber()) return trace_->scalar(v.number());
+  if (!v.is(ValueKind::Error))
+    diags_.report(DiagID::err_tensor_op, v.range, what,
+                  v.is(ValueKind::Tensor) ? "a tensor of the model, not of this layer's inputs, cannot be used here"
+                                          : "expected a tensor or a number, got " + describe(v));
+  return std::nullopt;
+}
+
+Value Evaluator::tensorShape(const Value &v, SourceRange range) {
+  std::vector<Value> dims;
+  for (int64_t d : v.program->nodes[v.integer].dims) dims.push_back(d == kNone ? Value::none(range) : Value::ofInt(d, range));
+  return Value::ofTuple(std::move(dims), range);
+}
+
+Value Evaluator::tensorBinary(const std::string &op, const Value &a, const Value &b, SourceRange range) {
+  static const std::map<std::string, int32_t> codes = {
+      {"+", abi::kAdd},        {"-", abi::kSubtract},      {"*", abi::kMultiply}, {"/", abi::kDivide},
+      {"//", abi::kDivide},    {"**", abi::kPower},        {">", abi::kGreater},  {">=", abi::kGreaterEqual},
+      {"<", abi::kLess},       {"<=", abi::kLessEqual},    {"==", abi::kEqual},   {"!=", abi::kNotEqual},
+  };
+  std::string what = fmt::format("'{}' on {} and {}", op, describe(a), describe(b));
+  auto code = codes.find(op);
+  if (!trace_ || code == codes.end()) {
+    diags_.report(DiagID::err_tensor_op_unsupported, range, "operator " + op, supportedList());
+    return Value::error(range);
+  }
+  std::optional<int> x = tensorOperand(a, what), y = tensorOperand(b, what);
+  if (!x || !y) return Value::error(range);
+  std::string error;
+  std::optional<int> r = trace_->binary(code->second, *x, *y, error);
+  if (r && op == "//") r = trace_->unary(abi::kFloor, *r, error);
+  if (!r) {
+    diags_.report(DiagID::err_tensor_op, range, what, error);
+    return Value::error(range);
+  }
+  return traced(*r, range);
+}
+
+Value Evaluator::tensorNegate(const Value &v, SourceRange range) {
+  std::string error;
+  return traced(*trace_->unary(abi::kNegate, int(v.integer), error), range);
+}
+
+// x[i], x[:, 0], x[..., :3], x[:, None]
+Value Evaluator::tensorSubscript(const Value &object, const ast::Expr &e) {
+  std::vector<TensorProgram::Index> indexes;
+  int ellipsis = -1;
+  for (const ast::ExprPtr &item : e.elements) {
+    using Kind = TensorProgram::Index::Kind;
+    if (item->kind == ast::ExprKind::Slice) {
+      TensorProgram::Index index;
+      std::optional<int64_t> *bounds[3] = {&index.begin, &index.end, nullptr};
+      for (int i = 0; i < 3; ++i) {
+        if (!item->elements[i]) continue;
+        Value v = eval(*item->elements[i]);
+        if (v.is(ValueKind::Error)) return v;
+        if (v.is(ValueKind::None)) continue;
+        if (!v.isInteger() || (i == 2 && v.asInt() == 0)) {
+          diags_.report(DiagID::err_slice_index, v.range, describe(v));
+          return Value::error(e.range);
+        }
+        if (i < 2) *bounds[i] = v.asInt();
+        else index.step = v.asInt();
+      }
+      indexes.push_back(index);
+      continue;
+    }
+    Value v = eval(*item);
+    if (v.is(ValueKind::Error)) return v;
+    if (v.is(ValueKind::Ellipsis) && ellipsis < 0) ellipsis = int(indexes.size());
+    else if (v.is(ValueKind::None)) indexes.emplace_back().kind = Kind::NewAxis;
+    else if (v.isInteger()) {
+      TensorProgram::Index &index = indexes.emplace_back();
+      index.kind = Kind::Integer;
+      index.start = v.asInt();
+    }
+    else {
+      diags_.report(DiagID::err_tensor_op, v.range, "indexing " + describe(object),
+                    "an index is an integer, a slice, None or '...', not " + describe(v));
+      return Value::error(e.range);
+    }
+  }
+  std::string error;
+  std::optional<int> r = trace_->subscript(int(object.integer), indexes, ellipsis, error);
+  if (!r) {
+    diags_.report(DiagID::err_tensor_op, e.range, "indexing " + describe(object), error);
+    return Value::error(e.range);
+  }
+  return traced(*r, e.range);
+}
+
+Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
+  const TensorOp &op = *findOp(builtin.name);
+  const std::string what = spelled(builtin);
+  size_t visited = 0;
+  for (const CallArgument &a : call.args)
+    if (const Value *s = findSkipped(a.value, &visited)) return *s;  // on data: skipped like the rest of the data code
+  if (!trace_) {
+    diags_.report(DiagID::err_tensor_op_outside, call.range, what);
+    return Value::error(call.range);
+  }
+
+  // Parameters by family: names each argument may be passed by.
+  using Names = std::vector<const char *>;
+  static const Names x = {"x", "input_tensor", "input", "a", "tensor", "features", "logits", "t", "condition"};
+  std::vector<Names> params;
+  switch (op.family) {
+  case Family::Unary: case Family::Cast: case Family::Shape: params = {x, {"dtype", "out_type"}}; break;
+  case Family::Binary: params = {{"x", "x1", "a"}, {"y", "x2", "b", "exponent"}}; break;
+  case Family::Activation: params = {x, {"alpha", "negative_slope"}, {"max_value"}, {"threshold"}, {"approximate"}}; break;
+  case Family::Reduce: params = {x, {"axis", "dim", "reduction_indices"}, {"keepdims", "keep_dims"}}; break;
+  case Family::Softmax: case Family::ExpandDims: params = {x, {"axis", "dim"}}; break;
+  case Family::Squeeze: params = {x, {"axis", "dim"}}; break;
+  case Family::Clip: params = {x, {"min_value", "clip_value_min", "x_min"}, {"max_value", "clip_value_max", "x_max"}}; break;
+  case Family::L2Normalize: params = {x, {"axis", "dim"}, {"epsilon"}}; break;
+  case Family::Concatenate: case Family::Stack: params = {{"tensors", "values", "xs", "x", "arrays"}, {"axis"}}; break;
+  case Family::Reshape: params = {x, {"shape", "newshape"}}; break;
+  case Family::Transpose: params = {x, {"perm", "pattern", "axes"}}; break;
+  case Family::MatMul: params = {{"x", "a", "x1"}, {"y", "b", "x2"}}; break;
+  case Family::Where: params = {{"condition", "x"}, {"x", "then_expression", "x1"}, {"y", "else_expression", "x2"}}; break;
+  }
+  std::vector<const Value *> args(params.size(), nullptr);
+  size_t next = 0;
+  for (const CallArgument &a : call.args) {
+    size_t p = params.size();
+    if (a.keyword.empty()) p = next++;
+    else if (a.keyword == "name") continue;
+    else
+      for (size_t i = 0; i < params.size() && p == params.size(); ++i)
+        for (const char *n : params[i])
+          if (a.keyword == n && !args[i]) p = i;
+    if (p >= params.size()) {
+      diags_.report(DiagID::err_tensor_op, a.value.range, what,
+                    a.keyword.empty() ? "too many arguments" : "unknown argument '" + a.keyword + "'");
+      return Value::error(call.range);
+    }
+    args[p] = &a.value;
+  }
+  if (!args[0]) {
+    diags_.report(DiagID::err_missing_argument, call.range, what, params[0][0]);
+    return Value::error(call.range);
+  }
+  auto given = [&](size_t i) { return i < args.size() && args[i] && !args[i]->is(ValueKind::None); };
+  auto integer = [&](size_t i, int64_t fallback) -> std::optional<int64_t> {
+    if (!given(i)) return fallback;
+    if (args[i]->isInteger()) return args[i]->asInt();
+    diags_.report(DiagID::err_tensor_op, args[i]->range, what, "expected an integer, got " + describe(*args[i]));
+    return std::nullopt;
+  };
+  auto number = [&](size_t i, double fallback) -> std::optional<double> {
+    if (!given(i)) return fallback;
+    if (args[i]->isNumber()) return args[i]->number();
+    diags_.report(DiagID::err_tensor_op, args[i]->range, what, "expected a number, got " + describe(*args[i]));
+    return std::nullopt;
+  };
+  auto integers = [&](size_t i) -> std::optional<std::vector<int64_t>> {
+    if (!given(i)) return std::vector<int64_t>{};
+    if (args[i]->isInteger()) return std::vector<int64_t>{args[i]->asInt()};
+    std::vector<int64_t> out;
+    for (const Value &v : args[i]->items) {
+      if (!v.isInteger() && !v.is(ValueKind::None)) break;
+      out.push_back(v.is(ValueKind::None) ? kNone : v.asInt());
+    }
+    if (args[i]->isSequence() && out.size() == args[i]->items.size()) return out;
+    diags_.report(DiagID::err_tensor_op, args[i]->range, what, "expected integers, got " + describe(*args[i]));
+    return std::nullopt;
+  };
+  auto operand = [&](size_t i) -> std::optional<int> {
+    if (!args[i]) {
+      diags_.report(DiagID::err_missing_argument, call.range, what, params[i][0]);
+      return std::nullopt;
+    }
+    return tensorOperand(*args[i], what);
+  };
+  auto operands = [&](size_t i) -> std::optional<std::vector<int>> {
+    if (!args[i]->isSequence()) {
+      diags_.report(DiagID::err_tensor_op, args[i]->range, what, "expected a list of tensors, got " + describe(*args[i]));
+      return std::nullopt;
+    }
+    std::vector<int> out;
+    for (const Value &v : args[i]->items) {
+      std::optional<int> n = tensorOperand(v, what);
+      if (!n) return std::nullopt;
+      out.push_back(*n);
+    }
+    return out;
+  };
+
+  std::string error;
+  std::optional<int> result;
+  bool listFirst = op.family == Family::Concatenate || op.family == Family::Stack;
+  std::optional<int> a = listFirst || (op.family == Family::Cast && args[0]->isNumber()) ? std::optional<int>(-1)
+                                                                                           : operand(0);
+  if (!a) return Value::error(call.range);
+  // The default axis where the libraries differ: K.concatenate -1, tf.concat
+  // and keras.ops.concatenate 0 (the batch axis: an error), stack 0.
+  bool backend = builtin.detail == "keras.backend";
+  switch (op.family) {
+  case Family::Unary: result = trace_->unary(op.code, *a, error); break;
+  case Family::Cast:
+    if (given(1) && !(args[1]->is(ValueKind::Str) && args[1]->text.find("float") != std::string::npos)) {
+      diags_.report(DiagID::err_tensor_op, args[1]->range, what, "tensors inside a layer are float32");
+      return Value::error(call.range);
+    }
+    return args[0]->isNumber() ? Value::ofFloat(args[0]->number(), call.range) : *args[0];
+  case Family::Shape: return tensorShape(*args[0], call.range);
+  case Family::Binary: {
+    std::optional<int> b = operand(1);
+    if (!b) return Value::error(call.range);
+    result = trace_->binary(op.code, *a, *b, error);
+    break;
+  }
+  case Family::Activation: {
+    std::string name = *canonicalActivation(op.name);
+    abi::Activation act = activationCode(name, options_.kerasVersion);
+    std::optional<double> alpha = number(1, activationAlpha(act)), maxValue = number(2, -1), threshold = number(3, 0);
+    if (!alpha || !maxValue || !threshold) return Value::error(call.range);
+    if (act == abi::kRelu && (*alpha != 0 || *maxValue >= 0 || *threshold != 0)) act = abi::kReluClipped;
+    if (act == abi::kGelu && given(4) && args[4]->is(ValueKind::Bool) && args[4]->boolean) act = abi::kGeluTanh;
+    result = trace_->activate(act, *a, float(*alpha), float(*maxValue), float(*threshold));
+    break;
+  }
+  case Family::Reduce: {
+    std::optional<std::vector<int64_t>> axes = integers(1);
+    if (!axes) return Value::error(call.range);
+    if (!given(1)) {
+      error = "reducing every axis includes the batch axis; give axis= (e.g. axis=-1)";
+      break;
+    }
+    bool keepdims = given(2) && args[2]->is(ValueKind::Bool) && args[2]->boolean;
+    result = trace_->reduce(op.code, *a, *axes, keepdims, error);
+    break;
+  }
+  case Family::Softmax: {
+    std::optional<int64_t> axis = integer(1, -1);
+    if (!axis) return Value::error(call.range);
+    result = trace_->softmax(*a, *axis, op.code == 1, error);
+    break;
+  }
+  case Family::Clip: {
+    std::optional<int> low = operand(1), high = operand(2);
+    if (!low || !high) return Value::error(call.range);
+    // K.clip raises max_value to min_value when it is smaller.
+    if (backend && args[1]->isNumber() && args[2]->isNumber() && args[2]->number() < args[1]->number())
+      high = trace_->scalar(args[1]->number());
+    std::optional<int> raised = trace_->binary(abi::kMaximum, *a, *low, error);
+    if (raised) result = trace_->binary(abi::kMinimum, *raised, *high, error);
+    break;
+  }
+  case Family::L2Normalize: {
+    std::optional<std::vector<int64_t>> axes = integers(1);
+    if (!axes) return Value::error(call.range);
+    if (!given(1)) {
+      error = "normalizing over every axis includes the batch axis; give axis= (e.g. axis=-1)";
+      break;
+    }
+    result = trace_->l2Normalize(*a, *axes, error);
+    break;
+  }
+  case Family::Concatenate:
+  case Family::Stack: {
+    std::optional<std::vector<int>> xs = operands(0);
+    std::optional<int64_t> axis = integer(1, op.family == Family::Concatenate && backend ? -1 : 0);
+    if (!xs || !axis) return Value::error(call.range);
+    result = op.family == Family::Stack ? trace_->stack(*xs, *axis, error) : trace_->concatenate(*xs, *axis, error);
+    break;
+  }
+  case Family::ExpandDims: {
+    std::optional<int64_t> axis = integer(1, -1);
+    if (!axis) return Value::error(call.range);
+    if (!backend && !given(1) && builtin.detail != "keras.ops") {
+      error = "tf.expand_dims needs axis=";
+      break;
+    }
+    result = trace_->expandDims(*a, *axis, error);
+    break;
+  }
+  case Family::Squeeze: {
+    std::optional<int64_t> axis = integer(1, 0);
+    if (!axis) return Value::error(call.range);
+    result = trace_->squeeze(*a, given(1) ? std::optional<int64_t>(*axis) : std::nullopt, error);
+    break;
+  }
+  case Family::Reshape: {
+    std::optional<std::vector<int64_t>> dims = integers(1);
+    if (!dims) return Value::error(call.range);
+    result = trace_->reshape(*a, *dims, error);
+    break;
+  }
+  case Family::Transpose: {
+    std::optional<std::vector<int64_t>> perm = integers(1);
+    if (!perm) return Value::error(call.range);
+    result = trace_->transpose(*a, *perm, error);
+    break;
+  }
+  case Family::MatMul: {
+    std::optional<int> b = operand(1);
+    if (!b) return Value::error(call.range);
+    result = trace_->matmul(*a, *b, error);
+    break;
+  }
+  case Family::Where: {
+    std::optional<int> then = operand(1), otherwise = operand(2);
+    if (!then || !otherwise) return Value::error(call.range);
+    result = trace_->select(*a, *then, *otherwise, error);
+    break;
+  }
+  }
+  if (!result) {
+    diags_.report(DiagID::err_tensor_op, call.range, what, error);
+    return Value::error(call.range);
+  }
+  return traced(*result, call.range);
+}
+
+void Evaluator::reportUnsupportedTensorOp(const std::string &what, SourceRange range) {
+  diags_.report(DiagID::err_tensor_op_unsupported, range, what, supportedList());
+}
+
+}  // namespace kiln

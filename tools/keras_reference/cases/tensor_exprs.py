@@ -1,0 +1,268 @@
+"""Lambda layers and custom layers: real Keras executes the very source Kiln
+compiles (the tensor math of the Lambda functions and of the custom layers'
+call()), so the expected outputs come from Keras running the pasted code.
+The pasted examples keep their code; only sizes are smaller so that the
+weights stay small, and the data loading and training are left out (the full
+scripts are lit tests in tests/lit/lambda/)."""
+from case import Case, floats
+
+# The siamese network of Keras 2's examples/mnist_siamese.py: a shared base
+# network and the euclidean distance of its two outputs in a Lambda with an
+# output_shape function. `input_shape` came from the data (x_train.shape[1:]).
+SIAMESE = """\
+from keras.models import Model
+from keras.layers import Input, Flatten, Dense, Dropout, Lambda
+from keras import backend as K
+
+
+def euclidean_distance(vects):
+    x, y = vects
+    sum_square = K.sum(K.square(x - y), axis=1, keepdims=True)
+    return K.sqrt(K.maximum(sum_square, K.epsilon()))
+
+
+def eucl_dist_output_shape(shapes):
+    shape1, shape2 = shapes
+    return (shape1[0], 1)
+
+
+def create_base_network(input_shape):
+    '''Base network to be shared (eq. to feature extraction).
+    '''
+    input = Input(shape=input_shape)
+    x = Flatten()(input)
+    x = Dense(32, activation='relu')(x)
+    x = Dropout(0.1)(x)
+    x = Dense(32, activation='relu')(x)
+    x = Dropout(0.1)(x)
+    x = Dense(32, activation='relu')(x)
+    return Model(input, x)
+
+
+input_shape = (12, 12)
+
+# network definition
+base_network = create_base_network(input_shape)
+
+input_a = Input(shape=input_shape)
+input_b = Input(shape=input_shape)
+
+# because we re-use the same instance `base_network`,
+# the weights of the network
+# will be shared across the two branches
+processed_a = base_network(input_a)
+processed_b = base_network(input_b)
+
+distance = Lambda(euclidean_distance,
+                  output_shape=eucl_dist_output_shape)([processed_a, processed_b])
+
+model = Model([input_a, input_b], distance)
+"""
+
+# Keras 2.3.1's examples/antirectifier.py: a custom layer without weights.
+ANTIRECTIFIER_KERAS2 = """\
+import keras
+from keras.models import Sequential
+from keras import layers
+from keras import backend as K
+
+
+class Antirectifier(layers.Layer):
+    '''This is the combination of a sample-wise
+    L2 normalization with the concatenation of the
+    positive part of the input with the negative part
+    of the input. The result is a tensor of samples that are
+    twice as large as the input samples.
+
+    It can be used in place of a ReLU.
+
+    # Input shape
+        2D tensor of shape (samples, n)
+
+    # Output shape
+        2D tensor of shape (samples, 2*n)
+    '''
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        assert len(shape) == 2  # only valid for 2D tensors
+        shape[-1] *= 2
+        return tuple(shape)
+
+    def call(self, inputs):
+        inputs -= K.mean(inputs, axis=1, keepdims=True)
+        inputs = K.l2_normalize(inputs, axis=1)
+        pos = K.relu(inputs)
+        neg = K.relu(-inputs)
+        return K.concatenate([pos, neg], axis=1)
+
+
+num_classes = 10
+
+# build the model
+model = Sequential()
+model.add(layers.Dense(16, input_shape=(24,)))
+model.add(Antirectifier())
+model.add(layers.Dropout(0.1))
+model.add(layers.Dense(16))
+model.add(Antirectifier())
+model.add(layers.Dropout(0.1))
+model.add(layers.Dense(num_classes))
+model.add(layers.Activation('softmax'))
+"""
+
+# The keras.io recipe's Antirectifier: a weight made in build() with
+# add_weight, tf ops in call(), get_config.
+ANTIRECTIFIER_KERAS_IO = """\
+import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+
+
+class Antirectifier(layers.Layer):
+    def __init__(self, initializer="he_normal", **kwargs):
+        super(Antirectifier, self).__init__(**kwargs)
+        self.initializer = keras.initializers.get(initializer)
+
+    def build(self, input_shape):
+        output_dim = input_shape[-1]
+        self.kernel = self.add_weight(
+            shape=(output_dim * 2, output_dim),
+            initializer=self.initializer,
+            name="kernel",
+            trainable=True,
+        )
+
+    def call(self, inputs):
+        inputs -= tf.reduce_mean(inputs, axis=-1, keepdims=True)
+        pos = tf.nn.relu(inputs)
+        neg = tf.nn.relu(-inputs)
+        concatenated = tf.concat([pos, neg], axis=-1)
+        mixed = tf.matmul(concatenated, self.kernel)
+        return mixed
+
+    def get_config(self):
+        # Implement get_config to enable serialization. This is optional.
+        base_config = super(Antirectifier, self).get_config()
+        config = {"initializer": keras.initializers.serialize(self.initializer)}
+        return dict(list(base_config.items()) + list(config.items()))
+
+
+model = keras.Sequential(
+    [
+        keras.Input(shape=(20,)),
+        layers.Dense(16),
+        Antirectifier(),
+        layers.Dense(16),
+        Antirectifier(),
+        layers.Dense(10),
+    ]
+)
+"""
+
+# The Keras guide's Linear layer (weights from build with add_weight, a
+# units argument in __init__), in Keras 3 with keras.ops.
+LINEAR_KERAS3 = """\
+import keras
+from keras import layers, ops
+
+
+class Linear(keras.layers.Layer):
+    def __init__(self, units=32, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(
+            shape=(input_shape[-1], self.units),
+            initializer="random_normal",
+            trainable=True,
+            name="w",
+        )
+        self.b = self.add_weight(shape=(self.units,), initializer="zeros", trainable=True, name="b")
+
+    def call(self, inputs):
+        return ops.matmul(inputs, self.w) + self.b
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.units)
+
+
+inputs = keras.Input(shape=(6,))
+x = Linear(8)(inputs)
+x = layers.Lambda(lambda t: ops.relu(t) - 0.5 * ops.square(ops.tanh(t)))(x)
+outputs = Linear(3, name="head")(x)
+model = keras.Model(inputs, outputs)
+"""
+
+# The subset, function by function, with keras.backend, tf and tf.math.
+ASSORTED_KERAS2 = """\
+import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+from tensorflow.keras import backend as K
+
+
+def moments(x):
+    mean = K.mean(x, axis=-1, keepdims=True)
+    var = K.mean(K.square(x - mean), axis=-1, keepdims=True)
+    return (x - mean) / K.sqrt(var + K.epsilon())
+
+
+def mixed(x):
+    a = K.abs(x) + K.exp(-x) * 0.5 + K.log(K.abs(x) + 1.0) - K.pow(x, 2) + x ** 3
+    b = K.clip(x, -0.5, 0.5) + K.sign(x) * tf.math.sqrt(tf.abs(x))
+    c = K.maximum(x, 0.1) * K.minimum(x, -0.1) + tf.cast(x > 0.2, 'float32') - K.cast(x <= -0.3, 'float32')
+    return K.sigmoid(a) + K.tanh(b) + K.softplus(c) + K.elu(x) + tf.nn.relu6(x * 8.0) + K.relu(x, alpha=0.1)
+
+
+def reductions(x):
+    s = K.sum(x, axis=1)
+    m = K.max(x, axis=2, keepdims=True)
+    n = tf.reduce_min(x, axis=[1, 2])
+    p = K.prod(x + 1.0, axis=-1)
+    return K.concatenate([s, K.squeeze(m, -1), K.expand_dims(n, -1), p], axis=-1)
+
+
+def layout(x):
+    first = x[:, 0]
+    last3 = x[..., -3:]
+    every = x[:, ::2, 1:4]
+    t = K.permute_dimensions(x, (0, 2, 1))
+    r = K.reshape(t, (-1, K.int_shape(x)[1] * K.int_shape(x)[2]))
+    st = K.stack([first[:, :3], x[:, 1, :3]], axis=1)
+    return [K.l2_normalize(r, axis=-1), K.softmax(st), every * 2.0, last3[:, None] - tf.cast(tf.shape(x)[1], 'float32')]
+
+
+inputs = keras.Input(shape=(4, 5))
+scaled = layers.Lambda(lambda x: x / 255.0 * 100.0)(inputs)
+a = layers.Lambda(moments)(scaled)
+b = layers.Lambda(mixed)(a)
+c = layers.Lambda(reductions)(b)
+d0, d1, d2, d3 = layers.Lambda(layout)(b)
+e = layers.Dense(3)(c)
+model = keras.Model(inputs, [e, d0, d1, d2, d3])
+"""
+
+CASES = [
+    Case("keras2_lambda_siamese", SIAMESE, keras=2, files=("model.h5", "weights.h5"),
+         note="mnist_siamese.py's euclidean_distance Lambda (K.sum, K.square, K.sqrt, K.maximum, K.epsilon) over "
+              "a shared base network, output_shape function; tf.keras 2.15 runs the same source.",
+         atol=1e-5, rtol=1e-4),
+    Case("keras2_custom_antirectifier", ANTIRECTIFIER_KERAS2, keras=2, files=("model.h5", "weights.h5"),
+         note="Keras 2.3.1 examples/antirectifier.py: a custom Layer with compute_output_shape, K.mean, "
+              "K.l2_normalize, K.relu, K.concatenate; tf.keras 2.15 runs the same source.",
+         atol=1e-5, rtol=1e-4),
+    Case("keras2_custom_antirectifier_weights", ANTIRECTIFIER_KERAS_IO, keras=2,
+         files=("weights.h5", "model.weights.h5"),
+         note="keras.io's Antirectifier recipe: add_weight in build(), tf.reduce_mean, tf.nn.relu, tf.concat, "
+              "tf.matmul; weights bound by name from Keras 2 and Keras 3 layouts; tf.keras 2.15.",
+         atol=1e-5, rtol=1e-4),
+    Case("keras3_custom_linear", LINEAR_KERAS3, keras=3, files=("model.weights.h5",),
+         note="The Keras guide's Linear layer (add_weight w and b, keras.ops.matmul) and a Lambda of keras.ops; "
+              "Keras 3.15 on JAX runs the same source.", atol=1e-5, rtol=1e-4),
+    Case("keras2_lambda_assorted", ASSORTED_KERAS2, keras=2, files=("model.h5",), inputs=[floats(-255, 255)],
+         note="The tensor-expression subset in Lambdas: arithmetic, comparisons, unary functions, activations, "
+              "reductions, l2_normalize, softmax, concatenate, stack, expand_dims, squeeze, reshape, transpose, "
+              "slicing, K.epsilon, K.int_shape, tf.shape; tf.keras 2.15.", atol=1e-4, rtol=1e-4),
+]
