@@ -256,6 +256,7 @@ std::optional<std::string> layerConstructor(ImportContext &cx, const std::string
   std::string layer = className + " layer '" + name + "'";
   if (!kind || className == "InputLayer") {
     cx.diags.report(DiagID::err_import_layer_unsupported, where, name, className);
+    if (className != "InputLayer") cx.diags.report(DiagID::note_import_custom_layer, where, className);
     return std::nullopt;
   }
   if (isTracedKind(kind)) {
