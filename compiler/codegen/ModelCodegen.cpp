@@ -101,6 +101,15 @@ void ModelCodegen::beginSizes(std::vector<llvm::Value *> axes) {
 }
 
 llvm::Value *ModelCodegen::dim(const Dim &d) {
+  if (!d.symbolic()) return builder_.getInt64(d.value());
+  auto key = std::make_pair(d.node(), builder_.GetInsertBlock());
+  if (auto found = dims_.find(key); found != dims_.end()) return found->second.second;
+  llvm::Value *value = computeDim(d);
+  dims_.emplace(key, std::make_pair(d, value));
+  return value;
+}
+
+llvm::Value *ModelCodegen::computeDim(const Dim &d) {
   auto checked = [&](llvm::Intrinsic::ID op, const Dim &a, const Dim &b) {
     llvm::Value *r = builder_.CreateBinaryIntrinsic(op, dim(a), dim(b));
     overflow_ = builder_.CreateOr(overflow_, builder_.CreateExtractValue(r, 1));

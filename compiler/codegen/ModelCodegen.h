@@ -10,6 +10,7 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -93,6 +94,11 @@ private:
   llvm::Value *weights_ = nullptr;
   std::vector<llvm::Value *> axes_;  // by Dim::axis id
   llvm::Value *overflow_ = nullptr;
+  // dim()'s values by expression node and the block they were computed in,
+  // which they dominate from there on; each entry holds its Dim, so a node
+  // stays alive (its address not reused) while it is a key.
+  std::map<std::pair<const void *, llvm::BasicBlock *>, std::pair<Dim, llvm::Value *>> dims_;
+  llvm::Value *computeDim(const Dim &d);
   llvm::Function *run_ = nullptr;
   llvm::Function *scratchSize_ = nullptr;
   llvm::Function *weightsCheck_ = nullptr;

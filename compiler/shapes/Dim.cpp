@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <unordered_map>
 
 namespace kiln {
 
@@ -18,9 +19,45 @@ Dim Dim::constant(int64_t value) {
   return d;
 }
 
+// Expressions are interned: one node per distinct expression, so equal
+// expressions are the same node. Comparing them is then a pointer check, and
+// walks keyed on the node (code generation) see each expression once however
+// many sizes and offsets build on it. The table holds its nodes weakly and
+// forgets them when the last Dim using them is gone.
+namespace {
+struct NodeKey {
+  int op, axis;
+  const void *lhs, *rhs;     // operand nodes, or null for constants
+  int64_t lhsValue, rhsValue;  // constant operands (kNone included)
+  bool operator==(const NodeKey &) const = default;
+};
+struct NodeKeyHash {
+  size_t operator()(const NodeKey &k) const {
+    size_t h = std::hash<int64_t>()(k.op * 1000003LL + k.axis);
+    for (size_t v : {std::hash<const void *>()(k.lhs), std::hash<const void *>()(k.rhs),
+                     std::hash<int64_t>()(k.lhsValue), std::hash<int64_t>()(k.rhsValue)})
+      h = h * 31 + v;
+    return h;
+  }
+};
+}  // namespace
+
+std::shared_ptr<const Dim::Node> Dim::intern(Node node) {
+  thread_local std::unordered_map<NodeKey, std::weak_ptr<const Node>, NodeKeyHash> table;
+  auto operand = [](const Dim &d) { return d.node_ ? int64_t{0} : d.none_ ? kNone : d.value_; };
+  NodeKey key{int(node.op), node.axis, node.lhs.node_.get(), node.rhs.node_.get(), operand(node.lhs), operand(node.rhs)};
+  std::weak_ptr<const Node> &slot = table[key];
+  if (std::shared_ptr<const Node> existing = slot.lock()) return existing;
+  if (table.size() > 4096 && table.size() % 4096 == 0)  // drop forgotten expressions now and then
+    std::erase_if(table, [&](const auto &entry) { return entry.second.expired() && !(entry.first == key); });
+  auto made = std::make_shared<const Node>(std::move(node));
+  table[key] = made;
+  return made;
+}
+
 Dim Dim::axis(int id) {
   Dim d;
-  d.node_ = std::make_shared<const Node>(Node{Op::Axis, id, {}, {}});
+  d.node_ = intern(Node{Op::Axis, id, {}, {}});
   return d;
 }
 
@@ -43,14 +80,12 @@ int Dim::axisId() const { return node_->axis; }
 
 bool operator==(const Dim &a, const Dim &b) {
   if (!a.node_ || !b.node_) return !a.node_ && !b.node_ && a.none_ == b.none_ && a.value_ == b.value_;
-  if (a.node_ == b.node_) return true;
-  const Dim::Node &x = *a.node_, &y = *b.node_;
-  return x.op == y.op && x.axis == y.axis && x.lhs == y.lhs && x.rhs == y.rhs;
+  return a.node_ == b.node_;  // interned: equal expressions are one node
 }
 
 Dim Dim::make(Op op, Dim lhs, Dim rhs) {
   Dim d;
-  d.node_ = std::make_shared<const Node>(Node{op, -1, std::move(lhs), std::move(rhs)});
+  d.node_ = intern(Node{op, -1, std::move(lhs), std::move(rhs)});
   return d;
 }
 

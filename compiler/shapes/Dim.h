@@ -37,6 +37,9 @@ public:
   int64_t value() const;
   operator int64_t() const { return value(); }  // NOLINT: constants are the common case
 
+  // The expression's node, one per distinct expression (null for a constant
+  // or None): a walk that keys on it sees each expression once.
+  const void *node() const { return node_.get(); }
   // Operands of an expression; the axis id of an Axis.
   const Dim &lhs() const;
   const Dim &rhs() const;
@@ -60,6 +63,7 @@ public:
 private:
   struct Node;
   static Dim make(Op op, Dim lhs, Dim rhs);
+  static std::shared_ptr<const Node> intern(Node node);
   friend Dim add(const Dim &, const Dim &);
   friend Dim sub(const Dim &, const Dim &);
   friend Dim mul(const Dim &, const Dim &);
