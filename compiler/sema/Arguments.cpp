@@ -174,7 +174,19 @@ bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value,
     return true;
   case ArgType::Initializer: {
     if (value.is(ValueKind::Opaque)) return true;
-    if (!value.is(ValueKind::Str)) return typeError("an initializer name or object");
+    // A serialized initializer, as keras.initializers.get takes it:
+    // {"class_name": "VarianceScaling", "config": {...}}.
+    if (value.is(ValueKind::Dict)) {
+      const Value *className = dictGet(value, Value::ofStr("class_name", value.range));
+      if (!className || !className->is(ValueKind::Str))
+        return valueError("is a dict without a 'class_name' string; Keras reads an initializer dict as "
+                          "{'class_name': ..., 'config': {...}}");
+      Value object = Value::make(ValueKind::Opaque, value.range);
+      object.text = className->text;
+      value = object;
+      return true;
+    }
+    if (!value.is(ValueKind::Str)) return typeError("an initializer name, object or dict");
     const auto &names = initializerNames();
     if (std::find(names.begin(), names.end(), value.text) != names.end()) return true;
     std::string problem = "names an unknown initializer " + repr(value);
