@@ -5,6 +5,7 @@
 #include "codegen/LowerContext.h"
 #include "layers/LayerKind.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -56,8 +57,13 @@ public:
     return ok;
   }
 
+  bool supportsOpenAxes() const override { return true; }
+
   void inferShapes(ShapeContext &cx) const override {
-    if (!cx.requireKnown()) return;
+    for (const char *name : {"scale", "offset"})
+      if (values(cx.config(), name).size() > 1 &&
+          !cx.requireConstant(0, -1, fmt::format("a list of {} values has one per channel", name)))
+        return;
     for (const char *name : {"scale", "offset"})
       if (!constantShape(cx.config(), name, cx.input())) {
         cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
@@ -101,11 +107,21 @@ class NormalizationKind : public LayerKind {
 public:
   NormalizationKind()
       : LayerKind("Normalization",
-                  {arg("axis", ArgType::AxisList, Value::ofInt(-1)), arg("mean", ArgType::Any, Value::none()),
+                  {arg("axis", ArgType::Any, Value::ofInt(-1)), arg("mean", ArgType::Any, Value::none()),
                    arg("variance", ArgType::Any, Value::none()), arg("invert", ArgType::Bool, Value::ofBool(false))},
                   "(x - mean) / sqrt(variance) per index of the kept axes, from arguments or adapted weights") {}
 
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
+    // axis: an axis, a tuple of them, or None (one mean and variance for all).
+    const Value &axis = layer.config.get("axis");
+    bool axes = axis.is(ValueKind::None) || axis.is(ValueKind::Int) ||
+                (axis.isSequence() && std::all_of(axis.items.begin(), axis.items.end(),
+                                                   [](const Value &a) { return a.is(ValueKind::Int); }));
+    if (!axes) {
+      diags.report(DiagID::err_argument_type, axis.range, "axis", layer.describe(), "an axis, a tuple of axes or None",
+                   describe(axis));
+      return false;
+    }
     const Value &mean = layer.config.get("mean"), &variance = layer.config.get("variance");
     if (mean.is(ValueKind::None) != variance.is(ValueKind::None)) {
       const Value &given = mean.is(ValueKind::None) ? variance : mean;
@@ -125,6 +141,8 @@ public:
     return ok;
   }
 
+  bool supportsOpenAxes() const override { return true; }
+
   void inferShapes(ShapeContext &cx) const override {
     const TensorType &in = cx.input();
     std::vector<int64_t> kept = keptAxes(cx.config(), in.rank());
@@ -135,13 +153,10 @@ public:
                  fmt::format("axis {} is not a non-batch axis of {}", axis, shapeString(in)));
         return;
       }
-      if (in.dims[axis] == kNone) {
-        cx.error(DiagID::err_none_dimension, cx.layer().describe(), axis, shapeString(in));
+      if (!cx.requireConstant(0, int(axis), "the mean and variance have an entry per index of the kept axes"))
         return;
-      }
       shape.push_back(in.dims[axis]);
     }
-    if (!cx.requireKnown()) return;
     if (cx.config().isNone("mean")) {
       cx.weights.push_back({"mean", shape, "=zeros", false});
       cx.weights.push_back({"variance", shape, "=ones", false});

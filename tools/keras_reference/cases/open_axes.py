@@ -215,3 +215,27 @@ CASES += [
          note="Conv2DTranspose ('valid', 'same', output_padding), PReLU shared over the open axes and Permute over "
               "open axes: 2x3, 5x4 and 9x12 images; 2, 6 and 15 steps."),
 ]
+
+PREPROCESSED = """\
+from keras.models import Model
+from keras.layers import Input, Rescaling, Normalization, GlobalAveragePooling2D
+
+image = Input(shape=(None, None, 3))
+x = Rescaling(1.0 / 255.0)(image)
+x = Normalization(axis=3)(x)
+x = Rescaling([1.0 / 0.229 ** 0.5, 1.0 / 0.224 ** 0.5, 1.0 / 0.225 ** 0.5], offset=[0.1, 0.0, -0.1])(x)
+y = Normalization(mean=[0.485, 0.456, 0.406], variance=[0.052, 0.05, 0.051], invert=True)(x)
+z = Normalization(axis=None, mean=120.0, variance=900.0)(image)
+steps = Input(shape=(None, 4))
+s = Normalization(axis=-1)(Rescaling(0.5, offset=1.0)(steps))
+model = Model([image, steps], [x, y, GlobalAveragePooling2D()(z), s])
+"""
+
+CASES += [
+    Case("keras2_open_preprocessed", PREPROCESSED, inputs=[floats(0, 255), floats()],
+         sizes=[[(5, 7, 3), (1, 4)], [(16, 9, 3), (6, 4)], [(31, 32, 3), (40, 4)]],
+         atol=1e-4, rtol=1e-4,
+         note="Rescaling (a number, one per channel with offsets) and Normalization (adapted weights per channel, "
+              "arguments inverted, axis=None) over open axes, as EfficientNet's input starts: 5x7, 16x9 and 31x32 "
+              "images; 1, 6 and 40 steps."),
+]
