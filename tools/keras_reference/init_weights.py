@@ -9,15 +9,21 @@ reproduced bit for bit in NumPy and set into a Keras model:
   (glorot_uniform, Keras's default): receptive = product of all axes but the
   last two, fan_in = shape[-2] * receptive, fan_out = shape[-1] * receptive,
   limit = sqrt(3 * 2 / max(1, fan_in + fan_out)), value = float32((2u - 1) *
-  limit) in row-major order. Biases, beta and moving means are zeros, gamma
-  and moving variances ones: they draw no numbers.
+  limit) in row-major order; kernels whose initializer is an object or a dict
+  (Keras: a VarianceScaling of its own) are drawn the same way. Biases, beta,
+  moving means and a Normalization's mean and count are zeros, gamma, moving
+  variances and a Normalization's variance ones: they draw no numbers.
 """
 import numpy as np
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 KERNELS = ("kernel", "depthwise_kernel", "pointwise_kernel")
-ZEROS = ("bias", "beta", "moving_mean")
-ONES = ("gamma", "moving_variance")
+ZEROS = ("bias", "beta", "moving_mean", "mean", "count")
+ONES = ("gamma", "moving_variance", "variance")
+# Initializer classes Kiln draws as glorot_uniform: Keras's default, and the
+# exact VarianceScaling class an initializer object or dict becomes (named
+# initializers such as 'he_normal' are subclasses with other names).
+GLOROT_DRAWN = ("GlorotUniform", "VarianceScaling")
 
 
 def uniform(seed, start, count):
@@ -39,7 +45,7 @@ def kiln_init_weights(model, seed):
             shape = tuple(int(d) for d in variable.shape)
             if leaf in KERNELS:
                 initializer = getattr(layer, leaf + "_initializer", None) or getattr(layer, "kernel_initializer")
-                if type(initializer).__name__ != "GlorotUniform":
+                if type(initializer).__name__ not in GLOROT_DRAWN:
                     raise SystemExit(f"{layer.name}/{leaf}: {type(initializer).__name__} is not reproduced")
                 receptive = float(np.prod(shape[:-2])) if len(shape) > 2 else 1.0
                 fan_in, fan_out = shape[-2] * receptive, shape[-1] * receptive

@@ -60,6 +60,17 @@ CASES = [
     application("keras2_app_xception",
                 "Xception(input_shape=(71, 71, 3), weights=None, classes=10, classifier_activation=None)",
                 "Xception at its minimum 71x71 with 10 classes; Kiln's --init-weights 13 draw set into Keras", atol=1e-9, **SEEDED),
+    application("keras2_app_efficientnet_b0",
+                "EfficientNetB0(input_shape=(32, 32, 3), weights=None, classes=10, classifier_activation=None)",
+                "EfficientNetB0 at its minimum 32x32 with 10 classes: Rescaling, Normalization, MBConv blocks with "
+                "swish, squeeze-and-excitation and residual adds; Kiln's --init-weights 13 draw set into Keras "
+                "(the squeeze-and-excitation gates shrink its logits to about 1e-19)",
+                atol=1e-24, **SEEDED),
+    application("keras2_app_open_mobilenet_v2",
+                "MobileNetV2(include_top=False, alpha=0.35, weights=None, pooling='avg')",
+                "MobileNetV2 without its top over open height and width (input_shape not given), average pooled; "
+                "one build run at 32x32, 45x61 and 64x40; Kiln's --init-weights 13 draw set into Keras",
+                sizes=[[(32, 32, 3)], [(45, 61, 3)], [(64, 40, 3)]], atol=3e-15, **SEEDED),
     Case("keras2_app_transfer_resnet50", TRANSFER, inputs=[floats(0, 1)],
          note="transfer learning: ResNet50(include_top=False) + GlobalAveragePooling2D + Dense head, 32x32; "
               "Kiln's --init-weights 13 draw set into Keras", atol=5e-7, **SEEDED),
