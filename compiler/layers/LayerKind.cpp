@@ -31,8 +31,10 @@ std::vector<ArgSpec> withKernelArgs(std::vector<ArgSpec> leading) {
   return leading;
 }
 
+// tf.keras 2.15's (and Keras 3's) regexes; Keras 2.2 also counted digits
+// into a word ([a-z0-9]+), which named ConvLSTM2D conv_lst_m2d.
 std::string toSnakeCase(const std::string &className) {
-  static const std::regex wordStart("(.)([A-Z][a-z0-9]+)");
+  static const std::regex wordStart("(.)([A-Z][a-z]+)");
   static const std::regex lowerUpper("([a-z])([A-Z])");
   std::string s = std::regex_replace(className, wordStart, "$1_$2");
   s = std::regex_replace(s, lowerUpper, "$1_$2");

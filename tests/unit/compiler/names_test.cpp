@@ -42,7 +42,7 @@ INSTANTIATE_TEST_SUITE_P(KerasLayerNames, ToSnakeCase,
                                            SnakeCase{"GRU", "gru"}, SnakeCase{"ZeroPadding2D", "zero_padding2d"},
                                            SnakeCase{"ThresholdedReLU", "thresholded_re_lu"},
                                            SnakeCase{"MultiHeadAttention", "multi_head_attention"},
-                                           SnakeCase{"ConvLSTM2D", "conv_lst_m2d"},
+                                           SnakeCase{"ConvLSTM2D", "conv_lstm2d"},
                                            SnakeCase{"Conv1D", "conv1d"}, SnakeCase{"ELU", "elu"}),
                          [](const ::testing::TestParamInfo<SnakeCase> &info) { return std::string(info.param.className); });
 
