@@ -26,6 +26,7 @@ struct LowerBindings {
   std::string weightPrefix;
   std::vector<llvm::Value *> inputs, outputs;
   std::vector<llvm::Value *> inputMasks, outputMasks;  // null where there is none
+  std::vector<TensorType> inputMaskTypes;              // of the non-null inputMasks
   std::vector<TensorType> inputTypes, outputTypes;
   llvm::Value *batch = nullptr;
   llvm::Value *temporary = nullptr;
@@ -53,6 +54,8 @@ public:
   llvm::Value *inputMask(size_t i = 0) { return hasInputMask(i) ? b_.inputMasks[i] : null(); }
   llvm::Value *outputMask(size_t i = 0) { return b_.outputMasks[i]; }
   bool hasInputMask(size_t i = 0) const { return i < b_.inputMasks.size() && b_.inputMasks[i]; }
+  // Its type: (batch, timesteps), or every axis but the last (Masking).
+  const TensorType &inputMaskType(size_t i = 0) const { return b_.inputMaskTypes[i]; }
   llvm::Value *batch() { return b_.batch; }
   // This step's own temporary memory, LayerKind::temporaryBytesPerSample
   // times the batch, 64-byte aligned.
@@ -72,6 +75,8 @@ public:
 
   // The activation this step applies: the layer's `arg` or a fused one.
   abi::Activation activation(std::string_view arg = "activation") const;
+  // The Keras whose semantics the model follows (--keras-version).
+  KerasVersion kerasVersion() const;
 
   // Weight values in the layer's declared order, by name.
   const std::vector<float> &weight(std::string_view name) const;

@@ -280,7 +280,10 @@ void ModelCodegen::emitRun() {
     b.layer = b.weightLayer = step.layer;
     for (int id : step.inputs) b.inputs.push_back(bufferPointers_[id]);
     for (int id : step.outputs) b.outputs.push_back(bufferPointers_[id]);
-    for (int id : step.inputMasks) b.inputMasks.push_back(id < 0 ? nullptr : bufferPointers_[id]);
+    for (int id : step.inputMasks) {
+      b.inputMasks.push_back(id < 0 ? nullptr : bufferPointers_[id]);
+      b.inputMaskTypes.push_back(id < 0 ? TensorType{} : program_.buffers[id].type);
+    }
     for (int id : step.outputMasks) b.outputMasks.push_back(id < 0 ? nullptr : bufferPointers_[id]);
     b.inputTypes = step.inputTypes;
     b.outputTypes = step.outputTypes;

@@ -58,7 +58,7 @@ public:
                    " channels (input shape " + shapeString(in) + ")");
       return;
     }
-    std::optional<std::vector<Dim>> sizes = outputSpatialSizes(cx, windowOf(cx.config(), rank_));
+    std::optional<std::vector<Dim>> sizes = outputSpatialSizes(cx, windowOf(cx.config(), rank_), cx.input());
     if (!sizes) return;
     TensorType out{in.dtype, {in.dims[0]}};
     out.dims.insert(out.dims.end(), sizes->begin(), sizes->end());

@@ -122,17 +122,17 @@ bool requireConvInput(ShapeContext &cx, int spatialRank) {
   return requireSpatialInput(cx, spatialRank);
 }
 
-std::optional<std::vector<Dim>> outputSpatialSizes(ShapeContext &cx, const Window &w) {
+std::optional<std::vector<Dim>> outputSpatialSizes(ShapeContext &cx, const Window &w, const TensorType &in) {
   std::vector<Dim> sizes;
   int spatialRank = int(w.axes.size());
   for (int i = 0; i < spatialRank; ++i) {
     const AxisWindow &a = w.axes[i];
-    Dim size = outputLength(cx.input().dims[1 + i], a, w.padding);
+    Dim size = outputLength(in.dims[1 + i], a, w.padding);
     if (!size.known()) {
       sizes.push_back(size);
       continue;
     }
-    int64_t n = cx.input().dims[1 + i], out = size;
+    int64_t n = in.dims[1 + i], out = size;
     if (out < 1) {
       const char *axis = spatialAxisName(spatialRank, i);
       std::string kernel = a.dilation == 1 ? fmt::format("kernel ({})", a.kernel)

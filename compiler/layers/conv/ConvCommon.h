@@ -55,9 +55,10 @@ bool checkWindowArgs(DiagnosticEngine &diags, const Layer &layer, int spatialRan
 // other axis known.
 bool requireConvInput(ShapeContext &cx, int spatialRank);
 
-// The output's spatial sizes, or nothing after reporting a kernel larger than
-// its input (over an open axis that is checked at run time).
-std::optional<std::vector<Dim>> outputSpatialSizes(ShapeContext &cx, const Window &w);
+// The output's spatial sizes for `in` (batch, spatial..., channels): the
+// layer's input, or one frame of a sequence. Nothing after reporting a kernel
+// larger than its input (over an open axis that is checked at run time).
+std::optional<std::vector<Dim>> outputSpatialSizes(ShapeContext &cx, const Window &w, const TensorType &in);
 
 // abi::ConvGeometry with every field a Dim: the sizes may be open axes.
 struct Geometry {

@@ -40,7 +40,7 @@ public:
 
   void inferShapes(ShapeContext &cx) const override {
     if (!requireConvInput(cx, 2)) return;
-    std::optional<std::vector<Dim>> sizes = outputSpatialSizes(cx, windowOf(cx.config(), 2));
+    std::optional<std::vector<Dim>> sizes = outputSpatialSizes(cx, windowOf(cx.config(), 2), cx.input());
     if (!sizes) return;
     const TensorType &in = cx.input();
     int64_t channels = in.dims.back(), multiplier = cx.config().integer("depth_multiplier");

@@ -37,7 +37,7 @@ public:
 
   void inferShapes(ShapeContext &cx) const override {
     if (!requireConvInput(cx, rank_)) return;
-    std::optional<std::vector<Dim>> sizes = outputSpatialSizes(cx, windowOf(cx.config(), rank_));
+    std::optional<std::vector<Dim>> sizes = outputSpatialSizes(cx, windowOf(cx.config(), rank_), cx.input());
     if (!sizes) return;
     const TensorType &in = cx.input();
     int64_t channels = in.dims.back(), multiplier = cx.config().integer("depth_multiplier");

@@ -201,6 +201,7 @@ public:
       b.inputs = inputsOf(d[i], cx.bindings().inputs);
       b.inputTypes = inputsOf(d[i], cx.bindings().inputTypes);
       b.inputMasks = {cx.hasInputMask() ? cx.inputMask() : nullptr};
+      b.inputMaskTypes = {cx.hasInputMask() ? cx.inputMaskType() : TensorType{}};
       b.outputTypes = d[i].kind->outputTypes(d[i].layer.config, cx.inputType());
       b.outputs = {outputs[i]};
       for (size_t s = 1; s < b.outputTypes.size(); ++s) b.outputs.push_back(cx.output(states++));

@@ -33,12 +33,18 @@ ArgSpec dataFormatArg(const char *defaultValue) {
 bool checkChannelsLast(DiagnosticEngine &diags, const Layer &layer) {
   const Value &format = layer.config.get("data_format");
   if (!format.is(ValueKind::Str) || format.text != "channels_first") return true;
-  // The class name says the rank: MaxPooling1D, Conv2D, ...
+  // The class name says the rank: MaxPooling1D, Conv2D, ..., and whether
+  // the frames come in a sequence (ConvLSTM2D: (batch, timesteps, ...)).
   const std::string &name = layer.kind->className();
   int spatialRank = name.find("1D") != std::string::npos ? 1 : name.find("3D") != std::string::npos ? 3 : 2;
+  bool sequence = name.find("LSTM") != std::string::npos;
   const char *toChannelsLast[] = {"(2, 1)", "(2, 3, 1)", "(2, 3, 4, 1)"};
+  const char *sequenceToChannelsLast[] = {"(1, 3, 2)", "(1, 3, 4, 2)", "(1, 3, 4, 5, 2)"};
+  std::string layout = layoutString(spatialRank);
+  if (sequence) layout.replace(0, 8, "(batch, timesteps, ");
   diags.report(DiagID::err_unsupported_argument_value, format.range, layer.describe(), "data_format='channels_first'")
-      .note(DiagID::note_channels_last, format.range, layoutString(spatialRank), toChannelsLast[spatialRank - 1]);
+      .note(DiagID::note_channels_last, format.range, layout,
+            (sequence ? sequenceToChannelsLast : toChannelsLast)[spatialRank - 1]);
   return false;
 }
 
