@@ -201,6 +201,19 @@ inline RecurrentTemporary recurrentTemporary(int64_t steps, int64_t gateWidth, i
   return t;
 }
 
+// A convolutional LSTM (kiln_conv_lstm) over a sequence of frames, as an
+// array of int64; its convolutions are two ConvGeometry arrays. Its
+// temporary memory has the sections of recurrentTemporary(steps, pixels * 4 *
+// filters, pixels * filters): each state holds a frame of `pixels` positions.
+struct ConvRecurrentGeometry {
+  int64_t steps;
+  int64_t pixels;      // positions of an output frame (product of its spatial sizes)
+  int64_t filters;
+  int64_t maskPixels;  // mask entries per step: 1 (a step mask) or pixels (one per position)
+  int64_t goBackwards;
+  int64_t returnSequences;
+};
+
 // How Bidirectional merges its two directions (kiln_bidirectional_merge).
 enum MergeMode : int32_t { kMergeConcat = 0, kMergeSum, kMergeMul, kMergeAve };
 

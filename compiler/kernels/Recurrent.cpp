@@ -1,5 +1,5 @@
-// Recurrent layers over a whole sequence (SimpleRNN, LSTM, GRU) and the
-// merge of Bidirectional's two directions.
+// Recurrent layers over a whole sequence (SimpleRNN, LSTM, GRU, ConvLSTM)
+// and the merge of Bidirectional's two directions.
 //
 // Every gate of every step is act(x_t W + h U + b). The input projections
 // x_t W + b do not depend on h, so they are one GEMM over all batch * steps
@@ -126,6 +126,63 @@ KILN_KERNEL void kiln_recurrent(float *out, float *stateH, float *stateC, const 
   if (!g.returnSequences) copy(out, output, batch * u);
   if (stateH) copy(stateH, h, batch * u);
   if (stateC) copy(stateC, c, batch * u);
+}
+
+// The convolution (Conv.cpp), which a convolutional LSTM runs on its input
+// frames and on h.
+KILN_KERNEL void kiln_conv2d(float *out, const float *in, const float *packed, const float *bias, int64_t batch,
+                             const int64_t *geometry, int32_t act, float alpha, float maxValue, float threshold,
+                             const abi::RunContext *run);
+
+// A convolutional LSTM over `batch` sequences `in` (batch, steps, frame...):
+// an LSTM at every position of the output frame, whose input and recurrent
+// products are convolutions. The input convolution (`inputConv`, `kernel`,
+// `bias`) of every frame of every sequence runs once before the loop; each
+// step convolves h with `recurrentKernel` (`recurrentConv`: stride 1,
+// 'same'). `out` is (batch, steps, pixels, filters) in processing order, or
+// the last output; `mask` (may be null) has geometry.maskPixels entries per
+// step (one per sequence step, or one per position); the other arguments as
+// for kiln_recurrent.
+KILN_KERNEL void kiln_conv_lstm(float *out, float *stateH, float *stateC, const float *in, const float *mask,
+                                const float *initialH, const float *initialC, const float *kernel, const float *bias,
+                                const float *recurrentKernel, float *temp, int64_t batch, const int64_t *geometry,
+                                const int64_t *inputConv, const int64_t *recurrentConv, int32_t act, float alpha,
+                                int32_t recurrentAct, float recurrentAlpha, const abi::RunContext *run) {
+  const abi::ConvRecurrentGeometry &g = *reinterpret_cast<const abi::ConvRecurrentGeometry *>(geometry);
+  const int64_t T = g.steps, P = g.pixels, f = g.filters, gates = 4 * f, frame = P * f;
+  const ActParams activation{act, alpha, -1.0f, 0.0f}, gate{recurrentAct, recurrentAlpha, -1.0f, 0.0f};
+  abi::RecurrentTemporary sections = abi::recurrentTemporary(T, P * gates, frame);
+  float *projection = temp, *recurrent = temp + batch * sections.recurrent;
+  float *h = temp + batch * sections.h, *c = temp + batch * sections.c, *output = temp + batch * sections.output;
+
+  // Frame t of sequence b is sample b * T + t of the input convolution.
+  kiln_conv2d(projection, in, kernel, bias, batch * T, inputConv, abi::kLinear, 0.0f, -1.0f, 0.0f, run);
+  if (initialH) copy(h, initialH, batch * frame);
+  else fill(h, 0.0f, batch * frame);
+  if (initialC) copy(c, initialC, batch * frame);
+  else fill(c, 0.0f, batch * frame);
+  fill(output, 0.0f, batch * frame);
+
+  for (int64_t t = 0; t < T; ++t) {
+    int64_t step = g.goBackwards ? T - 1 - t : t;
+    kiln_conv2d(recurrent, h, recurrentKernel, nullptr, batch, recurrentConv, abi::kLinear, 0.0f, -1.0f, 0.0f, run);
+    for (int64_t b = 0; b < batch; ++b) {
+      const float *stepMask = mask ? mask + (b * T + step) * g.maskPixels : nullptr;
+      for (int64_t p = 0; p < P; ++p) {
+        int64_t at = (b * P + p) * f;
+        float *o = output + at;
+        if (!stepMask || stepMask[g.maskPixels == 1 ? 0 : p] != 0.0f) {
+          updateStates(abi::kLSTM, projection + ((b * T + step) * P + p) * gates, recurrent + (b * P + p) * gates,
+                       h + at, c + at, f, activation, gate);
+          copy(o, h + at, f);
+        }
+      }
+      if (g.returnSequences) copy(out + (b * T + t) * frame, output + b * frame, frame);
+    }
+  }
+  if (!g.returnSequences) copy(out, output, batch * frame);
+  if (stateH) copy(stateH, h, batch * frame);
+  if (stateC) copy(stateC, c, batch * frame);
 }
 
 // Bidirectional's merge of its two output sequences (steps = 1 for the last
