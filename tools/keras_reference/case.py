@@ -37,10 +37,13 @@ def kiln_init(seed):
     return {"kind": "kiln_init", "seed": seed}
 
 
-def floats(low=-1.0, high=1.0, shape=None):
+def floats(low=-1.0, high=1.0, shape=None, pad_tail=None, zero=0.0):
     """A float32 input, uniform in [low, high); shape without the batch axis
-    (default: the model input's shape, which must then be fully known)."""
-    return {"kind": "floats", "low": low, "high": high, "shape": shape}
+    (default: the model input's shape, which must then be fully known).
+    For a Masking layer: pad_tail, for each sample, how many trailing steps
+    are all 0; zero, the probability that the vector at a position (every
+    axis but the last) is all 0."""
+    return {"kind": "floats", "low": low, "high": high, "shape": shape, "pad_tail": pad_tail, "zero": zero}
 
 
 def ints(low, high, shape=None, pad_tail=None):

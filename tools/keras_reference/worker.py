@@ -91,7 +91,13 @@ def draw_inputs(case, model, rng, shapes=None):
             raise SystemExit(f"{case.name}: input {tensor.name} has an unknown axis; give the spec a shape")
         shape = (case.batch,) + tuple(int(d) for d in shape)
         if spec["kind"] == "floats":
-            arrays.append(rng.uniform(spec["low"], spec["high"], shape).astype(np.float32))
+            values = rng.uniform(spec["low"], spec["high"], shape).astype(np.float32)
+            if spec.get("zero"):
+                values[rng.uniform(size=shape[:-1]) < spec["zero"]] = 0.0
+            for sample, pad in enumerate(spec.get("pad_tail") or []):
+                if pad:
+                    values[sample, -pad:] = 0.0
+            arrays.append(values)
         else:
             ids = rng.integers(spec["low"], spec["high"], shape).astype(np.int32)
             for sample, pad in enumerate(spec["pad_tail"] or []):

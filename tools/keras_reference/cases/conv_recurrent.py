@@ -1,0 +1,160 @@
+"""Convolutional LSTMs (ConvLSTM1D/2D/3D): every option, masks, open timesteps, and whole models."""
+from case import Case, floats, keras_init
+
+CONV_LSTM2D = """\
+from keras.models import Model
+from keras.layers import Input, ConvLSTM2D
+
+frames = Input(shape=(4, 7, 6, 3))
+a = ConvLSTM2D(4, (3, 3), padding='same', return_sequences=True)(frames)
+b = ConvLSTM2D(3, (3, 2), strides=(2, 1), activation='relu', recurrent_activation='sigmoid', go_backwards=True)(frames)
+c, h, state_c = ConvLSTM2D(2, 3, padding='same', dilation_rate=2, use_bias=False, return_sequences=True,
+                           return_state=True, go_backwards=True)(frames)
+d = ConvLSTM2D(2, (2, 2), strides=2, padding='same', unit_forget_bias=False, dropout=0.3, recurrent_dropout=0.2,
+               kernel_regularizer='l2')(a)
+e = ConvLSTM2D(2, (3, 1), padding='same', dilation_rate=(1, 2), activation='swish',
+               recurrent_activation='tanh')(frames, initial_state=[h, state_c])
+model = Model(frames, [a, b, c, h, state_c, d, e])
+"""
+
+CONV_LSTM1D = """\
+from keras.models import Model
+from keras.layers import Input, ConvLSTM1D
+
+frames = Input(shape=(5, 9, 3))
+a = ConvLSTM1D(4, 3, return_sequences=True)(frames)
+b, h, c = ConvLSTM1D(3, 3, strides=2, padding='same', go_backwards=True, return_state=True)(frames)
+d = ConvLSTM1D(2, 2, dilation_rate=3, activation='elu', recurrent_activation='sigmoid', return_sequences=True,
+               go_backwards=True)(a)
+model = Model(frames, [a, b, h, c, d])
+"""
+
+CONV_LSTM3D = """\
+from keras.models import Model
+from keras.layers import Input, ConvLSTM3D
+
+volumes = Input(shape=(3, 4, 5, 4, 2))
+a = ConvLSTM3D(2, (2, 3, 2), padding='same', return_sequences=True)(volumes)
+b = ConvLSTM3D(3, 2, strides=(1, 2, 2), go_backwards=True)(volumes)
+model = Model(volumes, [a, b])
+"""
+
+MASKS = """\
+from keras.models import Model
+from keras.layers import Input, Masking, ConvLSTM1D, ConvLSTM2D, TimeDistributed, Dense
+
+frames = Input(shape=(5, 6, 6, 2))
+masked = Masking()(frames)
+a = ConvLSTM2D(3, 3, padding='same', return_sequences=True)(masked)
+b, h, c = ConvLSTM2D(2, 3, padding='same', go_backwards=True, return_state=True)(a)
+dense = TimeDistributed(Dense(3))(masked)
+d = ConvLSTM2D(2, (1, 3), padding='same', return_sequences=True, go_backwards=True)(dense)
+signals = Input(shape=(6, 8, 2))
+e = ConvLSTM1D(3, 3, padding='same', return_sequences=True)(Masking(mask_value=0.0)(signals))
+model = Model([frames, signals], [a, b, h, c, d, e])
+"""
+
+OPEN_STEPS = """\
+from keras.models import Model
+from keras.layers import Input, ConvLSTM2D
+
+frames = Input(shape=(None, 8, 8, 2))
+a = ConvLSTM2D(3, 3, padding='same', return_sequences=True)(frames)
+b = ConvLSTM2D(2, 3, strides=2, go_backwards=True)(a)
+model = Model(frames, [a, b])
+"""
+
+# Frames through a per-frame convolutional front end, then a ConvLSTM2D
+# over the sequence of feature maps.
+VIDEO_CLASSIFIER = """\
+from keras.models import Sequential
+from keras.layers import TimeDistributed, Conv2D, MaxPooling2D, ConvLSTM2D, GlobalAveragePooling2D, Dense
+
+model = Sequential([
+    TimeDistributed(Conv2D(8, (3, 3), padding='same', activation='relu'), input_shape=(6, 16, 16, 3)),
+    TimeDistributed(MaxPooling2D((2, 2))),
+    ConvLSTM2D(8, (3, 3), padding='same', return_sequences=True),
+    ConvLSTM2D(6, (3, 3), padding='same'),
+    GlobalAveragePooling2D(),
+    Dense(5, activation='softmax'),
+])
+model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])
+"""
+
+# keras.io examples/vision/conv_lstm.py ("Next-Frame Video Prediction with
+# Convolutional LSTMs"), the model-building text as published, with
+# Input(shape=(None, *x_train.shape[2:])) written out and sizes shrunk.
+NEXT_FRAME = """\
+import numpy as np
+import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+
+# Construct the input layer with no definite frame size.
+inp = layers.Input(shape=(None, 16, 16, 1))
+
+# We will construct 3 `ConvLSTM2D` layers with batch normalization,
+# followed by a `Conv3D` layer for the spatiotemporal outputs.
+x = layers.ConvLSTM2D(
+    filters=8,
+    kernel_size=(5, 5),
+    padding="same",
+    return_sequences=True,
+    activation="relu",
+)(inp)
+x = layers.BatchNormalization()(x)
+x = layers.ConvLSTM2D(
+    filters=8,
+    kernel_size=(3, 3),
+    padding="same",
+    return_sequences=True,
+    activation="relu",
+)(x)
+x = layers.BatchNormalization()(x)
+x = layers.ConvLSTM2D(
+    filters=8,
+    kernel_size=(1, 1),
+    padding="same",
+    return_sequences=True,
+    activation="relu",
+)(x)
+x = layers.Conv3D(
+    filters=1, kernel_size=(3, 3, 3), activation="sigmoid", padding="same"
+)(x)
+
+# Next, we will build the complete model and compile it.
+model = keras.models.Model(inp, x)
+model.compile(
+    loss=keras.losses.binary_crossentropy, optimizer=keras.optimizers.Adam(),
+)
+"""
+
+CASES = [
+    Case("keras2_conv_lstm2d", CONV_LSTM2D, files=("model.h5", "weights.h5"), atol=2e-5, rtol=1e-4,
+         note="ConvLSTM2D: default hard_sigmoid gates, 'same' and 'valid', strides, dilation_rate, relu/sigmoid, "
+              "swish/tanh, use_bias=False, unit_forget_bias=False, dropout (identity), go_backwards with "
+              "return_sequences, return_state, initial_state from another layer's states, a stack."),
+    Case("keras2_conv_lstm1d", CONV_LSTM1D, atol=2e-5, rtol=1e-4,
+         note="ConvLSTM1D: 'valid' and strided 'same', dilation_rate, elu/sigmoid, go_backwards, return_state, "
+              "return_sequences, a stack."),
+    Case("keras2_conv_lstm3d", CONV_LSTM3D, atol=2e-5, rtol=1e-4,
+         note="ConvLSTM3D: 'same' with return_sequences, strided 'valid' with go_backwards."),
+    Case("keras2_conv_lstm_masks", MASKS, inputs=[floats(pad_tail=[2, 0], zero=0.3), floats(pad_tail=[0, 3], zero=0.3)],
+         atol=2e-5, rtol=1e-4,
+         note="Masking before ConvLSTM2D/ConvLSTM1D ('same'): Keras masks each position of a frame whose channels "
+              "are all 0 (here whole trailing steps and 30% of positions); the mask passes through a ConvLSTM2D "
+              "with return_sequences (with go_backwards and return_state after it) and TimeDistributed(Dense)."),
+    Case("keras2_open_conv_lstm", OPEN_STEPS, inputs=[floats()], sizes=[[(3, 8, 8, 2)], [(1, 8, 8, 2)], [(9, 8, 8, 2)]],
+         atol=2e-5, rtol=1e-4,
+         note="ConvLSTM2D over an open timesteps axis (return_sequences, then strided 'valid' with go_backwards): "
+              "3, 1 and 9 frames."),
+    Case("keras2_video_classifier", VIDEO_CLASSIFIER, files=("model.h5",), weights=keras_init(), atol=1e-5,
+         rtol=1e-4,
+         note="A small video classifier: TimeDistributed Conv2D and MaxPooling2D, two ConvLSTM2D, "
+              "GlobalAveragePooling2D, Dense softmax; Keras's own initializers."),
+    Case("keras2_next_frame_prediction", NEXT_FRAME, files=("model.h5",), inputs=[floats(0, 1)],
+         sizes=[[(5, 16, 16, 1)], [(2, 16, 16, 1)]], atol=2e-5, rtol=1e-4,
+         note="keras.io examples/vision/conv_lstm.py (Next-Frame Video Prediction with Convolutional LSTMs), its "
+              "model-building code as published but shrunk: 16x16 frames instead of Moving MNIST's 64x64 and 8 "
+              "filters instead of 64; three ConvLSTM2D with BatchNormalization, Conv3D; 5 and 2 frames."),
+]
