@@ -31,6 +31,26 @@ KILN_INLINE void fill(float *to, float value, int64_t n) {
   for (int64_t i = 0; i < n; ++i) to[i] = value;
 }
 
+// The states h and c (n floats each) from the initial states, or zeros; the
+// output carried over masked steps starts as zeros.
+KILN_INLINE void startStates(float *h, float *c, float *output, const float *initialH, const float *initialC,
+                             int64_t n) {
+  if (initialH) copy(h, initialH, n);
+  else fill(h, 0.0f, n);
+  if (initialC) copy(c, initialC, n);
+  else fill(c, 0.0f, n);
+  fill(output, 0.0f, n);
+}
+
+// After the last step: the last output (unless every step's was written) and
+// the final states where they are asked for.
+KILN_INLINE void finishStates(float *out, float *stateH, float *stateC, const float *output, const float *h,
+                              const float *c, bool returnSequences, int64_t n) {
+  if (!returnSequences) copy(out, output, n);
+  if (stateH) copy(stateH, h, n);
+  if (stateC) copy(stateC, c, n);
+}
+
 // The gates of one sample at one step: x is its input projection and r its
 // recurrent projection (gate g of unit j at g * units + j); updates h and c
 // in place.
@@ -92,11 +112,7 @@ KILN_KERNEL void kiln_recurrent(float *out, float *stateH, float *stateC, const 
   float *output = temp + batch * sections.output, *resetH = temp + batch * sections.resetH;
 
   gemmRows(projection, n, in, g.features, kernel, bias, batch * T, n, g.features);
-  if (initialH) copy(h, initialH, batch * u);
-  else fill(h, 0.0f, batch * u);
-  if (initialC) copy(c, initialC, batch * u);
-  else fill(c, 0.0f, batch * u);
-  fill(output, 0.0f, batch * u);
+  startStates(h, c, output, initialH, initialC, batch * u);
 
   for (int64_t t = 0; t < T; ++t) {
     int64_t step = g.goBackwards ? T - 1 - t : t;
@@ -123,9 +139,7 @@ KILN_KERNEL void kiln_recurrent(float *out, float *stateH, float *stateC, const 
       if (g.returnSequences) copy(out + (b * T + t) * u, o, u);
     }
   }
-  if (!g.returnSequences) copy(out, output, batch * u);
-  if (stateH) copy(stateH, h, batch * u);
-  if (stateC) copy(stateC, c, batch * u);
+  finishStates(out, stateH, stateC, output, h, c, g.returnSequences, batch * u);
 }
 
 // The convolution (Conv.cpp), which a convolutional LSTM runs on its input
@@ -157,11 +171,7 @@ KILN_KERNEL void kiln_conv_lstm(float *out, float *stateH, float *stateC, const 
 
   // Frame t of sequence b is sample b * T + t of the input convolution.
   kiln_conv2d(projection, in, kernel, bias, batch * T, inputConv, abi::kLinear, 0.0f, -1.0f, 0.0f, run);
-  if (initialH) copy(h, initialH, batch * frame);
-  else fill(h, 0.0f, batch * frame);
-  if (initialC) copy(c, initialC, batch * frame);
-  else fill(c, 0.0f, batch * frame);
-  fill(output, 0.0f, batch * frame);
+  startStates(h, c, output, initialH, initialC, batch * frame);
 
   for (int64_t t = 0; t < T; ++t) {
     int64_t step = g.goBackwards ? T - 1 - t : t;
@@ -180,9 +190,7 @@ KILN_KERNEL void kiln_conv_lstm(float *out, float *stateH, float *stateC, const 
       if (g.returnSequences) copy(out + (b * T + t) * frame, output + b * frame, frame);
     }
   }
-  if (!g.returnSequences) copy(out, output, batch * frame);
-  if (stateH) copy(stateH, h, batch * frame);
-  if (stateC) copy(stateC, c, batch * frame);
+  finishStates(out, stateH, stateC, output, h, c, g.returnSequences, batch * frame);
 }
 
 // Bidirectional's merge of its two output sequences (steps = 1 for the last
