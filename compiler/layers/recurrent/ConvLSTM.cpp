@@ -43,6 +43,11 @@ public:
                    "must be False (Keras cannot unroll a convolutional RNN), got True");
       ok = false;
     }
+    if (c.flag("time_major")) {
+      diags.report(DiagID::err_unsupported_argument_value, c.get("time_major").range, layer.describe(),
+                   "time_major=True (inputs are (batch, timesteps, ...))");
+      ok = false;
+    }
     for (const char *name : {"activation", "recurrent_activation"}) {
       const std::string &a = c.str(name);
       if (a == "softmax" || a == "log_softmax") {
@@ -169,7 +174,9 @@ private:
     // Dropout is training-only: the identity at inference.
     args.push_back(arg("dropout", ArgType::Rate, Value::ofFloat(0.0)));
     args.push_back(arg("recurrent_dropout", ArgType::Rate, Value::ofFloat(0.0)));
+    // Keyword arguments of Keras's RNN base class, in saved configs.
     args.push_back(arg("unroll", ArgType::Bool, Value::ofBool(false)));
+    args.push_back(arg("time_major", ArgType::Bool, Value::ofBool(false)));
     return args;
   }
 
