@@ -70,11 +70,9 @@ public:
       cx.error(DiagID::err_spatial_rank, cx.layer().describe(), rank, layout, shapeString(in));
       return;
     }
-    // The timesteps may be open; a frame's axes size the states and the kernel.
-    for (int axis = 2; axis < rank; ++axis)
-      if (!cx.requireConstant(0, axis, axis + 1 == rank ? "the channels set the shape of the kernel"
-                                                       : "the states have the shape of an output frame"))
-        return;
+    // The timesteps and a frame's spatial axes may be open; the channels set
+    // the shape of the kernel.
+    if (!cx.requireConstant(0, rank - 1, "the channels set the shape of the kernel")) return;
     TensorType frame = frameOf(in);
     std::optional<std::vector<Dim>> sizes = outputSpatialSizes(cx, windowOf(c, rank_), frame);
     if (!sizes) return;
@@ -100,12 +98,16 @@ public:
     if (c.flag("use_bias")) cx.weights.push_back({"bias", {4 * filters}, "bias_initializer", true});
   }
 
-  // The sections of abi::recurrentTemporary, with the steps possibly open.
+  // The sections of abi::recurrentTemporary(steps, gates, frame) over sizes
+  // that may be open: the projection of every step, the recurrent
+  // projection, and four frames (h, c, output, and one unused).
   Dim temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
                               const std::vector<TensorType> &outputs) const override {
-    int64_t frame = pixels(stateOf(layer.config, outputs[0])) * layer.config.integer("filters"), gates = 4 * frame;
-    Dim projection = roundUp(mul(inputs[0].dims[1], gates), abi::kPanelWidth);
-    return mul(add(projection, abi::recurrentTemporary(0, gates, frame).total), 4);
+    Dim frame = mul(pixels(stateOf(layer.config, outputs[0])), layer.config.integer("filters"));
+    Dim gates = mul(frame, 4);
+    auto panels = [](const Dim &n) { return roundUp(n, abi::kPanelWidth); };
+    Dim floats = add(add(panels(mul(inputs[0].dims[1], gates)), panels(gates)), mul(panels(frame), 4));
+    return mul(floats, 4);
   }
 
   // A tile of either convolution's im2col rows.
@@ -134,8 +136,8 @@ public:
     llvm::Value *inputConv = emitGeometry(cx, geometry(frame, gates, windowOf(c, rank_)));
     llvm::Value *recurrentConv = emitGeometry(cx, geometry(state, gates, recurrentWindow));
 
-    int64_t P = pixels(state);
-    int64_t maskPixels = cx.hasInputMask() && cx.inputMaskType().rank() > 2 ? P : 1;
+    Dim P = pixels(state);
+    Dim maskPixels = cx.hasInputMask() && cx.inputMaskType().rank() > 2 ? P : Dim(1);
     static_assert(sizeof(abi::ConvRecurrentGeometry) == 6 * sizeof(int64_t), "the geometry's fields, in order");
     llvm::Value *geometryValue = cx.ints("geometry", {in.dims[1], P, filters, maskPixels, c.flag("go_backwards"),
                                                       c.flag("return_sequences")});
@@ -191,10 +193,8 @@ private:
     return c.flag("return_sequences") ? frameOf(output) : output;
   }
   // Positions of a frame (batch, spatial..., channels).
-  static int64_t pixels(const TensorType &frame) {
-    int64_t n = 1;
-    for (size_t axis = 1; axis + 1 < frame.dims.size(); ++axis) n *= int64_t(frame.dims[axis]);
-    return n;
+  static Dim pixels(const TensorType &frame) {
+    return product(std::vector<Dim>(frame.dims.begin() + 1, frame.dims.end() - 1));
   }
 
   static bool checkInitialState(ShapeContext &cx, const TensorType &state) {

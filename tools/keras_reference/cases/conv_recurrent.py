@@ -64,6 +64,18 @@ b = ConvLSTM2D(2, 3, strides=2, go_backwards=True)(a)
 model = Model(frames, [a, b])
 """
 
+OPEN_FRAMES = """\
+from keras.models import Model
+from keras.layers import Input, Masking, ConvLSTM1D, ConvLSTM2D
+
+frames = Input(shape=(None, None, None, 2))
+a = ConvLSTM2D(3, 3, padding='same', return_sequences=True)(Masking()(frames))
+b = ConvLSTM2D(2, (3, 2), strides=2, go_backwards=True)(frames)
+signals = Input(shape=(None, None, 3))
+c, h, state_c = ConvLSTM1D(2, 3, dilation_rate=2, return_state=True)(signals)
+model = Model([frames, signals], [a, b, c, h, state_c])
+"""
+
 # Frames through a per-frame convolutional front end, then a ConvLSTM2D
 # over the sequence of feature maps.
 VIDEO_CLASSIFIER = """\
@@ -148,6 +160,11 @@ CASES = [
          atol=2e-5, rtol=1e-4,
          note="ConvLSTM2D over an open timesteps axis (return_sequences, then strided 'valid' with go_backwards): "
               "3, 1 and 9 frames."),
+    Case("keras2_open_conv_lstm_frames", OPEN_FRAMES, inputs=[floats(zero=0.2), floats()],
+         sizes=[[(3, 8, 8, 2), (4, 9, 3)], [(2, 5, 7, 2), (1, 5, 3)], [(4, 9, 6, 2), (6, 12, 3)]],
+         atol=2e-5, rtol=1e-4,
+         note="ConvLSTM2D and ConvLSTM1D over open timesteps and open frame axes: Masking with a mask per position "
+              "and 'same', strided 'valid' with go_backwards, dilated 1D with return_state; three sets of sizes."),
     Case("keras2_video_classifier", VIDEO_CLASSIFIER, files=("model.h5",), weights=keras_init(), atol=1e-5,
          rtol=1e-4,
          note="A small video classifier: TimeDistributed Conv2D and MaxPooling2D, two ConvLSTM2D, "
