@@ -37,8 +37,6 @@ abi::Activation LowerContext::activation(std::string_view arg) const {
   return activationCode(config().str(arg), codegen_.options().kerasVersion);
 }
 
-KerasVersion LowerContext::kerasVersion() const { return codegen_.options().kerasVersion; }
-
 const std::vector<float> &LowerContext::weight(std::string_view name) const {
   const Layer &l = b_.weightLayer ? *b_.weightLayer : layer();
   for (size_t i = 0; i < l.weights.size(); ++i)

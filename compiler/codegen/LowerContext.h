@@ -75,8 +75,6 @@ public:
 
   // The activation this step applies: the layer's `arg` or a fused one.
   abi::Activation activation(std::string_view arg = "activation") const;
-  // The Keras whose semantics the model follows (--keras-version).
-  KerasVersion kerasVersion() const;
 
   // Weight values in the layer's declared order, by name.
   const std::vector<float> &weight(std::string_view name) const;

@@ -14,7 +14,9 @@ namespace {
 
 std::string describeArg(const ArgSpec &a) {
   if (a.required) return "`" + a.name + "`";
-  return "`" + a.name + "=" + repr(a.defaultValue) + "`";
+  std::string text = "`" + a.name + "=" + repr(a.defaultValue) + "`";
+  if (a.keras3Default) text += " (Keras 3: `" + repr(*a.keras3Default) + "`)";
+  return text;
 }
 
 }  // namespace

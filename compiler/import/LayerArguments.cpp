@@ -332,7 +332,8 @@ std::optional<std::string> layerConstructor(ImportContext &cx, const std::string
       }
       text = pythonString(*act);
       value = canonical(*spec, layer, Value::ofStr(*act), problem);
-      fallback = canonical(*spec, layer, spec->defaultValue, problem);
+      bool keras3 = cx.style == ConfigStyle::Keras3 && spec->keras3Default;
+      fallback = canonical(*spec, layer, keras3 ? *spec->keras3Default : spec->defaultValue, problem);
     } else {
       // tf.keras 2 writes an axis it keeps as a list as [3].
       const json &single = (spec->type == ArgType::Axis || spec->type == ArgType::Int) && v.is_array() && v.size() == 1 ? v[0] : v;

@@ -51,6 +51,8 @@ struct ArgSpec {
   std::vector<std::string> choices;
   int arity = 0;           // IntTuple length
   std::string doc;         // one line for the docs table
+  // Keras 3's default where it differs (--keras-version 3).
+  std::optional<Value> keras3Default = std::nullopt;
 };
 
 // Shorthands for declarations: arg("units", ArgType::PositiveInt) is required;
@@ -58,6 +60,11 @@ struct ArgSpec {
 ArgSpec arg(std::string name, ArgType type, int arity = 0);
 ArgSpec arg(std::string name, ArgType type, Value defaultValue, int arity = 0);
 ArgSpec choice(std::string name, std::vector<std::string> choices, std::string defaultValue);
+// `spec` with the default Keras 3 gives it instead.
+inline ArgSpec keras3Changed(ArgSpec spec, Value keras3Default) {
+  spec.keras3Default = std::move(keras3Default);
+  return spec;
+}
 // `leading` followed by the arguments every kernel-and-bias layer ends with,
 // in Keras's order: kernel/bias initializers, regularizers, constraints.
 std::vector<ArgSpec> withKernelArgs(std::vector<ArgSpec> leading);

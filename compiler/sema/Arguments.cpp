@@ -204,7 +204,8 @@ bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value,
 }
 
 bool bindArguments(const std::vector<ArgSpec> &specs, const std::vector<LegacyArg> &legacy, const CallSite &call,
-                   const std::string &what, DiagnosticEngine &diags, LayerConfig &config, size_t positionalLimit) {
+                   const std::string &what, DiagnosticEngine &diags, LayerConfig &config, size_t positionalLimit,
+                   KerasVersion version) {
   unsigned before = diags.errorCount();
   std::vector<const Value *> bound(specs.size(), nullptr);
   size_t positional = 0;
@@ -257,7 +258,7 @@ bool bindArguments(const std::vector<ArgSpec> &specs, const std::vector<LegacyAr
         diags.report(DiagID::err_missing_argument, call.range, what, spec.name);
         continue;
       }
-      Value v = spec.defaultValue;
+      Value v = version == KerasVersion::V3 && spec.keras3Default ? *spec.keras3Default : spec.defaultValue;
       if (spec.type == ArgType::Activation || spec.type == ArgType::IntTuple) convertArgument(spec, what, v, diags);
       config.set(spec.name, std::move(v), false);
       continue;

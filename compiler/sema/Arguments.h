@@ -3,6 +3,7 @@
 #pragma once
 
 #include "diagnostics/Diagnostics.h"
+#include "layers/Activations.h"
 #include "layers/LayerKind.h"
 #include "sema/Value.h"
 #include "syntax/AST.h"
@@ -31,11 +32,11 @@ struct CallSite {
 
 // Binds `call` against `specs` into `config`. `what` names the callee in
 // messages ("Dense"). Only the first `positionalLimit` specs may be given
-// positionally (a layer's own arguments, not the common ones). Reports every
-// problem; returns false if any.
+// positionally (a layer's own arguments, not the common ones). Arguments not
+// given take `version`'s defaults. Reports every problem; returns false if any.
 bool bindArguments(const std::vector<ArgSpec> &specs, const std::vector<LegacyArg> &legacy, const CallSite &call,
                    const std::string &what, DiagnosticEngine &diags, LayerConfig &config,
-                   size_t positionalLimit = SIZE_MAX);
+                   size_t positionalLimit = SIZE_MAX, KerasVersion version = KerasVersion::V2);
 
 // Checks one value against its declared type and brings it into canonical
 // form; reports and returns false if it does not fit.

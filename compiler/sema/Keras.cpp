@@ -135,7 +135,8 @@ Value Evaluator::constructLayer(const LayerKind *kind, CallSite &call) {
   for (const ArgSpec &base : baseLayerArgs())
     if (!kind->findArg(base.name)) specs.push_back(base);
   LayerConfig config;
-  bool ok = bindArguments(specs, kind->legacyArgs(), call, kind->className(), diags_, config, kind->args().size());
+  bool ok = bindArguments(specs, kind->legacyArgs(), call, kind->className(), diags_, config, kind->args().size(),
+                          options_.kerasVersion);
   // InputLayer() counts with Input(): input_1, input_2, ...
   std::string name = !config.isNone("name")         ? config.str("name")
                      : kind == inputLayerKind() ? uniqueName("input", false)

@@ -43,6 +43,11 @@ public:
                    "must be False (Keras cannot unroll a convolutional RNN), got True");
       ok = false;
     }
+    if (c.flag("zero_output_for_mask")) {
+      diags.report(DiagID::err_unsupported_argument_value, c.get("zero_output_for_mask").range, layer.describe(),
+                   "zero_output_for_mask=True");
+      ok = false;
+    }
     if (c.flag("time_major")) {
       diags.report(DiagID::err_unsupported_argument_value, c.get("time_major").range, layer.describe(),
                    "time_major=True (inputs are (batch, timesteps, ...))");
@@ -143,7 +148,7 @@ public:
                                                       c.flag("return_sequences")});
     bool returnState = c.flag("return_state");
     abi::Activation act = cx.activation();
-    abi::Activation gate = recurrentActivation(cx);
+    abi::Activation gate = cx.activation("recurrent_activation");
     cx.call("kiln_conv_lstm",
             {cx.output(), returnState ? cx.output(1) : cx.null(), returnState ? cx.output(2) : cx.null(), cx.input(),
              cx.inputMask(), cx.inputCount() > 1 ? cx.input(1) : cx.null(), cx.inputCount() > 2 ? cx.input(2) : cx.null(),
@@ -160,8 +165,8 @@ private:
                                  dataFormatArg(),
                                  windowArg("dilation_rate", spatialRank),
                                  arg("activation", ArgType::Activation, Value::ofStr("tanh")),
-                                 // Keras 3 defaults to 'sigmoid' (see recurrentActivation).
-                                 arg("recurrent_activation", ArgType::Activation, Value::ofStr("hard_sigmoid")),
+                                 keras3Changed(arg("recurrent_activation", ArgType::Activation,
+                                                   Value::ofStr("hard_sigmoid")), Value::ofStr("sigmoid")),
                                  arg("use_bias", ArgType::Bool, Value::ofBool(true)),
                                  arg("kernel_initializer", ArgType::Initializer, Value::ofStr("glorot_uniform")),
                                  arg("recurrent_initializer", ArgType::Initializer, Value::ofStr("orthogonal")),
@@ -179,6 +184,10 @@ private:
     // Keyword arguments of Keras's RNN base class, in saved configs.
     args.push_back(arg("unroll", ArgType::Bool, Value::ofBool(false)));
     args.push_back(arg("time_major", ArgType::Bool, Value::ofBool(false)));
+    // In Keras 3's saved configs; True (masked positions output 0) is
+    // reported: tf.keras 2 ignores it, and Keras 3 runs no mask with an entry
+    // per position.
+    args.push_back(arg("zero_output_for_mask", ArgType::Bool, Value::ofBool(false)));
     return args;
   }
 
@@ -233,12 +242,6 @@ private:
              "output frames " + shapeString(state) + " only when they have the input's sizes (padding='same', "
              "strides 1)");
     return false;
-  }
-
-  // Keras 2's default is hard_sigmoid, Keras 3's sigmoid.
-  static abi::Activation recurrentActivation(const LowerContext &cx) {
-    if (!cx.config().given("recurrent_activation") && cx.kerasVersion() == KerasVersion::V3) return abi::kSigmoid;
-    return cx.activation("recurrent_activation");
   }
 
   int rank_;

@@ -76,6 +76,18 @@ c, h, state_c = ConvLSTM1D(2, 3, dilation_rate=2, return_state=True)(signals)
 model = Model([frames, signals], [a, b, c, h, state_c])
 """
 
+KERAS3 = """\
+import keras
+from keras import layers
+
+frames = keras.Input(shape=(4, 6, 5, 2))
+signals = keras.Input(shape=(3, 7, 2))
+a = layers.ConvLSTM2D(3, 3, padding='same', return_sequences=True)(frames)
+b, h, c = layers.ConvLSTM2D(2, (2, 3), strides=(2, 1), go_backwards=True, return_state=True)(a)
+d = layers.ConvLSTM1D(2, 3, recurrent_activation='hard_sigmoid')(signals)
+model = keras.Model([frames, signals], [a, b, h, c, d])
+"""
+
 # Frames through a per-frame convolutional front end, then a ConvLSTM2D
 # over the sequence of feature maps.
 VIDEO_CLASSIFIER = """\
@@ -165,6 +177,9 @@ CASES = [
          atol=2e-5, rtol=1e-4,
          note="ConvLSTM2D and ConvLSTM1D over open timesteps and open frame axes: Masking with a mask per position "
               "and 'same', strided 'valid' with go_backwards, dilated 1D with return_state; three sets of sizes."),
+    Case("keras3_conv_lstm", KERAS3, keras=3, files=("model.weights.h5", "model.keras"), atol=2e-5, rtol=1e-4,
+         note="Keras 3: ConvLSTM2D with its default recurrent_activation 'sigmoid' (Keras 2: 'hard_sigmoid'), "
+              "strides, go_backwards, return_state; ConvLSTM1D with Keras 3's hard_sigmoid."),
     Case("keras2_video_classifier", VIDEO_CLASSIFIER, files=("model.h5",), weights=keras_init(), atol=1e-5,
          rtol=1e-4,
          note="A small video classifier: TimeDistributed Conv2D and MaxPooling2D, two ConvLSTM2D, "
