@@ -16,7 +16,8 @@ CASES_DIR = HERE / "cases"
 #   weights.h5        model.save_weights('weights.h5')  (HDF5, layer groups at the root; Keras 2 only)
 #   model.weights.h5  model.save_weights('model.weights.h5')  (layers/<class>/vars/<i>)
 #   model.keras       model.save('model.keras')         (zip: config.json + model.weights.h5)
-WEIGHT_FILES = ("model.h5", "weights.h5", "model.weights.h5", "model.keras")
+#   model.json        tensorflowjs 4.22's Keras converter (TensorFlow.js layers model + shard; Keras 2 only)
+WEIGHT_FILES = ("model.h5", "weights.h5", "model.weights.h5", "model.keras", "model.json")
 
 
 def uniform(scale=0.5):
@@ -83,6 +84,8 @@ class Case:
                 problems.append(f"unknown weights file {f!r} (one of {', '.join(WEIGHT_FILES)})")
         if self.keras == 3 and "weights.h5" in self.files:
             problems.append("Keras 3 writes no weights.h5 (its save_weights needs .weights.h5)")
+        if self.keras == 3 and "model.json" in self.files:
+            problems.append("the TensorFlow.js converter is run in the Keras 2 environment only")
         if self.weights["kind"] == "kiln_init" and self.files:
             problems.append("kiln_init() weights are drawn by kilnc: give files=()")
         if not self.files and self.weights["kind"] != "kiln_init":

@@ -108,11 +108,30 @@ def draw_inputs(case, model, rng, shapes=None):
     return arrays
 
 
+def tfjs_keras_conversion():
+    """tensorflowjs's Keras-to-layers-model converter. Its package __init__
+    pulls in every converter (TF-DF, JAX, TF Hub); this one needs only
+    h5py, numpy, six and TensorFlow, so the package is entered without it
+    (tensorflowjs is installed with --no-deps, see README.md)."""
+    import importlib
+    import importlib.util
+    import types
+    root = pathlib.Path(importlib.util.find_spec("tensorflowjs").origin).parent
+    for name, folder in (("tensorflowjs", root), ("tensorflowjs.converters", root / "converters")):
+        if name not in sys.modules:
+            package = types.ModuleType(name)
+            package.__path__ = [str(folder)]
+            sys.modules[name] = package
+    return importlib.import_module("tensorflowjs.converters.keras_h5_conversion")
+
+
 def save_weights_files(case, model, folder):
     for file in case.files:
         path = str(folder / file)
         if file in ("model.h5", "model.keras"):
             model.save(path)
+        elif file == "model.json":  # what `tensorflowjs_converter --input_format keras` writes
+            tfjs_keras_conversion().save_keras_model(model, str(folder))
         else:  # weights.h5 (Keras 2's HDF5 layout) or model.weights.h5
             model.save_weights(path)
 

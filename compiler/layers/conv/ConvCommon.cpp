@@ -8,13 +8,6 @@
 
 namespace kiln::conv {
 
-namespace {
-
-// Python's floor division, for the arithmetic shown in messages.
-int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
-}  // namespace
-
 Window windowOf(const LayerConfig &config, int spatialRank) {
   std::vector<int64_t> kernel = config.ints("kernel_size"), strides = config.ints("strides"),
                        dilation = config.ints("dilation_rate");
@@ -25,14 +18,14 @@ Window windowOf(const LayerConfig &config, int spatialRank) {
 }
 
 Dim outputLength(const Dim &in, const AxisWindow &w, const std::string &padding) {
-  if (padding == "valid") return add(kiln::floorDiv(sub(in, w.dilated()), w.stride), 1);
+  if (padding == "valid") return add(floorDiv(sub(in, w.dilated()), w.stride), 1);
   return ceilDiv(in, w.stride);
 }
 
 Dim padBefore(const Dim &in, const Dim &out, const AxisWindow &w, const std::string &padding) {
   if (padding == "causal") return w.dilated() - 1;
   if (padding != "same") return 0;
-  return kiln::floorDiv(max(sub(add(mul(sub(out, 1), w.stride), w.dilated()), in), 0), 2);
+  return floorDiv(max(sub(add(mul(sub(out, 1), w.stride), w.dilated()), in), 0), 2);
 }
 
 ArgSpec paddingArg(bool causal) {

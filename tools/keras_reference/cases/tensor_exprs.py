@@ -254,11 +254,11 @@ CASES = [
               "K.l2_normalize, K.relu, K.concatenate; tf.keras 2.15 runs the same source.",
          atol=1e-5, rtol=1e-4),
     Case("keras2_custom_antirectifier_weights", ANTIRECTIFIER_KERAS_IO, keras=2,
-         files=("weights.h5", "model.weights.h5"),
+         files=("weights.h5", "model.weights.h5", "model.keras", "model.json"),
          note="keras.io's Antirectifier recipe: add_weight in build(), tf.reduce_mean, tf.nn.relu, tf.concat, "
               "tf.matmul; weights bound by name from Keras 2 and Keras 3 layouts; tf.keras 2.15.",
          atol=1e-5, rtol=1e-4),
-    Case("keras3_custom_linear", LINEAR_KERAS3, keras=3, files=("model.weights.h5",),
+    Case("keras3_custom_linear", LINEAR_KERAS3, keras=3, files=("model.weights.h5", "model.keras"),
          note="The Keras guide's Linear layer (add_weight w and b, keras.ops.matmul) and a Lambda of keras.ops; "
               "Keras 3.15 on JAX runs the same source.", atol=1e-5, rtol=1e-4),
     Case("keras2_lambda_assorted", ASSORTED_KERAS2, keras=2, files=("model.h5",), inputs=[floats(-255, 255)],
