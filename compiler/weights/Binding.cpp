@@ -27,14 +27,25 @@ std::vector<std::string> components(std::string name) {
 // "<layer>/<weight>" (TensorFlow.js), "<layer>/<layer>/<weight>:0" (Keras 2
 // .h5) or "<layer>/<cell>/<weight>" (recurrent cells), possibly under a model
 // prefix. 2: the layer right before the weight; 1: the layer further up; 0: no.
-int matchQuality(const std::vector<std::string> &entry, const std::string &layer, const std::string &spec) {
-  std::vector<std::string> weight = components(spec);
+int tailQuality(const std::vector<std::string> &entry, const std::string &layer, const std::vector<std::string> &weight) {
   if (entry.size() <= weight.size() || !std::equal(weight.rbegin(), weight.rend(), entry.rbegin())) return 0;
   size_t before = entry.size() - weight.size();
   if (entry[before - 1] == layer) return 2;
   for (size_t i = 0; i + 1 < before; ++i)
     if (entry[i] == layer) return 1;
   return 0;
+}
+
+// A wrapped recurrent layer's weight, "forward_lstm/kernel" to Kiln, is
+// "bidirectional/forward_lstm/lstm_cell/kernel" in the TensorFlow.js files
+// tensorflowjs converts from Keras: the cell's scope sits before the weight.
+int matchQuality(const std::vector<std::string> &entry, const std::string &layer, const std::string &spec) {
+  std::vector<std::string> weight = components(spec);
+  if (int quality = tailQuality(entry, layer, weight)) return quality;
+  if (entry.size() < 3 || !entry[entry.size() - 2].ends_with("_cell")) return 0;
+  std::vector<std::string> withoutCell = entry;
+  withoutCell.erase(withoutCell.end() - 2);
+  return tailQuality(withoutCell, layer, weight);
 }
 
 // TensorFlow.js: each weight of the model looked up by name.

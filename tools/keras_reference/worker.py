@@ -8,6 +8,7 @@ it writes to a temporary folder and compares with the committed one instead.
     worker.py (--out-root DIR | --check DIR) CASE...
 """
 import argparse
+import functools
 import io
 import json
 import os
@@ -108,6 +109,7 @@ def draw_inputs(case, model, rng, shapes=None):
     return arrays
 
 
+@functools.cache
 def tfjs_keras_conversion():
     """tensorflowjs's Keras-to-layers-model converter. Its package __init__
     pulls in every converter (TF-DF, JAX, TF Hub); this one needs only

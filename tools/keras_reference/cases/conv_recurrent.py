@@ -154,7 +154,7 @@ model.compile(
 """
 
 CASES = [
-    Case("keras2_conv_lstm2d", CONV_LSTM2D, files=("model.h5", "weights.h5"), atol=2e-5, rtol=1e-4,
+    Case("keras2_conv_lstm2d", CONV_LSTM2D, files=("model.h5", "weights.h5", "model.json"), atol=2e-5, rtol=1e-4,
          note="ConvLSTM2D: default hard_sigmoid gates, 'same' and 'valid', strides, dilation_rate, relu/sigmoid, "
               "swish/tanh, use_bias=False, unit_forget_bias=False, dropout (identity), go_backwards with "
               "return_sequences, return_state, initial_state from another layer's states, a stack."),

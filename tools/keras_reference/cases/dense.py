@@ -1,7 +1,7 @@
 """Dense models: the simplest check of every weights file Keras writes."""
 from case import Case
 
-ALL2 = ("model.h5", "weights.h5", "model.weights.h5", "model.keras")
+ALL2 = ("model.h5", "weights.h5", "model.weights.h5", "model.keras", "model.json")
 ALL3 = ("model.h5", "model.weights.h5", "model.keras")
 
 MLP = """\

@@ -2,7 +2,7 @@
 Kerases: one model per family and Keras version, built from the same source."""
 from case import Case, floats, ints
 
-KERAS2_FILES = ("model.h5", "weights.h5", "model.weights.h5", "model.keras")
+KERAS2_FILES = ("model.h5", "weights.h5", "model.weights.h5", "model.keras", "model.json")
 KERAS3_FILES = ("model.h5", "model.weights.h5", "model.keras")
 
 CONV = """\
@@ -92,7 +92,7 @@ model = Model([a, b], [head(x), encoder(a)])
 def family(name, source, note, inputs=None, atol=1e-5, rtol=1e-5):
     return [
         Case(f"keras2_{name}", source, keras=2, files=KERAS2_FILES, inputs=inputs, atol=atol, rtol=rtol,
-             note=note + " tf.keras 2.15; every file it writes."),
+             note=note + " tf.keras 2.15; every file it writes and tensorflowjs 4.22's conversion."),
         Case(f"keras3_{name}", source, keras=3, files=KERAS3_FILES, inputs=inputs, atol=atol, rtol=rtol,
              note=note + " Keras 3 (JAX); every file it writes."),
     ]

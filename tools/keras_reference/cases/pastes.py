@@ -246,7 +246,7 @@ CASES = [
     Case("keras2_paste_guide_autoencoder", GUIDE_AUTOENCODER, keras=2, files=("model.h5",), inputs=[floats(0, 1)],
          note="Functional API guide: an autoencoder calling an encoder and a decoder model; tf.keras 2.15.",
          atol=1e-4, rtol=1e-4),
-    Case("keras2_paste_guide_tickets", GUIDE_TICKETS, keras=2, files=("model.h5",),
+    Case("keras2_paste_guide_tickets", GUIDE_TICKETS, keras=2, files=("model.h5", "model.json"),
          inputs=[ints(0, 100), ints(0, 100), floats(0, 1)],
          note="Functional API guide: three inputs (two token sequences through Embedding and LSTM), a dict of "
               "two outputs (flattened by sorted key); tf.keras 2.15.", atol=1e-5, rtol=1e-4),
