@@ -9,6 +9,13 @@ namespace kiln::import {
 
 using nlohmann::json;
 
+CallValue::CallValue() = default;
+CallValue::CallValue(const CallValue &) = default;
+CallValue::CallValue(CallValue &&) noexcept = default;
+CallValue &CallValue::operator=(const CallValue &) = default;
+CallValue &CallValue::operator=(CallValue &&) noexcept = default;
+CallValue::~CallValue() = default;
+
 bool CallValue::hasTensors() const {
   if (kind == Kind::Tensor) return true;
   for (const auto &[key, item] : items)

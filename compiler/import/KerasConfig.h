@@ -33,6 +33,15 @@ struct CallValue {
   std::vector<std::pair<std::string, CallValue>> items;  // List: keys empty
   nlohmann::json literal;
 
+  // Defined where CallValue is complete: `items` holds pairs of it, which
+  // some standard libraries cannot destroy or copy inside the class.
+  CallValue();
+  CallValue(const CallValue &);
+  CallValue(CallValue &&) noexcept;
+  CallValue &operator=(const CallValue &);
+  CallValue &operator=(CallValue &&) noexcept;
+  ~CallValue();
+
   bool hasTensors() const;
   // The tensors in the order Keras flattens them (dicts by sorted key).
   void collect(std::vector<TensorRef *> &out);
