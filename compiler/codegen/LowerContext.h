@@ -26,7 +26,7 @@ struct LowerBindings {
   std::string weightPrefix;
   std::vector<llvm::Value *> inputs, outputs;
   std::vector<llvm::Value *> inputMasks, outputMasks;  // null where there is none
-  std::vector<TensorType> inputMaskTypes;              // of the non-null inputMasks
+  std::vector<TensorType> inputMaskTypes, outputMaskTypes;  // of the non-null masks
   std::vector<TensorType> inputTypes, outputTypes;
   llvm::Value *batch = nullptr;
   llvm::Value *temporary = nullptr;
@@ -50,12 +50,15 @@ public:
   llvm::Value *input(size_t i = 0) { return b_.inputs[i]; }
   llvm::Value *output(size_t i = 0) { return b_.outputs[i]; }
   // The mask of input i (float32, (batch, timesteps), 1 = real step), or a
-  // null pointer if it has none; the mask this step computes for output i.
+  // null pointer if it has none; the mask this step computes for output i,
+  // or a null pointer where it is not kept (a wrapper drops it).
   llvm::Value *inputMask(size_t i = 0) { return hasInputMask(i) ? b_.inputMasks[i] : null(); }
-  llvm::Value *outputMask(size_t i = 0) { return b_.outputMasks[i]; }
+  llvm::Value *outputMask(size_t i = 0) { return hasOutputMask(i) ? b_.outputMasks[i] : null(); }
   bool hasInputMask(size_t i = 0) const { return i < b_.inputMasks.size() && b_.inputMasks[i]; }
   // Its type: (batch, timesteps), or every axis but the last (Masking).
   const TensorType &inputMaskType(size_t i = 0) const { return b_.inputMaskTypes[i]; }
+  bool hasOutputMask(size_t i = 0) const { return i < b_.outputMasks.size() && b_.outputMasks[i]; }
+  const TensorType &outputMaskType(size_t i = 0) const { return b_.outputMaskTypes[i]; }
   llvm::Value *batch() { return b_.batch; }
   // This step's own temporary memory, LayerKind::temporaryBytesPerSample
   // times the batch, 64-byte aligned.

@@ -284,7 +284,10 @@ void ModelCodegen::emitRun() {
       b.inputMasks.push_back(id < 0 ? nullptr : bufferPointers_[id]);
       b.inputMaskTypes.push_back(id < 0 ? TensorType{} : program_.buffers[id].type);
     }
-    for (int id : step.outputMasks) b.outputMasks.push_back(id < 0 ? nullptr : bufferPointers_[id]);
+    for (int id : step.outputMasks) {
+      b.outputMasks.push_back(id < 0 ? nullptr : bufferPointers_[id]);
+      b.outputMaskTypes.push_back(id < 0 ? TensorType{} : program_.buffers[id].type);
+    }
     b.inputTypes = step.inputTypes;
     b.outputTypes = step.outputTypes;
     b.batch = batch_;

@@ -490,6 +490,11 @@ bool checkImportedMasks(const Model &model, const ImportedModel &imported, const
       continue;
     const Node &node = *it->second->nodes[e.call];
     const Tensor *mask = node.inputs[e.input]->mask;
+    // Keras 3's TimeDistributed passes its input's mask on, which recurrent
+    // layers reduce with any(); Kiln's reduces it itself (see TimeDistributed).
+    while (imported.keras3 && mask && mask->producer->layer->className() == "TimeDistributed" &&
+           !mask->producer->inputs.empty() && mask->producer->inputs[0]->mask)
+      mask = mask->producer->inputs[0]->mask;
     std::string got = mask ? mask->producer->layer->name : "";
     if (got == e.source) continue;
     diags.report(DiagID::err_import_mask, node.range, path, e.layer,

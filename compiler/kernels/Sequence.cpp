@@ -35,8 +35,18 @@ KILN_KERNEL void kiln_embedding_f32(float *out, float *mask, const float *ids, c
   lookup(out, mask, ids, table, count, vocabulary, dim);
 }
 
+// A mask over (rows, width) reduced to one entry per row: 1 if any of the
+// row's entries is (Keras's any over the trailing axes of a mask).
+KILN_KERNEL void kiln_mask_any(float *out, const float *mask, int64_t rows, int64_t width, const abi::RunContext *) {
+  for (int64_t r = 0; r < rows; ++r) {
+    bool any = false;
+    for (int64_t i = 0; i < width; ++i) any |= mask[r * width + i] != 0.0f;
+    out[r] = any ? 1.0f : 0.0f;
+  }
+}
+
 // Keras's Masking: a timestep whose features all equal `value` is masked;
-// masked timesteps are zeroed, and mask[t] says which are kept.
+// masked timesteps are zeroed, and mask[t] (if wanted) says which are kept.
 KILN_KERNEL void kiln_masking(float *out, float *mask, const float *in, int64_t steps, int64_t features, float value,
                               const abi::RunContext *) {
   for (int64_t t = 0; t < steps; ++t) {
@@ -44,6 +54,6 @@ KILN_KERNEL void kiln_masking(float *out, float *mask, const float *in, int64_t 
     for (int64_t f = 0; f < features; ++f) keep |= in[t * features + f] != value;
     // Multiplied, as Keras does: a masked step of infinities becomes NaN.
     for (int64_t f = 0; f < features; ++f) out[t * features + f] = in[t * features + f] * (keep ? 1.0f : 0.0f);
-    mask[t] = keep ? 1.0f : 0.0f;
+    if (mask) mask[t] = keep ? 1.0f : 0.0f;
   }
 }

@@ -7,6 +7,7 @@
 #include "diagnostics/Diagnostics.h"
 #include "graph/Graph.h"
 #include "kernels/KernelABI.h"
+#include "layers/Activations.h"
 #include "layers/LayerConfig.h"
 
 #include <map>
@@ -78,10 +79,15 @@ struct LegacyArg {
 // What a shape rule sees, and how it complains.
 class ShapeContext {
 public:
-  ShapeContext(DiagnosticEngine &diags, const Layer &layer, const Node &node, std::vector<TensorType> inputs)
-      : diags_(diags), layer_(layer), node_(node), inputs_(std::move(inputs)) {}
+  ShapeContext(DiagnosticEngine &diags, const Layer &layer, const Node &node, std::vector<TensorType> inputs,
+               KerasVersion version)
+      : diags_(diags), layer_(layer), node_(node), inputs_(std::move(inputs)), version_(version) {
+    for (const Tensor *t : node_.inputs) inputMasks_.push_back(t->mask ? std::optional(t->mask->type) : std::nullopt);
+  }
 
   const Layer &layer() const { return layer_; }
+  // The Keras whose semantics the model is built with (--keras-version).
+  KerasVersion kerasVersion() const { return version_; }
   const LayerConfig &config() const { return layer_.config; }
   const std::vector<TensorType> &inputs() const { return inputs_; }
   const TensorType &input(size_t i = 0) const { return inputs_[i]; }
@@ -91,8 +97,8 @@ public:
 
   // Masks (see Tensor::mask). By default the outputs of a layer that
   // supports masking carry its first input's mask.
-  bool inputHasMask(size_t i = 0) const { return node_.inputs[i]->mask != nullptr; }
-  const TensorType &inputMaskType(size_t i) const { return node_.inputs[i]->mask->type; }
+  bool inputHasMask(size_t i = 0) const { return i < inputMasks_.size() && inputMasks_[i]; }
+  const TensorType &inputMaskType(size_t i) const { return *inputMasks_[i]; }
   // The layer computes a new mask of `type` for output `output`.
   void computeMask(size_t output, TensorType type);
   // Output `output` carries no mask (the layer consumed it).
@@ -102,10 +108,16 @@ public:
   const TensorType &maskType(size_t output) const { return maskTypes_[output]; }
 
   // A context for the layer a wrapper (Bidirectional, TimeDistributed)
-  // wraps, called with `inputs` as that layer sees them: its errors are
-  // reported at this call and fail this context too.
+  // wraps, called with `inputs` as that layer sees them (with the wrapper's
+  // input masks, or `masks`): its errors are reported at this call and fail
+  // this context too.
   ShapeContext wrapped(const Layer &inner, std::vector<TensorType> inputs) {
-    ShapeContext cx(diags_, inner, node_, std::move(inputs));
+    return wrapped(inner, std::move(inputs), inputMasks_);
+  }
+  ShapeContext wrapped(const Layer &inner, std::vector<TensorType> inputs,
+                       std::vector<std::optional<TensorType>> masks) {
+    ShapeContext cx(diags_, inner, node_, std::move(inputs), version_);
+    cx.inputMasks_ = std::move(masks);
     cx.parent_ = this;
     return cx;
   }
@@ -144,6 +156,8 @@ private:
   const Layer &layer_;
   const Node &node_;
   std::vector<TensorType> inputs_;
+  KerasVersion version_;
+  std::vector<std::optional<TensorType>> inputMasks_;  // by input; none where it has no mask
   std::vector<MaskKind> masks_;
   std::vector<TensorType> maskTypes_;
   bool failed_ = false;

@@ -233,7 +233,7 @@ Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRa
   provisional.layer = layer;
   provisional.inputs = inputs;
   provisional.range = range;
-  ShapeContext cx(diags_, *layer, provisional, types);
+  ShapeContext cx(diags_, *layer, provisional, types, options_.kerasVersion);
   cx.infer(*kind);
   if (cx.failed() || !withinSizeLimits(*layer, types, cx, range)) return Value::error(range);
 

@@ -134,6 +134,8 @@ struct SavingBinder {
     for (const H5Node *v : vars) {
       const std::vector<std::string> *name = v->attribute("name");  // Keras 3.5+ records the sublayer's name
       std::string relative = v->path.substr(layer.path.size() + 1);
+      // TimeDistributed keeps the layer it wraps as `layer`: layer/forward_layer/cell/vars.
+      while (relative.starts_with("layer/")) relative.erase(0, std::strlen("layer/"));
       bool match = (name && name->size() == 1 && name->front() == prefix) ||
                    attributeStem(relative.substr(0, relative.find('/'))) == prefixStem(prefix);
       if (match && found) return nullptr;

@@ -47,10 +47,11 @@ def floats(low=-1.0, high=1.0, shape=None, pad_tail=None, zero=0.0):
     return {"kind": "floats", "low": low, "high": high, "shape": shape, "pad_tail": pad_tail, "zero": zero}
 
 
-def ints(low, high, shape=None, pad_tail=None):
+def ints(low, high, shape=None, pad_tail=None, zero=0.0):
     """An int32 input (token ids) uniform in [low, high). pad_tail: for each
-    sample, how many trailing positions are set to 0 (padding for masks)."""
-    return {"kind": "ints", "low": low, "high": high, "shape": shape, "pad_tail": pad_tail}
+    sample, how many trailing positions (of the first axis) are set to 0
+    (padding for masks); zero, the probability that an id is set to 0."""
+    return {"kind": "ints", "low": low, "high": high, "shape": shape, "pad_tail": pad_tail, "zero": zero}
 
 
 @dataclass

@@ -101,6 +101,8 @@ def draw_inputs(case, model, rng, shapes=None):
             arrays.append(values)
         else:
             ids = rng.integers(spec["low"], spec["high"], shape).astype(np.int32)
+            if spec.get("zero"):
+                ids[rng.uniform(size=shape) < spec["zero"]] = 0
             for sample, pad in enumerate(spec["pad_tail"] or []):
                 if pad:
                     ids[sample, -pad:] = 0

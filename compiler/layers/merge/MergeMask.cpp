@@ -21,7 +21,7 @@ void inferMergeMask(ShapeContext &cx) {
 }
 
 void lowerMergeMask(LowerContext &cx) {
-  if (cx.bindings().outputMasks.empty() || !cx.outputMask(0)) return;
+  if (!cx.hasOutputMask(0)) return;
   llvm::Value *out = cx.outputMask(0);
   bool written = false;
   for (size_t i = 0; i < cx.inputCount(); ++i) {

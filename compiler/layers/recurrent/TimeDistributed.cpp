@@ -2,7 +2,13 @@
 // sees its input (batch, timesteps, ...) as (batch * timesteps, ...), the
 // same bytes, so it is lowered unchanged with a batch `timesteps` times
 // larger. As in Keras 2 the weights are the wrapper's
-// (time_distributed/kernel), and the mask passes through.
+// (time_distributed/kernel). Masks as tf.keras 2.15 computes them: the
+// wrapped layer gets the input's mask as (batch * timesteps, ...); the output
+// mask is the one the wrapped layer gives (its input's, or one it computes),
+// and where it gives none, the input's mask reduced with `any` to (batch,
+// timesteps). A wrapped layer that does not support masking is an error in
+// Keras 2; Keras 3 passes it no mask, computes none in the wrapped layer and
+// keeps the input's (which recurrent layers reduce with `any` too).
 #include "codegen/LowerContext.h"
 #include "layers/LayerKind.h"
 
@@ -62,13 +68,24 @@ public:
       cx.error(DiagID::err_integer_input, inner.describe(), shapeString(in));
       return;
     }
-    ShapeContext step = cx.wrapped(inner, {perStep(in)});
+    bool keras2 = cx.kerasVersion() == KerasVersion::V2;
+    std::optional<TensorType> mask;
+    if (cx.inputHasMask()) mask = cx.inputMaskType(0);
+    ShapeContext step = cx.wrapped(inner, {perStep(in)}, {mask ? std::optional(perStep(*mask)) : std::nullopt});
     step.infer(*inner.kind);
     if (step.failed()) return;
-    if (step.outputs.size() != 1 || step.maskKind(0) == ShapeContext::MaskKind::Computed) {
+    if (step.outputs.size() != 1) {
       cx.error(DiagID::err_unsupported_argument_value, cx.layer().describe(),
-               "wrapping " + inner.describe() + (step.outputs.size() != 1 ? ", which has several outputs,"
-                                                                           : ", which computes a mask,"));
+               "wrapping " + inner.describe() + ", which has several outputs,");
+      return;
+    }
+    ShapeContext::MaskKind innerMask = step.maskKind(0);
+    bool computes = innerMask == ShapeContext::MaskKind::Computed;
+    // Keras 2 asks the wrapped layer for its output mask (compute_mask),
+    // which a layer without masking support refuses; Embedding and Masking
+    // compute their own.
+    if (mask && keras2 && !inner.kind->supportsMasking() && !computes) {
+      cx.error(DiagID::err_time_distributed_mask, inner.describe(), cx.layer().describe(), shapeString(*mask));
       return;
     }
     TensorType out = step.outputs[0];
@@ -76,6 +93,21 @@ public:
     out.dims[0] = in.dims[0];
     cx.outputs = {out};
     cx.weights = step.weights;
+    if (computes) {
+      if (keras2) {
+        TensorType computed = step.maskType(0);
+        computed.dims.insert(computed.dims.begin() + 1, in.dims[1]);
+        computed.dims[0] = in.dims[0];
+        cx.computeMask(0, computed);
+      } else if (!mask) {
+        cx.dropMask(0);  // Keras 3 passes the input's mask on, and there is none
+      }
+    } else if (mask && mask->rank() > 2 &&
+               (innerMask == ShapeContext::MaskKind::None || !inner.kind->supportsMasking())) {
+      cx.computeMask(0, TensorType{DType::Float32, {in.dims[0], in.dims[1]}});
+    }
+    // Otherwise the output carries the input's mask (if any), as the wrapped
+    // layer's, reshaped back, is.
   }
 
   Dim temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
@@ -93,6 +125,10 @@ public:
     // Named after the wrapper, whose weights its constants hold.
     Layer step = wrappedLayer(cx.config());
     step.name = cx.layer().name;
+    // The output mask is the input's reduced over the steps (rank 2 from a
+    // longer one) or the one the wrapped layer computes (rank 3 or more).
+    bool reduces = cx.hasOutputMask() && cx.hasInputMask() && cx.outputMaskType().rank() == 2 &&
+                   cx.inputMaskType().rank() > 2;
     LowerBindings b;
     b.layer = &step;
     b.weightLayer = cx.bindings().weightLayer;
@@ -101,9 +137,22 @@ public:
     b.outputs = {cx.output()};
     b.inputTypes = {perStep(cx.inputType())};
     b.outputTypes = {perStep(cx.outputType())};
+    if (cx.hasInputMask()) {
+      b.inputMasks = {cx.inputMask()};
+      b.inputMaskTypes = {perStep(cx.inputMaskType())};
+    }
+    if (cx.hasOutputMask() && !reduces) {
+      b.outputMasks = {cx.outputMask()};
+      b.outputMaskTypes = {perStep(cx.outputMaskType())};
+    }
     b.batch = cx.batchTimes(cx.inputType().dims[1]);
     b.temporary = cx.temporary();
     cx.lowerInner(std::move(b));
+    if (reduces) {
+      const TensorType &mask = cx.inputMaskType();
+      cx.call("kiln_mask_any", {cx.outputMask(), cx.inputMask(), cx.batchTimes(mask.dims[1]),
+                                cx.dim(product(mask.dims, 2))});
+    }
   }
 };
 

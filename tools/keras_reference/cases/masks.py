@@ -1,0 +1,101 @@
+"""Masks through TimeDistributed: hierarchical sequences (documents of
+sentences of words) whose padding is masked at both levels."""
+from case import Case, floats, ints
+
+MASKING_LSTM = """\
+from keras.models import Model
+from keras.layers import Input, Masking, TimeDistributed, LSTM, Dense
+
+sentences = Input(shape=(4, 5, 3))
+x = Masking()(sentences)
+x = TimeDistributed(LSTM(6))(x)
+x = LSTM(7)(x)
+model = Model(sentences, Dense(3)(x))
+"""
+
+HIERARCHICAL_TEXT = """\
+from keras.models import Model
+from keras.layers import (Input, Embedding, TimeDistributed, Bidirectional, GRU, LSTM, SimpleRNN, Dense,
+                          GlobalAveragePooling1D)
+
+documents = Input(shape=(5, 6), dtype='int32')
+words = Embedding(30, 8, mask_zero=True)(documents)
+sentences = TimeDistributed(Bidirectional(GRU(4)))(words)
+topic = Dense(3, activation='softmax')(LSTM(5)(sentences))
+states = TimeDistributed(Bidirectional(LSTM(3, return_sequences=True), merge_mode='sum'))(words)
+tagged = TimeDistributed(Dense(2))(states)
+pooled = TimeDistributed(GlobalAveragePooling1D())(states)
+summary = GRU(4)(pooled)
+last = TimeDistributed(SimpleRNN(3, go_backwards=True))(states)
+model = Model(documents, [topic, tagged, summary, last])
+"""
+
+WRAPPED_EMBEDDING = """\
+from keras.models import Model
+from keras.layers import Input, Embedding, TimeDistributed, LSTM, SimpleRNN, GRU
+
+documents = Input(shape=(5, 6), dtype='int32')
+words = TimeDistributed(Embedding(30, 6, mask_zero=True))(documents)
+states = TimeDistributed(LSTM(4, return_sequences=True))(words)
+sentences = TimeDistributed(SimpleRNN(3))(states)
+model = Model(documents, GRU(4)(sentences))
+"""
+
+NESTED = """\
+from keras.models import Model
+from keras.layers import Input, Masking, TimeDistributed, LSTM, GRU
+
+books = Input(shape=(3, 4, 5, 2))
+x = Masking()(books)
+x = TimeDistributed(TimeDistributed(LSTM(3)))(x)
+x = TimeDistributed(GRU(4))(x)
+model = Model(books, LSTM(2)(x))
+"""
+
+# Keras 3 passes the mask to the wrapped layer as Keras 2 does, but keeps the
+# input's mask on the output (recurrent layers reduce it with `any`),
+# computes none for a wrapped Embedding, and accepts wrapped layers without
+# masking support.
+KERAS3 = """\
+from keras.models import Model
+from keras.layers import (Input, Masking, Embedding, TimeDistributed, Bidirectional, LSTM, GRU, Conv1D,
+                          GlobalMaxPooling1D, Dense)
+
+frames = Input(shape=(4, 5, 3))
+x = Masking()(frames)
+summary = LSTM(3)(TimeDistributed(Bidirectional(GRU(4)))(x))
+conv = TimeDistributed(GlobalMaxPooling1D())(TimeDistributed(Conv1D(3, 2))(x))
+convolved = GRU(2)(conv)
+documents = Input(shape=(4, 6), dtype='int32')
+words = TimeDistributed(Embedding(20, 5, mask_zero=True))(documents)
+unmasked = LSTM(2)(TimeDistributed(LSTM(3))(words))
+model = Model([frames, documents], [summary, convolved, unmasked])
+"""
+
+CASES = [
+    Case("keras2_time_distributed_masking", MASKING_LSTM, batch=3,
+         inputs=[floats(zero=0.2, pad_tail=[1, 0, 2])],
+         note="Masking over (batch, sentences, words, features), TimeDistributed(LSTM) with the mask reshaped to "
+              "(batch * sentences, words), its output mask any() over the words, then LSTM: random masked words "
+              "and whole padded sentences."),
+    Case("keras2_time_distributed_text", HIERARCHICAL_TEXT, batch=3,
+         inputs=[ints(0, 30, zero=0.25, pad_tail=[0, 2, 1])],
+         note="A hierarchical text model: Embedding(mask_zero=True) over (documents, sentences, words), "
+              "TimeDistributed Bidirectional GRU and LSTM (sum), TimeDistributed(Dense) and "
+              "GlobalAveragePooling1D and backwards SimpleRNN with the words' mask; LSTM and GRU over the "
+              "sentences with the mask any() over the words; padded words and padded sentences."),
+    Case("keras2_time_distributed_embedding", WRAPPED_EMBEDDING, batch=3,
+         inputs=[ints(0, 30, zero=0.25, pad_tail=[1, 0, 3])],
+         note="TimeDistributed(Embedding(mask_zero=True)) computes the words' mask (batch, sentences, words); "
+              "TimeDistributed LSTM (return_sequences) passes it on, TimeDistributed(SimpleRNN) reduces it to "
+              "the sentences for a GRU."),
+    Case("keras2_time_distributed_nested", NESTED, batch=3,
+         inputs=[floats(zero=0.25, pad_tail=[0, 1, 2])],
+         note="TimeDistributed(TimeDistributed(LSTM)) over (batch, chapters, sentences, words, features) with "
+              "a Masking mask reshaped twice and reduced twice, then GRU and LSTM over the shorter axes."),
+    Case("keras3_time_distributed_masks", KERAS3, keras=3, batch=3, files=("model.keras",),
+         inputs=[floats(zero=0.2, pad_tail=[1, 0, 2]), ints(0, 20, zero=0.3, pad_tail=[0, 2, 1])],
+         note="Keras 3: TimeDistributed passes the mask to a wrapped Bidirectional GRU and keeps the input's "
+              "mask, which an LSTM reduces with any(); TimeDistributed(Conv1D) with a mask (Keras 2 rejects it); "
+              "TimeDistributed(Embedding(mask_zero=True)) computes no mask."),
+]
