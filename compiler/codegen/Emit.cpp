@@ -77,6 +77,12 @@ void setTargetAttributes(llvm::Module &module, llvm::TargetMachine &machine) {
     f.removeFnAttr("tune-cpu");
     f.addFnAttr("target-cpu", cpu);
     if (!features.empty()) f.addFnAttr("target-features", features);
+    if (hasWideVectors(machine)) {
+      // The kernels' 16-float vectors are one register: keep them whole
+      // even where the CPU's tuning prefers 256-bit vectors.
+      f.addFnAttr("prefer-vector-width", "512");
+      f.addFnAttr("min-legal-vector-width", "512");
+    }
   }
 }
 

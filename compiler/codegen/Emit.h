@@ -20,8 +20,7 @@ struct TargetOptions {
 
 std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetOptions &options, std::string &error);
 
-// Runs the new pass manager's default pipeline for the level (-O0 still
-// inlines the always-inline kernels).
+// Runs the new pass manager's default pipeline for the level.
 void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine, int optLevel);
 
 // Gives every function the machine's CPU and features, so kernels compiled

@@ -46,33 +46,25 @@ const std::vector<float> &LowerContext::weight(std::string_view name) const {
   return none;
 }
 
-std::pair<std::vector<float>, std::vector<float>> LowerContext::kernelAndBias(std::string_view kernel,
-                                                                              std::string_view bias, bool useBias,
-                                                                              int64_t channels) const {
-  std::vector<float> k = weight(kernel);
+std::pair<const std::vector<float> &, std::vector<float>>
+LowerContext::kernelAndBias(std::string_view kernel, std::string_view bias, bool useBias, int64_t channels) {
   std::vector<float> b = useBias ? weight(bias) : std::vector<float>();
-  if (!b_.channelAffine) return {std::move(k), std::move(b)};
+  if (!b_.channelAffine) return {weight(kernel), std::move(b)};
   const ChannelAffine &f = *b_.channelAffine;
+  foldedKernel_ = weight(kernel);
   b.resize(channels, 0.0f);
-  for (size_t i = 0; i < k.size(); ++i) k[i] *= f.scale[i % channels];
+  for (size_t i = 0; i < foldedKernel_.size(); ++i) foldedKernel_[i] *= f.scale[i % channels];
   for (int64_t c = 0; c < channels; ++c) b[c] = b[c] * f.scale[c] + f.shift[c];
-  return {std::move(k), std::move(b)};
+  return {foldedKernel_, std::move(b)};
 }
 
 llvm::Value *LowerContext::constant(const std::string &suffix, const std::vector<float> &data) {
-  std::string name = layer().name + "." + suffix;
-  if (ExternalWeights *file = codegen_.options().externalWeights) {
-    uint64_t offset = file->add(name, data.data(), data.size() * sizeof(float));
-    return ir().CreateInBoundsGEP(ir().getInt8Ty(), codegen_.weights(), ir().getInt64(offset), name);
-  }
-  if (llvm::GlobalVariable *existing = codegen_.module().getNamedGlobal(name)) return existing;
-  llvm::LLVMContext &context = ir().getContext();
-  auto *init = llvm::ConstantDataArray::get(context, llvm::ArrayRef<float>(data));
-  auto *var = new llvm::GlobalVariable(codegen_.module(), init->getType(), true, llvm::GlobalValue::PrivateLinkage,
-                                       init, name);
-  var->setAlignment(llvm::Align(64));
-  var->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
-  return var;
+  return codegen_.weightConstant(layer().name + "." + suffix, data);
+}
+
+llvm::Value *LowerContext::packedKernel(const std::string &suffix, const std::vector<float> &kernel, int64_t k,
+                                        int64_t n) {
+  return codegen_.packedWeightConstant(layer().name + "." + suffix, kernel, k, n);
 }
 
 llvm::Value *LowerContext::constantInts(const std::string &suffix, const std::vector<int64_t> &data) {
@@ -140,6 +132,24 @@ std::vector<float> packPanels(const std::vector<float> &kernel, int64_t k, int64
         if (col < n) packed[(p * k + row) * abi::kPanelWidth + lane] = kernel[row * n + col];
       }
   return packed;
+}
+
+std::vector<float> packGates(const std::vector<float> &kernel, int64_t rows, int64_t units, int64_t from,
+                             int64_t gates) {
+  int64_t cols = static_cast<int64_t>(kernel.size()) / rows, width = abi::recurrentGateWidth(gates, units);
+  std::vector<float> laidOut(rows * width, 0.0f);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t g = 0; g < gates; ++g)
+      for (int64_t j = 0; j < units; ++j)
+        laidOut[r * width + abi::recurrentGateColumn(gates, g, j)] = kernel[r * cols + (from + g) * units + j];
+  return packPanels(laidOut, rows, width);
+}
+
+std::vector<float> layOutGates(const float *bias, int64_t units, int64_t gates) {
+  std::vector<float> laidOut(abi::recurrentGateWidth(gates, units), 0.0f);
+  for (int64_t g = 0; g < gates; ++g)
+    for (int64_t j = 0; j < units; ++j) laidOut[abi::recurrentGateColumn(gates, g, j)] = bias[g * units + j];
+  return laidOut;
 }
 
 std::vector<float> padToPanels(const std::vector<float> &bias, int64_t n) {

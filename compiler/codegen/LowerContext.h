@@ -84,12 +84,19 @@ public:
   // The kernel (output channels on its last axis, `channels` of them) and
   // the bias with a folded BatchNormalization applied; the bias is zeros if
   // the layer has none. Empty bias: no bias and nothing folded.
-  std::pair<std::vector<float>, std::vector<float>> kernelAndBias(std::string_view kernel, std::string_view bias,
-                                                                  bool useBias, int64_t channels) const;
-  // A read-only, 64-byte-aligned global holding `data`, named after the
-  // layer; one per layer and name, shared by every call of the layer.
+  // The kernel is the layer's own unless a normalization was folded into it
+  // (then it lives as long as this context).
+  std::pair<const std::vector<float> &, std::vector<float>> kernelAndBias(std::string_view kernel,
+                                                                         std::string_view bias, bool useBias,
+                                                                         int64_t channels);
+  // Read-only, 64-byte-aligned weights holding `data` (in the model's
+  // weight blob, or a global named after the layer in IR output); one per
+  // layer and name, shared by every call of the layer.
   llvm::Value *constant(const std::string &suffix, const std::vector<float> &data);
   llvm::Value *constantInts(const std::string &suffix, const std::vector<int64_t> &data);
+  // constant(suffix, packPanels(kernel, k, n)) without the packed copy in
+  // memory: for the largest weights.
+  llvm::Value *packedKernel(const std::string &suffix, const std::vector<float> &kernel, int64_t k, int64_t n);
 
   // out = in op constant, elementwise over the input's shape; the constant
   // has one axis per non-batch axis of the input, of the same size or 1
@@ -115,11 +122,19 @@ private:
 
   ModelCodegen &codegen_;
   LowerBindings b_;
+  std::vector<float> foldedKernel_;  // see kernelAndBias
 };
 
 // Packs a row-major [k, n] kernel into panels (KernelABI.h).
 std::vector<float> packPanels(const std::vector<float> &kernel, int64_t k, int64_t n);
 // Zero-pads a bias of n values to whole panels.
 std::vector<float> padToPanels(const std::vector<float> &bias, int64_t n);
+// Packs gates [from, from + gates) of a row-major recurrent kernel [rows,
+// G * units] (Keras's layout: the gates one after the other) in the
+// recurrent kernels' gate layout (abi::recurrentGateColumn), in panels.
+std::vector<float> packGates(const std::vector<float> &kernel, int64_t rows, int64_t units, int64_t from,
+                             int64_t gates);
+// A bias of gates * units values in the recurrent kernels' gate layout.
+std::vector<float> layOutGates(const float *bias, int64_t units, int64_t gates);
 
 }  // namespace kiln

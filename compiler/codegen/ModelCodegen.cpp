@@ -8,9 +8,12 @@
 #include "kiln_weights.h"
 
 #include <llvm/Bitcode/BitcodeReader.h>
+#include <llvm/IR/Constants.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Linker/Linker.h>
 #include <llvm/Support/raw_ostream.h>
+
+#include <algorithm>
 
 namespace kiln {
 
@@ -44,11 +47,16 @@ llvm::Type *ModelCodegen::paramType(EntryParam::Role role) {
   return nullptr;
 }
 
+// A kernel by name; the GEMM kernels come in one variant per register tile
+// (name__<tile>), and the target's is the one called.
 llvm::Function *ModelCodegen::kernel(const char *name) {
-  if (llvm::Function *f = module_->getFunction(name)) return f;
-  llvm::Function *proto = kernels_->getFunction(name);
-  if (!proto) return nullptr;
-  return llvm::Function::Create(proto->getFunctionType(), llvm::Function::ExternalLinkage, name, *module_);
+  std::string tiled = std::string(name) + "__" + options_.registerTile;
+  for (const std::string &candidate : {tiled, std::string(name)}) {
+    if (llvm::Function *f = module_->getFunction(candidate)) return f;
+    if (llvm::Function *proto = kernels_->getFunction(candidate))
+      return llvm::Function::Create(proto->getFunctionType(), llvm::Function::ExternalLinkage, candidate, *module_);
+  }
+  return nullptr;
 }
 
 std::unique_ptr<llvm::Module> ModelCodegen::build(std::string &error) {
@@ -67,6 +75,7 @@ std::unique_ptr<llvm::Module> ModelCodegen::build(std::string &error) {
   emitRun();
   if (options_.externalWeights && !emitWeightsCheck(error)) return nullptr;
   if (options_.emitMain) emitMain();
+  if (!finishWeights(error)) return nullptr;
 
   // Bring in the kernels the model calls; they are private to the model.
   // Each stays one function however often the model calls it, so that the
@@ -171,6 +180,73 @@ void ModelCodegen::emitThreadCount() {
                                            builder_.getInt64(1)));
   builder_.SetInsertPoint(none);
   builder_.CreateRet(builder_.getInt64(1));
+}
+
+llvm::Constant *ModelCodegen::blobPointer(int64_t offset) {
+  if (!blobPlaceholder_)
+    blobPlaceholder_ = new llvm::GlobalVariable(*module_, builder_.getInt8Ty(), true, llvm::GlobalValue::ExternalLinkage,
+                                                nullptr, "kiln.weights.pending");
+  return llvm::ConstantExpr::getInBoundsGetElementPtr(builder_.getInt8Ty(), blobPlaceholder_,
+                                                      builder_.getInt64(offset < 0 ? 0 : offset));
+}
+
+llvm::Value *ModelCodegen::packedWeightConstant(const std::string &name, const std::vector<float> &kernel, int64_t k,
+                                                int64_t n) {
+  WeightBlob *blob = options_.weightBlob;
+  if (!blob || options_.externalWeights) return weightConstant(name, packPanels(kernel, k, n));
+  if (auto known = weightConstants_.find(name); known != weightConstants_.end()) return known->second;
+  int64_t offset = blob->append(nullptr, 0);
+  std::vector<float> panel(k * abi::kPanelWidth);
+  for (int64_t p = 0; p < abi::panelCount(n); ++p) {
+    int64_t col = p * abi::kPanelWidth, width = std::min(abi::kPanelWidth, n - col);
+    std::fill(panel.begin(), panel.end(), 0.0f);
+    for (int64_t row = 0; row < k; ++row)
+      std::copy_n(kernel.begin() + row * n + col, width, panel.begin() + row * abi::kPanelWidth);
+    blob->extend(panel.data(), panel.size() * sizeof(float));
+  }
+  return weightConstants_[name] = blobPointer(offset);
+}
+
+llvm::Value *ModelCodegen::weightConstant(const std::string &name, const std::vector<float> &data) {
+  // The file keeps one copy per name; the pointer is computed where it is used.
+  if (ExternalWeights *file = options_.externalWeights) {
+    uint64_t offset = file->add(name, data.data(), data.size() * sizeof(float));
+    return builder_.CreateInBoundsGEP(builder_.getInt8Ty(), weights_, builder_.getInt64(offset), name);
+  }
+  if (auto known = weightConstants_.find(name); known != weightConstants_.end()) return known->second;
+  llvm::Constant *pointer = nullptr;
+  if (options_.weightBlob) {
+    pointer = blobPointer(options_.weightBlob->append(data.data(), data.size() * sizeof(float)));
+  } else {
+    auto *init = llvm::ConstantDataArray::get(context_, llvm::ArrayRef<float>(data));
+    auto *var = new llvm::GlobalVariable(*module_, init->getType(), true, llvm::GlobalValue::PrivateLinkage, init,
+                                         name);
+    var->setAlignment(llvm::Align(64));
+    var->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+    pointer = var;
+  }
+  return weightConstants_[name] = pointer;
+}
+
+// The blob's global: zeros of its size in its own section, which
+// WeightBlob::patchObject fills; externally initialized, so that the
+// optimizer never reads the zeros as the weights.
+bool ModelCodegen::finishWeights(std::string &error) {
+  if (!blobPlaceholder_) return true;
+  if (!options_.weightBlob->error().empty()) {
+    error = options_.weightBlob->error();
+    return false;
+  }
+  auto *type = llvm::ArrayType::get(builder_.getInt8Ty(), uint64_t(options_.weightBlob->size()));
+  auto *blob = new llvm::GlobalVariable(*module_, type, true, llvm::GlobalValue::PrivateLinkage,
+                                        llvm::ConstantAggregateZero::get(type), "kiln.weights");
+  blob->setAlignment(llvm::Align(64));
+  blob->setSection(WeightBlob::kSection);
+  blob->setExternallyInitialized(true);
+  blobPlaceholder_->replaceAllUsesWith(blob);
+  blobPlaceholder_->eraseFromParent();
+  blobPlaceholder_ = nullptr;
+  return true;
 }
 
 // batch * arena bytes per sample + a workspace per thread, or -1 for a

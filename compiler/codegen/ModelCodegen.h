@@ -4,6 +4,7 @@
 #pragma once
 
 #include "codegen/EntryPoint.h"
+#include "codegen/WeightBlob.h"
 #include "graph/Program.h"
 #include "layers/Activations.h"
 
@@ -39,6 +40,10 @@ struct CodegenOptions {
   // at `weightsPath` (relative: to the executable's directory).
   ExternalWeights *externalWeights = nullptr;
   std::string weightsPath;
+  std::string registerTile = "3x1";  // the GEMM kernels' variant (Targets.h)
+  // Where weights built into the code go: a blob patched into the object
+  // file, or (null) LLVM constants, for IR and assembly a reader can see.
+  WeightBlob *weightBlob = nullptr;
 };
 
 class ModelCodegen {
@@ -60,6 +65,13 @@ public:
   // The run's abi::RunContext, which every kernel call passes last.
   llvm::Value *runContext() { return runContext_; }
   llvm::Function *kernel(const char *name);
+  // A weight tensor, by unique name: a pointer into the external weights
+  // file, the weight blob, or a constant global; one per name however often
+  // it is asked for.
+  llvm::Value *weightConstant(const std::string &name, const std::vector<float> &data);
+  // weightConstant(name, packPanels(kernel, k, n)), written to the blob one
+  // panel at a time.
+  llvm::Value *packedWeightConstant(const std::string &name, const std::vector<float> &kernel, int64_t k, int64_t n);
   const CodegenOptions &options() const { return options_; }
   // The weights argument of <prefix>_run (external weights only).
   llvm::Value *weights() { return weights_; }
@@ -73,6 +85,8 @@ private:
   llvm::Constant *emitTestVectors();
   bool emitWeightsCheck(std::string &error);
   uint64_t definitionHash() const;
+  llvm::Constant *blobPointer(int64_t offset);
+  bool finishWeights(std::string &error);
   llvm::Type *paramType(EntryParam::Role role);
   // Binds the open axes to `axes` and clears the overflow flag.
   void beginSizes(std::vector<llvm::Value *> axes);
@@ -102,6 +116,9 @@ private:
   llvm::Function *run_ = nullptr;
   llvm::Function *scratchSize_ = nullptr;
   llvm::Function *weightsCheck_ = nullptr;
+  // Stands for the blob's global until its size is known.
+  llvm::GlobalVariable *blobPlaceholder_ = nullptr;
+  std::map<std::string, llvm::Value *> weightConstants_;
 };
 
 }  // namespace kiln

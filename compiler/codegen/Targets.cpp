@@ -1,5 +1,6 @@
 #include "codegen/Targets.h"
 
+#include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/TargetParser/Host.h>
 
 // The kernel libraries assembled into kilnc (kernels/KernelBlob.S.in).
@@ -50,6 +51,18 @@ const TargetFamily *targetFamily(const llvm::Triple &triple, std::string &error)
             "': Kiln compiles for x86_64, aarch64, 32-bit ARM (hard float) and riscv64";
     return nullptr;
   }
+}
+
+bool hasWideVectors(const llvm::TargetMachine &machine) {
+  return machine.getTargetTriple().isX86() && machine.getMCSubtargetInfo()->checkFeatures("+avx512f");
+}
+
+const char *registerTile(const llvm::TargetMachine &machine) {
+  const llvm::Triple &triple = machine.getTargetTriple();
+  if (hasWideVectors(machine)) return "12x2";  // 32 registers of 16 floats: 24 accumulators
+  if (triple.isX86() && machine.getMCSubtargetInfo()->checkFeatures("+avx")) return "6x1";  // 16 of 8: 12
+  if (triple.isAArch64()) return "6x1";  // 32 of 4: 24
+  return "3x1";  // 16 registers of 4 floats (SSE2, ARMv7 NEON), or none
 }
 
 llvm::Triple hostTriple() { return llvm::Triple(llvm::Triple::normalize(llvm::sys::getDefaultTargetTriple())); }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <llvm/ADT/StringRef.h>
+#include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Triple.h>
 
 #include <string>
@@ -22,6 +23,14 @@ struct TargetFamily {
 // The family `triple` belongs to, or null when kilnc has no kernels for it
 // (`error` then says which targets it supports).
 const TargetFamily *targetFamily(const llvm::Triple &triple, std::string &error);
+
+// The GEMM register tile whose accumulators fit the machine's vector
+// registers ("12x2", "6x1" or "3x1"; see kernels/Gemm.h): the suffix of the
+// kernels a model calls.
+const char *registerTile(const llvm::TargetMachine &machine);
+
+// Whether the machine has 512-bit vector registers (AVX-512).
+bool hasWideVectors(const llvm::TargetMachine &machine);
 
 // This machine's triple, normalized.
 llvm::Triple hostTriple();

@@ -44,6 +44,7 @@ build options:
   --embed-test-vectors DIR
                          build DIR/in<i>.npy, DIR/out<i>.npy and the tolerance in
                          DIR/case.json into the executable, for its --self-test
+  --time-phases          print the time of each phase of the build and the peak memory
 
 common options:
   --model NAME           the model to compile when the file defines several
@@ -154,12 +155,14 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
       o.fuse = false;
     } else if (a == "-v" || a == "--verbose") {
       o.verbose = true;
+    } else if (a == "--time-phases") {
+      o.timePhases = true;
     } else if (!a.empty() && a[0] == '-') {
       if (error.empty()) {
         error = "unknown option '" + a + "'";
         std::string flag = a.substr(0, a.find('='));
         if (auto m = closestMatch(flag, {"-o", "--emit", "--weights", "--init-weights", "--target", "--mcpu", "--name",
-                                         "--no-fuse", "--model", "--keras-version", "--verify", "--help", "-v"}))
+                                         "--no-fuse", "--model", "--keras-version", "--verify", "--help", "-v", "--time-phases"}))
           error += "; did you mean '" + *m + "'?";
       }
       return std::nullopt;

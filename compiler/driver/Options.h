@@ -29,6 +29,7 @@ struct Options {
   bool verify = false;                 // check --verify
   bool fuse = true;                    // --no-fuse
   bool verbose = false;                // -v: also list the code skipped as not model building
+  bool timePhases = false;             // --time-phases
   KerasVersion kerasVersion = KerasVersion::V2;
 };
 

@@ -58,6 +58,14 @@ struct TemporaryObject {
   }
 };
 
+// The object file, with the weights written into it.
+bool writeModelObject(llvm::Module &module, llvm::TargetMachine &machine, const ProductContext &cx,
+                      const std::string &path, std::string &error) {
+  bool ok = writeObject(module, machine, path, false, error) && (!cx.weights || cx.weights->patchObject(path, error));
+  cx.phases->mark("object emission");
+  return ok;
+}
+
 bool writeHeaders(const ProductContext &cx, std::string &error) {
   std::string cHeader = replaceExtension(cx.output, ".h");
   HeaderNames names{cx.prefix, llvm::sys::path::filename(cx.options.input).str(),
@@ -85,14 +93,14 @@ bool writeProduct(llvm::Module &module, llvm::TargetMachine &machine, const Prod
   switch (o.emit) {
   case EmitKind::LLVM: return writeIR(module, cx.output, error);
   case EmitKind::Asm: return writeObject(module, machine, cx.output, true, error);
-  case EmitKind::Obj: return writeObject(module, machine, cx.output, false, error) && writeHeaders(cx, error);
+  case EmitKind::Obj: return writeModelObject(module, machine, cx, cx.output, error) && writeHeaders(cx, error);
   case EmitKind::Lib:
   case EmitKind::Shared:
   case EmitKind::Exe: break;
   }
 
   TemporaryObject object;
-  if (!object.create(error) || !writeObject(module, machine, std::string(object.path), false, error)) return false;
+  if (!object.create(error) || !writeModelObject(module, machine, cx, std::string(object.path), error)) return false;
   if (o.emit == EmitKind::Lib) {
     llvm::StringRef name = llvm::sys::path::filename(cx.output);
     name.consume_back(".a");
@@ -107,6 +115,7 @@ bool writeProduct(llvm::Module &module, llvm::TargetMachine &machine, const Prod
                 ? linkSharedLibrary(*linker, std::string(object.path), apiSymbols(cx.prefix, !cx.options.externalWeights.empty()), cx.output, error)
                 : linkExecutable(*linker, std::string(object.path), runtimeArguments(triple, *linker, cx.argv0), cx.output,
                                  error);
+  cx.phases->mark("link");
   if (!ok) {
     error = "linking '" + cx.output + "' failed: " + error;
     return false;

@@ -4,7 +4,9 @@
 #pragma once
 
 #include "codegen/EntryPoint.h"
+#include "codegen/WeightBlob.h"
 #include "driver/Options.h"
+#include "driver/Phases.h"
 #include "graph/Program.h"
 
 #include <llvm/IR/Module.h>
@@ -21,6 +23,8 @@ struct ProductContext {
   std::string prefix;  // C prefix of the entry points
   std::string output;  // the main file to write
   const char *argv0;   // for finding libkiln_rt beside kilnc
+  const WeightBlob *weights;  // patched into every object written (may be null)
+  PhaseTimer *phases;
 };
 
 // Writes the product; on failure returns false with `error` set.

@@ -7,6 +7,7 @@
 #include "codegen/Targets.h"
 #include "driver/LayerTable.h"
 #include "driver/Options.h"
+#include "driver/Phases.h"
 #include "driver/Products.h"
 #include "driver/TestVectors.h"
 #include "graph/Dot.h"
@@ -47,6 +48,7 @@ struct Session {
   Graph graph;
   const char *argv0 = nullptr;  // where kilnc is: its library is beside it
   bool color = isatty(2) && !std::getenv("NO_COLOR");
+  PhaseTimer phases;  // --time-phases
 
   int finish(int status) {
     diags.print(stderr, color);
@@ -85,6 +87,7 @@ std::optional<std::string> readFile(const std::string &path, Session &s) {
 // Parse and evaluate source `file`; returns the chosen model, or null after reporting why.
 Model *evaluate(Session &s, const Options &o, uint32_t file) {
   std::optional<ast::Module> module = parseFile(s.sources, file, s.diags);
+  s.phases.mark("parse");
   if (!module) return nullptr;
   Evaluator evaluator(s.diags, s.graph, {o.kerasVersion, installDirectory(s.argv0) + "/share/kiln/library", &s.sources});
   evaluator.run(*module);
@@ -93,6 +96,7 @@ Model *evaluate(Session &s, const Options &o, uint32_t file) {
   // What was skipped explains many errors ("x_train" comes from a skipped
   // statement); on a clean build it is shown only when asked for.
   if (s.diags.hasErrors() || o.verbose) evaluator.noteSkipped();
+  s.phases.mark("layers and shapes");
   return s.diags.hasErrors() ? nullptr : model;
 }
 
@@ -151,11 +155,13 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
     s.diags.report(DiagID::err_weights_required, model.range, model.name, withThousands(params));
     return s.finish(1);
   }
+  s.phases.mark("weights");
 
   Program program = buildProgram(model, {o.fuse});
   if (!requireKnownShapes(s, program, model)) return s.finish(1);
   std::optional<TestVectors> vectors;
   if (!o.testVectors.empty() && !(vectors = readTestVectors(o.testVectors, program, s.diags))) return s.finish(1);
+  s.phases.mark("graph passes");
 
   const char *extension = o.emit == EmitKind::Obj ? ".o" : o.emit == EmitKind::Lib ? ".a"
                           : o.emit == EmitKind::Shared ? ".so" : o.emit == EmitKind::LLVM ? ".ll"
@@ -189,17 +195,25 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
                     family->kernels,
                     vectors ? &*vectors : nullptr,
                     external ? &weightsFile : nullptr,
-                    weightsPathFrom(output, o.externalWeights)};
+                    weightsPathFrom(output, o.externalWeights),
+                    registerTile(*machine)};
+  // Objects get the weights built into the code from a blob patched in
+  // after LLVM; IR and assembly show them as constants.
+  WeightBlob blob;
+  if (o.emit != EmitKind::LLVM && o.emit != EmitKind::Asm) cg.weightBlob = &blob;
   std::unique_ptr<llvm::Module> module = ModelCodegen(context, program, entry, cg).build(error);
   if (!module) {
     s.diags.report(DiagID::err_backend, SourceRange{}, error);
     return s.finish(1);
   }
+  s.phases.mark("codegen");
   setTargetAttributes(*module, *machine);
   optimizeModule(*module, *machine, o.optLevel);
+  s.phases.mark("LLVM optimization");
 
-  bool ok = writeProduct(*module, *machine, {o, program, entry, prefix, output, argv0}, error);
+  bool ok = writeProduct(*module, *machine, {o, program, entry, prefix, output, argv0, cg.weightBlob, &s.phases}, error);
   if (!ok) s.diags.report(DiagID::err_backend, SourceRange{}, error);
+  if (o.timePhases) s.phases.print(stderr);
   return s.finish(ok ? 0 : 1);
 }
 

@@ -5,6 +5,7 @@
 // values. MultiHeadAttention's projections run before and after it on the
 // packed GEMM (Dense.cpp).
 #include "Parallel.h"
+#include "VectorMath.h"
 
 using namespace kiln;
 using namespace kiln::kernels;

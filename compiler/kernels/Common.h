@@ -1,6 +1,7 @@
 // Shared by the kernels: the SIMD vector type and the activation functions.
 // Kernels are plain C++ compiled to LLVM bitcode and linked into each model,
-// where LLVM specialises them for the model's constant shapes and target CPU.
+// where LLVM compiles them for the model's target CPU: one function per
+// kernel the model calls, however many layers call it.
 #pragma once
 
 #include "KernelABI.h"
@@ -9,7 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KILN_KERNEL extern "C" __attribute__((always_inline))
+// Vectors are passed by value only between always-inline functions, so the
+// ABI of vector arguments never applies.
+#pragma clang diagnostic ignored "-Wpsabi"
+
+#define KILN_KERNEL extern "C"
 #define KILN_INLINE static inline __attribute__((always_inline))
 
 namespace kiln::kernels {
@@ -99,28 +104,6 @@ KILN_INLINE float activate(const ActParams &p, float x) {
     return y;
   }
   default: return x;  // softmax family: applied over rows, see softmaxRows
-  }
-}
-
-// Softmax or log-softmax of each row of `rows` x `cols`, in place.
-KILN_INLINE void softmaxRows(float *data, int64_t rows, int64_t cols, bool logarithm) {
-  for (int64_t r = 0; r < rows; ++r) {
-    float *row = data + r * cols;
-    float max = row[0];
-    for (int64_t c = 1; c < cols; ++c) max = fmaxf(max, row[c]);
-    float sum = 0.0f;
-    if (logarithm) {
-      for (int64_t c = 0; c < cols; ++c) sum += expf(row[c] - max);
-      float logSum = logf(sum);
-      for (int64_t c = 0; c < cols; ++c) row[c] = row[c] - max - logSum;
-    } else {
-      for (int64_t c = 0; c < cols; ++c) {
-        row[c] = expf(row[c] - max);
-        sum += row[c];
-      }
-      float inv = 1.0f / sum;
-      for (int64_t c = 0; c < cols; ++c) row[c] *= inv;
-    }
   }
 }
 

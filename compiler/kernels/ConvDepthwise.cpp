@@ -71,27 +71,45 @@ KILN_KERNEL void kiln_depthwise_conv2d(float *out, const float *in, const float 
   if (abi::isRowwise(act)) softmaxRows(out, batch * g.outH * g.outW, g.outC, act == abi::kLogSoftmax);
 }
 
-// out = act(pointwise(depthwise(in)) + bias): the depthwise result of
-// kMicroRows output pixels goes to a tile in the workspace (kMicroRows * outC
+namespace {
+
+// out = act(pointwise(depthwise(in)) + bias): the depthwise result of one
+// tile of output pixels goes to the thread's workspace (kMaxTileRows * outC
 // floats, outC = cin * dm), which is at once the left-hand side of the 1x1
 // pointwise GEMM with `pointwise` ([outC, filters] packed in panels).
-KILN_KERNEL void kiln_separable_conv2d(float *out, const float *in, const float *depthwise, const float *pointwise,
-                                       const float *bias, int64_t batch, int64_t filters, const int64_t *geometry,
-                                       int32_t act, float alpha, float maxValue, float threshold,
-                                       const abi::RunContext *run) {
+template <class T>
+KILN_INLINE void separableConv2d(float *out, const float *in, const float *depthwise, const float *pointwise,
+                                 const float *bias, int64_t batch, int64_t filters, const int64_t *geometry,
+                                 const ActParams &act, const abi::RunContext *run) {
   const abi::ConvGeometry &g = geometryOf(geometry);
-  float *tile = workspaceOf(run, 0);
   ActParams linear{abi::kLinear, 0, 0, 0};
-  ActParams elementwise = epilogueActivation(ActParams{act, alpha, maxValue, threshold});
+  const GemmOutput o{out, filters, filters, bias, epilogueActivation(act)};
   int64_t pixels = batch * g.outH * g.outW;
-  forEachRowBlock(pixels, [&](auto rows, int64_t pixel) {
-    constexpr int Rows = decltype(rows)::value;
-    for (int i = 0; i < Rows; ++i) {
-      int64_t p = pixel + i;
-      int64_t ox = p % g.outW, oy = p / g.outW % g.outH, b = p / (g.outW * g.outH);
-      depthwisePixel(tile + i * g.outC, in + b * g.inH * g.inW * g.inC, g, oy, ox, depthwise, nullptr, linear);
+  int64_t tiles = (pixels + T::kRows - 1) / T::kRows;
+  int64_t tasks = taskCount(run, pixels * filters * g.outC, tiles);
+  int64_t tilesPerTask = (tiles + tasks - 1) / tasks;
+  parallelFor(run, (tiles + tilesPerTask - 1) / tilesPerTask, [&](int64_t task, int32_t thread) {
+    float *tile = workspaceOf(run, thread);
+    int64_t end = (task + 1) * tilesPerTask * T::kRows < pixels ? (task + 1) * tilesPerTask * T::kRows : pixels;
+    for (int64_t pixel = task * tilesPerTask * T::kRows; pixel < end; pixel += T::kRows) {
+      int64_t rows = end - pixel < T::kRows ? end - pixel : T::kRows;
+      for (int64_t i = 0; i < rows; ++i) {
+        int64_t p = pixel + i;
+        int64_t ox = p % g.outW, oy = p / g.outW % g.outH, b = p / (g.outW * g.outH);
+        depthwisePixel(tile + i * g.outC, in + b * g.inH * g.inW * g.inC, g, oy, ox, depthwise, nullptr, linear);
+      }
+      gemmBlock<T, false>(tile, g.outC, pointwise, g.outC, 0, g.outC, o, pixel, rows, 0, abi::panelCount(filters),
+                          true, true);
     }
-    rowBlock<Rows>(tile, g.outC, pointwise, bias, out + pixel * filters, filters, filters, g.outC, elementwise);
   });
-  if (abi::isRowwise(act)) softmaxRows(out, pixels, filters, act == abi::kLogSoftmax);
+  if (abi::isRowwise(act.act)) softmaxRows(out, pixels, filters, act.act == abi::kLogSoftmax);
 }
+
+}  // namespace
+
+KILN_TILED_KERNEL(kiln_separable_conv2d, separableConv2d,
+                  (float *out, const float *in, const float *depthwise, const float *pointwise, const float *bias,
+                   int64_t batch, int64_t filters, const int64_t *geometry, int32_t act, float alpha, float maxValue,
+                   float threshold, const abi::RunContext *run),
+                  (out, in, depthwise, pointwise, bias, batch, filters, geometry,
+                   ActParams{act, alpha, maxValue, threshold}, run))

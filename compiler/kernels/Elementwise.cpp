@@ -1,5 +1,5 @@
 // Elementwise kernels: activations over whole tensors.
-#include "Common.h"
+#include "VectorMath.h"
 
 using namespace kiln;
 using namespace kiln::kernels;
@@ -13,6 +13,6 @@ KILN_KERNEL void kiln_activation(float *out, const float *in, int64_t count, int
     softmaxRows(out, count / cols, cols, act == abi::kLogSoftmax);
     return;
   }
-  ActParams p{act, alpha, maxValue, threshold};
-  for (int64_t i = 0; i < count; ++i) out[i] = activate(p, in[i]);
+  for (int64_t i = 0; i < count; ++i) out[i] = in[i];
+  activateRow(ActParams{act, alpha, maxValue, threshold}, out, count);
 }

@@ -1,101 +1,202 @@
-// The register-blocked GEMM micro-kernel shared by Dense and the
-// convolutions: C[rows, n] = act(A[rows, k] x B[k, n] + bias).
+// The GEMM shared by Dense, the convolutions and the recurrent layers:
+// C = act(A x B + bias), B pre-packed at build time in panels of
+// kPanelWidth columns (KernelABI.h).
 //
-// B comes pre-packed in panels (see KernelABI.h), so the inner loop streams
-// one contiguous panel while up to kMicroRows rows of A are broadcast into a
-// register tile of accumulators. A is any row-major block: the input itself
-// (Dense, 1x1 convolutions) or a tile packed in the workspace (im2col).
+// As in BLIS: a register tile of Rows x Panels vectors of accumulators is
+// the micro-kernel; depth is cut into blocks of kGemmBlockDepth so that a
+// panel's slice of B stays in L1 while the rows of A stream past it, and
+// rows into blocks of kGemmBlockRows, packed (for the convolutions, from
+// the im2col rows) in the thread's workspace. The tile is a template
+// parameter (Tile<R, P>): codegen picks the instantiation whose registers
+// fit the target (Kernels.h), the packed layout is the same for all.
+// Tasks for threads are blocks of rows and ranges of panels; they never
+// share an output element, and the depth is never split between them.
 #pragma once
 
 #include "Parallel.h"
+#include "VectorMath.h"
 
 namespace kiln::kernels {
 
-// The loops over a tile's rows must be unrolled for the accumulators to live
-// in registers; the kernels are compiled with -fno-unroll-loops (the model's
-// own optimization decides the rest), so they ask for it explicitly.
-#define KILN_UNROLL _Pragma("clang loop unroll(full)")
-
-// acc[i] = A[i, 0..k) x panel for Rows rows of A, `lda` floats apart.
-template <int Rows>
-KILN_INLINE void microTile(const float *a, int64_t lda, const float *panel, int64_t k, v16 *acc) {
-  KILN_UNROLL for (int i = 0; i < Rows; ++i) acc[i] = v16{} + 0.0f;
-  for (int64_t kk = 0; kk < k; ++kk) {
-    v16 b = *reinterpret_cast<const v16 *>(panel + kk * abi::kPanelWidth);
-    KILN_UNROLL for (int i = 0; i < Rows; ++i) acc[i] += a[i * lda + kk] * b;
-  }
-}
-
-// The epilogue's activation on a whole register, in place: the
-// piecewise-linear ones as vector operations, the others lane by lane.
-// (By reference: a vector passed by value would warn of the AVX ABI.)
-KILN_INLINE void activateVector(const ActParams &p, v16 &v) {
-  const v16 zero = v16{} + 0.0f;
-  switch (p.act) {
-  case abi::kLinear: break;
-  // Selects, not min/max: a NaN must stay NaN (see clampBelow).
-  case abi::kRelu: v = v < zero ? zero : v; break;
-  case abi::kRelu6: v = v < zero ? zero : v > zero + 6.0f ? zero + 6.0f : v; break;
-  case abi::kLeakyRelu: v = v >= zero ? v : p.alpha * v; break;
-  default:
-    for (int l = 0; l < abi::kPanelWidth; ++l) v[l] = activate(p, v[l]);
-  }
-}
-
-// Adds the bias, applies the activation and stores the valid columns.
-template <int Rows>
-KILN_INLINE void storeTile(v16 *acc, const float *bias, const ActParams &act, float *c, int64_t ldc, int64_t cols) {
-  v16 b = bias ? *reinterpret_cast<const v16 *>(bias) : v16{} + 0.0f;
-  KILN_UNROLL for (int i = 0; i < Rows; ++i) {
-    v16 v = acc[i] + b;
-    activateVector(act, v);
-    float *row = c + i * ldc;
-    if (cols == abi::kPanelWidth) {
-      *reinterpret_cast<v16 *>(row) = v;
-    } else {
-      for (int64_t l = 0; l < cols; ++l) row[l] = v[l];
-    }
-  }
-}
-
-// Rows rows of C over panels [firstPanel, endPanel) of B (by default all
-// panelCount(n) of them); `bias` (may be null) is padded to whole panels.
-template <int Rows>
-KILN_INLINE void rowBlock(const float *a, int64_t lda, const float *packed, const float *bias, float *c, int64_t ldc,
-                          int64_t n, int64_t k, const ActParams &act, int64_t firstPanel = 0,
-                          int64_t endPanel = -1) {
-  if (endPanel < 0) endPanel = abi::panelCount(n);
-  for (int64_t p = firstPanel; p < endPanel; ++p) {
-    v16 acc[Rows];
-    microTile<Rows>(a, lda, packed + p * k * abi::kPanelWidth, k, acc);
-    int64_t col = p * abi::kPanelWidth;
-    int64_t cols = n - col < abi::kPanelWidth ? n - col : abi::kPanelWidth;
-    storeTile<Rows>(acc, bias ? bias + col : nullptr, act, c + col, ldc, cols);
-  }
-}
+// A register tile: Rows rows of A times Panels panels of B.
+template <int R, int P>
+struct Tile {
+  static constexpr int kRows = R, kPanels = P;
+};
 
 // The row count of a block as a type, so that a generic lambda can
-// instantiate the templates above with it (C++17 has no template lambdas).
+// instantiate templates with it.
 template <int N>
 struct RowCount {
   static constexpr int value = N;
 };
 
-// Calls block(RowCount<R>{}, row) for consecutive blocks of R rows covering
-// [0, m): full blocks of kMicroRows, then one shorter block for the rest.
-template <class Block>
-KILN_INLINE void forEachRowBlock(int64_t m, Block &&block) {
-  int64_t row = 0;
-  for (; row + abi::kMicroRows <= m; row += abi::kMicroRows) block(RowCount<abi::kMicroRows>{}, row);
-  static_assert(abi::kMicroRows == 6, "the tail cases below assume six-row blocks");
-  switch (m - row) {
-  case 1: block(RowCount<1>{}, row); break;
-  case 2: block(RowCount<2>{}, row); break;
-  case 3: block(RowCount<3>{}, row); break;
-  case 4: block(RowCount<4>{}, row); break;
-  case 5: block(RowCount<5>{}, row); break;
-  default: break;
+// Calls f(RowCount<n>{}) for the runtime n in [1, Max).
+template <int Max, int N = 1, class F>
+KILN_INLINE void withRowCount(int64_t n, F &&f) {
+  if constexpr (N < Max) {
+    if (n == N) f(RowCount<N>{});
+    else withRowCount<Max, N + 1>(n, f);
   }
+}
+
+// The loops over a tile must be unrolled for the accumulators to live in
+// registers; the kernels are compiled with -fno-unroll-loops (the model's
+// own optimization decides the rest), so they ask for it explicitly.
+#define KILN_UNROLL _Pragma("clang loop unroll(full)")
+
+KILN_INLINE v16 load16(const float *p) { return *reinterpret_cast<const v16 *>(p); }
+KILN_INLINE void store16(float *p, const v16 &v) { *reinterpret_cast<v16 *>(p) = v; }
+
+// acc[r][p] = sum over kk < k of A(r, kk) * B_p(kk): A(r, kk) is a[r * lda +
+// kk], or a[kk * Rows + r] when the rows are interleaved (packed); panel p
+// of B starts `panelStride` floats after panel p - 1.
+template <int Rows, int Panels, bool Interleaved>
+KILN_INLINE void multiplyTile(const float *a, int64_t lda, const float *b, int64_t panelStride, int64_t k,
+                              v16 (&acc)[Rows][Panels]) {
+  KILN_UNROLL for (int r = 0; r < Rows; ++r) KILN_UNROLL for (int p = 0; p < Panels; ++p) acc[r][p] = splat(0.0f);
+  for (int64_t kk = 0; kk < k; ++kk) {
+    v16 bv[Panels];
+    KILN_UNROLL for (int p = 0; p < Panels; ++p) bv[p] = load16(b + p * panelStride + kk * abi::kPanelWidth);
+    KILN_UNROLL for (int r = 0; r < Rows; ++r) {
+      float x = Interleaved ? a[kk * Rows + r] : a[r * lda + kk];
+      KILN_UNROLL for (int p = 0; p < Panels; ++p) acc[r][p] += x * bv[p];
+    }
+  }
+}
+
+// What the GEMM writes: C with row stride ldc, `n` valid columns, the bias
+// (null, or padded to whole panels) and the epilogue's activation.
+struct GemmOutput {
+  float *c;
+  int64_t ldc;
+  int64_t n;
+  const float *bias;
+  ActParams act;  // elementwise (see epilogueActivation)
+};
+
+// Writes the first `rows` rows of a tile whose first column is `col`:
+// adds what C holds if `accumulate` (a later depth block), and the bias and
+// the activation if `finish` (the last one).
+template <int Rows, int Panels>
+KILN_INLINE void storeTile(v16 (&acc)[Rows][Panels], const GemmOutput &out, int64_t row, int64_t rows, int64_t col,
+                           bool accumulate, bool finish) {
+  KILN_UNROLL for (int r = 0; r < Rows; ++r) {
+    if (r >= rows) break;
+    float *dst = out.c + (row + r) * out.ldc + col;
+    KILN_UNROLL for (int p = 0; p < Panels; ++p) {
+      int64_t width = out.n - col - p * abi::kPanelWidth;
+      if (width <= 0) break;
+      v16 v = acc[r][p];
+      float *d = dst + p * abi::kPanelWidth;
+      if (width >= abi::kPanelWidth) {
+        if (accumulate) v += load16(d);
+        if (finish) {
+          if (out.bias) v += load16(out.bias + col + p * abi::kPanelWidth);
+          activateVector(out.act, v);
+        }
+        store16(d, v);
+      } else {  // the last, partial panel
+        if (accumulate)
+          for (int64_t l = 0; l < width; ++l) v[l] += d[l];
+        if (finish) {
+          if (out.bias) v += load16(out.bias + col + p * abi::kPanelWidth);
+          activateVector(out.act, v);
+        }
+        for (int64_t l = 0; l < width; ++l) d[l] = v[l];
+      }
+    }
+  }
+}
+
+// One tile: `rows` (<= Rows) rows from `row` of C, panels [panel, panel +
+// Panels) over depth [k0, k0 + kLen) of B, whose panels are k floats deep.
+template <int Rows, int Panels, bool Interleaved>
+KILN_INLINE void gemmTile(const float *a, int64_t lda, const float *packed, int64_t k, int64_t k0, int64_t kLen,
+                          const GemmOutput &out, int64_t row, int64_t rows, int64_t panel, bool first, bool last) {
+  v16 acc[Rows][Panels];
+  const int64_t panelStride = k * abi::kPanelWidth;
+  multiplyTile<Rows, Panels, Interleaved>(a, lda, packed + panel * panelStride + k0 * abi::kPanelWidth, panelStride,
+                                          kLen, acc);
+  storeTile<Rows, Panels>(acc, out, row, rows, panel * abi::kPanelWidth, !first, last);
+}
+
+// How many panels a tile of `rows` rows (fewer than the tile's) takes at
+// once: as many as the tile's accumulators allow, a power of two up to 4.
+template <class T, int Rows>
+constexpr int skinnyPanels() {
+  int fit = T::kRows * T::kPanels / Rows;
+  return fit >= 4 ? 4 : fit >= 2 ? 2 : 1;
+}
+
+// Tiles over panels [firstPanel, endPanel) for Rows rows, Panels at a time
+// and the remainder one by one.
+template <int Rows, int Panels, bool Interleaved>
+KILN_INLINE void tileRow(const float *a, int64_t lda, const float *packed, int64_t k, int64_t k0, int64_t kLen,
+                         const GemmOutput &out, int64_t row, int64_t rows, int64_t firstPanel, int64_t endPanel,
+                         bool first, bool last) {
+  int64_t p = firstPanel;
+  for (; p + Panels <= endPanel; p += Panels)
+    gemmTile<Rows, Panels, Interleaved>(a, lda, packed, k, k0, kLen, out, row, rows, p, first, last);
+  if constexpr (Panels > 1)
+    for (; p < endPanel; ++p)
+      gemmTile<Rows, 1, Interleaved>(a, lda, packed, k, k0, kLen, out, row, rows, p, first, last);
+}
+
+// C rows [row, row + rows) x panels [firstPanel, endPanel) over depth
+// [k0, k0 + kLen). Interleaved: A is packed in groups of T::kRows rows,
+// zero-padded to a whole group, a group being T::kRows * kLen floats. Else A
+// is `rows` rows `lda` apart, and the rows after the last whole group get
+// tiles of their own height, as many panels wide as the registers allow.
+template <class T, bool Interleaved>
+KILN_INLINE void gemmBlock(const float *a, int64_t lda, const float *packed, int64_t k, int64_t k0, int64_t kLen,
+                           const GemmOutput &out, int64_t row, int64_t rows, int64_t firstPanel, int64_t endPanel,
+                           bool first, bool last) {
+  int64_t groups = Interleaved ? (rows + T::kRows - 1) / T::kRows : rows / T::kRows;
+  // Panels outermost: a panel's depth block stays in L1 across the rows.
+  for (int64_t p = firstPanel; p < endPanel && groups > 0; p += T::kPanels) {
+    int64_t pEnd = p + T::kPanels < endPanel ? p + T::kPanels : endPanel;
+    for (int64_t g = 0; g < groups; ++g) {
+      int64_t r = g * T::kRows, valid = rows - r < T::kRows ? rows - r : T::kRows;
+      tileRow<T::kRows, T::kPanels, Interleaved>(Interleaved ? a + r * kLen : a + r * lda, lda, packed, k, k0, kLen,
+                                                 out, row + r, valid, p, pEnd, first, last);
+    }
+  }
+  int64_t done = groups * T::kRows;
+  if (!Interleaved && done < rows)
+    withRowCount<T::kRows>(rows - done, [&](auto count) {
+      constexpr int Rows = decltype(count)::value;
+      tileRow<Rows, skinnyPanels<T, Rows>(), false>(a + done * lda, lda, packed, k, k0, kLen, out, row + done, Rows,
+                                                    firstPanel, endPanel, first, last);
+    });
+}
+
+// How to cut an m x n x k product into tasks: `rowChunk` rows (a multiple
+// of the tile's) by `panelChunk` panels. Many rows and few columns split the
+// rows (each task reads all of B); few rows split the panels (each task
+// reads all of A): whichever operand is the larger is shared.
+struct GemmSplit {
+  int64_t rowChunk, panelChunk, rowTasks, panelTasks;
+  int64_t tasks() const { return rowTasks * panelTasks; }
+};
+
+template <class T>
+KILN_INLINE GemmSplit splitGemm(const abi::RunContext *run, int64_t m, int64_t n, int64_t k, int64_t rowUnit) {
+  int64_t panels = abi::panelCount(n);
+  int64_t rowGroups = (m + rowUnit - 1) / rowUnit;
+  int64_t tasks = taskCount(run, m * n * k, rowGroups * panels);
+  int64_t panelTasks = n > m ? (tasks < panels ? tasks : panels) : (tasks + rowGroups - 1) / rowGroups;
+  if (panelTasks > panels) panelTasks = panels;
+  int64_t rowTasks = (tasks + panelTasks - 1) / panelTasks;
+  if (rowTasks > rowGroups) rowTasks = rowGroups;
+  GemmSplit s;
+  s.rowChunk = (rowGroups + rowTasks - 1) / rowTasks * rowUnit;
+  s.panelChunk = (panels + panelTasks - 1) / panelTasks;
+  if (s.panelChunk % T::kPanels && s.panelChunk > T::kPanels)  // whole tiles where possible
+    s.panelChunk += T::kPanels - s.panelChunk % T::kPanels;
+  s.rowTasks = (m + s.rowChunk - 1) / s.rowChunk;
+  s.panelTasks = (panels + s.panelChunk - 1) / s.panelChunk;
+  return s;
 }
 
 // The activation the GEMM epilogue applies: the softmax family works on whole
@@ -104,35 +205,102 @@ KILN_INLINE ActParams epilogueActivation(const ActParams &p) {
   return abi::isRowwise(p.act) ? ActParams{abi::kLinear, 0, 0, 0} : p;
 }
 
-// C = act(A x B + bias) for m rows, A and C dense (lda = k, ldc = n), on
-// the run's threads: each task takes whole blocks of rows or, when there
-// are too few rows, a range of column panels.
-KILN_INLINE void gemm(float *c, const float *a, const float *packed, const float *bias, int64_t m, int64_t n,
-                      int64_t k, const ActParams &act, const abi::RunContext *run) {
-  ActParams elementwise = epilogueActivation(act);
-  int64_t panels = abi::panelCount(n), rowBlocks = (m + abi::kMicroRows - 1) / abi::kMicroRows;
-  int64_t tasks = taskCount(run, m * n * k, rowBlocks * panels);
-  if (rowBlocks >= tasks) {
-    int64_t taskRows = (rowBlocks + tasks - 1) / tasks * abi::kMicroRows;
-    parallelFor(run, (m + taskRows - 1) / taskRows, [&](int64_t task, int32_t) {
-      int64_t first = task * taskRows, rows = m - first < taskRows ? m - first : taskRows;
-      forEachRowBlock(rows, [&](auto tile, int64_t row) {
-        row += first;
-        rowBlock<decltype(tile)::value>(a + row * k, k, packed, bias, c + row * n, n, n, k, elementwise);
-      });
-    });
-  } else {
-    int64_t taskPanels = (panels + tasks - 1) / tasks;
-    parallelFor(run, (panels + taskPanels - 1) / taskPanels, [&](int64_t task, int32_t) {
-      int64_t firstPanel = task * taskPanels;
-      int64_t endPanel = firstPanel + taskPanels < panels ? firstPanel + taskPanels : panels;
-      forEachRowBlock(m, [&](auto tile, int64_t row) {
-        rowBlock<decltype(tile)::value>(a + row * k, k, packed, bias, c + row * n, n, n, k, elementwise, firstPanel,
-                                        endPanel);
-      });
-    });
-  }
+// C[m, n] = act(A[m, k] x B + bias), A's rows `lda` apart and C's `ldc`,
+// on the run's threads.
+template <class T>
+KILN_INLINE void gemm(float *c, int64_t ldc, const float *a, int64_t lda, const float *packed, const float *bias,
+                      int64_t m, int64_t n, int64_t k, const ActParams &act, const abi::RunContext *run) {
+  const GemmOutput out{c, ldc, n, bias, epilogueActivation(act)};
+  GemmSplit s = splitGemm<T>(run, m, n, k, T::kRows);
+  int64_t panels = abi::panelCount(n);
+  // A single group of rows reuses nothing from L1: no depth blocks then.
+  int64_t depthBlock = m > T::kRows && k > abi::kGemmBlockDepth ? abi::kGemmBlockDepth : k > 0 ? k : 1;
+  parallelFor(run, s.tasks(), [&](int64_t task, int32_t) {
+    int64_t row0 = task / s.panelTasks * s.rowChunk, p0 = task % s.panelTasks * s.panelChunk;
+    int64_t rowEnd = row0 + s.rowChunk < m ? row0 + s.rowChunk : m;
+    int64_t pEnd = p0 + s.panelChunk < panels ? p0 + s.panelChunk : panels;
+    for (int64_t row = row0; row < rowEnd; row += abi::kGemmBlockRows) {
+      int64_t rows = rowEnd - row < abi::kGemmBlockRows ? rowEnd - row : abi::kGemmBlockRows;
+      for (int64_t k0 = 0; k0 < k || k0 == 0; k0 += depthBlock) {
+        int64_t kLen = k - k0 < depthBlock ? k - k0 : depthBlock;
+        gemmBlock<T, false>(a + row * lda + k0, lda, packed, k, k0, kLen, out, row, rows, p0, pEnd, k0 == 0,
+                            k0 + kLen >= k);
+      }
+    }
+  });
   if (abi::isRowwise(act.act)) softmaxRows(c, m, n, act.act == abi::kLogSoftmax);
 }
 
+// Packs rows [row, row + rows) and depth [k0, k0 + kLen) of a left-hand side
+// given row by row (rowAt(r, k0, kLen, dst, stride) writes A(r, k0 + i) to
+// dst[i * stride]) in groups of Rows rows interleaved, zero-padded to a
+// whole group: the layout gemmBlock<T, true> reads.
+template <int Rows, class RowAt>
+KILN_INLINE void packRows(float *dst, int64_t row, int64_t rows, int64_t k0, int64_t kLen, const RowAt &rowAt) {
+  int64_t padded = (rows + Rows - 1) / Rows * Rows;
+  for (int64_t r = 0; r < padded; ++r) {
+    float *d = dst + r / Rows * Rows * kLen + r % Rows;
+    if (r < rows) {
+      rowAt(row + r, k0, kLen, d, Rows);
+    } else {
+      for (int64_t i = 0; i < kLen; ++i) d[i * Rows] = 0.0f;
+    }
+  }
+}
+
+// C[m, n] = act(A[m, k] x B + bias) for a left-hand side that is never
+// stored whole (im2col rows): each task packs blocks of it in its thread's
+// workspace (kGemmBlockRows x kGemmBlockDepth floats) with rowAt (see
+// packRows).
+template <class T, class RowAt>
+KILN_INLINE void gemmPacked(const GemmOutput &out, const float *packed, int64_t m, int64_t k, const RowAt &rowAt,
+                            const abi::RunContext *run) {
+  static_assert(abi::kGemmBlockRows % T::kRows == 0, "blocks of whole tiles");
+  GemmSplit s = splitGemm<T>(run, m, out.n, k, abi::kGemmBlockRows);
+  int64_t panels = abi::panelCount(out.n);
+  parallelFor(run, s.tasks(), [&](int64_t task, int32_t thread) {
+    float *block = workspaceOf(run, thread);
+    int64_t row0 = task / s.panelTasks * s.rowChunk, p0 = task % s.panelTasks * s.panelChunk;
+    int64_t rowEnd = row0 + s.rowChunk < m ? row0 + s.rowChunk : m;
+    int64_t pEnd = p0 + s.panelChunk < panels ? p0 + s.panelChunk : panels;
+    for (int64_t row = row0; row < rowEnd; row += abi::kGemmBlockRows) {
+      int64_t rows = rowEnd - row < abi::kGemmBlockRows ? rowEnd - row : abi::kGemmBlockRows;
+      for (int64_t k0 = 0; k0 < k; k0 += abi::kGemmBlockDepth) {
+        int64_t kLen = k - k0 < abi::kGemmBlockDepth ? k - k0 : abi::kGemmBlockDepth;
+        packRows<T::kRows>(block, row, rows, k0, kLen, rowAt);
+        gemmBlock<T, true>(block, 0, packed, k, k0, kLen, out, row, rows, p0, pEnd, k0 == 0, k0 + kLen >= k);
+      }
+    }
+  });
+}
+
+// Of a tiled kernel's variants (v12x2, v6x1, v3x1), the one of tile T.
+template <class T, class F>
+KILN_INLINE F tiledKernel(F v12x2, F v6x1, F v3x1) {
+  if constexpr (T::kRows == 12 && T::kPanels == 2) return v12x2;
+  else if constexpr (T::kRows == 6 && T::kPanels == 1) return v6x1;
+  else {
+    static_assert(T::kRows == 3 && T::kPanels == 1, "a tile of KILN_TILED_KERNEL");
+    return v3x1;
+  }
+}
+
 }  // namespace kiln::kernels
+
+// Defines a kernel once per register tile, as name__<rows>x<panels>:
+// impl<Tile<R, P>> with the kernel's parameters. Codegen calls the one whose
+// accumulators fit the target's registers (ModelCodegen::kernel): 12x2 for
+// 32 vector registers of 512 bits, 6x1 for 16 of 256 bits (or 32 of 128),
+// 3x1 otherwise.
+#define KILN_TILED_KERNEL(name, impl, params, args)                                                                  \
+  KILN_KERNEL void name##__12x2 params { impl<Tile<12, 2>> args; }                                                   \
+  KILN_KERNEL void name##__6x1 params { impl<Tile<6, 1>> args; }                                                     \
+  KILN_KERNEL void name##__3x1 params { impl<Tile<3, 1>> args; }
+
+// Declares the variants of a kernel that KILN_TILED_KERNEL defines in
+// another file, for a kernel that runs it with its own register tile (see
+// tiledKernel).
+#define KILN_TILED_KERNEL_DECLARATION(name, params)                                                                  \
+  KILN_KERNEL void name##__12x2 params;                                                                              \
+  KILN_KERNEL void name##__6x1 params;                                                                               \
+  KILN_KERNEL void name##__3x1 params;

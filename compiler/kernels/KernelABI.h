@@ -87,8 +87,16 @@ constexpr int kMaxRank = 8;
 // Packed GEMM weights: the [K, N] kernel is cut into panels of kPanelWidth
 // columns; panel p holds K rows of kPanelWidth floats (zero-padded past N).
 constexpr int64_t kPanelWidth = 16;
-// Rows of the left-hand side handled by one micro-kernel call.
-constexpr int64_t kMicroRows = 6;
+// The GEMM's cache blocks (kernels/Gemm.h): rows of the left-hand side
+// packed at once (a multiple of every register tile's rows), and the depth
+// of B that one pass over them uses (a panel's slice of it stays in L1).
+constexpr int64_t kGemmBlockRows = 96;
+constexpr int64_t kGemmBlockDepth = 256;
+// The most rows of a register tile, on any target.
+constexpr int64_t kMaxTileRows = 12;
+
+// Workspace floats for packing blocks of a left-hand side of depth k.
+inline int64_t gemmPackFloats(int64_t k) { return kGemmBlockRows * (k < kGemmBlockDepth ? k : kGemmBlockDepth); }
 
 inline int64_t panelCount(int64_t n) { return (n + kPanelWidth - 1) / kPanelWidth; }
 
@@ -180,24 +188,37 @@ struct RecurrentGeometry {
   int64_t zeroOutputForMask;  // a masked step outputs 0, else the previous output
 };
 
+// The columns of a recurrent layer's packed kernels, biases and gate
+// projections: units in blocks of kPanelWidth (the last zero-padded), and
+// the gates of each block side by side, so that one panel range holds every
+// gate of its units. Gate g of unit j is column recurrentGateColumn(G, g, j).
+inline int64_t recurrentGateWidth(int64_t gates, int64_t units) { return panelCount(units) * kPanelWidth * gates; }
+inline int64_t recurrentGateColumn(int64_t gates, int64_t gate, int64_t unit) {
+  return (unit / kPanelWidth * gates + gate) * kPanelWidth + unit % kPanelWidth;
+}
+
 // The sections of a recurrent layer's temporary memory, in floats per
 // sample (times the batch for a section's offset and size): the input
-// projection of every step, the recurrent projection, the states h and c,
-// the output carried over masked steps, and r * h (kGRUResetBefore). Each
-// section is whole panels long, so that every section stays 64-byte aligned.
+// projection of every step, the recurrent projection, the states h (two:
+// the step reads one and writes the other) and c, the output carried over
+// masked steps, and r * h (kGRUResetBefore). Each section is whole panels
+// long, so that every section stays 64-byte aligned.
 struct RecurrentTemporary {
-  int64_t projection, recurrent, h, c, output, resetH, total;
+  int64_t projection, recurrent, h, nextH, c, output, resetH, total;
 };
+// The sections of `units` floats: h, nextH, c, output and resetH.
+constexpr int64_t kRecurrentStateSections = 5;
 
 inline RecurrentTemporary recurrentTemporary(int64_t steps, int64_t gateWidth, int64_t units) {
   auto panels = [](int64_t n) { return panelCount(n) * kPanelWidth; };
   RecurrentTemporary t{};
   t.recurrent = panels(steps * gateWidth);
   t.h = t.recurrent + panels(gateWidth);
-  t.c = t.h + panels(units);
+  t.nextH = t.h + panels(units);
+  t.c = t.nextH + panels(units);
   t.output = t.c + panels(units);
   t.resetH = t.output + panels(units);
-  t.total = t.resetH + panels(units);
+  t.total = t.h + kRecurrentStateSections * panels(units);
   return t;
 }
 

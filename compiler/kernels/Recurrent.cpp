@@ -3,8 +3,11 @@
 //
 // Every gate of every step is act(x_t W + h U + b). The input projections
 // x_t W + b do not depend on h, so they are one GEMM over all batch * steps
-// rows before the loop; each step is then one GEMM of h (batch x units) with
-// the packed recurrent kernel and one elementwise pass over the gates. All
+// rows before the loop. The kernels' columns hold the gates of each block
+// of kPanelWidth units side by side (abi::recurrentGateColumn), so a step
+// is one parallel-for over blocks of units: each task multiplies h by its
+// panels of U and updates the states of its units from the gates, on whole
+// vectors. The step reads h and writes the next h in another buffer. All
 // state lives in the step's temporary memory (abi::RecurrentTemporary).
 #include "Gemm.h"
 
@@ -12,16 +15,6 @@ using namespace kiln;
 using namespace kiln::kernels;
 
 namespace {
-
-// C[m, n] = A[m, k] x B + bias with row strides lda and ldc, no activation:
-// a block of columns of a wider matrix.
-KILN_INLINE void gemmRows(float *c, int64_t ldc, const float *a, int64_t lda, const float *packed, const float *bias,
-                          int64_t m, int64_t n, int64_t k) {
-  const ActParams linear{abi::kLinear, 0.0f, -1.0f, 0.0f};
-  forEachRowBlock(m, [&](auto rows, int64_t row) {
-    rowBlock<decltype(rows)::value>(a + row * lda, lda, packed, bias, c + row * ldc, ldc, n, k, linear);
-  });
-}
 
 KILN_INLINE void copy(float *to, const float *from, int64_t n) {
   for (int64_t i = 0; i < n; ++i) to[i] = from[i];
@@ -51,39 +44,90 @@ KILN_INLINE void finishStates(float *out, float *stateH, float *stateC, const fl
   if (stateC) copy(stateC, c, n);
 }
 
-// The gates of one sample at one step: x is its input projection and r its
-// recurrent projection (gate g of unit j at g * units + j); updates h and c
-// in place.
-KILN_INLINE void updateStates(int64_t cell, const float *x, const float *r, float *h, float *c, int64_t units,
-                              const ActParams &act, const ActParams &gate) {
-  const int64_t u = units;
-  for (int64_t j = 0; j < u; ++j) {
-    switch (cell) {
-    case abi::kSimpleRNN: h[j] = activate(act, x[j] + r[j]); break;
-    case abi::kLSTM: {
-      float i = activate(gate, x[j] + r[j]);
-      float f = activate(gate, x[u + j] + r[u + j]);
-      float candidate = activate(act, x[2 * u + j] + r[2 * u + j]);
-      float o = activate(gate, x[3 * u + j] + r[3 * u + j]);
-      c[j] = f * c[j] + i * candidate;
-      h[j] = o * activate(act, c[j]);
-      break;
-    }
-    default: {
-      // GRU: r[2u + j] is (h U_h + b_hh) for reset_after=True, which the
-      // reset gate scales; for reset_after=False it is already (r * h) U_h.
-      float z = activate(gate, x[j] + r[j]);
-      float recurrentH = r[2 * u + j];
-      if (cell == abi::kGRU) recurrentH *= activate(gate, x[u + j] + r[u + j]);
-      float candidate = activate(act, x[2 * u + j] + recurrentH);
-      h[j] = z * h[j] + (1.0f - z) * candidate;
-      break;
-    }
-    }
-  }
+KILN_INLINE v16 activated(const ActParams &p, v16 v) {
+  activateVector(p, v);
+  return v;
 }
 
-}  // namespace
+// Units [first, first + lanes) of a row, as a vector (lanes <= 16).
+KILN_INLINE v16 loadUnits(const float *row, int64_t first, int64_t lanes) {
+  if (lanes == abi::kPanelWidth) return load16(row + first);
+  v16 v = splat(0.0f);
+  for (int64_t l = 0; l < lanes; ++l) v[l] = row[first + l];
+  return v;
+}
+
+KILN_INLINE void storeUnits(float *row, int64_t first, int64_t lanes, const v16 &v) {
+  if (lanes == abi::kPanelWidth) store16(row + first, v);
+  else
+    for (int64_t l = 0; l < lanes; ++l) row[first + l] = v[l];
+}
+
+// LSTM: the new c (in place, units [first, first + lanes) of c) and the
+// returned h of units whose gates' sums are zi, zf, zc, zo.
+KILN_INLINE v16 updateLSTM(const ActParams &act, const ActParams &gate, v16 zi, v16 zf, v16 zc, v16 zo, float *c,
+                           int64_t first, int64_t lanes) {
+  v16 next = activated(gate, zf) * loadUnits(c, first, lanes) + activated(gate, zi) * activated(act, zc);
+  storeUnits(c, first, lanes, next);
+  return activated(gate, zo) * activated(act, next);
+}
+
+struct Layer {
+  const abi::RecurrentGeometry &g;
+  int64_t batch, units, gates, gateWidth;
+  ActParams activation, gate;
+  const float *mask, *projection;  // projection: (batch, steps, gateWidth)
+  float *recurrent;                // (batch, gateWidth): this step's h U (+ b)
+  float *c, *output, *out;
+};
+
+// The new state of block `block` (units from block * 16) of every sample at
+// step `step` (t in processing order), from h (the states before the step)
+// into next. For kGRUResetBefore the recurrent projection holds z and r,
+// then the candidate's (r * h) U_h from 2 * units16 on.
+KILN_INLINE void updateBlock(const Layer &l, int64_t block, int64_t t, int64_t step, const float *h, float *next) {
+  const int64_t u = l.units, first = block * abi::kPanelWidth;
+  const int64_t lanes = u - first < abi::kPanelWidth ? u - first : abi::kPanelWidth;
+  const int64_t units16 = abi::panelCount(u) * abi::kPanelWidth;
+  for (int64_t b = 0; b < l.batch; ++b) {
+    const float *hb = h + b * u;
+    float *nb = next + b * u, *ob = l.output + b * u;
+    if (l.mask && l.mask[b * l.g.steps + step] == 0.0f) {
+      storeUnits(nb, first, lanes, loadUnits(hb, first, lanes));
+      if (l.g.zeroOutputForMask) storeUnits(ob, first, lanes, splat(0.0f));
+    } else {
+      const float *x = l.projection + (b * l.g.steps + step) * l.gateWidth + block * l.gates * abi::kPanelWidth;
+      const float *r = l.recurrent + b * l.gateWidth + block * l.gates * abi::kPanelWidth;
+      auto gateSum = [&](int64_t gate) { return load16(x + gate * abi::kPanelWidth) + load16(r + gate * 16); };
+      v16 hv;
+      switch (l.g.cell) {
+      case abi::kSimpleRNN: hv = activated(l.activation, gateSum(0)); break;
+      case abi::kLSTM:
+        hv = updateLSTM(l.activation, l.gate, gateSum(0), gateSum(1), gateSum(2), gateSum(3), l.c + b * u, first,
+                        lanes);
+        break;
+      case abi::kGRU: {
+        // r[2] is h U_h + b_hh, which the reset gate scales (reset_after).
+        v16 z = activated(l.gate, gateSum(0)), reset = activated(l.gate, gateSum(1));
+        v16 candidate = activated(l.activation, load16(x + 32) + reset * load16(r + 32));
+        hv = z * loadUnits(hb, first, lanes) + (1.0f - z) * candidate;
+        break;
+      }
+      default: {  // kGRUResetBefore: the candidate's product is already (r * h) U_h
+        const float *zr = l.recurrent + b * l.gateWidth + block * 2 * abi::kPanelWidth;
+        v16 z = activated(l.gate, load16(x) + load16(zr));
+        v16 product = load16(l.recurrent + b * l.gateWidth + 2 * units16 + first);
+        v16 candidate = activated(l.activation, load16(x + 32) + product);
+        hv = z * loadUnits(hb, first, lanes) + (1.0f - z) * candidate;
+        break;
+      }
+      }
+      storeUnits(nb, first, lanes, hv);
+      storeUnits(ob, first, lanes, hv);
+    }
+    if (l.g.returnSequences) storeUnits(l.out + (b * l.g.steps + t) * u, first, lanes, loadUnits(ob, first, lanes));
+  }
+}
 
 // One recurrent layer over `batch` sequences `in` (batch, steps, features).
 // `out` is (batch, steps, units) in processing order, or (batch, units);
@@ -91,107 +135,169 @@ KILN_INLINE void updateStates(int64_t cell, const float *x, const float *r, floa
 // null) is (batch, steps), nonzero for real steps: a masked step leaves the
 // states unchanged and outputs the previous output (or 0, see
 // zeroOutputForMask). `initialH`/`initialC` (may be null: zeros) are
-// (batch, units). Weights are packed panels: `kernel` [features, G * units]
-// with `bias` (may be null); `recurrentKernel` [units, G * units] with
-// `recurrentBias` (GRU reset_after=True; else null); for GRU
-// reset_after=False `recurrentKernel` holds only z and r, and
-// `candidateKernel` [units, units] the candidate's.
-KILN_KERNEL void kiln_recurrent(float *out, float *stateH, float *stateC, const float *in, const float *mask,
+// (batch, units). Weights are packed panels in the gate layout above:
+// `kernel` [features, gate width] with `bias` (may be null);
+// `recurrentKernel` [units, gate width] with `recurrentBias` (GRU
+// reset_after=True; else null); for GRU reset_after=False
+// `recurrentKernel` holds only z and r (two gates), and `candidateKernel`
+// [units, units16] the candidate's.
+template <class T>
+KILN_INLINE void recurrentLayer(float *out, float *stateH, float *stateC, const float *in, const float *mask,
                                 const float *initialH, const float *initialC, const float *kernel, const float *bias,
                                 const float *recurrentKernel, const float *recurrentBias,
                                 const float *candidateKernel, float *temp, int64_t batch, const int64_t *geometry,
-                                int32_t act, float alpha, int32_t recurrentAct, float recurrentAlpha,
-                                const abi::RunContext *) {
+                                const ActParams &activation, const ActParams &gate, const abi::RunContext *run) {
   const abi::RecurrentGeometry &g = *reinterpret_cast<const abi::RecurrentGeometry *>(geometry);
-  const int64_t u = g.units, T = g.steps, n = abi::recurrentGates(g.cell) * u;
-  const ActParams activation{act, alpha, -1.0f, 0.0f}, gate{recurrentAct, recurrentAlpha, -1.0f, 0.0f};
-  abi::RecurrentTemporary sections = abi::recurrentTemporary(T, n, u);
-  float *projection = temp;
-  float *recurrent = temp + batch * sections.recurrent;
-  float *h = temp + batch * sections.h, *c = temp + batch * sections.c;
-  float *output = temp + batch * sections.output, *resetH = temp + batch * sections.resetH;
+  const int64_t u = g.units, T_ = g.steps, gates = abi::recurrentGates(g.cell);
+  const int64_t gateWidth = abi::recurrentGateWidth(gates, u), blocks = abi::panelCount(u);
+  const int64_t units16 = blocks * abi::kPanelWidth;
+  abi::RecurrentTemporary sections = abi::recurrentTemporary(T_, gateWidth, u);
+  float *projection = temp, *recurrent = temp + batch * sections.recurrent;
+  float *h = temp + batch * sections.h, *next = temp + batch * sections.nextH;
+  float *c = temp + batch * sections.c, *output = temp + batch * sections.output;
+  float *resetH = temp + batch * sections.resetH;
+  const ActParams linear{abi::kLinear, 0.0f, -1.0f, 0.0f};
 
-  gemmRows(projection, n, in, g.features, kernel, bias, batch * T, n, g.features);
+  gemm<T>(projection, gateWidth, in, g.features, kernel, bias, batch * T_, gateWidth, g.features, linear, run);
   startStates(h, c, output, initialH, initialC, batch * u);
+  Layer l{g, batch, u, gates, gateWidth, activation, gate, mask, projection, recurrent, c, output, out};
 
-  for (int64_t t = 0; t < T; ++t) {
-    int64_t step = g.goBackwards ? T - 1 - t : t;
+  // Tasks are ranges of blocks of units.
+  int64_t tasks = taskCount(run, batch * u * gateWidth, blocks);
+  int64_t blocksPerTask = (blocks + tasks - 1) / tasks;
+  tasks = (blocks + blocksPerTask - 1) / blocksPerTask;
+  auto blockRange = [&](int64_t task, int64_t &begin, int64_t &end) {
+    begin = task * blocksPerTask;
+    end = begin + blocksPerTask < blocks ? begin + blocksPerTask : blocks;
+  };
+  for (int64_t t = 0; t < T_; ++t) {
+    int64_t step = g.goBackwards ? T_ - 1 - t : t;
     if (g.cell == abi::kGRUResetBefore) {
-      // z and r from h, then the candidate's product of r * h.
-      gemmRows(recurrent, n, h, u, recurrentKernel, nullptr, batch, 2 * u, u);
-      for (int64_t b = 0; b < batch; ++b) {
-        const float *x = projection + (b * T + step) * n + u, *r = recurrent + b * n + u;
-        for (int64_t j = 0; j < u; ++j) resetH[b * u + j] = activate(gate, x[j] + r[j]) * h[b * u + j];
-      }
-      gemmRows(recurrent + 2 * u, n, resetH, u, candidateKernel, nullptr, batch, u, u);
+      // z and r from h, r * h, then the candidate's product with it.
+      const GemmOutput zr{recurrent, gateWidth, 2 * units16, nullptr, linear};
+      parallelFor(run, tasks, [&](int64_t task, int32_t) {
+        int64_t begin, end;
+        blockRange(task, begin, end);
+        gemmBlock<T, false>(h, u, recurrentKernel, u, 0, u, zr, 0, batch, 2 * begin, 2 * end, true, true);
+        for (int64_t b = 0; b < batch; ++b)
+          for (int64_t block = begin; block < end; ++block) {
+            int64_t first = block * abi::kPanelWidth;
+            int64_t lanes = u - first < abi::kPanelWidth ? u - first : abi::kPanelWidth;
+            const float *x = projection + (b * T_ + step) * gateWidth + block * gates * abi::kPanelWidth;
+            v16 reset = activated(gate, load16(x + 16) + load16(recurrent + b * gateWidth + block * 32 + 16));
+            storeUnits(resetH + b * u, first, lanes, reset * loadUnits(h + b * u, first, lanes));
+          }
+      });
+      const GemmOutput product{recurrent + 2 * units16, gateWidth, units16, nullptr, linear};
+      parallelFor(run, tasks, [&](int64_t task, int32_t) {
+        int64_t begin, end;
+        blockRange(task, begin, end);
+        gemmBlock<T, false>(resetH, u, candidateKernel, u, 0, u, product, 0, batch, begin, end, true, true);
+        for (int64_t block = begin; block < end; ++block) updateBlock(l, block, t, step, h, next);
+      });
     } else {
-      gemmRows(recurrent, n, h, u, recurrentKernel, recurrentBias, batch, n, u);
+      const GemmOutput product{recurrent, gateWidth, gateWidth, recurrentBias, linear};
+      parallelFor(run, tasks, [&](int64_t task, int32_t) {
+        int64_t begin, end;
+        blockRange(task, begin, end);
+        gemmBlock<T, false>(h, u, recurrentKernel, u, 0, u, product, 0, batch, begin * gates, end * gates, true,
+                            true);
+        for (int64_t block = begin; block < end; ++block) updateBlock(l, block, t, step, h, next);
+      });
     }
-    for (int64_t b = 0; b < batch; ++b) {
-      float *o = output + b * u;
-      if (!mask || mask[b * T + step] != 0.0f) {
-        updateStates(g.cell, projection + (b * T + step) * n, recurrent + b * n, h + b * u, c + b * u, u,
-                     activation, gate);
-        copy(o, h + b * u, u);
-      } else if (g.zeroOutputForMask) {
-        fill(o, 0.0f, u);
-      }
-      if (g.returnSequences) copy(out + (b * T + t) * u, o, u);
-    }
+    float *swap = h;
+    h = next;
+    next = swap;
   }
   finishStates(out, stateH, stateC, output, h, c, g.returnSequences, batch * u);
 }
 
+}  // namespace
+
 // The convolution (Conv.cpp), which a convolutional LSTM runs on its input
 // frames and on h.
-KILN_KERNEL void kiln_conv2d(float *out, const float *in, const float *packed, const float *bias, int64_t batch,
-                             const int64_t *geometry, int32_t act, float alpha, float maxValue, float threshold,
-                             const abi::RunContext *run);
+KILN_TILED_KERNEL_DECLARATION(kiln_conv2d,
+                              (float *out, const float *in, const float *packed, const float *bias, int64_t batch,
+                               const int64_t *geometry, int32_t act, float alpha, float maxValue, float threshold,
+                               const abi::RunContext *run))
+
+namespace {
 
 // A convolutional LSTM over `batch` sequences `in` (batch, steps, frame...):
 // an LSTM at every position of the output frame, whose input and recurrent
-// products are convolutions. The input convolution (`inputConv`, `kernel`,
-// `bias`) of every frame of every sequence runs once before the loop; each
-// step convolves h with `recurrentKernel` (`recurrentConv`: stride 1,
-// 'same'). `out` is (batch, steps, pixels, filters) in processing order, or
-// the last output; `mask` (may be null) has geometry.maskPixels entries per
-// step (one per sequence step, or one per position); the other arguments as
-// for kiln_recurrent.
-KILN_KERNEL void kiln_conv_lstm(float *out, float *stateH, float *stateC, const float *in, const float *mask,
-                                const float *initialH, const float *initialC, const float *kernel, const float *bias,
-                                const float *recurrentKernel, float *temp, int64_t batch, const int64_t *geometry,
-                                const int64_t *inputConv, const int64_t *recurrentConv, int32_t act, float alpha,
-                                int32_t recurrentAct, float recurrentAlpha, const abi::RunContext *run) {
+// products are convolutions (kiln_conv2d of the same register tile). The
+// input convolution (`inputConv`, `kernel`, `bias`) of every frame of every
+// sequence runs once before the loop; each step convolves h with
+// `recurrentKernel` (`recurrentConv`: stride 1, 'same'). The gates of a
+// position are Keras's: gate g of filter j at g * filters + j. `out` is
+// (batch, steps, pixels, filters) in processing order, or the last output;
+// `mask` (may be null) has geometry.maskPixels entries per step (one per
+// sequence step, or one per position); the other arguments as for
+// kiln_recurrent.
+template <class T>
+KILN_INLINE void convLSTM(float *out, float *stateH, float *stateC, const float *in, const float *mask,
+                          const float *initialH, const float *initialC, const float *kernel, const float *bias,
+                          const float *recurrentKernel, float *temp, int64_t batch, const int64_t *geometry,
+                          const int64_t *inputConv, const int64_t *recurrentConv, const ActParams &activation,
+                          const ActParams &gate, const abi::RunContext *run) {
   const abi::ConvRecurrentGeometry &g = *reinterpret_cast<const abi::ConvRecurrentGeometry *>(geometry);
-  const int64_t T = g.steps, P = g.pixels, f = g.filters, gates = 4 * f, frame = P * f;
-  const ActParams activation{act, alpha, -1.0f, 0.0f}, gate{recurrentAct, recurrentAlpha, -1.0f, 0.0f};
-  abi::RecurrentTemporary sections = abi::recurrentTemporary(T, P * gates, frame);
+  const int64_t T_ = g.steps, P = g.pixels, f = g.filters, gates = 4 * f, frame = P * f;
+  abi::RecurrentTemporary sections = abi::recurrentTemporary(T_, P * gates, frame);
   float *projection = temp, *recurrent = temp + batch * sections.recurrent;
   float *h = temp + batch * sections.h, *c = temp + batch * sections.c, *output = temp + batch * sections.output;
+  auto conv = tiledKernel<T>(kiln_conv2d__12x2, kiln_conv2d__6x1, kiln_conv2d__3x1);
 
   // Frame t of sequence b is sample b * T + t of the input convolution.
-  kiln_conv2d(projection, in, kernel, bias, batch * T, inputConv, abi::kLinear, 0.0f, -1.0f, 0.0f, run);
+  conv(projection, in, kernel, bias, batch * T_, inputConv, abi::kLinear, 0.0f, -1.0f, 0.0f, run);
   startStates(h, c, output, initialH, initialC, batch * frame);
 
-  for (int64_t t = 0; t < T; ++t) {
-    int64_t step = g.goBackwards ? T - 1 - t : t;
-    kiln_conv2d(recurrent, h, recurrentKernel, nullptr, batch, recurrentConv, abi::kLinear, 0.0f, -1.0f, 0.0f, run);
+  for (int64_t t = 0; t < T_; ++t) {
+    int64_t step = g.goBackwards ? T_ - 1 - t : t;
+    // The whole recurrent product reads h before any position updates it.
+    conv(recurrent, h, recurrentKernel, nullptr, batch, recurrentConv, abi::kLinear, 0.0f, -1.0f, 0.0f, run);
     for (int64_t b = 0; b < batch; ++b) {
-      const float *stepMask = mask ? mask + (b * T + step) * g.maskPixels : nullptr;
+      const float *stepMask = mask ? mask + (b * T_ + step) * g.maskPixels : nullptr;
       for (int64_t p = 0; p < P; ++p) {
+        if (stepMask && stepMask[g.maskPixels == 1 ? 0 : p] == 0.0f) continue;
         int64_t at = (b * P + p) * f;
-        float *o = output + at;
-        if (!stepMask || stepMask[g.maskPixels == 1 ? 0 : p] != 0.0f) {
-          updateStates(abi::kLSTM, projection + ((b * T + step) * P + p) * gates, recurrent + (b * P + p) * gates,
-                       h + at, c + at, f, activation, gate);
-          copy(o, h + at, f);
+        const float *x = projection + ((b * T_ + step) * P + p) * gates, *r = recurrent + (b * P + p) * gates;
+        for (int64_t first = 0; first < f; first += abi::kPanelWidth) {
+          int64_t lanes = f - first < abi::kPanelWidth ? f - first : abi::kPanelWidth;
+          auto gateSum = [&](int64_t gate) {
+            return loadUnits(x + gate * f, first, lanes) + loadUnits(r + gate * f, first, lanes);
+          };
+          v16 hv = updateLSTM(activation, gate, gateSum(0), gateSum(1), gateSum(2), gateSum(3), c + at, first, lanes);
+          storeUnits(h + at, first, lanes, hv);
+          storeUnits(output + at, first, lanes, hv);
         }
       }
-      if (g.returnSequences) copy(out + (b * T + t) * frame, output + b * frame, frame);
+      if (g.returnSequences) copy(out + (b * T_ + t) * frame, output + b * frame, frame);
     }
   }
   finishStates(out, stateH, stateC, output, h, c, g.returnSequences, batch * frame);
 }
+
+}  // namespace
+
+KILN_TILED_KERNEL(kiln_recurrent, recurrentLayer,
+                  (float *out, float *stateH, float *stateC, const float *in, const float *mask,
+                   const float *initialH, const float *initialC, const float *kernel, const float *bias,
+                   const float *recurrentKernel, const float *recurrentBias, const float *candidateKernel,
+                   float *temp, int64_t batch, const int64_t *geometry, int32_t act, float alpha,
+                   int32_t recurrentAct, float recurrentAlpha, const abi::RunContext *run),
+                  (out, stateH, stateC, in, mask, initialH, initialC, kernel, bias, recurrentKernel, recurrentBias,
+                   candidateKernel, temp, batch, geometry, ActParams{act, alpha, -1.0f, 0.0f},
+                   ActParams{recurrentAct, recurrentAlpha, -1.0f, 0.0f}, run))
+
+KILN_TILED_KERNEL(kiln_conv_lstm, convLSTM,
+                  (float *out, float *stateH, float *stateC, const float *in, const float *mask,
+                   const float *initialH, const float *initialC, const float *kernel, const float *bias,
+                   const float *recurrentKernel, float *temp, int64_t batch, const int64_t *geometry,
+                   const int64_t *inputConv, const int64_t *recurrentConv, int32_t act, float alpha,
+                   int32_t recurrentAct, float recurrentAlpha, const abi::RunContext *run),
+                  (out, stateH, stateC, in, mask, initialH, initialC, kernel, bias, recurrentKernel, temp, batch,
+                   geometry, inputConv, recurrentConv, ActParams{act, alpha, -1.0f, 0.0f},
+                   ActParams{recurrentAct, recurrentAlpha, -1.0f, 0.0f}, run))
 
 // Bidirectional's merge of its two output sequences (steps = 1 for the last
 // outputs): concatenated (forward units first), summed, multiplied or

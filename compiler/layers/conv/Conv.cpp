@@ -73,7 +73,7 @@ public:
 
   Dim workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
                          const std::vector<TensorType> &) const override {
-    return isPointwise(layer.config) ? 0 : tileBytes(gemmDepth(layer.config, inputs[0]));
+    return isPointwise(layer.config) ? 0 : packedBlockBytes(gemmDepth(layer.config, inputs[0]));
   }
 
   void lower(LowerContext &cx) const override {
@@ -83,7 +83,7 @@ public:
     auto [kernelValues, biasValues] = cx.kernelAndBias("kernel", "bias", cx.config().flag("use_bias"), filters);
     abi::Activation act = cx.activation();
     if (isPointwise(cx.config())) {
-      llvm::Value *kernel = cx.constant("kernel.packed", packPanels(kernelValues, k, filters));
+      llvm::Value *kernel = cx.packedKernel("kernel.packed", kernelValues, k, filters);
       llvm::Value *bias = biasValues.empty() ? cx.null() : cx.constant("bias", padToPanels(biasValues, filters));
       cx.callWithActivation("kiln_dense",
                             {cx.output(), cx.input(), kernel, bias, cx.batchTimes(product(std::vector<Dim>(out.dims.begin() + 1, out.dims.end() - 1))),

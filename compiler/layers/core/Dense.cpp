@@ -44,7 +44,7 @@ public:
     int64_t k = cx.inputType().dims.back();
     int64_t n = cx.outputType().dims.back();
     auto [kernelValues, biasValues] = cx.kernelAndBias("kernel", "bias", cx.config().flag("use_bias"), n);
-    llvm::Value *kernel = cx.constant("kernel.packed", packPanels(kernelValues, k, n));
+    llvm::Value *kernel = cx.packedKernel("kernel.packed", kernelValues, k, n);
     llvm::Value *bias = biasValues.empty() ? cx.null() : cx.constant("bias", padToPanels(biasValues, n));
     // Leading axes fold into rows: (batch, t, k) is (batch * t) rows of k.
     Dim rowsPerSample = product(std::vector<Dim>(cx.inputType().dims.begin() + 1, cx.inputType().dims.end() - 1));

@@ -105,22 +105,23 @@ public:
 
   // The sections of abi::recurrentTemporary(steps, gates, frame) over sizes
   // that may be open: the projection of every step, the recurrent
-  // projection, and four frames (h, c, output, and one unused).
+  // projection, and a frame for each state section.
   Dim temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
                               const std::vector<TensorType> &outputs) const override {
     Dim frame = mul(pixels(stateOf(layer.config, outputs[0])), layer.config.integer("filters"));
     Dim gates = mul(frame, 4);
     auto panels = [](const Dim &n) { return roundUp(n, abi::kPanelWidth); };
-    Dim floats = add(add(panels(mul(inputs[0].dims[1], gates)), panels(gates)), mul(panels(frame), 4));
+    Dim states = mul(panels(frame), abi::kRecurrentStateSections);
+    Dim floats = add(add(panels(mul(inputs[0].dims[1], gates)), panels(gates)), states);
     return mul(floats, 4);
   }
 
-  // A tile of either convolution's im2col rows.
+  // A packed block of either convolution's im2col rows.
   Dim workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
                      const std::vector<TensorType> &) const override {
     int64_t taps = 1;
     for (int64_t k : layer.config.ints("kernel_size")) taps *= k;
-    return tileBytes(taps * std::max(int64_t(inputs[0].dims.back()), layer.config.integer("filters")));
+    return packedBlockBytes(taps * std::max(int64_t(inputs[0].dims.back()), layer.config.integer("filters")));
   }
 
   void lower(LowerContext &cx) const override {

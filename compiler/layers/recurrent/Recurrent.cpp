@@ -8,14 +8,6 @@ namespace {
 
 bool rowwise(const std::string &activation) { return activation == "softmax" || activation == "log_softmax"; }
 
-// Columns [from, from + count) of a row-major [rows, cols] matrix.
-std::vector<float> columns(const std::vector<float> &m, int64_t rows, int64_t cols, int64_t from, int64_t count) {
-  std::vector<float> out(rows * count);
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t j = 0; j < count; ++j) out[r * count + j] = m[r * cols + from + j];
-  return out;
-}
-
 }  // namespace
 
 std::vector<ArgSpec> recurrentArgs(std::vector<ArgSpec> own, bool unitForgetBias, std::vector<ArgSpec> beforeBase,
@@ -168,7 +160,8 @@ void RecurrentKind::inferShapes(ShapeContext &cx) const {
 
 Dim RecurrentKind::temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
                                                const std::vector<TensorType> &) const {
-  int64_t units = layer.config.integer("units"), width = abi::recurrentGates(cell(layer.config)) * units;
+  int64_t units = layer.config.integer("units");
+  int64_t width = abi::recurrentGateWidth(abi::recurrentGates(cell(layer.config)), units);
   // abi::recurrentTemporary over the steps, which may be an open axis: the
   // projection of every step in whole panels, then the sections of one step.
   Dim projection = roundUp(mul(inputs[0].dims[1], width), abi::kPanelWidth);
@@ -180,25 +173,22 @@ void RecurrentKind::lower(LowerContext &cx) const {
   abi::RecurrentCell kind = cell(c);
   int64_t units = c.integer("units"), features = cx.inputType().dims[2];
   Dim steps = cx.inputType().dims[1];
-  int64_t width = abi::recurrentGates(kind) * units;  // the gates side by side
-  llvm::Value *kernel = cx.constant("kernel.packed", packPanels(cx.weight("kernel"), features, width));
+  int64_t gates = abi::recurrentGates(kind), width = gates * units;  // Keras: the gates side by side
+  llvm::Value *kernel = cx.constant("kernel.packed", packGates(cx.weight("kernel"), features, units, 0, gates));
   const std::vector<float> &recurrent = cx.weight("recurrent_kernel");
   llvm::Value *recurrentKernel = nullptr, *candidateKernel = cx.null();
   if (kind == abi::kGRUResetBefore) {
     // r scales h before the candidate's product: two products per step.
-    recurrentKernel = cx.constant("recurrent_kernel.packed",
-                                  packPanels(columns(recurrent, units, width, 0, 2 * units), units, 2 * units));
-    candidateKernel = cx.constant("candidate_kernel.packed",
-                                  packPanels(columns(recurrent, units, width, 2 * units, units), units, units));
+    recurrentKernel = cx.constant("recurrent_kernel.packed", packGates(recurrent, units, units, 0, 2));
+    candidateKernel = cx.constant("candidate_kernel.packed", packGates(recurrent, units, units, 2, 1));
   } else {
-    recurrentKernel = cx.constant("recurrent_kernel.packed", packPanels(recurrent, units, width));
+    recurrentKernel = cx.constant("recurrent_kernel.packed", packGates(recurrent, units, units, 0, gates));
   }
   llvm::Value *bias = cx.null(), *recurrentBias = cx.null();
   if (c.flag("use_bias")) {
     const std::vector<float> &b = cx.weight("bias");
-    bias = cx.constant("bias", padToPanels(b, width));
-    if (kind == abi::kGRU)
-      recurrentBias = cx.constant("recurrent_bias", padToPanels(std::vector<float>(b.begin() + width, b.end()), width));
+    bias = cx.constant("bias", layOutGates(b.data(), units, gates));
+    if (kind == abi::kGRU) recurrentBias = cx.constant("recurrent_bias", layOutGates(b.data() + width, units, gates));
   }
   bool returnState = c.flag("return_state");
   static_assert(sizeof(abi::RecurrentGeometry) == 7 * sizeof(int64_t), "the geometry's fields, in order");

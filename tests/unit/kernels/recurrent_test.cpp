@@ -1,0 +1,130 @@
+// kiln_recurrent against a naive step-by-step recurrence in double
+// precision (Keras's equations), for every cell and register tile, over
+// unit counts that leave partial blocks, with masks and going backwards,
+// on one thread and split over several.
+#include "codegen/LowerContext.h"
+#include "kernel_test_util.h"
+
+using namespace kiln;
+using namespace kiln_test;
+
+namespace {
+
+namespace abi = kiln::abi;  // not the global one gtest's <cxxabi.h> declares
+
+using RecurrentKernel = decltype(&kiln_recurrent__6x1);
+struct Variant {
+  const char *name;
+  RecurrentKernel kernel;
+};
+const Variant kVariants[] = {
+    {"12x2", kiln_recurrent__12x2}, {"6x1", kiln_recurrent__6x1}, {"3x1", kiln_recurrent__3x1}};
+
+double sigmoid(double x) { return 1 / (1 + std::exp(-x)); }
+
+struct Case {
+  abi::RecurrentCell cell;
+  int64_t batch, steps, features, units;
+  bool backwards, masked, sequences;
+};
+
+void check(const Variant &v, const Case &c) {
+  std::string what = std::string(v.name) + " cell=" + std::to_string(c.cell) + " units=" + std::to_string(c.units) +
+                     " batch=" + std::to_string(c.batch) + (c.backwards ? " backwards" : "") +
+                     (c.masked ? " masked" : "");
+  const int64_t G = abi::recurrentGates(c.cell), u = c.units, T = c.steps, F = c.features;
+  std::vector<float> x = randomFloats(c.batch * T * F, 11), W = randomFloats(F * G * u, 12, -0.5f, 0.5f);
+  std::vector<float> U = randomFloats(u * G * u, 13, -0.5f, 0.5f), b = randomFloats(2 * G * u, 14, -0.5f, 0.5f);
+  std::vector<float> mask(c.batch * T, 1.0f);
+  if (c.masked)
+    for (int64_t s = 0; s < c.batch; ++s) mask[s * T + (s + 1) % T] = 0.0f;
+
+  // The reference: h, c per sample; Keras's gate order and equations.
+  std::vector<double> want(c.batch * (c.sequences ? T : 1) * u);
+  for (int64_t s = 0; s < c.batch; ++s) {
+    std::vector<double> h(u, 0.0), cs(u, 0.0), out(u, 0.0);
+    for (int64_t t = 0; t < T; ++t) {
+      int64_t step = c.backwards ? T - 1 - t : t;
+      if (mask[s * T + step] != 0.0f) {
+        std::vector<double> xw(G * u), hu(G * u);
+        for (int64_t j = 0; j < G * u; ++j) {
+          xw[j] = b[j];
+          hu[j] = c.cell == abi::kGRU ? b[G * u + j] : 0.0;
+          for (int64_t f = 0; f < F; ++f) xw[j] += double(x[(s * T + step) * F + f]) * W[f * G * u + j];
+          if (c.cell != abi::kGRUResetBefore || j < 2 * u)
+            for (int64_t i = 0; i < u; ++i) hu[j] += h[i] * U[i * G * u + j];
+        }
+        std::vector<double> next(u);
+        for (int64_t j = 0; j < u; ++j) {
+          switch (c.cell) {
+          case abi::kSimpleRNN: next[j] = std::tanh(xw[j] + hu[j]); break;
+          case abi::kLSTM: {
+            double i = sigmoid(xw[j] + hu[j]), f = sigmoid(xw[u + j] + hu[u + j]);
+            double g = std::tanh(xw[2 * u + j] + hu[2 * u + j]), o = sigmoid(xw[3 * u + j] + hu[3 * u + j]);
+            cs[j] = f * cs[j] + i * g;
+            next[j] = o * std::tanh(cs[j]);
+            break;
+          }
+          case abi::kGRU: {
+            double z = sigmoid(xw[j] + hu[j]), r = sigmoid(xw[u + j] + hu[u + j]);
+            double hh = std::tanh(xw[2 * u + j] + r * hu[2 * u + j]);
+            next[j] = z * h[j] + (1 - z) * hh;
+            break;
+          }
+          default: {
+            double z = sigmoid(xw[j] + hu[j]), product = 0;
+            for (int64_t i = 0; i < u; ++i)
+              product += sigmoid(xw[u + i] + hu[u + i]) * h[i] * U[i * G * u + 2 * u + j];
+            next[j] = z * h[j] + (1 - z) * std::tanh(xw[2 * u + j] + product);
+          }
+          }
+        }
+        h = out = next;
+      }
+      if (c.sequences)
+        for (int64_t j = 0; j < u; ++j) want[(s * T + t) * u + j] = out[j];
+    }
+    if (!c.sequences)
+      for (int64_t j = 0; j < u; ++j) want[s * u + j] = out[j];
+  }
+
+  std::vector<float> kernel = packGates(W, F, u, 0, G);
+  std::vector<float> recurrent = c.cell == abi::kGRUResetBefore ? packGates(U, u, u, 0, 2) : packGates(U, u, u, 0, G);
+  std::vector<float> candidate = packGates(U, u, u, 2, 1);
+  std::vector<float> bias = layOutGates(b.data(), u, G), recurrentBias = layOutGates(b.data() + G * u, u, G);
+  abi::RecurrentGeometry g{c.cell, T, F, u, c.backwards, c.sequences, 0};
+  int64_t tempFloats = c.batch * abi::recurrentTemporary(T, abi::recurrentGateWidth(G, u), u).total;
+  auto run = [&](int32_t threads) {
+    // 16 guard floats after the temporary memory the layer was sized for.
+    std::vector<float> out(want.size(), -7.0f), temp(tempFloats + 16, 1234.5f);
+    Run context(threads, 0);
+    v.kernel(out.data(), nullptr, nullptr, x.data(), c.masked ? mask.data() : nullptr, nullptr, nullptr,
+             kernel.data(), bias.data(), recurrent.data(), c.cell == abi::kGRU ? recurrentBias.data() : nullptr,
+             c.cell == abi::kGRUResetBefore ? candidate.data() : nullptr, temp.data(), c.batch,
+             reinterpret_cast<const int64_t *>(&g), abi::kTanh, 0.0f, abi::kSigmoid, 0.0f, context.get());
+    for (int64_t i = tempFloats; i < tempFloats + 16; ++i)
+      EXPECT_EQ(temp[i], 1234.5f) << what << ": wrote past the temporary memory";
+    return out;
+  };
+  std::vector<float> one = run(1);
+  // The states pass through T squashing steps: a loose, absolute bound.
+  expectNear(one, want, std::vector<double>(want.size(), 10.0), what);
+  for (int32_t threads : {2, 3}) EXPECT_EQ(run(threads), one) << what << " on " << threads << " threads";
+}
+
+TEST(Recurrent, EveryCellOverPartialBlocks) {
+  for (const Variant &v : kVariants)
+    for (abi::RecurrentCell cell : {abi::kSimpleRNN, abi::kLSTM, abi::kGRU, abi::kGRUResetBefore})
+      for (int64_t units : {1, 7, 17, 33})
+        check(v, {cell, 2, 5, 3, units, false, false, true});
+}
+
+TEST(Recurrent, MasksBackwardsAndLastOutput) {
+  for (const Variant &v : kVariants)
+    for (abi::RecurrentCell cell : {abi::kLSTM, abi::kGRU, abi::kGRUResetBefore}) {
+      check(v, {cell, 3, 6, 4, 20, true, true, false});
+      check(v, {cell, 7, 4, 9, 128, false, true, true});
+    }
+}
+
+}  // namespace
