@@ -41,6 +41,7 @@ build options:
                          with --target the target's cross gcc, e.g. aarch64-linux-gnu-gcc)
   --name PREFIX          C prefix of the generated functions (default: from OUT)
   --no-fuse              keep activation layers separate (for inspecting IR)
+  --time-phases          print the wall and CPU time of each phase and the peak memory
   --embed-test-vectors DIR
                          build DIR/in<i>.npy, DIR/out<i>.npy and the tolerance in
                          DIR/case.json into the executable, for its --self-test

@@ -1,11 +1,12 @@
-// `kilnc build --time-phases`: the wall time of each phase of a build and
-// the peak memory, printed to stderr at the end.
+// `kilnc build --time-phases`: the wall and CPU time of each phase of a
+// build and the peak memory, printed to stderr at the end. (On a shared
+// machine the CPU time is the one to compare.)
 #pragma once
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace kiln {
@@ -19,9 +20,14 @@ public:
   void print(std::FILE *out) const;
 
 private:
+  struct Phase {
+    std::string name;
+    double wall, cpu;  // seconds
+  };
   using Clock = std::chrono::steady_clock;
   Clock::time_point start_ = Clock::now(), last_ = start_;
-  std::vector<std::pair<std::string, double>> phases_;
+  std::clock_t startCpu_ = std::clock(), lastCpu_ = startCpu_;
+  std::vector<Phase> phases_;
 };
 
 }  // namespace kiln
