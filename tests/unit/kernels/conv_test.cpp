@@ -1,8 +1,11 @@
-// kiln_conv2d against a naive 7-deep loop, for every register tile, over
-// kernel sizes, strides, dilations, paddings, channel groups and odd channel
-// counts, on one thread and split over several.
+// kiln_conv2d against a naive loop over every output and tap, for every
+// register tile, over kernel sizes, strides, dilations, paddings (in depth
+// too), channel groups and odd channel counts, on one thread and split over
+// several.
 #include "kernel_test_util.h"
 #include "layers/conv/ConvCommon.h"
+
+#include <array>
 
 using namespace kiln;
 using namespace kiln_test;
@@ -19,49 +22,75 @@ struct Variant {
 };
 const Variant kVariants[] = {{"12x2", kiln_conv2d__12x2}, {"6x1", kiln_conv2d__6x1}, {"3x1", kiln_conv2d__3x1}};
 
+// Sizes per spatial axis: depth, height, width.
+using Axes = std::array<int64_t, 3>;
+
 struct Case {
-  int64_t batch, inH, inW, inC, outC, kernel, stride, dilation, pad, groups;
-  int64_t out(int64_t in) const { return (in + 2 * pad - ((kernel - 1) * dilation + 1)) / stride + 1; }
+  int64_t batch;
+  Axes in;
+  int64_t inC, outC;
+  Axes kernel, stride, dilation, pad;
+  int64_t groups;
+  int64_t out(int a) const { return (in[a] + 2 * pad[a] - ((kernel[a] - 1) * dilation[a] + 1)) / stride[a] + 1; }
   std::string describe() const {
-    return "batch=" + std::to_string(batch) + " in=" + std::to_string(inH) + "x" + std::to_string(inW) + "x" +
-           std::to_string(inC) + " out channels=" + std::to_string(outC) + " kernel=" + std::to_string(kernel) +
-           " stride=" + std::to_string(stride) + " dilation=" + std::to_string(dilation) +
-           " pad=" + std::to_string(pad) + " groups=" + std::to_string(groups);
+    auto axes = [](const Axes &v) {
+      return std::to_string(v[0]) + "x" + std::to_string(v[1]) + "x" + std::to_string(v[2]);
+    };
+    return "batch=" + std::to_string(batch) + " in=" + axes(in) + "x" + std::to_string(inC) +
+           " out channels=" + std::to_string(outC) + " kernel=" + axes(kernel) + " stride=" + axes(stride) +
+           " dilation=" + axes(dilation) + " pad=" + axes(pad) + " groups=" + std::to_string(groups);
   }
 };
 
+// A 2-D convolution with a square window: a volume of depth 1.
+Case image(int64_t batch, int64_t inH, int64_t inW, int64_t inC, int64_t outC, int64_t kernel, int64_t stride,
+           int64_t dilation, int64_t pad, int64_t groups) {
+  return {batch,           {1, inH, inW},          inC, outC, {1, kernel, kernel}, {1, stride, stride},
+          {1, dilation, dilation}, {0, pad, pad}, groups};
+}
+
 void check(const Variant &v, const Case &c) {
-  if (c.out(c.inH) < 1 || c.out(c.inW) < 1) return;  // the window is larger than the input
-  abi::ConvGeometry g{c.inH,   c.inW,   c.inC,      c.out(c.inH), c.out(c.inW), c.outC, c.kernel, c.kernel,
-                      c.stride, c.stride, c.dilation, c.dilation,   c.pad,        c.pad,  c.groups, 1};
-  int64_t groupIn = c.inC / c.groups, groupOut = c.outC / c.groups, k = c.kernel * c.kernel * groupIn;
-  std::vector<float> in = randomFloats(c.batch * c.inH * c.inW * c.inC, 7);
+  if (c.out(0) < 1 || c.out(1) < 1 || c.out(2) < 1) return;  // the window is larger than the input
+  abi::ConvGeometry g{};
+  g.inD = c.in[0], g.inH = c.in[1], g.inW = c.in[2], g.inC = c.inC;
+  g.outD = c.out(0), g.outH = c.out(1), g.outW = c.out(2), g.outC = c.outC;
+  g.kernelD = c.kernel[0], g.kernelH = c.kernel[1], g.kernelW = c.kernel[2];
+  g.strideD = c.stride[0], g.strideH = c.stride[1], g.strideW = c.stride[2];
+  g.dilationD = c.dilation[0], g.dilationH = c.dilation[1], g.dilationW = c.dilation[2];
+  g.padFront = c.pad[0], g.padTop = c.pad[1], g.padLeft = c.pad[2];
+  g.groups = c.groups, g.depthMultiplier = 1;
+  int64_t groupIn = c.inC / c.groups, groupOut = c.outC / c.groups;
+  int64_t k = c.kernel[0] * c.kernel[1] * c.kernel[2] * groupIn;
+  std::vector<float> in = randomFloats(c.batch * c.in[0] * c.in[1] * c.in[2] * c.inC, 7);
   std::vector<float> w = randomFloats(k * c.outC, 8), b = randomFloats(c.outC, 9);
   std::vector<float> packed = conv::packGroupPanels(w, k, c.outC, c.groups);
   std::vector<float> bias = conv::padGroupBias(b, c.outC, c.groups);
 
-  int64_t outPixels = c.batch * g.outH * g.outW;
+  int64_t outPixels = c.batch * g.outD * g.outH * g.outW;
   std::vector<double> want(outPixels * c.outC), scale(outPixels * c.outC);
-  for (int64_t n = 0; n < c.batch; ++n)
-    for (int64_t oy = 0; oy < g.outH; ++oy)
-      for (int64_t ox = 0; ox < g.outW; ++ox)
-        for (int64_t co = 0; co < c.outC; ++co) {
-          int64_t group = co / groupOut;
-          double sum = b[co], magnitude = std::fabs(b[co]);
-          for (int64_t ky = 0; ky < c.kernel; ++ky)
-            for (int64_t kx = 0; kx < c.kernel; ++kx)
-              for (int64_t ci = 0; ci < groupIn; ++ci) {
-                int64_t iy = oy * c.stride + ky * c.dilation - c.pad, ix = ox * c.stride + kx * c.dilation - c.pad;
-                if (iy < 0 || iy >= c.inH || ix < 0 || ix >= c.inW) continue;
-                double x = in[((n * c.inH + iy) * c.inW + ix) * c.inC + group * groupIn + ci];
-                double term = x * w[((ky * c.kernel + kx) * groupIn + ci) * c.outC + co];
-                sum += term;
-                magnitude += std::fabs(term);
-              }
-          int64_t at = ((n * g.outH + oy) * g.outW + ox) * c.outC + co;
-          want[at] = sum > 0 ? sum : 0;  // relu
-          scale[at] = magnitude;
-        }
+  for (int64_t pixel = 0; pixel < outPixels; ++pixel) {
+    int64_t ox = pixel % g.outW, oy = pixel / g.outW % g.outH, oz = pixel / (g.outW * g.outH) % g.outD;
+    int64_t n = pixel / (g.outW * g.outH * g.outD);
+    for (int64_t co = 0; co < c.outC; ++co) {
+      int64_t group = co / groupOut;
+      double sum = b[co], magnitude = std::fabs(b[co]);
+      for (int64_t kz = 0; kz < g.kernelD; ++kz)
+        for (int64_t ky = 0; ky < g.kernelH; ++ky)
+          for (int64_t kx = 0; kx < g.kernelW; ++kx)
+            for (int64_t ci = 0; ci < groupIn; ++ci) {
+              int64_t iz = oz * g.strideD + kz * g.dilationD - g.padFront;
+              int64_t iy = oy * g.strideH + ky * g.dilationH - g.padTop;
+              int64_t ix = ox * g.strideW + kx * g.dilationW - g.padLeft;
+              if (iz < 0 || iz >= g.inD || iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) continue;
+              double x = in[(((n * g.inD + iz) * g.inH + iy) * g.inW + ix) * c.inC + group * groupIn + ci];
+              double term = x * w[(((kz * g.kernelH + ky) * g.kernelW + kx) * groupIn + ci) * c.outC + co];
+              sum += term;
+              magnitude += std::fabs(term);
+            }
+      want[pixel * c.outC + co] = sum > 0 ? sum : 0;  // relu
+      scale[pixel * c.outC + co] = magnitude;
+    }
+  }
 
   const auto *geometry = reinterpret_cast<const int64_t *>(&g);
   auto run = [&](int32_t threads) {
@@ -82,23 +111,41 @@ TEST(Conv2D, WindowsStridesDilationsPadding) {
       for (int64_t stride : {1, 2})
         for (int64_t dilation : {1, 2})
           for (int64_t pad : {0, 1, 2})
-            check(v, {2, 9, 7, 3, 17, kernel, stride, dilation, pad, 1});
+            check(v, image(2, 9, 7, 3, 17, kernel, stride, dilation, pad, 1));
 }
 
 TEST(Conv2D, ChannelCountsAndGroups) {
   for (const Variant &v : kVariants) {
-    check(v, {1, 6, 6, 1, 1, 3, 1, 1, 1, 1});
-    check(v, {1, 5, 8, 33, 7, 3, 1, 1, 0, 1});
-    check(v, {1, 4, 4, 4, 34, 1, 2, 1, 0, 2});
-    check(v, {3, 7, 5, 6, 9, 3, 1, 1, 1, 3});
-    check(v, {1, 5, 5, 17, 20, 3, 1, 1, 1, 1});
+    check(v, image(1, 6, 6, 1, 1, 3, 1, 1, 1, 1));
+    check(v, image(1, 5, 8, 33, 7, 3, 1, 1, 0, 1));
+    check(v, image(1, 4, 4, 4, 34, 1, 2, 1, 0, 2));
+    check(v, image(3, 7, 5, 6, 9, 3, 1, 1, 1, 3));
+    check(v, image(1, 5, 5, 17, 20, 3, 1, 1, 1, 1));
   }
 }
 
 TEST(Conv2D, DepthBeyondOneBlockAndManyPixels) {
   // 3 * 3 * 40 = 360 > kGemmBlockDepth; 2 * 15 * 13 = 390 pixels span several
   // blocks of kGemmBlockRows.
-  for (const Variant &v : kVariants) check(v, {2, 15, 13, 40, 35, 3, 1, 1, 1, 1});
+  for (const Variant &v : kVariants) check(v, image(2, 15, 13, 40, 35, 3, 1, 1, 1, 1));
+}
+
+TEST(Conv3D, DepthWindowsStridesDilationsPadding) {
+  for (const Variant &v : kVariants)
+    for (int64_t kernel : {1, 2, 3})
+      for (int64_t stride : {1, 2})
+        for (int64_t dilation : {1, 2})
+          for (int64_t pad : {0, 1})
+            check(v, {2, {6, 5, 4}, 3, 17, {kernel, 2, 3}, {stride, 1, 2}, {dilation, 1, 1}, {pad, 1, 0}, 1});
+}
+
+TEST(Conv3D, ChannelCountsGroupsAndManyPixels) {
+  for (const Variant &v : kVariants) {
+    check(v, {1, {3, 3, 3}, 1, 1, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, 1});
+    check(v, {3, {4, 3, 5}, 6, 9, {2, 3, 1}, {2, 1, 1}, {1, 2, 1}, {1, 2, 0}, 3});
+    // 3 * 3 * 3 * 16 = 432 > kGemmBlockDepth; 2 * 7 * 8 * 9 = 1008 pixels.
+    check(v, {2, {7, 8, 9}, 16, 35, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, 1});
+  }
 }
 
 }  // namespace
