@@ -213,8 +213,9 @@ KILN_INLINE void gemm(float *c, int64_t ldc, const float *a, int64_t lda, const 
   const GemmOutput out{c, ldc, n, bias, epilogueActivation(act)};
   GemmSplit s = splitGemm<T>(run, m, n, k, T::kRows);
   int64_t panels = abi::panelCount(n);
-  // A single group of rows reuses nothing from L1: no depth blocks then.
-  int64_t depthBlock = m > T::kRows && k > abi::kGemmBlockDepth ? abi::kGemmBlockDepth : k > 0 ? k : 1;
+  // The same depth blocks whatever m: a row's sums (and so its bits) must
+  // not depend on how many rows come with it, the batch.
+  int64_t depthBlock = k > abi::kGemmBlockDepth ? abi::kGemmBlockDepth : k > 0 ? k : 1;
   parallelFor(run, s.tasks(), [&](int64_t task, int32_t) {
     int64_t row0 = task / s.panelTasks * s.rowChunk, p0 = task % s.panelTasks * s.panelChunk;
     int64_t rowEnd = row0 + s.rowChunk < m ? row0 + s.rowChunk : m;

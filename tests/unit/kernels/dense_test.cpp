@@ -109,6 +109,26 @@ TEST(Dense, EpilogueActivations) {
         check(v, {m, 21, 9, act, act != abi::kTanh});
 }
 
+TEST(Dense, RowsDoNotDependOnTheBatch) {
+  // A sample gives the same bits alone as among others: in a full tile, a
+  // tail tile or a skinny product, with and without depth blocks.
+  for (const Variant &v : kVariants)
+    for (int64_t k : {int64_t{7}, abi::kGemmBlockDepth + 1, 3 * abi::kGemmBlockDepth - 5})
+      for (int64_t m : {1, 5, 6, 7, 13, 97}) {
+        Case c{m, 40, k, abi::kRelu, true};
+        std::vector<float> a = randomFloats(c.m * c.k, 10), w = randomFloats(c.k * c.n, 11);
+        std::vector<float> packed = packPanels(w, c.k, c.n), bias = padToPanels(randomFloats(c.n, 12), c.n);
+        std::vector<float> all = runDense(v, c, a, packed, bias, 1);
+        for (int64_t i = 0; i < m; ++i) {
+          Case single{1, c.n, c.k, c.act, true};
+          std::vector<float> row(a.begin() + i * k, a.begin() + (i + 1) * k);
+          EXPECT_EQ(runDense(v, single, row, packed, bias, 1),
+                    std::vector<float>(all.begin() + i * c.n, all.begin() + (i + 1) * c.n))
+              << v.name << " row " << i << " of m=" << m << " k=" << k;
+        }
+      }
+}
+
 TEST(Dense, OnTheRuntimePool) {
   kiln_pool *pool = kiln_pool_create(3);
   ASSERT_NE(pool, nullptr);
