@@ -110,5 +110,11 @@ KILN_TILED_DECLARATION(kiln_recurrent,
                         const float *recurrentKernel, const float *recurrentBias, const float *candidateKernel,
                         float *temp, int64_t batch, const int64_t *geometry, int32_t act, float alpha,
                         int32_t recurrentAct, float recurrentAlpha, const kiln::abi::RunContext *run))
+KILN_TILED_DECLARATION(kiln_conv_lstm,
+                       (float *out, float *stateH, float *stateC, const float *in, const float *mask,
+                        const float *initialH, const float *initialC, const float *kernel, const float *bias,
+                        const float *recurrentKernel, float *temp, int64_t batch, const int64_t *geometry,
+                        const int64_t *inputConv, const int64_t *recurrentConv, int32_t act, float alpha,
+                        int32_t recurrentAct, float recurrentAlpha, const kiln::abi::RunContext *run))
 #undef KILN_TILED_DECLARATION
 }
