@@ -46,7 +46,6 @@ void check(int32_t act, double (*reference)(double), const char *name) {
 }
 
 double exponential(double x) { return std::exp(x); }
-double sigmoid(double x) { return 1 / (1 + std::exp(-x)); }
 double tanhRef(double x) { return std::tanh(x); }
 double swish(double x) { return x / (1 + std::exp(-x)); }
 

@@ -15,15 +15,8 @@ namespace {
 
 namespace abi = kiln::abi;  // not the global one gtest's <cxxabi.h> declares
 
-using ConvLSTMKernel = decltype(&kiln_conv_lstm__6x1);
-struct Variant {
-  const char *name;
-  ConvLSTMKernel kernel;
-};
-const Variant kVariants[] = {
-    {"12x2", kiln_conv_lstm__12x2}, {"6x1", kiln_conv_lstm__6x1}, {"3x1", kiln_conv_lstm__3x1}};
-
-double sigmoid(double x) { return 1 / (1 + std::exp(-x)); }
+using Variant = TileVariant<decltype(&kiln_conv_lstm__6x1)>;
+const Variant kVariants[] = KILN_TEST_VARIANTS(kiln_conv_lstm);
 
 struct Case {
   int64_t batch, steps, inH, inW, channels, filters, kernel, stride;

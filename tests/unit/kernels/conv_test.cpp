@@ -16,11 +16,8 @@ namespace abi = kiln::abi;  // not the global one gtest's <cxxabi.h> declares
 
 using ConvKernel = void (*)(float *, const float *, const float *, const float *, int64_t, const int64_t *, int32_t,
                             float, float, float, const abi::RunContext *);
-struct Variant {
-  const char *name;
-  ConvKernel kernel;
-};
-const Variant kVariants[] = {{"12x2", kiln_conv2d__12x2}, {"6x1", kiln_conv2d__6x1}, {"3x1", kiln_conv2d__3x1}};
+using Variant = TileVariant<ConvKernel>;
+const Variant kVariants[] = KILN_TEST_VARIANTS(kiln_conv2d);
 
 // Sizes per spatial axis: depth, height, width.
 using Axes = std::array<int64_t, 3>;

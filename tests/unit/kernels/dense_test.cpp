@@ -19,11 +19,8 @@ namespace abi = kiln::abi;  // not the global one gtest's <cxxabi.h> declares
 using DenseKernel = void (*)(float *, const float *, const float *, const float *, int64_t, int64_t, int64_t,
                              int32_t, float, float, float, const abi::RunContext *);
 
-struct Variant {
-  const char *name;
-  DenseKernel kernel;
-};
-const Variant kVariants[] = {{"12x2", kiln_dense__12x2}, {"6x1", kiln_dense__6x1}, {"3x1", kiln_dense__3x1}};
+using Variant = TileVariant<DenseKernel>;
+const Variant kVariants[] = KILN_TEST_VARIANTS(kiln_dense);
 
 double reference(int32_t act, double x) {
   switch (act) {

@@ -118,3 +118,18 @@ KILN_TILED_DECLARATION(kiln_conv_lstm,
                         int32_t recurrentAct, float recurrentAlpha, const kiln::abi::RunContext *run))
 #undef KILN_TILED_DECLARATION
 }
+
+namespace kiln_test {
+
+// One register-tile variant of a kernel under test; KILN_TEST_VARIANTS(name)
+// lists all of a tiled kernel's.
+template <class Kernel>
+struct TileVariant {
+  const char *name;
+  Kernel kernel;
+};
+#define KILN_TEST_VARIANTS(name) {{"12x2", name##__12x2}, {"6x1", name##__6x1}, {"3x1", name##__3x1}}
+
+inline double sigmoid(double x) { return 1 / (1 + std::exp(-x)); }
+
+}  // namespace kiln_test

@@ -12,15 +12,8 @@ namespace {
 
 namespace abi = kiln::abi;  // not the global one gtest's <cxxabi.h> declares
 
-using RecurrentKernel = decltype(&kiln_recurrent__6x1);
-struct Variant {
-  const char *name;
-  RecurrentKernel kernel;
-};
-const Variant kVariants[] = {
-    {"12x2", kiln_recurrent__12x2}, {"6x1", kiln_recurrent__6x1}, {"3x1", kiln_recurrent__3x1}};
-
-double sigmoid(double x) { return 1 / (1 + std::exp(-x)); }
+using Variant = TileVariant<decltype(&kiln_recurrent__6x1)>;
+const Variant kVariants[] = KILN_TEST_VARIANTS(kiln_recurrent);
 
 struct Case {
   abi::RecurrentCell cell;
