@@ -2,6 +2,8 @@
 
 #include "kiln_weights.h"
 
+#include <xxhash.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -21,6 +23,7 @@ void store32(unsigned char *p, uint32_t v) {
 
 ExternalWeights::~ExternalWeights() {
   if (file_) std::fclose(file_);
+  XXH64_freeState(hash_);
 }
 
 bool ExternalWeights::open(const std::string &path, std::string &error) {
@@ -42,17 +45,36 @@ bool ExternalWeights::write(const void *data, uint64_t bytes) {
 }
 
 uint64_t ExternalWeights::add(const std::string &name, const void *data, uint64_t bytes) {
-  if (auto it = offsets_.find(name); it != offsets_.end()) return it->second;
-  static const unsigned char zeros[KILN_WEIGHTS_ALIGNMENT] = {};
-  write(zeros, (KILN_WEIGHTS_ALIGNMENT - end_ % KILN_WEIGHTS_ALIGNMENT) % KILN_WEIGHTS_ALIGNMENT);
-  uint64_t offset = end_;
-  write(data, bytes);
-  offsets_[name] = offset;
-  layout_.push_back(offset);
-  layout_.push_back(bytes);
-  checksums_.push_back(kiln_weights_checksum(data, bytes));
+  if (std::optional<uint64_t> known = offsetOf(name)) return *known;
+  uint64_t offset = begin(name);
+  extend(data, bytes);
+  end();
   return offset;
 }
+
+std::optional<uint64_t> ExternalWeights::offsetOf(const std::string &name) const {
+  if (auto it = offsets_.find(name); it != offsets_.end()) return it->second;
+  return std::nullopt;
+}
+
+uint64_t ExternalWeights::begin(const std::string &name) {
+  static const unsigned char zeros[KILN_WEIGHTS_ALIGNMENT] = {};
+  write(zeros, (KILN_WEIGHTS_ALIGNMENT - end_ % KILN_WEIGHTS_ALIGNMENT) % KILN_WEIGHTS_ALIGNMENT);
+  offsets_[name] = end_;
+  layout_.push_back(end_);
+  layout_.push_back(0);
+  if (!hash_) hash_ = XXH64_createState();
+  XXH64_reset(hash_, 0);
+  return end_;
+}
+
+void ExternalWeights::extend(const void *data, uint64_t bytes) {
+  write(data, bytes);
+  XXH64_update(hash_, data, bytes);
+  layout_.back() += bytes;
+}
+
+void ExternalWeights::end() { checksums_.push_back(XXH64_digest(hash_)); }
 
 bool ExternalWeights::finish(uint64_t modelHash, std::string &error) {
   static const unsigned char zeros[KILN_WEIGHTS_ALIGNMENT] = {};

@@ -1,14 +1,18 @@
 // The external weights file (--external-weights), written while the model is
-// lowered: each constant goes to the file as soon as it is packed, so no
-// LLVM constant holds it and kilnc keeps no second copy. The format is
-// runtime/include/kiln_weights.h.
+// lowered: each constant goes to the file as soon as it is packed (a large
+// kernel panel by panel), so no LLVM constant holds it and kilnc keeps no
+// second copy. The format is runtime/include/kiln_weights.h; the checksums
+// are libxxhash's streaming XXH64, the hash the runtime checks.
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
+
+struct XXH64_state_s;
 
 namespace kiln {
 
@@ -24,6 +28,13 @@ public:
   // Appends a tensor named `name` (64-byte aligned) and returns its offset
   // in the file; a name added before returns the first offset.
   uint64_t add(const std::string &name, const void *data, uint64_t bytes);
+  // The offset of a tensor added before, if `name` was.
+  std::optional<uint64_t> offsetOf(const std::string &name) const;
+  // A tensor written in parts: begin returns its offset, each extend
+  // appends bytes, end closes it. `name` must not have been added.
+  uint64_t begin(const std::string &name);
+  void extend(const void *data, uint64_t bytes);
+  void end();
   // Writes the table and the header. `modelHash` identifies the model
   // definition; see definitionHash.
   bool finish(uint64_t modelHash, std::string &error);
@@ -42,6 +53,7 @@ private:
   std::map<std::string, uint64_t> offsets_;
   std::vector<uint64_t> layout_;
   std::vector<uint64_t> checksums_;
+  XXH64_state_s *hash_ = nullptr;  // of the tensor being written
 };
 
 }  // namespace kiln

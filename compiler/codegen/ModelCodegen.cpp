@@ -14,6 +14,7 @@
 #include <llvm/Support/raw_ostream.h>
 
 #include <algorithm>
+#include <optional>
 
 namespace kiln {
 
@@ -193,17 +194,31 @@ llvm::Constant *ModelCodegen::blobPointer(int64_t offset) {
 llvm::Value *ModelCodegen::packedWeightConstant(const std::string &name, const std::vector<float> &kernel, int64_t k,
                                                 int64_t n) {
   WeightBlob *blob = options_.weightBlob;
-  if (!blob || options_.externalWeights) return weightConstant(name, packPanels(kernel, k, n));
+  ExternalWeights *file = options_.externalWeights;
+  if (!blob && !file) return weightConstant(name, packPanels(kernel, k, n));
+  // packPanels' layout, one panel at a time, straight to the blob or file.
+  auto writePanels = [&](auto &&write) {
+    std::vector<float> panel(k * abi::kPanelWidth);
+    for (int64_t p = 0; p < abi::panelCount(n); ++p) {
+      int64_t col = p * abi::kPanelWidth, width = std::min(abi::kPanelWidth, n - col);
+      std::fill(panel.begin(), panel.end(), 0.0f);
+      for (int64_t row = 0; row < k; ++row)
+        std::copy_n(kernel.begin() + row * n + col, width, panel.begin() + row * abi::kPanelWidth);
+      write(panel.data(), panel.size() * sizeof(float));
+    }
+  };
+  if (file) {
+    std::optional<uint64_t> offset = file->offsetOf(name);
+    if (!offset) {
+      offset = file->begin(name);
+      writePanels([&](const float *data, size_t bytes) { file->extend(data, bytes); });
+      file->end();
+    }
+    return builder_.CreateInBoundsGEP(builder_.getInt8Ty(), weights_, builder_.getInt64(*offset), name);
+  }
   if (auto known = weightConstants_.find(name); known != weightConstants_.end()) return known->second;
   int64_t offset = blob->append(nullptr, 0);
-  std::vector<float> panel(k * abi::kPanelWidth);
-  for (int64_t p = 0; p < abi::panelCount(n); ++p) {
-    int64_t col = p * abi::kPanelWidth, width = std::min(abi::kPanelWidth, n - col);
-    std::fill(panel.begin(), panel.end(), 0.0f);
-    for (int64_t row = 0; row < k; ++row)
-      std::copy_n(kernel.begin() + row * n + col, width, panel.begin() + row * abi::kPanelWidth);
-    blob->extend(panel.data(), panel.size() * sizeof(float));
-  }
+  writePanels([&](const float *data, size_t bytes) { blob->extend(data, bytes); });
   return weightConstants_[name] = blobPointer(offset);
 }
 

@@ -69,8 +69,8 @@ public:
   // file, the weight blob, or a constant global; one per name however often
   // it is asked for.
   llvm::Value *weightConstant(const std::string &name, const std::vector<float> &data);
-  // weightConstant(name, packPanels(kernel, k, n)), written to the blob one
-  // panel at a time.
+  // weightConstant(name, packPanels(kernel, k, n)), written to the blob or
+  // the external file one panel at a time.
   llvm::Value *packedWeightConstant(const std::string &name, const std::vector<float> &kernel, int64_t k, int64_t n);
   const CodegenOptions &options() const { return options_; }
   // The weights argument of <prefix>_run (external weights only).
