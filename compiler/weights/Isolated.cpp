@@ -105,6 +105,9 @@ bool runIsolated(const std::function<void(ByteWriter &)> &produce,
     if (::getppid() != parent) _exit(5);  // kilnc died before that took effect
     rlimit cpu{limits.cpuSeconds, limits.cpuSeconds + 1};  // SIGXCPU first, SIGKILL a second later
     ::setrlimit(RLIMIT_CPU, &cpu);
+    // SIGXCPU ends the child quietly, not through kilnc's crash handler
+    // (a stack trace): the parent says what happened.
+    ::signal(SIGXCPU, SIG_DFL);
 #ifndef KILN_SANITIZED
     if (limits.addressSpace) {
       rlimit as{limits.addressSpace, limits.addressSpace};
