@@ -6,6 +6,8 @@
 # targets default to every fuzz_* executable in it. Each grows its corpus in
 # BUILD_DIR/fuzz/corpus/TARGET, seeded from tests/fuzz/corpus/TARGET; a crash,
 # leak or hang is written to BUILD_DIR/fuzz/findings/ and stops its target.
+# An input is a hang after 30 s: at nice 19 on a busy machine a fast input
+# can wait seconds for a core (rerun a finding alone before calling it one).
 set -uo pipefail
 build=$(realpath "$1") seconds=$2
 shift 2
@@ -31,7 +33,7 @@ for target in "${targets[@]}"; do
   [[ $target == hdf5 ]] && mode=(-fork=1 -ignore_timeouts=1)
   log=$build/fuzz/$target.$(date +%Y%m%d-%H%M%S).log
   nice -n 19 "$build/bin/fuzz_$target" "$corpus" "$here/corpus/$target" "${dict[@]}" "${mode[@]}" \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2560 -max_len=65536 -print_final_stats=1 \
+    -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 -max_len=65536 -print_final_stats=1 \
     -artifact_prefix="$build/fuzz/findings/$target-" >"$log" 2>&1
   rc=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
