@@ -20,6 +20,7 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetOptions &op
   llvm::InitializeAllTargets();
   llvm::InitializeAllTargetMCs();
   llvm::InitializeAllAsmPrinters();
+  llvm::InitializeAllAsmParsers();  // kernels arrive as module-level assembly (KernelAssembly.h)
 
   bool host = options.triple.empty();
   llvm::Triple triple = host ? hostTriple() : llvm::Triple(llvm::Triple::normalize(options.triple));

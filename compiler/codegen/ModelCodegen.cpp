@@ -22,7 +22,7 @@ namespace {
 // Reads a kernel library (bitcode compiled when kilnc was built).
 std::unique_ptr<llvm::Module> loadKernelLibrary(llvm::LLVMContext &context, llvm::StringRef bitcode,
                                                 std::string &error) {
-  auto module = llvm::parseBitcodeFile(llvm::MemoryBufferRef(bitcode, "kiln-kernels"), context);
+  auto module = llvm::getLazyBitcodeModule(llvm::MemoryBufferRef(bitcode, "kiln-kernels"), context);
   if (!module) {
     error = "cannot read the kernel library: " + llvm::toString(module.takeError());
     return nullptr;
@@ -80,19 +80,30 @@ std::unique_ptr<llvm::Module> ModelCodegen::build(std::string &error) {
 
   // Bring in the kernels the model calls; they are private to the model.
   // Each stays one function however often the model calls it, so that the
-  // optimizer's work grows with the kernels used, not with the layers.
+  // optimizer's work grows with the kernels used, not with the layers; in an
+  // object each is assembly compiled apart, so that it is not compiled again
+  // with every model.
   std::vector<std::string> used;
   for (llvm::Function &f : *module_)
     if (f.isDeclaration() && !f.isIntrinsic() && kernels_->getFunction(f.getName())) used.push_back(f.getName().str());
-  if (llvm::Linker::linkModules(*module_, std::move(kernels_), llvm::Linker::LinkOnlyNeeded)) {
-    error = "linking the kernel library failed";
-    return nullptr;
-  }
-  for (const std::string &name : used) {
-    llvm::Function *f = module_->getFunction(name);
-    f->setLinkage(llvm::GlobalValue::InternalLinkage);
-    f->removeFnAttr(llvm::Attribute::AlwaysInline);
-    f->addFnAttr(llvm::Attribute::NoInline);
+  if (options_.kernelAssembly) {
+    for (const std::string &name : used) {
+      std::string assembly;
+      if (!options_.kernelAssembly(name, assembly, error)) return nullptr;
+      module_->appendModuleInlineAsm(assembly);
+      module_->getFunction(name)->setDSOLocal(true);
+    }
+  } else {
+    if (llvm::Linker::linkModules(*module_, std::move(kernels_), llvm::Linker::LinkOnlyNeeded)) {
+      error = "linking the kernel library failed";
+      return nullptr;
+    }
+    for (const std::string &name : used) {
+      llvm::Function *f = module_->getFunction(name);
+      f->setLinkage(llvm::GlobalValue::InternalLinkage);
+      f->removeFnAttr(llvm::Attribute::AlwaysInline);
+      f->addFnAttr(llvm::Attribute::NoInline);
+    }
   }
 
   std::string message;

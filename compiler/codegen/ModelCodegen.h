@@ -11,6 +11,7 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -44,6 +45,10 @@ struct CodegenOptions {
   // Where weights built into the code go: a blob patched into the object
   // file, or (null) LLVM constants, for IR and assembly a reader can see.
   WeightBlob *weightBlob = nullptr;
+  // Objects: kernel `name` as assembly compiled apart (codegen/KernelAssembly.h),
+  // which the module carries instead of the kernel's IR. Unset (IR and
+  // assembly, for a reader): the kernels are linked in as IR.
+  std::function<bool(const std::string &name, std::string &assembly, std::string &error)> kernelAssembly = nullptr;
 };
 
 class ModelCodegen {

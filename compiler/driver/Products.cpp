@@ -4,7 +4,7 @@
 #include "codegen/Header.h"
 #include "codegen/Link.h"
 #include "codegen/Targets.h"
-#include "driver/RuntimeCache.h"
+#include "driver/BuildCache.h"
 
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/Path.h>

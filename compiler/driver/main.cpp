@@ -5,6 +5,7 @@
 #include "codegen/EntryPoint.h"
 #include "codegen/ModelCodegen.h"
 #include "codegen/Targets.h"
+#include "driver/BuildCache.h"
 #include "driver/LayerTable.h"
 #include "driver/Options.h"
 #include "driver/Phases.h"
@@ -171,7 +172,8 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
   std::string prefix = !o.prefix.empty() ? o.prefix : cIdentifier(output == "-" ? o.input : output);
 
   std::string error;
-  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine({o.triple, o.cpu, o.optLevel}, error);
+  TargetOptions target{o.triple, o.cpu, o.optLevel};
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(target, error);
   if (!machine) {
     s.diags.report(DiagID::err_backend, SourceRange{}, error);
     return s.finish(1);
@@ -200,7 +202,12 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
   // Objects get the weights built into the code from a blob patched in
   // after LLVM; IR and assembly show them as constants.
   WeightBlob blob;
-  if (o.emit != EmitKind::LLVM && o.emit != EmitKind::Asm) cg.weightBlob = &blob;
+  if (o.emit != EmitKind::LLVM && o.emit != EmitKind::Asm) {
+    cg.weightBlob = &blob;
+    cg.kernelAssembly = [&](const std::string &name, std::string &assembly, std::string &error) {
+      return cachedKernelAssembly(family->kernels, name, target, *machine, assembly, error);
+    };
+  }
   std::unique_ptr<llvm::Module> module = ModelCodegen(context, program, entry, cg).build(error);
   if (!module) {
     s.diags.report(DiagID::err_backend, SourceRange{}, error);

@@ -1,6 +1,7 @@
-#include "driver/RuntimeCache.h"
+#include "driver/BuildCache.h"
 
 #include "codegen/Emit.h"
+#include "codegen/KernelAssembly.h"
 
 #include <fmt/format.h>
 #include <llvm/ADT/SmallString.h>
@@ -9,10 +10,10 @@
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/Path.h>
 #include <llvm/Support/xxhash.h>
+#include <llvm/Support/raw_ostream.h>
 
 #include <algorithm>
 #include <cstdlib>
-#include <unistd.h>
 
 namespace kiln {
 
@@ -25,14 +26,19 @@ std::string cacheDirectory() {
   return "";
 }
 
+// The file's path, size and time, as a line of a key; empty if it has none.
+std::string fileStamp(const std::string &path) {
+  llvm::sys::fs::file_status status;
+  if (llvm::sys::fs::status(path, status)) return "";
+  return fmt::format("{}\n{}\n{}\n", path, status.getSize(), llvm::sys::toTimeT(status.getLastModificationTime()));
+}
+
 // What the archive is built from, as one string to hash; empty if a file
 // cannot be read. `sources` receives the C files.
 std::string buildKey(const Linker &linker, const std::string &runtimeDir, const std::vector<std::string> &flags,
                      std::vector<std::string> &sources) {
-  llvm::sys::fs::file_status driver;
-  if (llvm::sys::fs::status(linker.driver, driver)) return "";
-  std::string key = fmt::format("{}\n{}\n{}\n", linker.driver, driver.getSize(),
-                                llvm::sys::toTimeT(driver.getLastModificationTime()));
+  std::string key = fileStamp(linker.driver);
+  if (key.empty()) return "";
   for (const std::vector<std::string> *list : {&linker.flags, &flags})
     for (const std::string &flag : *list) key += flag + "\n";
   std::vector<std::string> files;
@@ -65,6 +71,21 @@ bool buildArchive(const Linker &linker, const std::vector<std::string> &flags, c
   return writeStaticLibrary(members, archive, error);
 }
 
+// Writes `text` to `path` through a file of its own in the same directory.
+void writeEntry(const std::string &path, llvm::StringRef text) {
+  llvm::SmallString<256> temporary;
+  int fd = -1;
+  if (llvm::sys::fs::createUniqueFile(path + ".%%%%%%%%", fd, temporary)) return;
+  {
+    llvm::raw_fd_ostream out(fd, true);
+    out << text;
+    out.close();
+    if (!out.has_error() && !llvm::sys::fs::rename(temporary, path)) return;
+    out.clear_error();
+  }
+  llvm::sys::fs::remove(temporary);
+}
+
 }  // namespace
 
 std::optional<std::string> cachedRuntime(const Linker &linker, const std::string &runtimeDir,
@@ -87,6 +108,33 @@ std::optional<std::string> cachedRuntime(const Linker &linker, const std::string
             !llvm::sys::fs::rename(built, archive);
   llvm::sys::fs::remove_directories(work);
   return ok ? std::optional<std::string>(archive) : std::nullopt;
+}
+
+
+bool cachedKernelAssembly(llvm::StringRef library, const std::string &name, const TargetOptions &target,
+                          const llvm::TargetMachine &machine, std::string &assembly, std::string &error) {
+  std::string cache = cacheDirectory();
+  std::string kilnc = llvm::sys::fs::getMainExecutable(nullptr, nullptr);
+  std::string stamp = kilnc.empty() ? "" : fileStamp(kilnc);
+  std::string path;
+  if (!cache.empty() && !stamp.empty() && !llvm::sys::fs::create_directories(cache)) {
+    std::string key = fmt::format("{}{}\n{}\n{}\n{}\n{}\n{:016x}\n", stamp, name, machine.getTargetTriple().str(),
+                                  machine.getTargetCPU().str(), machine.getTargetFeatureString().str(),
+                                  target.optLevel, llvm::xxh3_64bits(library));
+    path = fmt::format("{}/kernel-{:016x}.s", cache, llvm::xxh3_64bits(key));
+    // The entry's first line is the hash of the rest: a damaged entry is
+    // compiled again, never assembled.
+    if (llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> entry = llvm::MemoryBuffer::getFile(path)) {
+      auto [checksum, text] = (*entry)->getBuffer().split('\n');
+      if (checksum == fmt::format("{:016x}", llvm::xxh3_64bits(text))) {
+        assembly = text.str();
+        return true;
+      }
+    }
+  }
+  if (!compileKernelAssembly(library, name, target, assembly, error)) return false;
+  if (!path.empty()) writeEntry(path, fmt::format("{:016x}\n", llvm::xxh3_64bits(assembly)) + assembly);
+  return true;
 }
 
 }  // namespace kiln
