@@ -45,7 +45,6 @@ build options:
   --embed-test-vectors DIR
                          build DIR/in<i>.npy, DIR/out<i>.npy and the tolerance in
                          DIR/case.json into the executable, for its --self-test
-  --time-phases          print the time of each phase of the build and the peak memory
 
 common options:
   --model NAME           the model to compile when the file defines several
