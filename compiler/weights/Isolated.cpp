@@ -77,9 +77,14 @@ uint64_t ByteReader::u64() {
 std::string ByteReader::str(uint64_t limit) {
   uint64_t size = u64();
   if (size > limit) ok_ = false;
-  if (!ok_) return {};
-  std::string s(size, '\0');
-  bytes(s.data(), size);
+  // Grown as the bytes arrive, so that a length the stream does not back
+  // (a compromised child's) costs no more than the bytes sent.
+  std::string s;
+  while (ok_ && s.size() < size) {
+    size_t have = s.size(), n = std::min<uint64_t>(size - have, buffer_.size());
+    s.resize(have + n);
+    bytes(s.data() + have, n);
+  }
   return ok_ ? s : std::string();
 }
 
