@@ -93,7 +93,7 @@ KILN_INLINE void storeTile(v16 (&acc)[Rows][Panels], const GemmOutput &out, int6
         if (accumulate) v += load16(d);
         if (finish) {
           if (out.bias) v += load16(out.bias + col + p * abi::kPanelWidth);
-          activateVector(out.act, v);
+          activateAccumulator(out.act, v);
         }
         store16(d, v);
       } else {  // the last, partial panel
@@ -101,7 +101,7 @@ KILN_INLINE void storeTile(v16 (&acc)[Rows][Panels], const GemmOutput &out, int6
           for (int64_t l = 0; l < width; ++l) v[l] += d[l];
         if (finish) {
           if (out.bias) v += load16(out.bias + col + p * abi::kPanelWidth);
-          activateVector(out.act, v);
+          activateAccumulator(out.act, v);
         }
         for (int64_t l = 0; l < width; ++l) d[l] = v[l];
       }

@@ -97,6 +97,34 @@ KILN_INLINE void activateVector(const ActParams &p, v16 &v) {
   }
 }
 
+// activateVector on 16 floats, out of line. (By pointer: clang takes a
+// reference to a vector as aligned to its whole size, which a register's
+// spill slot need not be.)
+[[gnu::noinline]] static inline void activateLanes(const ActParams &p, float *lanes) {
+  v16 v = *reinterpret_cast<const v16 *>(lanes);
+  activateVector(p, v);
+  *reinterpret_cast<v16 *>(lanes) = v;
+}
+
+// activateVector for the GEMM epilogue, which applies it to each of a tile's
+// accumulators: the activations that are a compare and a select inline, the
+// others out of line (inlined at every accumulator, they made a kernel
+// megabytes of code).
+KILN_INLINE void activateAccumulator(const ActParams &p, v16 &v) {
+  switch (p.act) {
+  case abi::kLinear:
+  case abi::kRelu:
+  case abi::kRelu6:
+  case abi::kLeakyRelu: activateVector(p, v); break;
+  default: {
+    float lanes[16];
+    __builtin_memcpy(lanes, &v, sizeof lanes);
+    activateLanes(p, lanes);
+    __builtin_memcpy(&v, lanes, sizeof lanes);
+  }
+  }
+}
+
 // act(x) for `count` floats in place (softmax family excepted).
 KILN_INLINE void activateRow(const ActParams &p, float *x, int64_t count) {
   if (p.act == abi::kLinear) return;
