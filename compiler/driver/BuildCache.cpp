@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <unistd.h>
 
 namespace kiln {
 
@@ -86,6 +87,18 @@ void writeEntry(const std::string &path, llvm::StringRef text) {
   llvm::sys::fs::remove(temporary);
 }
 
+// The kernel's assembly from the cache entry at `path`, if it holds a whole
+// one: its first line is the hash of the rest, so a damaged entry is
+// compiled again, never assembled.
+bool readKernelEntry(const std::string &path, std::string &assembly) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> entry = llvm::MemoryBuffer::getFile(path);
+  if (!entry) return false;
+  auto [checksum, text] = (*entry)->getBuffer().split('\n');
+  if (checksum != fmt::format("{:016x}", llvm::xxh3_64bits(text))) return false;
+  assembly = text.str();
+  return true;
+}
+
 }  // namespace
 
 std::optional<std::string> cachedRuntime(const Linker &linker, const std::string &runtimeDir,
@@ -110,31 +123,29 @@ std::optional<std::string> cachedRuntime(const Linker &linker, const std::string
   return ok ? std::optional<std::string>(archive) : std::nullopt;
 }
 
-
 bool cachedKernelAssembly(llvm::StringRef library, const std::string &name, const TargetOptions &target,
                           const llvm::TargetMachine &machine, std::string &assembly, std::string &error) {
   std::string cache = cacheDirectory();
   std::string kilnc = llvm::sys::fs::getMainExecutable(nullptr, nullptr);
   std::string stamp = kilnc.empty() ? "" : fileStamp(kilnc);
-  std::string path;
-  if (!cache.empty() && !stamp.empty() && !llvm::sys::fs::create_directories(cache)) {
-    std::string key = fmt::format("{}{}\n{}\n{}\n{}\n{}\n{:016x}\n", stamp, name, machine.getTargetTriple().str(),
-                                  machine.getTargetCPU().str(), machine.getTargetFeatureString().str(),
-                                  target.optLevel, llvm::xxh3_64bits(library));
-    path = fmt::format("{}/kernel-{:016x}.s", cache, llvm::xxh3_64bits(key));
-    // The entry's first line is the hash of the rest: a damaged entry is
-    // compiled again, never assembled.
-    if (llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> entry = llvm::MemoryBuffer::getFile(path)) {
-      auto [checksum, text] = (*entry)->getBuffer().split('\n');
-      if (checksum == fmt::format("{:016x}", llvm::xxh3_64bits(text))) {
-        assembly = text.str();
-        return true;
-      }
-    }
-  }
-  if (!compileKernelAssembly(library, name, target, assembly, error)) return false;
-  if (!path.empty()) writeEntry(path, fmt::format("{:016x}\n", llvm::xxh3_64bits(assembly)) + assembly);
-  return true;
+  if (cache.empty() || stamp.empty() || llvm::sys::fs::create_directories(cache))
+    return compileKernelAssembly(library, name, target, assembly, error);
+  std::string key = fmt::format("{}{}\n{}\n{}\n{}\n{}\n{:016x}\n", stamp, name, machine.getTargetTriple().str(),
+                                machine.getTargetCPU().str(), machine.getTargetFeatureString().str(), target.optLevel,
+                                llvm::xxh3_64bits(library));
+  std::string path = fmt::format("{}/kernel-{:016x}.s", cache, llvm::xxh3_64bits(key));
+  if (readKernelEntry(path, assembly)) return true;
+  // One build compiles a kernel while the others that need it wait for the
+  // entry (parallel builds of several models would each compile it). The
+  // lock is the entry's lock file, released by the system if kilnc dies.
+  int lock = -1;
+  bool locked = !llvm::sys::fs::openFileForWrite(path + ".lock", lock, llvm::sys::fs::CD_OpenAlways) &&
+                !llvm::sys::fs::lockFile(lock);
+  bool found = locked && readKernelEntry(path, assembly);
+  bool ok = found || compileKernelAssembly(library, name, target, assembly, error);
+  if (ok && !found) writeEntry(path, fmt::format("{:016x}\n", llvm::xxh3_64bits(assembly)) + assembly);
+  if (lock >= 0) ::close(lock);
+  return ok;
 }
 
 }  // namespace kiln

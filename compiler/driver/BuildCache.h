@@ -29,7 +29,8 @@ std::optional<std::string> cachedRuntime(const Linker &linker, const std::string
 // The assembly of kernel `name` of the bitcode `library` for `machine`, which
 // was created from `target` (codegen/KernelAssembly.h), keyed by the library,
 // kilnc itself, the machine's triple, CPU and features and the optimization
-// level; compiled when the cache lacks it, and kept when there is a cache.
+// level; compiled when the cache lacks it (by one build at a time: the
+// others wait for its entry), and kept when there is a cache.
 bool cachedKernelAssembly(llvm::StringRef library, const std::string &name, const TargetOptions &target,
                           const llvm::TargetMachine &machine, std::string &assembly, std::string &error);
 
