@@ -1,11 +1,13 @@
-// Graph passes: flatten nested models, drop inference no-ops, fuse
-// activations, then plan memory.
+// Graph passes: flatten nested models (with the transposes of channels_first
+// layers), drop inference no-ops and transposes that undo each other, fold
+// normalization, fuse activations, then plan memory.
 #include "graph/Program.h"
 
 #include "layers/LayerKind.h"
 
 #include <algorithm>
 #include <map>
+#include <memory>
 
 namespace kiln {
 
@@ -26,6 +28,7 @@ struct Flat {
   std::vector<std::string> names;
   std::vector<FlatNode> nodes;
   std::vector<int> alias;  // value -> the value it is a view of (itself if none)
+  std::vector<std::shared_ptr<const Layer>> transposes;  // the Permute layers the passes add
 
   int newValue(const TensorType &type, const std::string &name) {
     types.push_back(type);
@@ -38,6 +41,22 @@ struct Flat {
     return v;
   }
 };
+
+// A Permute node from value `from` to a new value: `perm` over all axes,
+// the batch axis first and staying first.
+int addTranspose(Flat &flat, int from, const std::vector<int64_t> &perm, const std::string &name) {
+  auto layer = std::make_shared<Layer>();
+  layer->kind = LayerRegistry::instance().find("Permute");
+  layer->name = name;
+  std::vector<Value> dims;
+  for (size_t a = 1; a < perm.size(); ++a) dims.push_back(Value::ofInt(perm[a]));
+  layer->config.set("dims", Value::ofTuple(std::move(dims)), true);
+  TensorType in = flat.types[from], out = permuted(in, perm);
+  int to = flat.newValue(out, name);
+  flat.nodes.push_back(FlatNode{layer.get(), {from}, {to}, {-1}, {-1}, {in}, {out}, {}, {}, false});
+  flat.transposes.push_back(std::move(layer));
+  return to;
+}
 
 // Inlines `model` (called on values `inputs`); returns its output values.
 // The types of a nested model are in terms of its own open axes: they are
@@ -61,20 +80,39 @@ std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, Fla
     if (node->layer->model) {
       out = flatten(*node->layer->model, in, flat, checks);
     } else {
-      FlatNode fn{node->layer, in, {}, {}, {}, {}, {}, {}, {}, false};
-      for (const Tensor *t : node->inputs) {
-        fn.inTypes.push_back(typeOf(t));
+      // A channels_first layer computes channels_last between transposes
+      // (see channelsFirst in LayerKind.h).
+      const Layer &layer = *node->layer;
+      bool transposed = channelsFirst(layer);
+      FlatNode fn{node->layer, {}, {}, {}, {}, {}, {}, {}, {}, false};
+      for (size_t j = 0; j < node->inputs.size(); ++j) {
+        const Tensor *t = node->inputs[j];
+        TensorType type = typeOf(t);
+        int v = in[j];
+        if (transposed && type.rank() >= 3) {
+          v = addTranspose(flat, v, toChannelsLast(type.rank()), layer.name + ".to_channels_last");
+          type = flat.types[v];
+        }
+        fn.in.push_back(v);
+        fn.inTypes.push_back(type);
         fn.inMasks.push_back(t->mask ? ids.at(t->mask) : -1);
       }
+      std::vector<std::pair<int, int>> transposeBack;  // (channels_last value, output j)
       for (size_t j = 0; j < node->outputs.size(); ++j) {
         const Tensor *t = node->outputs[j];
-        out.push_back(flat.newValue(typeOf(t), node->layer->name));
-        fn.outTypes.push_back(typeOf(t));
+        TensorType type = typeOf(t);
+        bool back = transposed && type.rank() >= 3;
+        if (back) type = permuted(type, toChannelsLast(type.rank()));
+        fn.out.push_back(flat.newValue(type, layer.name));
+        if (back) transposeBack.push_back({fn.out.back(), int(j)});
+        fn.outTypes.push_back(type);
         const Tensor *mask = j < node->masks.size() ? node->masks[j] : nullptr;
-        fn.outMasks.push_back(mask ? ids[mask] = flat.newValue(typeOf(mask), node->layer->name + ".mask") : -1);
+        fn.outMasks.push_back(mask ? ids[mask] = flat.newValue(typeOf(mask), layer.name + ".mask") : -1);
       }
-      fn.out = out;
+      out = fn.out;
       flat.nodes.push_back(std::move(fn));
+      for (auto [v, j] : transposeBack)
+        out[j] = addTranspose(flat, v, toChannelsFirst(flat.types[v].rank()), layer.name + ".to_channels_first");
     }
     for (size_t j = 0; j < node->outputs.size(); ++j) ids[node->outputs[j]] = out[j];
   }
@@ -88,6 +126,40 @@ void removeIdentities(Flat &flat) {
     if (!n.layer->kind->isIdentityAtInference(*n.layer)) continue;
     n.removed = true;
     flat.alias[n.out[0]] = n.in[0];
+  }
+}
+
+bool isTranspose(const FlatNode &n) { return !n.removed && n.layer->kind->className() == "Permute"; }
+
+// A Permute of a Permute it undoes — a channels_first layer's output
+// transposed back and then into the next one's channels_last input — is the
+// identity: its output becomes the first one's input, and the first goes
+// when nothing else reads it. A chain of channels_first layers so transposes
+// once at each end.
+void cancelTransposes(Flat &flat, const std::vector<int> &modelOutputs) {
+  std::map<int, FlatNode *> producer;
+  for (FlatNode &n : flat.nodes)
+    if (!n.removed) producer[n.out[0]] = &n;
+  for (FlatNode &n : flat.nodes) {
+    if (!isTranspose(n)) continue;
+    auto p = producer.find(flat.resolve(n.in[0]));
+    if (p == producer.end() || !isTranspose(*p->second)) continue;
+    std::vector<int64_t> first = p->second->layer->config.ints("dims"), second = n.layer->config.ints("dims");
+    bool identity = true;
+    for (size_t a = 0; a < second.size(); ++a) identity &= first[second[a] - 1] == int64_t(a) + 1;
+    if (!identity) continue;
+    n.removed = true;
+    flat.alias[n.out[0]] = flat.resolve(p->second->in[0]);
+  }
+  for (bool changed = true; changed;) {  // transposes nothing reads any more
+    std::map<int, int> readers;
+    for (const FlatNode &n : flat.nodes)
+      if (!n.removed)
+        for (int v : n.in) ++readers[flat.resolve(v)];
+    for (int v : modelOutputs) ++readers[flat.resolve(v)];
+    changed = false;
+    for (FlatNode &n : flat.nodes)
+      if (isTranspose(n) && !readers[n.out[0]]) changed = n.removed = true;
   }
 }
 
@@ -219,9 +291,11 @@ Program buildProgram(const Model &model, const PassOptions &options) {
   std::vector<SizeCheck> mergeChecks;
   std::vector<int> outputs = flatten(model, inputs, flat, mergeChecks);
   removeIdentities(flat);
+  cancelTransposes(flat, outputs);
   if (options.foldNormalization) foldNormalization(flat, outputs);
   if (options.fuseActivations) fuseActivations(flat, outputs);
 
+  program.layers = std::move(flat.transposes);
   program.modelName = model.name;
   for (const Tensor *t : model.inputs) program.inputNames.push_back(t->producer->layer->name);
   // Outputs are named after their layers; files and parameters need the

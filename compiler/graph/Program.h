@@ -7,6 +7,7 @@
 #include "kernels/KernelABI.h"
 #include "layers/LayerKind.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,6 +73,9 @@ struct Program {
   // What the run-time sizes must satisfy before anything runs: every tensor
   // axis at least 1, and the equalities merges need (SizeCheck).
   std::vector<SizeCheck> sizeChecks;
+  // Layers the passes add that are not the model's (the transposes of
+  // channels_first layers); steps point into them.
+  std::vector<std::shared_ptr<const Layer>> layers;
 };
 
 struct PassOptions {

@@ -1,5 +1,6 @@
 #include "layers/LayerKind.h"
 
+#include <algorithm>
 #include <regex>
 
 namespace kiln {
@@ -29,6 +30,32 @@ std::vector<ArgSpec> withKernelArgs(std::vector<ArgSpec> leading) {
                     arg("bias_constraint", ArgType::TrainingOnly, Value::none())})
     leading.push_back(std::move(a));
   return leading;
+}
+
+bool channelsFirst(const Layer &layer) {
+  if (!layer.kind || !layer.kind->transposesChannelsFirst() || !layer.config.has("data_format")) return false;
+  const std::string &format = layer.config.str("data_format");
+  return format == "channels_first" || format == "th";  // Keras 1's dim_ordering='th'
+}
+
+std::vector<int64_t> toChannelsLast(int rank) {
+  std::vector<int64_t> perm;
+  for (int a = 0; a < rank; ++a) perm.push_back(a);
+  if (rank >= 3) std::rotate(perm.begin() + 1, perm.begin() + 2, perm.end());
+  return perm;
+}
+
+std::vector<int64_t> toChannelsFirst(int rank) {
+  std::vector<int64_t> perm(rank);
+  std::vector<int64_t> forward = toChannelsLast(rank);
+  for (int a = 0; a < rank; ++a) perm[forward[a]] = a;
+  return perm;
+}
+
+TensorType permuted(const TensorType &type, const std::vector<int64_t> &perm) {
+  TensorType out{type.dtype, {}};
+  for (int64_t a : perm) out.dims.push_back(type.dims[a]);
+  return out;
 }
 
 // tf.keras 2.15's (and Keras 3's) regexes; Keras 2.2 also counted digits
@@ -95,13 +122,13 @@ void ShapeContext::dropMask(size_t output) {
 
 bool ShapeContext::requireKnown() {
   for (const TensorType &t : inputs_) {
-    for (size_t axis = 1; axis < t.dims.size(); ++axis) {
+    for (int axis = 1; axis < t.rank(); ++axis) {
       if (t.dims[axis].symbolic()) {
-        error(DiagID::err_open_axis_layer, layer_.describe(), axis, shapeString(t));
+        error(DiagID::err_open_axis_layer, layer_.describe(), shownAxis(axis, t.rank()), shown(t));
         return false;
       }
       if (!t.dims[axis].known()) {
-        error(DiagID::err_none_dimension, layer_.describe(), axis, shapeString(t));
+        error(DiagID::err_none_dimension, layer_.describe(), shownAxis(axis, t.rank()), shown(t));
         return false;
       }
     }
@@ -113,8 +140,9 @@ bool ShapeContext::requireConstant(size_t i, int axis, const std::string &why) {
   const TensorType &t = inputs_[i];
   if (axis < 0) axis += t.rank();
   if (t.dims[axis].known()) return true;
-  if (t.dims[axis].symbolic()) error(DiagID::err_open_axis_constant, layer_.describe(), axis, shapeString(t), why);
-  else error(DiagID::err_none_dimension, layer_.describe(), axis, shapeString(t));
+  int at = shownAxis(axis, t.rank());
+  if (t.dims[axis].symbolic()) error(DiagID::err_open_axis_constant, layer_.describe(), at, shown(t), why);
+  else error(DiagID::err_none_dimension, layer_.describe(), at, shown(t));
   return false;
 }
 
@@ -136,15 +164,34 @@ void ShapeContext::infer(const LayerKind &kind) {
           return;
         }
   }
+  if (kiln::channelsFirst(layer_)) {
+    // The transposes are graph steps: a wrapper's lowering would not run them.
+    if (parent_) {
+      error(DiagID::err_unsupported_argument_value, parent_->layer_.describe(),
+            "wrapping " + layer_.describe() + " with data_format='channels_first'");
+      return;
+    }
+    channelsFirst_ = true;
+    for (TensorType &t : inputs_) t = permuted(t, toChannelsLast(t.rank()));
+  }
   kind.inferShapes(*this);
+  if (channelsFirst_)
+    for (TensorType &t : outputs) t = permuted(t, toChannelsFirst(t.rank()));
 }
 
 bool ShapeContext::requireRank(size_t i, int rank, bool atLeast) {
   int actual = inputs_[i].rank();
   if (atLeast ? actual >= rank : actual == rank) return true;
-  error(atLeast ? DiagID::err_shape_rank_min : DiagID::err_shape_rank, layer_.describe(), rank,
-        shapeString(inputs_[i]));
+  error(atLeast ? DiagID::err_shape_rank_min : DiagID::err_shape_rank, layer_.describe(), rank, shown(inputs_[i]));
   return false;
+}
+
+std::string ShapeContext::shown(const TensorType &type) const {
+  return shapeString(channelsFirst_ ? permuted(type, toChannelsFirst(type.rank())) : type);
+}
+
+int ShapeContext::shownAxis(int axis, int rank) const {
+  return channelsFirst_ ? int(toChannelsLast(rank)[axis]) : axis;
 }
 
 void ShapeContext::addInputNotes(Diagnostic &d) const {

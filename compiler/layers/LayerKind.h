@@ -149,6 +149,13 @@ public:
   // Requires input `i` to have rank `rank` (or at least `rank` if atLeast).
   bool requireRank(size_t i, int rank, bool atLeast = false);
 
+  // A channels_first call's shape rule sees its inputs channels_last (and
+  // its outputs are moved back); messages show shapes and axes as the user
+  // wrote them.
+  bool channelsFirst() const { return channelsFirst_; }
+  std::string shown(const TensorType &type) const;  // shapeString in the call's layout
+  int shownAxis(int axis, int rank) const;          // an axis of a channels_last view, in the call's layout
+
 private:
   void addInputNotes(Diagnostic &d) const;
 
@@ -161,6 +168,7 @@ private:
   std::vector<MaskKind> masks_;
   std::vector<TensorType> maskTypes_;
   bool failed_ = false;
+  bool channelsFirst_ = false;
   ShapeContext *parent_ = nullptr;  // the wrapper's context (see wrapped)
 };
 
@@ -260,6 +268,12 @@ public:
   // True if the layer takes int32 tensors (token ids): Embedding, and the
   // layers that only move values around.
   virtual bool acceptsIntegerInput() const { return false; }
+  // True if the shape rule and the lowering are written for channels_last
+  // and a call with data_format='channels_first' runs them between
+  // transposes (see channelsFirst below). False for layers whose data_format
+  // reorders nothing Kiln computes (SpatialDropout2D is the identity at
+  // inference) or that reject channels_first themselves.
+  virtual bool transposesChannelsFirst() const { return findArg("data_format") != nullptr; }
 
   // Graph passes ask these.
   // True if the output's bytes are the input's (Dropout at inference, Reshape):
@@ -314,6 +328,19 @@ private:
     return true;                                                         \
   }();                                                                   \
   }
+
+// data_format='channels_first' on a layer whose kind transposes it: the
+// layer computes channels_last between a transpose of each input that moves
+// axis 1 (the channels) last and one of each output that moves it back.
+// Shapes, summaries and the caller's buffers stay channels_first; graph
+// passes insert the transposes and cancel those that undo each other.
+bool channelsFirst(const Layer &layer);
+// The permutation of a transpose from channels_first to channels_last and
+// back, over all axes with the batch axis: (0, 2, ..., rank - 1, 1) and its
+// inverse. The identity for ranks below 3.
+std::vector<int64_t> toChannelsLast(int rank);
+std::vector<int64_t> toChannelsFirst(int rank);
+TensorType permuted(const TensorType &type, const std::vector<int64_t> &perm);
 
 // Keras's to_snake_case.
 std::string toSnakeCase(const std::string &className);

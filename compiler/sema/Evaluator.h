@@ -269,6 +269,9 @@ private:
   Value returnValue_;
   std::map<std::string, int> nameCounters_;
   std::vector<ModelBinding> models_;
+  // keras.backend.image_data_format(): the data_format of layers whose
+  // data_format is None (set_image_data_format changes it).
+  std::string imageDataFormat_ = "channels_last";
   bool starImported_ = false;
   int64_t steps_ = 0;
   int loopDepth_ = 0;      // loops around the running statement, in the current call

@@ -141,6 +141,9 @@ Value Evaluator::constructLayer(const LayerKind *kind, CallSite &call) {
   std::string name = !config.isNone("name")         ? config.str("name")
                      : kind == inputLayerKind() ? uniqueName("input", false)
                                                 : uniqueName(kind->defaultName(), true);
+  // data_format=None is Keras's image_data_format() when the layer is made.
+  if (ok && kind->findArg("data_format") && config.isNone("data_format"))
+    config.set("data_format", Value::ofStr(imageDataFormat_), false);
   Layer *layer = graph_.newLayer(kind, name, call.range);
   layer->config = std::move(config);
   // Call value parameters (CallParam) start at their defaults: a layer added

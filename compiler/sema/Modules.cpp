@@ -59,7 +59,7 @@ const std::vector<Builtin> &mathFunctions() {
                              "exp", "log", "log2", "log10", "power", "abs", "round", "float32", "float64", "int32",
                              "int64"})
       t.push_back({name, Kind::Math, "numpy"});
-    for (const char *name : {"image_data_format", "int_shape", "epsilon", "floatx"})
+    for (const char *name : {"image_data_format", "set_image_data_format", "int_shape", "epsilon", "floatx"})
       t.push_back({name, Kind::Backend, "keras.backend"});
     return t;
   }();
@@ -228,6 +228,9 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
   if (last == "activations" || module == "keras.backend") {
     if (auto act = canonicalActivation(name)) return Value::ofStr(*act, range);
   }
+  // Keras 3 has the data format in keras.config too.
+  if (module == "keras.config" && (name == "image_data_format" || name == "set_image_data_format"))
+    return builtinValue(find(mathFunctions(), name, "keras.backend"), range);
   if (module == "keras.backend") {
     if (const Builtin *b = find(mathFunctions(), name, "keras.backend")) return builtinValue(b, range);
     return unsupported("Keras backend functions compute on tensors at run time; use a Keras layer");
@@ -308,10 +311,20 @@ Value Evaluator::callLayerFunction(const Builtin &builtin, CallSite &call) {
 }
 
 // keras.backend's questions about the configuration and shapes, answered at
-// build time: Kiln's images are channels_last float32.
+// build time: Kiln's tensors are float32; the image data format is what
+// set_image_data_format last set, the default data_format of the layers
+// constructed after it.
 Value Evaluator::callBackend(const Builtin &builtin, CallSite &call) {
   const std::string &name = builtin.name;
-  if (name == "image_data_format") return Value::ofStr("channels_last", call.range);
+  if (name == "image_data_format") return Value::ofStr(imageDataFormat_, call.range);
+  if (name == "set_image_data_format") {
+    ArgSpec spec = choice("data_format", {"channels_last", "channels_first"}, "channels_last");
+    spec.required = true;
+    LayerConfig config;
+    if (!bindArguments({spec}, {}, call, name + "()", diags_, config)) return Value::error(call.range);
+    imageDataFormat_ = config.str("data_format");
+    return Value::none(call.range);
+  }
   if (name == "floatx") return Value::ofStr("float32", call.range);
   if (name == "epsilon") return Value::ofFloat(1e-7, call.range);
   // int_shape(x): the tensor's shape, None for open axes

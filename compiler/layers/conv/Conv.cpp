@@ -55,7 +55,7 @@ public:
     if (channels % groups != 0) {
       cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
                "groups=" + std::to_string(groups) + " must divide the input's " + std::to_string(channels) +
-                   " channels (input shape " + shapeString(in) + ")");
+                   " channels (input shape " + cx.shown(in) + ")");
       return;
     }
     std::optional<std::vector<Dim>> sizes = outputSpatialSizes(cx, windowOf(cx.config(), rank_), cx.input());

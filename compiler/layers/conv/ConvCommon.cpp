@@ -70,12 +70,6 @@ bool checkWindowArgs(DiagnosticEngine &diags, const Layer &layer, int spatialRan
   bool ok = checkTupleAtLeast(diags, layer, "kernel_size", 1);
   ok = checkTupleAtLeast(diags, layer, "strides", 1) && ok;
   ok = checkTupleAtLeast(diags, layer, "dilation_rate", 1) && ok;
-  ok = checkChannelsLast(diags, layer) && ok;
-  if (const Value &format = layer.config.get("data_format"); format.is(ValueKind::Str) && format.text == "th") {
-    diags.report(DiagID::err_unsupported_argument_value, format.range, layer.describe(),
-                 "dim_ordering='th' (data_format='channels_first')");
-    ok = false;
-  }
   if (!ok) return false;
   Window w = windowOf(layer.config, spatialRank);
   bool strided = false, dilated = false;
@@ -97,11 +91,13 @@ bool requireConvInput(ShapeContext &cx, int spatialRank) {
   const TensorType &in = cx.input();
   if (spatialRank == 2 && in.rank() == 2) {
     // Flat vectors, e.g. MNIST as (None, 784): they need a Reshape to images.
-    Diagnostic &d = cx.error(DiagID::err_spatial_rank, cx.layer().describe(), 4, "(batch, height, width, channels)",
-                             shapeString(in));
+    bool first = cx.channelsFirst();
+    Diagnostic &d = cx.error(DiagID::err_spatial_rank, cx.layer().describe(), 4, layoutString(2, first), cx.shown(in));
     if (int64_t n = in.dims[1]; n != kNone) {
       int64_t side = std::llround(std::sqrt(double(n)));
-      std::string target = side * side == n ? fmt::format("({}, {}, 1)", side, side) : "(height, width, channels)";
+      std::string target = side * side != n ? (first ? "(channels, height, width)" : "(height, width, channels)")
+                           : first          ? fmt::format("(1, {}, {})", side, side)
+                                            : fmt::format("({}, {}, 1)", side, side);
       d.note(DiagID::note_reshape_flat_input, d.range, n, target);
     }
     return false;
@@ -109,7 +105,7 @@ bool requireConvInput(ShapeContext &cx, int spatialRank) {
   if (in.rank() == spatialRank + 2 && !in.dims.back().known()) {
     cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
              "the channel axis of the input must be known, since it sets the shape of the kernel, but the input has "
-             "shape " + shapeString(in));
+             "shape " + cx.shown(in));
     return false;
   }
   return requireSpatialInput(cx, spatialRank);

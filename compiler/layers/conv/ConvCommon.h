@@ -2,9 +2,10 @@
 // sizes (keras.utils.conv_utils) with TensorFlow's padding, the input checks
 // and the plumbing of the kernel calls.
 //
-// Convolutions take channels_last tensors, which the kernels see as volumes
-// (batch, depth, height, width, channels): 2D ones of depth 1, 1D ones also
-// of height 1; they read the window from an abi::ConvGeometry.
+// Convolutions compute on channels_last tensors (channels_first calls run
+// between transposes, see channelsFirst in LayerKind.h), which the kernels
+// see as volumes (batch, depth, height, width, channels): 2D ones of depth 1,
+// 1D ones also of height 1; they read the window from an abi::ConvGeometry.
 #pragma once
 
 #include "codegen/LowerContext.h"
@@ -45,9 +46,9 @@ ArgSpec formatArg(int spatialRank);  // data_format, Keras's default for the ran
 ArgSpec windowArg(const char *name, int spatialRank);  // kernel_size (required), strides, dilation_rate
 std::vector<LegacyArg> keras1Args(int spatialRank);
 
-// Checks the arguments every convolution has: positive window tuples,
-// channels_last, and no strides > 1 together with dilation_rate > 1 (which
-// TensorFlow rejects). Reports and returns false on a problem.
+// Checks the arguments every convolution has: positive window tuples, and
+// no strides > 1 together with dilation_rate > 1 (which TensorFlow rejects).
+// Reports and returns false on a problem.
 bool checkWindowArgs(DiagnosticEngine &diags, const Layer &layer, int spatialRank);
 
 // Requires a channels_last input of rank spatialRank + 2 (a 2D layer fed flat

@@ -18,13 +18,15 @@ public:
 
   std::vector<LegacyArg> legacyArgs() const override { return {{"p", "rate"}}; }
 
+  // data_format only says which axis holds the channels, which matters only
+  // in training: both are accepted, and nothing moves.
+  bool transposesChannelsFirst() const override { return false; }
+
   void inferShapes(ShapeContext &cx) const override {
     if (cx.requireRank(0, spatialRank_ + 2)) cx.outputs = {cx.input()};
   }
 
 private:
-  // data_format only says which axis holds the channels, which matters only
-  // in training: both are accepted.
   static std::vector<ArgSpec> argsFor(int spatialRank) {
     if (spatialRank == 1) return {arg("rate", ArgType::Rate)};
     return {arg("rate", ArgType::Rate), dataFormatArg()};

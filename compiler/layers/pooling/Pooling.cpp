@@ -1,4 +1,5 @@
-// MaxPooling1D/2D/3D and AveragePooling1D/2D/3D, channels_last, as tf.keras 2.
+// MaxPooling1D/2D/3D and AveragePooling1D/2D/3D, as tf.keras 2 (computed
+// channels_last; see channelsFirst in LayerKind.h).
 //
 // Output size per spatial axis of size n, pool p, stride s (strides=None
 // means s = p):
@@ -35,8 +36,7 @@ public:
 
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
     bool ok = checkTupleAtLeast(diags, layer, "pool_size", 1);
-    ok &= checkTupleAtLeast(diags, layer, "strides", 1);
-    return checkChannelsLast(diags, layer) && ok;
+    return checkTupleAtLeast(diags, layer, "strides", 1) && ok;
   }
 
   bool supportsOpenAxes() const override { return true; }
@@ -136,10 +136,6 @@ public:
                   : spatialRank == 1 ? "mean over all steps, per channel; with a mask, over the unmasked steps"
                                      : "mean over all spatial positions, per channel"),
         spatialRank_(spatialRank), max_(max) {}
-
-  bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
-    return checkChannelsLast(diags, layer);
-  }
 
   bool supportsMasking() const override { return spatialRank_ == 1 && !max_; }
   bool supportsOpenAxes() const override { return true; }

@@ -31,9 +31,20 @@ public:
     return "one tensor, the output (with return_state=True it returns [output, state_h, state_c])";
   }
 
+  // Its channels_first frames keep the channels at axis 2 of a sequence,
+  // not axis 1: not the generic transposes; reported in checkConfig.
+  bool transposesChannelsFirst() const override { return false; }
+
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
     const LayerConfig &c = layer.config;
     bool ok = checkWindowArgs(diags, layer, rank_);
+    if (const Value &format = c.get("data_format"); format.is(ValueKind::Str) && format.text == "channels_first") {
+      const char *toChannelsLast[] = {"(1, 3, 2)", "(1, 3, 4, 2)", "(1, 3, 4, 5, 2)"};
+      std::string layout = "(batch, timesteps, " + layoutString(rank_, false).substr(7);
+      diags.report(DiagID::err_unsupported_argument_value, format.range, layer.describe(), "data_format='channels_first'")
+          .note(DiagID::note_channels_last, format.range, layout, toChannelsLast[rank_ - 1]);
+      ok = false;
+    }
     if (c.flag("stateful")) {
       diags.report(DiagID::err_rnn_stateful, c.get("stateful").range, layer.describe());
       ok = false;

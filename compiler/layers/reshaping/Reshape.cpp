@@ -1,6 +1,7 @@
 // Reshape and Flatten: new shapes for the same bytes (C order), so they are
-// views of their input and emit no code.
-#include "layers/LayerKind.h"
+// views of their input and emit no code (Flatten(data_format='channels_first')
+// after a transpose).
+#include "layers/spatial/SpatialCommon.h"
 
 namespace kiln {
 namespace {
@@ -69,18 +70,15 @@ public:
 class FlattenKind : public LayerKind {
 public:
   FlattenKind()
-      : LayerKind("Flatten", {choice("data_format", {"channels_last", "channels_first"}, "channels_last")},
-                  "flattens each sample to one axis") {}
+      : LayerKind("Flatten", {dataFormatArg()}, "flattens each sample to one axis") {}
 
   bool isIdentityAtInference(const Layer &) const override { return true; }
   bool acceptsIntegerInput() const override { return true; }
   bool supportsOpenAxes() const override { return true; }
 
+  // data_format='channels_first' flattens in channels_last order, as Keras
+  // does: the generic transpose before it (see channelsFirst in LayerKind.h).
   void inferShapes(ShapeContext &cx) const override {
-    if (cx.config().str("data_format") == "channels_first" && cx.input().rank() > 2) {
-      cx.error(DiagID::err_unsupported_argument_value, cx.layer().describe(), "data_format='channels_first'");
-      return;
-    }
     const TensorType &in = cx.input();
     cx.outputs = {TensorType{in.dtype, {in.dims[0], in.sampleSize()}}};
   }

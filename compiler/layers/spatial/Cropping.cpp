@@ -18,8 +18,7 @@ public:
         spatialRank_(spatialRank) {}
 
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
-    bool ok = checkMargins(diags, layer, "cropping", spatialRank_);
-    return (spatialRank_ == 1 || checkChannelsLast(diags, layer)) && ok;
+    return checkMargins(diags, layer, "cropping", spatialRank_);
   }
 
   // Over an open axis, what is left is checked to be at least 1 at run time.

@@ -1,16 +1,17 @@
 #include "layers/spatial/SpatialCommon.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 
 namespace kiln {
 
-namespace {
-
-// "(batch, height, width, channels)": the layout a layer expects, for messages.
-std::string layoutString(int spatialRank) {
-  if (spatialRank == 1) return "(batch, steps, channels)";
-  return spatialRank == 2 ? "(batch, height, width, channels)" : "(batch, depth, height, width, channels)";
+std::string layoutString(int spatialRank, bool channelsFirst) {
+  const char *spatial = spatialRank == 1 ? "steps" : spatialRank == 2 ? "height, width" : "depth, height, width";
+  return channelsFirst ? fmt::format("(batch, channels, {})", spatial) : fmt::format("(batch, {}, channels)", spatial);
 }
+
+namespace {
 
 bool isIntPair(const Value &v) {
   return v.isSequence() && v.items.size() == 2 && v.items[0].is(ValueKind::Int) && v.items[1].is(ValueKind::Int);
@@ -26,26 +27,10 @@ Margin marginOf(const Value &v) {
 
 ArgSpec dataFormatArg(const char *defaultValue) {
   ArgSpec spec = choice("data_format", {"channels_last", "channels_first"}, defaultValue ? defaultValue : "");
-  if (!defaultValue) spec.defaultValue = Value::none();  // None accepted, meaning channels_last
+  // None accepted, meaning image_data_format(); Keras 3's 1D layers default to it too.
+  if (!defaultValue) spec.defaultValue = Value::none();
+  else spec.keras3Default = Value::none();
   return spec;
-}
-
-bool checkChannelsLast(DiagnosticEngine &diags, const Layer &layer) {
-  const Value &format = layer.config.get("data_format");
-  if (!format.is(ValueKind::Str) || format.text != "channels_first") return true;
-  // The class name says the rank: MaxPooling1D, Conv2D, ..., and whether
-  // the frames come in a sequence (ConvLSTM2D: (batch, timesteps, ...)).
-  const std::string &name = layer.kind->className();
-  int spatialRank = name.find("1D") != std::string::npos ? 1 : name.find("3D") != std::string::npos ? 3 : 2;
-  bool sequence = name.find("LSTM") != std::string::npos;
-  const char *toChannelsLast[] = {"(2, 1)", "(2, 3, 1)", "(2, 3, 4, 1)"};
-  const char *sequenceToChannelsLast[] = {"(1, 3, 2)", "(1, 3, 4, 2)", "(1, 3, 4, 5, 2)"};
-  std::string layout = layoutString(spatialRank);
-  if (sequence) layout.replace(0, 8, "(batch, timesteps, ");
-  diags.report(DiagID::err_unsupported_argument_value, format.range, layer.describe(), "data_format='channels_first'")
-      .note(DiagID::note_channels_last, format.range, layout,
-            (sequence ? sequenceToChannelsLast : toChannelsLast)[spatialRank - 1]);
-  return false;
 }
 
 bool checkTupleAtLeast(DiagnosticEngine &diags, const Layer &layer, const char *name, int64_t min) {
@@ -64,12 +49,12 @@ bool requireSpatialInput(ShapeContext &cx, int spatialRank) {
   const TensorType &in = cx.input();
   int rank = spatialRank + 2;
   if (in.rank() != rank) {
-    Diagnostic &d = cx.error(DiagID::err_spatial_rank, cx.layer().describe(), rank, layoutString(spatialRank),
-                             shapeString(in));
+    Diagnostic &d = cx.error(DiagID::err_spatial_rank, cx.layer().describe(), rank,
+                             layoutString(spatialRank, cx.channelsFirst()), cx.shown(in));
     // (None, 28, 28) into a 2D layer: most likely one-channel images.
     if (in.rank() == rank - 1 && in.perSampleKnown()) {
       std::vector<int64_t> target(in.dims.begin() + 1, in.dims.end());
-      target.push_back(1);
+      target.insert(cx.channelsFirst() ? target.begin() : target.end(), 1);
       d.note(DiagID::note_add_channel_axis, d.range, shapeString(target));
     }
     return false;

@@ -17,19 +17,23 @@
 namespace kiln {
 
 // `data_format`: 'channels_last' or 'channels_first'. Keras 2 defaults the 2D
-// layers to None (the global image_data_format, 'channels_last') and the 1D
-// layers to 'channels_last'; pass the default as Keras declares it.
+// layers to None (the global image_data_format, 'channels_last' unless
+// keras.backend.set_image_data_format changed it) and the 1D layers to
+// 'channels_last'; pass the default as Keras declares it. The shape rules
+// and lowerings below are channels_last: a channels_first call runs them
+// between transposes (see channelsFirst in LayerKind.h).
 ArgSpec dataFormatArg(const char *defaultValue = nullptr);
 
-// Reports data_format='channels_first', which Kiln does not support yet.
-bool checkChannelsLast(DiagnosticEngine &diags, const Layer &layer);
+// "(batch, height, width, channels)" or, channels_first, "(batch, channels,
+// height, width)": the layout a layer of that rank expects, for messages.
+std::string layoutString(int spatialRank, bool channelsFirst);
 
 // Reports entries of the integer-tuple argument `name` smaller than `min`
 // (None passes).
 bool checkTupleAtLeast(DiagnosticEngine &diags, const Layer &layer, const char *name, int64_t min);
 
-// Requires a channels_last input of rank spatialRank + 2 with every axis
-// known. A rank one short gets a hint to add the missing channel axis.
+// Requires a channels_last input of rank spatialRank + 2 with its channel
+// axis known. A rank one short gets a hint to add the missing channel axis.
 bool requireSpatialInput(ShapeContext &cx, int spatialRank);
 
 // How messages name spatial axis `axis` (0-based) of a 1D, 2D or 3D layer:

@@ -51,7 +51,7 @@ public:
 
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
     bool ok = checkTupleAtLeast(diags, layer, "size", 1);
-    return checkChannelsLast(diags, layer) && ok;
+    return ok;
   }
 
   bool supportsOpenAxes() const override { return true; }
@@ -85,7 +85,7 @@ public:
                    "interpolation=" + repr(interpolation));
       ok = false;
     }
-    return checkChannelsLast(diags, layer) && ok;
+    return ok;
   }
 
   bool supportsOpenAxes() const override { return true; }

@@ -16,8 +16,7 @@ public:
         spatialRank_(spatialRank) {}
 
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
-    bool ok = checkMargins(diags, layer, "padding", spatialRank_);
-    return (spatialRank_ == 1 || checkChannelsLast(diags, layer)) && ok;
+    return checkMargins(diags, layer, "padding", spatialRank_);
   }
 
   bool supportsOpenAxes() const override { return true; }
