@@ -186,8 +186,8 @@ bool ShapeContext::requireRank(size_t i, int rank, bool atLeast) {
   return false;
 }
 
-std::string ShapeContext::shown(const TensorType &type) const {
-  return shapeString(channelsFirst_ ? permuted(type, toChannelsFirst(type.rank())) : type);
+TensorType ShapeContext::asWritten(const TensorType &type) const {
+  return channelsFirst_ ? permuted(type, toChannelsFirst(type.rank())) : type;
 }
 
 int ShapeContext::shownAxis(int axis, int rank) const {

@@ -153,7 +153,8 @@ public:
   // its outputs are moved back); messages show shapes and axes as the user
   // wrote them.
   bool channelsFirst() const { return channelsFirst_; }
-  std::string shown(const TensorType &type) const;  // shapeString in the call's layout
+  TensorType asWritten(const TensorType &type) const;  // a channels_last view in the call's layout
+  std::string shown(const TensorType &type) const { return shapeString(asWritten(type)); }
   int shownAxis(int axis, int rank) const;          // an axis of a channels_last view, in the call's layout
 
 private:

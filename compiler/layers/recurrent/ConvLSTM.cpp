@@ -40,7 +40,7 @@ public:
     bool ok = checkWindowArgs(diags, layer, rank_);
     if (const Value &format = c.get("data_format"); format.is(ValueKind::Str) && format.text == "channels_first") {
       const char *toChannelsLast[] = {"(1, 3, 2)", "(1, 3, 4, 2)", "(1, 3, 4, 5, 2)"};
-      std::string layout = "(batch, timesteps, " + layoutString(rank_, false).substr(7);
+      std::string layout = "(batch, timesteps, " + layoutString(rank_, false).substr(8);
       diags.report(DiagID::err_unsupported_argument_value, format.range, layer.describe(), "data_format='channels_first'")
           .note(DiagID::note_channels_last, format.range, layout, toChannelsLast[rank_ - 1]);
       ok = false;

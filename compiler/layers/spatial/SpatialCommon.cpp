@@ -53,7 +53,8 @@ bool requireSpatialInput(ShapeContext &cx, int spatialRank) {
                              layoutString(spatialRank, cx.channelsFirst()), cx.shown(in));
     // (None, 28, 28) into a 2D layer: most likely one-channel images.
     if (in.rank() == rank - 1 && in.perSampleKnown()) {
-      std::vector<int64_t> target(in.dims.begin() + 1, in.dims.end());
+      TensorType written = cx.asWritten(in);
+      std::vector<int64_t> target(written.dims.begin() + 1, written.dims.end());
       target.insert(cx.channelsFirst() ? target.begin() : target.end(), 1);
       d.note(DiagID::note_add_channel_axis, d.range, shapeString(target));
     }
