@@ -1,6 +1,7 @@
 // Graph passes: flatten nested models (with the transposes of channels_first
-// layers), drop inference no-ops and transposes that undo each other, fold
-// normalization, fuse activations, then plan memory.
+// layers), drop inference no-ops, move activations before transposes and drop
+// transposes that undo each other, fold normalization, fuse activations, then
+// plan memory.
 #include "graph/Program.h"
 
 #include "layers/LayerKind.h"
@@ -129,7 +130,53 @@ void removeIdentities(Flat &flat) {
   }
 }
 
+// Who reads each value, and which node writes it.
+struct Uses {
+  std::map<int, int> consumers;
+  std::map<int, FlatNode *> producer;
+  Uses(Flat &flat, const std::vector<int> &modelOutputs) {
+    for (FlatNode &n : flat.nodes) {
+      if (n.removed) continue;
+      for (int v : n.in) ++consumers[flat.resolve(v)];
+      for (int v : n.out) producer[v] = &n;
+    }
+    for (int v : modelOutputs) ++consumers[flat.resolve(v)];
+  }
+  // The node whose only use is `node`'s first input, if any.
+  FlatNode *soleProducer(Flat &flat, const FlatNode &node) {
+    int in = flat.resolve(node.in[0]);
+    auto p = producer.find(in);
+    return p != producer.end() && consumers[in] == 1 ? p->second : nullptr;
+  }
+};
+
 bool isTranspose(const FlatNode &n) { return !n.removed && n.layer->kind->className() == "Permute"; }
+
+// An activation of each element (not softmax, which runs along the last
+// axis) after a transpose goes before it, on the same values in the other
+// order: `Conv2D(data_format='channels_first')` then `Activation('relu')`
+// then the next channels_first layer keeps its transposes next to each
+// other, where they cancel, and the activation can fuse into the layer.
+void sinkTransposes(Flat &flat, const std::vector<int> &modelOutputs) {
+  for (size_t i = 0; i < flat.nodes.size(); ++i) {
+    FlatNode &act = flat.nodes[i];
+    if (act.removed || act.in.size() != 1 || act.inMasks[0] >= 0) continue;
+    std::optional<std::string> a = act.layer->kind->standaloneActivation(*act.layer);
+    if (!a || *a == "softmax" || *a == "log_softmax") continue;
+    Uses uses(flat, modelOutputs);
+    FlatNode *t = uses.soleProducer(flat, act);
+    if (!t || !isTranspose(*t) || flat.resolve(act.in[0]) != t->out[0]) continue;
+    // t: x -> y, act: y -> z becomes act: x -> y', t: y' -> z, with act
+    // moved to t's place so that the nodes stay in order.
+    int x = t->in[0], z = act.out[0];
+    int y2 = flat.newValue(t->inTypes[0], act.layer->name);
+    FlatNode moved = act, transpose = *t;
+    moved.in = {x}, moved.out = {y2}, moved.inTypes = moved.outTypes = {t->inTypes[0]};
+    transpose.in = {y2}, transpose.out = {z};
+    *t = std::move(moved);
+    act = std::move(transpose);
+  }
+}
 
 // A Permute of a Permute it undoes — a channels_first layer's output
 // transposed back and then into the next one's channels_last input — is the
@@ -162,26 +209,6 @@ void cancelTransposes(Flat &flat, const std::vector<int> &modelOutputs) {
       if (isTranspose(n) && !readers[n.out[0]]) changed = n.removed = true;
   }
 }
-
-// Who reads each value, and which node writes it.
-struct Uses {
-  std::map<int, int> consumers;
-  std::map<int, FlatNode *> producer;
-  Uses(Flat &flat, const std::vector<int> &modelOutputs) {
-    for (FlatNode &n : flat.nodes) {
-      if (n.removed) continue;
-      for (int v : n.in) ++consumers[flat.resolve(v)];
-      for (int v : n.out) producer[v] = &n;
-    }
-    for (int v : modelOutputs) ++consumers[flat.resolve(v)];
-  }
-  // The node whose only use is `node`'s first input, if any.
-  FlatNode *soleProducer(Flat &flat, const FlatNode &node) {
-    int in = flat.resolve(node.in[0]);
-    auto p = producer.find(in);
-    return p != producer.end() && consumers[in] == 1 ? p->second : nullptr;
-  }
-};
 
 // BatchNormalization after a Dense or convolution becomes a scale and shift
 // of that layer's weights, applied when they are packed. A layer called more
@@ -291,6 +318,7 @@ Program buildProgram(const Model &model, const PassOptions &options) {
   std::vector<SizeCheck> mergeChecks;
   std::vector<int> outputs = flatten(model, inputs, flat, mergeChecks);
   removeIdentities(flat);
+  sinkTransposes(flat, outputs);
   cancelTransposes(flat, outputs);
   if (options.foldNormalization) foldNormalization(flat, outputs);
   if (options.fuseActivations) fuseActivations(flat, outputs);
