@@ -94,12 +94,14 @@ model = Model(images, [as_is, permuted])
 IMAGE_DATA_FORMAT = """\
 from keras import backend as K
 from keras.models import Sequential
-from keras.layers import Conv2D, MaxPooling2D, Dropout, Flatten, Dense, Conv1D
+from keras.layers import Conv2D, MaxPooling2D, Dropout, Flatten, Dense, Activation
 
 K.set_image_data_format('channels_first')
 model = Sequential([
-    Conv2D(6, (3, 3), activation='relu', input_shape=(1, 12, 12)),
-    Conv2D(4, (3, 3), activation='relu'),
+    Conv2D(6, (3, 3), input_shape=(1, 12, 12)),
+    Activation('relu'),
+    Conv2D(4, (3, 3)),
+    Activation('tanh'),
     MaxPooling2D(pool_size=(2, 2)),
     Dropout(0.25),
     Flatten(),
@@ -175,7 +177,8 @@ CASES = [
     Case("keras2_channels_first_image_data_format", IMAGE_DATA_FORMAT, inputs=[floats()], atol=1e-5, rtol=1e-4,
          files=("model.h5", "weights.h5"),
          note="keras.backend.set_image_data_format('channels_first') before a Theano-era Sequential: the "
-              "layers' default data_format and Flatten's permutation follow it."),
+              "layers' default data_format and Flatten's permutation follow it; Activation layers between "
+              "channels_first layers."),
     Case("keras2_channels_first_mixed", MIXED, inputs=[floats()], atol=1e-5, rtol=1e-4,
          note="channels_first layers, BatchNormalization(axis=1), then channels_last layers after a Permute and "
               "back into a channels_first Add and pooling."),
