@@ -165,7 +165,8 @@ void sinkTransposes(Flat &flat, const std::vector<int> &modelOutputs) {
     if (!a || *a == "softmax" || *a == "log_softmax") continue;
     Uses uses(flat, modelOutputs);
     FlatNode *t = uses.soleProducer(flat, act);
-    if (!t || !isTranspose(*t) || flat.resolve(act.in[0]) != t->out[0]) continue;
+    // (Not through a view that reshapes the transpose's output.)
+    if (!t || !isTranspose(*t) || act.inTypes[0] != t->outTypes[0]) continue;
     // t: x -> y, act: y -> z becomes act: x -> y', t: y' -> z, with act
     // moved to t's place so that the nodes stay in order.
     int x = t->in[0], z = act.out[0];
@@ -190,7 +191,8 @@ void cancelTransposes(Flat &flat, const std::vector<int> &modelOutputs) {
   for (FlatNode &n : flat.nodes) {
     if (!isTranspose(n)) continue;
     auto p = producer.find(flat.resolve(n.in[0]));
-    if (p == producer.end() || !isTranspose(*p->second)) continue;
+    // Not through a view that reshapes the first one's output (a Reshape).
+    if (p == producer.end() || !isTranspose(*p->second) || n.inTypes[0] != p->second->outTypes[0]) continue;
     std::vector<int64_t> first = p->second->layer->config.ints("dims"), second = n.layer->config.ints("dims");
     bool identity = true;
     for (size_t a = 0; a < second.size(); ++a) identity &= first[second[a] - 1] == int64_t(a) + 1;
