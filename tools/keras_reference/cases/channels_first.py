@@ -141,6 +141,20 @@ y = UpSampling2D(data_format='channels_first')(Conv2D(2, 3, data_format='channel
 model = Model(images, [y, Dense(2)(GlobalMaxPooling2D(data_format='channels_first')(x))])
 """
 
+# A Reshape (a view of the same bytes) between a channels_first layer and a
+# Permute that would undo its transpose if the shapes were the same: the
+# transposes must stay.
+VIEWS = """\
+from keras.models import Model
+from keras.layers import Input, Conv2D, Reshape, Permute, Activation, Flatten, Dense
+
+images = Input(shape=(4, 6, 6))
+x = Conv2D(4, 3, padding='same', data_format='channels_first')(images)
+reshaped = Permute((2, 3, 1))(Reshape((6, 6, 4))(x))
+activated = Permute((2, 3, 1))(Activation('relu')(Reshape((6, 6, 4))(x)))
+model = Model(images, [reshaped, activated, Dense(3)(Flatten(data_format='channels_first')(Reshape((4, 4, 9))(x)))])
+"""
+
 KERAS3_CONFIG = """\
 import keras
 from keras.models import Model
@@ -186,6 +200,9 @@ CASES = [
          sizes=[[(3, 6, 6)], [(3, 9, 7)], [(3, 12, 16)]],
          note="channels_first Conv2D, MaxPooling2D, ZeroPadding2D, UpSampling2D and GlobalMaxPooling2D over open "
               "height and width: 6x6, 9x7 and 12x16 images."),
+    Case("keras2_channels_first_views", VIEWS, inputs=[floats()], atol=1e-5, rtol=1e-4,
+         note="Reshape views between a channels_first Conv2D and a Permute (and an Activation, and a channels_first "
+              "Flatten) that would undo its transpose without the reshape."),
     Case("keras3_channels_first_config", KERAS3_CONFIG, keras=3, files=("model.weights.h5", "model.keras"),
          inputs=[floats(), floats()], atol=1e-5, rtol=1e-4,
          note="Keras 3 (JAX): keras.config.set_image_data_format('channels_first') sets the default data_format "
