@@ -110,9 +110,10 @@ bool runIsolated(const std::function<void(ByteWriter &)> &produce,
     if (::getppid() != parent) _exit(5);  // kilnc died before that took effect
     rlimit cpu{limits.cpuSeconds, limits.cpuSeconds + 1};  // SIGXCPU first, SIGKILL a second later
     ::setrlimit(RLIMIT_CPU, &cpu);
-    // SIGXCPU ends the child quietly, not through kilnc's crash handler
-    // (a stack trace): the parent says what happened.
-    ::signal(SIGXCPU, SIG_DFL);
+    // A fault or the CPU limit ends the child quietly, not through kilnc's
+    // crash handler (a stack trace that reads as kilnc crashing): the parent
+    // says what happened. A malformed file can fault inside libhdf5.
+    for (int sig : {SIGXCPU, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) ::signal(sig, SIG_DFL);
 #ifndef KILN_SANITIZED
     if (limits.addressSpace) {
       rlimit as{limits.addressSpace, limits.addressSpace};
