@@ -45,7 +45,7 @@ augAssign
 
 importStatement
   : IMPORT dottedAlias (COMMA dottedAlias)*
-  | FROM DOT* dottedName? IMPORT (STAR | importAlias (COMMA importAlias)* COMMA?
+  | FROM (DOT* dottedName | DOT+) IMPORT (STAR | importAlias (COMMA importAlias)* COMMA?
                                   | LPAREN importAlias (COMMA importAlias)* COMMA? RPAREN)
   ;
 dottedAlias : dottedName (AS NAME)? ;

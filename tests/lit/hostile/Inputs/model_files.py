@@ -57,6 +57,8 @@ results = [
     case("huge", setup=sparse, message="it is 1073741824 bytes, more than the 16 MiB a model file may have"),
     case("empty", "", message="no model is defined in this file"),
     case("nul-bytes", "x = 1\0\0\n" + DENSE, message="invalid character U+0000 in model file"),
+    case("import-from-nothing", "from  import Model\n" + DENSE,  # a fuzz finding: UB on the empty module
+         message="1:7: error: unexpected keyword 'import'; expected a name or '.'"),
     # sizes beyond what any tensor or weight may have, and 64-bit overflow
     case("units-huge", "model = Sequential([Dense(2**40, input_dim=3)])\n",
          message="argument 'units' of Dense is too large: 1099511627776; Kiln takes sizes up to 2147483647"),
