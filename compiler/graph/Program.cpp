@@ -85,13 +85,14 @@ std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, Fla
       // (see channelsFirst in LayerKind.h).
       const Layer &layer = *node->layer;
       bool transposed = channelsFirst(layer);
+      auto moves = [&](int rank) { return transposed && layer.kind->channelAxis(layer, rank) < rank - 1; };
       FlatNode fn{node->layer, {}, {}, {}, {}, {}, {}, {}, {}, false};
       for (size_t j = 0; j < node->inputs.size(); ++j) {
         const Tensor *t = node->inputs[j];
         TensorType type = typeOf(t);
         int v = in[j];
-        if (transposed && type.rank() >= 3) {
-          v = addTranspose(flat, v, toChannelsLast(type.rank()), layer.name + ".to_channels_last");
+        if (moves(type.rank())) {
+          v = addTranspose(flat, v, toChannelsLast(layer, type.rank()), layer.name + ".to_channels_last");
           type = flat.types[v];
         }
         fn.in.push_back(v);
@@ -102,8 +103,8 @@ std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, Fla
       for (size_t j = 0; j < node->outputs.size(); ++j) {
         const Tensor *t = node->outputs[j];
         TensorType type = typeOf(t);
-        bool back = transposed && type.rank() >= 3;
-        if (back) type = permuted(type, toChannelsLast(type.rank()));
+        bool back = moves(type.rank());
+        if (back) type = permuted(type, toChannelsLast(layer, type.rank()));
         fn.out.push_back(flat.newValue(type, layer.name));
         if (back) transposeBack.push_back({fn.out.back(), int(j)});
         fn.outTypes.push_back(type);
@@ -113,7 +114,7 @@ std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, Fla
       out = fn.out;
       flat.nodes.push_back(std::move(fn));
       for (auto [v, j] : transposeBack)
-        out[j] = addTranspose(flat, v, toChannelsFirst(flat.types[v].rank()), layer.name + ".to_channels_first");
+        out[j] = addTranspose(flat, v, toChannelsFirst(layer, flat.types[v].rank()), layer.name + ".to_channels_first");
     }
     for (size_t j = 0; j < node->outputs.size(); ++j) ids[node->outputs[j]] = out[j];
   }

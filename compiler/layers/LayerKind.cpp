@@ -32,24 +32,34 @@ std::vector<ArgSpec> withKernelArgs(std::vector<ArgSpec> leading) {
   return leading;
 }
 
-bool channelsFirst(const Layer &layer) {
-  if (!layer.kind || !layer.kind->transposesChannelsFirst() || !layer.config.has("data_format")) return false;
+bool LayerKind::transposesChannelsFirst(const Layer &layer) const {
+  if (!findArg("data_format") || !layer.config.has("data_format")) return false;
   const std::string &format = layer.config.str("data_format");
   return format == "channels_first" || format == "th";  // Keras 1's dim_ordering='th'
 }
 
-std::vector<int64_t> toChannelsLast(int rank) {
+bool channelsFirst(const Layer &layer) { return layer.kind && layer.kind->transposesChannelsFirst(layer); }
+
+std::vector<int64_t> toChannelsLast(int rank, int axis) {
   std::vector<int64_t> perm;
   for (int a = 0; a < rank; ++a) perm.push_back(a);
-  if (rank >= 3) std::rotate(perm.begin() + 1, perm.begin() + 2, perm.end());
+  if (axis < rank - 1) std::rotate(perm.begin() + axis, perm.begin() + axis + 1, perm.end());
   return perm;
 }
 
-std::vector<int64_t> toChannelsFirst(int rank) {
+std::vector<int64_t> toChannelsFirst(int rank, int axis) {
   std::vector<int64_t> perm(rank);
-  std::vector<int64_t> forward = toChannelsLast(rank);
+  std::vector<int64_t> forward = toChannelsLast(rank, axis);
   for (int a = 0; a < rank; ++a) perm[forward[a]] = a;
   return perm;
+}
+
+std::vector<int64_t> toChannelsLast(const Layer &layer, int rank) {
+  return toChannelsLast(rank, layer.kind->channelAxis(layer, rank));
+}
+
+std::vector<int64_t> toChannelsFirst(const Layer &layer, int rank) {
+  return toChannelsFirst(rank, layer.kind->channelAxis(layer, rank));
 }
 
 TensorType permuted(const TensorType &type, const std::vector<int64_t> &perm) {
@@ -164,19 +174,25 @@ void ShapeContext::infer(const LayerKind &kind) {
           return;
         }
   }
+  // A channels_first layer wrapped in a channels_first wrapper
+  // (TimeDistributed) sees its steps channels_last already: the wrapper's
+  // transposes move them.
+  bool transposes = false;
   if (kiln::channelsFirst(layer_)) {
-    // The transposes are graph steps: a wrapper's lowering would not run them.
-    if (parent_) {
+    // The transposes are graph steps: only those around the wrapper run.
+    if (parent_ && !parent_->channelsFirst_) {
       error(DiagID::err_unsupported_argument_value, parent_->layer_.describe(),
             "wrapping " + layer_.describe() + " with data_format='channels_first'");
       return;
     }
     channelsFirst_ = true;
-    for (TensorType &t : inputs_) t = permuted(t, toChannelsLast(t.rank()));
+    transposes = !parent_;
   }
+  if (transposes)
+    for (TensorType &t : inputs_) t = permuted(t, toChannelsLast(layer_, t.rank()));
   kind.inferShapes(*this);
-  if (channelsFirst_)
-    for (TensorType &t : outputs) t = permuted(t, toChannelsFirst(t.rank()));
+  if (transposes)
+    for (TensorType &t : outputs) t = permuted(t, toChannelsFirst(layer_, t.rank()));
 }
 
 bool ShapeContext::requireRank(size_t i, int rank, bool atLeast) {
@@ -187,11 +203,11 @@ bool ShapeContext::requireRank(size_t i, int rank, bool atLeast) {
 }
 
 TensorType ShapeContext::asWritten(const TensorType &type) const {
-  return channelsFirst_ ? permuted(type, toChannelsFirst(type.rank())) : type;
+  return channelsFirst_ ? permuted(type, toChannelsFirst(layer_, type.rank())) : type;
 }
 
 int ShapeContext::shownAxis(int axis, int rank) const {
-  return channelsFirst_ ? int(toChannelsLast(rank)[axis]) : axis;
+  return channelsFirst_ ? int(toChannelsLast(layer_, rank)[axis]) : axis;
 }
 
 void ShapeContext::addInputNotes(Diagnostic &d) const {

@@ -269,12 +269,16 @@ public:
   // True if the layer takes int32 tensors (token ids): Embedding, and the
   // layers that only move values around.
   virtual bool acceptsIntegerInput() const { return false; }
-  // True if the shape rule and the lowering are written for channels_last
-  // and a call with data_format='channels_first' runs them between
-  // transposes (see channelsFirst below). False for layers whose data_format
-  // reorders nothing Kiln computes (SpatialDropout2D is the identity at
-  // inference) or that reject channels_first themselves.
-  virtual bool transposesChannelsFirst() const { return findArg("data_format") != nullptr; }
+  // True if the layer was called with data_format='channels_first' and its
+  // shape rule and lowering, written for channels_last, run between
+  // transposes (see channelsFirst below). By default a layer with a
+  // data_format argument; not one whose data_format reorders nothing Kiln
+  // computes (SpatialDropout2D is the identity at inference).
+  virtual bool transposesChannelsFirst(const Layer &layer) const;
+  // The axis holding the channels of such a layer's input or output of
+  // `rank` (batch axis included): 1, or 2 behind a time axis (ConvLSTM2D's
+  // sequences, TimeDistributed's steps).
+  virtual int channelAxis(const Layer &, int /*rank*/) const { return 1; }
 
   // Graph passes ask these.
   // True if the output's bytes are the input's (Dropout at inference, Reshape):
@@ -332,15 +336,20 @@ private:
 
 // data_format='channels_first' on a layer whose kind transposes it: the
 // layer computes channels_last between a transpose of each input that moves
-// axis 1 (the channels) last and one of each output that moves it back.
-// Shapes, summaries and the caller's buffers stay channels_first; graph
-// passes insert the transposes and cancel those that undo each other.
+// its channel axis (LayerKind::channelAxis) last and one of each output that
+// moves it back. Shapes, summaries and the caller's buffers stay
+// channels_first; graph passes insert the transposes and cancel those that
+// undo each other.
 bool channelsFirst(const Layer &layer);
 // The permutation of a transpose from channels_first to channels_last and
-// back, over all axes with the batch axis: (0, 2, ..., rank - 1, 1) and its
-// inverse. The identity for ranks below 3.
-std::vector<int64_t> toChannelsLast(int rank);
-std::vector<int64_t> toChannelsFirst(int rank);
+// back, over all axes with the batch axis, for channels at `axis`: (0, ...,
+// axis - 1, axis + 1, ..., rank - 1, axis) and its inverse. The identity
+// when `axis` is the last axis or beyond it.
+std::vector<int64_t> toChannelsLast(int rank, int axis = 1);
+std::vector<int64_t> toChannelsFirst(int rank, int axis = 1);
+// The transposes of `layer`'s tensors of `rank`.
+std::vector<int64_t> toChannelsLast(const Layer &layer, int rank);
+std::vector<int64_t> toChannelsFirst(const Layer &layer, int rank);
 TensorType permuted(const TensorType &type, const std::vector<int64_t> &perm);
 
 // Keras's to_snake_case.

@@ -20,7 +20,7 @@ public:
 
   // data_format only says which axis holds the channels, which matters only
   // in training: both are accepted, and nothing moves.
-  bool transposesChannelsFirst() const override { return false; }
+  bool transposesChannelsFirst(const Layer &) const override { return false; }
 
   void inferShapes(ShapeContext &cx) const override {
     if (cx.requireRank(0, spatialRank_ + 2)) cx.outputs = {cx.input()};

@@ -31,20 +31,13 @@ public:
     return "one tensor, the output (with return_state=True it returns [output, state_h, state_c])";
   }
 
-  // Its channels_first frames keep the channels at axis 2 of a sequence,
-  // not axis 1: not the generic transposes; reported in checkConfig.
-  bool transposesChannelsFirst() const override { return false; }
+  // channels_first: a sequence (batch, timesteps, channels, spatial...)
+  // holds its channels at axis 2, a state (batch, channels, spatial...) at 1.
+  int channelAxis(const Layer &, int rank) const override { return rank == rank_ + 3 ? 2 : 1; }
 
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
     const LayerConfig &c = layer.config;
     bool ok = checkWindowArgs(diags, layer, rank_);
-    if (const Value &format = c.get("data_format"); format.is(ValueKind::Str) && format.text == "channels_first") {
-      const char *toChannelsLast[] = {"(1, 3, 2)", "(1, 3, 4, 2)", "(1, 3, 4, 5, 2)"};
-      std::string layout = "(batch, timesteps, " + layoutString(rank_, false).substr(8);
-      diags.report(DiagID::err_unsupported_argument_value, format.range, layer.describe(), "data_format='channels_first'")
-          .note(DiagID::note_channels_last, format.range, layout, toChannelsLast[rank_ - 1]);
-      ok = false;
-    }
     if (c.flag("stateful")) {
       diags.report(DiagID::err_rnn_stateful, c.get("stateful").range, layer.describe());
       ok = false;
@@ -80,10 +73,8 @@ public:
     const LayerConfig &c = cx.config();
     int rank = rank_ + 3;
     if (in.rank() != rank) {
-      std::string layout = rank_ == 1 ? "(batch, timesteps, steps, channels)"
-                           : rank_ == 2 ? "(batch, timesteps, height, width, channels)"
-                                        : "(batch, timesteps, depth, height, width, channels)";
-      cx.error(DiagID::err_spatial_rank, cx.layer().describe(), rank, layout, shapeString(in));
+      std::string layout = "(batch, timesteps, " + layoutString(rank_, cx.channelsFirst()).substr(8);
+      cx.error(DiagID::err_spatial_rank, cx.layer().describe(), rank, layout, cx.shown(in));
       return;
     }
     // The timesteps and a frame's spatial axes may be open; the channels set
@@ -231,8 +222,8 @@ private:
       s.dims[0] = state.dims[0];
       if (s.dims != state.dims) {
         cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
-                 "initial state " + std::to_string(i - 1) + " has shape " + shapeString(cx.input(i)) +
-                     ", but the states have the shape of an output frame " + shapeString(state));
+                 "initial state " + std::to_string(i - 1) + " has shape " + cx.shown(cx.input(i)) +
+                     ", but the states have the shape of an output frame " + cx.shown(state));
         return false;
       }
     }
@@ -247,11 +238,20 @@ private:
     if (!cx.inputHasMask()) return true;
     const TensorType &mask = cx.inputMaskType(0);
     if (mask.rank() == 2) return true;
+    if (cx.channelsFirst()) {
+      // A Masking layer reduces the last axis, a spatial one here: Keras
+      // then fails to broadcast the mask against the states.
+      cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
+               "the input's mask " + shapeString(mask) + " has an entry per channel and position of a "
+               "channels_first frame, which Keras cannot apply to the states; only a mask per step "
+               "(batch, timesteps) works with data_format='channels_first'");
+      return false;
+    }
     std::vector<Dim> positions(mask.dims.begin() + 2, mask.dims.end());
     if (positions == std::vector<Dim>(state.dims.begin() + 1, state.dims.end() - 1)) return true;
     cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
              "the input's mask " + shapeString(mask) + " masks each position of a frame, which Keras applies to the "
-             "output frames " + shapeString(state) + " only when they have the input's sizes (padding='same', "
+             "output frames " + cx.shown(state) + " only when they have the input's sizes (padding='same', "
              "strides 1)");
     return false;
   }

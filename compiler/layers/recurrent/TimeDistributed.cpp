@@ -52,6 +52,16 @@ public:
   bool supportsOpenAxes() const override { return true; }
   // Token ids are fine if the wrapped layer takes them (checked in inferShapes).
   bool acceptsIntegerInput() const override { return true; }
+  // A channels_first wrapped layer: the transposes go around the wrapper,
+  // with the channels one axis further in, behind the time axis.
+  bool transposesChannelsFirst(const Layer &layer) const override {
+    const Value &inner = layer.config.get("layer");
+    return inner.is(ValueKind::Layer) && channelsFirst(*inner.layer);
+  }
+  int channelAxis(const Layer &layer, int rank) const override {
+    const Layer &inner = wrappedLayer(layer.config);
+    return inner.kind->channelAxis(inner, rank - 1) + 1;
+  }
   bool isIdentityAtInference(const Layer &layer) const override {
     const Layer &inner = wrappedLayer(layer.config);
     return inner.kind->isIdentityAtInference(inner);

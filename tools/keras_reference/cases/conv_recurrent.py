@@ -153,6 +153,57 @@ model.compile(
 )
 """
 
+# data_format='channels_first': sequences (batch, timesteps, channels,
+# spatial...), states (batch, channels, spatial...), initial_state from
+# another layer's channels_first states; TimeDistributed channels_first
+# layers in front.
+CHANNELS_FIRST = """\
+from keras.models import Model
+from keras.layers import Input, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, TimeDistributed, Conv2D, MaxPooling2D, Conv3D
+
+frames = Input(shape=(4, 3, 8, 7))
+features = TimeDistributed(Conv2D(4, 3, padding='same', activation='relu', data_format='channels_first'))(frames)
+pooled = TimeDistributed(MaxPooling2D(data_format='channels_first'))(features)
+a, h, c = ConvLSTM2D(3, 3, padding='same', return_sequences=True, return_state=True, go_backwards=True,
+                     data_format='channels_first')(pooled)
+b = ConvLSTM2D(3, (3, 2), padding='same', recurrent_activation='sigmoid', data_format='channels_first')(
+    pooled, initial_state=[h, c])
+d = ConvLSTM2D(2, (2, 3), strides=(2, 1), data_format='channels_first')(a)
+e = Conv3D(2, 2, data_format='channels_first')(a)
+signals = Input(shape=(5, 2, 9))
+f = ConvLSTM1D(3, 3, dilation_rate=2, return_sequences=True, data_format='channels_first')(signals)
+volumes = Input(shape=(3, 2, 4, 5, 3))
+g = ConvLSTM3D(2, (2, 3, 2), padding='same', go_backwards=True, data_format='channels_first')(volumes)
+model = Model([frames, signals, volumes], [a, h, c, b, d, e, f, g])
+"""
+
+OPEN_CHANNELS_FIRST = """\
+from keras.models import Model
+from keras.layers import Input, ConvLSTM2D, TimeDistributed, Conv2D
+
+frames = Input(shape=(None, 2, None, None))
+x = TimeDistributed(Conv2D(3, 3, padding='same', data_format='channels_first'))(frames)
+a, h, c = ConvLSTM2D(3, 3, padding='same', return_sequences=True, return_state=True,
+                     data_format='channels_first')(x)
+b = ConvLSTM2D(2, (3, 2), strides=2, go_backwards=True, data_format='channels_first')(a)
+model = Model(frames, [a, h, b])
+"""
+
+KERAS3_CHANNELS_FIRST = """\
+import keras
+from keras import layers
+
+frames = keras.Input(shape=(4, 2, 6, 5))
+x = layers.TimeDistributed(layers.Conv2D(3, 3, padding='same', data_format='channels_first'))(frames)
+a, h, c = layers.ConvLSTM2D(3, 3, padding='same', return_sequences=True, return_state=True,
+                            data_format='channels_first')(x)
+b = layers.ConvLSTM2D(3, (2, 3), padding='same', go_backwards=True, data_format='channels_first')(
+    frames, initial_state=[h, c])
+signals = keras.Input(shape=(3, 2, 7))
+d = layers.ConvLSTM1D(2, 3, strides=2, data_format='channels_first')(signals)
+model = keras.Model([frames, signals], [a, h, c, b, d])
+"""
+
 CASES = [
     Case("keras2_conv_lstm2d", CONV_LSTM2D, files=("model.h5", "weights.h5", "model.json"), atol=2e-5, rtol=1e-4,
          note="ConvLSTM2D: default hard_sigmoid gates, 'same' and 'valid', strides, dilation_rate, relu/sigmoid, "
@@ -180,6 +231,19 @@ CASES = [
     Case("keras3_conv_lstm", KERAS3, keras=3, files=("model.weights.h5", "model.keras"), atol=2e-5, rtol=1e-4,
          note="Keras 3: ConvLSTM2D with its default recurrent_activation 'sigmoid' (Keras 2: 'hard_sigmoid'), "
               "strides, go_backwards, return_state; ConvLSTM1D with Keras 3's hard_sigmoid."),
+    Case("keras2_conv_lstm_channels_first", CHANNELS_FIRST, atol=2e-5, rtol=1e-4,
+         note="ConvLSTM1D/2D/3D with data_format='channels_first' (channels at axis 2 of a sequence, axis 1 of a "
+              "state): return_sequences, return_state, go_backwards, initial_state from channels_first states, "
+              "strides, dilation_rate; TimeDistributed channels_first Conv2D and MaxPooling2D before, a "
+              "channels_first Conv3D after."),
+    Case("keras2_open_conv_lstm_channels_first", OPEN_CHANNELS_FIRST, inputs=[floats()],
+         sizes=[[(3, 2, 6, 5)], [(1, 2, 4, 7)], [(5, 2, 9, 8)]], atol=2e-5, rtol=1e-4,
+         note="channels_first TimeDistributed(Conv2D) and ConvLSTM2D over open timesteps, height and width: "
+              "return_state, strided 'valid' with go_backwards; three sets of sizes."),
+    Case("keras3_conv_lstm_channels_first", KERAS3_CHANNELS_FIRST, keras=3, files=("model.weights.h5", "model.keras"),
+         atol=2e-5, rtol=1e-4,
+         note="Keras 3: channels_first ConvLSTM2D (return_state, initial_state, go_backwards) after a "
+              "TimeDistributed channels_first Conv2D, and a strided channels_first ConvLSTM1D."),
     Case("keras2_video_classifier", VIDEO_CLASSIFIER, files=("model.h5",), weights=keras_init(), atol=1e-5,
          rtol=1e-4,
          note="A small video classifier: TimeDistributed Conv2D and MaxPooling2D, two ConvLSTM2D, "
