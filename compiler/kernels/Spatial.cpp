@@ -70,31 +70,56 @@ KILN_KERNEL void kiln_upsample_nearest(float *__restrict out, const float *__res
     }
 }
 
-// Bilinear resize with precomputed source rows and columns, as TF's
-// ResizeBilinear: output row y blends input rows rows[2y] and rows[2y + 1]
-// with weight rowLerp[y] on the second (columns likewise). The compiler
-// computes the tables (see layers/spatial/UpSampling.cpp).
+namespace {
+
+// One output coordinate of TF's ResizeBilinear with half-pixel centres
+// (tf.image.resize 'bilinear', antialias=False, align_corners=False), in
+// float32 as resize_bilinear_op.cc computes it: for an axis of input size
+// `in` and output size `out`, scale = in / out, src = (i + 0.5) * scale - 0.5,
+// lower = max(floor(src), 0), upper = min(ceil(src), in - 1), lerp = src -
+// floor(src), so edge pixels clamp. (Keras 1 and TF 1 used the legacy
+// src = i * scale; TensorFlow.js's UpSampling2D still does.)
+struct Source {
+  int64_t lower, upper;
+  float lerp;
+};
+KILN_INLINE Source bilinearSource(int64_t i, float scale, int64_t in) {
+#pragma clang fp contract(off)
+  const float src = (static_cast<float>(i) + 0.5f) * scale - 0.5f;
+  const float base = floorf(src);
+  int64_t lower = static_cast<int64_t>(base), upper = static_cast<int64_t>(ceilf(src));
+  return {lower > 0 ? lower : 0, upper < in - 1 ? upper : in - 1, src - base};
+}
+
+}  // namespace
+
+// Bilinear resize of the window of rows [top, top + winH) and columns
+// [left, left + winW) of each image to outH x outW, as TF's ResizeBilinear:
+// output row y blends two window rows (bilinearSource) and so do columns.
+// The sources are computed here from the sizes, which may be known only at
+// run time (UpSampling2D over open axes).
 KILN_KERNEL void kiln_resize_bilinear(float *__restrict out, const float *__restrict in, int64_t batch, int64_t inH,
-                                      int64_t inW, int64_t channels, int64_t outH, int64_t outW,
-                                      const int64_t *rows, const float *rowLerp, const int64_t *cols,
-                                      const float *colLerp, const abi::RunContext *) {
+                                      int64_t inW, int64_t channels, int64_t top, int64_t left, int64_t winH,
+                                      int64_t winW, int64_t outH, int64_t outW, const abi::RunContext *) {
   // TF evaluates the blend with separate multiplies and adds; no FMA, so the
   // results agree to the bit.
 #pragma clang fp contract(off)
+  const float scaleY = static_cast<float>(winH) / static_cast<float>(outH);
+  const float scaleX = static_cast<float>(winW) / static_cast<float>(outW);
   for (int64_t b = 0; b < batch; ++b) {
     const float *image = in + b * inH * inW * channels;
     for (int64_t y = 0; y < outH; ++y) {
-      const float *top = image + rows[2 * y] * inW * channels;
-      const float *bottom = image + rows[2 * y + 1] * inW * channels;
-      float yl = rowLerp[y];
+      Source row = bilinearSource(y, scaleY, winH);
+      const float *upper = image + (top + row.lower) * inW * channels;
+      const float *lower = image + (top + row.upper) * inW * channels;
       float *__restrict o = out + (b * outH + y) * outW * channels;
       for (int64_t x = 0; x < outW; ++x) {
-        int64_t left = cols[2 * x] * channels, right = cols[2 * x + 1] * channels;
-        float xl = colLerp[x];
+        Source col = bilinearSource(x, scaleX, winW);
+        int64_t l = (left + col.lower) * channels, r = (left + col.upper) * channels;
         for (int64_t c = 0; c < channels; ++c) {
-          float t = top[left + c] + (top[right + c] - top[left + c]) * xl;
-          float d = bottom[left + c] + (bottom[right + c] - bottom[left + c]) * xl;
-          o[x * channels + c] = t + (d - t) * yl;
+          float t = upper[l + c] + (upper[r + c] - upper[l + c]) * col.lerp;
+          float d = lower[l + c] + (lower[r + c] - lower[l + c]) * col.lerp;
+          o[x * channels + c] = t + (d - t) * row.lerp;
         }
       }
     }

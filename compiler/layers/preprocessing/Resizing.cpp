@@ -72,16 +72,10 @@ Taps areaTaps(int64_t in, int64_t out, int64_t offset) {
 void lowerResize(LowerContext &cx, const Window &window, const std::string &interpolation) {
   Image in = asImage(cx.inputType()), out = asImage(cx.outputType());
   if (interpolation == "bilinear") {
-    std::vector<int64_t> rows, cols;
-    std::vector<float> rowLerp, colLerp;
-    bilinearTable(window.height, out.height, rows, rowLerp);
-    bilinearTable(window.width, out.width, cols, colLerp);
-    for (int64_t &r : rows) r += window.top;
-    for (int64_t &c : cols) c += window.left;
     cx.call("kiln_resize_bilinear",
             {cx.output(), cx.input(), cx.batch(), cx.i64(in.height), cx.i64(in.width), cx.i64(in.channels),
-             cx.i64(out.height), cx.i64(out.width), cx.constantInts("rows", rows), cx.constant("row_lerp", rowLerp),
-             cx.constantInts("cols", cols), cx.constant("col_lerp", colLerp)});
+             cx.i64(window.top), cx.i64(window.left), cx.i64(window.height), cx.i64(window.width), cx.i64(out.height),
+             cx.i64(out.width)});
     return;
   }
   bool area = interpolation == "area";

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
 
 namespace kiln {
 
@@ -131,17 +130,6 @@ llvm::Value *emitWindowGeometry(LowerContext &cx, std::vector<WindowAxis> axes, 
   for (const WindowAxis &a : axes) fields.push_back(a.padBefore);
   fields.push_back(channels);
   return cx.ints("window", fields);
-}
-
-void bilinearTable(int64_t in, int64_t out, std::vector<int64_t> &index, std::vector<float> &lerp) {
-  const float scale = static_cast<float>(in) / static_cast<float>(out);
-  for (int64_t i = 0; i < out; ++i) {
-    const float src = (static_cast<float>(i) + 0.5f) * scale - 0.5f;
-    const float base = std::floor(src);
-    index.push_back(std::max<int64_t>(static_cast<int64_t>(base), 0));
-    index.push_back(std::min<int64_t>(static_cast<int64_t>(std::ceil(src)), in - 1));
-    lerp.push_back(src - base);
-  }
 }
 
 }  // namespace kiln

@@ -70,19 +70,4 @@ std::vector<WindowAxis> windowAxes(const TensorType &in, const TensorType &out);
 // volume's last axes) and the channels.
 llvm::Value *emitWindowGeometry(LowerContext &cx, std::vector<WindowAxis> axes, const Dim &channels);
 
-// Bilinear interpolation as tf.keras 2.x computes it: UpSampling2D calls
-// backend.resize_images, i.e. tf.image.resize(method='bilinear',
-// antialias=False), which is TF's ResizeBilinear with half_pixel_centers=True
-// and align_corners=False. For one axis of input size `in` and output size
-// `out`, in float32 as in TF's resize_bilinear_op.cc:
-//   scale = in / out
-//   src   = (i + 0.5) * scale - 0.5       (the output pixel's centre, in input coordinates)
-//   lower = max(floor(src), 0), upper = min(ceil(src), in - 1), lerp = src - floor(src)
-// so edge pixels clamp. The kernel blends top = a + (b - a) * xlerp per row,
-// then top + (bottom - top) * ylerp. (Keras 1 and TF 1 used the legacy
-// src = i * scale without half-pixel centres; TensorFlow.js's UpSampling2D
-// still does, so its bilinear outputs differ from tf.keras 2.)
-// `index` gets (lower, upper) pairs, `lerp` the weights of `upper`.
-void bilinearTable(int64_t in, int64_t out, std::vector<int64_t> &index, std::vector<float> &lerp);
-
 }  // namespace kiln

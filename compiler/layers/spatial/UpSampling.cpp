@@ -92,23 +92,16 @@ public:
 
   void inferShapes(ShapeContext &cx) const override {
     if (!requireSpatialInput(cx, 2)) return;
-    if (cx.config().str("interpolation") == "bilinear")
-      for (int axis : {1, 2})
-        if (!cx.requireConstant(0, axis, "interpolation='bilinear' computes its tables at build time")) return;
     cx.outputs = {upsampledType(cx.input(), factors(cx.config()))};
   }
 
   void lower(LowerContext &cx) const override {
     if (cx.config().str("interpolation") == "nearest") return lowerNearest(cx);
+    // The kernel computes its source pixels from the sizes, open ones at run time.
     Image in = asImage(cx.inputType()), out = asImage(cx.outputType());
-    std::vector<int64_t> rows, cols;
-    std::vector<float> rowLerp, colLerp;
-    bilinearTable(in.height, out.height, rows, rowLerp);
-    bilinearTable(in.width, out.width, cols, colLerp);
     cx.call("kiln_resize_bilinear",
-            {cx.output(), cx.input(), cx.batch(), cx.i64(in.height), cx.i64(in.width), cx.i64(in.channels),
-             cx.i64(out.height), cx.i64(out.width), cx.constantInts("rows", rows), cx.constant("row_lerp", rowLerp),
-             cx.constantInts("cols", cols), cx.constant("col_lerp", colLerp)});
+            {cx.output(), cx.input(), cx.batch(), cx.dim(in.height), cx.dim(in.width), cx.dim(in.channels), cx.i64(0),
+             cx.i64(0), cx.dim(in.height), cx.dim(in.width), cx.dim(out.height), cx.dim(out.width)});
   }
 };
 

@@ -239,3 +239,39 @@ CASES += [
               "arguments inverted, axis=None) over open axes, as EfficientNet's input starts: 5x7, 16x9 and 31x32 "
               "images; 1, 6 and 40 steps."),
 ]
+
+# Bilinear UpSampling2D computes its source pixels from the run-time size.
+BILINEAR = """\
+from keras.models import Model
+from keras.layers import Input, Conv2D, UpSampling2D
+
+images = Input(shape=(None, None, 3))
+a = UpSampling2D(interpolation='bilinear')(images)
+b = UpSampling2D((3, 2), interpolation='bilinear')(Conv2D(4, 3, padding='same')(images))
+first = Input(shape=(2, None, None))
+c = UpSampling2D((2, 3), interpolation='bilinear', data_format='channels_first')(first)
+model = Model([images, first], [a, b, c])
+"""
+
+KERAS3_BILINEAR = """\
+import keras
+from keras import layers
+
+images = keras.Input(shape=(None, None, 3))
+a = layers.UpSampling2D(interpolation='bilinear')(images)
+first = keras.Input(shape=(3, None, None))
+b = layers.UpSampling2D((3, 2), interpolation='bilinear', data_format='channels_first')(
+    layers.Conv2D(4, 3, padding='same', data_format='channels_first')(first))
+model = keras.Model([images, first], [a, b])
+"""
+
+CASES += [
+    Case("keras2_open_bilinear", BILINEAR, inputs=[floats(), floats()],
+         sizes=[[(5, 7, 3), (2, 3, 4)], [(1, 1, 3), (2, 1, 6)], [(12, 9, 3), (2, 8, 1)]],
+         note="UpSampling2D(interpolation='bilinear') over open height and width (channels_last, after a Conv2D, "
+              "channels_first), factors 2x2, 3x2 and 2x3: 5x7, 1x1 and 12x9 images; 3x4, 1x6 and 8x1."),
+    Case("keras3_open_bilinear", KERAS3_BILINEAR, keras=3, files=("model.weights.h5", "model.keras"),
+         inputs=[floats(), floats()], sizes=[[(5, 7, 3), (3, 4, 5)], [(1, 2, 3), (3, 1, 1)], [(3, 10, 3), (3, 9, 2)]],
+         note="Keras 3: UpSampling2D(interpolation='bilinear') over open height and width, channels_last and "
+              "after a channels_first Conv2D: 5x7, 1x2 and 3x10 images; 4x5, 1x1 and 9x2."),
+]
