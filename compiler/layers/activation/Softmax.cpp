@@ -26,6 +26,21 @@ public:
                    shapeString(cx.input()));
       return;
     }
+    // Keras's Softmax adds a large negative number where the mask is 0,
+    // broadcasting the mask against the input from the last axis. A mask
+    // has an entry per step or position, one axis fewer than the input, so
+    // its batch axis meets an axis of the input: tf.keras 2 fails or returns
+    // another shape, Keras 3 fails.
+    if (cx.inputHasMask()) {
+      const TensorType &mask = cx.inputMaskType(0);
+      cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
+               "its input " + shapeString(cx.input()) + " carries the mask " + shapeString(mask) +
+                   " (from Embedding(mask_zero=True) or Masking), which Keras broadcasts against the input from the "
+                   "last axis: the mask's batch axis meets axis " + std::to_string(rank - mask.rank()) +
+                   " of the input, where tf.keras 2 fails or returns another shape and Keras 3 fails" +
+                   (axis == rank - 1 ? "; Activation('softmax') ignores the mask" : ""));
+      return;
+    }
     cx.outputs = {cx.input()};
   }
 
