@@ -2,6 +2,7 @@
 // training (Keras calls them with training=False in predict), so at
 // inference each passes its input through and the graph passes remove it.
 #include "layers/IdentityAtInference.h"
+#include "layers/spatial/SpatialCommon.h"
 
 namespace kiln {
 namespace {
@@ -13,10 +14,20 @@ std::vector<ArgSpec> withFillArgs(std::vector<ArgSpec> leading) {
   return leading;
 }
 
+// Keras 3's augmentations also take data_format (tf.keras 2's are
+// channels_last); it only says which axes they transform while training.
 class AugmentationKind : public IdentityAtInferenceKind {
 public:
   AugmentationKind(std::string className, std::vector<ArgSpec> args, std::string what)
-      : IdentityAtInferenceKind(std::move(className), std::move(args), what + " while training; identity at inference") {}
+      : IdentityAtInferenceKind(std::move(className), withDataFormat(std::move(args)),
+                                what + " while training; identity at inference") {}
+  bool transposesChannelsFirst(const Layer &) const override { return false; }
+
+private:
+  static std::vector<ArgSpec> withDataFormat(std::vector<ArgSpec> args) {
+    args.push_back(dataFormatArg("channels_last"));
+    return args;
+  }
 };
 
 struct RandomFlipKind : AugmentationKind {

@@ -1,5 +1,6 @@
-// The preprocessing layers that resize or crop images (channels_last) as
-// tf.keras 2 runs them at inference: Resizing (tf.image.resize: 'bilinear',
+// The preprocessing layers that resize or crop images (channels_last; Keras
+// 3's data_format='channels_first' runs them between transposes, see
+// channelsFirst in LayerKind.h) as tf.keras 2 runs them at inference: Resizing (tf.image.resize: 'bilinear',
 // 'nearest', 'area'; crop_to_aspect_ratio uses smart_resize), CenterCrop
 // (a centred window, or smart_resize when the image is smaller than the
 // target) and RandomCrop (smart_resize at inference: it crops randomly only
@@ -123,7 +124,7 @@ public:
                               {"bilinear", "nearest", "area", "bicubic", "lanczos3", "lanczos5", "gaussian",
                                "mitchellcubic"},
                               "bilinear"),
-                       arg("crop_to_aspect_ratio", ArgType::Bool, Value::ofBool(false))},
+                       arg("crop_to_aspect_ratio", ArgType::Bool, Value::ofBool(false)), dataFormatArg("channels_last")},
                       "resizes images as tf.image.resize ('bilinear', 'nearest' or 'area')") {}
 
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
@@ -145,7 +146,7 @@ public:
 class CenterCropKind : public ImageSizeKind {
 public:
   CenterCropKind()
-      : ImageSizeKind("CenterCrop", {heightArg(), widthArg()},
+      : ImageSizeKind("CenterCrop", {heightArg(), widthArg(), dataFormatArg("channels_last")},
                       "crops the centre of each image; a smaller image is resized to cover the target") {}
 
   void lower(LowerContext &cx) const override {
@@ -161,7 +162,9 @@ public:
 class RandomCropKind : public ImageSizeKind {
 public:
   RandomCropKind()
-      : ImageSizeKind("RandomCrop", {heightArg(), widthArg(), arg("seed", ArgType::TrainingOnly, Value::none())},
+      : ImageSizeKind("RandomCrop",
+                      {heightArg(), widthArg(), arg("seed", ArgType::TrainingOnly, Value::none()),
+                       dataFormatArg("channels_last")},
                       "crops randomly while training; at inference resizes as smart_resize (tf.keras 2)") {}
 
   void lower(LowerContext &cx) const override { lowerSmartResize(cx, "bilinear"); }

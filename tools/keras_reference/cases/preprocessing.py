@@ -58,3 +58,44 @@ CASES = [
               "one value over axes (1, 2), axis=2 inverted, a zero variance) and adapted weights over axes "
               "(1, 3); tf.keras 2.15."),
 ]
+
+# Keras 3's image preprocessing layers take data_format (tf.keras 2's are
+# channels_last): the resizing and cropping layers channels_first, the
+# augmentations (identity at inference) with it, and the default from
+# keras.config.set_image_data_format.
+KERAS3_CHANNELS_FIRST = """\
+import keras
+from keras import layers
+
+image = keras.Input(shape=(2, 9, 13))
+augment = keras.Sequential([
+    layers.RandomFlip("horizontal", data_format="channels_first"),
+    layers.RandomRotation(0.1, data_format="channels_first"),
+    layers.RandomZoom(0.2, data_format="channels_first"),
+], name="augment")
+outputs = [
+    layers.Conv2D(3, 3, data_format="channels_first")(augment(image)),
+    layers.Resizing(5, 7, data_format="channels_first")(image),
+    layers.Resizing(16, 20, interpolation="nearest", data_format="channels_first")(image),
+    layers.Resizing(6, 6, crop_to_aspect_ratio=True, data_format="channels_first")(image),
+    layers.CenterCrop(5, 8, data_format="channels_first")(image),
+    layers.CenterCrop(12, 10, data_format="channels_first")(image),
+]
+keras.config.set_image_data_format("channels_first")
+outputs.append(layers.Resizing(4, 6, interpolation="nearest")(image))
+outputs.append(layers.CenterCrop(7, 7)(image))
+keras.config.set_image_data_format("channels_last")
+model = keras.Model(image, outputs)
+"""
+
+CASES += [
+    # Not model.keras: importing Keras 3's configs of these layers (Resizing's
+    # antialias, fill_mode, fill_value, pad_to_aspect_ratio and the recorded
+    # training=True call argument) is not supported yet.
+    Case("keras3_preprocessing_channels_first", KERAS3_CHANNELS_FIRST, keras=3,
+         files=("model.weights.h5",), inputs=[floats(-1, 1)], atol=1e-5, rtol=1e-5,
+         note="Keras 3: Resizing (bilinear, nearest, crop_to_aspect_ratio) and CenterCrop (a window, and an image "
+              "smaller than the target) with data_format='channels_first'; RandomFlip, RandomRotation and "
+              "RandomZoom with it (identity at inference); Resizing (nearest, down) and CenterCrop taking channels_first "
+              "from keras.config.set_image_data_format."),
+]
