@@ -75,7 +75,7 @@ public:
       return;
     }
     if (in.dtype == DType::Int32 && !inner.kind->acceptsIntegerInput()) {
-      cx.error(DiagID::err_integer_input, inner.describe(), shapeString(in));
+      cx.error(DiagID::err_integer_input, inner.describe(), cx.shown(in));
       return;
     }
     bool keras2 = cx.kerasVersion() == KerasVersion::V2;
