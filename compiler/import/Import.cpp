@@ -290,7 +290,10 @@ bool Writer::emitCall(const ConfigLayer &l, size_t index) {
     if (key == "mask") {
       ok &= takeMasks(l, index, v);
     } else if (key == "training") {
-      if (!empty) {
+      // Keras 3 records its preprocessing layers' training=True default, and
+      // its predict passes training=False to every layer over what a call
+      // recorded; tf.keras 2 keeps a recorded training=True.
+      if (!empty && cx_.style != ConfigStyle::Keras3) {
         cx_.diags.report(DiagID::err_import_call_argument, l.range, key, layer, pythonLiteral(v.literal));
         ok = false;
       }

@@ -55,7 +55,9 @@ struct RandomTranslationKind : AugmentationKind {
 };
 struct RandomContrastKind : AugmentationKind {
   RandomContrastKind()
-      : AugmentationKind("RandomContrast", {arg("factor", ArgType::Any), arg("seed", ArgType::TrainingOnly, Value::none())},
+      : AugmentationKind("RandomContrast",
+                         {arg("factor", ArgType::Any), arg("seed", ArgType::TrainingOnly, Value::none()),
+                          arg("value_range", ArgType::TrainingOnly, Value::none())},  // Keras 3's
                          "changes the contrast of images at random") {}
 };
 struct RandomBrightnessKind : AugmentationKind {

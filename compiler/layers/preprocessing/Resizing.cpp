@@ -124,12 +124,24 @@ public:
                               {"bilinear", "nearest", "area", "bicubic", "lanczos3", "lanczos5", "gaussian",
                                "mitchellcubic"},
                               "bilinear"),
-                       arg("crop_to_aspect_ratio", ArgType::Bool, Value::ofBool(false)), dataFormatArg("channels_last")},
+                       arg("crop_to_aspect_ratio", ArgType::Bool, Value::ofBool(false)),
+                       // Keras 3's: the padding's fill matters only with pad_to_aspect_ratio.
+                       arg("pad_to_aspect_ratio", ArgType::Bool, Value::ofBool(false)),
+                       arg("fill_mode", ArgType::Str, Value::ofStr("constant")),
+                       arg("fill_value", ArgType::Float, Value::ofFloat(0.0)),
+                       arg("antialias", ArgType::Bool, Value::ofBool(false)), dataFormatArg("channels_last")},
                       "resizes images as tf.image.resize ('bilinear', 'nearest' or 'area')") {}
 
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
+    bool ok = true;
+    for (const char *name : {"pad_to_aspect_ratio", "antialias"})
+      if (layer.config.flag(name)) {
+        diags.report(DiagID::err_unsupported_argument_value, layer.config.get(name).range, layer.describe(),
+                     std::string(name) + "=True");
+        ok = false;
+      }
     const Value &interpolation = layer.config.get("interpolation");
-    if (interpolation.text == "bilinear" || interpolation.text == "nearest" || interpolation.text == "area") return true;
+    if (interpolation.text == "bilinear" || interpolation.text == "nearest" || interpolation.text == "area") return ok;
     diags.report(DiagID::err_unsupported_argument_value, interpolation.range, layer.describe(),
                  "interpolation=" + repr(interpolation));
     return false;

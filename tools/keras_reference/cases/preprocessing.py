@@ -72,6 +72,9 @@ augment = keras.Sequential([
     layers.RandomFlip("horizontal", data_format="channels_first"),
     layers.RandomRotation(0.1, data_format="channels_first"),
     layers.RandomZoom(0.2, data_format="channels_first"),
+    layers.RandomTranslation(0.1, 0.2, data_format="channels_first"),
+    layers.RandomContrast(0.3, value_range=(-1, 1)),
+    layers.RandomBrightness(0.2, data_format="channels_first"),
 ], name="augment")
 outputs = [
     layers.Conv2D(3, 3, data_format="channels_first")(augment(image)),
@@ -89,13 +92,10 @@ model = keras.Model(image, outputs)
 """
 
 CASES += [
-    # Not model.keras: importing Keras 3's configs of these layers (Resizing's
-    # antialias, fill_mode, fill_value, pad_to_aspect_ratio and the recorded
-    # training=True call argument) is not supported yet.
     Case("keras3_preprocessing_channels_first", KERAS3_CHANNELS_FIRST, keras=3,
-         files=("model.weights.h5",), inputs=[floats(-1, 1)], atol=1e-5, rtol=1e-5,
+         files=("model.weights.h5", "model.keras"), inputs=[floats(-1, 1)], atol=1e-5, rtol=1e-5,
          note="Keras 3: Resizing (bilinear, nearest, crop_to_aspect_ratio) and CenterCrop (a window, and an image "
-              "smaller than the target) with data_format='channels_first'; RandomFlip, RandomRotation and "
-              "RandomZoom with it (identity at inference); Resizing (nearest, down) and CenterCrop taking channels_first "
+              "smaller than the target) with data_format='channels_first'; the random augmentations with it "
+              "(identity at inference); Resizing (nearest, down) and CenterCrop taking channels_first "
               "from keras.config.set_image_data_format."),
 ]
