@@ -98,7 +98,7 @@ KILN_INLINE void separableConv2d(float *out, const float *in, const float *depth
         int64_t ox = p % g.outW, oy = p / g.outW % g.outH, b = p / (g.outW * g.outH);
         depthwisePixel(tile + i * g.outC, in + b * g.inH * g.inW * g.inC, g, oy, ox, depthwise, nullptr, linear);
       }
-      gemmBlock<T, false>(tile, g.outC, pointwise, g.outC, 0, g.outC, o, pixel, rows, 0, abi::panelCount(filters),
+      gemmBlock<T>(tile, g.outC, pointwise, g.outC, 0, g.outC, o, pixel, rows, 0, abi::panelCount(filters),
                           true, true);
     }
   });

@@ -5,8 +5,7 @@
 // As in BLIS: a register tile of Rows x Panels vectors of accumulators is
 // the micro-kernel; depth is cut into blocks of kGemmBlockDepth so that a
 // panel's slice of B stays in L1 while the rows of A stream past it, and
-// rows into blocks of kGemmBlockRows, packed (for the convolutions, from
-// the im2col rows) in the thread's workspace. The tile is a template
+// rows into blocks of kGemmBlockRows. The tile is a template
 // parameter (Tile<R, P>): codegen picks the instantiation whose registers
 // fit the target (Kernels.h), the packed layout is the same for all.
 // Tasks for threads are blocks of rows and ranges of panels; they never
@@ -48,10 +47,9 @@ KILN_INLINE void withRowCount(int64_t n, F &&f) {
 KILN_INLINE v16 load16(const float *p) { return *reinterpret_cast<const v16 *>(p); }
 KILN_INLINE void store16(float *p, const v16 &v) { *reinterpret_cast<v16 *>(p) = v; }
 
-// acc[r][p] = sum over kk < k of A(r, kk) * B_p(kk): A(r, kk) is a[r * lda +
-// kk], or a[kk * Rows + r] when the rows are interleaved (packed); panel p
-// of B starts `panelStride` floats after panel p - 1.
-template <int Rows, int Panels, bool Interleaved>
+// acc[r][p] = sum over kk < k of A(r, kk) * B_p(kk), A(r, kk) being
+// a[r * lda + kk]; panel p of B starts `panelStride` floats after panel p - 1.
+template <int Rows, int Panels>
 KILN_INLINE void multiplyTile(const float *a, int64_t lda, const float *b, int64_t panelStride, int64_t k,
                               v16 (&acc)[Rows][Panels]) {
   KILN_UNROLL for (int r = 0; r < Rows; ++r) KILN_UNROLL for (int p = 0; p < Panels; ++p) acc[r][p] = splat(0.0f);
@@ -59,7 +57,7 @@ KILN_INLINE void multiplyTile(const float *a, int64_t lda, const float *b, int64
     v16 bv[Panels];
     KILN_UNROLL for (int p = 0; p < Panels; ++p) bv[p] = load16(b + p * panelStride + kk * abi::kPanelWidth);
     KILN_UNROLL for (int r = 0; r < Rows; ++r) {
-      float x = Interleaved ? a[kk * Rows + r] : a[r * lda + kk];
+      float x = a[r * lda + kk];
       KILN_UNROLL for (int p = 0; p < Panels; ++p) acc[r][p] += x * bv[p];
     }
   }
@@ -111,12 +109,12 @@ KILN_INLINE void storeTile(v16 (&acc)[Rows][Panels], const GemmOutput &out, int6
 
 // One tile: `rows` (<= Rows) rows from `row` of C, panels [panel, panel +
 // Panels) over depth [k0, k0 + kLen) of B, whose panels are k floats deep.
-template <int Rows, int Panels, bool Interleaved>
+template <int Rows, int Panels>
 KILN_INLINE void gemmTile(const float *a, int64_t lda, const float *packed, int64_t k, int64_t k0, int64_t kLen,
                           const GemmOutput &out, int64_t row, int64_t rows, int64_t panel, bool first, bool last) {
   v16 acc[Rows][Panels];
   const int64_t panelStride = k * abi::kPanelWidth;
-  multiplyTile<Rows, Panels, Interleaved>(a, lda, packed + panel * panelStride + k0 * abi::kPanelWidth, panelStride,
+  multiplyTile<Rows, Panels>(a, lda, packed + panel * panelStride + k0 * abi::kPanelWidth, panelStride,
                                           kLen, acc);
   storeTile<Rows, Panels>(acc, out, row, rows, panel * abi::kPanelWidth, !first, last);
 }
@@ -131,43 +129,40 @@ constexpr int skinnyPanels() {
 
 // Tiles over panels [firstPanel, endPanel) for Rows rows, Panels at a time
 // and the remainder one by one.
-template <int Rows, int Panels, bool Interleaved>
+template <int Rows, int Panels>
 KILN_INLINE void tileRow(const float *a, int64_t lda, const float *packed, int64_t k, int64_t k0, int64_t kLen,
                          const GemmOutput &out, int64_t row, int64_t rows, int64_t firstPanel, int64_t endPanel,
                          bool first, bool last) {
   int64_t p = firstPanel;
   for (; p + Panels <= endPanel; p += Panels)
-    gemmTile<Rows, Panels, Interleaved>(a, lda, packed, k, k0, kLen, out, row, rows, p, first, last);
+    gemmTile<Rows, Panels>(a, lda, packed, k, k0, kLen, out, row, rows, p, first, last);
   if constexpr (Panels > 1)
     for (; p < endPanel; ++p)
-      gemmTile<Rows, 1, Interleaved>(a, lda, packed, k, k0, kLen, out, row, rows, p, first, last);
+      gemmTile<Rows, 1>(a, lda, packed, k, k0, kLen, out, row, rows, p, first, last);
 }
 
 // C rows [row, row + rows) x panels [firstPanel, endPanel) over depth
-// [k0, k0 + kLen). Interleaved: A is packed in groups of T::kRows rows,
-// zero-padded to a whole group, a group being T::kRows * kLen floats. Else A
-// is `rows` rows `lda` apart, and the rows after the last whole group get
-// tiles of their own height, as many panels wide as the registers allow.
-template <class T, bool Interleaved>
+// [k0, k0 + kLen), A's rows `lda` apart. The rows after the last whole
+// group of T::kRows get tiles of their own height, as many panels wide as
+// the registers allow.
+template <class T>
 KILN_INLINE void gemmBlock(const float *a, int64_t lda, const float *packed, int64_t k, int64_t k0, int64_t kLen,
                            const GemmOutput &out, int64_t row, int64_t rows, int64_t firstPanel, int64_t endPanel,
                            bool first, bool last) {
-  int64_t groups = Interleaved ? (rows + T::kRows - 1) / T::kRows : rows / T::kRows;
+  int64_t groups = rows / T::kRows;
   // Panels outermost: a panel's depth block stays in L1 across the rows.
   for (int64_t p = firstPanel; p < endPanel && groups > 0; p += T::kPanels) {
     int64_t pEnd = p + T::kPanels < endPanel ? p + T::kPanels : endPanel;
-    for (int64_t g = 0; g < groups; ++g) {
-      int64_t r = g * T::kRows, valid = rows - r < T::kRows ? rows - r : T::kRows;
-      tileRow<T::kRows, T::kPanels, Interleaved>(Interleaved ? a + r * kLen : a + r * lda, lda, packed, k, k0, kLen,
-                                                 out, row + r, valid, p, pEnd, first, last);
-    }
+    for (int64_t g = 0; g < groups; ++g)
+      tileRow<T::kRows, T::kPanels>(a + g * T::kRows * lda, lda, packed, k, k0, kLen, out, row + g * T::kRows,
+                                    T::kRows, p, pEnd, first, last);
   }
   int64_t done = groups * T::kRows;
-  if (!Interleaved && done < rows)
+  if (done < rows)
     withRowCount<T::kRows>(rows - done, [&](auto count) {
       constexpr int Rows = decltype(count)::value;
-      tileRow<Rows, skinnyPanels<T, Rows>(), false>(a + done * lda, lda, packed, k, k0, kLen, out, row + done, Rows,
-                                                    firstPanel, endPanel, first, last);
+      tileRow<Rows, skinnyPanels<T, Rows>()>(a + done * lda, lda, packed, k, k0, kLen, out, row + done, Rows,
+                                             firstPanel, endPanel, first, last);
     });
 }
 
@@ -224,55 +219,12 @@ KILN_INLINE void gemm(float *c, int64_t ldc, const float *a, int64_t lda, const 
       int64_t rows = rowEnd - row < abi::kGemmBlockRows ? rowEnd - row : abi::kGemmBlockRows;
       for (int64_t k0 = 0; k0 < k || k0 == 0; k0 += depthBlock) {
         int64_t kLen = k - k0 < depthBlock ? k - k0 : depthBlock;
-        gemmBlock<T, false>(a + row * lda + k0, lda, packed, k, k0, kLen, out, row, rows, p0, pEnd, k0 == 0,
+        gemmBlock<T>(a + row * lda + k0, lda, packed, k, k0, kLen, out, row, rows, p0, pEnd, k0 == 0,
                             k0 + kLen >= k);
       }
     }
   });
   if (abi::isRowwise(act.act)) softmaxRows(c, m, n, act.act == abi::kLogSoftmax);
-}
-
-// Packs rows [row, row + rows) and depth [k0, k0 + kLen) of a left-hand side
-// given row by row (rowAt(r, k0, kLen, dst, stride) writes A(r, k0 + i) to
-// dst[i * stride]) in groups of Rows rows interleaved, zero-padded to a
-// whole group: the layout gemmBlock<T, true> reads.
-template <int Rows, class RowAt>
-KILN_INLINE void packRows(float *dst, int64_t row, int64_t rows, int64_t k0, int64_t kLen, const RowAt &rowAt) {
-  int64_t padded = (rows + Rows - 1) / Rows * Rows;
-  for (int64_t r = 0; r < padded; ++r) {
-    float *d = dst + r / Rows * Rows * kLen + r % Rows;
-    if (r < rows) {
-      rowAt(row + r, k0, kLen, d, Rows);
-    } else {
-      for (int64_t i = 0; i < kLen; ++i) d[i * Rows] = 0.0f;
-    }
-  }
-}
-
-// C[m, n] = act(A[m, k] x B + bias) for a left-hand side that is never
-// stored whole (im2col rows): each task packs blocks of it in its thread's
-// workspace (kGemmBlockRows x kGemmBlockDepth floats) with rowAt (see
-// packRows).
-template <class T, class RowAt>
-KILN_INLINE void gemmPacked(const GemmOutput &out, const float *packed, int64_t m, int64_t k, const RowAt &rowAt,
-                            const abi::RunContext *run) {
-  static_assert(abi::kGemmBlockRows % T::kRows == 0, "blocks of whole tiles");
-  GemmSplit s = splitGemm<T>(run, m, out.n, k, abi::kGemmBlockRows);
-  int64_t panels = abi::panelCount(out.n);
-  parallelFor(run, s.tasks(), [&](int64_t task, int32_t thread) {
-    float *block = workspaceOf(run, thread);
-    int64_t row0 = task / s.panelTasks * s.rowChunk, p0 = task % s.panelTasks * s.panelChunk;
-    int64_t rowEnd = row0 + s.rowChunk < m ? row0 + s.rowChunk : m;
-    int64_t pEnd = p0 + s.panelChunk < panels ? p0 + s.panelChunk : panels;
-    for (int64_t row = row0; row < rowEnd; row += abi::kGemmBlockRows) {
-      int64_t rows = rowEnd - row < abi::kGemmBlockRows ? rowEnd - row : abi::kGemmBlockRows;
-      for (int64_t k0 = 0; k0 < k; k0 += abi::kGemmBlockDepth) {
-        int64_t kLen = k - k0 < abi::kGemmBlockDepth ? k - k0 : abi::kGemmBlockDepth;
-        packRows<T::kRows>(block, row, rows, k0, kLen, rowAt);
-        gemmBlock<T, true>(block, 0, packed, k, k0, kLen, out, row, rows, p0, pEnd, k0 == 0, k0 + kLen >= k);
-      }
-    }
-  });
 }
 
 // Of a tiled kernel's variants (v12x2, v6x1, v3x1), the one of tile T.

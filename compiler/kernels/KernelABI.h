@@ -88,15 +88,17 @@ constexpr int kMaxRank = 8;
 // columns; panel p holds K rows of kPanelWidth floats (zero-padded past N).
 constexpr int64_t kPanelWidth = 16;
 // The GEMM's cache blocks (kernels/Gemm.h): rows of the left-hand side
-// packed at once (a multiple of every register tile's rows), and the depth
-// of B that one pass over them uses (a panel's slice of it stays in L1).
+// that pass over B's panels together (a multiple of every register tile's
+// rows), and the depth of B that one pass uses (a panel's slice of it stays
+// in L1).
 constexpr int64_t kGemmBlockRows = 96;
 constexpr int64_t kGemmBlockDepth = 256;
 // The most rows of a register tile, on any target.
 constexpr int64_t kMaxTileRows = 12;
 
-// Workspace floats for packing blocks of a left-hand side of depth k.
-inline int64_t gemmPackFloats(int64_t k) { return kGemmBlockRows * (k < kGemmBlockDepth ? k : kGemmBlockDepth); }
+// Workspace floats of kiln_conv2d per thread: a row of zeros, one channel
+// group of its input, read for the window's taps in the padding.
+inline int64_t convWorkspaceFloats(int64_t groupChannels) { return groupChannels; }
 
 inline int64_t panelCount(int64_t n) { return (n + kPanelWidth - 1) / kPanelWidth; }
 

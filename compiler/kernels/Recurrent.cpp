@@ -178,7 +178,7 @@ KILN_INLINE void recurrentLayer(float *out, float *stateH, float *stateC, const 
       parallelFor(run, tasks, [&](int64_t task, int32_t) {
         int64_t begin, end;
         blockRange(task, begin, end);
-        gemmBlock<T, false>(h, u, recurrentKernel, u, 0, u, zr, 0, batch, 2 * begin, 2 * end, true, true);
+        gemmBlock<T>(h, u, recurrentKernel, u, 0, u, zr, 0, batch, 2 * begin, 2 * end, true, true);
         for (int64_t b = 0; b < batch; ++b)
           for (int64_t block = begin; block < end; ++block) {
             int64_t first = block * abi::kPanelWidth;
@@ -192,7 +192,7 @@ KILN_INLINE void recurrentLayer(float *out, float *stateH, float *stateC, const 
       parallelFor(run, tasks, [&](int64_t task, int32_t) {
         int64_t begin, end;
         blockRange(task, begin, end);
-        gemmBlock<T, false>(resetH, u, candidateKernel, u, 0, u, product, 0, batch, begin, end, true, true);
+        gemmBlock<T>(resetH, u, candidateKernel, u, 0, u, product, 0, batch, begin, end, true, true);
         for (int64_t block = begin; block < end; ++block) updateBlock(l, block, t, step, h, next);
       });
     } else {
@@ -200,7 +200,7 @@ KILN_INLINE void recurrentLayer(float *out, float *stateH, float *stateC, const 
       parallelFor(run, tasks, [&](int64_t task, int32_t) {
         int64_t begin, end;
         blockRange(task, begin, end);
-        gemmBlock<T, false>(h, u, recurrentKernel, u, 0, u, product, 0, batch, begin * gates, end * gates, true,
+        gemmBlock<T>(h, u, recurrentKernel, u, 0, u, product, 0, batch, begin * gates, end * gates, true,
                             true);
         for (int64_t block = begin; block < end; ++block) updateBlock(l, block, t, step, h, next);
       });

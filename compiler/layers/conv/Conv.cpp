@@ -1,6 +1,6 @@
 // Conv1D, Conv2D and Conv3D: activation(conv(input, kernel) + bias) over channels_last
 // tensors, optionally in channel groups. Lowered to the GEMM micro-kernel
-// over im2col tiles (kernels/Conv.cpp); a 1x1, stride-1 convolution is a
+// reading the input in place (kernels/Conv.cpp); a 1x1, stride-1 convolution is a
 // Dense over the channel axis and calls the Dense kernel directly.
 #include "layers/conv/ConvCommon.h"
 
@@ -73,7 +73,7 @@ public:
 
   Dim workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
                          const std::vector<TensorType> &) const override {
-    return isPointwise(layer.config) ? 0 : packedBlockBytes(gemmDepth(layer.config, inputs[0]));
+    return isPointwise(layer.config) ? 0 : convWorkspaceBytes(inputs[0].dims.back() / layer.config.integer("groups"));
   }
 
   void lower(LowerContext &cx) const override {

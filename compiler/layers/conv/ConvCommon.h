@@ -87,8 +87,10 @@ std::vector<float> padGroupBias(const std::vector<float> &bias, int64_t n, int64
 // zero-padded to whole panels.
 std::vector<float> padTaps(const std::vector<float> &kernel, int64_t taps, int64_t channels);
 
-// Workspace for a packed block of im2col rows `k` floats deep (kiln_conv2d).
-inline int64_t packedBlockBytes(int64_t k) { return abi::gemmPackFloats(k) * int64_t(sizeof(float)); }
+// Workspace of kiln_conv2d for an input of `groupChannels` channels per group.
+inline int64_t convWorkspaceBytes(int64_t groupChannels) {
+  return abi::convWorkspaceFloats(groupChannels) * int64_t(sizeof(float));
+}
 // Workspace for one register tile's rows (on any target) of `n` floats.
 inline int64_t tileBytes(int64_t n) { return abi::kMaxTileRows * n * int64_t(sizeof(float)); }
 

@@ -118,12 +118,10 @@ public:
     return mul(floats, 4);
   }
 
-  // A packed block of either convolution's im2col rows.
+  // Either convolution's (kiln_conv2d) over the input's or the state's channels.
   Dim workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
                      const std::vector<TensorType> &) const override {
-    int64_t taps = 1;
-    for (int64_t k : layer.config.ints("kernel_size")) taps *= k;
-    return packedBlockBytes(taps * std::max(int64_t(inputs[0].dims.back()), layer.config.integer("filters")));
+    return convWorkspaceBytes(std::max(int64_t(inputs[0].dims.back()), layer.config.integer("filters")));
   }
 
   void lower(LowerContext &cx) const override {

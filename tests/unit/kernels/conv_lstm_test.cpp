@@ -109,7 +109,7 @@ void check(const Variant &v, const Case &c) {
   std::vector<float> recurrent = packPanels(U, taps * f, gates), bias = padToPanels(b, gates);
   abi::ConvRecurrentGeometry g{T, P, f, maskEntries, c.backwards, c.sequences};
   int64_t tempFloats = c.batch * abi::recurrentTemporary(T, P * gates, frame).total;
-  int64_t workspace = abi::gemmPackFloats(taps * std::max(c.channels, f)) * int64_t(sizeof(float));
+  int64_t workspace = abi::convWorkspaceFloats(std::max(c.channels, f)) * int64_t(sizeof(float));
   auto run = [&](int32_t threads) {
     // 16 guard floats after the temporary memory the layer was sized for.
     std::vector<float> out(want.size(), -7.0f), temp(tempFloats + 16, 1234.5f);

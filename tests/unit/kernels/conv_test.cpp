@@ -92,7 +92,7 @@ void check(const Variant &v, const Case &c) {
   const auto *geometry = reinterpret_cast<const int64_t *>(&g);
   auto run = [&](int32_t threads) {
     std::vector<float> out(outPixels * c.outC, -7.0f);
-    Run context(threads, abi::gemmPackFloats(k) * 4);
+    Run context(threads, abi::convWorkspaceFloats(groupIn) * 4);
     v.kernel(out.data(), in.data(), packed.data(), bias.data(), c.batch, geometry, abi::kRelu, 0.0f, -1.0f, 0.0f,
              context.get());
     return out;
@@ -125,6 +125,17 @@ TEST(Conv2D, DepthBeyondOneBlockAndManyPixels) {
   // 3 * 3 * 40 = 360 > kGemmBlockDepth; 2 * 15 * 13 = 390 pixels span several
   // blocks of kGemmBlockRows.
   for (const Variant &v : kVariants) check(v, image(2, 15, 13, 40, 35, 3, 1, 1, 1, 1));
+}
+
+TEST(Conv2D, FewInputChannelsManyChannelsAndPanelRemainders) {
+  for (const Variant &v : kVariants) {
+    // MNIST's first layer: 9 deep; 2 * 26 * 26 pixels end in a partial tile.
+    check(v, image(2, 28, 28, 1, 32, 3, 1, 1, 0, 1));
+    // 3 panels: a whole 12x2 tile and one more; taps in the padding.
+    check(v, image(1, 11, 10, 2, 48, 3, 2, 2, 1, 1));
+    // A tap's 300 channels deeper than kGemmBlockDepth, in the padding too.
+    check(v, image(1, 6, 5, 300, 5, 2, 1, 1, 1, 1));
+  }
 }
 
 TEST(Conv3D, DepthWindowsStridesDilationsPadding) {
