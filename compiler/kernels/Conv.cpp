@@ -20,54 +20,87 @@ KILN_INLINE const abi::ConvGeometry &geometryOf(const int64_t *g) {
   return *reinterpret_cast<const abi::ConvGeometry *>(g);
 }
 
-// Where output pixel `pixel` (counted across the batch) reads: its sample
-// from the first channel of `group`, and the input position of its window's
-// first tap (negative in the padding).
+// Where an output pixel reads: its sample from the first channel of its
+// group, and the input position of its window's first tap (negative in the
+// padding).
 struct PixelOrigin {
   const float *sample;
   int64_t z, y, x;
 };
 
-KILN_INLINE PixelOrigin originOf(const float *in, const abi::ConvGeometry &g, int64_t pixel, int64_t group) {
+// The origins of output pixels [pixel, pixel + rows) (counted across the
+// batch) for channel group `group`; the tile's rows past `rows` repeat the
+// last pixel (computed, never stored). Returns whether every tap of every
+// pixel lies inside the input.
+template <int Rows>
+KILN_INLINE bool tileOrigins(PixelOrigin (&origin)[Rows], const float *in, const abi::ConvGeometry &g, int64_t group,
+                             int64_t pixel, int64_t rows) {
   int64_t ox = pixel % g.outW, oy = pixel / g.outW % g.outH, oz = pixel / (g.outW * g.outH) % g.outD;
   int64_t b = pixel / (g.outW * g.outH * g.outD);
-  return {in + b * g.inD * g.inH * g.inW * g.inC + group * (g.inC / g.groups), oz * g.strideD - g.padFront,
-          oy * g.strideH - g.padTop, ox * g.strideW - g.padLeft};
+  const int64_t sampleSize = g.inD * g.inH * g.inW * g.inC, groupOffset = group * (g.inC / g.groups);
+  const int64_t spanD = (g.kernelD - 1) * g.dilationD, spanH = (g.kernelH - 1) * g.dilationH;
+  const int64_t spanW = (g.kernelW - 1) * g.dilationW;
+  bool inside = true;
+  KILN_UNROLL for (int r = 0; r < Rows; ++r) {
+    if (r > 0 && r < rows && ++ox == g.outW) {
+      ox = 0;
+      if (++oy == g.outH) {
+        oy = 0;
+        if (++oz == g.outD) oz = 0, ++b;
+      }
+    }
+    PixelOrigin &o = origin[r];
+    o = {in + b * sampleSize + groupOffset, oz * g.strideD - g.padFront, oy * g.strideH - g.padTop,
+         ox * g.strideW - g.padLeft};
+    inside = inside && o.z >= 0 && o.z + spanD < g.inD && o.y >= 0 && o.y + spanH < g.inH && o.x >= 0 &&
+             o.x + spanW < g.inW;
+  }
+  return inside;
 }
 
-// One register tile: output pixels [pixel, pixel + rows) (rows <= Rows) of
-// `out` by panels [panel, panel + Panels) of `packed` (k deep), summed over
-// the taps in the kernel's (kz, ky, kx, c) order, that is over K in order.
+// acc += sum over i < depth of a[r][i] * row i of B's panels from `b`.
 template <int Rows, int Panels>
-KILN_INLINE void convTile(const float *in, const abi::ConvGeometry &g, int64_t group, const float *zeros,
-                          const float *packed, int64_t k, const GemmOutput &out, int64_t pixel, int64_t rows,
-                          int64_t panel) {
+KILN_INLINE void multiplyRun(const float *const (&a)[Rows], int64_t depth, const float *b, int64_t panelStride,
+                             v16 (&acc)[Rows][Panels]) {
+  for (int64_t i = 0; i < depth; ++i) {
+    v16 bv[Panels];
+    KILN_UNROLL for (int p = 0; p < Panels; ++p) bv[p] = load16(b + p * panelStride + i * abi::kPanelWidth);
+    KILN_UNROLL for (int r = 0; r < Rows; ++r) {
+      float x = a[r][i];
+      KILN_UNROLL for (int p = 0; p < Panels; ++p) acc[r][p] += x * bv[p];
+    }
+  }
+}
+
+// One register tile: output pixels [pixel, pixel + rows) of `out`, whose
+// origins are `origin`, by panels [panel, panel + Panels) of `packed` (k
+// deep), summed over K in order. `inside`: no tap falls in the padding, and
+// where the taps of a window row are adjacent in the input (dilation 1 and
+// one group) so are their K indices: one run per window row. Else tap by
+// tap, a tap in the padding reading `zeros`.
+template <int Rows, int Panels>
+KILN_INLINE void convTile(const abi::ConvGeometry &g, const PixelOrigin (&origin)[Rows], bool inside,
+                          const float *zeros, const float *packed, int64_t k, const GemmOutput &out, int64_t pixel,
+                          int64_t rows, int64_t panel) {
   const int64_t groupIn = g.inC / g.groups, panelStride = k * abi::kPanelWidth;
-  PixelOrigin origin[Rows];
-  // Rows past `rows` repeat the last pixel: computed, never stored.
-  KILN_UNROLL for (int r = 0; r < Rows; ++r) origin[r] = originOf(in, g, pixel + (r < rows ? r : rows - 1), group);
   v16 acc[Rows][Panels];
   KILN_UNROLL for (int r = 0; r < Rows; ++r) KILN_UNROLL for (int p = 0; p < Panels; ++p) acc[r][p] = splat(0.0f);
   const float *b = packed + panel * panelStride;
+  const bool rowRuns = inside && g.dilationW == 1 && g.groups == 1;
+  const int64_t runTaps = rowRuns ? g.kernelW : 1;
   for (int64_t kz = 0; kz < g.kernelD; ++kz)
     for (int64_t ky = 0; ky < g.kernelH; ++ky)
-      for (int64_t kx = 0; kx < g.kernelW; ++kx) {
+      for (int64_t kx = 0; kx < g.kernelW; kx += runTaps) {
         const float *a[Rows];
         KILN_UNROLL for (int r = 0; r < Rows; ++r) {
           int64_t z = origin[r].z + kz * g.dilationD, y = origin[r].y + ky * g.dilationH;
           int64_t x = origin[r].x + kx * g.dilationW;
-          bool inside = uint64_t(z) < uint64_t(g.inD) && uint64_t(y) < uint64_t(g.inH) && uint64_t(x) < uint64_t(g.inW);
-          a[r] = inside ? origin[r].sample + ((z * g.inH + y) * g.inW + x) * g.inC : zeros;
+          bool in = inside || (uint64_t(z) < uint64_t(g.inD) && uint64_t(y) < uint64_t(g.inH) &&
+                               uint64_t(x) < uint64_t(g.inW));
+          a[r] = in ? origin[r].sample + ((z * g.inH + y) * g.inW + x) * g.inC : zeros;
         }
-        for (int64_t c = 0; c < groupIn; ++c) {
-          v16 bv[Panels];
-          KILN_UNROLL for (int p = 0; p < Panels; ++p) bv[p] = load16(b + p * panelStride + c * abi::kPanelWidth);
-          KILN_UNROLL for (int r = 0; r < Rows; ++r) {
-            float x = a[r][c];
-            KILN_UNROLL for (int p = 0; p < Panels; ++p) acc[r][p] += x * bv[p];
-          }
-        }
-        b += groupIn * abi::kPanelWidth;
+        multiplyRun<Rows, Panels>(a, runTaps * groupIn, b, panelStride, acc);
+        b += runTaps * groupIn * abi::kPanelWidth;
       }
   storeTile<Rows, Panels>(acc, out, pixel, rows, panel * abi::kPanelWidth, false, true);
 }
@@ -103,11 +136,13 @@ KILN_INLINE void conv2d(float *out, const float *in, const float *packed, const 
         for (int64_t p = p0; p < pEnd; p += T::kPanels)
           for (int64_t pixel = block; pixel < blockEnd; pixel += T::kRows) {
             int64_t rows = blockEnd - pixel < T::kRows ? blockEnd - pixel : T::kRows;
+            PixelOrigin origin[T::kRows];
+            bool inside = tileOrigins(origin, in, g, group, pixel, rows);
             if (p + T::kPanels <= pEnd)
-              convTile<T::kRows, T::kPanels>(in, g, group, zeros, groupPacked, k, o, pixel, rows, p);
+              convTile<T::kRows, T::kPanels>(g, origin, inside, zeros, groupPacked, k, o, pixel, rows, p);
             else
               for (int64_t q = p; q < pEnd; ++q)
-                convTile<T::kRows, 1>(in, g, group, zeros, groupPacked, k, o, pixel, rows, q);
+                convTile<T::kRows, 1>(g, origin, inside, zeros, groupPacked, k, o, pixel, rows, q);
           }
       }
     });
