@@ -129,21 +129,16 @@ KILN_INLINE void conv2d(float *out, const float *in, const float *packed, const 
       int64_t row0 = task / s.panelTasks * s.rowChunk, p0 = task % s.panelTasks * s.panelChunk;
       int64_t rowEnd = row0 + s.rowChunk < pixels ? row0 + s.rowChunk : pixels;
       int64_t pEnd = p0 + s.panelChunk < panels ? p0 + s.panelChunk : panels;
-      // Blocks of pixels, panels within: a panel's slice of the kernel stays
-      // in cache while the block's pixels pass it.
-      for (int64_t block = row0; block < rowEnd; block += abi::kGemmBlockRows) {
-        int64_t blockEnd = rowEnd - block < abi::kGemmBlockRows ? rowEnd : block + abi::kGemmBlockRows;
-        for (int64_t p = p0; p < pEnd; p += T::kPanels)
-          for (int64_t pixel = block; pixel < blockEnd; pixel += T::kRows) {
-            int64_t rows = blockEnd - pixel < T::kRows ? blockEnd - pixel : T::kRows;
-            PixelOrigin origin[T::kRows];
-            bool inside = tileOrigins(origin, in, g, group, pixel, rows);
-            if (p + T::kPanels <= pEnd)
-              convTile<T::kRows, T::kPanels>(g, origin, inside, zeros, groupPacked, k, o, pixel, rows, p);
-            else
-              for (int64_t q = p; q < pEnd; ++q)
-                convTile<T::kRows, 1>(g, origin, inside, zeros, groupPacked, k, o, pixel, rows, q);
-          }
+      // A tile of pixels takes every panel in turn: its windows stay in L1
+      // while the kernel streams past from L2.
+      for (int64_t pixel = row0; pixel < rowEnd; pixel += T::kRows) {
+        int64_t rows = rowEnd - pixel < T::kRows ? rowEnd - pixel : T::kRows;
+        PixelOrigin origin[T::kRows];
+        bool inside = tileOrigins(origin, in, g, group, pixel, rows);
+        int64_t p = p0;
+        for (; p + T::kPanels <= pEnd; p += T::kPanels)
+          convTile<T::kRows, T::kPanels>(g, origin, inside, zeros, groupPacked, k, o, pixel, rows, p);
+        for (; p < pEnd; ++p) convTile<T::kRows, 1>(g, origin, inside, zeros, groupPacked, k, o, pixel, rows, p);
       }
     });
   }
