@@ -26,10 +26,12 @@ if(NOT TARGET Kiln::runtime)
     set_target_properties(kiln_runtime PROPERTIES C_STANDARD 11 POSITION_INDEPENDENT_CODE ON)
     add_library(Kiln::runtime ALIAS kiln_runtime)
   else()
+    include("${CMAKE_CURRENT_LIST_DIR}/KilnRuntimeLink.cmake")  # KILN_RUNTIME_LINK_OPTIONS
     add_library(Kiln::runtime STATIC IMPORTED)
     set_target_properties(Kiln::runtime PROPERTIES IMPORTED_LOCATION "${_kiln_prefix}/lib/libkiln_rt.a"
                                                    INTERFACE_INCLUDE_DIRECTORIES "${KILN_INCLUDE_DIR}"
                                                    INTERFACE_LINK_LIBRARIES "m;Threads::Threads"
+                                                   INTERFACE_LINK_OPTIONS "${KILN_RUNTIME_LINK_OPTIONS}"
                                                    IMPORTED_LINK_INTERFACE_LANGUAGES C)
   endif()
 endif()
