@@ -83,7 +83,8 @@ void check(const Variant &v, const Case &c) {
 
   std::vector<float> kernel = packGates(W, F, u, 0, G);
   std::vector<float> recurrent = c.cell == abi::kGRUResetBefore ? packGates(U, u, u, 0, 2) : packGates(U, u, u, 0, G);
-  std::vector<float> candidate = packGates(U, u, u, 2, 1);
+  // Only the reset-before GRU has a separate candidate kernel (U's third gate).
+  std::vector<float> candidate = c.cell == abi::kGRUResetBefore ? packGates(U, u, u, 2, 1) : std::vector<float>{};
   std::vector<float> bias = layOutGates(b.data(), u, G), recurrentBias = layOutGates(b.data() + G * u, u, G);
   abi::RecurrentGeometry g{c.cell, T, F, u, c.backwards, c.sequences, 0};
   int64_t tempFloats = c.batch * abi::recurrentTemporary(T, abi::recurrentGateWidth(G, u), u).total;
