@@ -32,6 +32,8 @@ llvm::Value *LowerContext::ints(const std::string &suffix, const std::vector<Dim
   return array;
 }
 
+KerasVersion LowerContext::kerasVersion() const { return codegen_.options().kerasVersion; }
+
 abi::Activation LowerContext::activation(std::string_view arg) const {
   if (b_.fusedActivation) return activationCode(*b_.fusedActivation, codegen_.options().kerasVersion);
   return activationCode(config().str(arg), codegen_.options().kerasVersion);

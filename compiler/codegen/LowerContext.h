@@ -46,6 +46,8 @@ public:
   size_t inputCount() const { return b_.inputs.size(); }
   size_t outputCount() const { return b_.outputs.size(); }
   const LowerBindings &bindings() const { return b_; }
+  // The Keras whose semantics the model is built with (--keras-version).
+  KerasVersion kerasVersion() const;
 
   llvm::Value *input(size_t i = 0) { return b_.inputs[i]; }
   llvm::Value *output(size_t i = 0) { return b_.outputs[i]; }

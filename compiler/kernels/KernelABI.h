@@ -235,6 +235,7 @@ struct ConvRecurrentGeometry {
   int64_t maskPixels;  // mask entries per step: 1 (a step mask) or pixels (one per position)
   int64_t goBackwards;
   int64_t returnSequences;
+  int64_t zeroOutputForMask;  // a masked position outputs 0, else its previous output
 };
 
 // How Bidirectional merges its two directions (kiln_bidirectional_merge).

@@ -232,8 +232,10 @@ namespace {
 // position are Keras's: gate g of filter j at g * filters + j. `out` is
 // (batch, steps, pixels, filters) in processing order, or the last output;
 // `mask` (may be null) has geometry.maskPixels entries per step (one per
-// sequence step, or one per position); the other arguments as for
-// kiln_recurrent.
+// sequence step, or one per position); a masked position keeps its states
+// and outputs its previous output, or 0 (zeroOutputForMask, which then also
+// carries on as its previous output: only return_sequences sets it); the
+// other arguments as for kiln_recurrent.
 template <class T>
 KILN_INLINE void convLSTM(float *out, float *stateH, float *stateC, const float *in, const float *mask,
                           const float *initialH, const float *initialC, const float *kernel, const float *bias,
@@ -258,8 +260,11 @@ KILN_INLINE void convLSTM(float *out, float *stateH, float *stateC, const float 
     for (int64_t b = 0; b < batch; ++b) {
       const float *stepMask = mask ? mask + (b * T_ + step) * g.maskPixels : nullptr;
       for (int64_t p = 0; p < P; ++p) {
-        if (stepMask && stepMask[g.maskPixels == 1 ? 0 : p] == 0.0f) continue;
         int64_t at = (b * P + p) * f;
+        if (stepMask && stepMask[g.maskPixels == 1 ? 0 : p] == 0.0f) {
+          if (g.zeroOutputForMask) fill(output + at, 0.0f, f);
+          continue;
+        }
         const float *x = projection + ((b * T_ + step) * P + p) * gates, *r = recurrent + (b * P + p) * gates;
         for (int64_t first = 0; first < f; first += abi::kPanelWidth) {
           int64_t lanes = f - first < abi::kPanelWidth ? f - first : abi::kPanelWidth;
@@ -300,28 +305,31 @@ KILN_TILED_KERNEL(kiln_conv_lstm, convLSTM,
                    ActParams{recurrentAct, recurrentAlpha, -1.0f, 0.0f}, run))
 
 // Bidirectional's merge of its two output sequences (steps = 1 for the last
-// outputs): concatenated (forward units first), summed, multiplied or
+// outputs), each step `positions` rows of forwardWidth and backwardWidth
+// values: concatenated row by row (forward first), or summed, multiplied or
 // averaged. With `reverse` the backward sequence, which is in processing
 // order, is read last step first, back in input order.
 KILN_KERNEL void kiln_bidirectional_merge(float *out, const float *forward, const float *backward, int64_t batch,
-                                          int64_t steps, int64_t forwardUnits, int64_t backwardUnits, int32_t mode,
-                                          int32_t reverse, const abi::RunContext *) {
-  int64_t width = mode == abi::kMergeConcat ? forwardUnits + backwardUnits : forwardUnits;
+                                          int64_t steps, int64_t positions, int64_t forwardWidth,
+                                          int64_t backwardWidth, int32_t mode, int32_t reverse,
+                                          const abi::RunContext *) {
+  int64_t width = mode == abi::kMergeConcat ? forwardWidth + backwardWidth : forwardWidth;
   for (int64_t b = 0; b < batch; ++b)
-    for (int64_t t = 0; t < steps; ++t) {
-      const float *f = forward + (b * steps + t) * forwardUnits;
-      const float *r = backward + (b * steps + (reverse ? steps - 1 - t : t)) * backwardUnits;
-      float *o = out + (b * steps + t) * width;
-      switch (mode) {
-      case abi::kMergeConcat:
-        copy(o, f, forwardUnits);
-        copy(o + forwardUnits, r, backwardUnits);
-        break;
-      case abi::kMergeSum: for (int64_t j = 0; j < width; ++j) o[j] = f[j] + r[j]; break;
-      case abi::kMergeMul: for (int64_t j = 0; j < width; ++j) o[j] = f[j] * r[j]; break;
-      default: for (int64_t j = 0; j < width; ++j) o[j] = (f[j] + r[j]) / 2.0f; break;
+    for (int64_t t = 0; t < steps; ++t)
+      for (int64_t p = 0; p < positions; ++p) {
+        const float *f = forward + ((b * steps + t) * positions + p) * forwardWidth;
+        const float *r = backward + ((b * steps + (reverse ? steps - 1 - t : t)) * positions + p) * backwardWidth;
+        float *o = out + ((b * steps + t) * positions + p) * width;
+        switch (mode) {
+        case abi::kMergeConcat:
+          copy(o, f, forwardWidth);
+          copy(o + forwardWidth, r, backwardWidth);
+          break;
+        case abi::kMergeSum: for (int64_t j = 0; j < width; ++j) o[j] = f[j] + r[j]; break;
+        case abi::kMergeMul: for (int64_t j = 0; j < width; ++j) o[j] = f[j] * r[j]; break;
+        default: for (int64_t j = 0; j < width; ++j) o[j] = (f[j] + r[j]) / 2.0f; break;
+        }
       }
-    }
 }
 
 // out[b, t] = in[b, steps - 1 - t]: a sequence back in input order.

@@ -1,10 +1,12 @@
-// Bidirectional(layer): a copy of the recurrent layer run forwards
-// ('forward_' + its name) and one with go_backwards flipped ('backward_' +
-// its name, or the given backward_layer), merged. As Keras does: the
-// backward output sequence, which is in processing order, is flipped back
-// before merging; with return_sequences both copies output 0 at masked steps
-// (zero_output_for_mask); return_state gives [merged, forward states...,
-// backward states...]. Weights are the wrapper's: bidirectional/forward_lstm/kernel.
+// Bidirectional(layer): a copy of the recurrent layer (an RNN or a ConvLSTM)
+// run forwards ('forward_' + its name) and one with go_backwards flipped
+// ('backward_' + its name, or the given backward_layer), merged. As Keras
+// does: the backward output sequence, which is in processing order, is
+// flipped back before merging; 'concat' joins the last axis as written (a
+// channels_first ConvLSTM's width); with return_sequences both copies output
+// 0 at masked steps (zero_output_for_mask); return_state gives [merged,
+// forward states..., backward states...]. Weights are the wrapper's:
+// bidirectional/forward_lstm/kernel.
 #include "codegen/LowerContext.h"
 #include "layers/recurrent/Recurrent.h"
 
@@ -13,9 +15,11 @@
 namespace kiln {
 namespace {
 
-const RecurrentKind *recurrent(const Value &v) {
-  return v.is(ValueKind::Layer) ? dynamic_cast<const RecurrentKind *>(v.layer->kind) : nullptr;
+const SequenceLayerKind *recurrent(const Value &v) {
+  return v.is(ValueKind::Layer) ? dynamic_cast<const SequenceLayerKind *>(v.layer->kind) : nullptr;
 }
+
+const Layer &wrappedLayer(const LayerConfig &c) { return *c.get("layer").layer; }
 
 abi::MergeMode mergeMode(const LayerConfig &c) {
   const std::string &m = c.str("merge_mode");
@@ -26,7 +30,7 @@ abi::MergeMode mergeMode(const LayerConfig &c) {
 struct Direction {
   Layer layer;
   std::string weightPrefix;  // "forward_lstm/"
-  const RecurrentKind *kind;
+  const SequenceLayerKind *kind;
   size_t firstInput = 0, inputCount = 0;  // its initial states among the call's inputs
 };
 
@@ -63,12 +67,21 @@ public:
       : LayerKind("Bidirectional",
                   {arg("layer", ArgType::Any), arg("merge_mode", ArgType::Any, Value::ofStr("concat")),
                    arg("weights", ArgType::Any, Value::none()), arg("backward_layer", ArgType::Any, Value::none())},
-                  "runs a recurrent layer forwards and backwards; merge_mode 'concat', 'sum', 'mul', 'ave' or None "
-                  "(two outputs)") {}
+                  "runs a recurrent layer (an RNN or a ConvLSTM) forwards and backwards; merge_mode 'concat', "
+                  "'sum', 'mul', 'ave' or None (two outputs)") {}
 
   std::vector<std::string> callTensorArguments() const override { return {"initial_state"}; }
   bool supportsMasking() const override { return true; }
   bool supportsOpenAxes() const override { return true; }
+  // A channels_first ConvLSTM: the transposes go around the wrapper.
+  bool transposesChannelsFirst(const Layer &layer) const override {
+    const Value &inner = layer.config.get("layer");
+    return inner.is(ValueKind::Layer) && channelsFirst(*inner.layer);
+  }
+  int channelAxis(const Layer &layer, int rank) const override {
+    const Layer &inner = wrappedLayer(layer.config);
+    return inner.kind->channelAxis(inner, rank);
+  }
 
   std::string describeOutputs(const Layer &layer) const override {
     const LayerConfig &c = layer.config;
@@ -115,6 +128,8 @@ public:
       problem = "must have a go_backwards different from the forward layer's";
     for (const char *same : {"return_sequences", "return_state"})
       if (f.flag(same) != b.flag(same)) problem = std::string("must have the forward layer's ") + same;
+    if (channelsFirst(*c.get("layer").layer) != channelsFirst(*c.get("backward_layer").layer))
+      problem = "must have the forward layer's data_format";
     if (!problem.empty()) {
       diags.report(DiagID::err_argument_value, c.get("backward_layer").range, "backward_layer", layer.describe(),
                    problem);
@@ -142,20 +157,33 @@ public:
     if (c.isNone("merge_mode")) {
       cx.outputs = {y, backward};
     } else if (mergeMode(c) == abi::kMergeConcat) {
-      y.dims.back() = add(y.dims.back(), backward.dims.back());
+      int axis = joinAxis(cx.layer(), y.rank());
+      TensorType rest = y;
+      rest.dims[axis] = backward.dims[axis];
+      if (rest != backward) {
+        cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
+                 "merge_mode='concat' joins the last axis of outputs that match on the others, but the forward "
+                 "layer gives " + cx.shown(y) + " and the backward layer " + cx.shown(backward));
+        return;
+      }
+      y.dims[axis] = add(y.dims[axis], backward.dims[axis]);
       cx.outputs = {y};
     } else if (y == backward) {
       cx.outputs = {y};
     } else {
       cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
                "merge_mode='" + c.str("merge_mode") + "' needs outputs of one shape, but the forward layer gives " +
-                   shapeString(y) + " and the backward layer " + shapeString(backward));
+                   cx.shown(y) + " and the backward layer " + cx.shown(backward));
       return;
     }
     size_t merged = cx.outputs.size();
     for (int i = 0; i < 2; ++i) cx.outputs.insert(cx.outputs.end(), outputs[i].begin() + 1, outputs[i].end());
     for (size_t i = sequences ? merged : 0; i < cx.outputs.size(); ++i) cx.dropMask(i);
   }
+
+  // The axis 'concat' joins in the channels_last view the shape rule and the
+  // lowering see: the last as written, a channels_first layer's width.
+  static int joinAxis(const Layer &layer, int rank) { return channelsFirst(layer) ? rank - 2 : rank - 1; }
 
   // [forward temporary][backward temporary][forward output][backward output]
   std::array<Dim, 5> layout(const Layer &layer, const std::vector<TensorType> &inputs) const {
@@ -176,6 +204,17 @@ public:
   Dim temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
                                   const std::vector<TensorType> &) const override {
     return layout(layer, inputs)[4];
+  }
+
+  // The directions run one after the other: the larger workspace of the two.
+  Dim workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
+                     const std::vector<TensorType> &) const override {
+    std::array<Direction, 2> d = directions(layer.config, inputs.size(), "");
+    Dim most = 0;
+    for (const Direction &dir : d)
+      most = max(most, dir.kind->workspaceBytes(dir.layer, inputsOf(dir, inputs),
+                                                dir.kind->outputTypes(dir.layer.config, inputs[0])));
+    return most;
   }
 
   void lower(LowerContext &cx) const override {
@@ -209,15 +248,26 @@ public:
       b.temporary = temporary(i);
       cx.lowerInner(std::move(b));
     }
+    // A step of an output: `positions` rows (the axes before the joined one)
+    // of a width (the joined axis and those after it).
+    int lead = sequences ? 2 : 1;
     Dim steps = sequences ? cx.inputType().dims[1] : Dim(1);
-    int64_t forwardUnits = d[0].layer.config.integer("units"), backwardUnits = d[1].layer.config.integer("units");
+    std::array<TensorType, 2> types;
+    for (int i = 0; i < 2; ++i) types[i] = d[i].kind->outputTypes(d[i].layer.config, cx.inputType())[0];
+    auto axes = [](const TensorType &t, int from, int to) {
+      return product(std::vector<Dim>(t.dims.begin() + from, t.dims.begin() + to));
+    };
     if (separate) {
-      if (sequences) cx.call("kiln_reverse_steps", {cx.output(1), outputs[1], cx.batch(), cx.i64(steps), cx.i64(backwardUnits)});
+      if (sequences)
+        cx.call("kiln_reverse_steps", {cx.output(1), outputs[1], cx.batch(), cx.i64(steps),
+                                       cx.i64(axes(types[1], lead, types[1].rank()))});
       return;
     }
-    cx.call("kiln_bidirectional_merge", {cx.output(), outputs[0], outputs[1], cx.batch(), cx.i64(steps),
-                                         cx.i64(forwardUnits), cx.i64(backwardUnits), cx.i32(mergeMode(c)),
-                                         cx.i32(sequences)});
+    int join = mergeMode(c) == abi::kMergeConcat ? joinAxis(cx.layer(), types[0].rank()) : types[0].rank() - 1;
+    cx.call("kiln_bidirectional_merge",
+            {cx.output(), outputs[0], outputs[1], cx.batch(), cx.i64(steps), cx.i64(axes(types[0], lead, join)),
+             cx.i64(axes(types[0], join, types[0].rank())), cx.i64(axes(types[1], join, types[1].rank())),
+             cx.i32(mergeMode(c)), cx.i32(sequences)});
   }
 };
 

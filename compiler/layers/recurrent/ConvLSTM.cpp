@@ -8,16 +8,17 @@
 // h and c have the shape of an output frame. Lowered onto kiln_conv_lstm,
 // which runs the convolutions of kernels/Conv.cpp.
 #include "layers/conv/ConvCommon.h"
+#include "layers/recurrent/Recurrent.h"
 
 namespace kiln {
 namespace {
 
 using namespace conv;
 
-class ConvLSTMKind : public LayerKind {
+class ConvLSTMKind : public SequenceLayerKind {
 public:
   ConvLSTMKind(std::string className, int spatialRank)
-      : LayerKind(std::move(className), argsFor(spatialRank),
+      : SequenceLayerKind(std::move(className), argsFor(spatialRank),
                   "LSTM over a sequence of " + std::string(spatialRank == 1 ? "1D" : spatialRank == 2 ? "2D" : "3D") +
                       " frames with convolutions for products; returns [output, h, c] with return_state"),
         rank_(spatialRank) {}
@@ -29,6 +30,20 @@ public:
   std::string describeOutputs(const Layer &layer) const override {
     if (layer.config.flag("return_state")) return "[output, state_h, state_c]";
     return "one tensor, the output (with return_state=True it returns [output, state_h, state_c])";
+  }
+
+  std::vector<std::string> stateNames(const LayerConfig &) const override { return {"state_h", "state_c"}; }
+
+  std::vector<TensorType> outputTypes(const LayerConfig &c, const TensorType &input) const override {
+    Window w = windowOf(c, rank_);
+    TensorType state{DType::Float32, {input.dims[0]}};
+    for (int i = 0; i < rank_; ++i) state.dims.push_back(outputLength(input.dims[i + 2], w.axes[i], w.padding));
+    state.dims.push_back(c.integer("filters"));
+    TensorType sequence = state;
+    sequence.dims.insert(sequence.dims.begin() + 1, input.dims[1]);
+    std::vector<TensorType> outputs = {c.flag("return_sequences") ? sequence : state};
+    if (c.flag("return_state")) outputs.insert(outputs.end(), 2, state);
+    return outputs;
   }
 
   // channels_first: a sequence (batch, timesteps, channels, spatial...)
@@ -81,18 +96,13 @@ public:
     // the shape of the kernel.
     if (!cx.requireConstant(0, rank - 1, "the channels set the shape of the kernel")) return;
     TensorType frame = frameOf(in);
-    std::optional<std::vector<Dim>> sizes = outputSpatialSizes(cx, windowOf(c, rank_), frame);
-    if (!sizes) return;
+    if (!outputSpatialSizes(cx, windowOf(c, rank_), frame)) return;
     int64_t filters = c.integer("filters");
-    TensorType state{DType::Float32, {in.dims[0]}};
-    state.dims.insert(state.dims.end(), sizes->begin(), sizes->end());
-    state.dims.push_back(filters);
+    std::vector<TensorType> outputs = outputTypes(c, in);
+    TensorType state = stateOf(c, outputs[0]);
     if (!checkInitialState(cx, state) || !checkMask(cx, state)) return;
 
-    TensorType sequence = state;
-    sequence.dims.insert(sequence.dims.begin() + 1, in.dims[1]);
-    cx.outputs = {c.flag("return_sequences") ? sequence : state};
-    if (c.flag("return_state")) cx.outputs.insert(cx.outputs.end(), 2, state);
+    cx.outputs = std::move(outputs);
     // The mask follows the output sequence; a last output or a state has none.
     for (size_t i = c.flag("return_sequences") ? 1 : 0; i < cx.outputs.size(); ++i) cx.dropMask(i);
 
@@ -144,9 +154,12 @@ public:
 
     Dim P = pixels(state);
     Dim maskPixels = cx.hasInputMask() && cx.inputMaskType().rank() > 2 ? P : Dim(1);
-    static_assert(sizeof(abi::ConvRecurrentGeometry) == 6 * sizeof(int64_t), "the geometry's fields, in order");
+    // Bidirectional sets zero_output_for_mask with return_sequences: Keras 3
+    // runs it; tf.keras 2's ConvRNN ignores it.
+    bool zeroOutput = c.flag("zero_output_for_mask") && cx.kerasVersion() == KerasVersion::V3;
+    static_assert(sizeof(abi::ConvRecurrentGeometry) == 7 * sizeof(int64_t), "the geometry's fields, in order");
     llvm::Value *geometryValue = cx.ints("geometry", {in.dims[1], P, filters, maskPixels, c.flag("go_backwards"),
-                                                      c.flag("return_sequences")});
+                                                      c.flag("return_sequences"), zeroOutput});
     bool returnState = c.flag("return_state");
     abi::Activation act = cx.activation();
     abi::Activation gate = cx.activation("recurrent_activation");
@@ -187,7 +200,7 @@ private:
     args.push_back(arg("time_major", ArgType::Bool, Value::ofBool(false)));
     // In Keras 3's saved configs; True (masked positions output 0) is
     // reported: tf.keras 2 ignores it, and Keras 3 runs no mask with an entry
-    // per position.
+    // per position. Bidirectional sets it on its copies (see lower).
     args.push_back(arg("zero_output_for_mask", ArgType::Bool, Value::ofBool(false)));
     return args;
   }

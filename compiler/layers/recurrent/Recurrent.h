@@ -8,21 +8,34 @@
 
 namespace kiln {
 
-class RecurrentKind : public LayerKind {
+// A layer Bidirectional can wrap: a Keras RNN over (batch, timesteps, ...)
+// with return_sequences, return_state, go_backwards and initial_state
+// (SimpleRNN, LSTM, GRU, ConvLSTM1D/2D/3D).
+class SequenceLayerKind : public LayerKind {
 public:
   using LayerKind::LayerKind;
+
+  // Keras's names of the states a call returns with return_state and takes
+  // as initial_state: state_h, state_c (LSTMs) or state.
+  virtual std::vector<std::string> stateNames(const LayerConfig &c) const = 0;
+  // The output types for an input sequence of `input` (channels_last): the
+  // output, then with return_state the states.
+  virtual std::vector<TensorType> outputTypes(const LayerConfig &c, const TensorType &input) const = 0;
+};
+
+class RecurrentKind : public SequenceLayerKind {
+public:
+  using SequenceLayerKind::SequenceLayerKind;
 
   // The cell the layer runs with this configuration (GRU: reset_after).
   virtual abi::RecurrentCell cell(const LayerConfig &) const = 0;
   // The states a call returns with return_state and takes as initial_state:
   // h, and c for an LSTM.
   int64_t stateCount(const LayerConfig &c) const { return cell(c) == abi::kLSTM ? 2 : 1; }
-  // The output types for a sequence input (batch, timesteps, features): the
-  // output, then with return_state the states.
-  std::vector<TensorType> outputTypes(const LayerConfig &c, const TensorType &input) const;
+  // For a sequence input (batch, timesteps, features).
+  std::vector<TensorType> outputTypes(const LayerConfig &c, const TensorType &input) const override;
 
-  // Keras's usual names of the states: state_h, state_c (LSTM) or state.
-  std::vector<std::string> stateNames(const LayerConfig &c) const {
+  std::vector<std::string> stateNames(const LayerConfig &c) const override {
     return stateCount(c) == 2 ? std::vector<std::string>{"state_h", "state_c"} : std::vector<std::string>{"state"};
   }
 

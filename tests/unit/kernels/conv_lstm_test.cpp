@@ -2,7 +2,8 @@
 // (Keras's equations, the gates i, f, c, o side by side in the kernels), for
 // every register tile, over filter counts that leave partial vectors,
 // strided and padded input convolutions, masks per step and per position,
-// going backwards, on one thread and split over several.
+// going backwards, masked positions outputting 0 (zeroOutputForMask), on one
+// thread and split over several.
 #include "codegen/LowerContext.h"
 #include "kernel_test_util.h"
 
@@ -23,12 +24,13 @@ struct Case {
   bool same;  // the input convolution's padding
   int64_t maskPixels;  // 0: no mask, 1: a mask per step, else one per position
   bool backwards, sequences;
+  bool zeroOutput = false;  // masked positions output 0
   std::string describe() const {
     return "batch=" + std::to_string(batch) + " steps=" + std::to_string(steps) + " frame=" + std::to_string(inH) +
            "x" + std::to_string(inW) + "x" + std::to_string(channels) + " filters=" + std::to_string(filters) +
            " kernel=" + std::to_string(kernel) + " stride=" + std::to_string(stride) + (same ? " same" : " valid") +
            " maskPixels=" + std::to_string(maskPixels) + (backwards ? " backwards" : "") +
-           (sequences ? " sequences" : " last");
+           (sequences ? " sequences" : " last") + (zeroOutput ? " zeroOutput" : "");
   }
 };
 
@@ -78,7 +80,8 @@ void check(const Variant &v, const Case &c) {
   std::vector<float> mask = randomFloats(c.batch * T * maskEntries, 25, 0.0f, 1.0f);
   for (float &m : mask) m = m < 0.3f ? 0.0f : 1.0f;
 
-  // The reference: h, c and the output carried over masked positions.
+  // The reference: h, c and the output carried over masked positions (or the
+  // output 0 there).
   std::vector<double> want(c.batch * (c.sequences ? T : 1) * frame);
   for (int64_t s = 0; s < c.batch; ++s) {
     std::vector<double> h(frame, 0.0), cs(frame, 0.0), out(frame, 0.0);
@@ -91,7 +94,10 @@ void check(const Variant &v, const Case &c) {
       convolve(z, nullptr, h, U, recurrentConv);
       std::vector<double> nextH = h;
       for (int64_t p = 0; p < P; ++p) {
-        if (c.maskPixels && mask[(s * T + step) * maskEntries + (c.maskPixels == 1 ? 0 : p)] == 0.0f) continue;
+        if (c.maskPixels && mask[(s * T + step) * maskEntries + (c.maskPixels == 1 ? 0 : p)] == 0.0f) {
+          if (c.zeroOutput) std::fill(out.begin() + p * f, out.begin() + (p + 1) * f, 0.0);
+          continue;
+        }
         const double *zp = z.data() + p * gates;
         for (int64_t j = 0; j < f; ++j) {
           double i = sigmoid(zp[j]), fg = sigmoid(zp[f + j]), g = std::tanh(zp[2 * f + j]), o = sigmoid(zp[3 * f + j]);
@@ -107,7 +113,7 @@ void check(const Variant &v, const Case &c) {
 
   std::vector<float> kernel = packPanels(W, taps * c.channels, gates);
   std::vector<float> recurrent = packPanels(U, taps * f, gates), bias = padToPanels(b, gates);
-  abi::ConvRecurrentGeometry g{T, P, f, maskEntries, c.backwards, c.sequences};
+  abi::ConvRecurrentGeometry g{T, P, f, maskEntries, c.backwards, c.sequences, c.zeroOutput};
   int64_t tempFloats = c.batch * abi::recurrentTemporary(T, P * gates, frame).total;
   int64_t workspace = abi::convWorkspaceFloats(std::max(c.channels, f)) * int64_t(sizeof(float));
   auto run = [&](int32_t threads) {
@@ -141,6 +147,9 @@ TEST(ConvLSTM, StridesPaddingMasksBackwards) {
     // A mask per position: the output frame has the input's sizes.
     check(v, {2, 5, 4, 4, 3, 18, 3, 1, true, 16, true, true});
     check(v, {1, 3, 3, 5, 1, 4, 1, 1, false, 15, false, false});
+    // Bidirectional's copies in Keras 3: masked positions output 0.
+    check(v, {2, 4, 7, 6, 2, 5, 3, 2, false, 1, true, true, true});
+    check(v, {2, 5, 4, 4, 3, 18, 3, 1, true, 16, false, true, true});
   }
 }
 

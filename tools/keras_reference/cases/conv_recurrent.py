@@ -204,6 +204,77 @@ d = layers.ConvLSTM1D(2, 3, strides=2, data_format='channels_first')(signals)
 model = keras.Model([frames, signals], [a, h, c, b, d])
 """
 
+BIDIRECTIONAL = """\
+from keras.models import Model
+from keras.layers import Input, Masking, Bidirectional, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
+
+frames = Input(shape=(4, 6, 5, 2))
+a = Bidirectional(ConvLSTM2D(3, 3, padding='same', return_sequences=True))(frames)
+b = Bidirectional(ConvLSTM2D(2, (3, 2), strides=(2, 1)), merge_mode='sum')(frames)
+c, fh, fc, bh, bc = Bidirectional(ConvLSTM2D(2, 3, padding='same', return_sequences=True, return_state=True,
+                                             go_backwards=True), merge_mode='mul')(frames)
+d = Bidirectional(ConvLSTM2D(2, 3, padding='same'), merge_mode='ave')(frames, initial_state=[fh, fc, bh, bc])
+e, f = Bidirectional(ConvLSTM2D(2, 3, return_sequences=True), merge_mode=None)(frames)
+signals = Input(shape=(5, 7, 3))
+masked = Masking()(signals)
+g = Bidirectional(ConvLSTM1D(3, 3, padding='same', return_sequences=True))(masked)
+h = Bidirectional(ConvLSTM1D(2, 3, padding='same'), backward_layer=ConvLSTM1D(3, 3, padding='same', go_backwards=True,
+                                                                            activation='relu'))(masked)
+volumes = Input(shape=(3, 4, 3, 4, 2))
+i = Bidirectional(ConvLSTM3D(2, 2, padding='same', return_sequences=True), merge_mode='ave')(volumes)
+model = Model([frames, signals, volumes], [a, b, c, fh, fc, bh, bc, d, e, f, g, h, i])
+"""
+
+BIDIRECTIONAL_CHANNELS_FIRST = """\
+from keras.models import Model
+from keras.layers import Input, Bidirectional, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
+
+frames = Input(shape=(4, 2, 6, 5))
+a = Bidirectional(ConvLSTM2D(3, 3, padding='same', return_sequences=True, data_format='channels_first'))(frames)
+b, fh, fc, bh, bc = Bidirectional(ConvLSTM2D(2, (3, 2), return_state=True, data_format='channels_first'),
+                                  merge_mode='sum')(frames)
+c = Bidirectional(ConvLSTM2D(2, (3, 2), go_backwards=True, data_format='channels_first'), merge_mode='ave')(
+    frames, initial_state=[fh, fc, bh, bc])
+d = Bidirectional(ConvLSTM2D(2, 3, padding='same', go_backwards=True, data_format='channels_first'))(frames)
+signals = Input(shape=(5, 3, 7))
+e, f = Bidirectional(ConvLSTM1D(2, 3, return_sequences=True, data_format='channels_first'), merge_mode=None)(signals)
+g = Bidirectional(ConvLSTM1D(2, 3, strides=2, data_format='channels_first'), merge_mode='mul')(signals)
+volumes = Input(shape=(3, 2, 3, 4, 3))
+h = Bidirectional(ConvLSTM3D(2, 2, padding='same', return_sequences=True, data_format='channels_first'))(volumes)
+model = Model([frames, signals, volumes], [a, b, fh, fc, bh, bc, c, d, e, f, g, h])
+"""
+
+OPEN_BIDIRECTIONAL = """\
+from keras.models import Model
+from keras.layers import Input, Bidirectional, ConvLSTM2D
+
+frames = Input(shape=(None, 6, 6, 2))
+a = Bidirectional(ConvLSTM2D(3, 3, padding='same', return_sequences=True))(frames)
+b = Bidirectional(ConvLSTM2D(2, 3, strides=2), merge_mode='sum')(a)
+first = Input(shape=(None, 2, 5, 4))
+c, d = Bidirectional(ConvLSTM2D(2, 3, padding='same', return_sequences=True, data_format='channels_first'),
+                     merge_mode=None)(first)
+e = Bidirectional(ConvLSTM2D(2, 3, padding='same', return_sequences=True, data_format='channels_first'))(first)
+model = Model([frames, first], [a, b, c, d, e])
+"""
+
+KERAS3_BIDIRECTIONAL = """\
+import keras
+from keras import layers
+
+frames = keras.Input(shape=(4, 5, 6, 2))
+a = layers.Bidirectional(layers.ConvLSTM2D(3, 3, padding='same', return_sequences=True))(frames)
+b, fh, fc, bh, bc = layers.Bidirectional(layers.ConvLSTM2D(2, (2, 3), strides=(2, 1), return_state=True),
+                                         merge_mode='ave')(frames)
+signals = keras.Input(shape=(5, 7, 3))
+c = layers.Bidirectional(layers.ConvLSTM1D(2, 3, padding='same', return_sequences=True))(signals)
+first = keras.Input(shape=(3, 2, 7))
+d = layers.Bidirectional(layers.ConvLSTM1D(2, 3, strides=2, return_sequences=True, data_format='channels_first'),
+                         merge_mode='mul')(first)
+e, f = layers.Bidirectional(layers.ConvLSTM1D(2, 3, data_format='channels_first'), merge_mode=None)(first)
+model = keras.Model([frames, signals, first], [a, b, fh, fc, bh, bc, c, d, e, f])
+"""
+
 CASES = [
     Case("keras2_conv_lstm2d", CONV_LSTM2D, files=("model.h5", "weights.h5", "model.json"), atol=2e-5, rtol=1e-4,
          note="ConvLSTM2D: default hard_sigmoid gates, 'same' and 'valid', strides, dilation_rate, relu/sigmoid, "
@@ -244,6 +315,25 @@ CASES = [
          atol=2e-5, rtol=1e-4,
          note="Keras 3: channels_first ConvLSTM2D (return_state, initial_state, go_backwards) after a "
               "TimeDistributed channels_first Conv2D, and a strided channels_first ConvLSTM1D."),
+    Case("keras2_bidirectional_conv_lstm", BIDIRECTIONAL,
+         inputs=[floats(), floats(pad_tail=[2, 0], zero=0.3), floats()], atol=2e-5, rtol=1e-4,
+         note="Bidirectional around ConvLSTM1D/2D/3D: merge_mode concat (on the channels), sum, mul, ave and None, "
+              "return_sequences, return_state, go_backwards, initial_state from another Bidirectional's states, a "
+              "backward_layer with other filters; Masking per position (tf.keras 2's ConvRNN ignores "
+              "zero_output_for_mask: masked steps repeat the previous output)."),
+    Case("keras2_bidirectional_conv_lstm_channels_first", BIDIRECTIONAL_CHANNELS_FIRST, atol=2e-5, rtol=1e-4,
+         note="Bidirectional around channels_first ConvLSTM1D/2D/3D: 'concat' joins the last axis, the width; "
+              "sum, ave, mul and None, return_state and initial_state, go_backwards, strides."),
+    Case("keras2_open_bidirectional_conv_lstm", OPEN_BIDIRECTIONAL, inputs=[floats(), floats()],
+         sizes=[[(3, 6, 6, 2), (3, 2, 5, 4)], [(1, 6, 6, 2), (1, 2, 5, 4)], [(6, 6, 6, 2), (6, 2, 5, 4)]],
+         atol=2e-5, rtol=1e-4,
+         note="Bidirectional ConvLSTM2D over open timesteps (channels_last and channels_first, concat, sum, "
+              "None): 3, 1 and 6 frames."),
+    Case("keras3_bidirectional_conv_lstm", KERAS3_BIDIRECTIONAL, keras=3, files=("model.weights.h5", "model.keras"),
+         atol=2e-5, rtol=1e-4,
+         note="Keras 3: Bidirectional ConvLSTM2D (concat; return_state with 'ave'), ConvLSTM1D, channels_first "
+              "ConvLSTM1D with strides and merge_modes 'mul' and None. No mask: Keras 3's ConvLSTM fails on a "
+              "mask per position (Masking's) at batch > 1."),
     Case("keras2_video_classifier", VIDEO_CLASSIFIER, files=("model.h5",), weights=keras_init(), atol=1e-5,
          rtol=1e-4,
          note="A small video classifier: TimeDistributed Conv2D and MaxPooling2D, two ConvLSTM2D, "
