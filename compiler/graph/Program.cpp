@@ -1,6 +1,6 @@
 // Graph passes: flatten nested models (with the transposes of channels_first
-// layers), drop inference no-ops, move activations before transposes and drop
-// transposes that undo each other, fold normalization, fuse activations, then
+// layers), drop inference no-ops, fold normalization, move activations before
+// transposes and drop transposes that undo each other, fuse activations, then
 // plan memory.
 #include "graph/Program.h"
 
@@ -216,21 +216,33 @@ void cancelTransposes(Flat &flat, const std::vector<int> &modelOutputs) {
 // BatchNormalization after a Dense or convolution becomes a scale and shift
 // of that layer's weights, applied when they are packed. A layer called more
 // than once shares one packed copy, so only layers called once take a fold.
+// After a channels_first layer the normalization reads its output through
+// the transpose back to channels_first: it folds when it normalizes the axis
+// the channels went to (BatchNormalization(axis=1)), and the transpose then
+// carries the folded output.
 void foldNormalization(Flat &flat, const std::vector<int> &modelOutputs) {
   Uses uses(flat, modelOutputs);
   std::map<const Layer *, int> calls;
   for (const FlatNode &n : flat.nodes) ++calls[n.layer];
   for (FlatNode &n : flat.nodes) {
-    if (n.removed) continue;
-    std::optional<ChannelAffine> affine = n.layer->kind->channelAffine(*n.layer, n.inTypes[0]);
-    if (!affine) continue;
-    FlatNode *prod = uses.soleProducer(flat, n);
+    if (n.removed || n.in.size() != 1) continue;
+    FlatNode *prod = uses.soleProducer(flat, n), *transpose = nullptr;
+    int rank = n.inTypes[0].rank(), axis = rank - 1;
+    // (Not through a view that reshapes the transpose's output.)
+    if (prod && isTranspose(*prod) && prod->outTypes[0] == n.inTypes[0]) {
+      std::vector<int64_t> dims = prod->layer->config.ints("dims");
+      auto last = std::find(dims.begin(), dims.end(), rank - 1);
+      transpose = prod, prod = uses.soleProducer(flat, *prod);
+      axis = last == dims.end() ? -1 : int(last - dims.begin()) + 1;
+    }
     if (!prod || !prod->layer->kind->acceptsChannelAffine() || prod->affine || prod->fused ||
         calls[prod->layer] != 1 || prod->layer->config.str("activation") != "linear")
       continue;
+    std::optional<ChannelAffine> affine = n.layer->kind->channelAffine(*n.layer, n.inTypes[0], axis);
+    if (!affine) continue;
     prod->affine = std::move(affine);
     n.removed = true;
-    flat.alias[n.out[0]] = flat.resolve(n.in[0]);
+    flat.alias[n.out[0]] = transpose ? transpose->out[0] : flat.resolve(n.in[0]);
   }
 }
 
@@ -321,9 +333,11 @@ Program buildProgram(const Model &model, const PassOptions &options) {
   std::vector<SizeCheck> mergeChecks;
   std::vector<int> outputs = flatten(model, inputs, flat, mergeChecks);
   removeIdentities(flat);
+  // Folding first takes a channels_first BatchNormalization from between
+  // the transposes around it.
+  if (options.foldNormalization) foldNormalization(flat, outputs);
   sinkTransposes(flat, outputs);
   cancelTransposes(flat, outputs);
-  if (options.foldNormalization) foldNormalization(flat, outputs);
   if (options.fuseActivations) fuseActivations(flat, outputs);
 
   program.layers = std::move(flat.transposes);

@@ -293,9 +293,9 @@ public:
   // layer's output channels are its last axis): a following
   // BatchNormalization can then be folded into it at build time.
   virtual bool acceptsChannelAffine() const { return false; }
-  // For BatchNormalization: y = x * scale + shift per channel of the last
-  // axis, from its (bound) weights; nothing if it normalizes another axis.
-  virtual std::optional<ChannelAffine> channelAffine(const Layer &, const TensorType & /*input*/) const {
+  // For BatchNormalization: y = x * scale + shift per channel of `axis` of
+  // the input, from its (bound) weights; nothing if it normalizes another axis.
+  virtual std::optional<ChannelAffine> channelAffine(const Layer &, const TensorType & /*input*/, int /*axis*/) const {
     return std::nullopt;
   }
 

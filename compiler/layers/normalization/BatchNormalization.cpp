@@ -84,8 +84,8 @@ public:
     return a;
   }
 
-  std::optional<ChannelAffine> channelAffine(const Layer &layer, const TensorType &input) const override {
-    if (axisOf(layer.config, input.rank()) != input.rank() - 1) return std::nullopt;
+  std::optional<ChannelAffine> channelAffine(const Layer &layer, const TensorType &input, int axis) const override {
+    if (axisOf(layer.config, input.rank()) != axis) return std::nullopt;
     return affine(layer);
   }
 

@@ -169,6 +169,25 @@ model = Model([signals, images], [Dense(2)(Flatten()(a)), GlobalAveragePooling2D
 keras.config.set_image_data_format('channels_last')
 """
 
+NORMALIZED = """\
+from keras.models import Model
+from keras.layers import Input, Conv1D, Conv2D, Conv3D, BatchNormalization, Activation, Flatten, Dense
+
+images = Input(shape=(3, 9, 8))
+x = Conv2D(6, 3, padding='same', data_format='channels_first')(images)
+x = BatchNormalization(axis=1)(x)
+x = Activation('relu')(x)
+x = Conv2D(4, 3, strides=2, data_format='channels_first')(x)
+a = BatchNormalization(axis=1, center=False)(x)
+b = BatchNormalization(axis=2)(Conv2D(3, 2, data_format='channels_first')(images))
+signals = Input(shape=(4, 10))
+c = BatchNormalization(axis=1, scale=False)(Conv1D(5, 3, data_format='channels_first')(signals))
+d = Dense(3)(Flatten(data_format='channels_first')(c))
+volumes = Input(shape=(2, 4, 5, 3))
+e = BatchNormalization(axis=1)(Conv3D(3, 2, padding='same', data_format='channels_first')(volumes))
+model = Model([images, signals, volumes], [a, b, c, d, e])
+"""
+
 CASES = [
     Case("keras2_channels_first_windows", WINDOWS_2D, inputs=[floats()],
          note="ZeroPadding2D, Cropping2D, UpSampling2D (nearest and bilinear), MaxPooling2D, AveragePooling2D, "
@@ -196,6 +215,11 @@ CASES = [
     Case("keras2_channels_first_mixed", MIXED, inputs=[floats()], atol=1e-5, rtol=1e-4,
          note="channels_first layers, BatchNormalization(axis=1), then channels_last layers after a Permute and "
               "back into a channels_first Add and pooling."),
+    Case("keras2_channels_first_batchnorm", NORMALIZED, inputs=[floats(), floats(), floats()], atol=1e-5,
+         rtol=1e-4,
+         note="BatchNormalization(axis=1) after channels_first Conv1D/2D/3D (folded into the convolution through "
+              "the transpose; center=False, scale=False), a relu and a strided Conv2D after it, and a "
+              "BatchNormalization of the height (not folded)."),
     Case("keras2_channels_first_open", OPEN_AXES, inputs=[floats()], atol=1e-5, rtol=1e-4,
          sizes=[[(3, 6, 6)], [(3, 9, 7)], [(3, 12, 16)]],
          note="channels_first Conv2D, MaxPooling2D, ZeroPadding2D, UpSampling2D and GlobalMaxPooling2D over open "
