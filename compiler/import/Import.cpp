@@ -274,9 +274,10 @@ bool Writer::emitCall(const ConfigLayer &l, size_t index) {
     for (const CallParam &p : kind->callSignature()) callParams.insert(p.name);
   std::vector<CallValue> positional = call.args;
   std::vector<std::pair<std::string, CallValue>> keywords;
-  // tf.keras 2 records `rnn(x, initial_state=[h, c])` as a call on [x, h, c].
+  // tf.keras 2 records `rnn(x, initial_state=[h, c])` as a call on [x, h, c]
+  // (Bidirectional's with `initial_state: null` beside it).
   bool hasInitialState = false;
-  for (const auto &[key, v] : call.kwargs) hasInitialState |= key == "initial_state";
+  for (const auto &[key, v] : call.kwargs) hasInitialState |= key == "initial_state" && v.hasTensors();
   if (kind && callParams.count("initial_state") && !hasInitialState && positional.size() == 1 &&
       positional[0].kind == CallValue::Kind::List && positional[0].items.size() > 1 && !kind->inputArity().list) {
     CallValue states = positional[0];
