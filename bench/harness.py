@@ -90,6 +90,13 @@ def main():
     sgemm = {t: sgemm_gflops(args.python, t) for t in threads}
     for t in threads:
         print(f"bench: machine threads={t} peak_gflops={peaks[t]:.1f} sgemm_gflops={sgemm[t]:.1f}", flush=True)
+    # One core's read bandwidth from the cache level that holds the weights a
+    # batch-1 case reads per step: the LSTM's recurrent kernel (256 KiB), the
+    # MLP's weights (2.6 MiB); the bound of the memory-bound cases.
+    bandwidth_exe = os.path.join(args.work, "bandwidth")
+    run(["cc", "-O2", "-march=native", os.path.join(HERE, "bandwidth.c"), "-o", bandwidth_exe])
+    for line in run([bandwidth_exe, "256", "2680"]).splitlines():
+        print(f"bench: memory threads=1 {line.rsplit(' check=', 1)[0]}", flush=True)
 
     for model, batch in CASES:
         if only and model not in only:
