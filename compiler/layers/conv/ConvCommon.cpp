@@ -93,8 +93,8 @@ bool requireConvInput(ShapeContext &cx, int spatialRank) {
     // Flat vectors, e.g. MNIST as (None, 784): they need a Reshape to images.
     bool first = cx.channelsFirst();
     Diagnostic &d = cx.error(DiagID::err_spatial_rank, cx.layer().describe(), 4, layoutString(2, first), cx.shown(in));
-    if (int64_t n = in.dims[1]; n != kNone) {
-      int64_t side = std::llround(std::sqrt(double(n)));
+    if (in.dims[1].known()) {  // None, or sized at run time (a Flatten over an open axis): no advice
+      int64_t n = in.dims[1], side = std::llround(std::sqrt(double(n)));
       std::string target = side * side != n ? (first ? "(channels, height, width)" : "(height, width, channels)")
                            : first          ? fmt::format("(1, {}, {})", side, side)
                                             : fmt::format("({}, {}, 1)", side, side);
