@@ -34,6 +34,19 @@ std::optional<int> order(const Value &a, const Value &b, size_t &budget, bool &e
   return std::nullopt;
 }
 
+// x ** y for y >= 0 by repeated squaring, so that 1 ** 10**18 takes 60
+// multiplications, not 10**18; false if the result leaves int64.
+bool integerPower(int64_t x, int64_t y, int64_t &r) {
+  r = 1;
+  while (y > 0) {
+    if ((y & 1) && __builtin_mul_overflow(r, x, &r)) return false;
+    y >>= 1;
+    // A square that overflows still to be multiplied in makes the result overflow too.
+    if (y > 0 && __builtin_mul_overflow(x, x, &x)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Value Evaluator::binary(const std::string &op, const Value &a, const Value &b, SourceRange range) {
@@ -55,8 +68,7 @@ Value Evaluator::binary(const std::string &op, const Value &a, const Value &b, S
       else if (op == "*") overflow = __builtin_mul_overflow(x, y, &r);
       else if (op == "//") r = x / y - ((x % y != 0) && ((x < 0) != (y < 0)));
       else if (op == "%") r = ((x % y) + y) % y;
-      else if (op == "**")
-        for (int64_t i = 0; i < y && !overflow; ++i) overflow = __builtin_mul_overflow(r, x, &r);
+      else if (op == "**") overflow = !integerPower(x, y, r);
       else if (op == "&") r = x & y;
       else if (op == "|") r = x | y;
       else if (op == "^") r = x ^ y;
