@@ -28,15 +28,15 @@ for target in "${targets[@]}"; do
   mkdir -p "$corpus"
   dict=()
   [[ -f $here/$target.dict ]] && dict=(-dict="$here/$target.dict")
-  # The HDF5 library loops forever or faults on some files (kilnc's reader
-  # child stops at its CPU limit or dies alone): in fork mode such an input is
-  # saved and fuzzing goes on; triage the findings' stacks. Its reads take
-  # milliseconds, so a 3 s limit loses little to a loop.
   # Leaks are left to LeakSanitizer's check at exit, which fails the run:
   # libFuzzer's own check after an input that frees less than it allocates
   # scans the heap, and ANTLR's prediction cache grows on most new inputs,
   # so it ran after most of them and took half the front end's time.
   mode=(-timeout=30 -detect_leaks=0)
+  # The HDF5 library loops forever or faults on some files (kilnc's reader
+  # child stops at its CPU limit or dies alone): in fork mode such an input is
+  # saved and fuzzing goes on; triage the findings' stacks. Its reads take
+  # milliseconds, so a 3 s limit loses little to a loop.
   [[ $target == hdf5 ]] && mode=(-fork=1 -ignore_timeouts=1 -ignore_crashes=1 -timeout=3)
   log=$build/fuzz/$target.$(date +%Y%m%d-%H%M%S).log
   nice -n 19 "$build/bin/fuzz_$target" "$corpus" "$here/corpus/$target" "${dict[@]}" "${mode[@]}" \
