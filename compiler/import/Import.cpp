@@ -430,10 +430,8 @@ std::string describeSource(const ParsedConfig &c) {
   return keras;
 }
 
-}  // namespace
-
-std::optional<ImportedModel> importModelConfig(const std::string &configText, uint32_t file, const std::string &what,
-                                               const std::string &kerasVersion, DiagnosticEngine &diags) {
+std::optional<ImportedModel> importConfig(const std::string &configText, uint32_t file, const std::string &what,
+                                          const std::string &kerasVersion, DiagnosticEngine &diags) {
   std::optional<ParsedConfig> config = parseModelConfig(configText, file, what, kerasVersion, diags);
   if (!config) return std::nullopt;
   ImportContext cx{diags, what, config->style, {}, false};
@@ -465,6 +463,22 @@ std::optional<ImportedModel> importModelConfig(const std::string &configText, ui
   s += writer.body();
   while (s.size() > 1 && s[s.size() - 1] == '\n' && s[s.size() - 2] == '\n') s.pop_back();
   return result;
+}
+
+}  // namespace
+
+std::optional<ImportedModel> importModelConfig(const std::string &configText, uint32_t file, const std::string &what,
+                                               const std::string &kerasVersion, DiagnosticEngine &diags) {
+  // The config is read with JSON accessors that throw where a value has a
+  // type Keras never writes there (a number for a layer's name): such a
+  // config is malformed, like one missing a key.
+  try {
+    return importConfig(configText, file, what, kerasVersion, diags);
+  } catch (const nlohmann::json::exception &) {
+    diags.report(DiagID::err_import_config, SourceRange{}, what,
+                 "is malformed: a value in it has a type Keras never writes there");
+    return std::nullopt;
+  }
 }
 
 }  // namespace kiln

@@ -239,7 +239,7 @@ std::vector<std::string> layerOutputs(const std::string &className, const json &
     std::vector<std::string> out = config.contains("merge_mode") && config["merge_mode"].is_null()
                                        ? std::vector<std::string>{"_forward", "_backward"}
                                        : std::vector<std::string>{""};
-    if (inner.is_object() && flag(inner["config"], "return_state"))
+    if (inner.is_object() && flag(inner.value("config", json()), "return_state"))
       for (const char *direction : {"_forward", "_backward"})
         for (const std::string &s : states(serializedClass(inner), direction)) out.push_back(s);
     return out;

@@ -103,6 +103,12 @@ std::optional<WeightFile> readWeights(const std::string &path, DiagnosticEngine 
   std::string error;
   KerasFile keras;
   if (!readKerasFile(path, *kind, true, keras, error)) return fail(error);
+  return weightsOfKerasFile(keras, path, diags);
+}
+
+std::optional<WeightFile> weightsOfKerasFile(KerasFile &keras, const std::string &path, DiagnosticEngine &diags) {
+  auto fail = [&](const std::string &message) { return fileError(diags, path, message); };
+  std::string error;
   WeightFile file;
   file.path = path;
   H5Node &root = keras.root;
@@ -157,6 +163,12 @@ std::optional<ModelConfig> readModelConfig(const std::string &path, DiagnosticEn
 
   KerasFile keras;
   if (!readKerasFile(path, *kind, false, keras, error)) return fail(error);
+  return configOfKerasFile(keras, path, diags);
+}
+
+std::optional<ModelConfig> configOfKerasFile(const KerasFile &keras, const std::string &path, DiagnosticEngine &diags) {
+  auto fail = [&](const std::string &message) { return fileError(diags, path, message); };
+  ModelConfig config;
   if (keras.zip) {
     config.json = keras.config;
     nlohmann::json metadata = nlohmann::json::parse(keras.metadata, nullptr, false);

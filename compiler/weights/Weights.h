@@ -50,6 +50,11 @@ std::optional<WeightFile> readTfjsWeights(const std::string &path, DiagnosticEng
 // .h5 and .weights.h5), zip (.keras) or JSON (TensorFlow.js).
 std::optional<WeightFile> readWeights(const std::string &path, DiagnosticEngine &diags);
 
+struct KerasFile;
+// readWeights past the file: the weights of a Keras file whose tree is read
+// (`path` names it in messages). Consumes the tree's data.
+std::optional<WeightFile> weightsOfKerasFile(KerasFile &keras, const std::string &path, DiagnosticEngine &diags);
+
 // Gives every weighted layer of `model` its values from `file`, as Keras's
 // own loading would. Reports every missing, extra or mis-shaped weight.
 bool bindWeights(const Model &model, WeightFile &file, DiagnosticEngine &diags);
@@ -64,6 +69,8 @@ struct ModelConfig {
   std::string source;        // where it came from, for messages
 };
 std::optional<ModelConfig> readModelConfig(const std::string &path, DiagnosticEngine &diags);
+// readModelConfig past the file, for an .h5 or .keras file already read.
+std::optional<ModelConfig> configOfKerasFile(const KerasFile &keras, const std::string &path, DiagnosticEngine &diags);
 
 // Draws every weight from its layer's Keras initializer with a seeded
 // generator (for benchmarks and tests without trained weights).
