@@ -93,14 +93,24 @@ const TensorRef *firstTensor(const LayerCall &call) {
   return !call.args.empty() && call.args[0].kind == CallValue::Kind::Tensor ? &call.args[0].ref : nullptr;
 }
 
-bool sameTensor(const TensorRef &a, const TensorRef &b) {
-  return a.layer == b.layer && a.call == b.call && a.tensor == b.tensor;
-}
+std::tuple<std::string, int64_t, int64_t> tensorKey(const TensorRef &t) { return {t.layer, t.call, t.tensor}; }
 
 // Keras 3 records the masks that layers compute as operations on their
 // inputs: Embedding(mask_zero=True)'s as NotEqual(ids, 0), Masking(v)'s as
-// Any(NotEqual(x, v), axis=-1). Kiln computes these masks itself.
+// Any(NotEqual(x, v), axis=-1). Kiln computes these masks itself. Found
+// through indexes, so that a config of many such layers imports in time
+// proportional to its pairs that match, not to the cube of its layers.
 void Writer::findMaskOps(const ConfigModel &m) {
+  std::map<std::tuple<std::string, int64_t, int64_t>, std::vector<const ConfigLayer *>> maskersOn;
+  std::map<std::string, std::vector<const ConfigLayer *>> anyOver;  // Any(x, axis=-1) by x's layer
+  for (const ConfigLayer &l : m.layers) {
+    if (l.className == "Embedding" || l.className == "Masking")
+      for (const LayerCall &call : l.calls)
+        if (const TensorRef *x = firstTensor(call)) maskersOn[tensorKey(*x)].push_back(&l);
+    if (l.className == "Any" && l.calls.size() == 1 && firstTensor(l.calls[0]) &&
+        l.config.value("axis", json()) == json(-1) && l.config.value("keepdims", json(false)) == json(false))
+      anyOver[firstTensor(l.calls[0])->layer].push_back(&l);
+  }
   for (const ConfigLayer &op : m.layers) {
     if (op.className != "NotEqual" || op.calls.size() != 1) continue;
     const LayerCall &c = op.calls[0];
@@ -108,24 +118,21 @@ void Writer::findMaskOps(const ConfigModel &m) {
         !c.args[1].literal.is_number())
       continue;
     double value = c.args[1].literal.get<double>();
-    for (const ConfigLayer &l : m.layers) {
-      for (const LayerCall &call : l.calls) {
-        if (!firstTensor(call) || !sameTensor(*firstTensor(call), *firstTensor(c))) continue;
-        if (l.className == "Embedding" && l.config.value("mask_zero", json(false)) == json(true) && value == 0) {
-          maskOps_.insert(op.name);
-          maskOf_[op.name] = l.name;
-        }
-        json maskValue = l.config.value("mask_value", json(0.0));
-        if (l.className != "Masking" || !maskValue.is_number() || maskValue.get<double>() != value) continue;
-        for (const ConfigLayer &any : m.layers) {
-          if (any.className != "Any" || any.calls.size() != 1 || !firstTensor(any.calls[0]) ||
-              firstTensor(any.calls[0])->layer != op.name || any.config.value("axis", json()) != json(-1) ||
-              any.config.value("keepdims", json(false)) != json(false))
-            continue;
-          maskOps_.insert(op.name);
-          maskOps_.insert(any.name);
-          maskOf_[any.name] = l.name;
-        }
+    auto maskers = maskersOn.find(tensorKey(*firstTensor(c)));
+    if (maskers == maskersOn.end()) continue;
+    for (const ConfigLayer *l : maskers->second) {
+      if (l->className == "Embedding" && l->config.value("mask_zero", json(false)) == json(true) && value == 0) {
+        maskOps_.insert(op.name);
+        maskOf_[op.name] = l->name;
+      }
+      json maskValue = l->config.value("mask_value", json(0.0));
+      if (l->className != "Masking" || !maskValue.is_number() || maskValue.get<double>() != value) continue;
+      auto anys = anyOver.find(op.name);
+      if (anys == anyOver.end()) continue;
+      for (const ConfigLayer *any : anys->second) {
+        maskOps_.insert(op.name);
+        maskOps_.insert(any->name);
+        maskOf_[any->name] = l->name;
       }
     }
   }
@@ -244,7 +251,7 @@ bool Writer::writeSequential(const ConfigModel &m, const std::string &var) {
 std::optional<std::string> Writer::valueText(const CallValue &v) {
   switch (v.kind) {
   case CallValue::Kind::Tensor: {
-    auto it = tensors_.find({v.ref.layer, v.ref.call, v.ref.tensor});
+    auto it = tensors_.find(tensorKey(v.ref));
     if (it == tensors_.end() || it->second.empty()) return std::nullopt;  // empty: a mask operation
     return it->second;
   }
@@ -314,7 +321,7 @@ bool Writer::emitCall(const ConfigLayer &l, size_t index) {
       const_cast<CallValue &>(v).collect(refs);
       std::string problem = "layer '" + l.name + "' is called on a mask computation, which Kiln cannot import";
       for (const TensorRef *r : refs)
-        if (!maskOps_.count(r->layer) && !tensors_.count({r->layer, r->call, r->tensor}))
+        if (!maskOps_.count(r->layer) && !tensors_.count(tensorKey(*r)))
           problem = "layer '" + l.name + "' uses output " + std::to_string(r->tensor) + " of layer '" + r->layer +
                     "', which has no such output";
       cx_.diags.report(DiagID::err_import_config, l.range, cx_.what, problem);
@@ -392,7 +399,7 @@ bool Writer::writeFunctional(const ConfigModel &m, const std::string &var) {
         for (CallValue &a : call.args) a.collect(refs);
         for (auto &[key, v] : call.kwargs) v.collect(refs);
         bool ready = true;
-        for (TensorRef *r : refs) ready &= tensors_.count({r->layer, r->call, r->tensor}) != 0;
+        for (TensorRef *r : refs) ready &= tensors_.count(tensorKey(*r)) != 0;
         if (!ready) break;
         ok &= emitCall(l, next[i]);
         progress = true;
