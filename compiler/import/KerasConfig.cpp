@@ -1,9 +1,10 @@
 #include "import/KerasConfig.h"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <map>
-#include <regex>
+#include <string_view>
 
 namespace kiln::import {
 
@@ -95,6 +96,7 @@ private:
     return false;
   }
   SourceRange locate(const std::string &name);
+  void indexNames();
   bool readLayer(const json &entry, ConfigLayer &out);
   bool readCall(const json &node, LayerCall &out, const ConfigLayer &layer);
   std::optional<CallValue> readKeras3(const json &v);
@@ -107,6 +109,8 @@ private:
   std::string what_;
   DiagnosticEngine &diags_;
   size_t cursor_ = 0;
+  bool indexed_ = false;
+  std::map<std::string, std::vector<std::pair<size_t, size_t>>> names_;  // name -> its [key, value end) places
 };
 
 // Where the entry of the layer named `name` is in the text: the next
@@ -114,16 +118,36 @@ private:
 // order they are read).
 SourceRange Reader::locate(const std::string &name) {
   if (!file_ || name.empty()) return {};
-  std::string quoted = json(name).dump();
-  static const std::regex key("\"name\"\\s*:\\s*");
-  for (auto from = text_.cbegin() + std::min(cursor_, text_.size());;) {
-    std::smatch m;
-    if (!std::regex_search(from, text_.cend(), m, key)) return {};
-    size_t keyAt = size_t(m[0].first - text_.cbegin()), valueAt = size_t(m[0].second - text_.cbegin());
-    from = m[0].second;
-    if (text_.compare(valueAt, quoted.size(), quoted) != 0) continue;
-    cursor_ = valueAt + quoted.size();
-    return {{file_, uint32_t(keyAt)}, uint32_t(cursor_)};
+  if (!indexed_) indexNames();
+  auto found = names_.find(name);
+  if (found == names_.end()) return {};
+  const std::vector<std::pair<size_t, size_t>> &places = found->second;
+  auto next = std::lower_bound(places.begin(), places.end(), std::make_pair(cursor_, size_t(0)));
+  if (next == places.end()) return {};
+  cursor_ = next->second;
+  return {{file_, uint32_t(next->first)}, uint32_t(next->second)};
+}
+
+// Every `"name": "<string>"` in the text, by the string's value (escapes
+// decoded), in one pass: searching the text again for each layer took time
+// quadratic in the layers when names were not found as written.
+void Reader::indexNames() {
+  indexed_ = true;
+  constexpr std::string_view key = "\"name\"";
+  auto skipSpace = [&](size_t i) {
+    while (i < text_.size() && std::strchr(" \t\r\n", text_[i]) && text_[i]) ++i;
+    return i;
+  };
+  for (size_t at = text_.find(key); at != std::string::npos; at = text_.find(key, at + 1)) {
+    size_t i = skipSpace(at + key.size());
+    if (i >= text_.size() || text_[i] != ':') continue;
+    i = skipSpace(i + 1);
+    if (i >= text_.size() || text_[i] != '"') continue;
+    size_t end = i + 1;
+    while (end < text_.size() && text_[end] != '"') end += text_[end] == '\\' ? 2 : 1;
+    if (end >= text_.size()) return;
+    json value = json::parse(text_.begin() + i, text_.begin() + end + 1, nullptr, false);
+    if (value.is_string()) names_[value.get<std::string>()].push_back({at, end + 1});
   }
 }
 
