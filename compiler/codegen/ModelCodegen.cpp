@@ -275,9 +275,9 @@ bool ModelCodegen::finishWeights(std::string &error) {
   return true;
 }
 
-// batch * arena bytes per sample + a workspace per thread, or -1 for a
-// negative batch, sizes of open axes the model cannot run with, or a size
-// that overflows int64.
+// batch * arena bytes per sample + a workspace and a chunk arena per
+// thread, or -1 for a negative batch, sizes of open axes the model cannot
+// run with, or a size that overflows int64.
 void ModelCodegen::emitScratchSize() {
   std::vector<llvm::Type *> params;
   for (const EntryParam &p : entry_.scratchSize) params.push_back(paramType(p.role));
@@ -296,8 +296,8 @@ void ModelCodegen::emitScratchSize() {
   llvm::Value *arena = builder_.CreateBinaryIntrinsic(llvm::Intrinsic::smul_with_overflow, batch,
                                                       dim(program_.arenaBytesPerSample), nullptr, "arena");
   llvm::Value *workspaces = builder_.CreateBinaryIntrinsic(
-      llvm::Intrinsic::smul_with_overflow, builder_.CreateCall(threadCount_, {parallel}), dim(program_.workspaceBytes),
-      nullptr, "workspaces");
+      llvm::Intrinsic::smul_with_overflow, builder_.CreateCall(threadCount_, {parallel}),
+      dim(add(program_.workspaceBytes, program_.chunkArenaBytes)), nullptr, "workspaces");
   llvm::Value *total = builder_.CreateBinaryIntrinsic(llvm::Intrinsic::sadd_with_overflow,
                                                       builder_.CreateExtractValue(arena, 0),
                                                       builder_.CreateExtractValue(workspaces, 0), nullptr, "total");
@@ -369,37 +369,79 @@ void ModelCodegen::emitRun() {
       bufferPointers_[id] = builder_.CreateInBoundsGEP(builder_.getInt8Ty(), scratch, offset, b.name + ".out");
       break;
     }
+    case Buffer::Kind::Chunk: {
+      llvm::Value *offset = builder_.CreateMul(runThreads_, dim(b.offset));
+      bufferPointers_[id] = builder_.CreateInBoundsGEP(builder_.getInt8Ty(), chunkArena_, offset, b.name + ".chunk");
+      break;
+    }
     }
   }
-  for (const Step &step : program_.steps) {
-    if (step.copy) {
-      llvm::Value *bytes = dim(mul(step.inputTypes[0].sampleSize(), 4));
-      builder_.CreateMemCpy(bufferPointers_[step.outputs[0]], llvm::MaybeAlign(4), bufferPointers_[step.inputs[0]],
-                            llvm::MaybeAlign(4), builder_.CreateMul(batch_, bytes));
-      continue;
+  auto chunked = program_.chunkedRuns.begin();
+  for (size_t i = 0; i < program_.steps.size();) {
+    if (chunked != program_.chunkedRuns.end() && chunked->begin == i) {
+      emitChunkedRun(*chunked);
+      i = chunked++->end;
+    } else {
+      emitStep(program_.steps[i++], batch_, nullptr);
     }
-    LowerBindings b;
-    b.layer = b.weightLayer = step.layer;
-    for (int id : step.inputs) b.inputs.push_back(bufferPointers_[id]);
-    for (int id : step.outputs) b.outputs.push_back(bufferPointers_[id]);
-    for (int id : step.inputMasks) {
-      b.inputMasks.push_back(id < 0 ? nullptr : bufferPointers_[id]);
-      b.inputMaskTypes.push_back(id < 0 ? TensorType{} : program_.buffers[id].type);
-    }
-    for (int id : step.outputMasks) {
-      b.outputMasks.push_back(id < 0 ? nullptr : bufferPointers_[id]);
-      b.outputMaskTypes.push_back(id < 0 ? TensorType{} : program_.buffers[id].type);
-    }
-    b.inputTypes = step.inputTypes;
-    b.outputTypes = step.outputTypes;
-    b.batch = batch_;
-    b.temporary = step.temporary < 0 ? nullptr : bufferPointers_[step.temporary];
-    b.fusedActivation = step.fusedActivation;
-    b.channelAffine = step.channelAffine;
-    LowerContext cx(*this, std::move(b));
-    step.layer->kind->lower(cx);
   }
   builder_.CreateRet(builder_.getInt32(0));
+}
+
+// A step for `batch` samples from sample `first` (null: the whole batch).
+void ModelCodegen::emitStep(const Step &step, llvm::Value *batch, llvm::Value *first) {
+  auto pointer = [&](int id) -> llvm::Value * {
+    if (id < 0) return nullptr;
+    if (!first || program_.buffers[id].kind == Buffer::Kind::Chunk) return bufferPointers_[id];
+    llvm::Value *offset = builder_.CreateMul(first, dim(program_.buffers[id].bytesPerSample()));
+    return builder_.CreateInBoundsGEP(builder_.getInt8Ty(), bufferPointers_[id], offset);
+  };
+  if (step.copy) {
+    llvm::Value *bytes = dim(mul(step.inputTypes[0].sampleSize(), 4));
+    builder_.CreateMemCpy(pointer(step.outputs[0]), llvm::MaybeAlign(4), pointer(step.inputs[0]), llvm::MaybeAlign(4),
+                          builder_.CreateMul(batch, bytes));
+    return;
+  }
+  LowerBindings b;
+  b.layer = b.weightLayer = step.layer;
+  for (int id : step.inputs) b.inputs.push_back(pointer(id));
+  for (int id : step.outputs) b.outputs.push_back(pointer(id));
+  for (int id : step.inputMasks) {
+    b.inputMasks.push_back(pointer(id));
+    b.inputMaskTypes.push_back(id < 0 ? TensorType{} : program_.buffers[id].type);
+  }
+  for (int id : step.outputMasks) {
+    b.outputMasks.push_back(pointer(id));
+    b.outputMaskTypes.push_back(id < 0 ? TensorType{} : program_.buffers[id].type);
+  }
+  b.inputTypes = step.inputTypes;
+  b.outputTypes = step.outputTypes;
+  b.batch = batch;
+  b.temporary = pointer(step.temporary);
+  b.fusedActivation = step.fusedActivation;
+  b.channelAffine = step.channelAffine;
+  LowerContext cx(*this, std::move(b));
+  step.layer->kind->lower(cx);
+}
+
+// The steps of `run` for one chunk of samples after another: `samples` per
+// thread, so that each thread's share of a chunk fits its core's cache.
+void ModelCodegen::emitChunkedRun(const SampleChunks &run) {
+  llvm::Type *i64 = builder_.getInt64Ty();
+  llvm::Value *chunk = builder_.CreateMul(runThreads_, builder_.getInt64(run.samples), "chunk");
+  llvm::BasicBlock *before = builder_.GetInsertBlock();
+  auto *loop = llvm::BasicBlock::Create(context_, "chunk", run_);
+  auto *done = llvm::BasicBlock::Create(context_, "chunks.done", run_);
+  builder_.CreateCondBr(builder_.CreateICmpSGT(batch_, builder_.getInt64(0)), loop, done);
+  builder_.SetInsertPoint(loop);
+  llvm::PHINode *first = builder_.CreatePHI(i64, 2, "first");
+  first->addIncoming(builder_.getInt64(0), before);
+  llvm::Value *left = builder_.CreateSub(batch_, first, "left");
+  llvm::Value *samples = builder_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, chunk, left, nullptr, "samples");
+  for (size_t i = run.begin; i < run.end; ++i) emitStep(program_.steps[i], samples, first);
+  first->addIncoming(builder_.CreateAdd(first, chunk, "next"), builder_.GetInsertBlock());
+  builder_.CreateCondBr(builder_.CreateICmpSGT(left, chunk), loop, done);
+  builder_.SetInsertPoint(done);
 }
 
 // The kiln_test_vectors of an executable, or a null pointer.
@@ -488,6 +530,10 @@ void ModelCodegen::emitRunContext(llvm::Value *scratch, llvm::Value *parallel) {
   builder_.CreateStore(builder_.CreateInBoundsGEP(builder_.getInt8Ty(), scratch, arena, "workspace"), field(1));
   builder_.CreateStore(dim(program_.workspaceBytes), field(2));
   builder_.CreateStore(threads, field(3));
+  runThreads_ = threads;
+  llvm::Value *workspaces = builder_.CreateMul(threads, dim(program_.workspaceBytes));
+  chunkArena_ = builder_.CreateInBoundsGEP(builder_.getInt8Ty(), builder_.CreateLoad(ptr, field(1)), workspaces,
+                                           "chunk.arena");
 }
 
 // The executable's entry: describe the model to kiln_rt_main and hand over.

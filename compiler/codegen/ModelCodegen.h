@@ -85,6 +85,8 @@ private:
   void emitThreadCount();
   void emitRunContext(llvm::Value *scratch, llvm::Value *parallel);
   void emitRun();
+  void emitStep(const Step &step, llvm::Value *batch, llvm::Value *first);
+  void emitChunkedRun(const SampleChunks &run);
   void emitScratchSize();
   void emitMain();
   llvm::Constant *emitTestVectors();
@@ -108,6 +110,8 @@ private:
   llvm::IRBuilder<> builder_;
   std::vector<llvm::Value *> bufferPointers_;
   llvm::Value *batch_ = nullptr;
+  llvm::Value *runThreads_ = nullptr;  // the run's thread count
+  llvm::Value *chunkArena_ = nullptr;  // after the threads' workspaces
   llvm::Value *runContext_ = nullptr;
   llvm::Function *threadCount_ = nullptr;
   llvm::Value *weights_ = nullptr;

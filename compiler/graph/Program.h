@@ -19,6 +19,8 @@ struct Buffer {
     Input,   // the caller's input `index`
     Output,  // the caller's output `index`
     Arena,   // scratch at `offset` bytes per sample (times the batch)
+    Chunk,   // a tensor made and used up within a chunked run: one chunk's room
+             // at `offset` bytes per thread in the chunk arena
   };
   Kind kind = Kind::Arena;
   int index = 0;
@@ -56,6 +58,17 @@ struct Step {
   bool copy = false;
 };
 
+// Steps [begin, end) run a few samples at a time: every step of the run
+// for `samples` samples per thread, then every step for the next ones, so
+// that the tensors the run makes and reads stay in a core's cache rather
+// than travel through memory between its steps. A tensor made and used up
+// within the run has room for one chunk, which every chunk reuses; the
+// others keep their own memory for the whole run.
+struct SampleChunks {
+  size_t begin = 0, end = 0;
+  int64_t samples = 1;
+};
+
 struct Program {
   std::string modelName;
   std::vector<Buffer> buffers;
@@ -73,6 +86,9 @@ struct Program {
   // What the run-time sizes must satisfy before anything runs: every tensor
   // axis at least 1, and the equalities merges need (SizeCheck).
   std::vector<SizeCheck> sizeChecks;
+  std::vector<SampleChunks> chunkedRuns;  // in step order, disjoint
+  // The chunk arena, after the workspaces: this many bytes per thread.
+  Dim chunkArenaBytes = 0;
   // Layers the passes add that are not the model's (the transposes of
   // channels_first layers); steps point into them.
   std::vector<std::shared_ptr<const Layer>> layers;
