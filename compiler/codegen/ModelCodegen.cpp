@@ -424,24 +424,120 @@ void ModelCodegen::emitStep(const Step &step, llvm::Value *batch, llvm::Value *f
   step.layer->kind->lower(cx);
 }
 
-// The steps of `run` for one chunk of samples after another: `samples` per
-// thread, so that each thread's share of a chunk fits its core's cache.
+// The steps of `run` a chunk of samples at a time. A batch that gives every
+// thread a chunk runs its chunks in parallel, each on one thread with that
+// thread's room in the chunk arena, so that no step waits for the others
+// between chunks; a smaller one runs whole, each step split over the threads.
 void ModelCodegen::emitChunkedRun(const SampleChunks &run) {
-  llvm::Type *i64 = builder_.getInt64Ty();
-  llvm::Value *chunk = builder_.CreateMul(runThreads_, builder_.getInt64(run.samples), "chunk");
-  llvm::BasicBlock *before = builder_.GetInsertBlock();
-  auto *loop = llvm::BasicBlock::Create(context_, "chunk", run_);
-  auto *done = llvm::BasicBlock::Create(context_, "chunks.done", run_);
-  builder_.CreateCondBr(builder_.CreateICmpSGT(batch_, builder_.getInt64(0)), loop, done);
-  builder_.SetInsertPoint(loop);
-  llvm::PHINode *first = builder_.CreatePHI(i64, 2, "first");
-  first->addIncoming(builder_.getInt64(0), before);
-  llvm::Value *left = builder_.CreateSub(batch_, first, "left");
-  llvm::Value *samples = builder_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, chunk, left, nullptr, "samples");
-  for (size_t i = run.begin; i < run.end; ++i) emitStep(program_.steps[i], samples, first);
-  first->addIncoming(builder_.CreateAdd(first, chunk, "next"), builder_.GetInsertBlock());
-  builder_.CreateCondBr(builder_.CreateICmpSGT(left, chunk), loop, done);
+  llvm::Type *i64 = builder_.getInt64Ty(), *ptr = builder_.getPtrTy();
+  llvm::Value *one = builder_.getInt64(1);
+  auto ceilDiv = [&](llvm::Value *a, llvm::Value *b) {
+    return builder_.CreateSDiv(builder_.CreateSub(builder_.CreateAdd(a, b), one), b);
+  };
+  llvm::Value *samples = builder_.CreateBinaryIntrinsic(
+      llvm::Intrinsic::smax, one,
+      builder_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, builder_.getInt64(run.samples),
+                                     ceilDiv(batch_, runThreads_)),
+      nullptr, "chunk.samples");
+  llvm::Value *chunks = ceilDiv(batch_, samples);
+  auto *whole = llvm::BasicBlock::Create(context_, "run.whole", run_);
+  auto *chunked = llvm::BasicBlock::Create(context_, "run.chunked", run_);
+  auto *serial = llvm::BasicBlock::Create(context_, "chunks.serial", run_);
+  auto *parallel = llvm::BasicBlock::Create(context_, "chunks.parallel", run_);
+  auto *done = llvm::BasicBlock::Create(context_, "run.done", run_);
+  builder_.CreateCondBr(builder_.CreateICmpSLT(chunks, runThreads_), whole, chunked);
+
+  builder_.SetInsertPoint(whole);
+  for (size_t i = run.begin; i < run.end; ++i) emitStep(program_.steps[i], batch_, nullptr);
+  builder_.CreateBr(done);
+
+  // The task's context: the batch, the samples per chunk, the weights, the
+  // workspaces, the chunk arena, then every buffer's base pointer.
+  builder_.SetInsertPoint(chunked);
+  std::vector<llvm::Type *> fields(5 + bufferPointers_.size(), ptr);
+  fields[0] = fields[1] = i64;
+  auto *contextType = llvm::StructType::get(context_, fields);
+  llvm::Value *taskContext = builder_.CreateAlloca(contextType, nullptr, "chunks.context");
+  llvm::StructType *runContextType = this->runContextType();
+  llvm::Value *values[5] = {batch_, samples, weights_ ? weights_ : llvm::ConstantPointerNull::get(builder_.getPtrTy()),
+                            builder_.CreateLoad(ptr, builder_.CreateStructGEP(runContextType, runContext_, 1)),
+                            chunkArena_};
+  for (unsigned f = 0; f < 5; ++f) builder_.CreateStore(values[f], builder_.CreateStructGEP(contextType, taskContext, f));
+  for (size_t id = 0; id < bufferPointers_.size(); ++id)
+    if (bufferPointers_[id])
+      builder_.CreateStore(bufferPointers_[id], builder_.CreateStructGEP(contextType, taskContext, 5 + id));
+  llvm::Function *task = emitChunkTask(run, contextType);
+  llvm::Value *parallelFor = builder_.CreateLoad(ptr, builder_.CreateStructGEP(runContextType, runContext_, 0));
+  builder_.CreateCondBr(builder_.CreateIsNull(parallelFor), serial, parallel);
+
+  builder_.SetInsertPoint(serial);
+  llvm::PHINode *index = builder_.CreatePHI(i64, 2, "chunk");
+  index->addIncoming(builder_.getInt64(0), chunked);
+  builder_.CreateCall(task, {taskContext, index, builder_.getInt32(0)});
+  llvm::Value *next = builder_.CreateAdd(index, one);
+  index->addIncoming(next, serial);
+  builder_.CreateCondBr(builder_.CreateICmpSLT(next, chunks), serial, done);
+
+  builder_.SetInsertPoint(parallel);
+  auto *parallelType = llvm::StructType::get(context_, {ptr, ptr, builder_.getInt32Ty()});
+  auto *forType = llvm::FunctionType::get(builder_.getVoidTy(), {ptr, ptr, ptr, i64}, false);
+  builder_.CreateCall(forType, builder_.CreateLoad(ptr, builder_.CreateStructGEP(parallelType, parallelFor, 0)),
+                      {builder_.CreateLoad(ptr, builder_.CreateStructGEP(parallelType, parallelFor, 1)), task,
+                       taskContext, chunks});
+  builder_.CreateBr(done);
   builder_.SetInsertPoint(done);
+}
+
+// task(context, chunk, thread): the steps of `run` for one chunk of samples
+// on the calling thread, in that thread's workspace and chunk arena.
+llvm::Function *ModelCodegen::emitChunkTask(const SampleChunks &run, llvm::StructType *contextType) {
+  llvm::Type *i64 = builder_.getInt64Ty(), *ptr = builder_.getPtrTy();
+  auto *type = llvm::FunctionType::get(builder_.getVoidTy(), {ptr, i64, builder_.getInt32Ty()}, false);
+  auto *task = llvm::Function::Create(type, llvm::Function::InternalLinkage,
+                                      options_.prefix + "_run.chunk" + std::to_string(run.begin), *module_);
+  task->addFnAttr(llvm::Attribute::NoUnwind);
+  llvm::IRBuilderBase::InsertPointGuard guard(builder_);
+  builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", task));
+  llvm::Value *taskContext = task->getArg(0);
+  llvm::Value *thread = builder_.CreateSExt(task->getArg(2), i64);
+  auto field = [&](unsigned f, llvm::Type *t) {
+    return builder_.CreateLoad(t, builder_.CreateStructGEP(contextType, taskContext, f));
+  };
+  llvm::Value *batch = field(0, i64), *samples = field(1, i64);
+  llvm::Value *first = builder_.CreateMul(task->getArg(1), samples, "first");
+  llvm::Value *count = builder_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, samples, builder_.CreateSub(batch, first));
+  // One thread's run context: no parallel-for, its own workspace.
+  llvm::StructType *runContextType = this->runContextType();
+  llvm::Value *context = builder_.CreateAlloca(runContextType, nullptr, "run.context");
+  llvm::Value *workspaceBytes = dim(program_.workspaceBytes);
+  llvm::Value *values[4] = {llvm::ConstantPointerNull::get(builder_.getPtrTy()),
+                            builder_.CreateInBoundsGEP(builder_.getInt8Ty(), field(3, ptr),
+                                                       builder_.CreateMul(thread, workspaceBytes)),
+                            workspaceBytes, builder_.getInt64(1)};
+  for (unsigned f = 0; f < 4; ++f) builder_.CreateStore(values[f], builder_.CreateStructGEP(runContextType, context, f));
+  llvm::Value *chunkArena = builder_.CreateInBoundsGEP(builder_.getInt8Ty(), field(4, ptr),
+                                                       builder_.CreateMul(thread, dim(program_.chunkArenaBytes)));
+  std::vector<llvm::Value *> pointers(bufferPointers_.size(), nullptr);
+  for (size_t i = run.begin; i < run.end; ++i) {
+    size_t written;
+    for (int id : touchedBuffers(program_.steps[i], written)) {
+      if (pointers[id]) continue;
+      const Buffer &b = program_.buffers[id];
+      pointers[id] = b.kind == Buffer::Kind::Chunk
+                         ? builder_.CreateInBoundsGEP(builder_.getInt8Ty(), chunkArena, dim(b.offset))
+                         : field(5 + id, ptr);
+    }
+  }
+  std::swap(pointers, bufferPointers_);
+  llvm::Value *runWeights = weights_, *runContext = runContext_;
+  weights_ = weights_ ? field(2, ptr) : nullptr;
+  runContext_ = context;
+  for (size_t i = run.begin; i < run.end; ++i) emitStep(program_.steps[i], count, first);
+  builder_.CreateRetVoid();
+  std::swap(pointers, bufferPointers_);
+  weights_ = runWeights;
+  runContext_ = runContext;
+  return task;
 }
 
 // The kiln_test_vectors of an executable, or a null pointer.
@@ -517,9 +613,15 @@ bool ModelCodegen::emitWeightsCheck(std::string &error) {
 
 // The run context (abi::RunContext) the kernels share: the parallel-for if
 // it has more than one thread, and the workspaces after the arena.
-void ModelCodegen::emitRunContext(llvm::Value *scratch, llvm::Value *parallel) {
+// abi::RunContext: parallel, workspace, workspaceBytes, threads.
+llvm::StructType *ModelCodegen::runContextType() {
   llvm::Type *ptr = builder_.getPtrTy(), *i64 = builder_.getInt64Ty();
-  auto *contextType = llvm::StructType::get(context_, {ptr, ptr, i64, i64});
+  return llvm::StructType::get(context_, {ptr, ptr, i64, i64});
+}
+
+void ModelCodegen::emitRunContext(llvm::Value *scratch, llvm::Value *parallel) {
+  llvm::Type *ptr = builder_.getPtrTy();
+  llvm::StructType *contextType = runContextType();
   runContext_ = builder_.CreateAlloca(contextType, nullptr, "run.context");
   llvm::Value *threads = builder_.CreateCall(threadCount_, {parallel}, "threads");
   llvm::Value *several = builder_.CreateICmpSGT(threads, builder_.getInt64(1));

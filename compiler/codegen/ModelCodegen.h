@@ -83,10 +83,12 @@ public:
 
 private:
   void emitThreadCount();
+  llvm::StructType *runContextType();
   void emitRunContext(llvm::Value *scratch, llvm::Value *parallel);
   void emitRun();
   void emitStep(const Step &step, llvm::Value *batch, llvm::Value *first);
   void emitChunkedRun(const SampleChunks &run);
+  llvm::Function *emitChunkTask(const SampleChunks &run, llvm::StructType *contextType);
   void emitScratchSize();
   void emitMain();
   llvm::Constant *emitTestVectors();

@@ -318,20 +318,6 @@ void requirePositiveSizes(Program &program) {
     }
 }
 
-// The buffers a step reads or writes: outputs, output masks and temporary
-// first, then inputs and input masks.
-std::vector<int> touchedBuffers(const Step &step, size_t &written) {
-  std::vector<int> touched = step.outputs;
-  for (int v : step.outputMasks)
-    if (v >= 0) touched.push_back(v);
-  if (step.temporary >= 0) touched.push_back(step.temporary);
-  written = touched.size();
-  touched.insert(touched.end(), step.inputs.begin(), step.inputs.end());
-  for (int v : step.inputMasks)
-    if (v >= 0) touched.push_back(v);
-  return touched;
-}
-
 // Runs of steps worth executing a few samples at a time: consecutive steps
 // whose weights stay in a core's L2 cache when read again for every chunk
 // (at most 256 KiB: convolutions and pooling over images, not the large
@@ -370,6 +356,18 @@ std::vector<SampleChunks> chooseChunkedRuns(const Program &program) {
 }
 
 }  // namespace
+
+std::vector<int> touchedBuffers(const Step &step, size_t &written) {
+  std::vector<int> touched = step.outputs;
+  for (int v : step.outputMasks)
+    if (v >= 0) touched.push_back(v);
+  if (step.temporary >= 0) touched.push_back(step.temporary);
+  written = touched.size();
+  touched.insert(touched.end(), step.inputs.begin(), step.inputs.end());
+  for (int v : step.inputMasks)
+    if (v >= 0) touched.push_back(v);
+  return touched;
+}
 
 Program buildProgram(const Model &model, const PassOptions &options) {
   Flat flat;

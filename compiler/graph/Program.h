@@ -99,6 +99,10 @@ struct PassOptions {
   bool foldNormalization = true;  // fold BatchNormalization into the layer before
 };
 
+// The buffers a step reads or writes: its outputs, output masks and
+// temporary (the first `written`), then its inputs and input masks.
+std::vector<int> touchedBuffers(const Step &step, size_t &written);
+
 // Flattens `model` and runs the graph passes and the memory plan.
 Program buildProgram(const Model &model, const PassOptions &options);
 
