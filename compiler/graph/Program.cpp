@@ -347,8 +347,9 @@ std::vector<SampleChunks> chooseChunkedRuns(const Program &program) {
       }
       int64_t bytes = 0;
       for (int v : buffers) bytes += program.buffers[v].bytesPerSample().value();
-      // A run whose tensors for 16 samples fit the cache stays whole.
-      if (bytes * kMinChunks > kChunkBytes) runs.push_back({begin, end, std::max<int64_t>(1, kChunkBytes / bytes)});
+      // A run whose tensors for 16 samples fit the cache gains nothing from
+      // chunks, nor does one whose tensors for one sample do not.
+      if (bytes * kMinChunks > kChunkBytes && bytes <= kChunkBytes) runs.push_back({begin, end, kChunkBytes / bytes});
     }
     begin = end + 1;
   }
