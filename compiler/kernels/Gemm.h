@@ -169,7 +169,9 @@ KILN_INLINE void gemmBlock(const float *a, int64_t lda, const float *packed, int
 // How to cut an m x n x k product into tasks: `rowChunk` rows (a multiple
 // of the tile's) by `panelChunk` panels. Many rows and few columns split the
 // rows (each task reads all of B); few rows split the panels (each task
-// reads all of A): whichever operand is the larger is shared.
+// reads all of A): whichever operand is the larger is shared. A task keeps
+// the tile's panels where there are enough, and never runs narrower tiles
+// than one thread would.
 struct GemmSplit {
   int64_t rowChunk, panelChunk, rowTasks, panelTasks;
   int64_t tasks() const { return rowTasks * panelTasks; }
@@ -180,8 +182,9 @@ KILN_INLINE GemmSplit splitGemm(const abi::RunContext *run, int64_t m, int64_t n
   int64_t panels = abi::panelCount(n);
   int64_t rowGroups = (m + rowUnit - 1) / rowUnit;
   int64_t tasks = taskCount(run, m * n * k, rowGroups * panels);
-  int64_t panelTasks = n > m ? (tasks < panels ? tasks : panels) : (tasks + rowGroups - 1) / rowGroups;
-  if (panelTasks > panels) panelTasks = panels;
+  int64_t mostPanelTasks = panels > T::kPanels ? panels / T::kPanels : 1;
+  int64_t panelTasks = n > m ? tasks : (tasks + rowGroups - 1) / rowGroups;
+  if (panelTasks > mostPanelTasks) panelTasks = mostPanelTasks;
   int64_t rowTasks = (tasks + panelTasks - 1) / panelTasks;
   if (rowTasks > rowGroups) rowTasks = rowGroups;
   GemmSplit s;
