@@ -133,7 +133,8 @@ struct SavingBinder {
     const H5Node *found = nullptr;
     for (const H5Node *v : vars) {
       const std::vector<std::string> *name = v->attribute("name");  // Keras 3.5+ records the sublayer's name
-      std::string relative = v->path.substr(layer.path.size() + 1);
+      std::string below = layer.path == "/" ? "/" : layer.path + "/";  // v is in layer's group
+      std::string relative = v->path.substr(below.size());
       // TimeDistributed keeps the layer it wraps as `layer`: layer/forward_layer/cell/vars.
       while (relative.starts_with("layer/")) relative.erase(0, std::strlen("layer/"));
       bool match = (name && name->size() == 1 && name->front() == prefix) ||

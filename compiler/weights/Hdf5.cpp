@@ -316,10 +316,14 @@ void writeH5Node(ByteWriter &out, const H5Node &node) {
 
 namespace {
 
-bool readNode(ByteReader &in, bool values, H5Node &node, int depth, size_t &objects) {
+// `parent` is the path of the node's group (null for the root): a path
+// that does not name the node under it is malformed, since the binders
+// read a node's place from its path.
+bool readNode(ByteReader &in, bool values, H5Node &node, const std::string *parent, int depth, size_t &objects) {
   if (depth > kMaxDepth || ++objects > kMaxObjects) return false;
   node.name = printable(in.str(1 << 16));
   node.path = printable(in.str(1 << 20));
+  if (node.path != (parent ? (*parent == "/" ? "" : *parent) + "/" + node.name : "/")) return false;
   node.dataset = in.u8() != 0;
   uint64_t attributes = in.u64();
   if (attributes > kMaxAttributes) return false;
@@ -356,7 +360,7 @@ bool readNode(ByteReader &in, bool values, H5Node &node, int depth, size_t &obje
     if (children > kMaxObjects) return false;
     for (uint64_t i = 0; i < children && in.ok(); ++i) {
       node.children.emplace_back();
-      if (!readNode(in, values, node.children.back(), depth + 1, objects)) return false;
+      if (!readNode(in, values, node.children.back(), &node.path, depth + 1, objects)) return false;
     }
   }
   return in.ok();
@@ -366,7 +370,7 @@ bool readNode(ByteReader &in, bool values, H5Node &node, int depth, size_t &obje
 
 bool readH5Node(ByteReader &in, bool values, H5Node &node, std::string &error) {
   size_t objects = 0;
-  if (readNode(in, values, node, 0, objects)) return true;
+  if (readNode(in, values, node, nullptr, 0, objects)) return true;
   error = "the reader process sent a malformed result";
   return false;
 }

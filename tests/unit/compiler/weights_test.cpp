@@ -262,3 +262,41 @@ TEST(ReaderPipe, StringsLongerThanTheStreamFail) {
   ::close(fds[0]);
   EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 64 * 1024) << "kilobytes of peak memory";
 }
+
+// A tree whose paths do not name its nodes (what a compromised reader child
+// could send) is malformed: the binders find a node's place in its group by
+// its path, and a path shorter than its group's ended kilnc with an uncaught
+// std::out_of_range (found by the keras fuzz target).
+TEST(ReaderPipe, PathsThatDoNotNameTheirNodesFail) {
+  auto roundTrip = [](const kiln::H5Node &root, std::string &error) {
+    int fds[2];
+    EXPECT_EQ(::pipe(fds), 0);
+    {
+      kiln::ByteWriter out(fds[1]);
+      kiln::writeH5Node(out, root);
+    }
+    ::close(fds[1]);
+    kiln::ByteReader in(fds[0]);
+    kiln::H5Node back;
+    bool ok = kiln::readH5Node(in, true, back, error);
+    ::close(fds[0]);
+    return ok;
+  };
+  kiln::H5Node root;
+  root.name = root.path = "/";
+  kiln::H5Node layers;
+  layers.name = "layers";
+  layers.path = "/layers";
+  kiln::H5Node dense;
+  dense.name = "dense";
+  dense.path = "/layers/dense";
+  layers.children.push_back(dense);
+  root.children.push_back(layers);
+  std::string error;
+  EXPECT_TRUE(roundTrip(root, error)) << error;
+  for (const char *path : {"/", "/layers/x", "/other/dense", "/layers/dense/"}) {
+    root.children[0].children[0].path = path;
+    EXPECT_FALSE(roundTrip(root, error)) << path;
+    EXPECT_EQ(error, "the reader process sent a malformed result");
+  }
+}
