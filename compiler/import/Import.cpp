@@ -216,8 +216,8 @@ bool Writer::writeSequential(const ConfigModel &m, const std::string &var) {
     const json &c = firstLayer->config;
     json shape = c.contains("batch_shape") ? c["batch_shape"] : c.value("batch_input_shape", json());
     if (std::string s = shapeArgument(shape, "input_shape", "batch_input_shape"); !s.empty()) inputArgs.push_back(s);
-    else if (c.value("input_dim", json()).is_number_integer() && !LayerRegistry::instance().find(firstLayer->className)
-                                                                       ->findArg("input_dim"))
+    else if (const LayerKind *kind = LayerRegistry::instance().find(firstLayer->className);
+             kind && c.value("input_dim", json()).is_number_integer() && !kind->findArg("input_dim"))
       inputArgs.push_back("input_dim=" + pythonLiteral(c["input_dim"]));
     if (std::string dtype = dtypeName(c.value("dtype", json())); !inputArgs.empty() && !dtype.empty() &&
                                                                   dtype != "float32" && dtype.find("float") == std::string::npos)
