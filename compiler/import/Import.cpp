@@ -6,6 +6,7 @@
 
 #include "import/KerasConfig.h"
 #include "import/LayerArguments.h"
+#include "import/TensorMath.h"
 #include "graph/Graph.h"
 #include "layers/LayerKind.h"
 
@@ -73,6 +74,8 @@ private:
   void findMaskOps(const ConfigModel &m);
   bool takeMasks(const ConfigLayer &l, size_t index, const CallValue &mask);
   bool emitCall(const ConfigLayer &l, size_t index);
+  bool emitTensorMath(const ConfigLayer &l, size_t index);
+  std::optional<std::string> argumentText(const ConfigLayer &l, const CallValue &v);
   std::optional<std::string> valueText(const CallValue &v);
 
   const ParsedConfig &config_;
@@ -271,8 +274,35 @@ std::optional<std::string> Writer::valueText(const CallValue &v) {
   return std::nullopt;
 }
 
+// A call argument's text; reports what it uses that has no variable.
+std::optional<std::string> Writer::argumentText(const ConfigLayer &l, const CallValue &v) {
+  std::optional<std::string> t = valueText(v);
+  if (!t) {
+    std::vector<TensorRef *> refs;
+    const_cast<CallValue &>(v).collect(refs);
+    std::string problem = "layer '" + l.name + "' is called on a mask computation, which Kiln cannot import";
+    for (const TensorRef *r : refs)
+      if (!maskOps_.count(r->layer) && !tensors_.count(tensorKey(*r)))
+        problem = "layer '" + l.name + "' uses output " + std::to_string(r->tensor) + " of layer '" + r->layer +
+                  "', which has no such output";
+    cx_.diags.report(DiagID::err_import_config, l.range, cx_.what, problem);
+  }
+  return t;
+}
+
+// Tensor math between layers: `name = <expression>`, which makes the layer.
+bool Writer::emitTensorMath(const ConfigLayer &l, size_t index) {
+  std::optional<std::string> expr = tensorMathExpression(
+      cx_, l, l.calls[index], [&](const CallValue &v) { return argumentText(l, v); });
+  std::string var = names_.claim(l.calls.size() > 1 ? l.name + "_out" + std::to_string(index) : l.name);
+  tensors_[{l.name, int64_t(index), 0}] = var;
+  if (expr) body_ += var + " = " + *expr + "\n";
+  return expr.has_value();
+}
+
 // Emits call `index` of layer `l`, whose inputs all have variables.
 bool Writer::emitCall(const ConfigLayer &l, size_t index) {
+  if (isTensorMath(l)) return emitTensorMath(l, index);
   const LayerCall &call = l.calls[index];
   std::string layer = l.className + " layer '" + l.name + "'";
   const LayerKind *kind = l.model ? nullptr : LayerRegistry::instance().find(l.className);
@@ -315,18 +345,8 @@ bool Writer::emitCall(const ConfigLayer &l, size_t index) {
   }
   std::vector<std::string> args;
   auto text = [&](const CallValue &v) {
-    std::optional<std::string> t = valueText(v);
-    if (!t) {
-      std::vector<TensorRef *> refs;
-      const_cast<CallValue &>(v).collect(refs);
-      std::string problem = "layer '" + l.name + "' is called on a mask computation, which Kiln cannot import";
-      for (const TensorRef *r : refs)
-        if (!maskOps_.count(r->layer) && !tensors_.count(tensorKey(*r)))
-          problem = "layer '" + l.name + "' uses output " + std::to_string(r->tensor) + " of layer '" + r->layer +
-                    "', which has no such output";
-      cx_.diags.report(DiagID::err_import_config, l.range, cx_.what, problem);
-      ok = false;
-    }
+    std::optional<std::string> t = argumentText(l, v);
+    ok &= t.has_value();
     return t.value_or("");
   };
   for (const CallValue &a : positional) args.push_back(text(a));
@@ -454,6 +474,8 @@ std::optional<ImportedModel> importConfig(const std::string &configText, uint32_
        pythonString(config->model.name) + ".\n";
   if (result.keras3) s += "# Keras 3 semantics: build with --keras-version 3.\n";
   if (cx.initializerObjects) s += "from keras import initializers\n";
+  if (cx.kerasOps) s += "from keras import ops\n";
+  if (cx.tensorflow) s += "import tensorflow as tf\n";
   if (writer.usesInput()) cx.layerClasses.insert("Input");
   std::string layers;
   for (const std::string &cls : cx.layerClasses) layers += (layers.empty() ? "" : ", ") + cls;

@@ -172,8 +172,7 @@ std::optional<CallValue> Reader::readKeras3(const json &v) {
 // Keras 2 and TensorFlow.js write a tensor as [layer, node, tensor].
 std::optional<CallValue> Reader::readKeras2(const json &v) {
   if (isRefTriple(v) && v.size() == 3) {
-    if (v[0] == "_CONSTANT_VALUE")
-      return fail({}, "a layer is called on a constant, not a tensor, which Kiln cannot import"), std::nullopt;
+    if (v[0] == "_CONSTANT_VALUE") return literalValue(v[2]);  // a constant operand of tensor math
     return tensorValue(v);
   }
   if (v.is_array() || (v.is_object() && serializedClass(v).empty()))
@@ -203,7 +202,15 @@ bool Reader::readCall(const json &node, LayerCall &out, const ConfigLayer &layer
   // Keras 2: the tensors of the first argument, each [layer, node, tensor,
   // kwargs], where kwargs holds the call's other arguments.
   json kwargs = json::object();
+  bool constant = false;
   std::function<json(const json &)> strip = [&](const json &v) -> json {
+    // tf.keras 2 writes a constant first operand of tensor math (`2.0 * x`)
+    // as ["_CONSTANT_VALUE", -1, value, kwargs].
+    if (v.is_array() && v.size() == 4 && v[0] == "_CONSTANT_VALUE" && v[3].is_object()) {
+      kwargs = v[3];
+      constant = true;
+      return v[2];
+    }
     if (isRefTriple(v)) {
       if (v.size() == 4 && v[3].is_object() && !v[3].empty()) kwargs = v[3];
       return json::array({v[0], v[1], v[2]});
@@ -219,7 +226,7 @@ bool Reader::readCall(const json &node, LayerCall &out, const ConfigLayer &layer
   if (!node.is_array() && !node.is_object()) return fail(layer.range, malformed);
   json first = strip(node);
   // A single tensor is written as a list of one.
-  if (first.is_array() && first.size() == 1 && isRefTriple(first[0])) first = first[0];
+  if (first.is_array() && first.size() == 1 && (isRefTriple(first[0]) || constant)) first = first[0];
   std::optional<CallValue> arg = readKeras2(first);
   if (!arg) return false;
   out.args.push_back(std::move(*arg));

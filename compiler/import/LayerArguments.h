@@ -24,6 +24,8 @@ struct ImportContext {
   ConfigStyle style = ConfigStyle::Keras2;
   std::set<std::string> layerClasses;  // for the imports line
   bool initializerObjects = false;     // needs `from keras import initializers`
+  bool tensorflow = false;             // needs `import tensorflow as tf` (tensor math of tf.keras 2)
+  bool kerasOps = false;               // needs `from keras import ops` (Keras 3's operations)
 };
 
 // The constructor expression of a layer. `extra` are keyword arguments the

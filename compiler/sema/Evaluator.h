@@ -14,6 +14,7 @@
 #include "syntax/AST.h"
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -238,6 +239,11 @@ private:
   Value tensorNegate(const Value &v, SourceRange range);
   Value tensorSubscript(const Value &object, const ast::Expr &e);
   Value callTensorOp(const Builtin &builtin, CallSite &call);
+  std::optional<Value> onModelTensors(const std::string &keras2Name, const std::string &keras3Name,
+                                      const std::vector<Value *> &operands, SourceRange range,
+                                      const std::function<Value()> &compute, const std::string &given = "");
+  std::optional<Value> operatorOnModelTensors(const std::string &op, const std::vector<Value *> &operands,
+                                              SourceRange range, const std::function<Value()> &compute);
   void reportUnsupportedTensorOp(const std::string &what, SourceRange range);
   void defineCustomLayer(const ast::Stmt &stmt);
   const Value *classMember(const LayerKind *kind, const std::string &name) const;

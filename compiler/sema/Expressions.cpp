@@ -166,6 +166,11 @@ Value Evaluator::evalSubscript(const ast::Expr &e) {
   Value object = eval(*e.object);
   if (object.is(ValueKind::Error) || object.is(ValueKind::Skipped)) return object;
   if (object.is(ValueKind::Traced)) return tensorSubscript(object, e);
+  if (object.is(ValueKind::Tensor)) {
+    Value x = object;
+    if (std::optional<Value> layer = operatorOnModelTensors("[]", {&x}, e.range, [&] { return tensorSubscript(x, e); }))
+      return *layer;
+  }
   const char *tensorHint = "; slicing tensors is not supported, use Cropping or Reshape layers";
   if (e.elements.size() != 1) {
     diags_.report(DiagID::err_subscript, e.range, describe(object),
@@ -332,6 +337,11 @@ Value Evaluator::evalUnary(const ast::Expr &e) {
     return t ? Value::ofBool(!*t, e.range) : Value::error(e.range);
   }
   if (v.is(ValueKind::Traced) && e.name != "~") return e.name == "-" ? tensorNegate(v, e.range) : v;
+  if (v.is(ValueKind::Tensor) && e.name == "-") {
+    Value x = v;
+    if (std::optional<Value> layer = operatorOnModelTensors("neg", {&x}, e.range, [&] { return tensorNegate(x, e.range); }))
+      return *layer;
+  }
   if (v.isInteger() && e.name == "~") return Value::ofInt(~v.asInt(), e.range);
   if (v.isInteger() && e.name != "~") {
     if (e.name == "-" && v.asInt() == INT64_MIN) {

@@ -58,7 +58,12 @@ std::vector<Tensor *> Evaluator::tensorsOf(const Value &v, const std::string &wh
     }
     return out;
   }
-  if (!v.is(ValueKind::Error)) diags_.report(DiagID::err_layer_needs_tensor, v.range, what, describe(v));
+  if (v.is(ValueKind::Traced))  // a layer called in a Lambda's function or a custom layer's call()
+    diags_.report(DiagID::err_model_arg, v.range,
+                  "calling " + what + " inside a Lambda or a custom layer's call() is not supported (Kiln compiles their own "
+                         "tensor math); build the block from layers with the functional API, e.g. in a def");
+  else if (!v.is(ValueKind::Error))
+    diags_.report(DiagID::err_layer_needs_tensor, v.range, what, describe(v));
   ok = false;
   return out;
 }

@@ -54,6 +54,11 @@ Value Evaluator::binary(const std::string &op, const Value &a, const Value &b, S
   if (a.is(ValueKind::Skipped)) return a;
   if (b.is(ValueKind::Skipped)) return b;
   if (a.is(ValueKind::Traced) || b.is(ValueKind::Traced)) return tensorBinary(op, a, b, range);
+  if (a.is(ValueKind::Tensor) || b.is(ValueKind::Tensor)) {
+    Value x = a, y = b;
+    if (std::optional<Value> layer = operatorOnModelTensors(op, {&x, &y}, range, [&] { return tensorBinary(op, x, y, range); }))
+      return *layer;
+  }
   if (a.isNumber() && b.isNumber()) {
     bool ints = a.isInteger() && b.isInteger();
     if ((op == "/" || op == "//" || op == "%") && b.number() == 0) {
@@ -154,6 +159,12 @@ Value Evaluator::compare(const std::string &op, const Value &a, const Value &b, 
   if ((a.is(ValueKind::Traced) || b.is(ValueKind::Traced)) && op != "in" && op != "not in" && op != "is" &&
       op != "is not")
     return tensorBinary(op, a, b, range);
+  if ((a.is(ValueKind::Tensor) || b.is(ValueKind::Tensor)) && op != "==" && op != "!=" && op != "in" &&
+      op != "not in" && op != "is" && op != "is not") {
+    Value x = a, y = b;
+    if (std::optional<Value> layer = operatorOnModelTensors(op, {&x, &y}, range, [&] { return tensorBinary(op, x, y, range); }))
+      return *layer;
+  }
   if (!tick(range, a.items.size() + b.items.size() + (a.text.size() + b.text.size()) / 64)) return Value::error(range);
   if (a.is(ValueKind::Skipped)) return a;
   if (b.is(ValueKind::Skipped)) return b;

@@ -10,6 +10,7 @@
 #include "layers/LayerKind.h"
 #include "layers/core/Traced.h"
 
+#include <algorithm>
 #include <deque>
 #include <fmt/format.h>
 
@@ -38,7 +39,8 @@ const std::vector<TensorOp> &tensorOps() {
       {"reciprocal", Family::Unary, abi::kReciprocal},
       {"add", Family::Binary, abi::kAdd},              {"subtract", Family::Binary, abi::kSubtract},
       {"multiply", Family::Binary, abi::kMultiply},    {"divide", Family::Binary, abi::kDivide},
-      {"truediv", Family::Binary, abi::kDivide},       {"pow", Family::Binary, abi::kPower},
+      {"truediv", Family::Binary, abi::kDivide},       {"true_divide", Family::Binary, abi::kDivide},
+      {"pow", Family::Binary, abi::kPower},
       {"power", Family::Binary, abi::kPower},          {"maximum", Family::Binary, abi::kMaximum},
       {"minimum", Family::Binary, abi::kMinimum},      {"greater", Family::Binary, abi::kGreater},
       {"greater_equal", Family::Binary, abi::kGreaterEqual}, {"less", Family::Binary, abi::kLess},
@@ -102,7 +104,28 @@ struct OpArguments {
   bool ok = true;
 };
 
+// What Keras names the layer of an operator on a model's tensor: tf.keras 2
+// after the TensorFlow function it calls, Keras 3 after the operation.
+std::pair<std::string, std::string> operatorLayerNames(const std::string &op) {
+  static const std::map<std::string, std::pair<std::string, std::string>> names = {
+      {"+", {"tf.__operators__.add", "add"}},      {"-", {"tf.math.subtract", "subtract"}},
+      {"*", {"tf.math.multiply", "multiply"}},     {"/", {"tf.math.truediv", "true_divide"}},
+      {"//", {"tf.math.floordiv", "floor_divide"}}, {"**", {"tf.math.pow", "power"}},
+      {">", {"tf.math.greater", "greater"}},       {">=", {"tf.math.greater_equal", "greater_equal"}},
+      {"<", {"tf.math.less", "less"}},             {"<=", {"tf.math.less_equal", "less_equal"}},
+      {"neg", {"tf.math.negative", "negative"}},   {"[]", {"tf.__operators__.getitem", "get_item"}},
+  };
+  auto found = names.find(op);
+  return found == names.end() ? std::pair<std::string, std::string>{"tf." + op, op} : found->second;
+}
+
 }  // namespace
+
+std::optional<Value> Evaluator::operatorOnModelTensors(const std::string &op, const std::vector<Value *> &operands,
+                                                       SourceRange range, const std::function<Value()> &compute) {
+  auto [keras2, keras3] = operatorLayerNames(op);
+  return onModelTensors(keras2, keras3, operands, range, compute);
+}
 
 const Builtin *tensorOpBuiltin(const std::string &module, const std::string &name) {
   if (!tensorModule(module) || !findOp(name)) return nullptr;
@@ -141,6 +164,63 @@ Value Evaluator::tensorShape(const Value &v, SourceRange range) {
   std::vector<Value> dims;
   for (int64_t d : v.program->nodes[v.integer].dims) dims.push_back(d == kNone ? Value::none(range) : Value::ofInt(d, range));
   return Value::ofTuple(std::move(dims), range);
+}
+
+// Tensor math on a model's tensors outside any layer (`x + inputs`,
+// `tf.nn.relu(x)`, `x[:, 0]`): Keras makes a layer of it (tf.keras 2 a
+// TFOpLambda named after the op, "tf.__operators__.add"; Keras 3 an
+// operation, "add"), and so does Kiln. The model's tensors among the operands
+// (also inside lists) become the inputs of a new TensorProgram, `compute`
+// runs the math on them traced, and the layer is applied to those tensors.
+// No value when no operand is a model's tensor.
+std::optional<Value> Evaluator::onModelTensors(const std::string &keras2Name, const std::string &keras3Name,
+                                               const std::vector<Value *> &operands, SourceRange range,
+                                               const std::function<Value()> &compute, const std::string &given) {
+  if (trace_) return std::nullopt;
+  std::vector<Tensor *> inputs;
+  std::function<void(const Value &)> collect = [&](const Value &v) {
+    if (v.is(ValueKind::Tensor) && std::find(inputs.begin(), inputs.end(), v.tensor) == inputs.end())
+      inputs.push_back(v.tensor);
+    if (v.isSequence())
+      for (const Value &item : v.items) collect(item);
+  };
+  for (const Value *v : operands) collect(*v);
+  if (inputs.empty()) return std::nullopt;
+  const std::string &stem = options_.kerasVersion == KerasVersion::V2 ? keras2Name : keras3Name;
+  const std::string &what = given.empty() ? stem : given;
+  for (Tensor *t : inputs)
+    if (t->type.hasOpenAxes()) {
+      diags_.report(DiagID::err_model_arg, range,
+                    "'" + what + "' needs the sizes of its input's axes at build time, but its input has shape " +
+                        shapeString(t->type));
+      return Value::error(range);
+    }
+  auto program = std::make_shared<TensorProgram>();
+  trace_ = program;
+  std::vector<Value> traced;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    std::vector<int64_t> dims{kNone};
+    for (size_t a = 1; a < inputs[i]->type.dims.size(); ++a) dims.push_back(inputs[i]->type.dims[a].value());
+    traced.push_back(this->traced(program->input(int(i), dims), range));
+  }
+  std::function<void(Value &)> substitute = [&](Value &v) {
+    if (v.is(ValueKind::Tensor)) v = traced[std::find(inputs.begin(), inputs.end(), v.tensor) - inputs.begin()];
+    for (Value &item : v.items) substitute(item);
+  };
+  for (Value *v : operands) substitute(*v);
+  Value result = compute();
+  trace_ = nullptr;
+  if (result.is(ValueKind::Error) || !result.is(ValueKind::Traced)) return result;  // e.g. tf.shape(x): sizes
+  if (!program->nodes[result.integer].batched) {
+    diags_.report(DiagID::err_model_arg, range, "'" + what + "' must keep the batch axis of the model's tensors");
+    return Value::error(range);
+  }
+  program->outputs.push_back(int(result.integer));
+  std::string name = given.empty() ? uniqueName(stem, true) : given;
+  Layer *layer = graph_.newLayer(tensorMathKind(keras2Name == "tf.__operators__.getitem"), name, range);
+  layer->program = program;
+  for (Tensor *t : inputs) layer->builtInputs.push_back(t->type);
+  return applyLayer(layer, inputs, range, inputs.size() > 1);
 }
 
 Value Evaluator::tensorBinary(const std::string &op, const Value &a, const Value &b, SourceRange range) {
@@ -227,6 +307,23 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
   for (const CallArgument &a : call.args)
     if (const Value *s = findSkipped(a.value, &visited)) return *s;  // on data: skipped like the rest of the data code
   if (!trace_) {
+    // tf.keras 2 names the layer after the TensorFlow function (tf.reduce_mean
+    // is tf.math.reduce_mean), Keras 3 after the operation.
+    std::string keras2 = builtin.detail == "tensorflow" && (op.family == Family::Unary || op.family == Family::Binary ||
+                                                            op.family == Family::Reduce)
+                             ? "tf.math." + builtin.name
+                             : builtin.detail.rfind("tensorflow", 0) == 0 ? "tf" + builtin.detail.substr(10) + "." + builtin.name
+                                                                          : "tf." + builtin.name;
+    // name= names the layer (kilnc import writes the saved names so).
+    std::vector<Value *> operands;
+    std::string layerName;
+    for (CallArgument &a : call.args) {
+      operands.push_back(&a.value);
+      if (a.keyword == "name" && a.value.is(ValueKind::Str)) layerName = a.value.text;
+    }
+    if (std::optional<Value> layer = onModelTensors(keras2, builtin.name, operands, call.range,
+                                                    [&] { return callTensorOp(builtin, call); }, layerName))
+      return *layer;
     diags_.report(DiagID::err_tensor_op_outside, call.range, what);
     return Value::error(call.range);
   }

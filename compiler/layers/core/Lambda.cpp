@@ -292,8 +292,13 @@ public:
                    "a function of tensors in the tensor-expression subset (docs/language.md), compiled natively") {}
 };
 
-std::deque<TracedKind> &customKinds() {
-  static std::deque<TracedKind> kinds;
+class CustomKind : public TracedKind {
+public:
+  using TracedKind::TracedKind;
+};
+
+std::deque<CustomKind> &customKinds() {
+  static std::deque<CustomKind> kinds;
   return kinds;
 }
 
@@ -301,10 +306,17 @@ std::deque<TracedKind> &customKinds() {
 
 bool isTracedKind(const LayerKind *kind) { return dynamic_cast<const TracedKind *>(kind) != nullptr; }
 
-bool isCustomKind(const LayerKind *kind) { return isTracedKind(kind) && kind->className() != "Lambda"; }
+bool isCustomKind(const LayerKind *kind) { return dynamic_cast<const CustomKind *>(kind) != nullptr; }
 
 const LayerKind *makeCustomLayerKind(const std::string &className) {
   return &customKinds().emplace_back(className, std::vector<ArgSpec>{}, "a custom layer of the file");
+}
+
+const LayerKind *tensorMathKind(bool subscript) {
+  // tf.keras 2's classes for these layers; Keras 3 records them as operations.
+  static const TracedKind function("TFOpLambda", {}, "tensor math on a model's tensors, outside any layer");
+  static const TracedKind slicing("SlicingOpLambda", {}, "a subscript of a model's tensor, outside any layer");
+  return subscript ? &slicing : &function;
 }
 
 KILN_REGISTER_LAYER(LambdaKind)

@@ -13,5 +13,8 @@ bool isTracedKind(const LayerKind *kind);
 const LayerKind *makeCustomLayerKind(const std::string &className);
 // True for a kind made by makeCustomLayerKind.
 bool isCustomKind(const LayerKind *kind);
+// The kind of the layer Keras makes of tensor math applied to a model's
+// tensors outside any layer (`x + y`, `tf.nn.relu(x)`; `x[:, 0]`, a subscript).
+const LayerKind *tensorMathKind(bool subscript);
 
 }  // namespace kiln

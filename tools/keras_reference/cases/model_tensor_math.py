@@ -1,0 +1,119 @@
+"""Tensor math on a model's tensors outside any layer (`x + res`,
+`tf.nn.relu(x)`, `x[:, 0]`, `keras.ops.mean(x)`): Keras makes a layer of
+each (tf.keras 2 a TFOpLambda, Keras 3 an operation), and Keras's .h5 files
+list the TFOpLambda layers among the model's layers. Real Keras runs the
+pasted source."""
+from case import Case, floats
+
+# keras.io "Timeseries classification with a Transformer model" (its
+# transformer_encoder and build_model as published; smaller sizes and two
+# classes so that the weights stay small).
+TS_TRANSFORMER = """\
+import keras
+from keras import layers
+
+
+def transformer_encoder(inputs, head_size, num_heads, ff_dim, dropout=0):
+    # Attention and Normalization
+    x = layers.MultiHeadAttention(
+        key_dim=head_size, num_heads=num_heads, dropout=dropout
+    )(inputs, inputs)
+    x = layers.Dropout(dropout)(x)
+    x = layers.LayerNormalization(epsilon=1e-6)(x)
+    res = x + inputs
+
+    # Feed Forward Part
+    x = layers.Conv1D(filters=ff_dim, kernel_size=1, activation="relu")(res)
+    x = layers.Dropout(dropout)(x)
+    x = layers.Conv1D(filters=inputs.shape[-1], kernel_size=1)(x)
+    x = layers.LayerNormalization(epsilon=1e-6)(x)
+    return x + res
+
+
+def build_model(
+    input_shape,
+    head_size,
+    num_heads,
+    ff_dim,
+    num_transformer_blocks,
+    mlp_units,
+    dropout=0,
+    mlp_dropout=0,
+):
+    inputs = keras.Input(shape=input_shape)
+    x = inputs
+    for _ in range(num_transformer_blocks):
+        x = transformer_encoder(x, head_size, num_heads, ff_dim, dropout)
+
+    x = layers.GlobalAveragePooling1D(data_format="channels_last")(x)
+    for dim in mlp_units:
+        x = layers.Dense(dim, activation="relu")(x)
+        x = layers.Dropout(mlp_dropout)(x)
+    outputs = layers.Dense(n_classes, activation="softmax")(x)
+    return keras.Model(inputs, outputs)
+
+
+n_classes = 2
+input_shape = (24, 3)
+
+model = build_model(
+    input_shape,
+    head_size=16,
+    num_heads=2,
+    ff_dim=4,
+    num_transformer_blocks=2,
+    mlp_units=[16],
+    mlp_dropout=0.4,
+    dropout=0.25,
+)
+"""
+
+# The operators and TensorFlow functions tf.keras 2 turns into TFOpLambda
+# layers, between ordinary layers.
+ASSORTED_KERAS2 = """\
+import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+
+inputs = keras.Input(shape=(6, 4))
+a = layers.Dense(4)(inputs)
+b = a * 0.5 + inputs / 4.0 - 1.0
+c = -b ** 2 + 2.0 * a
+d = tf.nn.relu(c) + tf.math.sigmoid(a)
+first = d[:, 0]
+last = d[:, -2:, 1:3]
+pooled = tf.reduce_mean(d, axis=1)
+joined = tf.concat([pooled, first], axis=-1)
+model = keras.Model(inputs, [layers.Dense(3)(joined), last, tf.maximum(a, b)])
+"""
+
+# The same kind of code in Keras 3, with keras.ops.
+ASSORTED_KERAS3 = """\
+import keras
+from keras import layers, ops
+
+inputs = keras.Input(shape=(6, 4))
+a = layers.Dense(4)(inputs)
+b = a * 0.5 + inputs / 4.0 - 1.0
+c = -b ** 2 + 2.0 * a
+d = ops.relu(c) + ops.sigmoid(a)
+first = d[:, 0]
+pooled = ops.mean(d, axis=1)
+joined = ops.concatenate([pooled, first], axis=-1)
+model = keras.Model(inputs, [layers.Dense(3)(joined), ops.maximum(a, b)])
+"""
+
+CASES = [
+    Case("keras2_paste_ts_transformer", TS_TRANSFORMER, keras=2, files=("model.h5", "weights.h5"),
+         note="keras.io's timeseries Transformer: `x + inputs` and `x + res` between layers (TFOpLambda layers "
+              "in the .h5), MultiHeadAttention, Conv1D, LayerNormalization; tf.keras 2.15.", atol=1e-5, rtol=1e-4),
+    Case("keras3_paste_ts_transformer", TS_TRANSFORMER, keras=3, files=("model.weights.h5", "model.keras"),
+         note="The same source in Keras 3.15 (JAX), where `x + res` is an operation node.", atol=1e-5, rtol=1e-4),
+    Case("keras2_model_tensor_math", ASSORTED_KERAS2, keras=2, files=("model.h5",),
+         note="Operators (+ - * / ** unary -, slicing) and tf functions (nn.relu, math.sigmoid, reduce_mean, "
+              "concat, maximum) on a model's tensors, each a TFOpLambda layer; tf.keras 2.15.",
+         atol=1e-5, rtol=1e-4),
+    Case("keras3_model_tensor_math", ASSORTED_KERAS3, keras=3, files=("model.weights.h5", "model.keras"),
+         note="Operators, slicing and keras.ops on a model's tensors, each an operation; Keras 3.15 (JAX).",
+         atol=1e-5, rtol=1e-4),
+]
