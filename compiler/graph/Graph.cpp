@@ -8,8 +8,8 @@
 namespace kiln {
 
 std::string Layer::className() const {
-  if (model) return model->sequential ? "Sequential" : "Functional";
-  return kind->className();
+  if (kind) return kind->className();  // also a composite custom layer's
+  return model->sequential ? "Sequential" : "Functional";
 }
 
 std::string Layer::describe() const { return className() + " layer '" + name + "'"; }
@@ -68,14 +68,14 @@ Layer *Graph::newLayer(const LayerKind *kind, std::string name, SourceRange rang
   return layers_.back().get();
 }
 
-Model *Graph::newModel(std::string name, bool sequential, SourceRange range) {
+Model *Graph::newModel(std::string name, bool sequential, SourceRange range, Layer *asLayer) {
   auto model = std::make_unique<Model>();
   model->name = std::move(name);
   model->sequential = sequential;
   model->range = range;
   models_.push_back(std::move(model));
   Model *m = models_.back().get();
-  m->layer = newLayer(nullptr, m->name, range);
+  m->layer = asLayer ? asLayer : newLayer(nullptr, m->name, range);
   m->layer->model = m;
   return m;
 }

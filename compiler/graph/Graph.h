@@ -84,6 +84,11 @@ struct Model {
   std::vector<Layer *> pending;
   SourceRange pendingRange;
 
+  // A custom layer that calls other layers (a composite): its sublayers by
+  // the attribute path Keras 3 saves them under ("att", "blocks/dense_1"),
+  // in the order the layer tracks them.
+  std::vector<std::pair<std::string, Layer *>> sublayers;
+
   bool built() const { return !outputs.empty() || (sequential && !inputs.empty()); }
   int64_t paramCount(bool trainable) const;
 };
@@ -94,7 +99,8 @@ public:
   Tensor *newTensor(TensorType type, Node *producer, int index);
   Node *newNode(Layer *layer, std::vector<Tensor *> inputs, SourceRange range);
   Layer *newLayer(const LayerKind *kind, std::string name, SourceRange range);
-  Model *newModel(std::string name, bool sequential, SourceRange range);
+  // The model's layer is `asLayer` if given (a composite custom layer), else a new one.
+  Model *newModel(std::string name, bool sequential, SourceRange range, Layer *asLayer = nullptr);
 
   const std::deque<std::unique_ptr<Model>> &models() const { return models_; }
   // The names of the open axes (Dim::axis ids index it): "<input>_axis<k>".

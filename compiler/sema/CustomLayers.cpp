@@ -9,7 +9,10 @@
 #include "graph/TensorProgram.h"
 #include "layers/core/Traced.h"
 
+#include <algorithm>
 #include <fmt/format.h>
+#include <functional>
+#include <map>
 
 namespace kiln {
 
@@ -106,7 +109,10 @@ Value Evaluator::makeSuper(CallSite &call) {
 // self.add_weight(name=..., shape=..., initializer=..., trainable=...)
 Value Evaluator::addWeight(CallSite &call) {
   if (!trace_) {
-    diags_.report(DiagID::err_model_arg, call.range, "add_weight() is supported in a custom layer's build() or call()");
+    diags_.report(DiagID::err_model_arg, call.range,
+                  compositeNames_ ? "a custom layer that calls other layers cannot have weights of its own (add_weight()); "
+                                    "move them into a layer of their own"
+                                  : "add_weight() is supported in a custom layer's build() or call()");
     return Value::error(call.range);
   }
   static const std::vector<ArgSpec> specs = {
@@ -155,6 +161,81 @@ Value Evaluator::addWeight(CallSite &call) {
                                                                           : std::string("glorot_uniform"));
   spec.trainable = !config.get("trainable").is(ValueKind::Bool) || config.get("trainable").boolean;
   return traced(trace_->weight(spec), call.range);
+}
+
+// A custom layer that calls other layers (Keras's guides build attention
+// blocks so: `self.att = MultiHeadAttention(...)` in __init__, called in
+// call()) is a composite: at its first call, build() and call() run on the
+// model's own tensors, fresh inputs of the call's types, so that the
+// sublayers' calls and the tensor math between them become the graph of an
+// inner model, the way a nested model is one. The layer is then that
+// model's layer: its calls share the sublayers, its weights are theirs.
+// Returns false on error; a custom layer without sublayers is left alone.
+bool Evaluator::buildComposite(Layer *layer, const Value &input, SourceRange range) {
+  std::vector<std::pair<std::string, Layer *>> sublayers;
+  for (const auto &[attribute, v] : layer->config.entries()) {
+    auto sublayer = [](const Value &x) {
+      return x.is(ValueKind::Layer) ? x.layer : x.is(ValueKind::Model) ? x.model->layer : nullptr;
+    };
+    if (Layer *l = sublayer(v)) sublayers.push_back({attribute, l});
+    if (!v.isSequence()) continue;
+    std::map<std::string, int> counts;  // Keras 3 saves a list's layers by class: dense, dense_1
+    for (const Value &item : v.items)
+      if (Layer *l = sublayer(item)) {
+        std::string key = toSnakeCase(l->className());
+        if (int n = counts[key]++) key += "_" + std::to_string(n);
+        sublayers.push_back({attribute + "/" + key, l});
+      }
+  }
+  if (sublayers.empty()) return true;
+
+  bool ok = true;
+  std::vector<Tensor *> outer = tensorsOf(input, layer->describe(), ok), inner;
+  if (!ok) return false;
+  for (Tensor *t : outer) inner.push_back(newInputTensor(layer->name + "_input", t->type, range, nullptr));
+  std::function<Value(const Value &)> fresh = [&](const Value &v) {
+    if (v.is(ValueKind::Tensor)) return Value::ofTensor(inner[std::find(outer.begin(), outer.end(), v.tensor) - outer.begin()], v.range);
+    Value copy = v;
+    for (Value &item : copy.items) item = fresh(item);
+    return copy;
+  };
+  Value arg = fresh(input);
+  std::map<std::string, int> names;
+  std::map<std::string, int> *outerNames = compositeNames_;
+  compositeNames_ = &names;
+  bool built = true;
+  if (classMember(layer->kind, "build")) {
+    std::vector<Value> shapes;
+    for (Tensor *t : inner) {
+      std::vector<int64_t> dims{kNone};
+      for (size_t a = 1; a < t->type.dims.size(); ++a) dims.push_back(t->type.dims[a].symbolic() ? kNone : t->type.dims[a].value());
+      shapes.push_back(shapeTuple(dims, range));
+    }
+    Value shape = input.isSequence() ? Value::ofList(shapes, range) : shapes[0];
+    built = !callClassMethod(layer, "build", CallSite{range, range, {{"", {}, shape, nullptr}}}).is(ValueKind::Error);
+  }
+  Value result = built ? callClassMethod(layer, "call", CallSite{range, range, {{"", {}, arg, nullptr}}}) : Value::error(range);
+  compositeNames_ = outerNames;
+  if (result.is(ValueKind::Error)) return layer->invalid = true, false;
+  std::vector<Tensor *> outputs = tensorsOf(result, layer->describe() + "'s call()", ok);
+  if (!ok) return layer->invalid = true, false;
+
+  Model *model = graph_.newModel(layer->name, false, range, layer);
+  model->inputs = inner;
+  model->outputs = outputs;
+  if (!collectModelLayers(model, range)) return layer->invalid = true, false;
+  // Keras tracks the sublayers in the order the attributes were set; its
+  // weights follow that order, then the layers made in call() itself.
+  std::vector<Layer *> ordered;
+  for (const auto &[path, l] : sublayers)
+    if (std::find(model->layers.begin(), model->layers.end(), l) != model->layers.end()) {
+      model->sublayers.push_back({path, l});
+      ordered.push_back(l);
+    }
+  for (Layer *l : model->layers)
+    if (std::find(ordered.begin(), ordered.end(), l) == ordered.end()) ordered.push_back(l);
+  model->layers = ordered;
+  return true;
 }
 
 // Runs the layer's Python code on symbolic inputs of the given types.

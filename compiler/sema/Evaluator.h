@@ -218,7 +218,7 @@ private:
   bool buildSequential(Model *model, Tensor *input, SourceRange range);
   bool collectModelLayers(Model *model, SourceRange range);
   std::vector<Tensor *> tensorsOf(const Value &v, const std::string &what, bool &ok);
-  std::string uniqueName(const std::string &stem, bool zeroBased);
+  std::string uniqueName(const std::string &stem, bool zeroBased, std::map<std::string, int> *counters = nullptr);
   std::optional<std::vector<int64_t>> declaredBatchShape(const Layer &layer);
   // the value as Python would bind a function's return value for unpacking
   Value tensorsValue(const std::vector<Tensor *> &tensors, SourceRange range);
@@ -232,6 +232,7 @@ private:
 
   // tensor expressions in Lambda and custom layers (TensorOps.cpp, CustomLayers.cpp)
   bool traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bool listInput, SourceRange range);
+  bool buildComposite(Layer *layer, const Value &input, SourceRange range);
   Value traced(int node, SourceRange range);
   std::optional<int> tensorOperand(const Value &v, const std::string &what);
   Value tensorShape(const Value &v, SourceRange range);
@@ -274,6 +275,10 @@ private:
   std::set<uint32_t> libraryFiles_;
   Value returnValue_;
   std::map<std::string, int> nameCounters_;
+  // While a composite custom layer's call() runs: the counters of its tensor
+  // math's layer names, which Keras does not name (they are TensorFlow or
+  // backend ops inside the layer) and which must not shift the file's names.
+  std::map<std::string, int> *compositeNames_ = nullptr;
   std::vector<ModelBinding> models_;
   // keras.backend.image_data_format(): the data_format of layers whose
   // data_format is None (set_image_data_format changes it).

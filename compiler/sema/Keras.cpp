@@ -24,8 +24,8 @@ DType dtypeFromConfig(const LayerConfig &config, DType fallback) {
 
 }  // namespace
 
-std::string Evaluator::uniqueName(const std::string &stem, bool zeroBased) {
-  int &count = nameCounters_[stem];
+std::string Evaluator::uniqueName(const std::string &stem, bool zeroBased, std::map<std::string, int> *counters) {
+  int &count = (counters ? *counters : nameCounters_)[stem];
   if (zeroBased) return count++ == 0 ? stem : stem + "_" + std::to_string(count - 1);
   return stem + "_" + std::to_string(++count);
 }
@@ -60,8 +60,8 @@ std::vector<Tensor *> Evaluator::tensorsOf(const Value &v, const std::string &wh
   }
   if (v.is(ValueKind::Traced))  // a layer called in a Lambda's function or a custom layer's call()
     diags_.report(DiagID::err_model_arg, v.range,
-                  "calling " + what + " inside a Lambda or a custom layer's call() is not supported (Kiln compiles their own "
-                         "tensor math); build the block from layers with the functional API, e.g. in a def");
+                  "calling " + what + " inside a Lambda is not supported (Kiln compiles its tensor math only); a custom "
+                         "layer can call the layers it holds as attributes (self.dense = Dense(...) in __init__)");
   else if (!v.is(ValueKind::Error))
     diags_.report(DiagID::err_layer_needs_tensor, v.range, what, describe(v));
   ok = false;
@@ -355,6 +355,8 @@ Value Evaluator::callLayer(Layer *layer, CallSite &call) {
   };
   std::vector<Tensor *> tensors = tensorsOfParam(0);
   if (!ok) return Value::error(call.range);
+  if (!layer->model && !layer->program && isCustomKind(layer->kind) && !buildComposite(layer, given[0]->value, call.range))
+    return Value::error(call.range);
   if (layer->model) return callModelAsLayer(layer->model, call);
   std::vector<std::vector<Tensor *>> byParam(params.size());
   byParam[0] = tensors;
@@ -499,6 +501,11 @@ bool Evaluator::sequentialAdd(Model *model, const Value &item, SourceRange range
   if (model->outputs.empty()) {
     model->pending.push_back(layer);  // built once the input is known
     return true;
+  }
+  if (!layer->model && !layer->program && isCustomKind(layer->kind) &&
+      !buildComposite(layer, Value::ofTensor(model->outputs[0], range), range)) {
+    model->layer->invalid = true;
+    return false;
   }
   Value out = layer->model ? Value::error(range) : applyLayer(layer, model->outputs, range, false);
   if (layer->model) {

@@ -216,7 +216,7 @@ std::optional<Value> Evaluator::onModelTensors(const std::string &keras2Name, co
     return Value::error(range);
   }
   program->outputs.push_back(int(result.integer));
-  std::string name = given.empty() ? uniqueName(stem, true) : given;
+  std::string name = given.empty() ? uniqueName(stem, true, compositeNames_) : given;
   Layer *layer = graph_.newLayer(tensorMathKind(keras2Name == "tf.__operators__.getitem"), name, range);
   layer->program = program;
   for (Tensor *t : inputs) layer->builtInputs.push_back(t->type);

@@ -14,6 +14,7 @@
 #include "layers/LayerKind.h"
 #include "weights/Internal.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -195,10 +196,28 @@ struct SavingBinder {
       std::string key = toSnakeCase(layer->className());
       if (int n = names[key]++) key.append(1, '_').append(std::to_string(n));
       if (!seen.insert(layer).second) continue;  // a shared layer is saved once, where Keras first meets it
-      const H5Node *node = layers ? layers->child(key) : nullptr;
-      std::string path = where + "layers/" + key;
-      if (layer->model) bindModel(*layer->model, node, path + "/");
-      else if (!layer->weights.empty()) bindLayer(*layer, node, path);
+      bindUnit(*layer, layers ? layers->child(key) : nullptr, where + "layers/" + key);
+    }
+  }
+
+  void bindUnit(Layer &layer, const H5Node *node, const std::string &path) {
+    if (layer.model && !layer.model->sublayers.empty()) bindComposite(*layer.model, node, path);
+    else if (layer.model) bindModel(*layer.model, node, path + "/");
+    else if (!layer.weights.empty()) bindLayer(layer, node, path);
+  }
+
+  // A composite custom layer: its sublayers under the attributes that hold
+  // them (att/, ffn/layers/dense/, blocks/dense_1/).
+  void bindComposite(const Model &model, const H5Node *group, const std::string &where) {
+    for (const auto &[attribute, layer] : model.sublayers) {
+      if (!seen.insert(layer).second) continue;
+      const H5Node *node = group;
+      for (size_t at = 0; node && at <= attribute.size();) {
+        size_t slash = std::min(attribute.find('/', at), attribute.size());
+        node = node->child(attribute.substr(at, slash - at));
+        at = slash + 1;
+      }
+      bindUnit(*layer, node, where + "/" + attribute);
     }
   }
 

@@ -1,0 +1,179 @@
+"""Custom layers that call other layers (composites), as Keras's guides and
+keras.io's examples write them: sublayers made in __init__ and called in
+call(), with tensor math between them. Real Keras runs the pasted source;
+the weights are bound from the files its save_weights writes (a custom layer
+without get_config cannot be saved whole)."""
+from case import Case, floats, ints
+
+# keras.io "Text classification with Transformer": its TransformerBlock as
+# published, on a plain Embedding (its TokenAndPositionEmbedding adds an
+# embedding of ops.arange positions, a constant Kiln does not compute), with
+# smaller sizes.
+TRANSFORMER_BLOCK = """\
+import keras
+from keras import layers
+
+
+class TransformerBlock(layers.Layer):
+    def __init__(self, embed_dim, num_heads, ff_dim, rate=0.1):
+        super().__init__()
+        self.att = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+        self.ffn = keras.Sequential(
+            [layers.Dense(ff_dim, activation="relu"), layers.Dense(embed_dim),]
+        )
+        self.layernorm1 = layers.LayerNormalization(epsilon=1e-6)
+        self.layernorm2 = layers.LayerNormalization(epsilon=1e-6)
+        self.dropout1 = layers.Dropout(rate)
+        self.dropout2 = layers.Dropout(rate)
+
+    def call(self, inputs, training=False):
+        attn_output = self.att(inputs, inputs)
+        attn_output = self.dropout1(attn_output, training=training)
+        out1 = self.layernorm1(inputs + attn_output)
+        ffn_output = self.ffn(out1)
+        ffn_output = self.dropout2(ffn_output, training=training)
+        return self.layernorm2(out1 + ffn_output)
+
+
+vocab_size = 50  # Only consider the top 20k words
+maxlen = 12  # Only consider the first 200 words of each movie review
+embed_dim = 8  # Embedding size for each token
+num_heads = 2  # Number of attention heads
+ff_dim = 16  # Hidden layer size in feed forward network inside transformer
+
+inputs = layers.Input(shape=(maxlen,))
+x = layers.Embedding(vocab_size, embed_dim)(inputs)
+transformer_block = TransformerBlock(embed_dim, num_heads, ff_dim)
+x = transformer_block(x)
+x = layers.GlobalAveragePooling1D()(x)
+x = layers.Dropout(0.1)(x)
+x = layers.Dense(20, activation="relu")(x)
+x = layers.Dropout(0.1)(x)
+outputs = layers.Dense(2, activation="softmax")(x)
+
+model = keras.Model(inputs=inputs, outputs=outputs)
+"""
+
+# The Keras guide "Making new layers and models via subclassing": MLPBlock
+# of three Linear layers (add_weight in build()), Keras 3 (keras.ops).
+MLP_BLOCK = """\
+import keras
+from keras import ops
+
+
+class Linear(keras.layers.Layer):
+    def __init__(self, units=32):
+        super().__init__()
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(
+            shape=(input_shape[-1], self.units),
+            initializer="random_normal",
+            trainable=True,
+        )
+        self.b = self.add_weight(
+            shape=(self.units,), initializer="random_normal", trainable=True
+        )
+
+    def call(self, inputs):
+        return ops.matmul(inputs, self.w) + self.b
+
+
+class MLPBlock(keras.layers.Layer):
+    def __init__(self):
+        super().__init__()
+        self.linear_1 = Linear(32)
+        self.linear_2 = Linear(32)
+        self.linear_3 = Linear(1)
+
+    def call(self, inputs):
+        x = self.linear_1(inputs)
+        x = keras.activations.relu(x)
+        x = self.linear_2(x)
+        x = keras.activations.relu(x)
+        return self.linear_3(x)
+
+
+inputs = keras.Input(shape=(64,))
+outputs = MLPBlock()(inputs)
+model = keras.Model(inputs, outputs)
+"""
+
+# keras.io "Image classification with modern MLP models": its MLPMixerLayer
+# as published (two Sequential MLPs, one LayerNormalization called twice,
+# keras.ops.transpose with the batch axis), on patches already embedded.
+MLP_MIXER = """\
+import keras
+from keras import layers
+
+class MLPMixerLayer(layers.Layer):
+    def __init__(self, num_patches, hidden_units, dropout_rate, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+
+        self.mlp1 = keras.Sequential(
+            [
+                layers.Dense(units=num_patches, activation="gelu"),
+                layers.Dense(units=num_patches),
+                layers.Dropout(rate=dropout_rate),
+            ]
+        )
+        self.mlp2 = keras.Sequential(
+            [
+                layers.Dense(units=num_patches, activation="gelu"),
+                layers.Dense(units=hidden_units),
+                layers.Dropout(rate=dropout_rate),
+            ]
+        )
+        self.normalize = layers.LayerNormalization(epsilon=1e-6)
+
+    def build(self, input_shape):
+        return super().build(input_shape)
+
+    def call(self, inputs):
+        # Apply layer normalization.
+        x = self.normalize(inputs)
+        # Transpose inputs from [num_batches, num_patches, hidden_units] to [num_batches, hidden_units, num_patches].
+        x_channels = keras.ops.transpose(x, axes=(0, 2, 1))
+        # Apply mlp1 on each channel independently.
+        mlp1_outputs = self.mlp1(x_channels)
+        # Transpose mlp1_outputs from [num_batches, hidden_dim, num_patches] to [num_batches, num_patches, hidden_units].
+        mlp1_outputs = keras.ops.transpose(mlp1_outputs, axes=(0, 2, 1))
+        # Add skip connection.
+        x = mlp1_outputs + inputs
+        # Apply layer normalization.
+        x_patch = self.normalize(x)
+        # Apply mlp2 on each patch independtenly.
+        mlp2_outputs = self.mlp2(x_patch)
+        # Add skip connection.
+        x = x + mlp2_outputs
+        return x
+
+num_patches = 8
+embedding_dim = 6
+inputs = layers.Input(shape=(num_patches, embedding_dim))
+x = inputs
+for _ in range(2):
+    x = MLPMixerLayer(num_patches, embedding_dim, 0.2)(x)
+x = layers.GlobalAveragePooling1D()(x)
+outputs = layers.Dense(10)(x)
+model = keras.Model(inputs, outputs)
+"""
+
+CASES = [
+    Case("keras2_composite_transformer_block", TRANSFORMER_BLOCK, keras=2, files=("weights.h5", "model.weights.h5"),
+         inputs=[ints(0, 50)],
+         note="keras.io's TransformerBlock (MultiHeadAttention, a Sequential feed-forward, LayerNormalization and "
+              "`inputs + attn_output` in call()) as one custom layer; tf.keras 2.15's save_weights in both "
+              "layouts.", atol=1e-5, rtol=1e-4),
+    Case("keras3_composite_transformer_block", TRANSFORMER_BLOCK, keras=3, files=("model.weights.h5",),
+         inputs=[ints(0, 50)],
+         note="The same source in Keras 3.15 (JAX): sublayers saved under their attribute names.",
+         atol=1e-5, rtol=1e-4),
+    Case("keras3_composite_mlp_block", MLP_BLOCK, keras=3, files=("model.weights.h5",),
+         note="The subclassing guide's MLPBlock: custom Linear layers (add_weight, ops.matmul) inside a "
+              "custom layer, keras.activations.relu between them; Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
+    Case("keras3_composite_mlp_mixer", MLP_MIXER, keras=3, files=("model.weights.h5",),
+         note="keras.io's MLPMixerLayer twice: Sequential sublayers, a LayerNormalization called twice, "
+              "keras.ops.transpose and `+` in call(); Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
+]
