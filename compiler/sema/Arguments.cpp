@@ -2,6 +2,7 @@
 
 #include "diagnostics/Suggest.h"
 #include "layers/Activations.h"
+#include "sema/Evaluator.h"
 
 #include <algorithm>
 #include <cmath>
@@ -125,6 +126,9 @@ bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value,
       value = Value::ofStr("linear", value.range);
       return true;
     }
+    // A function of tensors names its activation: activation=tf.nn.relu, keras.ops.gelu.
+    if (value.is(ValueKind::Builtin) && value.builtin->kind == Builtin::Kind::TensorOp)
+      value = Value::ofStr(value.builtin->name, value.range);
     if (!value.is(ValueKind::Str)) return typeError("an activation name");
     if (auto canonical = canonicalActivation(value.text)) {
       value.text = *canonical;

@@ -524,6 +524,16 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
   case Family::MatMul: {
     std::optional<int> b = operand(1);
     if (!b) return Value::error(call.range);
+    const TensorExpr &x = trace_->nodes[*a], &y = trace_->nodes[*b];
+    if (builtin.name == "matmul" && (y.batched || y.rank() > 2) && x.rank() >= 2 && y.rank() >= 2) {
+      // A product of two computed tensors (attention scores, attention
+      // pooling): x[..., M, K, 1] * y[..., 1, K, N], summed over K.
+      std::optional<int> xe = trace_->expandDims(*a, -1, error);
+      std::optional<int> ye = xe ? trace_->expandDims(*b, -3, error) : std::nullopt;
+      std::optional<int> product = ye ? trace_->binary(abi::kMultiply, *xe, *ye, error) : std::nullopt;
+      result = product ? trace_->reduce(abi::kReduceSum, *product, {-2}, false, error) : std::nullopt;
+      break;
+    }
     result = trace_->matmul(*a, *b, error);
     break;
   }

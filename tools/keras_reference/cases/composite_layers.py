@@ -160,6 +160,110 @@ outputs = layers.Dense(10)(x)
 model = keras.Model(inputs, outputs)
 """
 
+# keras.io "Compact Convolutional Transformers": its CCTTokenizer (a
+# Sequential built in __init__ by a loop, keras.ops.reshape of its output),
+# transformer blocks with Dense(activation=ops.gelu), and the sequence
+# pooling (ops.softmax, squeeze, expand_dims, a batched ops.matmul); without
+# its StochasticDepth and PositionEmbedding layers, smaller sizes.
+CCT = """\
+import keras
+from keras import layers
+from keras import ops
+
+positional_emb = True
+conv_layers = 2
+projection_dim = 8
+
+num_heads = 2
+transformer_units = [
+    projection_dim,
+    projection_dim,
+]
+transformer_layers = 1
+stochastic_depth_rate = 0.1
+image_size = 12
+input_shape = (12, 12, 3)
+num_classes = 10
+
+class CCTTokenizer(layers.Layer):
+    def __init__(
+        self,
+        kernel_size=3,
+        stride=1,
+        padding=1,
+        pooling_kernel_size=3,
+        pooling_stride=2,
+        num_conv_layers=conv_layers,
+        num_output_channels=[4, 8],
+        positional_emb=positional_emb,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+
+        # This is our tokenizer.
+        self.conv_model = keras.Sequential()
+        for i in range(num_conv_layers):
+            self.conv_model.add(
+                layers.Conv2D(
+                    num_output_channels[i],
+                    kernel_size,
+                    stride,
+                    padding="valid",
+                    use_bias=False,
+                    activation="relu",
+                    kernel_initializer="he_normal",
+                )
+            )
+            self.conv_model.add(layers.ZeroPadding2D(padding))
+            self.conv_model.add(
+                layers.MaxPooling2D(pooling_kernel_size, pooling_stride, "same")
+            )
+
+        self.positional_emb = positional_emb
+
+    def call(self, images):
+        outputs = self.conv_model(images)
+        # After passing the images through our mini-network the spatial dimensions
+        # are flattened to form sequences.
+        reshaped = keras.ops.reshape(
+            outputs,
+            (
+                -1,
+                keras.ops.shape(outputs)[1] * keras.ops.shape(outputs)[2],
+                keras.ops.shape(outputs)[-1],
+            ),
+        )
+        return reshaped
+
+def mlp(x, hidden_units, dropout_rate):
+    for units in hidden_units:
+        x = layers.Dense(units, activation=ops.gelu)(x)
+        x = layers.Dropout(dropout_rate)(x)
+    return x
+
+inputs = layers.Input(input_shape)
+cct_tokenizer = CCTTokenizer()
+encoded_patches = cct_tokenizer(inputs)
+for i in range(transformer_layers):
+    x1 = layers.LayerNormalization(epsilon=1e-5)(encoded_patches)
+    attention_output = layers.MultiHeadAttention(
+        num_heads=num_heads, key_dim=projection_dim, dropout=0.1
+    )(x1, x1)
+    x2 = layers.Add()([attention_output, encoded_patches])
+    x3 = layers.LayerNormalization(epsilon=1e-5)(x2)
+    x3 = mlp(x3, hidden_units=transformer_units, dropout_rate=0.1)
+    encoded_patches = layers.Add()([x3, x2])
+representation = layers.LayerNormalization(epsilon=1e-5)(encoded_patches)
+weighted_representation = layers.Dense(1)(representation)
+weighted_representation = ops.softmax(weighted_representation, axis=1)
+weighted_representation = ops.squeeze(weighted_representation, -1)
+weighted_representation = ops.expand_dims(weighted_representation, -1)
+weighted_representation = ops.matmul(ops.transpose(weighted_representation, (0, 2, 1)), representation)
+weighted_representation = ops.squeeze(weighted_representation, -2)
+logits = layers.Dense(num_classes)(weighted_representation)
+model = keras.Model(inputs=inputs, outputs=logits)
+"""
+
 CASES = [
     Case("keras2_composite_transformer_block", TRANSFORMER_BLOCK, keras=2, files=("weights.h5", "model.weights.h5"),
          inputs=[ints(0, 50)],
@@ -176,4 +280,7 @@ CASES = [
     Case("keras3_composite_mlp_mixer", MLP_MIXER, keras=3, files=("model.weights.h5",),
          note="keras.io's MLPMixerLayer twice: Sequential sublayers, a LayerNormalization called twice, "
               "keras.ops.transpose and `+` in call(); Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
+    Case("keras3_paste_cct", CCT, keras=3, files=("model.weights.h5",), inputs=[floats(0, 1)],
+         note="keras.io's CCT tokenizer (a custom layer holding a Sequential), Dense(activation=ops.gelu), "
+              "sequence pooling with a matmul of two computed tensors; Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
 ]
