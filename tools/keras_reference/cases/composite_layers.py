@@ -264,6 +264,41 @@ logits = layers.Dense(num_classes)(weighted_representation)
 model = keras.Model(inputs=inputs, outputs=logits)
 """
 
+# Composites inside composites, a list of layers as an attribute (saved by
+# Keras 3 under blocks/dense, blocks/dense_1), a list of inputs, and a list
+# used by tensor math and then by a layer.
+NESTED = """\
+import keras
+from keras import layers, ops
+
+class Residual(layers.Layer):
+    def __init__(self, units, depth):
+        super().__init__()
+        self.blocks = [layers.Dense(units, activation="relu") for _ in range(depth)]
+        self.norm = layers.LayerNormalization()
+    def call(self, x):
+        for block in self.blocks:
+            x = x + block(x)
+        return self.norm(x)
+
+class Outer(layers.Layer):
+    def __init__(self):
+        super().__init__()
+        self.a = Residual(8, 2)
+        self.b = Residual(8, 1)
+    def call(self, inputs):
+        x, y = inputs
+        return self.a(x) * self.b(y)
+
+x = keras.Input(shape=(8,))
+y = keras.Input(shape=(8,))
+out = Outer()([x, y])
+ts = [out, y]
+joined = ops.concatenate(ts, axis=-1)
+out2 = Outer()(ts)
+model = keras.Model([x, y], [out2, joined])
+"""
+
 CASES = [
     Case("keras2_composite_transformer_block", TRANSFORMER_BLOCK, keras=2, files=("weights.h5", "model.weights.h5"),
          inputs=[ints(0, 50)],
@@ -283,4 +318,11 @@ CASES = [
     Case("keras3_paste_cct", CCT, keras=3, files=("model.weights.h5",), inputs=[floats(0, 1)],
          note="keras.io's CCT tokenizer (a custom layer holding a Sequential), Dense(activation=ops.gelu), "
               "sequence pooling with a matmul of two computed tensors; Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
+    Case("keras3_composite_nested", NESTED, keras=3, files=("model.weights.h5",),
+         note="Custom layers holding custom layers and a list of Dense layers, called on a list of two tensors; "
+              "Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
+    Case("keras2_composite_nested", NESTED.replace("from keras import layers, ops", "from keras import layers\nfrom keras import backend as ops"), keras=2,
+         files=("weights.h5", "model.weights.h5"),
+         note="The same in tf.keras 2.15 (keras.backend.concatenate): its .h5 order of nested sublayers' weights.",
+         atol=1e-5, rtol=1e-4),
 ]
