@@ -121,10 +121,20 @@ bool Evaluator::evalArguments(const ast::Expr &e, CallSite &call) {
   return ok;
 }
 
-bool Evaluator::rejectSkipped(const CallSite &call) {
+bool Evaluator::rejectSkipped(const CallSite &call, const LayerKind *layerClass) {
+  // A layer's training-only arguments (a Regularizer subclass of the file
+  // as activity_regularizer) never reach inference.
+  auto trainingOnly = [&](const std::string &keyword) {
+    if (!layerClass || keyword.empty()) return false;
+    for (const std::vector<ArgSpec> *specs : {&layerClass->args(), &baseLayerArgs()})
+      for (const ArgSpec &spec : *specs)
+        if (spec.name == keyword) return spec.type == ArgType::TrainingOnly;
+    return false;
+  };
   bool found = false;
   size_t visited = 0;
   for (const CallArgument &a : call.args) {
+    if (trainingOnly(a.keyword)) continue;
     const Value *s = findSkipped(a.value, &visited);
     if (!s) continue;
     // The argument as written, or the skipped element inside it.
@@ -150,7 +160,7 @@ Value Evaluator::call(const Value &callee, CallSite &call) {
   };
   switch (callee.kind) {
   case ValueKind::LayerClass:
-    if (rejectSkipped(call)) return Value::error(call.range);
+    if (rejectSkipped(call, callee.layerClass)) return Value::error(call.range);
     return constructLayer(callee.layerClass, call);
   case ValueKind::Layer:
     if (const Value *s = prediction()) return *s;
@@ -164,6 +174,9 @@ Value Evaluator::call(const Value &callee, CallSite &call) {
     case Builtin::Kind::Math: return callMath(*callee.builtin, call);
     case Builtin::Kind::Backend: return callBackend(*callee.builtin, call);
     case Builtin::Kind::TensorOp: return callTensorOp(*callee.builtin, call);
+    case Builtin::Kind::TrainingObject:
+    case Builtin::Kind::Initializer:  // their arguments do not reach inference: data is fine there
+      return callBuiltin(*callee.builtin, call);
     default:
       if (rejectSkipped(call)) return Value::error(call.range);
       return callBuiltin(*callee.builtin, call);

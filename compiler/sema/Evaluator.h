@@ -168,7 +168,7 @@ private:
   bool bindParameters(const Closure &function, CallSite &call, Scope &scope);
   Value makeClosure(const std::shared_ptr<ast::Function> &def, SourceRange range);
   // The model-building callables may not take skipped data: reports and returns true if `call` holds any.
-  bool rejectSkipped(const CallSite &call);
+  bool rejectSkipped(const CallSite &call, const LayerKind *layerClass = nullptr);
 
   // Python builtins and methods (Builtins.cpp)
   Value callPython(const Builtin &builtin, CallSite &call);
