@@ -15,10 +15,13 @@ std::string Layer::className() const {
 std::string Layer::describe() const { return className() + " layer '" + name + "'"; }
 
 int64_t Layer::paramCount(bool trainable) const {
+  // A frozen layer or model (layer.trainable = False): all its weights are non-trainable.
+  bool frozen = config.has("trainable") && !config.flag("trainable");
+  if (model && frozen) return trainable ? 0 : model->paramCount(true) + model->paramCount(false);
   if (model) return model->paramCount(trainable);
   int64_t n = 0;
   for (const WeightSpec &w : weights) {
-    if (w.trainable != trainable) continue;
+    if ((w.trainable && !frozen) != trainable) continue;
     int64_t size = 1;
     for (int64_t d : w.shape) size *= d;
     n += size;

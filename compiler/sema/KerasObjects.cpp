@@ -87,7 +87,7 @@ Value Evaluator::kerasAttribute(const Value &object, const std::string &name, So
       return Value::ofList(std::move(items), range);
     }
     if (name == "name") return Value::ofStr(m->name, range);
-    if (name == "trainable") return Value::ofBool(true, range);
+    if (name == "trainable") return Value::ofBool(!m->layer->config.has("trainable") || m->layer->config.flag("trainable"), range);
     std::vector<std::string> known = methods;
     for (const char *a : {"inputs", "input", "outputs", "output", "layers", "name", "input_shape", "output_shape"})
       known.push_back(a);
@@ -124,7 +124,7 @@ Value Evaluator::kerasAttribute(const Value &object, const std::string &name, So
       return wantsShape ? shapesValue(ts, range) : tensorsValue(ts, range);
     }
     if (name == "name") return Value::ofStr(l->name, range);
-    if (name == "trainable") return Value::ofBool(true, range);
+    if (name == "trainable") return Value::ofBool(!l->config.has("trainable") || l->config.flag("trainable"), range);
     // The layer's arguments: layer.units, layer.filters, layer.kernel_size
     if (l->kind && l->config.has(name)) return l->config.get(name);
     std::vector<std::string> known = {"output", "input", "name", "output_shape", "input_shape"};
@@ -138,8 +138,21 @@ Value Evaluator::kerasAttribute(const Value &object, const std::string &name, So
   return unknownAttribute(object, name, nameRange, {"shape", "dtype"});
 }
 
-bool Evaluator::setKerasAttribute(const Value &object, const ast::Expr &target) {
+bool Evaluator::setKerasAttribute(const Value &object, const ast::Expr &target, const Value &value) {
   if (!object.is(ValueKind::Model) && !object.is(ValueKind::Layer)) return false;
+  // `trainable` does not change inference, but it orders the weights in
+  // Keras 2's .h5 files (a frozen model's are all non-trainable) and the
+  // summary's counts; the last value set holds, as when the file is saved.
+  if (target.name == "trainable" && value.is(ValueKind::Bool)) {
+    // As Keras's setter: on the layer and every layer inside it.
+    std::function<void(Layer *)> set = [&](Layer *layer) {
+      layer->config.set("trainable", value, true);
+      if (layer->model)
+        for (Layer *inner : layer->model->layers) set(inner);
+    };
+    set(object.is(ValueKind::Model) ? object.model->layer : object.layer);
+    return true;
+  }
   // Training switches; inference does not depend on them.
   static const std::set<std::string> training = {"trainable", "stop_training", "optimizer", "loss"};
   if (!training.count(target.name)) return false;

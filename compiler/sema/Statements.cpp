@@ -468,7 +468,7 @@ void Evaluator::assign(const ast::Expr &target, const Value &value) {
       object.layer->config.set(target.name, value, true);  // self.units = units
       return;
     }
-    if (!setKerasAttribute(object, target))
+    if (!setKerasAttribute(object, target, value))
       diags_.report(DiagID::err_assign_target, target.range, "an attribute of " + describe(object));
     return;
   }
