@@ -40,7 +40,8 @@ struct Builtin {
   };
   std::string name;
   Kind kind;
-  std::string detail;  // LayerFunction: the layer class it makes; Math: the module (math or numpy)
+  std::string detail;  // LayerFunction: the layer class it makes; Math: the module (math or numpy);
+                       // Model: a subclass's default name ("custom_model")
 };
 
 // A namespace: the module's globals, or the locals of one call.
@@ -212,7 +213,7 @@ private:
   Value callModelAsLayer(Model *model, CallSite &call);
   Value makeInput(CallSite &call);
   Tensor *newInputTensor(const std::string &name, TensorType type, SourceRange range, const LayerConfig *config);
-  Value makeFunctionalModel(CallSite &call);
+  Value makeFunctionalModel(CallSite &call, const std::string &defaultName);
   Value makeSequential(CallSite &call);
   bool sequentialAdd(Model *model, const Value &item, SourceRange range);
   bool buildSequential(Model *model, Tensor *input, SourceRange range);

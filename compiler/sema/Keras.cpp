@@ -542,7 +542,7 @@ bool Evaluator::buildSequential(Model *model, Tensor *input, SourceRange range) 
   return true;
 }
 
-Value Evaluator::makeFunctionalModel(CallSite &call) {
+Value Evaluator::makeFunctionalModel(CallSite &call, const std::string &defaultName) {
   static const std::vector<ArgSpec> specs = {arg("inputs", ArgType::Any), arg("outputs", ArgType::Any),
                                              arg("name", ArgType::Str, Value::none()),
                                              arg("trainable", ArgType::Bool, Value::ofBool(true))};
@@ -552,7 +552,7 @@ Value Evaluator::makeFunctionalModel(CallSite &call) {
   std::vector<Tensor *> inputs = tensorsOf(config.get("inputs"), "Model inputs", ok);
   std::vector<Tensor *> outputs = tensorsOf(config.get("outputs"), "Model outputs", ok);
   if (!ok) return Value::error(call.range);
-  std::string name = config.isNone("name") ? uniqueName("model", true) : config.str("name");
+  std::string name = config.isNone("name") ? uniqueName(defaultName, true) : config.str("name");
   Model *model = graph_.newModel(name, false, call.range);
   model->inputs = inputs;
   model->outputs = outputs;

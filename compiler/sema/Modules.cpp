@@ -270,7 +270,7 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
 Value Evaluator::callBuiltin(const Builtin &builtin, CallSite &call) {
   switch (builtin.kind) {
   case Builtin::Kind::Input: return makeInput(call);
-  case Builtin::Kind::Model: return makeFunctionalModel(call);
+  case Builtin::Kind::Model: return makeFunctionalModel(call, builtin.detail.empty() ? "model" : builtin.detail);
   case Builtin::Kind::Sequential: return makeSequential(call);
   case Builtin::Kind::LayerFunction: return callLayerFunction(builtin, call);
   case Builtin::Kind::TrainingObject:

@@ -283,6 +283,27 @@ void Evaluator::execClass(const ast::Stmt &stmt) {
       defineCustomLayer(stmt);
       return;
     }
+    // A keras.Model subclass that only changes training (train_step,
+    // test_step, metrics), built as CustomModel(inputs, outputs), is a
+    // functional model named after its class; one with its own __init__ or
+    // call() is a subclassed model, which has no layer graph to compile.
+    if (b.is(ValueKind::Builtin) && b.builtin->kind == Builtin::Kind::Model) {
+      bool own = false;
+      for (const ast::StmtPtr &s : stmt.body) own |= s->kind == ast::StmtKind::Def && (s->name == "__init__" || s->name == "call");
+      if (!own) {
+        static std::deque<Builtin> subclasses;
+        subclasses.push_back({b.builtin->name, Builtin::Kind::Model, toSnakeCase(stmt.name)});
+        Value v = Value::make(ValueKind::Builtin, stmt.keywordRange);
+        v.builtin = &subclasses.back();
+        scope_->names[stmt.name] = v;
+        recordSkipped(stmt.range, "class " + stmt.name);  // its training methods
+        return;
+      }
+      scope_->names[stmt.name] = Value::skipped(
+          "class " + stmt.name, "a subclassed model (its own __init__ or call()) has no layer graph to compile; "
+          "build it with the functional API", stmt.keywordRange, true);
+      return;
+    }
     if (b.is(ValueKind::Skipped) && !b.skip->unsupported) {
       scope_->names[stmt.name] = Value::skipped("class " + stmt.name, b.skip->why, stmt.keywordRange);
       recordSkipped(stmt.range, "class " + stmt.name);
