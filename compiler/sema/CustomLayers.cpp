@@ -195,18 +195,9 @@ bool Evaluator::buildComposite(Layer *layer, const Value &input, SourceRange ran
   for (Tensor *t : outer)
     inner.push_back(newInputTensor(layer->name + "_input" + (inner.empty() ? "" : "_" + std::to_string(inner.size())),
                                    t->type, range, nullptr));
-  // The call's value with the fresh inputs in its tensors' places (a new
-  // list: lists share their items).
-  std::function<Value(const Value &)> fresh = [&](const Value &v) {
-    if (v.is(ValueKind::Tensor)) return Value::ofTensor(inner[std::find(outer.begin(), outer.end(), v.tensor) - outer.begin()], v.range);
-    if (!v.isSequence()) return v;
-    std::vector<Value> items;
-    for (const Value &item : v.items) items.push_back(fresh(item));
-    Value copy = v;
-    copy.items = Items(std::move(items));
-    return copy;
-  };
-  Value arg = fresh(input);
+  Value arg = withTensorsReplaced(input, [&](const Value &v) {
+    return Value::ofTensor(inner[std::find(outer.begin(), outer.end(), v.tensor) - outer.begin()], v.range);
+  });
   std::map<std::string, int> names;
   std::map<std::string, int> *outerNames = compositeNames_;
   compositeNames_ = &names;

@@ -203,18 +203,10 @@ std::optional<Value> Evaluator::onModelTensors(const std::string &keras2Name, co
     for (size_t a = 1; a < inputs[i]->type.dims.size(); ++a) dims.push_back(inputs[i]->type.dims[a].value());
     traced.push_back(this->traced(program->input(int(i), dims), range));
   }
-  // The operands with the traced inputs in the tensors' places (new lists:
-  // lists share their items with the file's variables).
-  std::function<Value(const Value &)> substituted = [&](const Value &v) {
-    if (v.is(ValueKind::Tensor)) return traced[std::find(inputs.begin(), inputs.end(), v.tensor) - inputs.begin()];
-    if (!v.isSequence()) return v;
-    std::vector<Value> items;
-    for (const Value &item : v.items) items.push_back(substituted(item));
-    Value copy = v;
-    copy.items = Items(std::move(items));
-    return copy;
-  };
-  for (Value *v : operands) *v = substituted(*v);
+  for (Value *v : operands)
+    *v = withTensorsReplaced(*v, [&](const Value &t) {
+      return traced[std::find(inputs.begin(), inputs.end(), t.tensor) - inputs.begin()];
+    });
   Value result = compute();
   trace_ = nullptr;
   if (result.is(ValueKind::Error) || !result.is(ValueKind::Traced)) return result;  // e.g. tf.shape(x): sizes

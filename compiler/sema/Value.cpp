@@ -55,6 +55,16 @@ Value deepCopy(const Value &v) {
   return deepCopy(v, copies);
 }
 
+Value withTensorsReplaced(const Value &v, const std::function<Value(const Value &)> &replace) {
+  if (v.is(ValueKind::Tensor)) return replace(v);
+  if (!v.isSequence()) return v;
+  std::vector<Value> items;
+  for (const Value &item : v.items) items.push_back(withTensorsReplaced(item, replace));
+  Value copy = v;
+  copy.items = Items(std::move(items));
+  return copy;
+}
+
 const Value *findSkipped(const Value &v, size_t *visited) {
   std::set<const void *> seen;
   size_t count = 0;

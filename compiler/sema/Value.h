@@ -6,6 +6,7 @@
 #include "diagnostics/SourceManager.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -144,6 +145,10 @@ inline std::vector<Value> &Items::vector() {
 // A copy that shares no container with `v` (a layer keeps its arguments as
 // they were when it was made).
 Value deepCopy(const Value &v);
+
+// `v` with each model tensor in it (also inside lists and tuples) replaced by
+// `replace(tensor)`, in new containers: `v`'s own are left as they are.
+Value withTensorsReplaced(const Value &v, const std::function<Value(const Value &)> &replace);
 // Python's ==, for build-time values (tensors, layers and models by identity).
 bool equal(const Value &a, const Value &b);
 // The same, comparing at most `budget` elements (counted down); nothing if
