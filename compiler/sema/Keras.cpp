@@ -396,16 +396,18 @@ Value Evaluator::callLayer(Layer *layer, CallSite &call) {
 }
 
 Value Evaluator::callModelAsLayer(Model *model, CallSite &call) {
+  // A composite custom layer is a model inside; messages name the layer.
+  const std::string what = model->layer->kind ? model->layer->describe() : "model '" + model->name + "'";
   const CallArgument *input = nullptr;
   for (const CallArgument &a : call.args)
     if (a.keyword.empty() || a.keyword == "inputs") input = &a;
   if (!input) {
-    diags_.report(DiagID::err_missing_argument, call.range, "calling model '" + model->name + "'", "inputs");
+    diags_.report(DiagID::err_missing_argument, call.range, "calling " + what, "inputs");
     return Value::error(call.range);
   }
   if (input->value.is(ValueKind::Error)) return Value::error(call.range);
   bool ok = true;
-  std::vector<Tensor *> tensors = tensorsOf(input->value, "model '" + model->name + "'", ok);
+  std::vector<Tensor *> tensors = tensorsOf(input->value, what, ok);
   if (!ok) return Value::error(call.range);
   if (model->sequential && model->inputs.empty() && !model->pending.empty() && tensors.size() == 1) {
     Tensor *input0 = newInputTensor(model->pending.front()->name + "_input", tensors[0]->type, call.range, nullptr);
@@ -413,7 +415,7 @@ Value Evaluator::callModelAsLayer(Model *model, CallSite &call) {
   }
   if (model->inputs.empty() || model->outputs.empty()) return Value::error(call.range);
   if (tensors.size() != model->inputs.size()) {
-    diags_.report(DiagID::err_layer_input_count, call.range, "model '" + model->name + "'",
+    diags_.report(DiagID::err_layer_input_count, call.range, what,
                   std::to_string(model->inputs.size()) + " input tensor(s)", std::to_string(tensors.size()));
     return Value::error(call.range);
   }
@@ -421,9 +423,10 @@ Value Evaluator::callModelAsLayer(Model *model, CallSite &call) {
   for (size_t i = 0; i < tensors.size(); ++i) {
     const TensorType &want = model->inputs[i]->type, &got = tensors[i]->type;
     if (!bindAxes(want, got, bound)) {
-      diags_.report(DiagID::err_shared_layer_shape, tensors[i]->producer->range, "model '" + model->name + "'",
-                    shapeString(want), shapeString(got))
-          .note(DiagID::note_model_here, model->range, model->name);
+      Diagnostic &d = diags_.report(DiagID::err_shared_layer_shape, tensors[i]->producer->range, what,
+                                    shapeString(want), shapeString(got));
+      if (model->layer->kind) d.note(DiagID::note_first_use, model->range, shapeString(want));
+      else d.note(DiagID::note_model_here, model->range, model->name);
       return Value::error(call.range);
     }
   }
