@@ -29,6 +29,9 @@ struct Tensor {
   // tensor of shape (batch, timesteps) made by Embedding(mask_zero=True) or
   // Masking and passed along by the layers that support masking.
   Tensor *mask = nullptr;
+  // Computed from constants alone (ops.arange in a custom layer's call()):
+  // Keras's tensor has no batch axis, and this one repeats it for every sample.
+  bool batchFree = false;
 };
 
 struct Node {

@@ -30,10 +30,11 @@ int TensorProgram::add(TensorExpr e) {
   return int(nodes.size()) - 1;
 }
 
-int TensorProgram::input(int index, std::vector<int64_t> dims) {
+int TensorProgram::input(int index, std::vector<int64_t> dims, bool batched) {
   TensorExpr e{TensorExpr::Op::Input};
   e.index = index;
   e.dims = std::move(dims);
+  e.batched = batched;
   return add(std::move(e));
 }
 
@@ -51,6 +52,42 @@ int TensorProgram::scalar(double value) {
   e.value = float(value);
   e.batched = false;
   return add(std::move(e));
+}
+
+int TensorProgram::constant(std::vector<int64_t> dims, std::vector<float> values) {
+  TensorExpr e{TensorExpr::Op::Constant, {}, std::move(dims), false};
+  e.values = std::move(values);
+  return add(std::move(e));
+}
+
+int TensorProgram::broadcastBatch(int x) {
+  std::vector<int64_t> dims{kNone};
+  dims.insert(dims.end(), nodes[x].dims.begin(), nodes[x].dims.end());
+  TensorExpr e{TensorExpr::Op::Copy, {x}, std::move(dims), true};
+  e.strides = sampleStrides(nodes[x].dims, false);
+  return add(std::move(e));
+}
+
+TensorProgram TensorProgram::extract(int node) const {
+  std::vector<bool> needed(nodes.size(), false);
+  needed[node] = true;
+  for (int i = node; i >= 0; --i)
+    if (needed[i])
+      for (int o : nodes[i].operands) needed[o] = true;
+  TensorProgram out;
+  std::vector<int> renumbered(nodes.size(), -1);
+  for (int i = 0; i <= node; ++i) {
+    if (!needed[i]) continue;
+    TensorExpr e = nodes[i];
+    for (int &o : e.operands) o = renumbered[o];
+    if (e.op == TensorExpr::Op::Weight) {
+      e.index = int(out.weights.size());
+      out.weights.push_back(weights[nodes[i].index]);
+    }
+    renumbered[i] = out.add(std::move(e));
+  }
+  out.outputs = {renumbered[node]};
+  return out;
 }
 
 std::optional<int> TensorProgram::unary(int32_t op, int x, std::string &) {

@@ -1,6 +1,6 @@
 // The tensor math of a Lambda layer or of a custom layer's call(), traced at
 // build time into a small graph of tensor operations with shapes: the
-// inputs, the layer's weights and scalars at the leaves; elementwise
+// inputs, the layer's weights, scalars and constants (ops.arange) at the leaves; elementwise
 // operations with NumPy broadcasting, reductions over one axis, softmax,
 // strided copies (slices, transposes, reshapes), concatenation and products
 // with a weight matrix inside. The layer's lowering runs it with the
@@ -16,11 +16,11 @@
 namespace kiln {
 
 struct TensorExpr {
-  enum class Op { Input, Weight, Scalar, Unary, Binary, Select, Activate, Reduce, Softmax, Copy, Concat, MatMul };
+  enum class Op { Input, Weight, Scalar, Constant, Unary, Binary, Select, Activate, Reduce, Softmax, Copy, Concat, MatMul };
   Op op;
   std::vector<int> operands;
   // The shape: with the batch axis first (kNone) when `batched`; weights,
-  // scalars and what is computed from them alone have no batch axis.
+  // scalars, constants and what is computed from them alone have no batch axis.
   std::vector<int64_t> dims;
   bool batched = true;
   int32_t code = 0;   // Unary: abi::UnaryOp; Binary: abi::BinaryOp; Activate: abi::Activation;
@@ -32,6 +32,7 @@ struct TensorExpr {
   // and per-sample strides over the output's axes (a view of its sample).
   int64_t offset = 0;
   std::vector<int64_t> strides;
+  std::vector<float> values;  // Constant: its elements, row-major
 
   TensorExpr(Op op, std::vector<int> operands = {}, std::vector<int64_t> dims = {}, bool batched = true)
       : op(op), operands(std::move(operands)), dims(std::move(dims)), batched(batched) {}
@@ -49,9 +50,12 @@ public:
 
   // Each builder returns the new node, or nothing with `error` set to what
   // is wrong ("shapes (None, 3) and (None, 4) do not broadcast").
-  int input(int index, std::vector<int64_t> dims);
+  int input(int index, std::vector<int64_t> dims, bool batched = true);
   int weight(WeightSpec spec);
   int scalar(double value);
+  int constant(std::vector<int64_t> dims, std::vector<float> values);
+  // A value without a batch axis repeated for every sample.
+  int broadcastBatch(int x);
   std::optional<int> unary(int32_t op, int x, std::string &error);
   std::optional<int> binary(int32_t op, int x, int y, std::string &error);
   std::optional<int> select(int condition, int x, int y, std::string &error);
@@ -80,6 +84,8 @@ public:
 
   // "(None, 3)"
   std::string shape(int node) const;
+  // A program of `node` and what it is computed from, which is its one output.
+  TensorProgram extract(int node) const;
 
 private:
   int add(TensorExpr e);

@@ -18,6 +18,11 @@ namespace kiln {
 
 namespace {
 
+// Keras's shape of a tensor computed from constants: this one's without its batch axis.
+std::string constantShape(const Tensor &t) {
+  return shapeString(std::vector<Dim>(t.type.dims.begin() + 1, t.type.dims.end()));
+}
+
 // A shape as Keras passes it to build() and compute_output_shape(): a
 // tuple with None for the batch axis.
 Value shapeTuple(const std::vector<int64_t> &dims, SourceRange range) {
@@ -200,7 +205,11 @@ bool Evaluator::buildComposite(Layer *layer, const Value &input, SourceRange ran
   });
   std::map<std::string, int> names;
   std::map<std::string, int> *outerNames = compositeNames_;
+  std::shared_ptr<TensorProgram> outerConstants = compositeConstants_;
+  std::vector<Tensor *> outerInputs = compositeInputs_;
   compositeNames_ = &names;
+  compositeConstants_ = std::make_shared<TensorProgram>();
+  compositeInputs_ = inner;
   bool built = true;
   if (classMember(layer->kind, "build")) {
     std::vector<Value> shapes;
@@ -214,9 +223,18 @@ bool Evaluator::buildComposite(Layer *layer, const Value &input, SourceRange ran
   }
   Value result = built ? callClassMethod(layer, "call", CallSite{range, range, {{"", {}, arg, nullptr}}}) : Value::error(range);
   compositeNames_ = outerNames;
+  compositeConstants_ = outerConstants;
+  compositeInputs_ = outerInputs;
   if (result.is(ValueKind::Error)) return layer->invalid = true, false;
   std::vector<Tensor *> outputs = tensorsOf(result, layer->describe() + "'s call()", ok);
   if (!ok) return layer->invalid = true, false;
+  for (Tensor *t : outputs)
+    if (t->batchFree) {
+      diags_.report(DiagID::err_model_arg, range,
+                    layer->describe() + "'s call() returns a tensor computed from constants alone, of shape " +
+                        constantShape(*t) + "; a layer's outputs have the batch axis of its inputs");
+      return layer->invalid = true, false;
+    }
 
   Model *model = graph_.newModel(layer->name, false, range, layer);
   model->inputs = inner;
@@ -233,6 +251,64 @@ bool Evaluator::buildComposite(Layer *layer, const Value &input, SourceRange ran
   for (Layer *l : model->layers)
     if (std::find(ordered.begin(), ordered.end(), l) == ordered.end()) ordered.push_back(l);
   model->layers = ordered;
+  return true;
+}
+
+bool Evaluator::isConstant(const Value &v) const {
+  return compositeConstants_ && v.is(ValueKind::Traced) && v.program == compositeConstants_;
+}
+
+// Keras's tensors computed from constants have no batch axis: positions =
+// self.pos_emb(ops.arange(0, maxlen)) is (maxlen, dim), added to the batch's
+// (batch, maxlen, dim) by broadcasting. Here such a constant is a layer's
+// output repeated for every sample: a layer of the constant's math, fed the
+// composite's first input for the batch size. A leading axis
+// of size 1 (ops.expand_dims(positions, 0)) is Keras's broadcast batch axis.
+Value Evaluator::constantsAsTensors(const Value &v, SourceRange range, bool &ok) {
+  if (v.isSequence()) {
+    std::vector<Value> items;
+    for (const Value &item : v.items) items.push_back(constantsAsTensors(item, range, ok));
+    Value copy = v;
+    copy.items = Items(std::move(items));
+    return copy;
+  }
+  if (!isConstant(v) || compositeInputs_.empty()) return v;
+  TensorProgram p = compositeConstants_->extract(int(v.integer));
+  int node = p.outputs[0];
+  std::vector<int64_t> dims = p.nodes[node].dims;
+  bool batchFree = dims.empty() || dims[0] != 1;
+  std::string error;
+  if (!batchFree) node = *p.reshape(node, std::vector<int64_t>(dims.begin() + 1, dims.end()), error);
+  Tensor *input = compositeInputs_[0];
+  p.input(0, {kNone});  // for the batch size only
+  p.outputs = {p.broadcastBatch(node)};
+  Layer *layer = graph_.newLayer(constantKind(), uniqueName("constant", true, compositeNames_), range);
+  layer->program = std::make_shared<TensorProgram>(std::move(p));
+  layer->builtInputs = {input->type};
+  Value tensor = applyLayer(layer, {input}, range, false);
+  if (!tensor.is(ValueKind::Tensor)) {
+    ok = false;
+    return tensor;
+  }
+  tensor.tensor->batchFree = batchFree;
+  return tensor;
+}
+
+// A layer applied to a tensor without a batch axis takes its first axis for
+// the batch; repeating the tensor for every sample agrees with that for the
+// layers that compute each position on its own.
+bool Evaluator::checkBatchFree(const Layer &layer, const std::vector<Tensor *> &inputs, SourceRange range) {
+  for (Tensor *t : inputs) {
+    if (!t->batchFree) continue;
+    std::string cls = layer.kind ? layer.kind->className() : "";
+    if (cls == "Embedding" || cls == "Dense" || cls == "Activation" || cls == "Dropout") continue;
+    diags_.report(DiagID::err_model_arg, range,
+                  "calling " + layer.describe() + " on a tensor computed from constants alone, of shape " +
+                      constantShape(*t) +
+                      ", is not supported; Embedding, Dense, Activation and Dropout take such tensors, and "
+                      "tensor math combines them with the model's tensors");
+    return false;
+  }
   return true;
 }
 

@@ -234,6 +234,15 @@ private:
   // tensor expressions in Lambda and custom layers (TensorOps.cpp, CustomLayers.cpp)
   bool traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bool listInput, SourceRange range);
   bool buildComposite(Layer *layer, const Value &input, SourceRange range);
+  // Constants in a composite's call() (CustomLayers.cpp): `v` with each one
+  // made a model tensor, by a layer that repeats it for every sample.
+  Value constantsAsTensors(const Value &v, SourceRange range, bool &ok);
+  bool isConstant(const Value &v) const;
+  // Operands of Python's operators: a tensor of the layer being traced, or
+  // a model's tensor or a composite's constant (their math makes a layer).
+  bool traceOperand(const Value &v) const { return v.is(ValueKind::Traced) && !isConstant(v); }
+  bool modelOperand(const Value &v) const { return v.is(ValueKind::Tensor) || isConstant(v); }
+  bool checkBatchFree(const Layer &layer, const std::vector<Tensor *> &inputs, SourceRange range);
   Value traced(int node, SourceRange range);
   std::optional<int> tensorOperand(const Value &v, const std::string &what);
   Value tensorShape(const Value &v, SourceRange range);
@@ -280,6 +289,9 @@ private:
   // math's layer names, which Keras does not name (they are TensorFlow or
   // backend ops inside the layer) and which must not shift the file's names.
   std::map<std::string, int> *compositeNames_ = nullptr;
+  // ...and the tensor math of its constants (ops.arange(...)), and its inputs.
+  std::shared_ptr<TensorProgram> compositeConstants_;
+  std::vector<Tensor *> compositeInputs_;
   std::vector<ModelBinding> models_;
   // keras.backend.image_data_format(): the data_format of layers whose
   // data_format is None (set_image_data_format changes it).

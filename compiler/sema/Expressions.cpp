@@ -165,8 +165,8 @@ Value Evaluator::evalAttribute(const ast::Expr &e) {
 Value Evaluator::evalSubscript(const ast::Expr &e) {
   Value object = eval(*e.object);
   if (object.is(ValueKind::Error) || object.is(ValueKind::Skipped)) return object;
-  if (object.is(ValueKind::Traced)) return tensorSubscript(object, e);
-  if (object.is(ValueKind::Tensor)) {
+  if (traceOperand(object)) return tensorSubscript(object, e);
+  if (modelOperand(object)) {
     Value x = object;
     if (std::optional<Value> layer = operatorOnModelTensors("[]", {&x}, e.range, [&] { return tensorSubscript(x, e); }))
       return *layer;
@@ -336,8 +336,8 @@ Value Evaluator::evalUnary(const ast::Expr &e) {
     std::optional<bool> t = truth(v, e.object->range);
     return t ? Value::ofBool(!*t, e.range) : Value::error(e.range);
   }
-  if (v.is(ValueKind::Traced) && e.name != "~") return e.name == "-" ? tensorNegate(v, e.range) : v;
-  if (v.is(ValueKind::Tensor) && e.name == "-") {
+  if (traceOperand(v) && e.name != "~") return e.name == "-" ? tensorNegate(v, e.range) : v;
+  if (modelOperand(v) && e.name == "-") {
     Value x = v;
     if (std::optional<Value> layer = operatorOnModelTensors("neg", {&x}, e.range, [&] { return tensorNegate(x, e.range); }))
       return *layer;

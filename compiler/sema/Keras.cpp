@@ -58,7 +58,11 @@ std::vector<Tensor *> Evaluator::tensorsOf(const Value &v, const std::string &wh
     }
     return out;
   }
-  if (v.is(ValueKind::Traced))  // a layer called in a Lambda's function or a custom layer's call()
+  if (isConstant(v))
+    diags_.report(DiagID::err_model_arg, v.range,
+                  "calling " + what + " on a tensor computed from constants alone is not supported; Embedding, Dense, "
+                  "Activation and Dropout layers take such tensors");
+  else if (v.is(ValueKind::Traced))  // a layer called in a Lambda's function or a custom layer's call()
     diags_.report(DiagID::err_model_arg, v.range,
                   "calling " + what + " inside a Lambda is not supported (Kiln compiles its tensor math only); a custom "
                          "layer can call the layers it holds as attributes (self.dense = Dense(...) in __init__)");
@@ -224,6 +228,8 @@ Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRa
     return Value::error(range);
   }
   inputs.insert(inputs.end(), callTensors.begin(), callTensors.end());
+  if (kind != tensorMathKind(false) && kind != tensorMathKind(true) && !checkBatchFree(*layer, inputs, range))
+    return Value::error(range);
   std::vector<TensorType> types;
   for (Tensor *t : inputs) {
     types.push_back(t->type);
@@ -262,8 +268,10 @@ Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRa
   }
   Node *node = graph_.newNode(layer, inputs, range);
   node->sizeChecks = cx.sizeChecks;
+  bool batchFree = !inputs.empty() && std::all_of(inputs.begin(), inputs.end(), [](Tensor *t) { return t->batchFree; });
   for (size_t i = 0; i < cx.outputs.size(); ++i) {
     Tensor *out = graph_.newTensor(cx.outputs[i], node, int(i));
+    out->batchFree = batchFree;
     node->outputs.push_back(out);
     node->masks.push_back(nullptr);
     switch (cx.maskKind(i)) {
@@ -291,6 +299,9 @@ Value Evaluator::callLayer(Layer *layer, CallSite &call) {
   size_t positionalParams = 0, positionalArgs = 0;
   for (const CallParam &p : params) positionalParams += p.positional;
   for (const CallArgument &a : call.args) positionalArgs += a.keyword.empty();
+  bool ok = true;
+  for (CallArgument &a : call.args) a.value = constantsAsTensors(a.value, call.range, ok);
+  if (!ok) return Value::error(call.range);
   std::vector<const CallArgument *> given(params.size(), nullptr);
   size_t positional = 0;
   for (const CallArgument &a : call.args) {
@@ -339,7 +350,6 @@ Value Evaluator::callLayer(Layer *layer, CallSite &call) {
     if (a && a->value.is(ValueKind::Error)) return Value::error(call.range);
 
   // The tensors of tensor parameter i, checked against its count.
-  bool ok = true;
   auto tensorsOfParam = [&](size_t i) -> std::vector<Tensor *> {
     const CallParam &p = params[i];
     const Value &v = given[i]->value;
@@ -408,7 +418,7 @@ Value Evaluator::callModelAsLayer(Model *model, CallSite &call) {
   if (input->value.is(ValueKind::Error)) return Value::error(call.range);
   bool ok = true;
   std::vector<Tensor *> tensors = tensorsOf(input->value, what, ok);
-  if (!ok) return Value::error(call.range);
+  if (!ok || !checkBatchFree(*model->layer, tensors, call.range)) return Value::error(call.range);
   if (model->sequential && model->inputs.empty() && !model->pending.empty() && tensors.size() == 1) {
     Tensor *input0 = newInputTensor(model->pending.front()->name + "_input", tensors[0]->type, call.range, nullptr);
     if (!buildSequential(model, input0, call.range)) return Value::error(call.range);

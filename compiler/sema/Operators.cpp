@@ -53,8 +53,8 @@ Value Evaluator::binary(const std::string &op, const Value &a, const Value &b, S
   if (a.is(ValueKind::Error) || b.is(ValueKind::Error)) return Value::error(range);
   if (a.is(ValueKind::Skipped)) return a;
   if (b.is(ValueKind::Skipped)) return b;
-  if (a.is(ValueKind::Traced) || b.is(ValueKind::Traced)) return tensorBinary(op, a, b, range);
-  if (a.is(ValueKind::Tensor) || b.is(ValueKind::Tensor)) {
+  if (traceOperand(a) || traceOperand(b)) return tensorBinary(op, a, b, range);
+  if (modelOperand(a) || modelOperand(b)) {
     Value x = a, y = b;
     if (std::optional<Value> layer = operatorOnModelTensors(op, {&x, &y}, range, [&] { return tensorBinary(op, x, y, range); }))
       return *layer;
@@ -156,10 +156,9 @@ unsupported:
 
 Value Evaluator::compare(const std::string &op, const Value &a, const Value &b, SourceRange range) {
   if (a.is(ValueKind::Error) || b.is(ValueKind::Error)) return Value::error(range);
-  if ((a.is(ValueKind::Traced) || b.is(ValueKind::Traced)) && op != "in" && op != "not in" && op != "is" &&
-      op != "is not")
+  if ((traceOperand(a) || traceOperand(b)) && op != "in" && op != "not in" && op != "is" && op != "is not")
     return tensorBinary(op, a, b, range);
-  if ((a.is(ValueKind::Tensor) || b.is(ValueKind::Tensor)) && op != "==" && op != "!=" && op != "in" &&
+  if ((modelOperand(a) || modelOperand(b)) && op != "==" && op != "!=" && op != "in" &&
       op != "not in" && op != "is" && op != "is not") {
     Value x = a, y = b;
     if (std::optional<Value> layer = operatorOnModelTensors(op, {&x, &y}, range, [&] { return tensorBinary(op, x, y, range); }))

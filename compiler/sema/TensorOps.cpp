@@ -11,6 +11,7 @@
 #include "layers/core/Traced.h"
 
 #include <algorithm>
+#include <cmath>
 #include <deque>
 #include <fmt/format.h>
 
@@ -18,9 +19,12 @@ namespace kiln {
 
 namespace {
 
+// The largest constant a layer's code may compute (its elements are data of the object file).
+constexpr int64_t kMaxConstantElements = int64_t(1) << 24;
+
 enum class Family {
   Unary, Binary, Activation, Reduce, Softmax, Clip, L2Normalize, Concatenate, Stack, ExpandDims, Squeeze, Reshape,
-  Transpose, MatMul, Where, Cast, Shape,
+  Transpose, MatMul, Where, Cast, Shape, Range,
 };
 
 struct TensorOp {
@@ -66,6 +70,7 @@ const std::vector<TensorOp> &tensorOps() {
       {"dot", Family::MatMul, 0},                 {"matmul", Family::MatMul, 0},
       {"where", Family::Where, 0},                {"switch", Family::Where, 0},
       {"cast", Family::Cast, 0},                  {"shape", Family::Shape, 0},
+      {"arange", Family::Range, 0},               {"range", Family::Range, 0},
   };
   return table;
 }
@@ -178,14 +183,29 @@ std::optional<Value> Evaluator::onModelTensors(const std::string &keras2Name, co
                                                const std::function<Value()> &compute, const std::string &given) {
   if (trace_) return std::nullopt;
   std::vector<Tensor *> inputs;
+  bool constants = false;
   std::function<void(const Value &)> collect = [&](const Value &v) {
     if (v.is(ValueKind::Tensor) && std::find(inputs.begin(), inputs.end(), v.tensor) == inputs.end())
       inputs.push_back(v.tensor);
+    constants |= isConstant(v);
     if (v.isSequence())
       for (const Value &item : v.items) collect(item);
   };
   for (const Value *v : operands) collect(*v);
+  if (inputs.empty() && constants) {  // math on constants alone stays constant
+    trace_ = compositeConstants_;
+    Value result = compute();
+    trace_ = nullptr;
+    return result;
+  }
   if (inputs.empty()) return std::nullopt;
+  if (constants) {
+    bool ok = true;
+    for (Value *v : operands) *v = constantsAsTensors(*v, range, ok);
+    if (!ok) return Value::error(range);
+    inputs.clear();
+    for (const Value *v : operands) collect(*v);
+  }
   const std::string &stem = options_.kerasVersion == KerasVersion::V2 ? keras2Name : keras3Name;
   const std::string &what = given.empty() ? stem : given;
   for (Tensor *t : inputs)
@@ -198,10 +218,16 @@ std::optional<Value> Evaluator::onModelTensors(const std::string &keras2Name, co
   auto program = std::make_shared<TensorProgram>();
   trace_ = program;
   std::vector<Value> traced;
+  // A tensor computed from constants is Keras's, without a batch axis (each
+  // sample holds it: the program reads the first).
+  bool batchFree = true;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    std::vector<int64_t> dims{kNone};
+    bool batched = !inputs[i]->batchFree;
+    std::vector<int64_t> dims;
+    if (batched) dims.push_back(kNone);
     for (size_t a = 1; a < inputs[i]->type.dims.size(); ++a) dims.push_back(inputs[i]->type.dims[a].value());
-    traced.push_back(this->traced(program->input(int(i), dims), range));
+    traced.push_back(this->traced(program->input(int(i), dims, batched), range));
+    batchFree &= !batched;
   }
   for (Value *v : operands)
     *v = withTensorsReplaced(*v, [&](const Value &t) {
@@ -210,6 +236,8 @@ std::optional<Value> Evaluator::onModelTensors(const std::string &keras2Name, co
   Value result = compute();
   trace_ = nullptr;
   if (result.is(ValueKind::Error) || !result.is(ValueKind::Traced)) return result;  // e.g. tf.shape(x): sizes
+  if (batchFree && !program->nodes[result.integer].batched)
+    result.integer = program->broadcastBatch(int(result.integer));
   if (!program->nodes[result.integer].batched) {
     diags_.report(DiagID::err_model_arg, range, "'" + what + "' must keep the batch axis of the model's tensors");
     return Value::error(range);
@@ -219,7 +247,7 @@ std::optional<Value> Evaluator::onModelTensors(const std::string &keras2Name, co
   Layer *layer = graph_.newLayer(tensorMathKind(keras2Name == "tf.__operators__.getitem"), name, range);
   layer->program = program;
   for (Tensor *t : inputs) layer->builtInputs.push_back(t->type);
-  return applyLayer(layer, inputs, range, inputs.size() > 1);
+  return applyLayer(layer, inputs, range, inputs.size() > 1);  // batch-free outputs of batch-free inputs
 }
 
 Value Evaluator::tensorBinary(const std::string &op, const Value &a, const Value &b, SourceRange range) {
@@ -305,6 +333,14 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
   size_t visited = 0;
   for (const CallArgument &a : call.args)
     if (const Value *s = findSkipped(a.value, &visited)) return *s;  // on data: skipped like the rest of the data code
+  if (!trace_ && op.family == Family::Range) {
+    // A constant: in a model, only a composite layer's call() computes with one.
+    if (!compositeConstants_) return Value::skipped(what, "a constant tensor outside any layer", call.range);
+    trace_ = compositeConstants_;
+    Value result = callTensorOp(builtin, call);
+    trace_ = nullptr;
+    return result;
+  }
   if (!trace_) {
     // tf.keras 2 names the layer after the TensorFlow function (tf.reduce_mean
     // is tf.math.reduce_mean), Keras 3 after the operation.
@@ -345,6 +381,7 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
   case Family::Transpose: params = {x, {"perm", "pattern", "axes"}}; break;
   case Family::MatMul: params = {{"x", "a", "x1"}, {"y", "b", "x2"}}; break;
   case Family::Where: params = {{"condition", "x"}, {"x", "then_expression", "x1"}, {"y", "else_expression", "x2"}}; break;
+  case Family::Range: params = {{"start"}, {"stop", "limit"}, {"step", "delta"}, {"dtype"}}; break;
   }
   std::vector<const Value *> args(params.size(), nullptr);
   size_t next = 0;
@@ -416,8 +453,9 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
   std::string error;
   std::optional<int> result;
   bool listFirst = op.family == Family::Concatenate || op.family == Family::Stack;
-  std::optional<int> a = listFirst || (op.family == Family::Cast && args[0]->isNumber()) ? std::optional<int>(-1)
-                                                                                           : operand(0);
+  std::optional<int> a = listFirst || op.family == Family::Range || (op.family == Family::Cast && args[0]->isNumber())
+                            ? std::optional<int>(-1)
+                            : operand(0);
   if (!a) return Value::error(call.range);
   // The default axis where the libraries differ: K.concatenate -1, tf.concat
   // and keras.ops.concatenate 0 (the batch axis: an error), stack 0.
@@ -431,6 +469,21 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
     }
     return args[0]->isNumber() ? Value::ofFloat(args[0]->number(), call.range) : *args[0];
   case Family::Shape: return tensorShape(*args[0], call.range);
+  case Family::Range: {
+    std::optional<double> start = number(0, 0), stop = number(1, 0), step = number(2, 1);
+    if (!start || !stop || !step) return Value::error(call.range);
+    if (!given(1)) std::swap(*start, *stop);  // arange(n): 0 to n
+    double count = *step == 0 ? NAN : std::ceil((*stop - *start) / *step);
+    if (!(count >= 1 && count <= double(kMaxConstantElements))) {
+      error = fmt::format("a range of {} elements; Kiln takes 1 to {}", std::isnan(count) ? std::string("no")
+                          : fmt::format("{:g}", std::max(count, 0.0)), kMaxConstantElements);
+      break;
+    }
+    std::vector<float> values(static_cast<size_t>(count));
+    for (size_t i = 0; i < values.size(); ++i) values[i] = float(*start + double(i) * *step);
+    result = trace_->constant({int64_t(count)}, std::move(values));
+    break;
+  }
   case Family::Binary: {
     std::optional<int> b = operand(1);
     if (!b) return Value::error(call.range);

@@ -18,7 +18,7 @@ using Op = TensorExpr::Op;
 
 // Where each node's values live.
 struct Plan {
-  enum class Kind { Fused, Input, Weight, Scalar, Alias, Output, Temporary };
+  enum class Kind { Fused, Input, Weight, Constant, Alias, Output, Temporary };
   std::vector<Kind> kinds;
   std::vector<int> output;        // Output: which output
   std::vector<int64_t> offset;    // Temporary: floats per sample before it
@@ -47,7 +47,7 @@ Plan plan(const TensorProgram &p) {
     Plan::Kind &k = plan.kinds[i];
     if (e.op == Op::Input) k = Plan::Kind::Input;
     else if (e.op == Op::Weight) k = Plan::Kind::Weight;
-    else if (e.op == Op::Scalar) k = Plan::Kind::Scalar;
+    else if (e.op == Op::Scalar || e.op == Op::Constant) k = Plan::Kind::Constant;
     else if (!output && e.elementwise() && uses[i] == 1 && elementwiseUses[i] == 1) k = Plan::Kind::Fused;
     else if (output) k = Plan::Kind::Output;
     else if (e.op == Op::Copy && e.offset == 0 && e.strides == sampleStrides(e.dims, e.batched) &&
@@ -94,7 +94,9 @@ public:
       case Plan::Kind::Fused: continue;
       case Plan::Kind::Input: buffers_[i] = cx_.input(e.index); continue;
       case Plan::Kind::Weight: buffers_[i] = weight(e.index); continue;
-      case Plan::Kind::Scalar: buffers_[i] = cx_.constant(fmt::format("expr{}", i), {e.value}); continue;
+      case Plan::Kind::Constant:
+        buffers_[i] = cx_.constant(fmt::format("expr{}", i), e.op == Op::Scalar ? std::vector<float>{e.value} : e.values);
+        continue;
       case Plan::Kind::Alias: buffers_[i] = buffers_[e.operands[0]]; continue;
       case Plan::Kind::Output: buffers_[i] = cx_.output(plan_.output[i]); break;
       case Plan::Kind::Temporary: {
@@ -163,8 +165,8 @@ private:
       for (int o : e.operands) {
         const TensorExpr &x = p_.nodes[o];
         std::vector<int64_t> dims(x.dims.begin() + first, x.dims.end());
-        copy(out, buffers_[o], x, dims, 0, sampleStrides(x.dims, x.batched), along * outStrides[e.index - first],
-             outStrides, e.sampleElements());
+        copy(out, buffers_[o], x, e, dims, 0, sampleStrides(x.dims, x.batched), along * outStrides[e.index - first],
+             outStrides);
         along += x.dims[e.index];
       }
       return;
@@ -183,15 +185,16 @@ private:
     const TensorExpr &in = p_.nodes[x];
     std::vector<int64_t> dims(shape.dims.begin() + (shape.batched ? 1 : 0), shape.dims.end());
     if (strides.empty() && !dims.empty()) strides = sampleStrides(shape.dims, shape.batched);
-    copy(out, buffers_[x], in, dims, offset, strides, 0,
-         sampleStrides(shape.dims, shape.batched), shape.sampleElements());
+    copy(out, buffers_[x], in, shape, dims, offset, strides, 0, sampleStrides(shape.dims, shape.batched));
   }
-  void copy(llvm::Value *out, llvm::Value *in, const TensorExpr &from, std::vector<int64_t> dims, int64_t inOffset,
-            std::vector<int64_t> inStrides, int64_t outOffset, std::vector<int64_t> outStrides, int64_t outSample) {
+  // Per sample of `to` (an operand without a batch axis is read again for each).
+  void copy(llvm::Value *out, llvm::Value *in, const TensorExpr &from, const TensorExpr &to, std::vector<int64_t> dims,
+            int64_t inOffset, std::vector<int64_t> inStrides, int64_t outOffset, std::vector<int64_t> outStrides) {
     if (dims.empty()) dims = inStrides = outStrides = {1};
-    std::vector<Dim> g{int64_t(dims.size()), from.batched ? from.sampleElements() : 0, outSample, inOffset, outOffset};
+    std::vector<Dim> g{int64_t(dims.size()), from.batched ? from.sampleElements() : 0, to.sampleElements(), inOffset,
+                       outOffset};
     for (auto *v : {&dims, &inStrides, &outStrides}) g.insert(g.end(), v->begin(), v->end());
-    cx_.call("kiln_expr_copy", {out, in, batchOf(from), cx_.ints("copy", g)});
+    cx_.call("kiln_expr_copy", {out, in, batchOf(to), cx_.ints("copy", g)});
   }
 
   // A fused elementwise tree rooted at node i, computed by one kiln_expr_map call.
@@ -297,6 +300,12 @@ public:
   using TracedKind::TracedKind;
 };
 
+class ConstantKind : public TracedKind {
+public:
+  using TracedKind::TracedKind;
+  bool acceptsIntegerInput() const override { return true; }
+};
+
 std::deque<CustomKind> &customKinds() {
   static std::deque<CustomKind> kinds;
   return kinds;
@@ -317,6 +326,11 @@ const LayerKind *tensorMathKind(bool subscript) {
   static const TracedKind function("TFOpLambda", {}, "tensor math on a model's tensors, outside any layer");
   static const TracedKind slicing("SlicingOpLambda", {}, "a subscript of a model's tensor, outside any layer");
   return subscript ? &slicing : &function;
+}
+
+const LayerKind *constantKind() {
+  static const ConstantKind kind("Constant", {}, "a constant of a custom layer's call(), computed for every sample");
+  return &kind;
 }
 
 KILN_REGISTER_LAYER(LambdaKind)

@@ -6,9 +6,8 @@ without get_config cannot be saved whole)."""
 from case import Case, floats, ints
 
 # keras.io "Text classification with Transformer": its TransformerBlock as
-# published, on a plain Embedding (its TokenAndPositionEmbedding adds an
-# embedding of ops.arange positions, a constant Kiln does not compute), with
-# smaller sizes.
+# published, on a plain Embedding, with smaller sizes (the whole example,
+# positions and all, is TEXT_TRANSFORMER below).
 TRANSFORMER_BLOCK = """\
 import keras
 from keras import layers
@@ -264,6 +263,95 @@ logits = layers.Dense(num_classes)(weighted_representation)
 model = keras.Model(inputs=inputs, outputs=logits)
 """
 
+# keras.io "Text classification with Transformer" as published for Keras 3
+# (TokenAndPositionEmbedding adds the embedding of ops.arange positions: a
+# constant without a batch axis), with smaller sizes.
+TEXT_TRANSFORMER = TRANSFORMER_BLOCK.replace("from keras import layers\n", """from keras import ops
+from keras import layers
+""").replace("""
+
+vocab_size""", """
+
+class TokenAndPositionEmbedding(layers.Layer):
+    def __init__(self, maxlen, vocab_size, embed_dim):
+        super().__init__()
+        self.token_emb = layers.Embedding(input_dim=vocab_size, output_dim=embed_dim)
+        self.pos_emb = layers.Embedding(input_dim=maxlen, output_dim=embed_dim)
+
+    def call(self, x):
+        maxlen = ops.shape(x)[-1]
+        positions = ops.arange(start=0, stop=maxlen, step=1)
+        positions = self.pos_emb(positions)
+        x = self.token_emb(x)
+        return x + positions
+
+
+vocab_size""").replace("""x = layers.Embedding(vocab_size, embed_dim)(inputs)""",
+                       """embedding_layer = TokenAndPositionEmbedding(maxlen, vocab_size, embed_dim)
+x = embedding_layer(inputs)""")
+
+# The same example as keras.io published it for tf.keras 2 (tf.shape, tf.range).
+TEXT_TRANSFORMER_TF = TEXT_TRANSFORMER.replace("from keras import ops\n", "import tensorflow as tf\n").replace(
+    """        maxlen = ops.shape(x)[-1]
+        positions = ops.arange(start=0, stop=maxlen, step=1)""",
+    """        maxlen = tf.shape(x)[-1]
+        positions = tf.range(start=0, limit=maxlen, delta=1)""")
+
+# keras.io "Image classification with Vision Transformer": its PatchEncoder
+# (positions ops.expand_dims(ops.arange(...), axis=0): a broadcast batch axis
+# of 1), on patches cut by Reshape; math on positions in a custom layer without
+# sublayers; positions through layers and a reduction over their first axis.
+PATCH_ENCODER = """\
+import keras
+from keras import layers
+from keras import ops
+
+
+class PatchEncoder(layers.Layer):
+    def __init__(self, num_patches, projection_dim):
+        super().__init__()
+        self.num_patches = num_patches
+        self.projection = layers.Dense(units=projection_dim)
+        self.position_embedding = layers.Embedding(
+            input_dim=num_patches, output_dim=projection_dim
+        )
+
+    def call(self, patch):
+        positions = ops.expand_dims(
+            ops.arange(start=0, stop=self.num_patches, step=1), axis=0
+        )
+        projected_patches = self.projection(patch)
+        encoded = projected_patches + self.position_embedding(positions)
+        return encoded
+
+
+class ScaledPositions(layers.Layer):
+    def call(self, x):
+        length = ops.shape(x)[1]
+        angles = ops.arange(length) * 0.5 - 3.0
+        return x * 2.0 + ops.expand_dims(ops.tanh(angles), -1)
+
+
+class MeanPosition(layers.Layer):
+    def __init__(self, length, dim):
+        super().__init__()
+        self.emb = layers.Embedding(length, dim)
+        self.dense = layers.Dense(dim, activation="tanh")
+
+    def call(self, tokens):
+        positions = self.dense(self.emb(ops.arange(ops.shape(tokens)[1])))
+        return self.emb(tokens) + ops.mean(positions, axis=0) - positions
+
+
+inputs = keras.Input(shape=(8, 8, 3))
+tokens = keras.Input(shape=(16,), dtype="int32")
+patches = layers.Reshape((16, 12))(inputs)
+encoded = PatchEncoder(16, 6)(patches)
+encoded = ScaledPositions()(encoded) + MeanPosition(16, 6)(tokens)
+outputs = layers.Dense(3)(layers.GlobalAveragePooling1D()(encoded))
+model = keras.Model([inputs, tokens], outputs)
+"""
+
 # Composites inside composites, a list of layers as an attribute (saved by
 # Keras 3 under blocks/dense, blocks/dense_1), a list of inputs, and a list
 # used by tensor math and then by a layer.
@@ -318,6 +406,20 @@ CASES = [
     Case("keras3_paste_cct", CCT, keras=3, files=("model.weights.h5",), inputs=[floats(0, 1)],
          note="keras.io's CCT tokenizer (a custom layer holding a Sequential), Dense(activation=ops.gelu), "
               "sequence pooling with a matmul of two computed tensors; Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
+    Case("keras3_paste_text_transformer", TEXT_TRANSFORMER, keras=3, files=("model.weights.h5",),
+         inputs=[ints(0, 50)],
+         note="keras.io's text classification with Transformer as published (TokenAndPositionEmbedding: an "
+              "Embedding of ops.arange positions added to the tokens'), smaller sizes; Keras 3.15 (JAX).",
+         atol=1e-5, rtol=1e-4),
+    Case("keras2_paste_text_transformer", TEXT_TRANSFORMER_TF, keras=2, files=("weights.h5", "model.weights.h5"),
+         inputs=[ints(0, 50)],
+         note="The tf.keras 2 version of that example (tf.shape(x)[-1], tf.range(start=0, limit=maxlen, delta=1)); "
+              "tf.keras 2.15's save_weights in both layouts.", atol=1e-5, rtol=1e-4),
+    Case("keras3_composite_positions", PATCH_ENCODER, keras=3, files=("model.weights.h5",),
+         inputs=[floats(), ints(0, 16)],
+         note="keras.io ViT's PatchEncoder (an Embedding of ops.expand_dims(ops.arange(...), axis=0)), math on "
+              "ops.arange in a custom layer without sublayers, and positions through Embedding, Dense and a mean "
+              "over their first axis beside int32 token ids; Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
     Case("keras3_composite_nested", NESTED, keras=3, files=("model.weights.h5",),
          note="Custom layers holding custom layers and a list of Dense layers, called on a list of two tensors; "
               "Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
