@@ -125,9 +125,12 @@ Value Evaluator::kerasAttribute(const Value &object, const std::string &name, So
     }
     if (name == "name") return Value::ofStr(l->name, range);
     if (name == "trainable") return Value::ofBool(!l->config.has("trainable") || l->config.flag("trainable"), range);
+    if (name == "build") return method(name);
+    // Keras's dtype policy: layers compute in float32.
+    if (name == "compute_dtype" || name == "variable_dtype") return Value::ofStr("float32", range);
     // The layer's arguments: layer.units, layer.filters, layer.kernel_size
     if (l->kind && l->config.has(name)) return l->config.get(name);
-    std::vector<std::string> known = {"output", "input", "name", "output_shape", "input_shape"};
+    std::vector<std::string> known = {"output", "input", "name", "output_shape", "input_shape", "compute_dtype"};
     for (const auto &[arg, value] : l->config.entries()) known.push_back(arg);
     return unknownAttribute(object, name, nameRange, known);
   }
@@ -164,6 +167,9 @@ Value Evaluator::callKerasMethod(const Value &self, const std::string &method, C
   if (self.is(ValueKind::Layer) && self.layer->kind && isCustomKind(self.layer->kind))
     return method == "add_weight" ? addWeight(call) : callClassMethod(self.layer, method, call);
   if (self.is(ValueKind::Tensor)) return kerasAttribute(self, "shape", call.range, call.range);  // get_shape()
+  // layer.build(input_shape) (a composite's build() building a sublayer): a
+  // layer's weights follow from the shapes of its calls.
+  if (self.is(ValueKind::Layer) && method == "build") return Value::none(call.range);
   if (self.is(ValueKind::Model)) {
     Model *m = self.model;
     if (method == "load_weights") return libraryLoadWeights(call);

@@ -352,6 +352,93 @@ outputs = layers.Dense(3)(layers.GlobalAveragePooling1D()(encoded))
 model = keras.Model([inputs, tokens], outputs)
 """
 
+# keras.io "Video Classification with a CNN-RNN Architecture"'s sequel,
+# "Video Classification with Transformers", as published (PositionalEmbedding
+# builds its sublayer in build() and casts to self.compute_dtype), on smaller
+# features and a fixed class count.
+VIDEO_TRANSFORMER = """\
+import keras
+from keras import layers
+
+MAX_SEQ_LENGTH = 6
+NUM_FEATURES = 8
+IMG_SIZE = 128
+
+
+class PositionalEmbedding(layers.Layer):
+    def __init__(self, sequence_length, output_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.position_embeddings = layers.Embedding(
+            input_dim=sequence_length, output_dim=output_dim
+        )
+        self.sequence_length = sequence_length
+        self.output_dim = output_dim
+
+    def build(self, input_shape):
+        self.position_embeddings.build(input_shape)
+
+    def call(self, inputs):
+        # The inputs are of shape: `(batch_size, frames, num_features)`
+        inputs = keras.ops.cast(inputs, self.compute_dtype)
+        length = keras.ops.shape(inputs)[1]
+        positions = keras.ops.arange(start=0, stop=length, step=1)
+        embedded_positions = self.position_embeddings(positions)
+        return inputs + embedded_positions
+
+
+class TransformerEncoder(layers.Layer):
+    def __init__(self, embed_dim, dense_dim, num_heads, **kwargs):
+        super().__init__(**kwargs)
+        self.embed_dim = embed_dim
+        self.dense_dim = dense_dim
+        self.num_heads = num_heads
+        self.attention = layers.MultiHeadAttention(
+            num_heads=num_heads, key_dim=embed_dim, dropout=0.3
+        )
+        self.dense_proj = keras.Sequential(
+            [
+                layers.Dense(dense_dim, activation=keras.activations.gelu),
+                layers.Dense(embed_dim),
+            ]
+        )
+        self.layernorm_1 = layers.LayerNormalization()
+        self.layernorm_2 = layers.LayerNormalization()
+
+    def call(self, inputs, mask=None):
+        attention_output = self.attention(inputs, inputs, attention_mask=mask)
+        proj_input = self.layernorm_1(inputs + attention_output)
+        proj_output = self.dense_proj(proj_input)
+        return self.layernorm_2(proj_input + proj_output)
+
+
+def get_compiled_model(shape):
+    sequence_length = MAX_SEQ_LENGTH
+    embed_dim = NUM_FEATURES
+    dense_dim = 4
+    num_heads = 1
+    classes = 5
+
+    inputs = keras.Input(shape=shape)
+    x = PositionalEmbedding(
+        sequence_length, embed_dim, name="frame_position_embedding"
+    )(inputs)
+    x = TransformerEncoder(embed_dim, dense_dim, num_heads, name="transformer_layer")(x)
+    x = layers.GlobalMaxPooling1D()(x)
+    x = layers.Dropout(0.5)(x)
+    outputs = layers.Dense(classes, activation="softmax")(x)
+    model = keras.Model(inputs, outputs)
+
+    model.compile(
+        optimizer="adam",
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+model = get_compiled_model((MAX_SEQ_LENGTH, NUM_FEATURES))
+"""
+
 # Composites inside composites, a list of layers as an attribute (saved by
 # Keras 3 under blocks/dense, blocks/dense_1), a list of inputs, and a list
 # used by tensor math and then by a layer.
@@ -420,6 +507,10 @@ CASES = [
          note="keras.io ViT's PatchEncoder (an Embedding of ops.expand_dims(ops.arange(...), axis=0)), math on "
               "ops.arange in a custom layer without sublayers, and positions through Embedding, Dense and a mean "
               "over their first axis beside int32 token ids; Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
+    Case("keras3_paste_video_transformer", VIDEO_TRANSFORMER, keras=3, files=("model.weights.h5",),
+         note="keras.io's video classification with Transformers: positions from keras.ops.arange through an "
+              "Embedding, self.position_embeddings.build(input_shape), self.compute_dtype, MultiHeadAttention "
+              "with attention_mask=None; Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
     Case("keras3_composite_nested", NESTED, keras=3, files=("model.weights.h5",),
          note="Custom layers holding custom layers and a list of Dense layers, called on a list of two tensors; "
               "Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
