@@ -223,6 +223,8 @@ private:
   std::optional<std::vector<int64_t>> declaredBatchShape(const Layer &layer);
   // the value as Python would bind a function's return value for unpacking
   Value tensorsValue(const std::vector<Tensor *> &tensors, SourceRange range);
+  std::string inputLayerName();
+  std::string sequentialInputName(const Layer &first);
 
   // attributes and methods of Keras objects (KerasObjects.cpp)
   Value kerasAttribute(const Value &object, const std::string &name, SourceRange range, SourceRange nameRange);

@@ -24,6 +24,22 @@ DType dtypeFromConfig(const LayerConfig &config, DType fallback) {
 
 }  // namespace
 
+// Input() and InputLayer(): tf.keras 2's input_1, input_2, ...; Keras 3's
+// input_layer, input_layer_1, ...
+std::string Evaluator::inputLayerName() {
+  return options_.kerasVersion == KerasVersion::V2 ? uniqueName("input", false) : uniqueName("input_layer", true);
+}
+
+// The input a Sequential gets when it is built from its first layer's input
+// shape: tf.keras 2 names it after that layer ("dense_input"); Keras 3 makes
+// an InputLayer ("input_layer_1") and builds the model as a functional one,
+// which takes a name from the functional models' counter.
+std::string Evaluator::sequentialInputName(const Layer &first) {
+  if (options_.kerasVersion == KerasVersion::V2) return first.name + "_input";
+  uniqueName("functional", true);
+  return uniqueName("input_layer", true);
+}
+
 std::string Evaluator::uniqueName(const std::string &stem, bool zeroBased, std::map<std::string, int> *counters) {
   int &count = (counters ? *counters : nameCounters_)[stem];
   if (zeroBased) return count++ == 0 ? stem : stem + "_" + std::to_string(count - 1);
@@ -134,7 +150,7 @@ Value Evaluator::makeInput(CallSite &call) {
     diags_.report(DiagID::err_input_shape_missing, call.range);
     return Value::error(call.range);
   }
-  std::string name = config.isNone("name") ? uniqueName("input", false) : config.str("name");
+  std::string name = config.isNone("name") ? inputLayerName() : config.str("name");
   return Value::ofTensor(newInputTensor(name, type, call.range, &config), call.range);
 }
 
@@ -146,9 +162,8 @@ Value Evaluator::constructLayer(const LayerKind *kind, CallSite &call) {
   LayerConfig config;
   bool ok = bindArguments(specs, kind->legacyArgs(), call, kind->className(), diags_, config, kind->args().size(),
                           options_.kerasVersion);
-  // InputLayer() counts with Input(): input_1, input_2, ...
   std::string name = !config.isNone("name")         ? config.str("name")
-                     : kind == inputLayerKind() ? uniqueName("input", false)
+                     : kind == inputLayerKind() ? inputLayerName()
                                                 : uniqueName(kind->defaultName(), true);
   // data_format=None is Keras's image_data_format() when the layer is made.
   if (ok && kind->findArg("data_format") && config.isNone("data_format"))
@@ -420,7 +435,7 @@ Value Evaluator::callModelAsLayer(Model *model, CallSite &call) {
   std::vector<Tensor *> tensors = tensorsOf(input->value, what, ok);
   if (!ok || !checkBatchFree(*model->layer, tensors, call.range)) return Value::error(call.range);
   if (model->sequential && model->inputs.empty() && !model->pending.empty() && tensors.size() == 1) {
-    Tensor *input0 = newInputTensor(model->pending.front()->name + "_input", tensors[0]->type, call.range, nullptr);
+    Tensor *input0 = newInputTensor(sequentialInputName(*model->pending.front()), tensors[0]->type, call.range, nullptr);
     if (!buildSequential(model, input0, call.range)) return Value::error(call.range);
   }
   if (model->inputs.empty() || model->outputs.empty()) return Value::error(call.range);
@@ -482,6 +497,7 @@ bool Evaluator::sequentialAdd(Model *model, const Value &item, SourceRange range
     }
     model->inputs = {inputTensor};
     model->outputs = {inputTensor};
+    if (options_.kerasVersion == KerasVersion::V3) uniqueName("functional", true);  // built, see sequentialInputName
     return true;
   }
   Layer *layer = item.is(ValueKind::Layer) ? item.layer : item.is(ValueKind::Model) ? item.model->layer : nullptr;
@@ -506,7 +522,7 @@ bool Evaluator::sequentialAdd(Model *model, const Value &item, SourceRange range
       }
     }
     if (type) {
-      Tensor *t = newInputTensor(layer->name + "_input", *type, layer->range, nullptr);
+      Tensor *t = newInputTensor(sequentialInputName(*layer), *type, layer->range, nullptr);
       model->inputs = {t};
       model->outputs = {t};
     }

@@ -200,7 +200,7 @@ Value Evaluator::callKerasMethod(const Value &self, const std::string &method, C
       LayerConfig config;
       config.set("input_shape", dims, true);
       TensorType type{DType::Float32, toDims(config.ints("input_shape"))};
-      if (!buildSequential(m, newInputTensor(m->pending.front()->name + "_input", type, call.range, nullptr), call.range))
+      if (!buildSequential(m, newInputTensor(sequentialInputName(*m->pending.front()), type, call.range, nullptr), call.range))
         return Value::error(call.range);
       return Value::none(call.range);
     }

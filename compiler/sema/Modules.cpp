@@ -270,7 +270,10 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
 Value Evaluator::callBuiltin(const Builtin &builtin, CallSite &call) {
   switch (builtin.kind) {
   case Builtin::Kind::Input: return makeInput(call);
-  case Builtin::Kind::Model: return makeFunctionalModel(call, builtin.detail.empty() ? "model" : builtin.detail);
+  case Builtin::Kind::Model:  // a subclass of keras.Model is named after its class
+    return makeFunctionalModel(call, !builtin.detail.empty()                        ? builtin.detail
+                                     : options_.kerasVersion == KerasVersion::V2 ? "model"
+                                                                                 : "functional");
   case Builtin::Kind::Sequential: return makeSequential(call);
   case Builtin::Kind::LayerFunction: return callLayerFunction(builtin, call);
   case Builtin::Kind::TrainingObject:
