@@ -385,8 +385,10 @@ bool Evaluator::traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bo
                                                    : std::vector<Value>{result};
   for (const Value &o : outputs) {
     if (!o.is(ValueKind::Traced) || o.program != program || !program->nodes[o.integer].batched) {
+      bool unsupported = o.is(ValueKind::Skipped) && o.skip->unsupported;
       diags_.report(DiagID::err_model_arg, range,
-                    layer->describe() + " must return tensors computed from its inputs, but returns " + describe(o));
+                    layer->describe() + " must return tensors computed from its inputs, but returns " + describe(o) +
+                        (unsupported ? " (" + o.skip->why + ")" : ""));
       return false;
     }
     program->outputs.push_back(int(o.integer));

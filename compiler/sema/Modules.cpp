@@ -236,6 +236,8 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
     return unsupported("Keras backend functions compute on tensors at run time; use a Keras layer");
   }
   if (auto why = skippedKerasModule(module, name)) return Value::skipped(full, *why, range);
+  if (within(module, "keras.random"))
+    return unsupported("it draws random numbers, and a compiled model gives the same outputs for the same inputs");
   if (last == "regularizers" || last == "constraints")
     return builtinValue(trainingObject(name, Builtin::Kind::TrainingObject), range);
   if (last == "initializers") return builtinValue(trainingObject(name, Builtin::Kind::Initializer), range);
