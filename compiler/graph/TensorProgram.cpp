@@ -339,6 +339,24 @@ std::optional<int> TensorProgram::stack(const std::vector<int> &xs, int64_t axis
   return concatenate(expanded, axis, error);
 }
 
+std::optional<int> TensorProgram::extractPatches(int x, int64_t rows, int64_t cols, std::string &error) {
+  const TensorExpr &t = nodes[x];
+  if (!t.batched || t.rank() != 4) {
+    error = fmt::format("images of shape (None, height, width, channels) are expected, not {}", shapeString(t.dims));
+    return std::nullopt;
+  }
+  if (rows < 1 || cols < 1 || rows > t.dims[1] || cols > t.dims[2]) {
+    error = fmt::format("patches of {}x{} do not fit in images of shape {}", rows, cols, shapeString(t.dims));
+    return std::nullopt;
+  }
+  // (None, H / rows, W / cols, rows, cols, C), read in place (a row or
+  // column left over is not read), then each patch as one axis.
+  int64_t nh = t.dims[1] / rows, nw = t.dims[2] / cols, c = t.dims[3];
+  std::vector<int64_t> in = sampleStrides(t.dims, true);
+  int grid = copy(x, {kNone, nh, nw, rows, cols, c}, 0, {rows * in[0], cols * in[1], in[0], in[1], in[2]});
+  return reshape(grid, {kNone, nh, nw, rows * cols * c}, error);
+}
+
 std::optional<int> TensorProgram::matmul(int x, int w, std::string &error) {
   const TensorExpr &a = nodes[x], &b = nodes[w];
   if (b.batched || b.rank() != 2 || a.dims.back() != b.dims[0]) {

@@ -72,6 +72,9 @@ public:
   std::optional<int> concatenate(const std::vector<int> &xs, int64_t axis, std::string &error);
   std::optional<int> stack(const std::vector<int> &xs, int64_t axis, std::string &error);
   std::optional<int> matmul(int x, int w, std::string &error);
+  // Non-overlapping rows x cols patches of channels-last images, each
+  // flattened (row, column, channel): (None, H / rows, W / cols, rows * cols * C).
+  std::optional<int> extractPatches(int x, int64_t rows, int64_t cols, std::string &error);
   // Python indexing x[...]: per index, an integer, a slice or a new axis;
   // one `...` at most (`ellipsis` its position, else -1).
   struct Index {

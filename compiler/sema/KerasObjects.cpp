@@ -31,6 +31,7 @@ std::optional<std::string> skippedMethod(const std::string &name) {
       {"non_trainable_weights", "weights"}, {"optimizer", "training"},
       {"history", "training"},          {"losses", "training"},
       {"metrics", "training"},          {"metrics_names", "training"},
+      {"adapt", "data preparation"},  // the statistics it learns are weights, in the weights file
   };
   auto it = methods.find(name);
   if (it == methods.end()) return std::nullopt;

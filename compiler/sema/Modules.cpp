@@ -207,7 +207,8 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
 
   if (within(module, "tensorflow")) {
     std::string last = lastComponent(module);
-    if (module == "tensorflow" && (name == "math" || name == "nn" || name == "linalg")) return submodule();
+    if (module == "tensorflow" && (name == "math" || name == "nn" || name == "linalg" || name == "image"))
+      return submodule();
     if (const Builtin *b = tensorOpBuiltin(module, name)) return tensorOpValue(b, name, range);
     if (module == "tensorflow.nn" || module == "tensorflow.math") {
       if (auto act = canonicalActivation(name)) return Value::ofStr(*act, range);
@@ -224,7 +225,9 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
     if (std::optional<Value> v = libraryMember(module, name, range)) return *v;
   std::string last = lastComponent(module);
   if (const Builtin *b = tensorOpBuiltin(module, name)) return tensorOpValue(b, name, range);
-  if (module == "keras.ops") return unsupported("keras.ops." + name + " is not in the tensor-expression subset Kiln compiles");
+  if (module == "keras.ops" && name == "image") return submodule();
+  if (module == "keras.ops" || module == "keras.ops.image")
+    return unsupported(module + "." + name + " is not in the tensor-expression subset Kiln compiles");
   if (last == "activations" || module == "keras.backend") {
     if (auto act = canonicalActivation(name)) return Value::ofStr(*act, range);
   }

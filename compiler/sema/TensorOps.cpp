@@ -24,7 +24,7 @@ constexpr int64_t kMaxConstantElements = int64_t(1) << 24;
 
 enum class Family {
   Unary, Binary, Activation, Reduce, Softmax, Clip, L2Normalize, Concatenate, Stack, ExpandDims, Squeeze, Reshape,
-  Transpose, MatMul, Where, Cast, Shape, Range,
+  Transpose, MatMul, Where, Cast, Shape, Range, Patches,
 };
 
 struct TensorOp {
@@ -71,6 +71,7 @@ const std::vector<TensorOp> &tensorOps() {
       {"where", Family::Where, 0},                {"switch", Family::Where, 0},
       {"cast", Family::Cast, 0},                  {"shape", Family::Shape, 0},
       {"arange", Family::Range, 0},               {"range", Family::Range, 0},
+      {"extract_patches", Family::Patches, 0},
   };
   return table;
 }
@@ -92,7 +93,7 @@ std::string supportedList() {
 bool tensorModule(const std::string &module) {
   return module == "keras.backend" || module == "tensorflow" || module == "tensorflow.math" ||
          module == "tensorflow.nn" || module == "tensorflow.linalg" || module == "keras.ops" ||
-         module == "keras.activations";
+         module == "keras.activations" || module == "keras.ops.image" || module == "tensorflow.image";
 }
 
 // A short spelling of a module for messages: K.sum, tf.math.abs, keras.ops.sum.
@@ -382,6 +383,9 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
   case Family::MatMul: params = {{"x", "a", "x1"}, {"y", "b", "x2"}}; break;
   case Family::Where: params = {{"condition", "x"}, {"x", "then_expression", "x1"}, {"y", "else_expression", "x2"}}; break;
   case Family::Range: params = {{"start"}, {"stop", "limit"}, {"step", "delta"}, {"dtype"}}; break;
+  case Family::Patches:  // keras.ops.image's (size=, dilation_rate=), tf.image's (sizes=[1, r, c, 1], rates=)
+    params = {{"images", "image"}, {"size", "sizes"}, {"strides"}, {"dilation_rate", "rates"}, {"padding"}, {"data_format"}};
+    break;
   }
   std::vector<const Value *> args(params.size(), nullptr);
   size_t next = 0;
@@ -565,6 +569,39 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
     std::optional<std::vector<int64_t>> dims = integers(1);
     if (!dims) return Value::error(call.range);
     result = trace_->reshape(*a, *dims, error);
+    break;
+  }
+  case Family::Patches: {
+    // A size as Keras (n or (rows, cols)) or TensorFlow ([1, rows, cols, 1]) gives it.
+    auto window = [&](size_t i, std::vector<int64_t> fallback) -> std::optional<std::vector<int64_t>> {
+      std::optional<std::vector<int64_t>> v = integers(i);
+      if (!v) return std::nullopt;
+      if (v->empty()) return fallback;
+      if (v->size() == 1) return std::vector<int64_t>{(*v)[0], (*v)[0]};
+      if (v->size() == 2) return v;
+      if (v->size() == 4 && (*v)[0] == 1 && (*v)[3] == 1) return std::vector<int64_t>{(*v)[1], (*v)[2]};
+      error = "a size is n, (rows, cols) or [1, rows, cols, 1], not " + describe(*args[i]);
+      return std::nullopt;
+    };
+    std::optional<std::vector<int64_t>> size = window(1, {}), strides, rates;
+    if (size && size->empty()) error = "it needs the patch size";
+    if (size && !size->empty()) strides = window(2, *size);
+    if (strides) rates = window(3, {1, 1});
+    if (!rates) {
+      if (error.empty()) return Value::error(call.range);
+      break;
+    }
+    std::string padding = given(4) && args[4]->is(ValueKind::Str) ? args[4]->text : "valid";
+    const TensorExpr &images = trace_->nodes[*a];
+    bool divides = images.rank() == 4 && images.dims[1] % (*size)[0] == 0 && images.dims[2] % (*size)[1] == 0;
+    if (*strides != *size || *rates != std::vector<int64_t>{1, 1})
+      error = "Kiln extracts patches side by side (strides equal to the size, no dilation)";
+    else if (given(5) && !(args[5]->is(ValueKind::Str) && args[5]->text == "channels_last"))
+      error = "Kiln extracts patches of channels_last images";
+    else if (padding != "valid" && padding != "VALID" && !((padding == "same" || padding == "SAME") && divides))
+      error = "padding='same' on images the patches do not divide is not supported";
+    else
+      result = trace_->extractPatches(*a, (*size)[0], (*size)[1], error);
     break;
   }
   case Family::Transpose: {

@@ -71,11 +71,12 @@ def set_weights(case, model, rng):
         else:
             value = rng.uniform(-spec["scale"], spec["scale"], shape)
         variable.assign(value.astype(dtype))
-    # Keras 2's adapted preprocessing layers (Normalization) compute what
-    # call() uses from their state variables only in finalize_state(), as
-    # loading a saved model does.
+    # Adapted preprocessing layers (Normalization) compute what call() uses
+    # from their state variables only in finalize_state(), as loading weights
+    # does: Keras 2 for the layers it adapted, Keras 3 for every such layer.
     for layer in model._flatten_layers():
-        if getattr(layer, "_is_adapted", None) is not None and hasattr(layer, "finalize_state"):
+        adapted = getattr(layer, "_is_adapted", None) is not None
+        if hasattr(layer, "finalize_state") and (adapted or KERAS_MAJOR >= 3):
             layer.finalize_state()
 
 
