@@ -252,6 +252,7 @@ private:
   Value tensorNegate(const Value &v, SourceRange range);
   Value tensorSubscript(const Value &object, const ast::Expr &e);
   Value callTensorOp(const Builtin &builtin, CallSite &call);
+  std::optional<Value> binaryOnNumbers(const std::string &name, const CallSite &call);
   std::optional<Value> onModelTensors(const std::string &keras2Name, const std::string &keras3Name,
                                       const std::vector<Value *> &operands, SourceRange range,
                                       const std::function<Value()> &compute, const std::string &given = "");

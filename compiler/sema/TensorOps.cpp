@@ -251,6 +251,28 @@ std::optional<Value> Evaluator::onModelTensors(const std::string &keras2Name, co
   return applyLayer(layer, inputs, range, inputs.size() > 1);  // batch-free outputs of batch-free inputs
 }
 
+// An elementwise operation on two build-time numbers (`keras.ops.equal(
+// x.shape[-1], channels)` in keras.io's MobileViT) is Python's: a number,
+// or a bool for a comparison.
+std::optional<Value> Evaluator::binaryOnNumbers(const std::string &name, const CallSite &call) {
+  std::vector<const Value *> xs;
+  for (const CallArgument &a : call.args)
+    if (a.keyword != "name") xs.push_back(&a.value);
+  if (xs.size() != 2 || !xs[0]->isNumber() || !xs[1]->isNumber()) return std::nullopt;
+  const Value &x = *xs[0], &y = *xs[1];
+  if (name == "maximum") return x.number() >= y.number() ? x : y;
+  if (name == "minimum") return x.number() <= y.number() ? x : y;
+  static const std::map<std::string, std::string> arithmetic = {
+      {"add", "+"}, {"subtract", "-"}, {"multiply", "*"}, {"divide", "/"},
+      {"truediv", "/"}, {"true_divide", "/"}, {"pow", "**"}, {"power", "**"},
+  };
+  static const std::map<std::string, std::string> comparisons = {
+      {"greater", ">"}, {"greater_equal", ">="}, {"less", "<"}, {"less_equal", "<="}, {"equal", "=="}, {"not_equal", "!="},
+  };
+  if (auto op = arithmetic.find(name); op != arithmetic.end()) return binary(op->second, x, y, call.range);
+  return compare(comparisons.at(name), x, y, call.range);
+}
+
 Value Evaluator::tensorBinary(const std::string &op, const Value &a, const Value &b, SourceRange range) {
   static const std::map<std::string, int32_t> codes = {
       {"+", abi::kAdd},        {"-", abi::kSubtract},      {"*", abi::kMultiply}, {"/", abi::kDivide},
@@ -360,6 +382,8 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
     if (std::optional<Value> layer = onModelTensors(keras2, builtin.name, operands, call.range,
                                                     [&] { return callTensorOp(builtin, call); }, layerName))
       return *layer;
+    if (op.family == Family::Binary)
+      if (std::optional<Value> number = binaryOnNumbers(op.name, call)) return *number;
     diags_.report(DiagID::err_tensor_op_outside, call.range, what);
     return Value::error(call.range);
   }
