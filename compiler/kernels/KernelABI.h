@@ -42,7 +42,7 @@ enum BinaryOp : int32_t {
 };
 
 // Unary elementwise operations of tensor expressions (kiln_expr_map).
-enum UnaryOp : int32_t { kNegate = 0, kAbs, kSquare, kSqrt, kRsqrt, kExp, kLog, kSign, kFloor, kCeil, kReciprocal };
+enum UnaryOp : int32_t { kNegate = 0, kAbs, kSquare, kSqrt, kRsqrt, kExp, kLog, kSign, kFloor, kCeil, kReciprocal, kTrunc };
 
 // The instructions of kiln_expr_map, three int64 each (op, a, b): a stack
 // machine evaluated once per output element.

@@ -19,6 +19,7 @@ float logf(float);
 float powf(float, float);
 float sqrtf(float);
 float tanhf(float);
+float truncf(float);
 }
 
 #define INFINITY (__builtin_inff())

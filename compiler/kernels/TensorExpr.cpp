@@ -22,6 +22,7 @@ KILN_INLINE float unaryOp(int64_t op, float x) {
   case abi::kFloor: return floorf(x);
   case abi::kCeil: return ceilf(x);
   case abi::kReciprocal: return 1.0f / x;
+  case abi::kTrunc: return truncf(x);
   default: return x;
   }
 }

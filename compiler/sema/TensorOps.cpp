@@ -490,12 +490,28 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
   bool backend = builtin.detail == "keras.backend";
   switch (op.family) {
   case Family::Unary: result = trace_->unary(op.code, *a, error); break;
-  case Family::Cast:
-    if (given(1) && !(args[1]->is(ValueKind::Str) && args[1]->text.find("float") != std::string::npos)) {
-      diags_.report(DiagID::err_tensor_op, args[1]->range, what, "tensors inside a layer are float32");
+  case Family::Cast: {
+    // Tensors inside a layer are float32: a cast to an integer type keeps
+    // the value truncated toward zero, to bool 1 for nonzero (masks).
+    std::string dtype = given(1) && args[1]->is(ValueKind::Str) ? args[1]->text : "float32";
+    bool integer = dtype.find("int") != std::string::npos, boolean = dtype == "bool";
+    if ((given(1) && !args[1]->is(ValueKind::Str)) ||
+        !(integer || boolean || dtype == "float32" || dtype == "float64" || dtype == "float")) {
+      diags_.report(DiagID::err_tensor_op, args[1]->range, what,
+                    "tensors inside a layer are float32; casts to float32, integer types and bool are supported");
       return Value::error(call.range);
     }
-    return args[0]->isNumber() ? Value::ofFloat(args[0]->number(), call.range) : *args[0];
+    if (args[0]->isNumber()) {
+      double v = args[0]->number();
+      if (boolean) return Value::ofBool(v != 0, call.range);
+      if (integer && std::isfinite(v) && std::fabs(v) < 9.2e18) return Value::ofInt(int64_t(std::trunc(v)), call.range);
+      return Value::ofFloat(v, call.range);
+    }
+    if (!integer && !boolean) return *args[0];
+    result = integer ? trace_->unary(abi::kTrunc, *a, error)
+                     : trace_->binary(abi::kNotEqual, *a, trace_->scalar(0), error);
+    break;
+  }
   case Family::Shape: return tensorShape(*args[0], call.range);
   case Family::Range: {
     std::optional<double> start = number(0, 0), stop = number(1, 0), step = number(2, 1);

@@ -103,6 +103,37 @@ joined = ops.concatenate([pooled, first], axis=-1)
 model = keras.Model(inputs, [layers.Dense(3)(joined), ops.maximum(a, b)])
 """
 
+# Casts as attention masks and quantizing code write them: to integer types
+# (truncation toward zero), to bool and back, of tensors and of numbers.
+CASTS_KERAS3 = """\
+import keras
+from keras import layers, ops
+
+class Quantize(layers.Layer):
+    def call(self, x):
+        steps = ops.cast(x * 14.0, "int32")
+        signs = ops.cast(ops.cast(x, "bool"), "float32")
+        offset = ops.cast(2.9, "int32")
+        return ops.cast(steps, "float32") / 7.0 + signs * 0.25 + offset
+
+class CausalMix(layers.Layer):
+    def __init__(self):
+        super().__init__()
+        self.proj = layers.Dense(4)
+
+    def call(self, x):
+        length = ops.shape(x)[1]
+        i = ops.arange(length)[:, None]
+        j = ops.arange(length)
+        mask = ops.cast(i >= j, dtype="int32")
+        weights = ops.cast(mask, "float32") / ops.sum(ops.cast(mask, "float32"), axis=1, keepdims=True)
+        return self.proj(ops.matmul(weights, x))
+
+inputs = keras.Input(shape=(5, 4))
+x = layers.Dense(4)(inputs)
+model = keras.Model(inputs, [Quantize()(x), CausalMix()(x)])
+"""
+
 CASES = [
     Case("keras2_paste_ts_transformer", TS_TRANSFORMER, keras=2, files=("model.h5", "weights.h5"),
          note="keras.io's timeseries Transformer: `x + inputs` and `x + res` between layers (TFOpLambda layers "
@@ -113,6 +144,9 @@ CASES = [
          note="Operators (+ - * / ** unary -, slicing) and tf functions (nn.relu, math.sigmoid, reduce_mean, "
               "concat, maximum) on a model's tensors, each a TFOpLambda layer; tf.keras 2.15.",
          atol=1e-5, rtol=1e-4),
+    Case("keras3_tensor_casts", CASTS_KERAS3, keras=3, files=("model.weights.h5",),
+         note="ops.cast to int32 (truncation toward zero), to bool and back, of a number; a causal mask cast "
+              "from a comparison of ops.arange positions; Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
     Case("keras3_model_tensor_math", ASSORTED_KERAS3, keras=3, files=("model.weights.h5", "model.keras"),
          note="Operators, slicing and keras.ops on a model's tensors, each an operation; Keras 3.15 (JAX).",
          atol=1e-5, rtol=1e-4),
