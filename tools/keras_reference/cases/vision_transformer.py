@@ -156,61 +156,9 @@ def create_vit_classifier():
 vit_classifier = create_vit_classifier()
 """
 
-VIT_TF = """\
-import os
-
-
-from tensorflow import keras
-from tensorflow.keras import layers
-import tensorflow as tf
-
-import numpy as np
-
-num_classes = 5
-input_shape = (8, 8, 3)
-
-x_train = np.random.RandomState(0).rand(16, 8, 8, 3).astype("float32")
-
-learning_rate = 0.001
-weight_decay = 0.0001
-batch_size = 256
-num_epochs = 10  # For real training, use num_epochs=100. 10 is a test value
-image_size = 12  # We'll resize input images to this size
-patch_size = 4  # Size of the patches to be extract from the input images
-num_patches = (image_size // patch_size) ** 2
-projection_dim = 8
-num_heads = 2
-transformer_units = [
-    projection_dim * 2,
-    projection_dim,
-]  # Size of the transformer layers
-transformer_layers = 2
-mlp_head_units = [
-    16,
-    8,
-]  # Size of the dense layers of the final classifier
-
-data_augmentation = keras.Sequential(
-    [
-        layers.Normalization(),
-        layers.Resizing(image_size, image_size),
-        layers.RandomFlip("horizontal"),
-        layers.RandomRotation(factor=0.02),
-        layers.RandomZoom(height_factor=0.2, width_factor=0.2),
-    ],
-    name="data_augmentation",
-)
-# Compute the mean and the variance of the training data for normalization.
-data_augmentation.layers[0].adapt(x_train)
-
-
-def mlp(x, hidden_units, dropout_rate):
-    for units in hidden_units:
-        x = layers.Dense(units, activation=tf.nn.gelu)(x)
-        x = layers.Dropout(dropout_rate)(x)
-    return x
-
-
+# The tf.keras 2 version: the same code but for the imports, its Patches and
+# PatchEncoder classes, and tf.nn.gelu.
+VIT_TF_CLASSES = """\
 class Patches(layers.Layer):
     def __init__(self, patch_size):
         super().__init__()
@@ -245,47 +193,11 @@ class PatchEncoder(layers.Layer):
         return encoded
 
 
-def create_vit_classifier():
-    inputs = keras.Input(shape=input_shape)
-    # Augment data.
-    augmented = data_augmentation(inputs)
-    # Create patches.
-    patches = Patches(patch_size)(augmented)
-    # Encode patches.
-    encoded_patches = PatchEncoder(num_patches, projection_dim)(patches)
-
-    # Create multiple layers of the Transformer block.
-    for _ in range(transformer_layers):
-        # Layer normalization 1.
-        x1 = layers.LayerNormalization(epsilon=1e-6)(encoded_patches)
-        # Create a multi-head attention layer.
-        attention_output = layers.MultiHeadAttention(
-            num_heads=num_heads, key_dim=projection_dim, dropout=0.1
-        )(x1, x1)
-        # Skip connection 1.
-        x2 = layers.Add()([attention_output, encoded_patches])
-        # Layer normalization 2.
-        x3 = layers.LayerNormalization(epsilon=1e-6)(x2)
-        # MLP.
-        x3 = mlp(x3, hidden_units=transformer_units, dropout_rate=0.1)
-        # Skip connection 2.
-        encoded_patches = layers.Add()([x3, x2])
-
-    # Create a [batch_size, projection_dim] tensor.
-    representation = layers.LayerNormalization(epsilon=1e-6)(encoded_patches)
-    representation = layers.Flatten()(representation)
-    representation = layers.Dropout(0.5)(representation)
-    # Add MLP.
-    features = mlp(representation, hidden_units=mlp_head_units, dropout_rate=0.5)
-    # Classify outputs.
-    logits = layers.Dense(num_classes)(features)
-    # Create the Keras model.
-    model = keras.Model(inputs=inputs, outputs=logits)
-    return model
-
-
-vit_classifier = create_vit_classifier()
 """
+VIT_TF = (VIT.replace("import keras\nfrom keras import layers\nfrom keras import ops\n",
+                      "from tensorflow import keras\nfrom tensorflow.keras import layers\nimport tensorflow as tf\n")
+          .replace(VIT[VIT.index("class Patches(layers.Layer):"):VIT.index("def create_vit_classifier():")], VIT_TF_CLASSES)
+          .replace("activation=keras.activations.gelu", "activation=tf.nn.gelu"))
 
 # MobileViT as published (without its TensorFlow import), with 64x64 images and narrower blocks (projection
 # dims 16, 20, 24, the last convolution 32 filters) to keep the weights small.
