@@ -1,9 +1,10 @@
-// HDF5 files as plain trees, read with the HDF5 C library. Keras writes its
-// weights as groups of datasets with string attributes; this reads every
-// group, every numeric dataset (converted to float32) and every string
-// attribute, and nothing else: links to other objects or files, datasets
-// stored outside the file and non-numeric types are recorded as such and not
-// followed. Meant to run in an isolated process (Isolated.h).
+// HDF5 files as plain trees, read by Kiln's own reader of the format
+// (Hdf5Read.cpp). Keras writes its weights as groups of datasets with string
+// attributes; this reads every group, every numeric dataset (converted to
+// float32) and every string attribute, and nothing else: links to other
+// objects or files, datasets stored outside the file and non-numeric types
+// are recorded as such and not followed. Run in an isolated process
+// (Isolated.h), with CPU and memory limits.
 #pragma once
 
 #include "weights/Isolated.h"
@@ -16,6 +17,12 @@
 #include <vector>
 
 namespace kiln {
+
+// Limits of a tree, held by the reader and by the pipe.
+inline constexpr int kH5MaxDepth = 64;  // groups within groups
+inline constexpr size_t kH5MaxObjects = 1'000'000;
+inline constexpr size_t kH5MaxAttributes = 100'000;  // of one object
+inline constexpr uint64_t kH5MaxRank = 32;
 
 struct H5Node {
   std::string name;  // the link name

@@ -112,7 +112,7 @@ bool runIsolated(const std::function<void(ByteWriter &)> &produce,
     ::setrlimit(RLIMIT_CPU, &cpu);
     // A fault or the CPU limit ends the child quietly, not through kilnc's
     // crash handler (a stack trace that reads as kilnc crashing): the parent
-    // says what happened. A malformed file can fault inside libhdf5.
+    // says what happened. A malformed file can fault inside libzip.
     for (int sig : {SIGXCPU, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) ::signal(sig, SIG_DFL);
 #ifndef KILN_SANITIZED
     if (limits.addressSpace) {

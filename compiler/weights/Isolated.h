@@ -1,6 +1,7 @@
-// Running a parser of untrusted bytes in a child process. libhdf5 and libzip
-// are large C libraries with a history of memory-safety bugs on crafted
-// files; a weights file comes from anywhere. The child reads the file and
+// Running a parser of untrusted bytes in a child process. A weights file
+// comes from anywhere: libzip is a large C library, the HDF5 reader maps the
+// file (a file cut short while it is read faults), and any parser of such
+// bytes is better held to a CPU and memory budget. The child reads the file and
 // streams a plain result over a pipe; a crash, a runaway loop or a huge
 // allocation in the child becomes an error message in the parent, which
 // checks every byte it is sent.

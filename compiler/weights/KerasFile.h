@@ -1,6 +1,6 @@
 // Keras's own files (.h5 from model.save() or save_weights(), .weights.h5,
 // .keras): what a file is by its contents, and its HDF5 tree and model
-// configuration, read with libhdf5 and libzip in an isolated process.
+// configuration, read with Kiln's HDF5 reader and libzip in an isolated process.
 #pragma once
 
 #include "weights/Hdf5.h"

@@ -1,7 +1,7 @@
-// libFuzzer target: the HDF5 reader behind Keras's .h5 files, in this
-// process (kilnc runs it in an isolated child), and the pipe protocol that
-// carries its tree to the parent: what the child writes, the parent reads
-// back unchanged.
+// libFuzzer target: Kiln's HDF5 reader (Hdf5Read.cpp), behind Keras's .h5
+// files and the model.weights.h5 of .keras archives, in this process (kilnc
+// runs it in an isolated child), and the pipe protocol that carries its tree
+// to the parent: what the child writes, the parent reads back unchanged.
 #include "FuzzFiles.h"
 
 #include "weights/Hdf5.h"

@@ -33,19 +33,12 @@ for target in "${targets[@]}"; do
   # scans the heap, and ANTLR's prediction cache grows on most new inputs,
   # so it ran after most of them and took half the front end's time.
   mode=(-timeout=30 -detect_leaks=0)
-  # The HDF5 library loops forever or faults on some files (kilnc's reader
-  # child stops at its CPU limit or dies alone): in fork mode such an input is
-  # saved and fuzzing goes on; triage the findings' stacks. Its reads take
-  # milliseconds, so a 3 s limit loses little to a loop.
-  [[ $target == hdf5 ]] && mode=(-fork=1 -ignore_timeouts=1 -ignore_crashes=1 -timeout=3)
   log=$build/fuzz/$target.$(date +%Y%m%d-%H%M%S).log
   nice -n 19 "$build/bin/fuzz_$target" "$corpus" "$here/corpus/$target" "${dict[@]}" "${mode[@]}" \
     -max_total_time="$seconds" -rss_limit_mb=2560 -max_len=65536 -print_final_stats=1 \
     -artifact_prefix="$build/fuzz/findings/$target-" >"$log" 2>&1
   rc=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-  # Fork mode prints no final stats; its progress lines count every run.
-  [[ -n $runs ]] || runs=$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$log" | tail -1)
   echo "$(date -Iseconds) $target seconds=$seconds executions=${runs:-0} exit=$rc corpus=$(ls "$corpus" | wc -l)" |
     tee -a "$build/fuzz/runs.log"
   ((rc == 0)) || status=1
