@@ -237,12 +237,11 @@ private:
     return c.address();
   }
 
-  // The size the superblock gives the file: a download or copy cut short
-  // is the commonest damage.
+  // The size the superblock gives the file (counted from the file's start,
+  // user block included): a download or copy cut short is the commonest damage.
   void checkEnd(uint64_t end) {
-    uint64_t size = file_.size() - base_;
-    if (end != kUndefined && end > size)
-      throw FormatError{"the file is truncated: its header says " + std::to_string(end + base_) + " bytes, it has " +
+    if (end != kUndefined && end > file_.size())
+      throw FormatError{"the file is truncated: its header says " + std::to_string(end) + " bytes, it has " +
                         std::to_string(file_.size()), true};
   }
 
@@ -965,6 +964,7 @@ private:
       }
       indexAddress = layout.address();
     }
+    if (indexAddress == kUndefined) malformed("dataset '" + node.path + "' has no stored values");
     size_t rank = space.dims.size();
     if (chunk.size() != rank + 1 || chunk[rank] != type.size) malformed("a dataset's chunks do not match its shape");
     uint64_t chunkElements = 1;
