@@ -25,8 +25,8 @@ Datatype Reader::datatype(Cursor c) {
     break;
   case 1:  // floating-point
     t.bigEndian = t.bits & 1;
-    if (t.bits & 0x40) malformed("a floating-point type has VAX byte order, which Kiln does not read");
-    if (((t.bits >> 4) & 3) != 2) malformed("a floating-point type has no implied leading bit, which Kiln does not read");
+    if (t.bits & 0x40) unsupported("floating-point values in VAX byte order");
+    if (((t.bits >> 4) & 3) != 2) unsupported("floating-point values without an implied leading bit");
     t.signLocation = uint8_t(t.bits >> 8);
     t.bitOffset = c.u16();
     t.precision = c.u16();
@@ -104,7 +104,7 @@ void Reader::readDataset(const std::vector<Message> &messages, H5Node &node) {
   Cursor layout = layoutMessage->body;
   unsigned version = layout.u8();
   if (version < 3 || version > 4)
-    malformed("a dataset's layout has version " + std::to_string(version) + ", which Kiln does not read");
+    unsupported("dataset layouts of version " + std::to_string(version) + (version == 5 ? " (HDF5 2.0's format)" : ""));
   unsigned layoutClass = layout.u8();
   if (layoutClass == 3) {
     node.unsupported = "values stored in other datasets (a virtual dataset)";
@@ -179,13 +179,16 @@ float Reader::toFloat(const uint8_t *p, const Datatype &t) {
   bool negative = (bits >> t.signLocation) & 1;
   uint64_t exponent = field(t.exponentLocation, t.exponentSize);
   uint64_t mantissa = field(t.mantissaLocation, t.mantissaSize);
+  // The power of two of the mantissa's last bit; beyond ±4000 any double is 0 or infinite.
+  int64_t scale = std::max<int64_t>(exponent, 1) - int64_t(t.exponentBias) - t.mantissaSize;
+  int power = int(std::clamp<int64_t>(scale, -4000, 4000));
   double value;
   if (exponent == (uint64_t(1) << t.exponentSize) - 1)
     value = mantissa ? std::nan("") : INFINITY;
   else if (exponent == 0)
-    value = std::ldexp(double(mantissa), 1 - int(t.exponentBias) - t.mantissaSize);
+    value = std::ldexp(double(mantissa), power);
   else
-    value = std::ldexp(double(mantissa | uint64_t(1) << t.mantissaSize), int(exponent) - int(t.exponentBias) - t.mantissaSize);
+    value = std::ldexp(double(mantissa | uint64_t(1) << t.mantissaSize), power);
   return float(negative ? -value : value);
 }
 
@@ -207,8 +210,8 @@ std::vector<Filter> Reader::filters(const std::vector<Message> &messages) {
     for (unsigned k = 0; k < values; ++k) f.values.push_back(c.u32());
     if (version == 1 && values % 2) c.skip(4);
     if (f.id != 1 && f.id != 2 && f.id != 3)
-      malformed("a dataset is compressed with HDF5 filter " + std::to_string(f.id) +
-                "; Kiln reads deflate (gzip), shuffle and fletcher32");
+      unsupported("the compression filter " + std::to_string(f.id) +
+                  "; Kiln reads deflate (gzip), shuffle and fletcher32");
     out.push_back(std::move(f));
   }
   return out;
@@ -235,7 +238,7 @@ void Reader::chunked(Cursor layout, unsigned version, const Dataspace &space, co
     for (unsigned i = 0; i < dims; ++i) chunk.push_back(layout.uint(width));
     indexType = layout.u8();
     if (indexType != 1)
-      malformed("a dataset indexes its chunks in a way of HDF5 1.10's format that Kiln does not read (type " +
+      unsupported("chunk indexes of HDF5 1.10's format other than a single chunk (type " +
                 std::to_string(indexType) + ")");
     if (flags & 2) {
       singleSize = layout.length();

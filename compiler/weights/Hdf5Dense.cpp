@@ -30,7 +30,7 @@ Reader::FractalHeap Reader::fractalHeap(uint64_t address) {
   h.startRows = c.u16();
   h.root = c.address();
   h.rows = c.u16();
-  if (filterLength) malformed("a fractal heap is compressed, which Kiln does not read");
+  if (filterLength) unsupported("compressed fractal heaps");
   bool power = std::has_single_bit(h.startBlock) && std::has_single_bit(h.maxDirectBlock) &&
                std::has_single_bit(uint64_t(h.width));
   if (!power || h.startBlock > h.maxDirectBlock || h.maxHeapBits < 1 || h.maxHeapBits > 64 || h.rows > 64 ||
@@ -88,7 +88,7 @@ Cursor Reader::heapObject(const FractalHeap &h, Cursor id) {
   uint8_t kind = id.u8();
   if ((kind & 0xc0) != 0) malformed("a fractal heap ID has an unknown version");
   if ((kind & 0x30) == 0x20) return id.sub(std::min<uint64_t>((kind & 0x0f) + 1u, id.remaining()));  // tiny: in the ID
-  if ((kind & 0x30) != 0) malformed("an object of a fractal heap is stored apart (a huge object), which Kiln does not read");
+  if ((kind & 0x30) != 0) unsupported("objects stored apart from their fractal heap (huge objects)");
   uint64_t offset = id.uint(h.offsetBytes), length = id.uint(h.lengthBytes);
   auto block = std::upper_bound(h.directBlocks.begin(), h.directBlocks.end(), offset,
                                 [](uint64_t o, const auto &b) { return o < b.first; });

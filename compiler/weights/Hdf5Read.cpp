@@ -75,14 +75,14 @@ uint64_t Reader::superblock() {
   static const uint8_t signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
   uint64_t position = 0;
   for (;; position = position ? position * 2 : 512) {
-    if (position + 8 > file_.size()) throw FormatError{"not an HDF5 file (no HDF5 signature); is it truncated or corrupt?", true};
+    if (position + 8 > file_.size()) throw FormatError{FormatError::WholeFile, "not an HDF5 file (no HDF5 signature); is it truncated or corrupt?"};
     if (std::memcmp(file_.data() + position, signature, 8) == 0) break;
   }
   base_ = position;  // addresses count from the superblock (a user block may precede it)
   Cursor c = from(0, "the superblock");
   c.skip(8);
   unsigned version = c.u8();
-  if (version > 3) malformed("its superblock has version " + std::to_string(version) + ", which Kiln does not read");
+  if (version > 3) unsupported("superblocks of version " + std::to_string(version));
   if (version >= 2) {
     setSizes(c.u8(), c.u8());
     c.skip(1);  // consistency flags
@@ -111,8 +111,8 @@ uint64_t Reader::superblock() {
 // user block included): a download or copy cut short is the commonest damage.
 void Reader::checkEnd(uint64_t end) {
   if (end != kUndefined && end > file_.size())
-    throw FormatError{"the file is truncated: its header says " + std::to_string(end) + " bytes, it has " +
-                      std::to_string(file_.size()), true};
+    throw FormatError{FormatError::WholeFile, "the file is truncated: its header says " + std::to_string(end) + " bytes, it has " +
+                      std::to_string(file_.size())};
 }
 
 void Reader::setSizes(unsigned offsets, unsigned lengths) {
@@ -195,7 +195,7 @@ bool Reader::isGroup(const std::vector<Message> &messages) {
 }
 
 void Reader::unshared(const Message &m, const char *what) {
-  if (m.flags & 0x02) malformed(std::string(what) + " is shared with other objects, which Kiln does not read");
+  if (m.flags & 0x02) unsupported(std::string(what) + " shared with other objects");
 }
 
 std::string Reader::localHeapName(Cursor heap, uint64_t offset) {
@@ -351,7 +351,7 @@ void Reader::attribute(Cursor c, H5Node &node) {
   if (version < 1 || version > 3) malformed("an attribute has an unknown version");
   uint8_t flags = c.u8();
   uint64_t nameSize = c.u16(), typeSize = c.u16(), spaceSize = c.u16();
-  if (version >= 2 && (flags & 3)) malformed("an attribute's type or shape is shared, which Kiln does not read");
+  if (version >= 2 && (flags & 3)) unsupported("an attribute's type or shape shared with other objects");
   if (version == 3) c.skip(1);  // the name's character set
   auto padded = [version](uint64_t n) { return version == 1 ? (n + 7) / 8 * 8 : n; };
   Cursor name = c.sub(padded(nameSize));
@@ -437,10 +437,12 @@ bool readHdf5(const std::string &path, const std::vector<std::string> &skip, boo
     reader.read(skip, root);
     return true;
   } catch (const hdf5::FormatError &e) {
-    if (e.wholeFile) {
+    if (e.kind == hdf5::FormatError::WholeFile) {
       error = e.message;
     } else {
-      error = "malformed HDF5 file: " + e.message;
+      error = (e.kind == hdf5::FormatError::Malformed ? "malformed HDF5 file: "
+                                                      : "the HDF5 file uses a part of the format Kiln does not read: ") +
+              e.message;
       if (!reader.where().empty()) error += " (at '" + reader.where() + "')";
     }
     return false;

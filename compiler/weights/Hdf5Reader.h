@@ -18,13 +18,14 @@ namespace kiln::hdf5 {
 constexpr size_t kMaxMessages = 1'000'000;
 constexpr uint64_t kUndefined = ~uint64_t(0);
 
-// A malformed or unsupported structure: the message says what, the reader
-// adds where.
+// A malformed structure, or a part of the format Kiln does not read: the
+// message says what, the reader adds where.
 struct FormatError {
+  enum Kind { Malformed, Unsupported, WholeFile } kind;
   std::string message;
-  bool wholeFile = false;  // about the file as a whole: no place to add
 };
-[[noreturn]] inline void malformed(const std::string &what) { throw FormatError{what}; }
+[[noreturn]] inline void malformed(const std::string &what) { throw FormatError{FormatError::Malformed, what}; }
+[[noreturn]] inline void unsupported(const std::string &what) { throw FormatError{FormatError::Unsupported, what}; }
 
 // Little-endian reads from a range of the file, each checked against its end.
 class Cursor {
