@@ -141,7 +141,10 @@ void Reader::readDataset(const std::vector<Message> &messages, H5Node &node) {
   if (floats_ > budget_.maxFloats)
     malformed("the file's datasets declare more values than its size can hold (at '" + node.path + "')");
   node.data.resize(count);
-  for (uint64_t i = 0; i < count; ++i) node.data[i] = toFloat(raw + i * type.size, type);
+  if (isIeee(type, 4) && !type.bigEndian && std::endian::native == std::endian::little)
+    std::memcpy(node.data.data(), raw, count * 4);  // Keras's float32 weights, as stored
+  else
+    for (uint64_t i = 0; i < count; ++i) node.data[i] = toFloat(raw + i * type.size, type);
 }
 
 void Reader::checkNumeric(const Datatype &t) {
@@ -158,6 +161,15 @@ void Reader::checkNumeric(const Datatype &t) {
   if (!fields) malformed("a dataset has a floating-point type whose fields do not fit its size");
 }
 
+// IEEE binary32 (size 4) or binary64 (size 8), in either byte order.
+bool Reader::isIeee(const Datatype &t, uint32_t size) {
+  bool single = size == 4;
+  return t.cls == 1 && t.size == size && t.bitOffset == 0 && t.precision == 8 * size && t.mantissaLocation == 0 &&
+         t.signLocation == 8 * size - 1 && t.exponentSize == (single ? 8 : 11) &&
+         t.mantissaSize == (single ? 23 : 52) && t.exponentLocation == (single ? 23 : 52) &&
+         t.exponentBias == (single ? 127u : 1023u);
+}
+
 // One element as float32, as the HDF5 library converts it to the native
 // float (the nearest value; out of range: infinity).
 float Reader::toFloat(const uint8_t *p, const Datatype &t) {
@@ -168,12 +180,8 @@ float Reader::toFloat(const uint8_t *p, const Datatype &t) {
     unsigned shift = 64 - 8 * t.size;
     return float(int64_t(bits << shift) >> shift);
   }
-  if (t.size == 4 && t.signLocation == 31 && t.exponentSize == 8 && t.mantissaSize == 23 && t.bitOffset == 0 &&
-      t.mantissaLocation == 0 && t.exponentLocation == 23 && t.exponentBias == 127)
-    return std::bit_cast<float>(uint32_t(bits));
-  if (t.size == 8 && t.signLocation == 63 && t.exponentSize == 11 && t.mantissaSize == 52 && t.bitOffset == 0 &&
-      t.mantissaLocation == 0 && t.exponentLocation == 52 && t.exponentBias == 1023)
-    return float(std::bit_cast<double>(bits));
+  if (isIeee(t, 4)) return std::bit_cast<float>(uint32_t(bits));
+  if (isIeee(t, 8)) return float(std::bit_cast<double>(bits));
   // Other IEEE-like layouts (float16, bfloat16): from the fields.
   auto field = [bits](unsigned location, unsigned size) { return (bits >> location) & ((uint64_t(1) << size) - 1); };
   bool negative = (bits >> t.signLocation) & 1;

@@ -210,6 +210,7 @@ private:
 
   void readDataset(const std::vector<Message> &messages, H5Node &node);
   static void checkNumeric(const Datatype &t);
+  static bool isIeee(const Datatype &t, uint32_t size);
   static float toFloat(const uint8_t *p, const Datatype &t);
   std::vector<Filter> filters(const std::vector<Message> &messages);
   void chunked(Cursor layout, unsigned version, const Dataspace &space, const Datatype &type,
