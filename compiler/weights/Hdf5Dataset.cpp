@@ -245,13 +245,14 @@ void Reader::chunked(Cursor layout, unsigned version, const Dataspace &space, co
     if (width < 1 || width > 8) malformed("a dataset's chunk sizes have an invalid width");
     for (unsigned i = 0; i < dims; ++i) chunk.push_back(layout.uint(width));
     indexType = layout.u8();
-    if (indexType != 1)
-      unsupported("chunk indexes of HDF5 1.10's format other than a single chunk (type " +
-                std::to_string(indexType) + ")");
-    if (flags & 2) {
+    if (indexType != 1 && indexType != 3)
+      unsupported("chunk indexes of HDF5 1.10's format other than a single chunk or a fixed array (type " +
+                  std::to_string(indexType) + ": a dataset that can grow)");
+    if (indexType == 1 && (flags & 2)) {
       singleSize = layout.length();
       singleMask = layout.u32();
     }
+    if (indexType == 3) layout.skip(1);  // page bits: the array says them again
     indexAddress = layout.address();
   }
   if (indexAddress == kUndefined) malformed("dataset '" + node.path + "' has no stored values");
@@ -302,14 +303,59 @@ void Reader::chunked(Cursor layout, unsigned version, const Dataspace &space, co
       }
     }
   };
-  if (version == 4) {
+  if (indexType == 1) {
     uint64_t size = singleSize ? singleSize : chunkElements * type.size;
     place(std::vector<uint64_t>(rank, 0), indexAddress, size, singleMask);
+  } else if (indexType == 3) {
+    std::vector<uint64_t> grid(rank);
+    for (size_t d = 0; d < rank; ++d) grid[d] = space.dims[d] / chunk[d] + (space.dims[d] % chunk[d] != 0);
+    fixedArray(indexAddress, grid, chunk, chunkBytes, place);
   } else {
     std::set<uint64_t> nodes;
     chunkNode(indexAddress, -1, rank, nodes, place);
   }
   if (done != count) malformed("dataset '" + node.path + "' does not store all its values");
+}
+
+// HDF5 1.10's index of a fixed number of chunks: an array of their
+// addresses (and sizes, when filtered) in row-major order of the chunk
+// grid, in pages when it is long.
+template <typename Place>
+void Reader::fixedArray(uint64_t address, const std::vector<uint64_t> &grid, const std::vector<uint64_t> &chunk,
+                        uint64_t chunkBytes, Place &place) {
+  Cursor header = from(address, "a dataset's chunk index");
+  header.expect("FAHD", "a dataset's chunk index");
+  if (header.u8() != 0) malformed("a dataset's chunk index has an unknown version");
+  unsigned filtered = header.u8(), entrySize = header.u8(), pageBits = header.u8();
+  uint64_t entries = header.length(), blockAddress = header.address();
+  uint64_t chunks = 1;
+  for (uint64_t g : grid) chunks *= g;
+  unsigned sizeBytes = entrySize - unsigned(offsetSize_) - 4;
+  if (entries != chunks || filtered > 1 || pageBits > 32 ||
+      (filtered ? entrySize <= unsigned(offsetSize_) + 4 || sizeBytes > 8 : entrySize != unsigned(offsetSize_)))
+    malformed("a dataset's chunk index does not match its chunks");
+  Cursor block = from(blockAddress, "a dataset's chunk index");
+  block.expect("FADB", "a dataset's chunk index");
+  block.skip(2);  // version, client
+  block.address();
+  uint64_t perPage = uint64_t(1) << pageBits, pages = (entries + perPage - 1) / perPage;
+  bool paged = entries > perPage;
+  const uint8_t *initialized = paged ? block.take((pages + 7) / 8) : nullptr;
+  if (paged) block.skip(4);  // checksum of the block's header
+  uint64_t pageStride = perPage * entrySize + 4;
+  for (uint64_t i = 0; i < entries; ++i) {
+    uint64_t page = i / perPage;
+    if (paged && !(initialized[page / 8] & (0x80 >> (page % 8)))) continue;
+    Cursor entry = block;
+    entry.skip(paged ? page * pageStride + (i % perPage) * entrySize : i * entrySize);
+    uint64_t chunkAddress = entry.address();
+    uint64_t size = filtered ? entry.uint(sizeBytes) : chunkBytes;
+    uint32_t mask = filtered ? entry.u32() : 0;
+    if (chunkAddress == kUndefined) continue;
+    std::vector<uint64_t> origin(grid.size());
+    for (size_t d = grid.size(), rest = i; d-- > 0; rest /= grid[d]) origin[d] = (rest % grid[d]) * chunk[d];
+    place(origin, chunkAddress, size, mask);
+  }
 }
 
 template <typename Place>

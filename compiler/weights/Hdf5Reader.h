@@ -216,6 +216,9 @@ private:
   void chunked(Cursor layout, unsigned version, const Dataspace &space, const Datatype &type,
                const std::vector<Message> &messages, const H5Node &node, std::vector<uint8_t> &out);
   template <typename Place>
+  void fixedArray(uint64_t address, const std::vector<uint64_t> &grid, const std::vector<uint64_t> &chunk,
+                  uint64_t chunkBytes, Place &place);
+  template <typename Place>
   void chunkNode(uint64_t address, int level, size_t rank, std::set<uint64_t> &nodes, Place &place);
   static std::vector<uint8_t> unfilter(Cursor stored, const std::vector<Filter> &pipeline, uint32_t mask,
                                        uint64_t chunkBytes, uint32_t elementSize);

@@ -76,6 +76,9 @@ with h5py.File(out / "features.h5", "w") as f:
 with h5py.File(out / "v110.h5", "w", libver=("v110", "v110")) as f:
     common(f)
     f.create_dataset("single_chunk", data=values((6, 5)), chunks=(6, 5), compression="gzip")
+    f.create_dataset("fixed_array", data=values((37, 21)), chunks=(8, 5), compression="gzip", shuffle=True)
+    f.create_dataset("fixed_array_plain", data=values((10, 9)), chunks=(4, 4))
+    f.create_dataset("fixed_array_pages", data=values((1500,)), chunks=(1,))  # past 1,024 chunks: in pages
     f.create_dataset("utf8_név", data=values((2,)))
     many_members(f)
 
