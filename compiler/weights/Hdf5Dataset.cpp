@@ -136,7 +136,7 @@ void Reader::readDataset(const std::vector<Message> &messages, H5Node &node) {
   }
   if (count > 0 && rawSize / type.size < count)
     malformed("dataset '" + node.path + "' stores fewer values than its shape needs");
-  if (!values_) return;
+  if (!values_ || count == 0) return;
   floats_ += count;
   if (floats_ > budget_.maxFloats)
     malformed("the file's datasets declare more values than its size can hold (at '" + node.path + "')");
