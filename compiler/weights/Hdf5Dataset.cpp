@@ -271,8 +271,7 @@ void Reader::chunked(Cursor layout, unsigned version, const Dataspace &space, co
   std::set<std::vector<uint64_t>> origins;
   uint64_t done = 0, unfiltered = 0;
   uint64_t chunkBytes = chunkElements * type.size;
-  auto place = [&](std::vector<uint64_t> origin, uint64_t address, uint64_t size, uint32_t mask) {
-    origin.resize(rank);
+  PlaceChunk place = [&](const std::vector<uint64_t> &origin, uint64_t address, uint64_t size, uint32_t mask) {
     for (size_t d = 0; d < rank; ++d)
       if (origin[d] % chunk[d] || origin[d] >= space.dims[d]) malformed("a dataset's chunk lies outside its shape");
     if (!origins.insert(origin).second) malformed("two chunks of a dataset overlap");
@@ -311,8 +310,12 @@ void Reader::chunked(Cursor layout, unsigned version, const Dataspace &space, co
     for (size_t d = 0; d < rank; ++d) grid[d] = space.dims[d] / chunk[d] + (space.dims[d] % chunk[d] != 0);
     fixedArray(indexAddress, grid, chunk, chunkBytes, place);
   } else {
-    std::set<uint64_t> nodes;
-    chunkNode(indexAddress, -1, rank, nodes, place);
+    btreeV1(indexAddress, 1, 8 + 8 * (rank + 1), "a dataset's chunk index", [&](Cursor key, uint64_t address) {
+      uint32_t size = key.u32(), mask = key.u32();
+      std::vector<uint64_t> origin(rank);
+      for (uint64_t &o : origin) o = key.u64();
+      place(origin, address, size, mask);
+    });
   }
   if (done != count) malformed("dataset '" + node.path + "' does not store all its values");
 }
@@ -320,9 +323,8 @@ void Reader::chunked(Cursor layout, unsigned version, const Dataspace &space, co
 // HDF5 1.10's index of a fixed number of chunks: an array of their
 // addresses (and sizes, when filtered) in row-major order of the chunk
 // grid, in pages when it is long.
-template <typename Place>
 void Reader::fixedArray(uint64_t address, const std::vector<uint64_t> &grid, const std::vector<uint64_t> &chunk,
-                        uint64_t chunkBytes, Place &place) {
+                        uint64_t chunkBytes, const PlaceChunk &place) {
   Cursor header = from(address, "a dataset's chunk index");
   header.expect("FAHD", "a dataset's chunk index");
   if (header.u8() != 0) malformed("a dataset's chunk index has an unknown version");
@@ -358,26 +360,6 @@ void Reader::fixedArray(uint64_t address, const std::vector<uint64_t> &grid, con
   }
 }
 
-template <typename Place>
-void Reader::chunkNode(uint64_t address, int level, size_t rank, std::set<uint64_t> &nodes, Place &place) {
-  if (!nodes.insert(address).second) malformed("a dataset's chunk index refers to one of its nodes twice");
-  Cursor c = from(address, "a dataset's chunk index");
-  c.expect("TREE", "a dataset's chunk index");
-  if (c.u8() != 1) malformed("a dataset's chunk index holds something other than chunks");
-  int nodeLevel = c.u8();
-  if (level >= 0 && nodeLevel != level) malformed("a dataset's chunk index has nodes at inconsistent levels");
-  unsigned entries = c.u16();
-  c.address();  // siblings
-  c.address();
-  for (unsigned i = 0; i < entries; ++i) {
-    uint32_t size = c.u32(), mask = c.u32();
-    std::vector<uint64_t> origin;
-    for (size_t d = 0; d <= rank; ++d) origin.push_back(c.u64());
-    uint64_t child = c.address();
-    if (nodeLevel > 0) chunkNode(child, nodeLevel - 1, rank, nodes, place);
-    else place(origin, child, size, mask);
-  }
-}
 
 // A chunk's stored bytes through the filters in reverse, each skipped
 // when its bit in `mask` is set; the result must be the chunk's size.

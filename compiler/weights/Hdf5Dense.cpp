@@ -101,9 +101,15 @@ Cursor Reader::heapObject(const FractalHeap &h, Cursor id) {
   return c.sub(length);
 }
 
-// The objects named by every record of the B-tree at `index` (records of
-// `type`: 5 links by name, 8 attributes by name).
-std::vector<Cursor> Reader::denseObjects(uint64_t heapAddress, uint64_t index, unsigned type) {
+// The objects named by every record of a dense storage's B-tree (records of
+// `type`: 5 links by name, 8 attributes by name). `info` is the link or
+// attribute information message, whose creation-order field, when there
+// is one, has `orderBytes`; without a fractal heap there are none.
+std::vector<Cursor> Reader::denseObjects(Cursor info, unsigned orderBytes, unsigned type) {
+  if (info.u8() != 0) malformed("a group's link or an object's attribute information has an unknown version");
+  if (info.u8() & 1) info.skip(orderBytes);
+  uint64_t heapAddress = info.address(), index = info.address();
+  if (heapAddress == kUndefined) return {};
   FractalHeap heap = fractalHeap(heapAddress);
   std::sort(heap.directBlocks.begin(), heap.directBlocks.end(),
             [](const auto &a, const auto &b) { return a.first < b.first; });

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <functional>
 
 namespace kiln::hdf5 {
 
@@ -217,26 +218,30 @@ void Reader::symbolTable(const Message &m, std::vector<Link> &links) {
   uint64_t segmentSize = heap.length();
   heap.length();  // free list
   Cursor names = at(heap.address(), segmentSize, "a group's name heap");
-  std::set<uint64_t> nodes;
-  groupNode(tree, -1, names, nodes, links);
+  btreeV1(tree, 0, uint64_t(lengthSize_), "a group's index", [&](Cursor, uint64_t node) { symbolNode(node, names, links); });
 }
 
-void Reader::groupNode(uint64_t address, int level, Cursor names, std::set<uint64_t> &nodes, std::vector<Link> &links) {
-  if (!nodes.insert(address).second) malformed("a group's index refers to one of its nodes twice");
-  Cursor c = from(address, "a group's index node");
-  c.expect("TREE", "a group's index node");
-  if (c.u8() != 0) malformed("a group's index holds something other than group members");
-  int nodeLevel = c.u8();
-  if (level >= 0 && nodeLevel != level) malformed("a group's index has nodes at inconsistent levels");
-  unsigned entries = c.u16();
-  c.address();  // siblings
-  c.address();
-  for (unsigned i = 0; i < entries; ++i) {
-    c.length();  // the key: a name's offset
-    uint64_t child = c.address();
-    if (nodeLevel > 0) groupNode(child, nodeLevel - 1, names, nodes, links);
-    else symbolNode(child, names, links);
-  }
+void Reader::btreeV1(uint64_t address, unsigned type, uint64_t keySize, const char *what,
+                     const std::function<void(Cursor key, uint64_t child)> &leaf) {
+  std::set<uint64_t> nodes;
+  std::function<void(uint64_t, int)> walk = [&](uint64_t node, int level) {
+    if (!nodes.insert(node).second) malformed(std::string(what) + " refers to one of its nodes twice");
+    Cursor c = from(node, what);
+    c.expect("TREE", what);
+    if (c.u8() != type) malformed(std::string(what) + " holds something else");
+    int nodeLevel = c.u8();
+    if (level >= 0 && nodeLevel != level) malformed(std::string(what) + " has nodes at inconsistent levels");
+    unsigned entries = c.u16();
+    c.address();  // siblings
+    c.address();
+    for (unsigned i = 0; i < entries; ++i) {
+      Cursor key = c.sub(keySize);
+      uint64_t child = c.address();
+      if (nodeLevel > 0) walk(child, nodeLevel - 1);
+      else leaf(key, child);
+    }
+  };
+  walk(address, -1);
 }
 
 void Reader::symbolNode(uint64_t address, Cursor names, std::vector<Link> &links) {
@@ -279,14 +284,8 @@ void Reader::readGroup(const std::vector<Message> &messages, H5Node &node, int d
   for (const Message &m : messages) {
     if (m.type == 0x11) symbolTable(m, links);
     if (m.type == 0x06) links.push_back(linkMessage(m.body));
-    if (m.type == 0x02) {
-      Cursor info = m.body;
-      if (info.u8() != 0) malformed("a group's link information has an unknown version");
-      if (info.u8() & 1) info.skip(8);
-      uint64_t heap = info.address(), index = info.address();
-      if (heap != kUndefined)
-        for (Cursor object : denseObjects(heap, index, 5)) links.push_back(linkMessage(object));
-    }
+    if (m.type == 0x02)
+      for (Cursor object : denseObjects(m.body, 8, 5)) links.push_back(linkMessage(object));
   }
   std::sort(links.begin(), links.end(), [](const Link &a, const Link &b) { return a.name < b.name; });
   std::string path = where_;
@@ -329,17 +328,11 @@ void Reader::readGroup(const std::vector<Message> &messages, H5Node &node, int d
 void Reader::readAttributes(const std::vector<Message> &messages, H5Node &node) {
   size_t count = 0;
   for (const Message &m : messages) {
-    if (m.type == 0x15) {
-      Cursor info = m.body;
-      if (info.u8() != 0) malformed("an object's attribute information has an unknown version");
-      if (info.u8() & 1) info.skip(2);
-      uint64_t heap = info.address(), index = info.address();
-      if (heap != kUndefined)
-        for (Cursor object : denseObjects(heap, index, 8)) {
-          if (++count > kH5MaxAttributes) malformed("an object has more than 100,000 attributes");
-          attribute(object, node);
-        }
-    }
+    if (m.type == 0x15)
+      for (Cursor object : denseObjects(m.body, 2, 8)) {
+        if (++count > kH5MaxAttributes) malformed("an object has more than 100,000 attributes");
+        attribute(object, node);
+      }
     if (m.type != 0x0C) continue;
     if (++count > kH5MaxAttributes) malformed("an object has more than 100,000 attributes");
     attribute(m.body, node);

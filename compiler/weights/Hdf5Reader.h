@@ -8,6 +8,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -151,6 +152,10 @@ private:
   // ---- object headers
 
   std::vector<Message> objectHeader(uint64_t address);
+  // Walks a version 1 B-tree of `type` (0: group members, 1: chunks) with
+  // keys of `keySize` bytes, calling `leaf` for each entry of its leaves.
+  void btreeV1(uint64_t address, unsigned type, uint64_t keySize, const char *what,
+               const std::function<void(Cursor key, uint64_t child)> &leaf);
   static const Message *find(const std::vector<Message> &messages, unsigned type);
   static bool isGroup(const std::vector<Message> &messages);
   static void unshared(const Message &m, const char *what);
@@ -164,7 +169,6 @@ private:
   };
   std::string localHeapName(Cursor heap, uint64_t offset);
   void symbolTable(const Message &m, std::vector<Link> &links);
-  void groupNode(uint64_t address, int level, Cursor names, std::set<uint64_t> &nodes, std::vector<Link> &links);
   void symbolNode(uint64_t address, Cursor names, std::vector<Link> &links);
   Link linkMessage(Cursor c);
   void readGroup(const std::vector<Message> &messages, H5Node &node, int depth, const std::vector<std::string> &skip);
@@ -188,7 +192,7 @@ private:
   Cursor directBlock(uint64_t address, uint64_t size);
   void indirectBlock(FractalHeap &h, uint64_t address, uint64_t offset, unsigned rows, std::set<uint64_t> &blocks);
   Cursor heapObject(const FractalHeap &h, Cursor id);
-  std::vector<Cursor> denseObjects(uint64_t heapAddress, uint64_t index, unsigned type);
+  std::vector<Cursor> denseObjects(Cursor info, unsigned orderBytes, unsigned type);
 
   // ---- datatypes and dataspaces
 
@@ -215,11 +219,10 @@ private:
   std::vector<Filter> filters(const std::vector<Message> &messages);
   void chunked(Cursor layout, unsigned version, const Dataspace &space, const Datatype &type,
                const std::vector<Message> &messages, const H5Node &node, std::vector<uint8_t> &out);
-  template <typename Place>
+  // Reads a chunk: its origin in the dataset, address, stored size and filter mask.
+  using PlaceChunk = std::function<void(const std::vector<uint64_t> &, uint64_t, uint64_t, uint32_t)>;
   void fixedArray(uint64_t address, const std::vector<uint64_t> &grid, const std::vector<uint64_t> &chunk,
-                  uint64_t chunkBytes, Place &place);
-  template <typename Place>
-  void chunkNode(uint64_t address, int level, size_t rank, std::set<uint64_t> &nodes, Place &place);
+                  uint64_t chunkBytes, const PlaceChunk &place);
   static std::vector<uint8_t> unfilter(Cursor stored, const std::vector<Filter> &pipeline, uint32_t mask,
                                        uint64_t chunkBytes, uint32_t elementSize);
 };
