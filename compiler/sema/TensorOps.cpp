@@ -617,11 +617,15 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
       std::optional<std::vector<int64_t>> v = integers(i);
       if (!v) return std::nullopt;
       if (v->empty()) return fallback;
-      if (v->size() == 1) return std::vector<int64_t>{(*v)[0], (*v)[0]};
-      if (v->size() == 2) return v;
-      if (v->size() == 4 && (*v)[0] == 1 && (*v)[3] == 1) return std::vector<int64_t>{(*v)[1], (*v)[2]};
-      error = "a size is n, (rows, cols) or [1, rows, cols, 1], not " + describe(*args[i]);
-      return std::nullopt;
+      std::vector<int64_t> w;
+      if (v->size() == 1) w = {(*v)[0], (*v)[0]};
+      else if (v->size() == 2) w = *v;
+      else if (v->size() == 4 && (*v)[0] == 1 && (*v)[3] == 1) w = {(*v)[1], (*v)[2]};
+      if (w.empty() || w[0] < 1 || w[1] < 1) {
+        error = "a size is n, (rows, cols) or [1, rows, cols, 1] of positive numbers, not " + describe(*args[i]);
+        return std::nullopt;
+      }
+      return w;
     };
     std::optional<std::vector<int64_t>> size = window(1, {}), strides, rates;
     if (size && size->empty()) error = "it needs the patch size";
