@@ -11,9 +11,7 @@ namespace kiln::hdf5 {
 
 Datatype Reader::datatype(Cursor c) {
   Datatype t;
-  uint8_t classAndVersion = c.u8();
-  t.cls = classAndVersion & 15;
-  t.version = classAndVersion >> 4;
+  t.cls = c.u8() & 15;  // the high four bits are the message's version
   t.bits = uint32_t(c.uint(3));
   t.size = c.u32();
   switch (t.cls) {

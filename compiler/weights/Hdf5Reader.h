@@ -95,7 +95,7 @@ struct Message {
 
 // A datatype message: what the reader needs of it.
 struct Datatype {
-  unsigned cls = 0, version = 0;
+  unsigned cls = 0;
   uint32_t bits = 0;  // the class bit fields
   uint32_t size = 0;
   // Fixed-point and floating-point layouts.
