@@ -92,7 +92,8 @@ inline void expectNear(const std::vector<float> &got, const std::vector<double> 
 
 }  // namespace kiln_test
 
-// The kernels under test, compiled for this machine (see CMakeLists.txt).
+// The kernels under test, compiled for this machine (see CMakeLists.txt);
+// KILN_TILED_DECLARATION declares a tiled kernel's variants.
 extern "C" {
 #define KILN_TILED_DECLARATION(name, params)                                                                        \
   void name##__12x2 params;                                                                                          \
@@ -116,7 +117,6 @@ KILN_TILED_DECLARATION(kiln_conv_lstm,
                         const float *recurrentKernel, float *temp, int64_t batch, const int64_t *geometry,
                         const int64_t *inputConv, const int64_t *recurrentConv, int32_t act, float alpha,
                         int32_t recurrentAct, float recurrentAlpha, const kiln::abi::RunContext *run))
-#undef KILN_TILED_DECLARATION
 }
 
 namespace kiln_test {
