@@ -1,0 +1,166 @@
+// kiln_attention against the computation Keras's attention layers describe,
+// in double precision: dot scores (scaled or not), concat and additive
+// scores, several heads interleaved as MultiHeadAttention lays them out,
+// causal attention, float32 and int32 masks on queries, values, keys and
+// pairs (a masked pair's score minus 1e9, so a row with every key masked is
+// uniform), Attention's zeroing of masked queries, the softmax weights and
+// the output mask.
+#include "kernel_test_util.h"
+
+using namespace kiln_test;
+
+extern "C" void kiln_attention(float *out, float *weights, float *outMask, const float *q, const float *k,
+                               const float *v, const void *queryMask, const void *valueMask, const void *keyMask,
+                               const void *attentionMask, const float *scale, float concatWeight, int64_t batch,
+                               const int64_t *geometry, const kiln::abi::RunContext *run);
+
+namespace {
+
+namespace abi = kiln::abi;  // not the global one gtest's <cxxabi.h> declares
+
+// A mask of 0/1 values stored as float32 or int32, nonzero meaning "attend".
+struct Mask {
+  bool present = false, isInt = false;
+  std::vector<float> floats;
+  std::vector<int32_t> ints;
+  void fill(size_t n, uint32_t seed, bool asInt) {
+    present = true, isInt = asInt;
+    std::vector<float> r = randomFloats(n, seed, 0.0f, 1.0f);
+    // Any nonzero value attends, not only 1.
+    for (float x : r) {
+      if (isInt) ints.push_back(x < 0.35f ? 1 : x < 0.7f ? -3 : 0);
+      else floats.push_back(x < 0.35f ? 1.0f : x < 0.7f ? 2.5f : 0.0f);
+    }
+  }
+  bool attends(size_t i) const { return !present || (isInt ? ints[i] != 0 : floats[i] != 0.0f); }
+  const void *data() const { return !present ? nullptr : isInt ? (const void *)ints.data() : floats.data(); }
+};
+
+struct Case {
+  int64_t batch = 2, queries = 6, keys = 9, keyDim = 5, valueDim = 7, heads = 1;
+  abi::AttentionScore score = abi::kScoreDot;
+  bool scaled = true, causal = false, queryMaskZeroesOutput = false;
+  Mask query, value, key, pair;
+  std::string name;
+};
+
+double scoreOf(const Case &c, const float *q, const float *k, const std::vector<float> &scale, float concatWeight) {
+  double s = 0;
+  for (int64_t d = 0; d < c.keyDim; ++d) switch (c.score) {
+    case abi::kScoreDot: s += double(q[d]) * k[d]; break;
+    case abi::kScoreConcat: s += std::tanh((c.scaled ? scale[0] : 1.0) * (double(q[d]) + k[d])); break;
+    default: s += (c.scaled ? scale[d] : 1.0) * std::tanh(double(q[d]) + k[d]); break;
+    }
+  if (c.score == abi::kScoreDot && c.scaled) s *= scale[0];
+  if (c.score == abi::kScoreConcat) s *= concatWeight;
+  return s;
+}
+
+void check(const Case &c) {
+  int64_t qWidth = c.heads * c.keyDim, vWidth = c.heads * c.valueDim;
+  std::vector<float> q = randomFloats(c.batch * c.queries * qWidth, 61);
+  std::vector<float> k = randomFloats(c.batch * c.keys * qWidth, 62);
+  std::vector<float> v = randomFloats(c.batch * c.keys * vWidth, 63);
+  std::vector<float> scale = randomFloats(c.score == abi::kScoreAdditive ? c.keyDim : 1, 64, 0.2f, 1.5f);
+  const float concatWeight = 0.75f;
+  abi::AttentionGeometry g{c.queries, c.keys, c.keyDim, c.valueDim, c.heads,
+                           qWidth,    qWidth, vWidth,   vWidth,     c.queries * qWidth,
+                           c.keys * qWidth, c.keys * vWidth, c.queries * vWidth, c.score, 0};
+  g.flags = (c.causal ? abi::kAttendCausal : 0) | (c.queryMaskZeroesOutput ? abi::kQueryMaskZeroesOutput : 0) |
+            (c.query.isInt ? abi::kQueryMaskInt : 0) | (c.value.isInt ? abi::kValueMaskInt : 0) |
+            (c.key.isInt ? abi::kKeyMaskInt : 0) | (c.pair.isInt ? abi::kAttentionMaskInt : 0);
+
+  std::vector<double> want(c.batch * c.queries * vWidth), scale_(want.size());
+  std::vector<double> wantWeights(c.batch * c.heads * c.queries * c.keys);
+  for (int64_t b = 0; b < c.batch; ++b)
+    for (int64_t h = 0; h < c.heads; ++h)
+      for (int64_t i = 0; i < c.queries; ++i) {
+        bool queryAttends = c.query.attends(b * c.queries + i);
+        std::vector<double> s(c.keys);
+        double top = -INFINITY;
+        for (int64_t j = 0; j < c.keys; ++j) {
+          bool keep = (queryAttends || c.queryMaskZeroesOutput) && (!c.causal || j <= i) &&
+                      c.value.attends(b * c.keys + j) && c.key.attends(b * c.keys + j) &&
+                      c.pair.attends((b * c.queries + i) * c.keys + j);
+          // Keras adds -1e9 in float32, which absorbs a score this small.
+          s[j] = keep ? scoreOf(c, &q[(b * c.queries + i) * qWidth + h * c.keyDim],
+                                &k[(b * c.keys + j) * qWidth + h * c.keyDim], scale, concatWeight)
+                      : -1.0e9;
+          top = std::max(top, s[j]);
+        }
+        double total = 0;
+        for (double &x : s) total += x = std::exp(x - top);
+        for (int64_t j = 0; j < c.keys; ++j) wantWeights[((b * c.heads + h) * c.queries + i) * c.keys + j] = s[j] / total;
+        bool zero = c.queryMaskZeroesOutput && !queryAttends;
+        for (int64_t e = 0; e < c.valueDim; ++e) {
+          double o = 0, magnitude = 0;
+          for (int64_t j = 0; j < c.keys; ++j) {
+            double term = s[j] / total * v[(b * c.keys + j) * vWidth + h * c.valueDim + e];
+            o += term, magnitude += std::fabs(term);
+          }
+          size_t at = size_t((b * c.queries + i) * vWidth + h * c.valueDim + e);
+          want[at] = zero ? 0.0 : o, scale_[at] = magnitude;
+        }
+      }
+
+  std::vector<float> out(want.size(), -7.0f), weights(wantWeights.size(), -7.0f), outMask(c.batch * c.queries, -7.0f);
+  Run context(1, (c.keyDim + 1) * c.keys * 4);
+  kiln_attention(out.data(), weights.data(), outMask.data(), q.data(), k.data(), v.data(), c.query.data(),
+                 c.value.data(), c.key.data(), c.pair.data(), c.scaled ? scale.data() : nullptr, concatWeight,
+                 c.batch, reinterpret_cast<const int64_t *>(&g), context.get());
+  expectNear(out, want, scale_, c.name + ": output");
+  std::vector<double> weightScale(wantWeights.size(), 1.0);
+  expectNear(weights, wantWeights, weightScale, c.name + ": weights");
+  std::vector<double> wantMask(outMask.size());
+  for (size_t i = 0; i < wantMask.size(); ++i) wantMask[i] = c.query.attends(i) ? 1.0 : 0.0;
+  expectNear(outMask, wantMask, std::vector<double>(wantMask.size(), 0.0), c.name + ": output mask");
+}
+
+TEST(Attention, ScoresHeadsAndScales) {
+  for (abi::AttentionScore score : {abi::kScoreDot, abi::kScoreConcat, abi::kScoreAdditive})
+    for (bool scaled : {true, false}) {
+      Case c;
+      c.score = score, c.scaled = scaled;
+      c.name = "score " + std::to_string(score) + (scaled ? " scaled" : "");
+      check(c);
+    }
+  Case heads;
+  heads.heads = 3, heads.queries = 4, heads.keys = 11, heads.keyDim = 8, heads.valueDim = 3;
+  heads.name = "three heads";
+  check(heads);
+}
+
+TEST(Attention, CausalAndMasks) {
+  for (bool asInt : {false, true}) {
+    Case causal;
+    causal.queries = causal.keys = 7, causal.heads = 2, causal.causal = true;
+    causal.value.fill(causal.batch * causal.keys, 71, asInt);
+    causal.name = "causal with a value mask";
+    check(causal);
+
+    Case masks;  // MultiHeadAttention: a masked query masks its scores
+    masks.heads = 2;
+    masks.query.fill(masks.batch * masks.queries, 72, asInt);
+    masks.key.fill(masks.batch * masks.keys, 73, asInt);
+    masks.pair.fill(masks.batch * masks.queries * masks.keys, 74, asInt);
+    masks.name = "query, key and pair masks";
+    check(masks);
+
+    Case zeroes;  // Attention: a masked query's output is zero
+    zeroes.queryMaskZeroesOutput = true;
+    zeroes.query.fill(zeroes.batch * zeroes.queries, 75, asInt);
+    zeroes.value.fill(zeroes.batch * zeroes.keys, 76, asInt);
+    zeroes.name = "masked queries zeroed";
+    check(zeroes);
+  }
+}
+
+TEST(Attention, EveryKeyMaskedIsUniform) {
+  Case c;
+  c.value.fill(c.batch * c.keys, 0, false);
+  for (float &x : c.value.floats) x = 0.0f;
+  c.name = "every key masked";
+  check(c);
+}
+
+}  // namespace
