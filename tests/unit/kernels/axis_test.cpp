@@ -1,0 +1,162 @@
+// The kernels that reduce or normalise along an axis, against their
+// definitions in double precision over odd sizes (1, 7, 17, 33): layer
+// normalization, softmax and log-softmax over any axis, Keras's Dot (with and
+// without normalize), the reductions of tensor math, its matrix product and
+// the per-channel affine map of inference-time batch normalization.
+#include "kernel_test_util.h"
+
+using namespace kiln_test;
+
+extern "C" {
+using kiln::abi::RunContext;
+void kiln_layer_norm(float *out, const float *in, const float *gamma, const float *beta, int64_t rows, int64_t cols,
+                     float epsilon, const RunContext *run);
+void kiln_softmax_axis(float *out, const float *in, int64_t outer, int64_t axis, int64_t inner, int32_t logarithm,
+                       const RunContext *run);
+void kiln_dot(float *out, const float *x, const float *y, int64_t batch, int64_t p, int64_t k, int64_t q, int64_t r,
+              int64_t s, int32_t normalize, const RunContext *run);
+void kiln_expr_reduce(float *out, const float *in, int64_t outer, int64_t axis, int64_t inner, int32_t op,
+                      const RunContext *run);
+void kiln_expr_matmul(float *out, const float *x, const float *w, int64_t rows, int64_t k, int64_t n,
+                      const RunContext *run);
+void kiln_channel_affine(float *out, const float *in, const float *scale, const float *shift, int64_t outer,
+                         int64_t channels, int64_t inner, const RunContext *run);
+}
+
+namespace {
+
+namespace abi = kiln::abi;  // not the global one gtest's <cxxabi.h> declares
+
+const int64_t kSizes[] = {1, 7, 17, 33};
+
+TEST(AxisKernels, LayerNormalization) {
+  for (int64_t cols : kSizes)
+    for (bool affine : {true, false}) {
+      int64_t rows = 5;
+      std::vector<float> in = randomFloats(rows * cols, 81, -3.0f, 5.0f), gamma = randomFloats(cols, 82),
+                         beta = randomFloats(cols, 83);
+      const float epsilon = 1e-3f;
+      std::vector<double> want(in.size()), scale(in.size());
+      for (int64_t r = 0; r < rows; ++r) {
+        double mean = 0, variance = 0;
+        for (int64_t c = 0; c < cols; ++c) mean += in[r * cols + c] / double(cols);
+        for (int64_t c = 0; c < cols; ++c) variance += std::pow(in[r * cols + c] - mean, 2) / double(cols);
+        for (int64_t c = 0; c < cols; ++c) {
+          double y = (in[r * cols + c] - mean) / std::sqrt(variance + epsilon);
+          want[r * cols + c] = affine ? y * gamma[c] + beta[c] : y;
+          scale[r * cols + c] = 8 * (std::fabs(y) + 1);  // the mean's and variance's rounding, scaled by 1/sigma
+        }
+      }
+      std::vector<float> out(in.size(), -7.0f);
+      kiln_layer_norm(out.data(), in.data(), affine ? gamma.data() : nullptr, affine ? beta.data() : nullptr, rows,
+                      cols, epsilon, nullptr);
+      expectNear(out, want, scale, "layer norm of " + std::to_string(cols) + (affine ? " with gamma, beta" : ""));
+    }
+}
+
+TEST(AxisKernels, SoftmaxOverEveryAxisPosition) {
+  for (int64_t axis : kSizes)
+    for (int64_t inner : {1, 3})
+      for (int32_t logarithm : {0, 1})
+        for (float spread : {6.0f, 500.0f}) {  // exp overflows unless the maximum is subtracted
+          int64_t outer = 4;
+          std::vector<float> in = randomFloats(outer * axis * inner, 84, -spread, spread);
+          std::vector<double> want(in.size()), scale(in.size());
+          for (int64_t o = 0; o < outer; ++o)
+            for (int64_t i = 0; i < inner; ++i) {
+              auto at = [&](int64_t k) { return size_t((o * axis + k) * inner + i); };
+              double top = -INFINITY, sum = 0;
+              for (int64_t k = 0; k < axis; ++k) top = std::max(top, double(in[at(k)]));
+              for (int64_t k = 0; k < axis; ++k) sum += std::exp(in[at(k)] - top);
+              for (int64_t k = 0; k < axis; ++k)
+                want[at(k)] = logarithm ? in[at(k)] - top - std::log(sum) : std::exp(in[at(k)] - top) / sum;
+            }
+          for (size_t at = 0; at < want.size(); ++at) scale[at] = 4 * (std::fabs(want[at]) + 1);
+          std::vector<float> out(in.size(), -7.0f);
+          kiln_softmax_axis(out.data(), in.data(), outer, axis, inner, logarithm, nullptr);
+          expectNear(out, want, scale,
+                     std::string(logarithm ? "log-" : "") + "softmax over " + std::to_string(axis) + " x " +
+                         std::to_string(inner));
+        }
+}
+
+TEST(AxisKernels, DotWithAndWithoutNormalize) {
+  struct Shape {
+    int64_t p, k, q, r, s;
+  };
+  for (Shape d : {Shape{1, 7, 1, 1, 1}, Shape{3, 17, 1, 1, 2}, Shape{1, 5, 4, 3, 1}, Shape{2, 33, 2, 2, 3}})
+    for (int32_t normalize : {0, 1}) {
+      int64_t batch = 2;
+      std::vector<float> x = randomFloats(batch * d.p * d.k * d.q, 85), y = randomFloats(batch * d.r * d.k * d.s, 86);
+      std::vector<double> want(batch * d.p * d.q * d.r * d.s), scale(want.size());
+      for (int64_t b = 0; b < batch; ++b)
+        for (int64_t pi = 0; pi < d.p; ++pi)
+          for (int64_t qi = 0; qi < d.q; ++qi)
+            for (int64_t ri = 0; ri < d.r; ++ri)
+              for (int64_t si = 0; si < d.s; ++si) {
+                double dot = 0, magnitude = 0, xx = 0, yy = 0;
+                for (int64_t ki = 0; ki < d.k; ++ki) {
+                  double xv = x[((b * d.p + pi) * d.k + ki) * d.q + qi], yv = y[((b * d.r + ri) * d.k + ki) * d.s + si];
+                  dot += xv * yv, magnitude += std::fabs(xv * yv), xx += xv * xv, yy += yv * yv;
+                }
+                double norm = normalize ? std::sqrt(xx) * std::sqrt(yy) : 1.0;
+                size_t at = size_t((((b * d.p + pi) * d.q + qi) * d.r + ri) * d.s + si);
+                want[at] = dot / norm, scale[at] = (magnitude + (normalize ? 2 : 0)) / norm;
+              }
+      std::vector<float> out(want.size(), -7.0f);
+      kiln_dot(out.data(), x.data(), y.data(), batch, d.p, d.k, d.q, d.r, d.s, normalize, nullptr);
+      expectNear(out, want, scale, "dot over " + std::to_string(d.k) + (normalize ? ", normalized" : ""));
+    }
+}
+
+TEST(AxisKernels, ReductionsMatrixProductAndChannelAffine) {
+  for (int64_t axis : kSizes) {
+    int64_t outer = 3, inner = 5;
+    std::vector<float> in = randomFloats(outer * axis * inner, 87, 0.5f, 1.5f);
+    for (int32_t op : {abi::kReduceSum, abi::kReduceMean, abi::kReduceMax, abi::kReduceMin, abi::kReduceProd}) {
+      std::vector<double> want(outer * inner), scale(want.size());
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t i = 0; i < inner; ++i) {
+          double acc = op == abi::kReduceProd ? 1 : op == abi::kReduceMax ? -INFINITY : op == abi::kReduceMin ? INFINITY : 0;
+          for (int64_t k = 0; k < axis; ++k) {
+            double v = in[(o * axis + k) * inner + i];
+            acc = op == abi::kReduceProd  ? acc * v
+                  : op == abi::kReduceMax ? std::max(acc, v)
+                  : op == abi::kReduceMin ? std::min(acc, v)
+                                          : acc + v;
+          }
+          want[o * inner + i] = op == abi::kReduceMean ? acc / double(axis) : acc;
+          scale[o * inner + i] = std::fabs(want[o * inner + i]) * double(axis);
+        }
+      std::vector<float> out(want.size(), -7.0f);
+      kiln_expr_reduce(out.data(), in.data(), outer, axis, inner, op, nullptr);
+      expectNear(out, want, scale, "reduction " + std::to_string(op) + " over " + std::to_string(axis));
+    }
+
+    int64_t rows = 4, n = 9;
+    std::vector<float> x = randomFloats(rows * axis, 88), w = randomFloats(axis * n, 89);
+    std::vector<double> product(rows * n, 0.0), magnitude(rows * n, 0.0);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < n; ++j)
+        for (int64_t k = 0; k < axis; ++k) {
+          product[r * n + j] += double(x[r * axis + k]) * w[k * n + j];
+          magnitude[r * n + j] += std::fabs(double(x[r * axis + k]) * w[k * n + j]);
+        }
+    std::vector<float> out(product.size(), -7.0f);
+    kiln_expr_matmul(out.data(), x.data(), w.data(), rows, axis, n, nullptr);
+    expectNear(out, product, magnitude, "matrix product over " + std::to_string(axis));
+
+    std::vector<float> gain = randomFloats(axis, 90), shift = randomFloats(axis, 91);
+    std::vector<double> affine(in.size()), affineScale(in.size());
+    for (size_t at = 0; at < in.size(); ++at) {
+      int64_t c = int64_t(at) / inner % axis;
+      affine[at] = double(in[at]) * gain[c] + shift[c];
+      affineScale[at] = std::fabs(double(in[at]) * gain[c]) + std::fabs(shift[c]);
+    }
+    std::vector<float> mapped(in.size(), -7.0f);
+    kiln_channel_affine(mapped.data(), in.data(), gain.data(), shift.data(), outer, axis, inner, nullptr);
+    expectNear(mapped, affine, affineScale, "channel affine over " + std::to_string(axis));
+  }
+}
+
+}  // namespace
