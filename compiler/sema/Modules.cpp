@@ -213,8 +213,9 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
     if (module == "tensorflow.nn" || module == "tensorflow.math") {
       if (auto act = canonicalActivation(name)) return Value::ofStr(*act, range);
     }
-    if (module == "tensorflow" && (name == "float32" || name == "int32" || name == "int64" || name == "float64"))
-      return Value::ofStr(name, range);
+    static const std::set<std::string> dtypes = {"float16", "float32", "float64", "int8", "int16", "int32",
+                                                 "int64", "uint8", "bool"};
+    if (module == "tensorflow" && dtypes.count(name)) return Value::ofStr(name, range);
     return Value::skipped("tf." + full.substr(std::string("tensorflow.").size()),
                           "a TensorFlow function; models are built from Keras layers", range);
   }

@@ -24,7 +24,7 @@ constexpr int64_t kMaxConstantElements = int64_t(1) << 24;
 
 enum class Family {
   Unary, Binary, Activation, Reduce, Softmax, Clip, L2Normalize, Concatenate, Stack, ExpandDims, Squeeze, Reshape,
-  Transpose, MatMul, Where, Cast, Shape, Range, Patches,
+  Transpose, MatMul, Where, Cast, Shape, Range, Patches, Tile, Constant,
 };
 
 struct TensorOp {
@@ -72,6 +72,8 @@ const std::vector<TensorOp> &tensorOps() {
       {"cast", Family::Cast, 0},                  {"shape", Family::Shape, 0},
       {"arange", Family::Range, 0},               {"range", Family::Range, 0},
       {"extract_patches", Family::Patches, 0},
+      {"tile", Family::Tile, 0},
+      {"convert_to_tensor", Family::Constant, 0}, {"constant", Family::Constant, 0},
   };
   return table;
 }
@@ -125,6 +127,101 @@ std::pair<std::string, std::string> operatorLayerNames(const std::string &op) {
   return found == names.end() ? std::pair<std::string, std::string>{"tf." + op, op} : found->second;
 }
 
+// A nested list of numbers as a constant's dims and values (both empty
+// at first); false for anything else, a ragged list or one too large. The
+// first path down sets every axis's size before any number is read.
+bool numberArray(const Value &v, size_t depth, std::vector<int64_t> &dims, std::vector<float> &values) {
+  if (v.isNumber()) {
+    values.push_back(float(v.number()));
+    return depth == dims.size() && int64_t(values.size()) <= kMaxConstantElements;
+  }
+  if (!v.isSequence() || v.items.empty()) return false;
+  if (depth == dims.size() && values.empty()) dims.push_back(int64_t(v.items.size()));
+  if (depth == dims.size()) return false;
+  if (dims[depth] != int64_t(v.items.size())) return false;
+  for (const Value &item : v.items)
+    if (!numberArray(item, depth + 1, dims, values)) return false;
+  return true;
+}
+
+bool isSize(const Value &v) { return v.isInteger() || v.is(ValueKind::None); }  // None: known at run time
+bool isSizeList(const Value &v) { return v.isSequence() && std::all_of(v.items.begin(), v.items.end(), isSize); }
+
+// Shapes built from sizes stay Python values, as sizes do: keras.io's
+// causal masks compute the repeats of ops.tile(mask, mult) as
+// ops.concatenate([ops.expand_dims(batch_size, -1), ops.convert_to_tensor(
+// [1, 1])], 0), which is [None, 1, 1] (None: the batch's size). No value
+// for operations on anything else.
+std::optional<Value> sizeArithmetic(Family family, const CallSite &call) {
+  const Value *x = nullptr, *axis = nullptr;
+  size_t position = 0;
+  for (const CallArgument &a : call.args) {
+    if (a.keyword.empty()) (position++ == 0 ? x : axis) = &a.value;
+    else if (a.keyword == "axis") axis = &a.value;
+    else if (a.keyword == "x" || a.keyword == "input" || a.keyword == "values" || a.keyword == "tensors" ||
+             a.keyword == "xs" || a.keyword == "arrays")
+      x = &a.value;
+  }
+  bool firstAxis = !axis || (axis->isInteger() && (axis->asInt() == 0 || axis->asInt() == -1));
+  if (!x || !firstAxis) return std::nullopt;
+  switch (family) {
+  case Family::ExpandDims:
+    if (isSize(*x)) return Value::ofList({*x}, call.range);
+    break;
+  case Family::Stack:
+    if (isSizeList(*x)) return Value::ofList(std::vector<Value>(x->items.begin(), x->items.end()), call.range);
+    break;
+  case Family::Concatenate:
+    if (x->isSequence() && std::all_of(x->items.begin(), x->items.end(), isSizeList)) {
+      std::vector<Value> sizes;
+      for (const Value &part : x->items) sizes.insert(sizes.end(), part.items.begin(), part.items.end());
+      return Value::ofList(std::move(sizes), call.range);
+    }
+    break;
+  default: break;
+  }
+  return std::nullopt;
+}
+
+// ops.tile, tf.tile, K.tile: copies side by side, `repeats` per axis (with
+// NumPy's leading 1s when there are fewer). A tensor's batch axis repeats
+// once; a constant's leading axis of 1, Keras's broadcast batch axis, may
+// repeat for the batch (None), which broadcasting does.
+std::optional<int> tile(TensorProgram &program, int x, std::vector<int64_t> repeats, std::string &error) {
+  const std::vector<int64_t> dims = program.nodes[x].dims;
+  const bool batched = program.nodes[x].batched;
+  if (repeats.size() > dims.size()) {
+    error = fmt::format("{} repeats for a tensor of rank {}", repeats.size(), dims.size());
+    return std::nullopt;
+  }
+  repeats.insert(repeats.begin(), dims.size() - repeats.size(), 1);
+  int64_t elements = 1;
+  for (size_t axis = batched ? 1 : 0; axis < dims.size(); ++axis) elements *= dims[axis];
+  int result = x;
+  for (size_t axis = 0; axis < dims.size(); ++axis) {
+    int64_t r = repeats[axis];
+    if (r == 1) continue;
+    if (axis == 0 && batched) {
+      error = "the batch axis repeats once (repeats[0] is 1)";
+      return std::nullopt;
+    }
+    if (r == kNone && axis == 0 && dims[0] == 1) continue;
+    if (r == kNone) {
+      error = "repeats known only at run time are supported for a constant's leading axis of size 1 (the batch's)";
+      return std::nullopt;
+    }
+    if (r < 1 || r > kMaxConstantElements / elements) {
+      error = fmt::format("{} repeats of axis {}; Kiln makes tensors of 1 to {} elements", r, axis, kMaxConstantElements);
+      return std::nullopt;
+    }
+    elements *= r;
+    std::optional<int> copies = program.concatenate(std::vector<int>(size_t(r), result), int64_t(axis), error);
+    if (!copies) return std::nullopt;
+    result = *copies;
+  }
+  return result;
+}
+
 }  // namespace
 
 std::optional<Value> Evaluator::operatorOnModelTensors(const std::string &op, const std::vector<Value *> &operands,
@@ -159,6 +256,9 @@ std::optional<int> Evaluator::tensorOperand(const Value &v, const std::string &w
     return std::nullopt;
   }
   if (v.isNumber()) return trace_->scalar(v.number());
+  std::vector<int64_t> dims;
+  std::vector<float> values;
+  if (numberArray(v, 0, dims, values)) return trace_->constant(std::move(dims), std::move(values));
   if (!v.is(ValueKind::Error))
     diags_.report(DiagID::err_tensor_op, v.range, what,
                   v.is(ValueKind::Tensor) ? "a tensor of the model, not of this layer's inputs, cannot be used here"
@@ -356,6 +456,21 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
   size_t visited = 0;
   for (const CallArgument &a : call.args)
     if (const Value *s = findSkipped(a.value, &visited)) return *s;  // on data: skipped like the rest of the data code
+  if (std::optional<Value> sizes = sizeArithmetic(op.family, call)) return *sizes;
+  if (op.family == Family::Constant) {
+    // convert_to_tensor(x) and tf.constant(x) are x: numbers and lists of
+    // them become constant tensors where a tensor is needed.
+    for (const CallArgument &a : call.args)
+      if (a.keyword == "shape" && !a.value.is(ValueKind::None)) {
+        diags_.report(DiagID::err_tensor_op, a.value.range, what, "a constant with shape= is not supported");
+        return Value::error(call.range);
+      }
+    if (call.args.empty() || !call.args[0].keyword.empty()) {
+      diags_.report(DiagID::err_missing_argument, call.range, what, "value");
+      return Value::error(call.range);
+    }
+    return call.args[0].value;
+  }
   if (!trace_ && op.family == Family::Range) {
     // A constant: in a model, only a composite layer's call() computes with one.
     if (!compositeConstants_) return Value::skipped(what, "a constant tensor outside any layer", call.range);
@@ -393,7 +508,10 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
   static const Names x = {"x", "input_tensor", "input", "a", "tensor", "features", "logits", "t", "condition"};
   std::vector<Names> params;
   switch (op.family) {
-  case Family::Unary: case Family::Cast: case Family::Shape: params = {x, {"dtype", "out_type"}}; break;
+  case Family::Unary: case Family::Cast: case Family::Shape: case Family::Constant:
+    params = {x, {"dtype", "out_type"}};
+    break;
+  case Family::Tile: params = {x, {"multiples", "repeats", "reps", "n"}}; break;
   case Family::Binary: params = {{"x", "x1", "a"}, {"y", "x2", "b", "exponent"}}; break;
   case Family::Activation: params = {x, {"alpha", "negative_slope"}, {"max_value"}, {"threshold"}, {"approximate"}}; break;
   case Family::Reduce: params = {x, {"axis", "dim", "reduction_indices"}, {"keepdims", "keep_dims"}}; break;
@@ -513,6 +631,13 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
     break;
   }
   case Family::Shape: return tensorShape(*args[0], call.range);
+  case Family::Constant: return *args[0];  // handled above
+  case Family::Tile: {
+    std::optional<std::vector<int64_t>> repeats = integers(1);
+    if (!repeats) return Value::error(call.range);
+    result = tile(*trace_, *a, *repeats, error);
+    break;
+  }
   case Family::Range: {
     std::optional<double> start = number(0, 0), stop = number(1, 0), step = number(2, 1);
     if (!start || !stop || !step) return Value::error(call.range);

@@ -244,6 +244,46 @@ e = layers.Dense(3)(c)
 model = keras.Model(inputs, [e, d0, d1, d2, d3])
 """
 
+# Constants written as lists (tf.constant, convert_to_tensor) and tf.tile /
+# K.tile / keras.ops.tile: on a model's tensor, with fewer repeats than axes
+# (NumPy's leading 1s), and on a constant.
+TILE_KERAS2 = """\
+import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+from tensorflow.keras import backend as K
+
+
+def tiled(x):
+    weights = tf.constant([[1.0, -2.0, 0.5, 3.0, -1.0]])
+    scaled = x * weights + tf.convert_to_tensor([0.1, 0.2, 0.3, 0.4, 0.5])
+    return tf.tile(scaled, [1, 2, 3])
+
+
+inputs = keras.Input(shape=(4, 5))
+a = layers.Lambda(tiled)(inputs)
+b = layers.Lambda(lambda x: K.tile(x, [1, 1, 2]))(inputs)
+model = keras.Model(inputs, [layers.Dense(3)(a), b])
+"""
+
+TILE_KERAS3 = """\
+import keras
+from keras import layers, ops
+
+
+class Tiled(layers.Layer):
+    def call(self, x):
+        weights = ops.convert_to_tensor([[1.0, -2.0, 0.5, 3.0, -1.0]])
+        offsets = ops.tile(ops.reshape(ops.arange(5) * 0.1, [1, 5]), [4, 1])
+        return ops.tile(x * weights + offsets, [1, 2, 3])
+
+
+inputs = keras.Input(shape=(4, 5))
+a = Tiled()(inputs)
+b = layers.Lambda(lambda t: ops.tile(t, (1, 2)))(inputs)
+model = keras.Model(inputs, [layers.Dense(3)(a), b])
+"""
+
 CASES = [
     Case("keras2_lambda_siamese", SIAMESE, keras=2, files=("model.h5", "weights.h5"),
          note="mnist_siamese.py's euclidean_distance Lambda (K.sum, K.square, K.sqrt, K.maximum, K.epsilon) over "
@@ -265,4 +305,10 @@ CASES = [
          note="The tensor-expression subset in Lambdas: arithmetic, comparisons, unary functions, activations, "
               "reductions, l2_normalize, softmax, concatenate, stack, expand_dims, squeeze, reshape, transpose, "
               "slicing, K.epsilon, K.int_shape, tf.shape; tf.keras 2.15.", atol=1e-4, rtol=1e-4),
+    Case("keras2_lambda_tile", TILE_KERAS2, keras=2, files=("model.h5",),
+         note="tf.constant and tf.convert_to_tensor of lists, tf.tile and K.tile in Lambdas; tf.keras 2.15.",
+         atol=1e-5, rtol=1e-5),
+    Case("keras3_custom_tile", TILE_KERAS3, keras=3, files=("model.weights.h5",),
+         note="keras.ops.convert_to_tensor of a list, keras.ops.tile of a constant and of the layer's input in a "
+              "custom layer, and with fewer repeats than axes in a Lambda; Keras 3.15 (JAX).", atol=1e-5, rtol=1e-5),
 ]
