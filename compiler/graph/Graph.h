@@ -67,6 +67,10 @@ struct Layer {
   bool invalid = false;  // its construction failed: calls produce error values quietly
   // A Lambda's or custom layer's tensor math, traced at its first call.
   std::shared_ptr<const TensorProgram> program;
+  // The parameters after the first of a custom layer's call() that its
+  // calls give tensors (call(self, x, context)): its input is the tuple of
+  // the first argument and these (Evaluator::packCallArguments).
+  std::vector<std::string> callTensorArgs;
 
   std::string className() const;
   // "Dense layer 'dense_1'", for messages.

@@ -168,6 +168,116 @@ Value Evaluator::addWeight(CallSite &call) {
   return traced(trace_->weight(spec), call.range);
 }
 
+// A custom layer's call() may take tensors in parameters after the first
+// (`call(self, inputs, encoder_outputs, mask=None)`, called as layer(x, enc)
+// or layer(x, encoder_outputs=enc)). Those arguments join the first in a
+// tuple, the layer's input, in call()'s order; call() gets them back as its
+// arguments (callArguments), build() the first one's shape, as in Keras.
+// Every call of a layer gives tensors to the same parameters.
+bool Evaluator::packCallArguments(Layer *layer, CallSite &call) {
+  const Value *method = classMember(layer->kind, "call");
+  std::vector<std::string> names;  // call()'s parameters after self
+  if (method && method->is(ValueKind::Function))
+    for (const ast::Parameter &p : method->function->def->params)
+      if (p.kind == ast::Parameter::Kind::Plain) names.push_back(p.name);
+  if (!names.empty()) names.erase(names.begin());
+  std::vector<const Value *> bound(names.size(), nullptr);  // by parameter
+  std::vector<CallArgument> kept;
+  std::optional<size_t> first;  // in kept
+  size_t positional = 0;
+  for (CallArgument &a : call.args) {
+    size_t i = names.size();
+    if (a.keyword.empty()) i = positional++;
+    for (size_t j = 0; j < names.size() && !a.keyword.empty(); ++j)
+      if (names[j] == a.keyword) i = j;
+    if (i > 0 && i < names.size() && names[i] != "training" && names[i] != "mask" && a.value.is(ValueKind::Tensor)) {
+      bound[i] = &a.value;
+      continue;
+    }
+    if (i == 0 && !first) first = kept.size();
+    kept.push_back(a);
+  }
+  std::vector<std::string> packed;
+  std::vector<Value> tuple;
+  for (size_t i = 0; i < names.size(); ++i)
+    if (bound[i]) {
+      packed.push_back(names[i]);
+      tuple.push_back(*bound[i]);
+    }
+  auto describeArgs = [](const std::vector<std::string> &v) {
+    std::string s;
+    for (const std::string &name : v) s += (s.empty() ? "" : ", ") + name;
+    return v.empty() ? std::string("its first argument only") : "tensors for " + s;
+  };
+  if ((!layer->nodes.empty() || layer->model || layer->program) && packed != layer->callTensorArgs) {
+    diags_.report(DiagID::err_model_arg, call.range,
+                  "calling " + layer->describe() + " with " + describeArgs(packed) + ", where its first call gave " +
+                      describeArgs(layer->callTensorArgs));
+    return false;
+  }
+  if (packed.empty()) return true;
+  if (!first || !kept[*first].value.is(ValueKind::Tensor)) {
+    diags_.report(DiagID::err_model_arg, call.range,
+                  "calling " + layer->describe() + " with " + describeArgs(packed) +
+                      " needs one tensor as its first argument");
+    return false;
+  }
+  tuple.insert(tuple.begin(), kept[*first].value);
+  kept[*first].keyword.clear();
+  kept[*first].value = Value::ofTuple(std::move(tuple), kept[*first].value.range);
+  layer->callTensorArgs = std::move(packed);
+  call.args = std::move(kept);
+  return true;
+}
+
+// Keras passes a custom layer the mask of its input where call() takes
+// `mask`, and gives its output the mask compute_mask() computes, or with
+// supports_masking the input's. Kiln's custom layers neither take nor make
+// masks: where Keras would, that is an error, never a mask dropped. Without
+// a mask in, compute_mask(inputs, None) must give None.
+bool Evaluator::checkCustomMasks(Layer *layer, const CallSite &call) {
+  bool masked = false;
+  std::function<void(const Value &)> findMask = [&](const Value &v) {
+    masked |= v.is(ValueKind::Tensor) && v.tensor->mask;
+    if (v.isSequence())
+      for (const Value &item : v.items) findMask(item);
+  };
+  for (const CallArgument &a : call.args) findMask(a.value);
+  const Value *method = classMember(layer->kind, "call");
+  bool takesMask = false;
+  if (method && method->is(ValueKind::Function))
+    for (const ast::Parameter &p : method->function->def->params) takesMask |= p.name == "mask";
+  bool passesMask = layer->config.has("supports_masking") && layer->config.get("supports_masking").is(ValueKind::Bool) &&
+                    layer->config.get("supports_masking").boolean;
+  const Value *computeMask = classMember(layer->kind, "compute_mask");
+  std::string why = takesMask ? "its call() takes the mask" : computeMask ? "it computes a mask (compute_mask)"
+                                                             : passesMask ? "it passes the mask on (supports_masking)"
+                                                                          : "";
+  if (masked && !why.empty()) {
+    diags_.report(DiagID::err_model_arg, call.range,
+                  "the input of " + layer->describe() + " has a mask (from Embedding(mask_zero=True) or Masking) and " +
+                      why + "; masks through a custom layer's code are not supported");
+    return false;
+  }
+  if (masked || !computeMask || call.args.empty()) return true;
+  CallSite maskCall{call.range, call.range, {call.args[0], {"mask", {}, Value::none(call.range), nullptr}}};
+  maskCall.args[0].keyword.clear();
+  Value mask = callClassMethod(layer, "compute_mask", maskCall);
+  if (mask.is(ValueKind::Error) || mask.is(ValueKind::None)) return !mask.is(ValueKind::Error);
+  diags_.report(DiagID::err_model_arg, call.range,
+                layer->describe() + "'s compute_mask() gives a mask for an input without one; masks made by a custom "
+                                    "layer's code are not supported");
+  return false;
+}
+
+std::vector<CallArgument> Evaluator::callArguments(const Layer &layer, const Value &input) const {
+  if (layer.callTensorArgs.empty()) return {{"", {}, input, nullptr}};
+  std::vector<CallArgument> args{{"", {}, input.items[0], nullptr}};
+  for (size_t i = 0; i < layer.callTensorArgs.size(); ++i)
+    args.push_back({layer.callTensorArgs[i], {}, input.items[i + 1], nullptr});
+  return args;
+}
+
 // A custom layer that calls other layers (Keras's guides build attention
 // blocks so: `self.att = MultiHeadAttention(...)` in __init__, called in
 // call()) is a composite: at its first call, build() and call() run on the
@@ -218,10 +328,10 @@ bool Evaluator::buildComposite(Layer *layer, const Value &input, SourceRange ran
       for (size_t a = 1; a < t->type.dims.size(); ++a) dims.push_back(t->type.dims[a].symbolic() ? kNone : t->type.dims[a].value());
       shapes.push_back(shapeTuple(dims, range));
     }
-    Value shape = input.isSequence() ? Value::ofList(shapes, range) : shapes[0];
+    Value shape = input.isSequence() && layer->callTensorArgs.empty() ? Value::ofList(shapes, range) : shapes[0];
     built = !callClassMethod(layer, "build", CallSite{range, range, {{"", {}, shape, nullptr}}}).is(ValueKind::Error);
   }
-  Value result = built ? callClassMethod(layer, "call", CallSite{range, range, {{"", {}, arg, nullptr}}}) : Value::error(range);
+  Value result = built ? callClassMethod(layer, "call", CallSite{range, range, callArguments(*layer, arg)}) : Value::error(range);
   compositeNames_ = outerNames;
   compositeConstants_ = outerConstants;
   compositeInputs_ = outerInputs;
@@ -345,9 +455,10 @@ bool Evaluator::traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bo
     args.push_back(traced(program->input(int(i), dims), range));
     shapes.push_back(shapeTuple(dims, range));
   }
+  bool packed = !layer->callTensorArgs.empty();
   Value input = listInput ? Value::ofList(args, range) : args[0];
-  Value inputShape = listInput ? Value::ofList(shapes, range) : shapes[0];
-  CallSite call{range, range, {{"", {}, input, nullptr}}};
+  Value inputShape = listInput && !packed ? Value::ofList(shapes, range) : shapes[0];
+  CallSite call{range, range, callArguments(*layer, input)};
   Value result;
   std::string expected;  // the output_shape the code declares, for the comparison
   Value declared;

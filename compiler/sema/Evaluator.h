@@ -236,6 +236,9 @@ private:
   // tensor expressions in Lambda and custom layers (TensorOps.cpp, CustomLayers.cpp)
   bool traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bool listInput, SourceRange range);
   bool buildComposite(Layer *layer, const Value &input, SourceRange range);
+  bool packCallArguments(Layer *layer, CallSite &call);
+  bool checkCustomMasks(Layer *layer, const CallSite &call);
+  std::vector<CallArgument> callArguments(const Layer &layer, const Value &input) const;
   // Constants in a composite's call() (CustomLayers.cpp): `v` with each one
   // made a model tensor, by a layer that repeats it for every sample.
   Value constantsAsTensors(const Value &v, SourceRange range, bool &ok);

@@ -308,6 +308,8 @@ Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRa
 // positional arguments in declaration order, keywords by name, and
 // `training`, which every layer accepts.
 Value Evaluator::callLayer(Layer *layer, CallSite &call) {
+  if (layer->kind && isCustomKind(layer->kind) && (!checkCustomMasks(layer, call) || !packCallArguments(layer, call)))
+    return Value::error(call.range);
   std::vector<CallParam> params =
       layer->kind ? layer->kind->callSignature() : std::vector<CallParam>{tensorParam("inputs", 0, true, true)};
   const std::string what = "calling " + layer->describe();

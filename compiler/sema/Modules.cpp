@@ -210,6 +210,7 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
     if (module == "tensorflow" && (name == "math" || name == "nn" || name == "linalg" || name == "image"))
       return submodule();
     if (const Builtin *b = tensorOpBuiltin(module, name)) return tensorOpValue(b, name, range);
+    if (module == "tensorflow" && name == "newaxis") return Value::none(range);
     if (module == "tensorflow.nn" || module == "tensorflow.math") {
       if (auto act = canonicalActivation(name)) return Value::ofStr(*act, range);
     }
