@@ -260,7 +260,7 @@ bool Evaluator::checkCustomMasks(Layer *layer, const CallSite &call) {
     return false;
   }
   if (masked || !computeMask || call.args.empty()) return true;
-  CallSite maskCall{call.range, call.range, {call.args[0], {"mask", {}, Value::none(call.range), nullptr}}};
+  CallSite maskCall{call.range, call.range, {call.args[0], {"", {}, Value::none(call.range), nullptr}}};
   maskCall.args[0].keyword.clear();
   Value mask = callClassMethod(layer, "compute_mask", maskCall);
   if (mask.is(ValueKind::Error) || mask.is(ValueKind::None)) return !mask.is(ValueKind::Error);
