@@ -168,6 +168,17 @@ Value Evaluator::addWeight(CallSite &call) {
   return traced(trace_->weight(spec), call.range);
 }
 
+// The names of a custom layer's call() parameters after self.
+std::vector<std::string> Evaluator::callParameters(const Layer &layer) const {
+  const Value *method = classMember(layer.kind, "call");
+  std::vector<std::string> names;
+  if (method && method->is(ValueKind::Function))
+    for (const ast::Parameter &p : method->function->def->params)
+      if (p.kind == ast::Parameter::Kind::Plain) names.push_back(p.name);
+  if (!names.empty()) names.erase(names.begin());
+  return names;
+}
+
 // A custom layer's call() may take tensors in parameters after the first
 // (`call(self, inputs, encoder_outputs, mask=None)`, called as layer(x, enc)
 // or layer(x, encoder_outputs=enc)). Those arguments join the first in a
@@ -175,12 +186,7 @@ Value Evaluator::addWeight(CallSite &call) {
 // arguments (callArguments), build() the first one's shape, as in Keras.
 // Every call of a layer gives tensors to the same parameters.
 bool Evaluator::packCallArguments(Layer *layer, CallSite &call) {
-  const Value *method = classMember(layer->kind, "call");
-  std::vector<std::string> names;  // call()'s parameters after self
-  if (method && method->is(ValueKind::Function))
-    for (const ast::Parameter &p : method->function->def->params)
-      if (p.kind == ast::Parameter::Kind::Plain) names.push_back(p.name);
-  if (!names.empty()) names.erase(names.begin());
+  std::vector<std::string> names = callParameters(*layer);
   std::vector<const Value *> bound(names.size(), nullptr);  // by parameter
   std::vector<CallArgument> kept;
   std::optional<size_t> first;  // in kept
@@ -243,10 +249,8 @@ bool Evaluator::checkCustomMasks(Layer *layer, const CallSite &call) {
       for (const Value &item : v.items) findMask(item);
   };
   for (const CallArgument &a : call.args) findMask(a.value);
-  const Value *method = classMember(layer->kind, "call");
-  bool takesMask = false;
-  if (method && method->is(ValueKind::Function))
-    for (const ast::Parameter &p : method->function->def->params) takesMask |= p.name == "mask";
+  std::vector<std::string> names = callParameters(*layer);
+  bool takesMask = std::find(names.begin(), names.end(), "mask") != names.end();
   bool passesMask = layer->config.has("supports_masking") && layer->config.get("supports_masking").is(ValueKind::Bool) &&
                     layer->config.get("supports_masking").boolean;
   const Value *computeMask = classMember(layer->kind, "compute_mask");

@@ -236,6 +236,7 @@ private:
   // tensor expressions in Lambda and custom layers (TensorOps.cpp, CustomLayers.cpp)
   bool traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bool listInput, SourceRange range);
   bool buildComposite(Layer *layer, const Value &input, SourceRange range);
+  std::vector<std::string> callParameters(const Layer &layer) const;
   bool packCallArguments(Layer *layer, CallSite &call);
   bool checkCustomMasks(Layer *layer, const CallSite &call);
   std::vector<CallArgument> callArguments(const Layer &layer, const Value &input) const;
