@@ -49,7 +49,8 @@ build options:
 common options:
   --model NAME           the model to compile when the file defines several
                          (default: the one bound to 'model', else the last one)
-  --keras-version 2|3    semantics that changed between Keras versions (default 2)
+  --keras-version 2|3    semantics that changed between Keras versions (default 2;
+                         3 for a model file that imports keras.ops)
   --verify               check: compare diagnostics with '# expected-error {{...}}' comments
   -v                     list the statements skipped as not building the model
                          (data loading, training, printing); shown anyway when there are errors
@@ -147,6 +148,7 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
         return std::nullopt;
       }
       o.kerasVersion = v == "2" ? KerasVersion::V2 : KerasVersion::V3;
+      o.kerasVersionGiven = true;
     } else if (a.size() == 3 && startsWith(a.c_str(), "-O") && a[2] >= '0' && a[2] <= '3') {
       o.optLevel = a[2] - '0';
     } else if (a == "--verify") {

@@ -31,6 +31,7 @@ struct Options {
   bool verbose = false;                // -v: also list the code skipped as not model building
   bool timePhases = false;             // --time-phases
   KerasVersion kerasVersion = KerasVersion::V2;
+  bool kerasVersionGiven = false;  // else a model file that imports keras.ops is Keras 3's
 };
 
 // Parses argv; on a usage error returns nothing and sets `error`.

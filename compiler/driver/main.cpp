@@ -85,11 +85,14 @@ std::optional<std::string> readFile(const std::string &path, Session &s) {
   return text;
 }
 
-// Parse and evaluate source `file`; returns the chosen model, or null after reporting why.
-Model *evaluate(Session &s, const Options &o, uint32_t file) {
+// Parse and evaluate source `file`; returns the chosen model, or null after
+// reporting why. Without --keras-version, a file that imports keras.ops (only
+// Keras 3 has it) gets Keras 3's semantics, in `o` for the rest of the build.
+Model *evaluate(Session &s, Options &o, uint32_t file) {
   std::optional<ast::Module> module = parseFile(s.sources, file, s.diags);
   s.phases.mark("parse");
   if (!module) return nullptr;
+  if (!o.kerasVersionGiven && importsKeras3Api(*module)) o.kerasVersion = KerasVersion::V3;
   Evaluator evaluator(s.diags, s.graph, {o.kerasVersion, installDirectory(s.argv0) + "/share/kiln/library", &s.sources});
   evaluator.run(*module);
   Model *model = s.diags.hasErrors() ? nullptr : evaluator.selectModel(o.model, file);
@@ -101,7 +104,7 @@ Model *evaluate(Session &s, const Options &o, uint32_t file) {
   return s.diags.hasErrors() ? nullptr : model;
 }
 
-Model *frontEnd(Session &s, const Options &o, uint32_t &file) {
+Model *frontEnd(Session &s, Options &o, uint32_t &file) {
   std::optional<std::string> text = readFile(o.input, s);
   if (!text) return nullptr;
   file = s.sources.addBuffer(o.input, *text);
@@ -265,6 +268,7 @@ int importModel(Session &s, const Options &o) {
   Options check = o;
   check.model = "model";
   if (imported->keras3) check.kerasVersion = KerasVersion::V3;
+  check.kerasVersionGiven = true;  // the saved file's version
   Model *model = evaluate(s, check, s.sources.addBuffer(output == "-" ? "<stdout>" : output, imported->source));
   if (!model) s.diags.report(DiagID::err_import_does_not_compile, SourceRange{}, output);
   else checkImportedMasks(*model, *imported, o.input, s.diags);
@@ -284,7 +288,7 @@ int kilnMain(int argc, char **argv) {
     fmt::print(stderr, "kilnc: error: {}\n", error);
     return 2;
   }
-  const Options &o = *options;
+  Options &o = *options;
   if (argc < 2) {  // bare `kilnc`: how to use it, as an error
     fmt::print(stderr, "{}", kUsage);
     return 1;

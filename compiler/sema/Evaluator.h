@@ -60,6 +60,8 @@ struct Closure {
   Scope *scope = nullptr;
 };
 std::string functionName(const Closure &c);
+// True if the module imports keras.ops or a name from it, which only Keras 3 has.
+bool importsKeras3Api(const ast::Module &module);
 // A short rendering of an expression for messages: "model.fit()", "x_train / 255".
 std::string exprText(const ast::Expr &e);
 

@@ -160,6 +160,18 @@ Value Evaluator::lookupGlobal(const std::string &name) const {
   return Value::error();
 }
 
+bool importsKeras3Api(const ast::Module &module) {
+  std::function<bool(const std::vector<ast::StmtPtr> &)> scan = [&](const std::vector<ast::StmtPtr> &statements) {
+    for (const ast::StmtPtr &s : statements) {
+      for (const ast::ImportName &imp : s->imports)
+        if (within(normalizeModule(imp.path), "keras.ops")) return true;
+      if (scan(s->body) || scan(s->clauses) || (s->function && scan(s->function->body))) return true;
+    }
+    return false;
+  };
+  return scan(module.statements);
+}
+
 Value Evaluator::resolveImport(const std::string &path, SourceRange range) {
   std::string normalized = normalizeModule(path);
   std::string root = normalized.substr(0, normalized.find('.'));
