@@ -105,6 +105,13 @@ KILN_INLINE void convTile(const abi::ConvGeometry &g, const PixelOrigin (&origin
   storeTile<Rows, Panels>(acc, out, pixel, rows, panel * abi::kPanelWidth, false, true);
 }
 
+// The order of a task's tiles. A tile of pixels takes each panel in turn,
+// over the whole depth: its windows stay in L1 while the kernel streams past
+// from L2. A kernel larger than kL2ResidentBytes would stream from L3 for
+// every tile; blocks of kMostBlockTiles tiles then take each panel in turn,
+// so that it streams from L3 once per block (their windows from L2).
+constexpr int64_t kL2ResidentBytes = 1 << 20, kMostBlockTiles = 16;
+
 // out = act(conv(in, kernel) + bias) for `batch` samples. `packed` holds, per
 // group, panelCount(cout / groups) panels of K x kPanelWidth floats; `bias`
 // (may be null) is padded the same way. Each thread's workspace holds the
@@ -129,16 +136,26 @@ KILN_INLINE void conv2d(float *out, const float *in, const float *packed, const 
       int64_t row0 = task / s.panelTasks * s.rowChunk, p0 = task % s.panelTasks * s.panelChunk;
       int64_t rowEnd = row0 + s.rowChunk < pixels ? row0 + s.rowChunk : pixels;
       int64_t pEnd = p0 + s.panelChunk < panels ? p0 + s.panelChunk : panels;
-      // A tile of pixels takes every panel in turn: its windows stay in L1
-      // while the kernel streams past from L2.
-      for (int64_t pixel = row0; pixel < rowEnd; pixel += T::kRows) {
-        int64_t rows = rowEnd - pixel < T::kRows ? rowEnd - pixel : T::kRows;
-        PixelOrigin origin[T::kRows];
-        bool inside = tileOrigins(origin, in, g, group, pixel, rows);
+      int64_t kernelBytes = (pEnd - p0) * k * abi::kPanelWidth * int64_t(sizeof(float));
+      int64_t blockTiles = kernelBytes > kL2ResidentBytes ? kMostBlockTiles : 1;
+      for (int64_t block = row0; block < rowEnd; block += blockTiles * T::kRows) {
+        PixelOrigin origins[kMostBlockTiles][T::kRows];
+        bool inside[kMostBlockTiles];
+        int64_t tiles = 0;
+        for (int64_t pixel = block; pixel < rowEnd && tiles < blockTiles; pixel += T::kRows, ++tiles)
+          inside[tiles] = tileOrigins(origins[tiles], in, g, group, pixel,
+                                      rowEnd - pixel < T::kRows ? rowEnd - pixel : T::kRows);
+        // The block's tiles by panels [p, p + Panels).
+        auto blockByPanels = [&](auto panelCount, int64_t p) {
+          for (int64_t t = 0; t < tiles; ++t) {
+            int64_t pixel = block + t * T::kRows;
+            convTile<T::kRows, decltype(panelCount)::value>(g, origins[t], inside[t], zeros, groupPacked, k, o, pixel,
+                                                            rowEnd - pixel < T::kRows ? rowEnd - pixel : T::kRows, p);
+          }
+        };
         int64_t p = p0;
-        for (; p + T::kPanels <= pEnd; p += T::kPanels)
-          convTile<T::kRows, T::kPanels>(g, origin, inside, zeros, groupPacked, k, o, pixel, rows, p);
-        for (; p < pEnd; ++p) convTile<T::kRows, 1>(g, origin, inside, zeros, groupPacked, k, o, pixel, rows, p);
+        for (; p + T::kPanels <= pEnd; p += T::kPanels) blockByPanels(Count<T::kPanels>{}, p);
+        for (; p < pEnd; ++p) blockByPanels(Count<1>{}, p);
       }
     });
   }

@@ -23,18 +23,18 @@ struct Tile {
   static constexpr int kRows = R, kPanels = P;
 };
 
-// The row count of a block as a type, so that a generic lambda can
+// A count (of rows, of panels) as a type, so that a generic lambda can
 // instantiate templates with it.
 template <int N>
-struct RowCount {
+struct Count {
   static constexpr int value = N;
 };
 
-// Calls f(RowCount<n>{}) for the runtime n in [1, Max).
+// Calls f(Count<n>{}) for the runtime n in [1, Max).
 template <int Max, int N = 1, class F>
 KILN_INLINE void withRowCount(int64_t n, F &&f) {
   if constexpr (N < Max) {
-    if (n == N) f(RowCount<N>{});
+    if (n == N) f(Count<N>{});
     else withRowCount<Max, N + 1>(n, f);
   }
 }

@@ -127,6 +127,13 @@ TEST(Conv2D, DepthBeyondOneBlockAndManyPixels) {
   for (const Variant &v : kVariants) check(v, image(2, 15, 13, 40, 35, 3, 1, 1, 1, 1));
 }
 
+TEST(Conv2D, KernelBeyondL2InBlocksOfTiles) {
+  // 15 panels of 3 * 3 * 256 floats: 2.2 MB, past kL2ResidentBytes, so blocks
+  // of tiles take the panels in turn; 13 * 17 = 221 pixels make one whole
+  // block and a partial one, 15 panels one more than whole tiles.
+  for (const Variant &v : kVariants) check(v, image(1, 13, 17, 256, 240, 3, 1, 1, 1, 1));
+}
+
 TEST(Conv2D, FewInputChannelsManyChannelsAndPanelRemainders) {
   for (const Variant &v : kVariants) {
     // MNIST's first layer: 9 deep; 2 * 26 * 26 pixels end in a partial tile.
