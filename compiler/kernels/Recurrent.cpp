@@ -9,6 +9,8 @@
 // panels of U and updates the states of its units from the gates, on whole
 // vectors. The step reads h and writes the next h in another buffer. All
 // state lives in the step's temporary memory (abi::RecurrentTemporary).
+// With enough samples, threads take samples instead and run every step of
+// them on their own.
 #include "Gemm.h"
 
 using namespace kiln;
@@ -81,15 +83,16 @@ struct Layer {
   float *c, *output, *out;
 };
 
-// The new state of block `block` (units from block * 16) of every sample at
-// step `step` (t in processing order), from h (the states before the step)
-// into next. For kGRUResetBefore the recurrent projection holds z and r,
-// then the candidate's (r * h) U_h from 2 * units16 on.
-KILN_INLINE void updateBlock(const Layer &l, int64_t block, int64_t t, int64_t step, const float *h, float *next) {
+// The new state of block `block` (units from block * 16) of samples [b0,
+// b1) at step `step` (t in processing order), from h (the states before the
+// step) into next. For kGRUResetBefore the recurrent projection holds z and
+// r, then the candidate's (r * h) U_h from 2 * units16 on.
+KILN_INLINE void updateBlock(const Layer &l, int64_t block, int64_t t, int64_t step, const float *h, float *next,
+                             int64_t b0, int64_t b1) {
   const int64_t u = l.units, first = block * abi::kPanelWidth;
   const int64_t lanes = u - first < abi::kPanelWidth ? u - first : abi::kPanelWidth;
   const int64_t units16 = abi::panelCount(u) * abi::kPanelWidth;
-  for (int64_t b = 0; b < l.batch; ++b) {
+  for (int64_t b = b0; b < b1; ++b) {
     const float *hb = h + b * u;
     float *nb = next + b * u, *ob = l.output + b * u;
     if (l.mask && l.mask[b * l.g.steps + step] == 0.0f) {
@@ -162,52 +165,72 @@ KILN_INLINE void recurrentLayer(float *out, float *stateH, float *stateC, const 
   startStates(h, c, output, initialH, initialC, batch * u);
   Layer l{g, batch, u, gates, gateWidth, activation, gate, mask, projection, recurrent, c, output, out};
 
-  // Tasks are ranges of blocks of units.
-  int64_t tasks = taskCount(run, batch * u * gateWidth, blocks);
-  int64_t blocksPerTask = (blocks + tasks - 1) / tasks;
-  tasks = (blocks + blocksPerTask - 1) / blocksPerTask;
-  auto blockRange = [&](int64_t task, int64_t &begin, int64_t &end) {
-    begin = task * blocksPerTask;
-    end = begin + blocksPerTask < blocks ? begin + blocksPerTask : blocks;
+  // Step t for samples [b0, b1) and blocks of units [begin, end). For
+  // kGRUResetBefore, `resetPhase` first makes z, r and r * h, which the
+  // candidate's product in `updatePhase` reads for every unit.
+  auto resetPhase = [&](int64_t t, const float *h, int64_t b0, int64_t b1, int64_t begin, int64_t end) {
+    int64_t step = g.goBackwards ? T_ - 1 - t : t;
+    const GemmOutput zr{recurrent, gateWidth, 2 * units16, nullptr, linear};
+    gemmBlock<T>(h + b0 * u, u, recurrentKernel, u, 0, u, zr, b0, b1 - b0, 2 * begin, 2 * end, true, true);
+    for (int64_t b = b0; b < b1; ++b)
+      for (int64_t block = begin; block < end; ++block) {
+        int64_t first = block * abi::kPanelWidth;
+        int64_t lanes = u - first < abi::kPanelWidth ? u - first : abi::kPanelWidth;
+        const float *x = projection + (b * T_ + step) * gateWidth + block * gates * abi::kPanelWidth;
+        v16 reset = activated(gate, load16(x + 16) + load16(recurrent + b * gateWidth + block * 32 + 16));
+        storeUnits(resetH + b * u, first, lanes, reset * loadUnits(h + b * u, first, lanes));
+      }
   };
-  for (int64_t t = 0; t < T_; ++t) {
+  auto updatePhase = [&](int64_t t, const float *h, float *next, int64_t b0, int64_t b1, int64_t begin,
+                         int64_t end) {
     int64_t step = g.goBackwards ? T_ - 1 - t : t;
     if (g.cell == abi::kGRUResetBefore) {
-      // z and r from h, r * h, then the candidate's product with it.
-      const GemmOutput zr{recurrent, gateWidth, 2 * units16, nullptr, linear};
-      parallelFor(run, tasks, [&](int64_t task, int32_t) {
-        int64_t begin, end;
-        blockRange(task, begin, end);
-        gemmBlock<T>(h, u, recurrentKernel, u, 0, u, zr, 0, batch, 2 * begin, 2 * end, true, true);
-        for (int64_t b = 0; b < batch; ++b)
-          for (int64_t block = begin; block < end; ++block) {
-            int64_t first = block * abi::kPanelWidth;
-            int64_t lanes = u - first < abi::kPanelWidth ? u - first : abi::kPanelWidth;
-            const float *x = projection + (b * T_ + step) * gateWidth + block * gates * abi::kPanelWidth;
-            v16 reset = activated(gate, load16(x + 16) + load16(recurrent + b * gateWidth + block * 32 + 16));
-            storeUnits(resetH + b * u, first, lanes, reset * loadUnits(h + b * u, first, lanes));
-          }
-      });
       const GemmOutput product{recurrent + 2 * units16, gateWidth, units16, nullptr, linear};
-      parallelFor(run, tasks, [&](int64_t task, int32_t) {
-        int64_t begin, end;
-        blockRange(task, begin, end);
-        gemmBlock<T>(resetH, u, candidateKernel, u, 0, u, product, 0, batch, begin, end, true, true);
-        for (int64_t block = begin; block < end; ++block) updateBlock(l, block, t, step, h, next);
-      });
+      gemmBlock<T>(resetH + b0 * u, u, candidateKernel, u, 0, u, product, b0, b1 - b0, begin, end, true, true);
     } else {
       const GemmOutput product{recurrent, gateWidth, gateWidth, recurrentBias, linear};
-      parallelFor(run, tasks, [&](int64_t task, int32_t) {
-        int64_t begin, end;
-        blockRange(task, begin, end);
-        gemmBlock<T>(h, u, recurrentKernel, u, 0, u, product, 0, batch, begin * gates, end * gates, true,
-                            true);
-        for (int64_t block = begin; block < end; ++block) updateBlock(l, block, t, step, h, next);
-      });
+      gemmBlock<T>(h + b0 * u, u, recurrentKernel, u, 0, u, product, b0, b1 - b0, begin * gates, end * gates,
+                   true, true);
     }
-    float *swap = h;
-    h = next;
-    next = swap;
+    for (int64_t block = begin; block < end; ++block) updateBlock(l, block, t, step, h, next, b0, b1);
+  };
+
+  if (run->threads <= 1 || batch >= run->threads * T::kRows) {
+    // One thread, or enough samples for every thread's share to fill the
+    // register tile: each task runs every step of its samples, with no
+    // barrier between steps and no state passing between cores.
+    int64_t tasks = run->threads, share = (batch + tasks - 1) / tasks;
+    parallelFor(run, tasks, [&](int64_t task, int32_t) {
+      int64_t b0 = task * share, b1 = b0 + share < batch ? b0 + share : batch;
+      float *from = h, *to = next;
+      for (int64_t t = 0; t < T_ && b0 < b1; ++t) {
+        if (g.cell == abi::kGRUResetBefore) resetPhase(t, from, b0, b1, 0, blocks);
+        updatePhase(t, from, to, b0, b1, 0, blocks);
+        float *swap = from;
+        from = to;
+        to = swap;
+      }
+    });
+    if (T_ % 2) h = next;
+  } else {
+    // Each step is a parallel-for over ranges of blocks of units.
+    int64_t tasks = taskCount(run, batch * u * gateWidth, blocks);
+    int64_t blocksPerTask = (blocks + tasks - 1) / tasks;
+    tasks = (blocks + blocksPerTask - 1) / blocksPerTask;
+    for (int64_t t = 0; t < T_; ++t) {
+      auto stepTasks = [&](auto &&phase) {
+        parallelFor(run, tasks, [&](int64_t task, int32_t) {
+          int64_t begin = task * blocksPerTask, end = begin + blocksPerTask < blocks ? begin + blocksPerTask : blocks;
+          phase(begin, end);
+        });
+      };
+      if (g.cell == abi::kGRUResetBefore)
+        stepTasks([&](int64_t begin, int64_t end) { resetPhase(t, h, 0, batch, begin, end); });
+      stepTasks([&](int64_t begin, int64_t end) { updatePhase(t, h, next, 0, batch, begin, end); });
+      float *swap = h;
+      h = next;
+      next = swap;
+    }
   }
   finishStates(out, stateH, stateC, output, h, c, g.returnSequences, batch * u);
 }

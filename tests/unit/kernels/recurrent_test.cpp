@@ -88,21 +88,30 @@ void check(const Variant &v, const Case &c) {
   std::vector<float> bias = layOutGates(b.data(), u, G), recurrentBias = layOutGates(b.data() + G * u, u, G);
   abi::RecurrentGeometry g{c.cell, T, F, u, c.backwards, c.sequences, 0};
   int64_t tempFloats = c.batch * abi::recurrentTemporary(T, abi::recurrentGateWidth(G, u), u).total;
+  // The output, then the final h and c (return_state).
+  const size_t outSize = want.size(), stateSize = size_t(c.batch * u);
   auto run = [&](int32_t threads) {
     // 16 guard floats after the temporary memory the layer was sized for.
-    std::vector<float> out(want.size(), -7.0f), temp(tempFloats + 16, 1234.5f);
+    std::vector<float> result(outSize + 2 * stateSize, -7.0f), temp(tempFloats + 16, 1234.5f);
+    float *stateH = result.data() + outSize, *stateC = stateH + stateSize;
     Run context(threads, 0);
-    v.kernel(out.data(), nullptr, nullptr, x.data(), c.masked ? mask.data() : nullptr, nullptr, nullptr,
-             kernel.data(), bias.data(), recurrent.data(), c.cell == abi::kGRU ? recurrentBias.data() : nullptr,
+    v.kernel(result.data(), stateH, c.cell == abi::kLSTM ? stateC : nullptr, x.data(), c.masked ? mask.data() : nullptr,
+             nullptr, nullptr, kernel.data(), bias.data(), recurrent.data(),
+             c.cell == abi::kGRU ? recurrentBias.data() : nullptr,
              c.cell == abi::kGRUResetBefore ? candidate.data() : nullptr, temp.data(), c.batch,
              reinterpret_cast<const int64_t *>(&g), abi::kTanh, 0.0f, abi::kSigmoid, 0.0f, context.get());
     for (int64_t i = tempFloats; i < tempFloats + 16; ++i)
       EXPECT_EQ(temp[i], 1234.5f) << what << ": wrote past the temporary memory";
-    return out;
+    return result;
   };
   std::vector<float> one = run(1);
   // The states pass through T squashing steps: a loose, absolute bound.
-  expectNear(one, want, std::vector<double>(want.size(), 10.0), what);
+  expectNear(std::vector<float>(one.begin(), one.begin() + outSize), want, std::vector<double>(outSize, 10.0), what);
+  // Unmasked, the final h is the last output.
+  if (!c.masked && !c.sequences)
+    EXPECT_EQ(std::vector<float>(one.begin() + outSize, one.begin() + outSize + stateSize),
+              std::vector<float>(one.begin(), one.begin() + outSize))
+        << what << ": final state";
   for (int32_t threads : {2, 3}) EXPECT_EQ(run(threads), one) << what << " on " << threads << " threads";
 }
 
@@ -111,6 +120,17 @@ TEST(Recurrent, EveryCellOverPartialBlocks) {
     for (abi::RecurrentCell cell : {abi::kSimpleRNN, abi::kLSTM, abi::kGRU, abi::kGRUResetBefore})
       for (int64_t units : {1, 7, 17, 33})
         check(v, {cell, 2, 5, 3, units, false, false, true});
+}
+
+TEST(Recurrent, ThreadsTakeSamplesWhenEachFillsTheTile) {
+  // 29 samples: each of 2 threads takes 14 or 15 with every tile; 3 threads
+  // share the units of each step instead. An odd and an even step count.
+  for (const Variant &v : kVariants)
+    for (abi::RecurrentCell cell : {abi::kSimpleRNN, abi::kLSTM, abi::kGRU, abi::kGRUResetBefore})
+      for (int64_t steps : {5, 4}) {
+        check(v, {cell, 29, steps, 3, 20, false, false, false});
+        check(v, {cell, 29, steps, 3, 20, true, true, true});
+      }
 }
 
 TEST(Recurrent, MasksBackwardsAndLastOutput) {
