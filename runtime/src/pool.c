@@ -19,6 +19,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* Polls of `state` before a worker goes to sleep: some tens of
@@ -27,20 +28,23 @@
 
 struct kiln_pool {
   kiln_parallel parallel; /* what kiln_pool_parallel hands out */
-  int32_t threads;
   pthread_t *workers; /* threads - 1 of them */
   pthread_mutex_t busy; /* held for a whole parallel-for */
 
-  /* The current parallel-for, valid while its generation is open. */
+  /* What workers read: the current parallel-for, valid while its generation
+   * is open. Each group of fields that one side writes while the other
+   * reads has a cache line of its own. */
+  _Alignas(64) int32_t threads;
   kiln_task task;
   void *task_context;
   struct claim_range *ranges; /* one per thread */
   /* generation * 2 + 1 while a parallel-for is open, + 0 once closed */
   atomic_uint state;
-  atomic_int joined; /* workers inside the current parallel-for */
-  atomic_int sleepers;
-  atomic_int stop;
 
+  _Alignas(64) atomic_int joined; /* workers inside the current parallel-for */
+
+  _Alignas(64) atomic_int sleepers;
+  atomic_int stop;
   pthread_mutex_t lock; /* for sleeping on the conditions below */
   pthread_cond_t wake;  /* state changed, or stop */
   pthread_cond_t done;  /* joined reached 0 */
@@ -197,9 +201,10 @@ static void free_pool(kiln_pool *pool) {
 kiln_pool *kiln_pool_create(int32_t threads) {
   if (threads < 1)
     threads = kiln_cpu_count();
-  kiln_pool *pool = calloc(1, sizeof *pool);
+  kiln_pool *pool = aligned_alloc(_Alignof(kiln_pool), sizeof *pool);
   if (!pool)
     return NULL;
+  memset(pool, 0, sizeof *pool);
   pool->workers = calloc((size_t)threads, sizeof *pool->workers);
   pool->ranges = aligned_alloc(_Alignof(struct claim_range), (size_t)threads * sizeof *pool->ranges);
   if (!pool->workers || !pool->ranges) {
