@@ -27,7 +27,7 @@ void recordTask(void *context, int64_t index, int32_t thread) {
   }
   if (r->running[thread]++ != 0) r->overlap++;
   r->runs[index]++;
-  static volatile int sink;  // a little work, so that tasks overlap
+  static thread_local volatile int sink;  // a little work, so that tasks overlap
   for (int spin = 0; spin < 200; ++spin) sink = sink + spin;
   r->running[thread]--;
 }
