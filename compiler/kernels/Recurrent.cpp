@@ -280,27 +280,30 @@ KILN_INLINE void convLSTM(float *out, float *stateH, float *stateC, const float 
     int64_t step = g.goBackwards ? T_ - 1 - t : t;
     // The whole recurrent product reads h before any position updates it.
     conv(recurrent, h, recurrentKernel, nullptr, batch, recurrentConv, abi::kLinear, 0.0f, -1.0f, 0.0f, run);
-    for (int64_t b = 0; b < batch; ++b) {
-      const float *stepMask = mask ? mask + (b * T_ + step) * g.maskPixels : nullptr;
-      for (int64_t p = 0; p < P; ++p) {
-        int64_t at = (b * P + p) * f;
+    // The gates of every position, in tasks of consecutive positions.
+    const int64_t positions = batch * P, tasks = taskCount(run, positions * gates, positions);
+    parallelFor(run, tasks, [&](int64_t task, int32_t) {
+      for (int64_t q = task * positions / tasks; q < (task + 1) * positions / tasks; ++q) {
+        int64_t b = q / P, p = q % P, at = q * f;
+        const float *stepMask = mask ? mask + (b * T_ + step) * g.maskPixels : nullptr;
         if (stepMask && stepMask[g.maskPixels == 1 ? 0 : p] == 0.0f) {
           if (g.zeroOutputForMask) fill(output + at, 0.0f, f);
-          continue;
+        } else {
+          const float *x = projection + ((b * T_ + step) * P + p) * gates, *r = recurrent + q * gates;
+          for (int64_t first = 0; first < f; first += abi::kPanelWidth) {
+            int64_t lanes = f - first < abi::kPanelWidth ? f - first : abi::kPanelWidth;
+            auto gateSum = [&](int64_t gate) {
+              return loadUnits(x + gate * f, first, lanes) + loadUnits(r + gate * f, first, lanes);
+            };
+            v16 hv =
+                updateLSTM(activation, gate, gateSum(0), gateSum(1), gateSum(2), gateSum(3), c + at, first, lanes);
+            storeUnits(h + at, first, lanes, hv);
+            storeUnits(output + at, first, lanes, hv);
+          }
         }
-        const float *x = projection + ((b * T_ + step) * P + p) * gates, *r = recurrent + (b * P + p) * gates;
-        for (int64_t first = 0; first < f; first += abi::kPanelWidth) {
-          int64_t lanes = f - first < abi::kPanelWidth ? f - first : abi::kPanelWidth;
-          auto gateSum = [&](int64_t gate) {
-            return loadUnits(x + gate * f, first, lanes) + loadUnits(r + gate * f, first, lanes);
-          };
-          v16 hv = updateLSTM(activation, gate, gateSum(0), gateSum(1), gateSum(2), gateSum(3), c + at, first, lanes);
-          storeUnits(h + at, first, lanes, hv);
-          storeUnits(output + at, first, lanes, hv);
-        }
+        if (g.returnSequences) copy(out + ((b * T_ + t) * P + p) * f, output + at, f);
       }
-      if (g.returnSequences) copy(out + (b * T_ + t) * frame, output + b * frame, frame);
-    }
+    });
   }
   finishStates(out, stateH, stateC, output, h, c, g.returnSequences, batch * frame);
 }

@@ -140,6 +140,15 @@ TEST(ConvLSTM, FiltersOverPartialVectors) {
       check(v, {2, 3, 5, 4, 3, filters, 3, 1, true, 0, false, true});
 }
 
+TEST(ConvLSTM, GatesSplitBetweenThreads) {
+  // 2 samples of 16 x 16 positions by 4 * 50 gates: enough work for the
+  // gates of a step to be three tasks, which split a sample.
+  for (const Variant &v : kVariants) {
+    check(v, {2, 2, 16, 16, 2, 50, 3, 1, true, 256, true, true, true});
+    check(v, {2, 2, 16, 16, 2, 50, 3, 1, true, 0, false, false});
+  }
+}
+
 TEST(ConvLSTM, StridesPaddingMasksBackwards) {
   for (const Variant &v : kVariants) {
     check(v, {2, 4, 7, 6, 2, 5, 3, 2, false, 1, true, true});
