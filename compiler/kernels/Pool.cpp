@@ -4,7 +4,7 @@
 // position reduces the input positions of its window channel by channel: the
 // innermost loops run over the contiguous channels with no data-dependent
 // branches, so LLVM vectorises them once the shapes are constants.
-#include "Common.h"
+#include "Parallel.h"
 
 using namespace kiln;
 
@@ -27,28 +27,31 @@ KILN_INLINE Span windowSpan(const abi::WindowGeometry &g, int a, int64_t o) {
 
 // Calls body(output position, input position) for every input position of
 // every output position's window, after start(output position) and before
-// finish(output position, number of input positions).
+// finish(output position, number of input positions); rows of output
+// positions split between the run's threads.
 template <class Start, class Body, class Finish>
 KILN_INLINE void forEachWindow(float *__restrict out, const float *__restrict in, int64_t batch,
-                               const abi::WindowGeometry &g, Start start, Body body, Finish finish) {
-  int64_t c = g.channels;
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t oz = 0; oz < g.out[0]; ++oz) {
-      Span depth = windowSpan(g, 0, oz);
-      for (int64_t oy = 0; oy < g.out[1]; ++oy) {
-        Span rows = windowSpan(g, 1, oy);
-        for (int64_t ox = 0; ox < g.out[2]; ++ox) {
-          Span cols = windowSpan(g, 2, ox);
-          float *__restrict o = out + (((b * g.out[0] + oz) * g.out[1] + oy) * g.out[2] + ox) * c;
-          start(o);
-          for (int64_t z = depth.begin; z < depth.end; ++z)
-            for (int64_t y = rows.begin; y < rows.end; ++y)
-              for (int64_t x = cols.begin; x < cols.end; ++x)
-                body(o, in + (((b * g.in[0] + z) * g.in[1] + y) * g.in[2] + x) * c);
-          finish(o, (depth.end - depth.begin) * (rows.end - rows.begin) * (cols.end - cols.begin));
-        }
+                               const abi::WindowGeometry &g, const abi::RunContext *run, Start start, Body body,
+                               Finish finish) {
+  const int64_t c = g.channels, rows = batch * g.out[0] * g.out[1];
+  const int64_t work = rows * g.out[2] * g.window[0] * g.window[1] * g.window[2] * c;
+  const int64_t tasks = kernels::taskCount(run, work, rows);
+  kernels::parallelFor(run, tasks, [&](int64_t task, int32_t) {
+    for (int64_t row = task * rows / tasks; row < (task + 1) * rows / tasks; ++row) {
+      int64_t b = row / (g.out[0] * g.out[1]), oz = row / g.out[1] % g.out[0], oy = row % g.out[1];
+      Span depth = windowSpan(g, 0, oz), rowSpan = windowSpan(g, 1, oy);
+      for (int64_t ox = 0; ox < g.out[2]; ++ox) {
+        Span cols = windowSpan(g, 2, ox);
+        float *__restrict o = out + (row * g.out[2] + ox) * c;
+        start(o);
+        for (int64_t z = depth.begin; z < depth.end; ++z)
+          for (int64_t y = rowSpan.begin; y < rowSpan.end; ++y)
+            for (int64_t x = cols.begin; x < cols.end; ++x)
+              body(o, in + (((b * g.in[0] + z) * g.in[1] + y) * g.in[2] + x) * c);
+        finish(o, (depth.end - depth.begin) * (rowSpan.end - rowSpan.begin) * (cols.end - cols.begin));
       }
     }
+  });
 }
 
 }  // namespace
@@ -61,10 +64,10 @@ KILN_INLINE void forEachWindow(float *__restrict out, const float *__restrict in
 // if the window holds one.
 template <bool Reduction>
 KILN_INLINE void maxPool(float *__restrict out, const float *__restrict in, int64_t batch,
-                         const abi::WindowGeometry &g) {
+                         const abi::WindowGeometry &g, const abi::RunContext *run) {
   int64_t channels = g.channels;
   forEachWindow(
-      out, in, batch, g,
+      out, in, batch, g, run,
       [&](float *__restrict o) {
         for (int64_t c = 0; c < channels; ++c) o[c] = Reduction ? -INFINITY : -__FLT_MAX__;
       },
@@ -76,24 +79,24 @@ KILN_INLINE void maxPool(float *__restrict out, const float *__restrict in, int6
 }
 
 KILN_KERNEL void kiln_max_pool(float *__restrict out, const float *__restrict in, int64_t batch,
-                               const int64_t *geometry, const abi::RunContext *) {
-  maxPool<false>(out, in, batch, windowGeometryOf(geometry));
+                               const int64_t *geometry, const abi::RunContext *run) {
+  maxPool<false>(out, in, batch, windowGeometryOf(geometry), run);
 }
 
 // Global max pooling: a window over the whole volume.
 KILN_KERNEL void kiln_global_max_pool(float *__restrict out, const float *__restrict in, int64_t batch,
-                                      const int64_t *geometry, const abi::RunContext *) {
-  maxPool<true>(out, in, batch, windowGeometryOf(geometry));
+                                      const int64_t *geometry, const abi::RunContext *run) {
+  maxPool<true>(out, in, batch, windowGeometryOf(geometry), run);
 }
 
 // Sums the window in row-major order and divides by the number of input
 // positions in it, as TF's CPU AvgPool does (so the results agree to the bit).
 KILN_KERNEL void kiln_avg_pool(float *__restrict out, const float *__restrict in, int64_t batch,
-                               const int64_t *geometry, const abi::RunContext *) {
+                               const int64_t *geometry, const abi::RunContext *run) {
   const abi::WindowGeometry &g = windowGeometryOf(geometry);
   int64_t channels = g.channels;
   forEachWindow(
-      out, in, batch, g,
+      out, in, batch, g, run,
       [&](float *__restrict o) {
         for (int64_t c = 0; c < channels; ++c) o[c] = 0.0f;
       },

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cfloat>
+#include <cstring>
 #include <limits>
 
 using namespace kiln_test;
@@ -79,12 +80,26 @@ void eachWindowPosition(const abi::WindowGeometry &g, int64_t batch, Visit visit
               }
 }
 
+// The bits of v: a NaN equals itself.
+std::vector<uint32_t> bits(const std::vector<float> &v) {
+  std::vector<uint32_t> b(v.size());
+  std::memcpy(b.data(), v.data(), v.size() * sizeof(float));
+  return b;
+}
+
+// The kernel's output on one thread; on 2 and 5 (rows of windows split
+// between them) it must be the same, bit for bit.
 std::vector<float> runPool(PoolKernel kernel, const abi::WindowGeometry &g, int64_t batch,
                            const std::vector<float> &in) {
-  std::vector<float> out(size_t(outputSize(g, batch)), -7.0f);
-  Run context(1, 0);
-  kernel(out.data(), in.data(), batch, reinterpret_cast<const int64_t *>(&g), context.get());
-  return out;
+  auto run = [&](int32_t threads) {
+    std::vector<float> out(size_t(outputSize(g, batch)), -7.0f);
+    Run context(threads, 0);
+    kernel(out.data(), in.data(), batch, reinterpret_cast<const int64_t *>(&g), context.get());
+    return out;
+  };
+  std::vector<float> one = run(1);
+  for (int32_t threads : {2, 5}) EXPECT_EQ(bits(run(threads)), bits(one)) << "on " << threads << " threads";
+  return one;
 }
 
 void check(const Case &c) {
@@ -110,6 +125,12 @@ TEST(Pooling, TwoDimensionalWindowsStridesAndPadding) {
   for (int64_t window : {1, 2, 3, 4})
     for (int64_t stride : {1, 2, 3})
       for (bool same : {false, true}) check({2, {1, 9, 7}, {1, window, window}, {1, stride, stride}, same, 17});
+}
+
+TEST(Pooling, RowsSplitBetweenThreads) {
+  // 2 * 30 rows of 30 windows of 3 x 3 x 40: enough work to split the rows.
+  for (bool same : {false, true}) check({2, {1, 30, 30}, {1, 3, 3}, {1, 1, 1}, same, 40});
+  check({3, {4, 12, 10}, {2, 2, 2}, {1, 2, 2}, true, 64});
 }
 
 TEST(Pooling, UnequalAxesAndChannelCounts) {
