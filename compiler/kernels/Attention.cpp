@@ -75,50 +75,61 @@ KILN_INLINE void maskRow(float *s, int64_t i, const Masks &m, const abi::Attenti
 // out: the context rows (see the geometry); weights (may be null): the
 // softmax weights; outMask (may be null): the query mask as float32 1/0, the
 // output mask of a call with explicit masks. `scale`: null, one float (dot,
-// concat) or keyDim floats (additive). The workspace holds (keyDim + 1) *
-// keys floats.
+// concat) or keyDim floats (additive). Each thread's workspace holds
+// (keyDim + 1) * keys floats. Tasks are blocks of queries of one sample and
+// head; each transposes its head's keys.
 KILN_KERNEL void kiln_attention(float *out, float *weights, float *outMask, const float *q, const float *k,
                                 const float *v, const void *queryMask, const void *valueMask, const void *keyMask,
                                 const void *attentionMask, const float *scale, float concatWeight, int64_t batch,
                                 const int64_t *geometry, const abi::RunContext *run) {
   const abi::AttentionGeometry &g = *reinterpret_cast<const abi::AttentionGeometry *>(geometry);
-  float *work = workspaceOf(run, 0);
-  float *keysT = work, *s = work + g.keyDim * g.keys;
-  for (int64_t b = 0; b < batch; ++b) {
-    Masks m{queryMask ? static_cast<const char *>(queryMask) + 4 * b * g.queries : nullptr,
-            valueMask ? static_cast<const char *>(valueMask) + 4 * b * g.keys : nullptr,
-            keyMask ? static_cast<const char *>(keyMask) + 4 * b * g.keys : nullptr,
-            attentionMask ? static_cast<const char *>(attentionMask) + 4 * b * g.queries * g.keys : nullptr};
-    if (outMask)
+  auto masksOf = [&](int64_t b) {
+    return Masks{queryMask ? static_cast<const char *>(queryMask) + 4 * b * g.queries : nullptr,
+                 valueMask ? static_cast<const char *>(valueMask) + 4 * b * g.keys : nullptr,
+                 keyMask ? static_cast<const char *>(keyMask) + 4 * b * g.keys : nullptr,
+                 attentionMask ? static_cast<const char *>(attentionMask) + 4 * b * g.queries * g.keys : nullptr};
+  };
+  if (outMask)
+    for (int64_t b = 0; b < batch; ++b) {
+      Masks m = masksOf(b);
       for (int64_t i = 0; i < g.queries; ++i)
         outMask[b * g.queries + i] = !m.query || attends(m.query, i, g.flags & abi::kQueryMaskInt) ? 1.0f : 0.0f;
-    for (int64_t h = 0; h < g.heads; ++h) {
-      const float *qs = q + b * g.querySample + h * g.keyDim;
-      const float *ks = k + b * g.keySample + h * g.keyDim;
-      const float *vs = v + b * g.valueSample + h * g.valueDim;
-      float *os = out + b * g.outSample + h * g.valueDim;
-      for (int64_t j = 0; j < g.keys; ++j)
-        for (int64_t d = 0; d < g.keyDim; ++d) keysT[d * g.keys + j] = ks[j * g.keyStride + d];
-      for (int64_t i = 0; i < g.queries; ++i) {
-        scoreRow(s, qs + i * g.queryStride, keysT, scale, concatWeight, g);
-        maskRow(s, i, m, g);
-        softmaxRows(s, 1, g.keys, false);
-        if (weights) {
-          float *w = weights + ((b * g.heads + h) * g.queries + i) * g.keys;
-          for (int64_t j = 0; j < g.keys; ++j) w[j] = s[j];
-        }
-        float *__restrict o = os + i * g.outStride;
-        for (int64_t e = 0; e < g.valueDim; ++e) o[e] = 0.0f;
-        for (int64_t j = 0; j < g.keys; ++j) {
-          const float w = s[j], *__restrict row = vs + j * g.valueStride;
-          for (int64_t e = 0; e < g.valueDim; ++e) o[e] += w * row[e];
-        }
-        // Attention: result *= query_mask (Keras 2's BaseDenseAttention).
-        if (m.query && (g.flags & abi::kQueryMaskZeroesOutput)) {
-          const float keep = attends(m.query, i, g.flags & abi::kQueryMaskInt) ? 1.0f : 0.0f;
-          for (int64_t e = 0; e < g.valueDim; ++e) o[e] *= keep;
-        }
+    }
+  // Blocks of at least 16 queries, so that transposing the keys again for
+  // every block costs little.
+  const int64_t sampleHeads = batch * g.heads;
+  const int64_t work = sampleHeads * g.queries * g.keys * (g.keyDim + g.valueDim);
+  const int64_t mostBlocks = g.queries / 16 > 1 ? g.queries / 16 : 1;
+  const int64_t blocks = (taskCount(run, work, sampleHeads * mostBlocks) + sampleHeads - 1) / sampleHeads;
+  parallelFor(run, sampleHeads * blocks, [&](int64_t task, int32_t thread) {
+    const int64_t b = task / blocks / g.heads, h = task / blocks % g.heads, block = task % blocks;
+    const Masks m = masksOf(b);
+    float *keysT = workspaceOf(run, thread), *s = keysT + g.keyDim * g.keys;
+    const float *qs = q + b * g.querySample + h * g.keyDim;
+    const float *ks = k + b * g.keySample + h * g.keyDim;
+    const float *vs = v + b * g.valueSample + h * g.valueDim;
+    float *os = out + b * g.outSample + h * g.valueDim;
+    for (int64_t j = 0; j < g.keys; ++j)
+      for (int64_t d = 0; d < g.keyDim; ++d) keysT[d * g.keys + j] = ks[j * g.keyStride + d];
+    for (int64_t i = block * g.queries / blocks; i < (block + 1) * g.queries / blocks; ++i) {
+      scoreRow(s, qs + i * g.queryStride, keysT, scale, concatWeight, g);
+      maskRow(s, i, m, g);
+      softmaxRows(s, 1, g.keys, false);
+      if (weights) {
+        float *w = weights + ((b * g.heads + h) * g.queries + i) * g.keys;
+        for (int64_t j = 0; j < g.keys; ++j) w[j] = s[j];
+      }
+      float *__restrict o = os + i * g.outStride;
+      for (int64_t e = 0; e < g.valueDim; ++e) o[e] = 0.0f;
+      for (int64_t j = 0; j < g.keys; ++j) {
+        const float w = s[j], *__restrict row = vs + j * g.valueStride;
+        for (int64_t e = 0; e < g.valueDim; ++e) o[e] += w * row[e];
+      }
+      // Attention: result *= query_mask (Keras 2's BaseDenseAttention).
+      if (m.query && (g.flags & abi::kQueryMaskZeroesOutput)) {
+        const float keep = attends(m.query, i, g.flags & abi::kQueryMaskInt) ? 1.0f : 0.0f;
+        for (int64_t e = 0; e < g.valueDim; ++e) o[e] *= keep;
       }
     }
-  }
+  });
 }

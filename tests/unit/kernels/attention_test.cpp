@@ -7,6 +7,8 @@
 // the output mask.
 #include "kernel_test_util.h"
 
+#include <memory>
+
 using namespace kiln_test;
 
 extern "C" void kiln_attention(float *out, float *weights, float *outMask, const float *q, const float *k,
@@ -103,11 +105,25 @@ void check(const Case &c) {
         }
       }
 
-  std::vector<float> out(want.size(), -7.0f), weights(wantWeights.size(), -7.0f), outMask(c.batch * c.queries, -7.0f);
-  Run context(1, (c.keyDim + 1) * c.keys * 4);
-  kiln_attention(out.data(), weights.data(), outMask.data(), q.data(), k.data(), v.data(), c.query.data(),
-                 c.value.data(), c.key.data(), c.pair.data(), c.scaled ? scale.data() : nullptr, concatWeight,
-                 c.batch, reinterpret_cast<const int64_t *>(&g), context.get());
+  // The output, weights and output mask on `threads` threads: one after the
+  // other, or on the runtime's pool of three.
+  auto run = [&](int32_t threads, const kiln_parallel *parallel) {
+    std::vector<float> out(want.size(), -7.0f), weights(wantWeights.size(), -7.0f), outMask(c.batch * c.queries, -7.0f);
+    Run context(threads, (c.keyDim + 1) * c.keys * 4, parallel);
+    kiln_attention(out.data(), weights.data(), outMask.data(), q.data(), k.data(), v.data(), c.query.data(),
+                   c.value.data(), c.key.data(), c.pair.data(), c.scaled ? scale.data() : nullptr, concatWeight,
+                   c.batch, reinterpret_cast<const int64_t *>(&g), context.get());
+    out.insert(out.end(), weights.begin(), weights.end());
+    out.insert(out.end(), outMask.begin(), outMask.end());
+    return out;
+  };
+  const std::vector<float> all = run(1, nullptr);
+  for (int32_t threads : {2, 5}) EXPECT_EQ(run(threads, nullptr), all) << c.name << " on " << threads << " threads";
+  static std::unique_ptr<kiln_pool, void (*)(kiln_pool *)> pool(kiln_pool_create(3), kiln_pool_destroy);
+  EXPECT_EQ(run(3, kiln_pool_parallel(pool.get())), all) << c.name << " on a pool of 3 threads";
+  const std::vector<float> out(all.begin(), all.begin() + want.size());
+  const std::vector<float> weights(all.begin() + want.size(), all.begin() + want.size() + wantWeights.size());
+  const std::vector<float> outMask(all.begin() + want.size() + wantWeights.size(), all.end());
   expectNear(out, want, scale_, c.name + ": output");
   std::vector<double> weightScale(wantWeights.size(), 1.0);
   expectNear(weights, wantWeights, weightScale, c.name + ": weights");
@@ -153,6 +169,20 @@ TEST(Attention, CausalAndMasks) {
     zeroes.name = "masked queries zeroed";
     check(zeroes);
   }
+}
+
+TEST(Attention, QueriesSplitBetweenThreads) {
+  // 64 queries against 64 keys: enough work for four tasks of 16 queries.
+  Case c;
+  c.batch = 1, c.queries = c.keys = 64, c.keyDim = c.valueDim = 16, c.causal = true;
+  c.query.fill(c.queries, 77, false);
+  c.pair.fill(c.queries * c.keys, 78, true);
+  c.name = "64 causal queries with query and pair masks";
+  check(c);
+  Case heads;
+  heads.heads = 3, heads.queries = 40, heads.keys = 33, heads.keyDim = heads.valueDim = 12;
+  heads.name = "two samples of three heads of 40 queries";
+  check(heads);
 }
 
 TEST(Attention, EveryKeyMaskedIsUniform) {
