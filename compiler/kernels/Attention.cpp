@@ -4,8 +4,7 @@
 // masked, a softmax with the maximum subtracted, and the weighted sum of the
 // values. MultiHeadAttention's projections run before and after it on the
 // packed GEMM (Dense.cpp).
-#include "Parallel.h"
-#include "VectorMath.h"
+#include "Gemm.h"
 
 using namespace kiln;
 using namespace kiln::kernels;
@@ -25,14 +24,28 @@ KILN_INLINE void scoreRow(float *__restrict s, const float *__restrict query, co
   const int64_t keys = g.keys;
   for (int64_t j = 0; j < keys; ++j) s[j] = 0.0f;
   switch (g.score) {
-  case abi::kScoreDot:
+  case abi::kScoreDot: {
+    // Blocks of 8 vectors of keys summed over d in registers, the rest as
+    // the other scores; each key's sum runs over d in order either way.
+    constexpr int64_t kBlock = 8 * abi::kPanelWidth;
+    int64_t j0 = 0;
+    for (; j0 + kBlock <= keys; j0 += kBlock) {
+      v16 acc[8];
+      KILN_UNROLL for (int u = 0; u < 8; ++u) acc[u] = splat(0.0f);
+      for (int64_t d = 0; d < g.keyDim; ++d) {
+        const float *row = keysT + d * keys + j0;
+        KILN_UNROLL for (int u = 0; u < 8; ++u) acc[u] += query[d] * load16(row + u * abi::kPanelWidth);
+      }
+      KILN_UNROLL for (int u = 0; u < 8; ++u) store16(s + j0 + u * abi::kPanelWidth, acc[u]);
+    }
     for (int64_t d = 0; d < g.keyDim; ++d) {
       const float qd = query[d], *row = keysT + d * keys;
-      for (int64_t j = 0; j < keys; ++j) s[j] += qd * row[j];
+      for (int64_t j = j0; j < keys; ++j) s[j] += qd * row[j];
     }
     if (scale)
       for (int64_t j = 0; j < keys; ++j) s[j] *= scale[0];
     break;
+  }
   case abi::kScoreConcat: {
     const float c = scale ? scale[0] : 1.0f;  // multiplying by 1 is exact
     for (int64_t d = 0; d < g.keyDim; ++d) {
@@ -61,6 +74,10 @@ KILN_INLINE void maskRow(float *s, int64_t i, const Masks &m, const abi::Attenti
   const bool causal = g.flags & abi::kAttendCausal;
   const bool rowMasked = m.query && !(g.flags & abi::kQueryMaskZeroesOutput) &&
                          !attends(m.query, i, g.flags & abi::kQueryMaskInt);
+  if (!rowMasked && !m.value && !m.key && !m.attention) {  // at most causal: no test per key
+    for (int64_t j = causal ? i + 1 : g.keys; j < g.keys; ++j) s[j] -= 1.0e9f;
+    return;
+  }
   for (int64_t j = 0; j < g.keys; ++j) {
     bool keep = !rowMasked && (!causal || j <= i);
     if (m.value) keep = keep && attends(m.value, j, g.flags & abi::kValueMaskInt);

@@ -185,6 +185,21 @@ TEST(Attention, QueriesSplitBetweenThreads) {
   check(heads);
 }
 
+TEST(Attention, ManyKeys) {
+  // 150 keys: one block of 128 dot products summed in registers, 22 more.
+  for (bool causal : {false, true}) {
+    Case c;
+    c.queries = 20, c.keys = 150, c.keyDim = 9, c.valueDim = 4, c.causal = causal;
+    c.name = std::string("150 keys") + (causal ? ", causal" : "");
+    check(c);
+  }
+  Case masked;
+  masked.queries = 5, masked.keys = 130, masked.heads = 2;
+  masked.value.fill(masked.batch * masked.keys, 79, false);
+  masked.name = "130 keys, a value mask";
+  check(masked);
+}
+
 TEST(Attention, EveryKeyMaskedIsUniform) {
   Case c;
   c.value.fill(c.batch * c.keys, 0, false);
