@@ -64,6 +64,32 @@ KILN_INLINE void scoreRow(float *__restrict s, const float *__restrict query, co
   }
 }
 
+// o = the values' rows weighted by s, each output summed over the keys in
+// order: up to four vectors of outputs in registers at a time.
+KILN_INLINE void weightedSum(float *__restrict o, const float *__restrict s, const float *__restrict values,
+                             const abi::AttentionGeometry &g) {
+  int64_t e0 = 0;
+  auto vectors = [&](auto count) {
+    constexpr int N = decltype(count)::value;
+    for (; e0 + N * abi::kPanelWidth <= g.valueDim; e0 += N * abi::kPanelWidth) {
+      v16 acc[N];
+      KILN_UNROLL for (int u = 0; u < N; ++u) acc[u] = splat(0.0f);
+      for (int64_t j = 0; j < g.keys; ++j) {
+        const float *row = values + j * g.valueStride + e0;
+        KILN_UNROLL for (int u = 0; u < N; ++u) acc[u] += s[j] * load16(row + u * abi::kPanelWidth);
+      }
+      KILN_UNROLL for (int u = 0; u < N; ++u) store16(o + e0 + u * abi::kPanelWidth, acc[u]);
+    }
+  };
+  vectors(Count<4>{});
+  vectors(Count<1>{});
+  for (int64_t e = e0; e < g.valueDim; ++e) o[e] = 0.0f;
+  for (int64_t j = 0; j < g.keys; ++j) {
+    const float w = s[j], *__restrict row = values + j * g.valueStride;
+    for (int64_t e = e0; e < g.valueDim; ++e) o[e] += w * row[e];
+  }
+}
+
 struct Masks {
   const void *query, *value, *key, *attention;  // this sample's, or null
 };
@@ -136,12 +162,8 @@ KILN_KERNEL void kiln_attention(float *out, float *weights, float *outMask, cons
         float *w = weights + ((b * g.heads + h) * g.queries + i) * g.keys;
         for (int64_t j = 0; j < g.keys; ++j) w[j] = s[j];
       }
-      float *__restrict o = os + i * g.outStride;
-      for (int64_t e = 0; e < g.valueDim; ++e) o[e] = 0.0f;
-      for (int64_t j = 0; j < g.keys; ++j) {
-        const float w = s[j], *__restrict row = vs + j * g.valueStride;
-        for (int64_t e = 0; e < g.valueDim; ++e) o[e] += w * row[e];
-      }
+      float *o = os + i * g.outStride;
+      weightedSum(o, s, vs, g);
       // Attention: result *= query_mask (Keras 2's BaseDenseAttention).
       if (m.query && (g.flags & abi::kQueryMaskZeroesOutput)) {
         const float keep = attends(m.query, i, g.flags & abi::kQueryMaskInt) ? 1.0f : 0.0f;

@@ -50,6 +50,24 @@ double tanhRef(double x) { return std::tanh(x); }
 double swish(double x) { return x / (1 + std::exp(-x)); }
 
 TEST(Activation, Exponential) { check(abi::kExponential, exponential, "exp"); }
+
+// Softmax over rows of 37 (two vectors and a tail), one value of 150 in a
+// different place in each row: a maximum that missed it would overflow.
+TEST(Activation, SoftmaxTakesTheMaximumFromEveryPlace) {
+  const int64_t cols = 37;
+  std::vector<float> x = randomFloats(cols * cols, 91), y(x.size());
+  for (int64_t r = 0; r < cols; ++r) x[r * cols + r] = 150.0f;
+  kiln_test::Run run(1, 0);
+  kiln_activation(y.data(), x.data(), int64_t(x.size()), cols, abi::kSoftmax, 0.0f, -1.0f, 0.0f, run.get());
+  for (int64_t r = 0; r < cols; ++r) {
+    double total = 0;
+    for (int64_t c = 0; c < cols; ++c) total += std::exp(double(x[r * cols + c]) - 150.0);
+    for (int64_t c = 0; c < cols; ++c) {
+      double want = std::exp(double(x[r * cols + c]) - 150.0) / total;
+      EXPECT_NEAR(y[r * cols + c], want, 1e-6 * want + 1e-30) << "row " << r << ", column " << c;
+    }
+  }
+}
 TEST(Activation, Sigmoid) { check(abi::kSigmoid, sigmoid, "sigmoid"); }
 TEST(Activation, Tanh) { check(abi::kTanh, tanhRef, "tanh"); }
 TEST(Activation, Swish) { check(abi::kSwish, swish, "swish"); }

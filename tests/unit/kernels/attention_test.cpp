@@ -186,13 +186,18 @@ TEST(Attention, QueriesSplitBetweenThreads) {
 }
 
 TEST(Attention, ManyKeys) {
-  // 150 keys: one block of 128 dot products summed in registers, 22 more.
+  // 150 keys: one block of 128 dot products summed in registers, 22 more;
+  // the softmax's maximum over vectors and a tail.
   for (bool causal : {false, true}) {
     Case c;
     c.queries = 20, c.keys = 150, c.keyDim = 9, c.valueDim = 4, c.causal = causal;
     c.name = std::string("150 keys") + (causal ? ", causal" : "");
     check(c);
   }
+  Case wide;  // 83 values: four vectors, one more and 3 lanes
+  wide.queries = 3, wide.keys = 40, wide.valueDim = 83, wide.heads = 2;
+  wide.name = "83 values per head";
+  check(wide);
   Case masked;
   masked.queries = 5, masked.keys = 130, masked.heads = 2;
   masked.value.fill(masked.batch * masked.keys, 79, false);
