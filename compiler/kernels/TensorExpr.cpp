@@ -2,7 +2,7 @@
 // call()): a fused elementwise map with broadcasting, a reduction over one
 // axis, a strided copy (slices, transposes, concatenation) and a product
 // with a weight matrix.
-#include "Common.h"
+#include "Parallel.h"
 
 using namespace kiln;
 using namespace kiln::kernels;
@@ -37,16 +37,28 @@ KILN_INLINE float unaryOp(int64_t op, float x) {
 // (abi::MapInstruction, a, b).
 KILN_KERNEL void kiln_expr_map(float *out, const float *const *operands, int64_t batch, const int64_t *geometry,
                                const int64_t *code, int64_t length, const float *immediates,
-                               const abi::RunContext *) {
+                               const abi::RunContext *run) {
   const int64_t rank = geometry[0], sampleSize = geometry[1], count = geometry[2];
   const int64_t *dims = geometry + 3;
   const int64_t *operandGeometry = dims + rank;  // per operand: batch stride, strides[rank]
-  int64_t index[abi::kMaxRank], offset[abi::kMapOperands];
-  float stack[abi::kMapStackDepth];
-  for (int64_t s = 0; s < batch; ++s) {
-    for (int64_t i = 0; i < rank; ++i) index[i] = 0;
-    for (int64_t k = 0; k < count; ++k) offset[k] = s * operandGeometry[k * (rank + 1)];
-    for (int64_t n = 0; n < sampleSize; ++n) {
+  // Tasks are ranges of the elements of all samples.
+  const int64_t total = batch * sampleSize, tasks = taskCount(run, total * length, total);
+  parallelFor(run, tasks, [&](int64_t task, int32_t) {
+    int64_t index[abi::kMaxRank], offset[abi::kMapOperands];
+    float stack[abi::kMapStackDepth];
+    // The index and operand offsets of element `at`.
+    auto seek = [&](int64_t at) {
+      int64_t s = at / sampleSize, n = at % sampleSize;
+      for (int64_t i = rank - 1; i >= 0; --i) index[i] = n % dims[i], n /= dims[i];
+      for (int64_t k = 0; k < count; ++k) {
+        const int64_t *g = operandGeometry + k * (rank + 1);
+        offset[k] = s * g[0];
+        for (int64_t i = 0; i < rank; ++i) offset[k] += index[i] * g[1 + i];
+      }
+    };
+    const int64_t begin = task * total / tasks, end = (task + 1) * total / tasks;
+    for (int64_t at = begin; at < end; ++at) {
+      if (at == begin || at % sampleSize == 0) seek(at);
       int64_t top = -1;
       for (int64_t pc = 0; pc < length; ++pc) {
         const int64_t *ins = code + pc * 3;
@@ -64,7 +76,7 @@ KILN_KERNEL void kiln_expr_map(float *out, const float *const *operands, int64_t
         default: break;
         }
       }
-      out[s * sampleSize + n] = stack[0];
+      out[at] = stack[0];
       for (int64_t i = rank - 1; i >= 0; --i) {
         for (int64_t k = 0; k < count; ++k) offset[k] += operandGeometry[k * (rank + 1) + 1 + i];
         if (++index[i] < dims[i]) break;
@@ -72,7 +84,7 @@ KILN_KERNEL void kiln_expr_map(float *out, const float *const *operands, int64_t
         index[i] = 0;
       }
     }
-  }
+  });
 }
 
 // Reduces the middle axis of [outer, axis, inner] into [outer, inner].

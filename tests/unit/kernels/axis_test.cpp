@@ -21,6 +21,8 @@ void kiln_expr_matmul(float *out, const float *x, const float *w, int64_t rows, 
                       const RunContext *run);
 void kiln_channel_affine(float *out, const float *in, const float *scale, const float *shift, int64_t outer,
                          int64_t channels, int64_t inner, const RunContext *run);
+void kiln_expr_map(float *out, const float *const *operands, int64_t batch, const int64_t *geometry,
+                   const int64_t *code, int64_t length, const float *immediates, const RunContext *run);
 }
 
 namespace {
@@ -157,6 +159,32 @@ TEST(AxisKernels, ReductionsMatrixProductAndChannelAffine) {
     kiln_channel_affine(mapped.data(), in.data(), gain.data(), shift.data(), outer, axis, inner, nullptr);
     expectNear(mapped, affine, affineScale, "channel affine over " + std::to_string(axis));
   }
+}
+
+TEST(AxisKernels, ElementwiseMapSplitBetweenThreads) {
+  // out[b, i, j] = x[b, i, j] * y[j] + 1.5 over 3 samples of 60 x 77: enough
+  // work for two tasks, which split a sample.
+  const int64_t batch = 3, rows = 60, cols = 77, size = rows * cols;
+  std::vector<float> x = randomFloats(batch * size, 95), y = randomFloats(cols, 96);
+  const float *operands[] = {x.data(), y.data()};
+  const int64_t geometry[] = {2, size, 2, rows, cols, size, cols, 1, 0, 0, 1};
+  const int64_t code[] = {abi::kMapOperand, 0, 0, abi::kMapOperand, 1, 0, abi::kMapBinary, abi::kMultiply, 0,
+                          abi::kMapImmediate, 0, 0, abi::kMapBinary, abi::kAdd, 0};
+  const float immediates[] = {1.5f};
+  auto run = [&](int32_t threads) {
+    std::vector<float> out(x.size(), -7.0f);
+    kiln_test::Run context(threads, 0);
+    kiln_expr_map(out.data(), operands, batch, geometry, code, 5, immediates, context.get());
+    return out;
+  };
+  std::vector<float> one = run(1);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j) {
+        int64_t at = (b * rows + i) * cols + j;
+        ASSERT_EQ(one[at], x[at] * y[j] + 1.5f) << "sample " << b << " at " << i << ", " << j;
+      }
+  for (int32_t threads : {2, 5}) EXPECT_EQ(run(threads), one) << "on " << threads << " threads";
 }
 
 }  // namespace
