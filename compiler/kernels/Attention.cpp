@@ -154,7 +154,8 @@ KILN_KERNEL void kiln_attention(float *out, float *weights, float *outMask, cons
     float *os = out + b * g.outSample + h * g.valueDim;
     for (int64_t j = 0; j < g.keys; ++j)
       for (int64_t d = 0; d < g.keyDim; ++d) keysT[d * g.keys + j] = ks[j * g.keyStride + d];
-    for (int64_t i = block * g.queries / blocks; i < (block + 1) * g.queries / blocks; ++i) {
+    const Share queries = shareOf(block, blocks, g.queries);
+    for (int64_t i = queries.begin; i < queries.end; ++i) {
       scoreRow(s, qs + i * g.queryStride, keysT, scale, concatWeight, g);
       maskRow(s, i, m, g);
       softmaxRows(s, 1, g.keys, false);

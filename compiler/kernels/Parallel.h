@@ -31,6 +31,13 @@ KILN_INLINE float *workspaceOf(const abi::RunContext *run, int32_t thread) {
   return reinterpret_cast<float *>(run->workspace + thread * run->workspaceBytes);
 }
 
+// Task `task`'s share of the items [0, n) cut into `tasks` contiguous
+// ranges, as even as whole items allow.
+struct Share {
+  int64_t begin, end;
+};
+KILN_INLINE Share shareOf(int64_t task, int64_t tasks, int64_t n) { return {task * n / tasks, (task + 1) * n / tasks}; }
+
 // How many tasks to cut `work` (multiply-adds, or elements) into: one when it
 // is too small to be worth waking threads for, else a few per thread so
 // that uneven tasks even out, never more than `most`.

@@ -37,7 +37,8 @@ KILN_INLINE void forEachWindow(float *__restrict out, const float *__restrict in
   const int64_t work = rows * g.out[2] * g.window[0] * g.window[1] * g.window[2] * c;
   const int64_t tasks = kernels::taskCount(run, work, rows);
   kernels::parallelFor(run, tasks, [&](int64_t task, int32_t) {
-    for (int64_t row = task * rows / tasks; row < (task + 1) * rows / tasks; ++row) {
+    const kernels::Share share = kernels::shareOf(task, tasks, rows);
+    for (int64_t row = share.begin; row < share.end; ++row) {
       int64_t b = row / (g.out[0] * g.out[1]), oz = row / g.out[1] % g.out[0], oy = row % g.out[1];
       Span depth = windowSpan(g, 0, oz), rowSpan = windowSpan(g, 1, oy);
       for (int64_t ox = 0; ox < g.out[2]; ++ox) {

@@ -199,9 +199,9 @@ KILN_INLINE void recurrentLayer(float *out, float *stateH, float *stateC, const 
     // One thread, or enough samples for every thread's share to fill the
     // register tile: each task runs every step of its samples, with no
     // barrier between steps and no state passing between cores.
-    int64_t tasks = run->threads, share = (batch + tasks - 1) / tasks;
-    parallelFor(run, tasks, [&](int64_t task, int32_t) {
-      int64_t b0 = task * share, b1 = b0 + share < batch ? b0 + share : batch;
+    parallelFor(run, run->threads, [&](int64_t task, int32_t) {
+      const Share samples = shareOf(task, run->threads, batch);
+      const int64_t b0 = samples.begin, b1 = samples.end;
       float *from = h, *to = next;
       for (int64_t t = 0; t < T_ && b0 < b1; ++t) {
         if (g.cell == abi::kGRUResetBefore) resetPhase(t, from, b0, b1, 0, blocks);
@@ -283,7 +283,8 @@ KILN_INLINE void convLSTM(float *out, float *stateH, float *stateC, const float 
     // The gates of every position, in tasks of consecutive positions.
     const int64_t positions = batch * P, tasks = taskCount(run, positions * gates, positions);
     parallelFor(run, tasks, [&](int64_t task, int32_t) {
-      for (int64_t q = task * positions / tasks; q < (task + 1) * positions / tasks; ++q) {
+      const Share share = shareOf(task, tasks, positions);
+      for (int64_t q = share.begin; q < share.end; ++q) {
         int64_t b = q / P, p = q % P, at = q * f;
         const float *stepMask = mask ? mask + (b * T_ + step) * g.maskPixels : nullptr;
         if (stepMask && stepMask[g.maskPixels == 1 ? 0 : p] == 0.0f) {

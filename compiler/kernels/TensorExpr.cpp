@@ -56,9 +56,9 @@ KILN_KERNEL void kiln_expr_map(float *out, const float *const *operands, int64_t
         for (int64_t i = 0; i < rank; ++i) offset[k] += index[i] * g[1 + i];
       }
     };
-    const int64_t begin = task * total / tasks, end = (task + 1) * total / tasks;
-    for (int64_t at = begin; at < end; ++at) {
-      if (at == begin || at % sampleSize == 0) seek(at);
+    const Share share = shareOf(task, tasks, total);
+    for (int64_t at = share.begin; at < share.end; ++at) {
+      if (at == share.begin || at % sampleSize == 0) seek(at);
       int64_t top = -1;
       for (int64_t pc = 0; pc < length; ++pc) {
         const int64_t *ins = code + pc * 3;

@@ -6,11 +6,11 @@
  * claims from its own first, then from the others' (as pthreadpool does), so
  * that a thread runs the same tasks run after run when none is late, and the
  * weights those tasks read stay in its core's cache. The caller then closes
- * the generation and waits only for the workers that joined: a worker that wakes up late
- * (on a busy machine it may not be scheduled for milliseconds) finds the
- * generation closed and does not hold anyone up. Between parallel-fors
- * workers spin for a short while (a model run is a burst of parallel-fors
- * microseconds apart), then sleep on a condition variable. */
+ * the generation and waits only for the workers that joined: a worker that
+ * wakes up late (on a busy machine it may not be scheduled for milliseconds)
+ * finds the generation closed and does not hold anyone up. Between
+ * parallel-fors workers spin for a short while (a model run is a burst of
+ * parallel-fors microseconds apart), then sleep on a condition variable. */
 #define _GNU_SOURCE
 
 #include "rt_internal.h"
