@@ -125,7 +125,10 @@ KILN_INLINE void conv2d(float *out, const float *in, const float *packed, const 
   int64_t k = g.kernelD * g.kernelH * g.kernelW * groupIn;
   int64_t panels = abi::panelCount(groupOut);
   int64_t pixels = batch * g.outD * g.outH * g.outW;
-  GemmSplit s = splitGemm<T>(run, pixels, groupOut, k, T::kRows);
+  // A's rows are windows over the input: what the tasks would share is the
+  // input, not the (k times larger) im2col matrix.
+  int64_t inputFloats = batch * g.inD * g.inH * g.inW * groupIn;
+  GemmSplit s = splitGemm<T>(run, pixels, groupOut, k, T::kRows, k * groupOut > inputFloats);
   for (int64_t group = 0; group < g.groups; ++group) {
     const GemmOutput o{out + group * groupOut, g.outC, groupOut,
                        bias ? bias + group * panels * abi::kPanelWidth : nullptr, epilogueActivation(act)};

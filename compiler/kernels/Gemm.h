@@ -167,23 +167,24 @@ KILN_INLINE void gemmBlock(const float *a, int64_t lda, const float *packed, int
 }
 
 // How to cut an m x n x k product into tasks: `rowChunk` rows (a multiple
-// of the tile's) by `panelChunk` panels. Many rows and few columns split the
-// rows (each task reads all of B); few rows split the panels (each task
-// reads all of A): whichever operand is the larger is shared. A task keeps
-// the tile's panels where there are enough, and never runs narrower tiles
-// than one thread would.
+// of the tile's) by `panelChunk` panels. Whichever operand is the larger is
+// shared: `splitPanels` (B, k x n, is the larger) splits the panels (each
+// task reads all of A), else the rows (each task reads all of B). A task
+// keeps the tile's panels where there are enough, and never runs narrower
+// tiles than one thread would.
 struct GemmSplit {
   int64_t rowChunk, panelChunk, rowTasks, panelTasks;
   int64_t tasks() const { return rowTasks * panelTasks; }
 };
 
 template <class T>
-KILN_INLINE GemmSplit splitGemm(const abi::RunContext *run, int64_t m, int64_t n, int64_t k, int64_t rowUnit) {
+KILN_INLINE GemmSplit splitGemm(const abi::RunContext *run, int64_t m, int64_t n, int64_t k, int64_t rowUnit,
+                                bool splitPanels) {
   int64_t panels = abi::panelCount(n);
   int64_t rowGroups = (m + rowUnit - 1) / rowUnit;
   int64_t tasks = taskCount(run, m * n * k, rowGroups * panels);
   int64_t mostPanelTasks = panels > T::kPanels ? panels / T::kPanels : 1;
-  int64_t panelTasks = n > m ? tasks : (tasks + rowGroups - 1) / rowGroups;
+  int64_t panelTasks = splitPanels ? tasks : (tasks + rowGroups - 1) / rowGroups;
   if (panelTasks > mostPanelTasks) panelTasks = mostPanelTasks;
   int64_t rowTasks = (tasks + panelTasks - 1) / panelTasks;
   if (rowTasks > rowGroups) rowTasks = rowGroups;
@@ -209,7 +210,7 @@ template <class T>
 KILN_INLINE void gemm(float *c, int64_t ldc, const float *a, int64_t lda, const float *packed, const float *bias,
                       int64_t m, int64_t n, int64_t k, const ActParams &act, const abi::RunContext *run) {
   const GemmOutput out{c, ldc, n, bias, epilogueActivation(act)};
-  GemmSplit s = splitGemm<T>(run, m, n, k, T::kRows);
+  GemmSplit s = splitGemm<T>(run, m, n, k, T::kRows, n > m);
   int64_t panels = abi::panelCount(n);
   // The same depth blocks whatever m: a row's sums (and so its bits) must
   // not depend on how many rows come with it, the batch.

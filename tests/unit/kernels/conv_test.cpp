@@ -118,6 +118,9 @@ TEST(Conv2D, ChannelCountsAndGroups) {
     check(v, image(1, 4, 4, 4, 34, 1, 2, 1, 0, 2));
     check(v, image(3, 7, 5, 6, 9, 3, 1, 1, 1, 3));
     check(v, image(1, 5, 5, 17, 20, 3, 1, 1, 1, 1));
+    // More pixels (162) than output channels (100), but a kernel (576 x 100)
+    // larger than the input (2 * 9 * 9 * 64): threads split the panels.
+    check(v, image(2, 9, 9, 64, 100, 3, 1, 1, 1, 1));
   }
 }
 
