@@ -68,9 +68,9 @@ void check(const Case &c) {
   abi::AttentionGeometry g{c.queries, c.keys, c.keyDim, c.valueDim, c.heads,
                            qWidth,    qWidth, vWidth,   vWidth,     c.queries * qWidth,
                            c.keys * qWidth, c.keys * vWidth, c.queries * vWidth, c.score, 0};
-  g.flags = (c.causal ? abi::kAttendCausal : 0) | (c.queryMaskZeroesOutput ? abi::kQueryMaskZeroesOutput : 0) |
-            (c.query.isInt ? abi::kQueryMaskInt : 0) | (c.value.isInt ? abi::kValueMaskInt : 0) |
-            (c.key.isInt ? abi::kKeyMaskInt : 0) | (c.pair.isInt ? abi::kAttentionMaskInt : 0);
+  g.flags = (c.causal ? int64_t(abi::kAttendCausal) : 0) | (c.queryMaskZeroesOutput ? int64_t(abi::kQueryMaskZeroesOutput) : 0) |
+            (c.query.isInt ? int64_t(abi::kQueryMaskInt) : 0) | (c.value.isInt ? int64_t(abi::kValueMaskInt) : 0) |
+            (c.key.isInt ? int64_t(abi::kKeyMaskInt) : 0) | (c.pair.isInt ? int64_t(abi::kAttentionMaskInt) : 0);
 
   std::vector<double> want(c.batch * c.queries * vWidth), scale_(want.size());
   std::vector<double> wantWeights(c.batch * c.heads * c.queries * c.keys);

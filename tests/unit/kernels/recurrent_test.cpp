@@ -108,10 +108,11 @@ void check(const Variant &v, const Case &c) {
   // The states pass through T squashing steps: a loose, absolute bound.
   expectNear(std::vector<float>(one.begin(), one.begin() + outSize), want, std::vector<double>(outSize, 10.0), what);
   // Unmasked, the final h is the last output.
-  if (!c.masked && !c.sequences)
+  if (!c.masked && !c.sequences) {
     EXPECT_EQ(std::vector<float>(one.begin() + outSize, one.begin() + outSize + stateSize),
               std::vector<float>(one.begin(), one.begin() + outSize))
         << what << ": final state";
+  }
   for (int32_t threads : {2, 3}) EXPECT_EQ(run(threads), one) << what << " on " << threads << " threads";
 }
 
