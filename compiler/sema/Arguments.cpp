@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 namespace kiln {
 
@@ -49,6 +50,23 @@ const std::vector<std::string> &initializerNames() {
       "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
       "zeros", "zero", "ones", "one", "uniform", "normal", "random_uniform", "random_normal",
       "truncated_normal", "orthogonal", "identity", "constant", "variance_scaling"};
+  return names;
+}
+
+// keras.initializers.get also takes the classes' names, case-sensitively
+// ('Orthogonal', 'HeNormal'; Keras 3's 'OrthogonalInitializer' too): the
+// snake_case name each stands for.
+const std::map<std::string, std::string> &initializerClassNames() {
+  static const std::map<std::string, std::string> names = {
+      {"GlorotUniform", "glorot_uniform"}, {"GlorotNormal", "glorot_normal"},
+      {"HeUniform", "he_uniform"},         {"HeNormal", "he_normal"},
+      {"LecunUniform", "lecun_uniform"},   {"LecunNormal", "lecun_normal"},
+      {"Zeros", "zeros"},                  {"Ones", "ones"},
+      {"RandomUniform", "random_uniform"}, {"RandomNormal", "random_normal"},
+      {"TruncatedNormal", "truncated_normal"}, {"Orthogonal", "orthogonal"},
+      {"OrthogonalInitializer", "orthogonal"}, {"Identity", "identity"},
+      {"IdentityInitializer", "identity"}, {"Constant", "constant"},
+      {"VarianceScaling", "variance_scaling"}};
   return names;
 }
 
@@ -193,6 +211,10 @@ bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value,
     if (!value.is(ValueKind::Str)) return typeError("an initializer name, object or dict");
     const auto &names = initializerNames();
     if (std::find(names.begin(), names.end(), value.text) != names.end()) return true;
+    if (auto known = initializerClassNames().find(value.text); known != initializerClassNames().end()) {
+      value.text = known->second;
+      return true;
+    }
     std::string problem = "names an unknown initializer " + repr(value);
     if (auto m = closestMatch(value.text, names)) problem += "; did you mean '" + *m + "'?";
     return valueError(problem);
