@@ -60,6 +60,24 @@ int addTranspose(Flat &flat, int from, const std::vector<int64_t> &perm, const s
   return to;
 }
 
+// An activation given as a layer object (Dense(activation=LeakyReLU(0.2))):
+// the layer computes without it, then a node of that object runs on its
+// output `from`. Returns the new output value.
+int addActivationNode(Flat &flat, FlatNode &host, int from) {
+  const Layer *object = host.layer->config.get("activation").layer;
+  host.fused = "linear";
+  TensorType type = flat.types[from];
+  int to = flat.newValue(type, host.layer->name + "." + object->name);
+  flat.nodes.push_back(FlatNode{object, {from}, {to}, {-1}, {-1}, {type}, {type}, {}, {}, false});
+  return to;
+}
+
+// True if `layer` has an `activation` argument that does something.
+bool hasActivation(const Layer &layer) {
+  const Value &act = layer.config.get("activation");
+  return !act.is(ValueKind::Str) || act.text != "linear";
+}
+
 // Inlines `model` (called on values `inputs`); returns its output values.
 // The types of a nested model are in terms of its own open axes: they are
 // rebound to the sizes of the values it is called on.
@@ -113,9 +131,13 @@ std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, Fla
         fn.outMasks.push_back(mask ? ids[mask] = flat.newValue(typeOf(mask), layer.name + ".mask") : -1);
       }
       out = fn.out;
+      bool activationObject = layer.config.has("activation") && layer.config.get("activation").is(ValueKind::Layer);
       flat.nodes.push_back(std::move(fn));
+      size_t host = flat.nodes.size() - 1;
       for (auto [v, j] : transposeBack)
         out[j] = addTranspose(flat, v, toChannelsFirst(layer, flat.types[v].rank()), layer.name + ".to_channels_first");
+      // (After the transpose back: Keras applies it to the output as returned.)
+      if (activationObject) out[0] = addActivationNode(flat, flat.nodes[host], out[0]);
     }
     for (size_t j = 0; j < node->outputs.size(); ++j) ids[node->outputs[j]] = out[j];
   }
@@ -237,7 +259,7 @@ void foldNormalization(Flat &flat, const std::vector<int> &modelOutputs) {
       axis = last == dims.end() ? -1 : int(last - dims.begin()) + 1;
     }
     if (!prod || !prod->layer->kind->acceptsChannelAffine() || prod->affine || prod->fused ||
-        calls[prod->layer] != 1 || prod->layer->config.str("activation") != "linear")
+        calls[prod->layer] != 1 || hasActivation(*prod->layer))
       continue;
     std::optional<ChannelAffine> affine = n.layer->kind->channelAffine(*n.layer, n.inTypes[0], axis);
     if (!affine) continue;
@@ -254,8 +276,7 @@ void fuseActivations(Flat &flat, const std::vector<int> &modelOutputs) {
     std::optional<std::string> act = n.layer->kind->standaloneActivation(*n.layer);
     if (!act) continue;
     FlatNode *prod = uses.soleProducer(flat, n);
-    if (!prod || !prod->layer->kind->hasFusibleActivation() || prod->fused ||
-        prod->layer->config.str("activation") != "linear")
+    if (!prod || !prod->layer->kind->hasFusibleActivation() || prod->fused || hasActivation(*prod->layer))
       continue;
     // The activation's output replaces the producer's: same shape, same bytes.
     prod->fused = *act;

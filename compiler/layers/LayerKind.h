@@ -289,6 +289,14 @@ public:
   virtual bool hasFusibleActivation() const { return false; }
   // For an Activation layer: the canonical activation name it applies.
   virtual std::optional<std::string> standaloneActivation(const Layer &) const { return std::nullopt; }
+  // True for an activation layer without weights that maps each element on
+  // its own (LeakyReLU, ELU): given as another layer's activation
+  // (activation=layers.LeakyReLU(0.2)), it runs on that layer's output.
+  virtual bool isElementwiseActivation() const { return false; }
+  // True if the `activation` argument applies to the layer's whole output
+  // (Dense, the convolutions, Activation), not inside a cell as in a
+  // recurrent layer: only there may it be a layer object.
+  virtual bool activationOnOutput() const { return hasFusibleActivation(); }
   // True if the lowering applies Step::channelAffine to its weights (the
   // layer's output channels are its last axis): a following
   // BatchNormalization can then be folded into it at build time.

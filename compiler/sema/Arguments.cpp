@@ -147,6 +147,20 @@ bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value,
     // A function of tensors names its activation: activation=tf.nn.relu, keras.ops.gelu.
     if (value.is(ValueKind::Builtin) && value.builtin->kind == Builtin::Kind::TensorOp)
       value = Value::ofStr(value.builtin->name, value.range);
+    // So does an activation layer object, a callable too (activation=layers.ReLU()); one with
+    // parameters no name carries (layers.LeakyReLU(0.2)) stays a layer, run on the output.
+    if (value.is(ValueKind::Layer)) {
+      const Layer &object = *value.layer;
+      if (object.invalid) return false;
+      if (std::optional<std::string> name = object.kind->standaloneActivation(object))
+        value = Value::ofStr(*name, value.range);
+      else if (object.kind->isElementwiseActivation())
+        return true;
+      else
+        return valueError("is " + describe(value) +
+                          "; Kiln takes an activation's name, or a ReLU, LeakyReLU, ELU, ThresholdedReLU, "
+                          "Softmax(axis=-1) or Activation layer");
+    }
     if (!value.is(ValueKind::Str)) return typeError("an activation name");
     if (auto canonical = canonicalActivation(value.text)) {
       value.text = *canonical;

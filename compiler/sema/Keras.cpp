@@ -175,6 +175,17 @@ Value Evaluator::constructLayer(const LayerKind *kind, CallSite &call) {
   for (const CallParam &p : kind->callSignature())
     if (!p.tensor) layer->config.set(p.name, p.spec.defaultValue, false);
   layer->invalid = !ok || !kind->checkConfig(diags_, *layer);
+  // An activation layer object runs on the output (graph/Program.cpp): not
+  // where the activation is a cell's, inside a recurrent layer.
+  for (const ArgSpec &spec : specs) {
+    if (spec.type != ArgType::Activation || !layer->config.has(spec.name)) continue;
+    const Value &act = layer->config.get(spec.name);
+    if (!act.is(ValueKind::Layer) || (spec.name == "activation" && kind->activationOnOutput())) continue;
+    diags_.report(DiagID::err_argument_value, act.range, spec.name, kind->className(),
+                  "is " + describe(act) + ", which Kiln applies only to a layer's output (Dense, the "
+                  "convolutions); give the activation's name");
+    layer->invalid = true;
+  }
   if (!layer->invalid && isInputLayer(layer)) {
     // InputLayer(...) makes its tensor at once, as Keras does.
     std::optional<std::vector<int64_t>> dims = declaredBatchShape(*layer);

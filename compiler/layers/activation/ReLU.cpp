@@ -31,7 +31,8 @@ public:
 
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
     return requireNonNegative(diags, layer, "max_value", "ReLU") &&
-           requireNonNegative(diags, layer, "negative_slope", "ReLU");
+           requireNonNegative(diags, layer, "negative_slope", "ReLU") &&
+           requireNonNegative(diags, layer, "threshold", "ReLU");
   }
 
   // Plain forms fold into the layer before, like Activation('relu').
@@ -43,6 +44,7 @@ public:
     return std::nullopt;
   }
 
+  bool isElementwiseActivation() const override { return true; }
   bool supportsMasking() const override { return true; }
   bool supportsOpenAxes() const override { return true; }
   void inferShapes(ShapeContext &cx) const override { cx.outputs = {cx.input()}; }
@@ -71,6 +73,7 @@ public:
     return true;
   }
 
+  bool isElementwiseActivation() const override { return true; }
   bool supportsMasking() const override { return true; }
   bool supportsOpenAxes() const override { return true; }
   void inferShapes(ShapeContext &cx) const override { cx.outputs = {cx.input()}; }
@@ -88,6 +91,7 @@ public:
       : LayerKind("ELU", {arg("alpha", ArgType::Float, Value::ofFloat(1.0))},
                   "exponential linear unit: x if x > 0 else alpha * (exp(x) - 1)") {}
 
+  bool isElementwiseActivation() const override { return true; }
   bool supportsMasking() const override { return true; }
   bool supportsOpenAxes() const override { return true; }
   void inferShapes(ShapeContext &cx) const override { cx.outputs = {cx.input()}; }
@@ -103,6 +107,7 @@ public:
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
     return requireNonNegative(diags, layer, "theta", "ThresholdedReLU");
   }
+  bool isElementwiseActivation() const override { return true; }
   bool supportsMasking() const override { return true; }
   bool supportsOpenAxes() const override { return true; }
   void inferShapes(ShapeContext &cx) const override { cx.outputs = {cx.input()}; }

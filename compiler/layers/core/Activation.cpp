@@ -13,8 +13,10 @@ public:
                   "applies an activation function") {}
 
   std::optional<std::string> standaloneActivation(const Layer &layer) const override {
+    if (!layer.config.get("activation").is(ValueKind::Str)) return std::nullopt;  // a layer object
     return layer.config.str("activation");
   }
+  bool activationOnOutput() const override { return true; }
 
   bool supportsMasking() const override { return true; }
   bool supportsOpenAxes() const override { return true; }
