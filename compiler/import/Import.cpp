@@ -269,7 +269,13 @@ std::optional<std::string> Writer::valueText(const CallValue &v) {
     }
     return s + (dict ? "}" : "]");
   }
-  case CallValue::Kind::Literal: return pythonLiteral(v.literal);
+  case CallValue::Kind::Literal:
+    // Keras 3's constant tensor among an operation's arguments (the mean
+    // that preprocess_input adds): its values, which Kiln takes as a tensor.
+    if (serializedClass(v.literal) == "__tensor__" && v.literal["config"].is_object() &&
+        v.literal["config"].contains("value"))
+      return pythonLiteral(v.literal["config"]["value"]);
+    return pythonLiteral(v.literal);
   }
   return std::nullopt;
 }

@@ -27,6 +27,10 @@ std::optional<std::string> indexText(const CallValue &v) {
     return step.is_null() ? s : s + ":" + bound(step);
   };
   if (v.kind == CallValue::Kind::Dict) {
+    // tf.keras 2's '...': {"class_name": "__ellipsis__"}.
+    if (v.items.size() == 1 && v.items[0].first == "class_name" &&
+        v.items[0].second.kind == CallValue::Kind::Literal && v.items[0].second.literal == json("__ellipsis__"))
+      return "...";
     json parts = json::object();
     for (const auto &[key, item] : v.items) {
       if (item.kind != CallValue::Kind::Literal || (!item.literal.is_null() && !item.literal.is_number_integer()))

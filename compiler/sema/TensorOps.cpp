@@ -24,7 +24,7 @@ constexpr int64_t kMaxConstantElements = int64_t(1) << 24;
 
 enum class Family {
   Unary, Binary, Activation, Reduce, Softmax, Clip, L2Normalize, Concatenate, Stack, ExpandDims, Squeeze, Reshape,
-  Transpose, MatMul, Where, Cast, Shape, Range, Patches, Tile, Constant,
+  Transpose, MatMul, Where, Cast, Shape, Range, Patches, Tile, Constant, BiasAdd, PixelShuffle,
 };
 
 struct TensorOp {
@@ -72,7 +72,8 @@ const std::vector<TensorOp> &tensorOps() {
       {"cast", Family::Cast, 0},                  {"shape", Family::Shape, 0},
       {"arange", Family::Range, 0},               {"range", Family::Range, 0},
       {"extract_patches", Family::Patches, 0},
-      {"tile", Family::Tile, 0},
+      {"tile", Family::Tile, 0},                  {"bias_add", Family::BiasAdd, 0},
+      {"depth_to_space", Family::PixelShuffle, 0}, {"space_to_depth", Family::PixelShuffle, 1},
       {"convert_to_tensor", Family::Constant, 0}, {"constant", Family::Constant, 0},
   };
   return table;
@@ -428,17 +429,21 @@ Value Evaluator::tensorSubscript(const Value &object, const ast::Expr &e) {
     }
     Value v = eval(*item);
     if (v.is(ValueKind::Error)) return v;
-    if (v.is(ValueKind::Ellipsis) && ellipsis < 0) ellipsis = int(indexes.size());
-    else if (v.is(ValueKind::None)) indexes.emplace_back().kind = Kind::NewAxis;
-    else if (v.isInteger()) {
-      TensorProgram::Index &index = indexes.emplace_back();
-      index.kind = Kind::Integer;
-      index.start = v.asInt();
-    }
-    else {
-      diags_.report(DiagID::err_tensor_op, v.range, "indexing " + describe(object),
-                    "an index is an integer, a slice, None or '...', not " + describe(v));
-      return Value::error(e.range);
+    // x[..., 2] (no slice among the indexes) is x[(..., 2)]: a tuple of them.
+    std::vector<Value> values{v};
+    if (v.is(ValueKind::Tuple) && e.elements.size() == 1) values.assign(v.items.begin(), v.items.end());
+    for (const Value &index : values) {
+      if (index.is(ValueKind::Ellipsis) && ellipsis < 0) ellipsis = int(indexes.size());
+      else if (index.is(ValueKind::None)) indexes.emplace_back().kind = Kind::NewAxis;
+      else if (index.isInteger()) {
+        TensorProgram::Index &integer = indexes.emplace_back();
+        integer.kind = Kind::Integer;
+        integer.start = index.asInt();
+      } else {
+        diags_.report(DiagID::err_tensor_op, index.range, "indexing " + describe(object),
+                      "an index is an integer, a slice, None or '...', not " + describe(index));
+        return Value::error(e.range);
+      }
     }
   }
   std::string error;
@@ -448,6 +453,69 @@ Value Evaluator::tensorSubscript(const Value &object, const ast::Expr &e) {
     return Value::error(e.range);
   }
   return traced(*r, e.range);
+}
+
+// depth_to_space(input, block_size, data_format) of tf.nn ('NHWC', 'NCHW')
+// and keras.ops ('channels_last', 'channels_first'), and space_to_depth: on a
+// model's tensor a layer of its own kind, so that open height and width stay
+// open (ESPCN and EDSR upscale images of any size). Not inside a layer.
+Value Evaluator::pixelShuffle(const Builtin &builtin, CallSite &call, bool toDepth) {
+  const std::string what = spelled(builtin);
+  const bool tensorflow = builtin.detail.rfind("tensorflow", 0) == 0;
+  if (trace_) {
+    diags_.report(DiagID::err_tensor_op, call.range, what, "Kiln computes it on a model's tensors, not inside a layer");
+    return Value::error(call.range);
+  }
+  const Value *x = nullptr, *block = nullptr, *format = nullptr;
+  std::string layerName;
+  static const char *const positional[] = {"input", "block_size", "data_format"};
+  size_t next = 0;
+  for (const CallArgument &a : call.args) {
+    std::string key = a.keyword.empty() && next < 3 ? positional[next++] : a.keyword;
+    if (key == "input" || key == "x") x = &a.value;
+    else if (key == "block_size") block = &a.value;
+    else if (key == "data_format") format = &a.value;
+    else if (key == "name" && a.value.is(ValueKind::Str)) layerName = a.value.text;
+    else {
+      diags_.report(DiagID::err_tensor_op, a.value.range, what,
+                    "takes input, block_size, data_format and name, not " +
+                        (a.keyword.empty() ? std::string("a fourth argument") : "'" + a.keyword + "'"));
+      return Value::error(call.range);
+    }
+  }
+  if (x) {
+    size_t visited = 0;
+    if (const Value *s = findSkipped(*x, &visited)) return *s;  // on data: skipped like the rest of the data code
+  }
+  if (!x || !x->is(ValueKind::Tensor)) {
+    diags_.report(DiagID::err_tensor_op, x ? x->range : call.range, what, "needs a model's tensor as its input");
+    return Value::error(call.range);
+  }
+  if (!block || !block->isInteger() || block->asInt() < 2) {
+    diags_.report(DiagID::err_tensor_op, block ? block->range : call.range, what,
+                  "needs an integer block_size of at least 2");
+    return Value::error(call.range);
+  }
+  // TensorFlow computes 'NCHW' only on GPUs (its CPU kernels refuse it).
+  std::string dataFormat = "channels_last";
+  if (format && !format->is(ValueKind::None)) {
+    bool known = format->is(ValueKind::Str) &&
+                 (tensorflow ? format->text == "NHWC"
+                             : format->text == "channels_last" || format->text == "channels_first");
+    if (!known) {
+      diags_.report(DiagID::err_tensor_op, format->range, what,
+                    tensorflow ? "Kiln takes data_format 'NHWC' (TensorFlow computes 'NCHW' only on GPUs)"
+                               : "data_format is 'channels_last' or 'channels_first'");
+      return Value::error(call.range);
+    }
+    if (format->text == "channels_first") dataFormat = format->text;
+  }
+  const std::string stem = options_.kerasVersion == KerasVersion::V2 && tensorflow ? "tf.nn." + builtin.name : builtin.name;
+  Layer *layer = graph_.newLayer(pixelShuffleKind(toDepth),
+                                 layerName.empty() ? uniqueName(stem, true, compositeNames_) : layerName, call.range);
+  layer->config.set("block_size", Value::ofInt(block->asInt(), block->range), true);
+  layer->config.set("data_format", Value::ofStr(dataFormat, call.range), true);
+  return applyLayer(layer, {x->tensor}, call.range, false);
 }
 
 Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
@@ -471,6 +539,7 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
     }
     return call.args[0].value;
   }
+  if (op.family == Family::PixelShuffle) return pixelShuffle(builtin, call, op.code == 1);
   if (!trace_ && op.family == Family::Range) {
     // A constant: in a model, only a composite layer's call() computes with one.
     if (!compositeConstants_) return Value::skipped(what, "a constant tensor outside any layer", call.range);
@@ -521,6 +590,7 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
   case Family::L2Normalize: params = {x, {"axis", "dim"}, {"epsilon"}}; break;
   case Family::Concatenate: case Family::Stack: params = {{"tensors", "values", "xs", "x", "arrays"}, {"axis"}}; break;
   case Family::Reshape: params = {x, {"shape", "newshape"}}; break;
+  case Family::BiasAdd: params = {{"value", "x"}, {"bias"}, {"data_format"}}; break;
   case Family::Transpose: params = {x, {"perm", "pattern", "axes"}}; break;
   case Family::MatMul: params = {{"x", "a", "x1"}, {"y", "b", "x2"}}; break;
   case Family::Where: params = {{"condition", "x"}, {"x", "then_expression", "x1"}, {"y", "else_expression", "x2"}}; break;
@@ -734,6 +804,22 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
     std::optional<std::vector<int64_t>> dims = integers(1);
     if (!dims) return Value::error(call.range);
     result = trace_->reshape(*a, *dims, error);
+    break;
+  }
+  case Family::BiasAdd: {
+    // tf.nn.bias_add, K.bias_add: the bias along the channels, the last axis
+    // or (data_format 'NCHW', 'NC...', 'channels_first') the one after the batch.
+    std::optional<int> bias = operand(1);
+    if (!bias) return Value::error(call.range);
+    std::string format = given(2) && args[2]->is(ValueKind::Str) ? args[2]->text : "NHWC";
+    int64_t rank = int64_t(trace_->nodes[*a].dims.size());
+    if ((format.rfind("NC", 0) == 0 || format == "channels_first") && rank > 2) {
+      std::vector<int64_t> column(size_t(rank - 1), 1);
+      column[0] = -1;
+      bias = trace_->reshape(*bias, column, error);
+      if (!bias) break;
+    }
+    result = trace_->binary(abi::kAdd, *a, *bias, error);
     break;
   }
   case Family::Patches: {

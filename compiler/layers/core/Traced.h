@@ -16,6 +16,10 @@ bool isCustomKind(const LayerKind *kind);
 // The kind of the layer Keras makes of tensor math applied to a model's
 // tensors outside any layer (`x + y`, `tf.nn.relu(x)`; `x[:, 0]`, a subscript).
 const LayerKind *tensorMathKind(bool subscript);
+// The kind of the layer of depth_to_space (tf.nn's, keras.ops') on a
+// model's tensor, or of space_to_depth (`toDepth`): not traced, so that open
+// height and width stay open.
+const LayerKind *pixelShuffleKind(bool toDepth);
 // The kind of the layer that computes a constant of a composite layer's
 // call() for every sample (its input, of any dtype, gives the batch size).
 const LayerKind *constantKind();

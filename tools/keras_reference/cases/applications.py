@@ -39,7 +39,40 @@ outputs = layers.Dense(3)(x)
 model = Model(base.input, outputs)
 """
 
+# keras.applications' preprocess_input on the model's input, as the
+# transfer-learning tutorials write it (`x = preprocess_input(inputs)`):
+# each mode ('tf', 'caffe', 'torch'), the identity of EfficientNet, the
+# module aliases, and channels_first; pixels in [0, 255).
+PREPROCESS = """\
+{imports}
+from keras import layers, Model
+from keras.applications import densenet, efficientnet, imagenet_utils, mobilenet_v2, resnet50, vgg16, xception
+
+inputs = layers.Input(shape=(6, 5, 3))
+planes = layers.Input(shape=(3, 4, 5))
+scaled = mobilenet_v2.preprocess_input(inputs)
+features = layers.Conv2D(4, 3)(scaled)
+model = Model([inputs, planes], [
+    features,
+    xception.preprocess_input(inputs),
+    vgg16.preprocess_input(inputs),
+    resnet50.preprocess_input(inputs),
+    densenet.preprocess_input(inputs),
+    layers.Dense(2)(efficientnet.preprocess_input(inputs)),
+    imagenet_utils.preprocess_input(planes, data_format="channels_first", mode="caffe"),
+    imagenet_utils.preprocess_input(planes, data_format="channels_first", mode="torch"),
+])
+"""
+
 CASES = [
+    Case("keras2_app_preprocess_input", PREPROCESS.format(imports="import tensorflow as tf"), keras=2,
+         files=("weights.h5", "model.h5"), inputs=[floats(0, 255), floats(0, 255)],
+         note="preprocess_input of keras.applications on model tensors: modes tf (mobilenet_v2, xception), caffe "
+              "(vgg16, resnet50, channels_first), torch (densenet, channels_first), EfficientNet's identity"),
+    Case("keras3_app_preprocess_input", PREPROCESS.format(imports="import keras"), keras=3,
+         files=("model.weights.h5", "model.keras"), inputs=[floats(0, 255), floats(0, 255)],
+         note="preprocess_input of keras.applications on model tensors (Keras 3): modes tf, caffe, torch, "
+              "EfficientNet's identity, channels_first"),
     application("keras2_app_mobilenet",
                 "MobileNet(input_shape=(32, 32, 3), alpha=0.25, weights=None, classes=10, classifier_activation=None)",
                 "MobileNet at alpha 0.25, 32x32: depthwise-separable blocks, ReLU(6), strided ZeroPadding2D, "
