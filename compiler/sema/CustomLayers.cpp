@@ -527,4 +527,40 @@ bool Evaluator::traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bo
   return true;
 }
 
+// A function as a layer's activation (activation=mish, a lambda): Keras
+// calls it on the layer's output. Kiln traces it there into a Lambda that is
+// no node of the model (Keras makes no layer of it), and puts that Lambda in
+// the activation's place: graph/Program.cpp runs it on the output as it runs
+// an activation layer object. Every call of the layer has that output shape.
+bool Evaluator::traceActivationFunction(Layer *layer, const TensorType &output, SourceRange range) {
+  if (!layer->config.has("activation") || !layer->kind->activationOnOutput()) return true;
+  const Value act = layer->config.get("activation");
+  if (act.is(ValueKind::Layer) && isTracedKind(act.layer->kind)) {  // traced at an earlier call
+    if (act.layer->builtInputs == std::vector<TensorType>{output}) return true;
+    diags_.report(DiagID::err_shared_layer_shape, range, layer->describe(), shapeString(act.layer->builtInputs[0]),
+                  shapeString(output));
+    return false;
+  }
+  if (!act.is(ValueKind::Function)) return true;
+  Layer *function = graph_.newLayer(LayerRegistry::instance().find("Lambda"), layer->name + ".activation", act.range);
+  function->config.set("function", act, true);
+  for (const char *unset : {"output_shape", "mask", "arguments"}) function->config.set(unset, Value::none(), false);
+  Tensor probe;
+  probe.type = output;
+  if (!traceLayer(function, {&probe}, false, range)) return false;
+  const TensorProgram &program = *function->program;
+  std::vector<int64_t> traced = program.nodes[program.outputs[0]].dims;
+  std::vector<int64_t> expected{kNone};
+  for (size_t a = 1; a < output.dims.size(); ++a) expected.push_back(output.dims[a].value());
+  if (program.outputs.size() != 1 || traced != expected) {
+    diags_.report(DiagID::err_model_arg, act.range,
+                  "the activation of " + layer->describe() + " must keep the shape of its output " +
+                      shapeString(output) + ", as an activation does");
+    return false;
+  }
+  function->builtInputs = {output};
+  layer->config.set("activation", Value::ofLayer(function, act.range), true);
+  return true;
+}
+
 }  // namespace kiln

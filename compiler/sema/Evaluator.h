@@ -237,6 +237,7 @@ private:
 
   // tensor expressions in Lambda and custom layers (TensorOps.cpp, CustomLayers.cpp)
   bool traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bool listInput, SourceRange range);
+  bool traceActivationFunction(Layer *layer, const TensorType &output, SourceRange range);
   bool buildComposite(Layer *layer, const Value &input, SourceRange range);
   std::vector<std::string> callParameters(const Layer &layer) const;
   bool packCallArguments(Layer *layer, CallSite &call);

@@ -180,7 +180,9 @@ Value Evaluator::constructLayer(const LayerKind *kind, CallSite &call) {
   for (const ArgSpec &spec : specs) {
     if (spec.type != ArgType::Activation || !layer->config.has(spec.name)) continue;
     const Value &act = layer->config.get(spec.name);
-    if (!act.is(ValueKind::Layer) || (spec.name == "activation" && kind->activationOnOutput())) continue;
+    if (!(act.is(ValueKind::Layer) || act.is(ValueKind::Function)) ||
+        (spec.name == "activation" && kind->activationOnOutput()))
+      continue;
     diags_.report(DiagID::err_argument_value, act.range, spec.name, kind->className(),
                   "is " + describe(act) + ", which Kiln applies only to a layer's output (Dense, the "
                   "convolutions); give the activation's name");
@@ -276,6 +278,7 @@ Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRa
   ShapeContext cx(diags_, *layer, provisional, types, options_.kerasVersion);
   cx.infer(*kind);
   if (cx.failed() || !withinSizeLimits(*layer, types, cx, range)) return Value::error(range);
+  if (!cx.outputs.empty() && !traceActivationFunction(layer, cx.outputs[0], range)) return Value::error(range);
 
   if (layer->nodes.empty()) {
     layer->builtInputs = types;

@@ -45,6 +45,45 @@ w = layers.Activation(layers.LeakyReLU())(x)
 model = keras.Model(images, [x, y, w])
 """
 
+# An activation given as a function of the file (a def, a lambda): Keras
+# calls it on the output.
+ACTIVATION_FUNCTIONS_KERAS2 = """\
+import tensorflow as tf
+from keras.models import Sequential
+from keras.layers import Dense, Conv2D, Flatten, Activation
+
+
+def mish(x):
+    return x * tf.math.tanh(tf.math.softplus(x))
+
+
+model = Sequential([
+    Conv2D(4, 3, activation=mish, input_shape=(6, 5, 2)),
+    Flatten(),
+    Dense(8, activation=lambda x: tf.nn.leaky_relu(x, alpha=0.1)),
+    Activation(lambda x: x * tf.sigmoid(1.702 * x)),
+    Dense(3, activation=mish),
+])
+"""
+
+ACTIVATION_FUNCTIONS_KERAS3 = """\
+import keras
+from keras import layers, ops
+
+
+def mish(x):
+    return x * ops.tanh(ops.softplus(x))
+
+
+model = keras.Sequential([
+    keras.Input(shape=(6, 5, 2)),
+    layers.Conv2D(4, 3, activation=mish),
+    layers.Flatten(),
+    layers.Dense(8, activation=lambda x: ops.leaky_relu(x, negative_slope=0.1)),
+    layers.Dense(3, activation=mish),
+])
+"""
+
 CASES = [
     Case("keras2_mlp", MLP, keras=2, files=ALL2,
          note="8-16-16-4 MLP (relu, tanh, softmax), Sequential with input_dim; tf.keras 2.15."),
@@ -56,4 +95,8 @@ CASES = [
     Case("keras3_activation_objects", ACTIVATION_OBJECTS_KERAS3, keras=3, files=ALL3,
          note="activation= given as layer objects (LeakyReLU, ELU, ReLU with parameters, "
               "Activation(LeakyReLU())), also after channels_first; Keras 3."),
+    Case("keras2_activation_functions", ACTIVATION_FUNCTIONS_KERAS2, keras=2, files=("weights.h5",),
+         note="activation= given as functions of the file (def mish, lambdas), Activation(lambda); tf.keras 2.15."),
+    Case("keras3_activation_functions", ACTIVATION_FUNCTIONS_KERAS3, keras=3, files=("model.weights.h5",),
+         note="activation= given as functions of the file (def mish, a lambda); Keras 3."),
 ]
