@@ -101,8 +101,14 @@ std::string normalizeModule(std::string path) {
     std::string p = prefix;
     if (path == p || path.rfind(p + ".", 0) == 0) return "keras" + path.substr(p.size());
   }
-  if (path == "tf" || path.rfind("tf.", 0) == 0) return "tensorflow" + path.substr(2);
+  if (path == "tf" || path.rfind("tf.", 0) == 0) return normalizeModule("tensorflow" + path.substr(2));
   if (path == "np" || path.rfind("np.", 0) == 0) return "numpy" + path.substr(2);
+  // TensorFlow 2 exports Keras's initializers, optimizers, losses and
+  // metrics under its own name too (tf.initializers.zeros(), tf.optimizers.Adam).
+  for (const char *part : {"initializers", "optimizers", "losses", "metrics"}) {
+    std::string p = std::string("tensorflow.") + part;
+    if (path == p || path.rfind(p + ".", 0) == 0) return "keras" + path.substr(std::string("tensorflow").size());
+  }
   return path;
 }
 
@@ -200,7 +206,8 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
     return v;
   };
   auto unsupported = [&](std::string why) { return Value::skipped(full, std::move(why), range, true); };
-  if (full == "keras") return submodule();  // tf.keras
+  if (full == "keras" || (within(module, "tensorflow") && within(full, "keras")))  // tf.keras, tf.initializers
+    return submodule();
 
   if (module == "math" || module == "numpy") {
     if (name == "pi") return Value::ofFloat(M_PI, range);
