@@ -147,9 +147,6 @@ bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value,
     // A function of tensors names its activation: activation=tf.nn.relu, keras.ops.gelu.
     if (value.is(ValueKind::Builtin) && value.builtin->kind == Builtin::Kind::TensorOp)
       value = Value::ofStr(value.builtin->name, value.range);
-    // A function of the file's (activation=mish, a lambda) is traced on the
-    // layer's output when the layer is called (Evaluator::traceActivationFunction).
-    if (value.is(ValueKind::Function)) return true;
     // So does an activation layer object, a callable too (activation=layers.ReLU()); one with
     // parameters no name carries (layers.LeakyReLU(0.2)) stays a layer, run on the output.
     if (value.is(ValueKind::Layer)) {
@@ -164,6 +161,9 @@ bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value,
                           "; Kiln takes an activation's name, or a ReLU, LeakyReLU, ELU, ThresholdedReLU, "
                           "Softmax(axis=-1) or Activation layer");
     }
+    // A function of the file's (activation=mish, a lambda) is traced on the
+    // layer's output when the layer is called (Evaluator::traceActivationFunction).
+    if (value.is(ValueKind::Function)) return true;
     if (!value.is(ValueKind::Str)) return typeError("an activation name");
     if (auto canonical = canonicalActivation(value.text)) {
       value.text = *canonical;

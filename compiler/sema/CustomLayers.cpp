@@ -549,10 +549,9 @@ bool Evaluator::traceActivationFunction(Layer *layer, const TensorType &output, 
   probe.type = output;
   if (!traceLayer(function, {&probe}, false, range)) return false;
   const TensorProgram &program = *function->program;
-  std::vector<int64_t> traced = program.nodes[program.outputs[0]].dims;
   std::vector<int64_t> expected{kNone};
   for (size_t a = 1; a < output.dims.size(); ++a) expected.push_back(output.dims[a].value());
-  if (program.outputs.size() != 1 || traced != expected) {
+  if (program.outputs.size() != 1 || program.nodes[program.outputs[0]].dims != expected) {
     diags_.report(DiagID::err_model_arg, act.range,
                   "the activation of " + layer->describe() + " must keep the shape of its output " +
                       shapeString(output) + ", as an activation does");

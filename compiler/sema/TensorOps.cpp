@@ -455,8 +455,8 @@ Value Evaluator::tensorSubscript(const Value &object, const ast::Expr &e) {
   return traced(*r, e.range);
 }
 
-// depth_to_space(input, block_size, data_format) of tf.nn ('NHWC', 'NCHW')
-// and keras.ops ('channels_last', 'channels_first'), and space_to_depth: on a
+// depth_to_space(input, block_size, data_format) of tf.nn ('NHWC') and
+// keras.ops ('channels_last', 'channels_first'), and space_to_depth: on a
 // model's tensor a layer of its own kind, so that open height and width stay
 // open (ESPCN and EDSR upscale images of any size). Not inside a layer.
 Value Evaluator::pixelShuffle(const Builtin &builtin, CallSite &call, bool toDepth) {
@@ -510,7 +510,8 @@ Value Evaluator::pixelShuffle(const Builtin &builtin, CallSite &call, bool toDep
     }
     if (format->text == "channels_first") dataFormat = format->text;
   }
-  const std::string stem = options_.kerasVersion == KerasVersion::V2 && tensorflow ? "tf.nn." + builtin.name : builtin.name;
+  const bool keras2 = options_.kerasVersion == KerasVersion::V2;
+  const std::string stem = keras2 && tensorflow ? "tf.nn." + builtin.name : builtin.name;
   Layer *layer = graph_.newLayer(pixelShuffleKind(toDepth),
                                  layerName.empty() ? uniqueName(stem, true, compositeNames_) : layerName, call.range);
   layer->config.set("block_size", Value::ofInt(block->asInt(), block->range), true);
