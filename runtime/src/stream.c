@@ -19,7 +19,7 @@ typedef struct input_stream {
   kiln_rt_mapping map;
   size_t sample_bytes; /* of one sample in the file */
   void *staging; /* a batch in the model's dtype, when the file's cannot be
-                    handed over in place (int64 ids, misaligned data) */
+                    handed over in place (another dtype, misaligned data) */
 } input_stream;
 
 typedef struct output_stream {
@@ -73,8 +73,10 @@ static int check_input(const kiln_model_info *m, int32_t i, const char *file,
   const kiln_tensor_info *t = &m->inputs[i];
   char want[KILN_RT_SHAPE_LEN], got[KILN_RT_SHAPE_LEN];
   const char *dtype = kiln_dtype_name((kiln_dtype)t->dtype);
-  int from_int64 = t->dtype == KILN_INT32 && a->dtype == KILN_INT64;
-  if ((int32_t)a->dtype != t->dtype && !from_int64) {
+  /* As Keras's predict casts its inputs: any of them to float32; to int32
+   * (token ids) whole numbers in range, checked as they are read. */
+  int convertible = t->dtype == KILN_FLOAT32 || t->dtype == KILN_INT32;
+  if ((int32_t)a->dtype != t->dtype && !convertible) {
     kiln_rt_error(
         "input '%s' (%s): expected %s, got %s; convert with x.astype('%s')",
         t->name, file, dtype, kiln_dtype_name(a->dtype), dtype);
@@ -114,6 +116,34 @@ static int check_input(const kiln_model_info *m, int32_t i, const char *file,
   return 0;
 }
 
+/* Element `k` of `src`, an array of `dtype`. int64 values past 2^53 round,
+ * which only matters for int32 inputs, where they are out of range anyway. */
+static double element_at(kiln_dtype dtype, const char *src, size_t k) {
+  switch (dtype) {
+  case KILN_FLOAT32: {
+    float v;
+    memcpy(&v, src + k * sizeof v, sizeof v);
+    return v;
+  }
+  case KILN_FLOAT64: {
+    double v;
+    memcpy(&v, src + k * sizeof v, sizeof v);
+    return v;
+  }
+  case KILN_INT32: {
+    int32_t v;
+    memcpy(&v, src + k * sizeof v, sizeof v);
+    return v;
+  }
+  case KILN_INT64: {
+    int64_t v;
+    memcpy(&v, src + k * sizeof v, sizeof v);
+    return (double)v;
+  }
+  }
+  return 0;
+}
+
 /* Points `*data` at samples [start, start + n) of input `i` in the model's
  * dtype: in place in the mapping, or converted into the staging buffer. */
 static int prepare_input(const kiln_model_info *m, int32_t i, input_stream *s,
@@ -127,20 +157,36 @@ static int prepare_input(const kiln_model_info *m, int32_t i, input_stream *s,
   } else if ((int32_t)s->map.array.dtype == m->inputs[i].dtype) {
     memcpy(s->staging, src, bytes);
     *data = s->staging;
-  } else { /* int64 ids for an int32 input */
+  } else if (m->inputs[i].dtype == KILN_FLOAT32) {
+    float *dst = s->staging;
+    size_t count = bytes / kiln_dtype_size(s->map.array.dtype);
+    for (size_t k = 0; k < count; k++)
+      dst[k] = (float)element_at(s->map.array.dtype, src, k);
+    *data = s->staging;
+  } else { /* token ids for an int32 input */
     int32_t *dst = s->staging;
-    size_t count = bytes / sizeof(int64_t);
+    size_t count = bytes / kiln_dtype_size(s->map.array.dtype);
     for (size_t k = 0; k < count; k++) {
-      int64_t v;
-      memcpy(&v, src + k * sizeof v, sizeof v);
-      if (v < INT32_MIN || v > INT32_MAX) {
-        kiln_rt_error(
-            "input '%s' (%s): value %lld at index %zu does not fit int32",
-            m->inputs[i].name, file, (long long)v,
-            (size_t)start * (s->sample_bytes / sizeof v) + k);
-        return -1;
+      double v = element_at(s->map.array.dtype, src, k);
+      if (v >= INT32_MIN && v <= INT32_MAX && v == floor(v)) {
+        dst[k] = (int32_t)v;
+        continue;
       }
-      dst[k] = (int32_t)v;
+      size_t element = kiln_dtype_size(s->map.array.dtype);
+      size_t at = (size_t)start * (s->sample_bytes / element) + k;
+      if (s->map.array.dtype == KILN_INT64) {
+        int64_t id;
+        memcpy(&id, src + k * sizeof id, sizeof id);
+        kiln_rt_error("input '%s' (%s): value %lld at index %zu does not "
+                      "fit int32",
+                      m->inputs[i].name, file, (long long)id, at);
+      } else {
+        kiln_rt_error("input '%s' (%s): value %.9g at index %zu is not a "
+                      "whole number that fits int32 (the input takes token "
+                      "ids)",
+                      m->inputs[i].name, file, v, at);
+      }
+      return -1;
     }
     *data = s->staging;
   }

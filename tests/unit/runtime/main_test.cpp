@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cmath>
 #include <cstring>
 #include <thread>
 
@@ -336,16 +337,48 @@ TEST_F(Driver, FilesAfterDoubleDash) {
 // ---- errors
 // ------------------------------------------------------------------
 
+// As Keras's predict casts its inputs: float64 and integers to a float32
+// input, whole numbers of any dtype to an int32 one (token ids).
+TEST_F(Driver, ConvertsInputsAsKerasCasts) {
+  saveArray<double>(x_, KILN_FLOAT64, {2, 3}, {1, 2.5, -3, 0.1, 1e300, -1e-300});
+  saveArray<float>(ids_, KILN_FLOAT32, {2, 2}, {7, 0, -1, 16777216});
+  Result r =
+      runMain(kModel, {x_, ids_, "-o", path("y.npy"), "-o", path("z.npy")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(loadArray<float>(path("y.npy"), KILN_FLOAT32, {2, 3}),
+            (std::vector<float>{2, 3.5f, -2, 0.1f + 1, INFINITY, 1}));
+  EXPECT_EQ(loadArray<int32_t>(path("z.npy"), KILN_INT32, {2, 2}),
+            (std::vector<int32_t>{8, 1, 0, 16777217}));
+  saveArray<int64_t>(x_, KILN_INT64, {2, 3}, {1, 2, 3, 4, 5, 1LL << 40});
+  saveArray<double>(ids_, KILN_FLOAT64, {2, 2}, {1, 2, 3, -2147483648.0});
+  r = runMain(kModel, {x_, ids_, "-o", path("y.npy"), "-o", path("z.npy")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(loadArray<float>(path("y.npy"), KILN_FLOAT32, {2, 3}),
+            (std::vector<float>{2, 3, 4, 5, 6, 1099511627776.0f + 1}));
+  EXPECT_EQ(loadArray<int32_t>(path("z.npy"), KILN_INT32, {2, 2}),
+            (std::vector<int32_t>{2, 3, 4, -2147483647}));
+}
+
+TEST_F(Driver, IdsThatAreNotWholeNumbers) {
+  saveArray<float>(ids_, KILN_FLOAT32, {2, 2}, {1, 2, 2.5f, 4});
+  expectError(runMain(kModel, {x_, ids_}),
+              "input 'ids' (" + ids_ +
+                  "): value 2.5 at index 2 is not a whole number that fits "
+                  "int32 (the input takes token ids)");
+  saveArray<double>(ids_, KILN_FLOAT64, {2, 2}, {1, 2, 3, 2147483648.0});
+  expectError(runMain(kModel, {x_, ids_}), "value 2.14748365e+09 at index 3 is not a whole number");
+  saveArray<float>(ids_, KILN_FLOAT32, {2, 2}, {NAN, 2, 3, 4});
+  expectError(runMain(kModel, {x_, ids_}), "value nan at index 0 is not a whole number");
+  EXPECT_EQ(g_runs, 0);
+}
+
 TEST_F(Driver, WrongDtype) {
-  saveArray<double>(x_, KILN_FLOAT64, {2, 3}, {1, 2, 3, 4, 5, 6});
-  expectError(runMain(kModel, {x_, ids_}),
-              "input 'x' (" + x_ +
-                  "): expected float32, got float64; convert with "
-                  "x.astype('float32')");
-  saveArray<float>(ids_, KILN_FLOAT32, {2, 2}, {1, 2, 3, 4});
-  saveArray<float>(x_, KILN_FLOAT32, {2, 3}, {1, 2, 3, 4, 5, 6});
-  expectError(runMain(kModel, {x_, ids_}),
-              "input 'ids' (" + ids_ + "): expected int32, got float32");
+  // A float64 model input takes float64 only.
+  saveArray<float>(path("v.npy"), KILN_FLOAT32, {2}, {1, 2});
+  expectError(runMain(kVecModel, {path("v.npy")}),
+              "input 'v' (" + path("v.npy") +
+                  "): expected float64, got float32; convert with "
+                  "x.astype('float64')");
   EXPECT_EQ(g_runs, 0);
 }
 
