@@ -229,9 +229,9 @@ std::vector<std::string> layerOutputs(const std::string &className, const json &
   for (const auto &[key, v] : callKwargs)
     if (key == "return_attention_scores" && v.kind == CallValue::Kind::Literal) scores = v.literal == json(true);
   if (scores) return {"", "_scores"};
-  // A recurrent layer's states: h, and c for an LSTM or a ConvLSTM1D/2D/3D.
+  // A recurrent layer's states: h, and c for an LSTM, a CuDNNLSTM or a ConvLSTM1D/2D/3D.
   auto states = [](const std::string &cls, const std::string &prefix) {
-    bool lstm = cls == "LSTM" || cls.rfind("ConvLSTM", 0) == 0;
+    bool lstm = cls == "LSTM" || cls == "CuDNNLSTM" || cls.rfind("ConvLSTM", 0) == 0;
     return lstm ? std::vector<std::string>{prefix + "_h", prefix + "_c"} : std::vector<std::string>{prefix + "_h"};
   };
   if (className == "Bidirectional") {

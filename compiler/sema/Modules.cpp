@@ -97,7 +97,9 @@ const Builtin *trainingObject(const std::string &name, Builtin::Kind kind) {
 
 // tensorflow.keras.layers -> keras.layers; tensorflow.python.keras -> keras.
 std::string normalizeModule(std::string path) {
-  for (const char *prefix : {"tensorflow.python.keras", "tensorflow.keras", "tf.keras", "keras.src", "keras._tf_keras.keras"}) {
+  for (const char *prefix : {"tensorflow.python.keras", "tensorflow.keras", "tf.keras", "keras.src", "keras._tf_keras.keras",
+                             "tensorflow.compat.v1.keras", "tensorflow.compat.v2.keras", "tf.compat.v1.keras",
+                             "tf.compat.v2.keras"}) {
     std::string p = prefix;
     if (path == p || path.rfind(p + ".", 0) == 0) return "keras" + path.substr(p.size());
   }
@@ -227,6 +229,9 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
   if (within(module, "tensorflow")) {
     std::string last = lastComponent(module);
     if (module == "tensorflow" && (name == "math" || name == "nn" || name == "linalg" || name == "image"))
+      return submodule();
+    // tf.compat.v1.keras: Keras 2's layers that TensorFlow 2 keeps there (CuDNNLSTM).
+    if ((module == "tensorflow" && name == "compat") || (module == "tensorflow.compat" && (name == "v1" || name == "v2")))
       return submodule();
     if (const Builtin *b = tensorOpBuiltin(module, name)) return tensorOpValue(b, name, range);
     if (module == "tensorflow" && name == "newaxis") return Value::none(range);

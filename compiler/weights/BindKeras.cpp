@@ -12,6 +12,7 @@
 // weights of sublayers under the attribute that holds them (cell/vars,
 // forward_layer/cell/vars, _query_dense/vars).
 #include "layers/LayerKind.h"
+#include "layers/recurrent/Recurrent.h"
 #include "weights/Internal.h"
 
 #include <algorithm>
@@ -67,6 +68,40 @@ void collect(Layer *layer, bool frozen, std::set<const Layer *> &seen, std::vect
     (layer->weights[i].trainable && !frozen ? trainables : others).push_back({layer, i});
 }
 
+bool endsWith(const std::string &s, const std::string &tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// A model trained on a GPU with CuDNNLSTM or CuDNNGRU layers, loaded into
+// LSTM or GRU(reset_after=True) layers, or the other way round: Keras tells
+// cuDNN's weights by their bias, (8 * units) or (6 * units), and converts
+// them as it loads them (hdf5_format's _convert_rnn_weights; a
+// Bidirectional's directions each). A GRU(reset_after=False) takes neither.
+void adaptCudnnWeights(const std::vector<WeightRef> &refs, StoredLayer &stored) {
+  for (size_t i = 0; i + 2 < refs.size(); ++i) {
+    const Layer &layer = *refs[i].layer;
+    if (refs[i + 1].layer != &layer || refs[i + 2].layer != &layer) continue;
+    const WeightSpec &k = layer.weights[refs[i].index], &r = layer.weights[refs[i + 1].index],
+                     &b = layer.weights[refs[i + 2].index];
+    if (!endsWith(k.name, "kernel") || k.shape.size() != 2 || r.shape.size() != 2) continue;
+    std::string prefix = k.name.substr(0, k.name.size() - 6);
+    if (r.name != prefix + "recurrent_kernel" || b.name != prefix + "bias") continue;
+    WeightEntry &kernel = stored.weights[i], &recurrent = stored.weights[i + 1], &bias = stored.weights[i + 2];
+    if (kernel.shape != k.shape || recurrent.shape != r.shape || !kernel.unsupported.empty() ||
+        !recurrent.unsupported.empty() || !bias.unsupported.empty())
+      continue;
+    int64_t units = r.shape[0], width = r.shape[1];
+    std::vector<int64_t> cudnn{2 * width}, keras = width == 4 * units ? std::vector<int64_t>{width}
+                                                  : width == 3 * units ? std::vector<int64_t>{2, width}
+                                                                       : std::vector<int64_t>{};
+    if (keras.empty() || !((b.shape == keras && bias.shape == cudnn) || (b.shape == cudnn && bias.shape == keras)))
+      continue;
+    convertCudnnWeights(width == 4 * units ? abi::kLSTM : abi::kGRU, k.shape[0], units, bias.shape == cudnn,
+                        kernel.data, recurrent.data, bias.data);
+    bias.shape = b.shape;
+  }
+}
+
 bool bindGroup(Layer &unit, const std::vector<WeightRef> &refs, StoredLayer &stored, const std::string &file,
                DiagnosticEngine &diags) {
   if (refs.size() != stored.weights.size()) {
@@ -74,6 +109,7 @@ bool bindGroup(Layer &unit, const std::vector<WeightRef> &refs, StoredLayer &sto
                  stored.weights.size(), stored.path, listed(stored.weights, describeEntry));
     return false;
   }
+  adaptCudnnWeights(refs, stored);
   std::set<std::string> leaves;
   for (const WeightRef &r : refs) leaves.insert(leaf(r.layer->weights[r.index].name));
   bool ok = true;

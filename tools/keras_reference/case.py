@@ -67,6 +67,11 @@ class Case:
     # outputs are in*.npy / out*.npy, entry r's in the subfolder size<r>/.
     sizes: list = None
     weights: dict = field(default_factory=uniform)
+    # Keras Python of another model that writes the weights files instead of
+    # `kiln`'s, for weights `kiln`'s model cannot be run with here (CuDNNLSTM
+    # runs on a GPU only): Keras loads the files into `kiln`'s model with
+    # load_weights, converting them as it does, and predicts with it.
+    saved_by: str = ""
     atol: float = 1e-5
     rtol: float = 1e-5
     note: str = ""
@@ -91,6 +96,8 @@ class Case:
             problems.append("kiln_init() weights are drawn by kilnc: give files=()")
         if not self.files and self.weights["kind"] != "kiln_init":
             problems.append("no weights file")
+        if self.saved_by and not set(self.files) <= {"model.h5", "weights.h5"}:
+            problems.append("saved_by writes HDF5 files only (model.h5, weights.h5), which load_weights converts")
         return problems
 
 

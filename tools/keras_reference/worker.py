@@ -33,13 +33,13 @@ from init_weights import kiln_init_weights  # noqa: E402
 KERAS_MAJOR = int(keras.__version__.split(".")[0])
 
 
-def build_model(case):
-    """Executes the case's source as Keras Python; the model is the one bound
-    to `model`, else the last model defined (as kilnc chooses)."""
+def build_model(case, source=None):
+    """Executes the case's source (or `source`) as Keras Python; the model is
+    the one bound to `model`, else the last model defined (as kilnc chooses)."""
     keras.backend.clear_session()  # fresh default layer names (dense, dense_1, ...)
     keras.utils.set_random_seed(case.seed)
     namespace = {"__name__": "__kiln_case__"}
-    exec(compile(case.kiln, f"{case.name}/model.kiln", "exec"), namespace)
+    exec(compile(source or case.kiln, f"{case.name}/model.kiln", "exec"), namespace)
     models = [v for v in namespace.values() if isinstance(v, keras.Model)]
     model = namespace.get("model") if isinstance(namespace.get("model"), keras.Model) else None
     model = model or (models[-1] if models else None)
@@ -142,9 +142,17 @@ def save_weights_files(case, model, folder):
 
 
 def generate(case, folder):
-    model = build_model(case)
     rng = np.random.default_rng(case.seed)
-    set_weights(case, model, rng)
+    folder.mkdir(parents=True)
+    if case.saved_by:
+        saver = build_model(case, case.saved_by)
+        set_weights(case, saver, rng)
+        save_weights_files(case, saver, folder)
+    model = build_model(case)
+    if case.saved_by:
+        model.load_weights(str(folder / case.files[0]))
+    else:
+        set_weights(case, model, rng)
     runs = []
     for shapes in case.sizes or [None]:
         inputs = draw_inputs(case, model, rng, shapes)
@@ -153,8 +161,9 @@ def generate(case, folder):
             outputs = [outputs[key] for key in sorted(outputs)]
         runs.append((inputs, outputs if isinstance(outputs, (list, tuple)) else [outputs]))
 
-    folder.mkdir(parents=True)
     (folder / "model.kiln").write_text(case.kiln)
+    if case.saved_by:
+        (folder / "saved_by.py").write_text(case.saved_by)
     meta = {"atol": case.atol, "rtol": case.rtol, "note": case.note}
     if case.weights["kind"] == "kiln_init":
         meta["init_weights"] = case.weights["seed"]
@@ -169,7 +178,8 @@ def generate(case, folder):
             np.save(where / f"in{i}.npy", x)
         for i, y in enumerate(outputs):
             np.save(where / f"out{i}.npy", np.asarray(y, dtype=np.float32))
-    save_weights_files(case, model, folder)
+    if not case.saved_by:
+        save_weights_files(case, model, folder)
 
 
 # ---- --check: the same content, whatever bytes a library writes differently

@@ -8,6 +8,10 @@ namespace {
 
 bool rowwise(const std::string &activation) { return activation == "softmax" || activation == "log_softmax"; }
 
+// CuDNNLSTM and CuDNNGRU have no use_bias, activations or masks: a bias, tanh and sigmoid.
+bool useBias(const LayerConfig &c) { return !c.has("use_bias") || c.flag("use_bias"); }
+bool setFlag(const LayerConfig &c, const char *name) { return c.has(name) && c.flag(name); }
+
 }  // namespace
 
 std::vector<ArgSpec> recurrentArgs(std::vector<ArgSpec> own, bool unitForgetBias, std::vector<ArgSpec> beforeBase,
@@ -58,6 +62,35 @@ std::vector<LegacyArg> recurrentLegacyArgs(bool gated) {
   return legacy;
 }
 
+void convertCudnnWeights(abi::RecurrentCell cell, int64_t features, int64_t units, bool fromCudnn,
+                         std::vector<float> &kernel, std::vector<float> &recurrentKernel, std::vector<float> &bias) {
+  int64_t gates = abi::recurrentGates(cell), width = gates * units;
+  std::vector<float> k(kernel.size()), r(recurrentKernel.size());
+  for (int64_t g = 0; g < gates; ++g) {
+    // Element n of block g in memory, at (n / units, n % units), is cuDNN's
+    // (n / features, n % features): Keras's (n % features, n / features).
+    for (int64_t n = 0; n < features * units; ++n) {
+      int64_t cudnn = (n / units) * width + g * units + n % units, keras = (n % features) * width + g * units + n / features;
+      if (fromCudnn)
+        k[keras] = kernel[cudnn];
+      else
+        k[cudnn] = kernel[keras];
+    }
+    for (int64_t i = 0; i < units; ++i)
+      for (int64_t j = 0; j < units; ++j) r[i * width + g * units + j] = recurrentKernel[j * width + g * units + i];
+  }
+  kernel = std::move(k);
+  recurrentKernel = std::move(r);
+  if (cell != abi::kLSTM) return;  // a GRU's (2, 3 * units) bias is cuDNN's two biases
+  if (fromCudnn) {
+    for (int64_t i = 0; i < width; ++i) bias[i] += bias[width + i];
+    bias.resize(width);
+  } else {  // any split with the same sum; Keras halves it
+    bias.resize(2 * width);
+    for (int64_t i = 0; i < width; ++i) bias[i] = bias[width + i] = 0.5f * bias[i];
+  }
+}
+
 std::vector<TensorType> RecurrentKind::outputTypes(const LayerConfig &c, const TensorType &input) const {
   int64_t units = c.integer("units");
   TensorType last{DType::Float32, {input.dims[0], units}};
@@ -78,8 +111,8 @@ std::string RecurrentKind::describeOutputs(const Layer &layer) const {
 // Keras 2's RNN turns input_dim/input_length into input_shape=(input_length, input_dim).
 std::optional<std::vector<int64_t>> RecurrentKind::declaredInputShape(const LayerConfig &c) const {
   if (!c.isNone("batch_input_shape") || !c.isNone("input_shape")) return std::nullopt;
-  if (c.isNone("input_dim") && c.isNone("input_length")) return std::nullopt;
-  auto dim = [&](const char *name) { return c.isNone(name) ? kNone : c.integer(name); };
+  auto dim = [&](const char *name) { return !c.has(name) || c.isNone(name) ? kNone : c.integer(name); };
+  if (dim("input_dim") == kNone && dim("input_length") == kNone) return std::nullopt;
   return std::vector<int64_t>{dim("batch_size"), dim("input_length"), dim("input_dim")};
 }
 
@@ -104,6 +137,7 @@ bool RecurrentKind::checkConfig(DiagnosticEngine &diags, const Layer &layer) con
   }
   // Keras's implementation (1 or 2; Keras 1's consume_less 'cpu', 'mem',
   // 'gpu') chooses how the gates are batched, not what they compute.
+  if (!c.has("implementation")) return ok;
   const Value &impl = c.get("implementation");
   bool known = (impl.is(ValueKind::Int) && impl.integer >= 0 && impl.integer <= 2) ||
                (impl.is(ValueKind::Str) && (impl.text == "cpu" || impl.text == "mem" || impl.text == "gpu"));
@@ -150,10 +184,11 @@ void RecurrentKind::inferShapes(ShapeContext &cx) const {
   int64_t gates = abi::recurrentGates(cell(c));
   cx.weights.push_back({"kernel", {in.dims[2], gates * units}, "kernel_initializer", true});
   cx.weights.push_back({"recurrent_kernel", {units, gates * units}, "recurrent_initializer", true});
-  if (c.flag("use_bias")) {
+  if (useBias(c)) {
     // GRU reset_after=True keeps the input and the recurrent bias: (2, 3 * units).
-    std::vector<int64_t> shape = cell(c) == abi::kGRU ? std::vector<int64_t>{2, gates * units}
-                                                      : std::vector<int64_t>{gates * units};
+    std::vector<int64_t> shape = cudnnWeights()         ? std::vector<int64_t>{2 * gates * units}
+                                 : cell(c) == abi::kGRU ? std::vector<int64_t>{2, gates * units}
+                                                        : std::vector<int64_t>{gates * units};
     cx.weights.push_back({"bias", shape, "bias_initializer", true});
   }
 }
@@ -174,8 +209,10 @@ void RecurrentKind::lower(LowerContext &cx) const {
   int64_t units = c.integer("units"), features = cx.inputType().dims[2];
   Dim steps = cx.inputType().dims[1];
   int64_t gates = abi::recurrentGates(kind), width = gates * units;  // Keras: the gates side by side
-  llvm::Value *kernel = cx.constant("kernel.packed", packGates(cx.weight("kernel"), features, units, 0, gates));
-  const std::vector<float> &recurrent = cx.weight("recurrent_kernel");
+  std::vector<float> kernelValues = cx.weight("kernel"), recurrent = cx.weight("recurrent_kernel"), biasValues;
+  if (useBias(c)) biasValues = cx.weight("bias");
+  if (cudnnWeights()) convertCudnnWeights(kind, features, units, true, kernelValues, recurrent, biasValues);
+  llvm::Value *kernel = cx.constant("kernel.packed", packGates(kernelValues, features, units, 0, gates));
   llvm::Value *recurrentKernel = nullptr, *candidateKernel = cx.null();
   if (kind == abi::kGRUResetBefore) {
     // r scales h before the candidate's product: two products per step.
@@ -185,17 +222,19 @@ void RecurrentKind::lower(LowerContext &cx) const {
     recurrentKernel = cx.constant("recurrent_kernel.packed", packGates(recurrent, units, units, 0, gates));
   }
   llvm::Value *bias = cx.null(), *recurrentBias = cx.null();
-  if (c.flag("use_bias")) {
-    const std::vector<float> &b = cx.weight("bias");
+  if (useBias(c)) {
+    const std::vector<float> &b = biasValues;
     bias = cx.constant("bias", layOutGates(b.data(), units, gates));
     if (kind == abi::kGRU) recurrentBias = cx.constant("recurrent_bias", layOutGates(b.data() + width, units, gates));
   }
   bool returnState = c.flag("return_state");
   static_assert(sizeof(abi::RecurrentGeometry) == 7 * sizeof(int64_t), "the geometry's fields, in order");
   llvm::Value *geometry = cx.ints("geometry", {kind, steps, features, units, c.flag("go_backwards"),
-                                               c.flag("return_sequences"), c.flag("zero_output_for_mask")});
-  abi::Activation act = cx.activation();
-  abi::Activation gate = c.has("recurrent_activation") ? cx.activation("recurrent_activation") : abi::kLinear;
+                                               c.flag("return_sequences"), setFlag(c, "zero_output_for_mask")});
+  abi::Activation act = c.has("activation") ? cx.activation() : abi::kTanh;
+  abi::Activation gate = c.has("recurrent_activation") ? cx.activation("recurrent_activation")
+                         : kind == abi::kSimpleRNN     ? abi::kLinear
+                                                       : abi::kSigmoid;
   cx.call("kiln_recurrent",
           {cx.output(), returnState ? cx.output(1) : cx.null(),
            returnState && kind == abi::kLSTM ? cx.output(2) : cx.null(), cx.input(), cx.inputMask(),

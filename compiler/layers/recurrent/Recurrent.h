@@ -29,6 +29,9 @@ public:
 
   // The cell the layer runs with this configuration (GRU: reset_after).
   virtual abi::RecurrentCell cell(const LayerConfig &) const = 0;
+  // Whether the layer keeps its weights as CuDNNLSTM and CuDNNGRU do (see
+  // convertCudnnWeights): converted when the layer is lowered.
+  virtual bool cudnnWeights() const { return false; }
   // The states a call returns with return_state and takes as initial_state:
   // h, and c for an LSTM.
   int64_t stateCount(const LayerConfig &c) const { return cell(c) == abi::kLSTM ? 2 : 1; }
@@ -60,5 +63,17 @@ std::vector<ArgSpec> recurrentArgs(std::vector<ArgSpec> own, bool unitForgetBias
                                    std::vector<ArgSpec> afterBase);
 // Keras 1 names of the arguments above; `gated` adds inner_activation.
 std::vector<LegacyArg> recurrentLegacyArgs(bool gated);
+
+// CuDNNLSTM and CuDNNGRU (Keras 2's GPU layers) hand each gate's kernel
+// block to cuDNN as it lies in memory, so a block of (features, units) is
+// read as the (units, features) matrix cuDNN multiplies from the left, and
+// their bias is (2 * gates * units): the input biases, then the recurrent
+// ones. Converts such weights in place to the LSTM's and GRU(reset_after)'s
+// layout (fromCudnn) or back, as Keras does when it loads one kind's weights
+// into the other: each kernel block reshaped and transposed, each recurrent
+// block transposed, an LSTM's two biases summed or halved (a GRU's are its
+// (2, 3 * units) bias already).
+void convertCudnnWeights(abi::RecurrentCell cell, int64_t features, int64_t units, bool fromCudnn,
+                         std::vector<float> &kernel, std::vector<float> &recurrentKernel, std::vector<float> &bias);
 
 }  // namespace kiln
