@@ -682,17 +682,23 @@ Model *Evaluator::selectModel(const std::string &name, uint32_t file) {
     diags_.report(DiagID::err_no_model, fileStart);
     return nullptr;
   }
+  // What a name is bound to when the file ends, as in Python: `model = A`
+  // then `model = B; saved = model` selects B.
+  auto bound = [&](const std::string &variable) -> Model * {
+    auto it = globals_.names.find(variable);
+    return it != globals_.names.end() && it->second.is(ValueKind::Model) ? it->second.model : nullptr;
+  };
   if (!name.empty()) {
+    if (Model *m = bound(name)) return m;
     for (auto it = models_.rbegin(); it != models_.rend(); ++it)
-      if (it->variable == name || it->model->name == name) return it->model;
+      if (it->model->name == name) return it->model;
     std::string known;
     for (const ModelBinding &b : models_)
       known += (known.empty() ? "; models: " : ", ") + (b.variable.empty() ? b.model->name : b.variable);
     diags_.report(DiagID::err_model_not_found, fileStart, name, known);
     return nullptr;
   }
-  for (auto it = models_.rbegin(); it != models_.rend(); ++it)
-    if (it->variable == "model") return it->model;
+  if (Model *m = bound("model")) return m;
   return models_.back().model;
 }
 

@@ -137,6 +137,45 @@ void boundNames(const std::vector<ast::StmtPtr> &body, std::vector<std::string> 
   }
 }
 
+// The names whose values a block may change in place: the containers of
+// `d[k] = v` and `o.a = v`, and the objects of method calls
+// (`vocab.add(w)`, `rows.append(x)`).
+void changedInPlace(const ast::Expr &e, std::vector<std::string> &out) {
+  if (e.kind == ast::ExprKind::Call && e.object && e.object->kind == ast::ExprKind::Attribute && e.object->object &&
+      e.object->object->kind == ast::ExprKind::Name)
+    out.push_back(e.object->object->name);
+  for (const ast::Expr *sub : {e.object.get(), e.rhs.get()})
+    if (sub) changedInPlace(*sub, out);
+  for (const ast::ExprPtr &sub : e.elements)
+    if (sub) changedInPlace(*sub, out);
+  for (const ast::Argument &a : e.args)
+    if (a.value) changedInPlace(*a.value, out);
+  for (const ast::ComprehensionClause &c : e.clauses) {
+    if (c.iterable) changedInPlace(*c.iterable, out);
+    for (const ast::ExprPtr &condition : c.conditions) changedInPlace(*condition, out);
+  }
+}
+void changedInPlace(const std::vector<ast::StmtPtr> &body, std::vector<std::string> &out) {
+  for (const ast::StmtPtr &s : body) {
+    for (const ast::ExprPtr &t : s->targets) {
+      if (!t) continue;
+      const ast::Expr *root = t.get();
+      while ((root->kind == ast::ExprKind::Subscript || root->kind == ast::ExprKind::Attribute) && root->object)
+        root = root->object.get();
+      if (root != t.get() && root->kind == ast::ExprKind::Name) out.push_back(root->name);
+      changedInPlace(*t, out);
+    }
+    for (const ast::Expr *e : {s->value.get(), s->message.get()})
+      if (e) changedInPlace(*e, out);
+    for (const ast::ExprPtr &item : s->items) changedInPlace(*item, out);
+    changedInPlace(s->body, out);
+    for (const ast::StmtPtr &c : s->clauses) {
+      if (c->value) changedInPlace(*c->value, out);
+      changedInPlace(c->body, out);
+    }
+  }
+}
+
 }  // namespace
 
 void Evaluator::skipBlock(const ast::Stmt &stmt, const Value &cause, const std::string &what, SourceRange header) {
@@ -149,6 +188,20 @@ void Evaluator::skipBlock(const ast::Stmt &stmt, const Value &cause, const std::
   boundNames(stmt.body, names);
   for (const ast::StmtPtr &c : stmt.clauses) boundNames(c->body, names);
   for (const std::string &name : names) scope_->names[name] = unknown;
+  // So are the lists and dicts it would fill (`vocab = set()`, then
+  // `vocab.add(w)` in a loop over data): their contents are unknown.
+  std::vector<std::string> changed;
+  if (stmt.value) changedInPlace(*stmt.value, changed);
+  changedInPlace(stmt.body, changed);
+  for (const ast::StmtPtr &c : stmt.clauses) changedInPlace(c->body, changed);
+  for (const std::string &name : changed) {
+    for (Scope *scope : {scope_, &globals_}) {
+      auto it = scope->names.find(name);
+      if (it == scope->names.end()) continue;
+      if (it->second.is(ValueKind::List) || it->second.is(ValueKind::Dict)) it->second = unknown;
+      break;
+    }
+  }
 }
 
 Evaluator::Flow Evaluator::execIf(const ast::Stmt &stmt) {
