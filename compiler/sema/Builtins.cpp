@@ -60,6 +60,12 @@ Value Evaluator::callPython(const Builtin &builtin, CallSite &call) {
     return this->call(f, inner);
   };
 
+  // next(iter(dataset)) takes a batch of data: skipped with the dataset
+  // (above); Kiln keeps no iterators over its own values.
+  if (name == "iter" || name == "next") {
+    if (!arity(1, 2)) return Value::error(r);
+    return typeError(*args[0], "a dataset or an iterator over data, which Kiln skips");
+  }
   if (name == "len") {
     if (!arity(1, 1)) return Value::error(r);
     const Value &v = *args[0];
@@ -360,6 +366,35 @@ Value Evaluator::callMath(const Builtin &builtin, CallSite &call) {
   if (xs.empty() && name != "prod" && name != "sum") {
     diags_.report(DiagID::err_builtin_arguments, r, name, "1", 0);
     return Value::error(r);
+  }
+  // np.linspace(start, stop, num=50) and np.arange([start,] stop[, step]) of
+  // constants (drop-path rates per block), as lists.
+  if (name == "linspace" || name == "arange") {
+    std::vector<double> v = xs;
+    if (name == "linspace") {
+      if (const CallArgument *num = call.keyword("num"); num && num->value.isInteger()) v.push_back(num->value.integer);
+      if (v.size() == 2) v.push_back(50);
+    }
+    if (v.size() > 3 || (name == "linspace" && (v.size() != 3 || v[2] < 0 || v[2] != std::floor(v[2])))) {
+      diags_.report(DiagID::err_builtin_arguments, r, name, name == "linspace" ? "2 or 3" : "1 to 3", v.size());
+      return Value::error(r);
+    }
+    std::vector<Value> items;
+    if (name == "linspace") {
+      bool endpoint = true;
+      if (const CallArgument *e = call.keyword("endpoint"); e && e->value.is(ValueKind::Bool)) endpoint = e->value.boolean;
+      int64_t n = int64_t(v[2]);
+      double step = n > 1 || !endpoint ? (v[1] - v[0]) / double(endpoint ? n - 1 : n) : 0;
+      for (int64_t i = 0; i < n && tick(r); ++i) items.push_back(Value::ofFloat(v[0] + double(i) * step, r));
+    } else {
+      double start = v.size() > 1 ? v[0] : 0, stop = v.size() > 1 ? v[1] : v[0], step = v.size() > 2 ? v[2] : 1;
+      if (step == 0) {
+        diags_.report(DiagID::err_argument_value, r, "step", "np.arange", "must not be 0");
+        return Value::error(r);
+      }
+      for (double x = start; (step > 0 ? x < stop : x > stop) && tick(r); x += step) items.push_back(result(x, ints));
+    }
+    return Value::ofList(std::move(items), r);
   }
   double x = xs.empty() ? 0 : xs[0];
   if (name == "prod" || name == "sum") {

@@ -126,6 +126,14 @@ Value Evaluator::makeInput(CallSite &call) {
       arg("ragged", ArgType::Bool, Value::none()),       arg("batch_shape", ArgType::Shape, Value::none()),
       arg("batch_input_shape", ArgType::Shape, Value::none()),
   };
+  // tf.keras 2 takes Input(shape=3) as (3,) (a TensorShape of an int);
+  // Keras 3 wants the tuple.
+  if (options_.kerasVersion == KerasVersion::V2)
+    for (size_t i = 0; i < call.args.size(); ++i) {
+      CallArgument &a = call.args[i];
+      if ((a.keyword == "shape" || (i == 0 && a.keyword.empty())) && a.value.is(ValueKind::Int))
+        a.value = Value::ofTuple({a.value}, a.value.range);
+    }
   LayerConfig config;
   if (!bindArguments(specs, {}, call, "Input", diags_, config)) return Value::error(call.range);
   for (const char *unsupported : {"sparse", "ragged"}) {

@@ -42,7 +42,7 @@ const std::vector<Builtin> &pythonBuiltins() {
     for (const char *name : {"len", "range", "min", "max", "sum", "abs", "round", "int", "float", "str", "bool",
                              "list", "tuple", "dict", "set", "zip", "enumerate", "reversed", "sorted", "any", "all",
                              "map", "filter", "isinstance", "getattr", "hasattr", "pow", "divmod", "repr", "object",
-                             "type"})
+                             "type", "iter", "next"})
       t.push_back({name, Kind::Python, {}});
     return t;
   }();
@@ -57,7 +57,7 @@ const std::vector<Builtin> &mathFunctions() {
       t.push_back({name, Kind::Math, "math"});
     for (const char *name : {"prod", "sum", "max", "amax", "min", "amin", "mean", "sqrt", "ceil", "floor", "trunc",
                              "exp", "log", "log2", "log10", "power", "abs", "round", "float32", "float64", "int32",
-                             "int64"})
+                             "int64", "linspace", "arange"})
       t.push_back({name, Kind::Math, "numpy"});
     for (const char *name : {"image_data_format", "set_image_data_format", "int_shape", "epsilon", "floatx"})
       t.push_back({name, Kind::Backend, "keras.backend"});
@@ -235,6 +235,15 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
       return submodule();
     if (const Builtin *b = tensorOpBuiltin(module, name)) return tensorOpValue(b, name, range);
     if (module == "tensorflow" && name == "newaxis") return Value::none(range);
+    // TensorFlow's own names of Keras's initializers (tf.constant_initializer(0.1)).
+    static const std::map<std::string, std::string> initializers = {
+        {"constant_initializer", "Constant"},          {"zeros_initializer", "Zeros"},
+        {"ones_initializer", "Ones"},                  {"random_uniform_initializer", "RandomUniform"},
+        {"random_normal_initializer", "RandomNormal"}, {"truncated_normal_initializer", "TruncatedNormal"},
+        {"glorot_uniform_initializer", "GlorotUniform"}, {"glorot_normal_initializer", "GlorotNormal"},
+        {"orthogonal_initializer", "Orthogonal"},      {"variance_scaling_initializer", "VarianceScaling"}};
+    if (auto it = initializers.find(name); module == "tensorflow" && it != initializers.end())
+      return builtinValue(trainingObject(it->second, Builtin::Kind::Initializer), range);
     if (module == "tensorflow.nn" || module == "tensorflow.math") {
       if (auto act = canonicalActivation(name)) return Value::ofStr(*act, range);
     }

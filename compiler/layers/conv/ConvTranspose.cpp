@@ -1,5 +1,7 @@
-// Conv2DTranspose and Conv3DTranspose: the transpose (gradient) of a Conv2D
-// or Conv3D, as TensorFlow's conv2d_transpose / conv3d_transpose compute it, with Keras's output size rule. Lowered to a
+// Conv1DTranspose, Conv2DTranspose and Conv3DTranspose: the transpose
+// (gradient) of a Conv1D, Conv2D or Conv3D, as TensorFlow's
+// conv1d_transpose / conv2d_transpose / conv3d_transpose compute it, with
+// Keras's output size rule. Lowered to a
 // GEMM of the input with the kernel into columns, then a col2im scatter-add
 // into the output (kernels/Conv.cpp).
 #include "layers/conv/ConvCommon.h"
@@ -24,8 +26,7 @@ public:
                    windowArg("dilation_rate", spatialRank),
                    arg("activation", ArgType::Activation, Value::none()),
                    arg("use_bias", ArgType::Bool, Value::ofBool(true))}),
-                  spatialRank == 2 ? "transposed 2D convolution (deconvolution)"
-                                   : "transposed 3D convolution (deconvolution)"),
+                  fmt::format("transposed {}D convolution (deconvolution)", spatialRank)),
         rank_(spatialRank) {}
 
   std::vector<LegacyArg> legacyArgs() const override { return keras1Args(rank_); }
@@ -138,6 +139,10 @@ private:
   int rank_;
 };
 
+class Conv1DTransposeKind : public ConvTransposeKind {
+public:
+  Conv1DTransposeKind() : ConvTransposeKind("Conv1DTranspose", 1) {}
+};
 class Conv2DTransposeKind : public ConvTransposeKind {
 public:
   Conv2DTransposeKind() : ConvTransposeKind("Conv2DTranspose", 2) {}
@@ -149,6 +154,7 @@ public:
 
 }  // namespace
 
+KILN_REGISTER_LAYER(Conv1DTransposeKind, "Convolution1DTranspose")
 KILN_REGISTER_LAYER(Conv2DTransposeKind, "Convolution2DTranspose", "Deconvolution2D", "Deconv2D")
 KILN_REGISTER_LAYER(Conv3DTransposeKind, "Convolution3DTranspose", "Deconvolution3D", "Deconv3D")
 

@@ -1,5 +1,6 @@
 // Regularization layers that only act while training: SpatialDropout1D/2D/3D,
-// GaussianNoise, GaussianDropout and AlphaDropout pass their input through
+// GaussianNoise, GaussianDropout, AlphaDropout and ActivityRegularization
+// (and Keras's Identity, which never acts) pass their input through
 // unchanged at inference (Keras applies them only when training=True), so
 // the graph passes remove them, as they remove Dropout.
 #include "layers/IdentityAtInference.h"
@@ -75,8 +76,25 @@ public:
                                 "dropout that keeps SELU's mean and variance, while training; identity at inference") {}
 };
 
+// Adds an activity penalty to the training loss: nothing at inference.
+class ActivityRegularizationKind : public IdentityAtInferenceKind {
+public:
+  ActivityRegularizationKind()
+      : IdentityAtInferenceKind("ActivityRegularization",
+                                {arg("l1", ArgType::Float, Value::ofFloat(0.0)), arg("l2", ArgType::Float, Value::ofFloat(0.0))},
+                                "adds an L1/L2 penalty on its input to the training loss; identity at inference") {}
+};
+
+// Keras's placeholder layer (keras.layers.Identity): its input, always.
+class IdentityKind : public IdentityAtInferenceKind {
+public:
+  IdentityKind() : IdentityAtInferenceKind("Identity", {}, "returns its input") {}
+};
+
 }  // namespace
 
+KILN_REGISTER_LAYER(ActivityRegularizationKind)
+KILN_REGISTER_LAYER(IdentityKind)
 KILN_REGISTER_LAYER(SpatialDropout1DKind)
 KILN_REGISTER_LAYER(SpatialDropout2DKind)
 KILN_REGISTER_LAYER(SpatialDropout3DKind)
