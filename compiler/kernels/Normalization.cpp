@@ -1,5 +1,6 @@
 // Normalization kernels: a per-channel affine map (inference-time batch
-// normalization) and layer normalization over trailing axes.
+// normalization), layer normalization over trailing axes and group
+// normalization over positions and groups of channels.
 #include "Common.h"
 
 using namespace kiln;
@@ -34,6 +35,41 @@ KILN_KERNEL void kiln_layer_norm(float *out, const float *in, const float *gamma
       if (gamma) v *= gamma[c];
       if (beta) v += beta[c];
       y[c] = v;
+    }
+  }
+}
+
+// Group normalization over [batch, positions, channels]: the channels in
+// `groups` runs of channels / groups, each normalized over every position
+// of its sample, then * gamma[c] + beta[c] (either may be null). Mean and
+// variance in double: a group spans positions * channels / groups values.
+KILN_KERNEL void kiln_group_norm(float *out, const float *in, const float *gamma, const float *beta, int64_t batch,
+                                 int64_t positions, int64_t channels, int64_t groups, float epsilon,
+                                 const abi::RunContext *) {
+  int64_t width = channels / groups;
+  double count = double(positions) * double(width);
+  for (int64_t b = 0; b < batch; ++b) {
+    const float *x = in + b * positions * channels;
+    float *y = out + b * positions * channels;
+    for (int64_t g = 0; g < groups; ++g) {
+      double sum = 0;
+      for (int64_t p = 0; p < positions; ++p)
+        for (int64_t c = g * width; c < (g + 1) * width; ++c) sum += x[p * channels + c];
+      double mean = sum / count, squares = 0;
+      for (int64_t p = 0; p < positions; ++p)
+        for (int64_t c = g * width; c < (g + 1) * width; ++c) {
+          double d = x[p * channels + c] - mean;
+          squares += d * d;
+        }
+      float inv = 1.0f / sqrtf(float(squares / count) + epsilon);
+      float m = float(mean);
+      for (int64_t p = 0; p < positions; ++p)
+        for (int64_t c = g * width; c < (g + 1) * width; ++c) {
+          float v = (x[p * channels + c] - m) * inv;
+          if (gamma) v *= gamma[c];
+          if (beta) v += beta[c];
+          y[p * channels + c] = v;
+        }
     }
   }
 }

@@ -1,6 +1,6 @@
 // The kernels that reduce or normalise along an axis, against their
-// definitions in double precision over odd sizes (1, 7, 17, 33): layer
-// normalization, softmax and log-softmax over any axis, Keras's Dot (with and
+// definitions in double precision over odd sizes (1, 7, 17, 33): layer and
+// group normalization, softmax and log-softmax over any axis, Keras's Dot (with and
 // without normalize), the reductions of tensor math, its matrix product and
 // the per-channel affine map of inference-time batch normalization.
 #include "kernel_test_util.h"
@@ -11,6 +11,8 @@ extern "C" {
 using kiln::abi::RunContext;
 void kiln_layer_norm(float *out, const float *in, const float *gamma, const float *beta, int64_t rows, int64_t cols,
                      float epsilon, const RunContext *run);
+void kiln_group_norm(float *out, const float *in, const float *gamma, const float *beta, int64_t batch,
+                     int64_t positions, int64_t channels, int64_t groups, float epsilon, const RunContext *run);
 void kiln_softmax_axis(float *out, const float *in, int64_t outer, int64_t axis, int64_t inner, int32_t logarithm,
                        const RunContext *run);
 void kiln_dot(float *out, const float *x, const float *y, int64_t batch, int64_t p, int64_t k, int64_t q, int64_t r,
@@ -54,6 +56,39 @@ TEST(AxisKernels, LayerNormalization) {
                       cols, epsilon, nullptr);
       expectNear(out, want, scale, "layer norm of " + std::to_string(cols) + (affine ? " with gamma, beta" : ""));
     }
+}
+
+TEST(AxisKernels, GroupNormalization) {
+  for (int64_t positions : kSizes)
+    for (auto [channels, groups] : {std::pair<int64_t, int64_t>{7, 7}, {12, 4}, {12, 1}, {34, 17}})
+      for (bool affine : {true, false}) {
+        int64_t batch = 3, width = channels / groups;
+        std::vector<float> in = randomFloats(batch * positions * channels, 85, -3.0f, 5.0f),
+                           gamma = randomFloats(channels, 86), beta = randomFloats(channels, 87);
+        const float epsilon = 1e-3f;
+        std::vector<double> want(in.size()), scale(in.size());
+        for (int64_t b = 0; b < batch; ++b)
+          for (int64_t g = 0; g < groups; ++g) {
+            auto at = [&](int64_t p, int64_t c) { return size_t((b * positions + p) * channels + g * width + c); };
+            double mean = 0, variance = 0, n = double(positions * width);
+            for (int64_t p = 0; p < positions; ++p)
+              for (int64_t c = 0; c < width; ++c) mean += in[at(p, c)] / n;
+            for (int64_t p = 0; p < positions; ++p)
+              for (int64_t c = 0; c < width; ++c) variance += std::pow(in[at(p, c)] - mean, 2) / n;
+            for (int64_t p = 0; p < positions; ++p)
+              for (int64_t c = 0; c < width; ++c) {
+                double y = (in[at(p, c)] - mean) / std::sqrt(variance + epsilon);
+                want[at(p, c)] = affine ? y * gamma[g * width + c] + beta[g * width + c] : y;
+                scale[at(p, c)] = 8 * (std::fabs(y) + 1);
+              }
+          }
+        std::vector<float> out(in.size(), -7.0f);
+        kiln_group_norm(out.data(), in.data(), affine ? gamma.data() : nullptr, affine ? beta.data() : nullptr, batch,
+                        positions, channels, groups, epsilon, nullptr);
+        expectNear(out, want, scale,
+                   "group norm of " + std::to_string(positions) + " x " + std::to_string(channels) + " in " +
+                       std::to_string(groups) + " groups" + (affine ? " with gamma, beta" : ""));
+      }
 }
 
 TEST(AxisKernels, SoftmaxOverEveryAxisPosition) {

@@ -1,6 +1,7 @@
 """Layers that Keras added after 2.3 and model code around them: Conv1DTranspose, Identity,
-ActivityRegularization, InputLayer with a positional shape, TensorFlow's names of the initializers."""
-from case import Case
+ActivityRegularization, GroupNormalization, InputLayer with a positional shape, TensorFlow's names of the
+initializers."""
+from case import Case, floats
 
 CONV1D_TRANSPOSE = """\
 import tensorflow as tf
@@ -36,7 +37,42 @@ model = keras.Sequential(
 )
 """
 
+GROUP_NORMALIZATION = """\
+import keras
+from keras import layers
+
+image = keras.Input(shape=(6, 5, 8))
+x = layers.GroupNormalization(4)(image)
+x = layers.Conv2D(6, 3, activation="relu")(x)
+x = layers.GroupNormalization(groups=-1, epsilon=1e-5)(x)
+a = layers.GroupNormalization(1, center=False)(x)
+b = layers.GroupNormalization(3, scale=False)(x)
+steps = keras.Input(shape=(7, 4))
+c = layers.GroupNormalization(2)(layers.Dense(4)(steps))
+model = keras.Model([image, steps], [a, b, c])
+"""
+
+# Over open height and width, as in diffusion and style-transfer models.
+OPEN_GROUP_NORMALIZATION = """\
+import keras
+from keras import layers
+
+image = keras.Input(shape=(None, None, 4))
+x = layers.Conv2D(8, 3, padding="same")(image)
+x = layers.GroupNormalization(groups=4)(x)
+model = keras.Model(image, layers.Activation("swish")(x))
+"""
+
 CASES = [
+    Case("keras2_group_normalization", GROUP_NORMALIZATION, files=("model.h5", "weights.h5", "model.keras"),
+         atol=1e-5, rtol=1e-4,
+         note="GroupNormalization: 4 groups, instance normalization (groups=-1), one group without centre, 3 "
+              "groups without scale, on images and on sequences; tf.keras 2.15."),
+    Case("keras3_group_normalization", GROUP_NORMALIZATION, keras=3, files=("model.weights.h5", "model.keras"),
+         atol=1e-5, rtol=1e-4, note="The same GroupNormalization model in Keras 3 (JAX)."),
+    Case("keras3_open_group_normalization", OPEN_GROUP_NORMALIZATION, keras=3, files=("model.keras",),
+         inputs=[floats()], sizes=[[(5, 7, 4)], [(3, 3, 4)]], atol=1e-5, rtol=1e-4,
+         note="GroupNormalization over open height and width (two image sizes through one build); Keras 3."),
     Case("keras2_conv1d_transpose", CONV1D_TRANSPOSE, files=("model.h5", "weights.h5", "model.keras"),
          atol=1e-5, rtol=1e-4,
          note="Conv1DTranspose ('same' with strides and activation, 'valid' with stride 3, output_padding, no bias) "

@@ -1,0 +1,68 @@
+// GroupNormalization (Keras 2.11+, Keras 3): the channels split into
+// `groups` runs, each normalized over every position of its sample (the
+// mean and variance of positions x channels / groups values), then scaled by
+// gamma and shifted by beta per channel. groups=-1 is instance normalization
+// (a group per channel), groups=1 normalizes whole samples.
+#include "codegen/LowerContext.h"
+#include "layers/LayerKind.h"
+
+namespace kiln {
+namespace {
+
+class GroupNormalizationKind : public LayerKind {
+public:
+  GroupNormalizationKind()
+      : LayerKind("GroupNormalization",
+                  {arg("groups", ArgType::Int, Value::ofInt(32)), arg("axis", ArgType::Int, Value::ofInt(-1)),
+                   arg("epsilon", ArgType::Float, Value::ofFloat(0.001)),
+                   arg("center", ArgType::Bool, Value::ofBool(true)), arg("scale", ArgType::Bool, Value::ofBool(true)),
+                   arg("beta_initializer", ArgType::Initializer, Value::ofStr("zeros")),
+                   arg("gamma_initializer", ArgType::Initializer, Value::ofStr("ones")),
+                   arg("beta_regularizer", ArgType::TrainingOnly, Value::none()),
+                   arg("gamma_regularizer", ArgType::TrainingOnly, Value::none()),
+                   arg("beta_constraint", ArgType::TrainingOnly, Value::none()),
+                   arg("gamma_constraint", ArgType::TrainingOnly, Value::none())},
+                  "normalizes groups of channels over each sample's positions; groups=-1: instance normalization") {}
+
+  bool supportsMasking() const override { return true; }
+  bool supportsOpenAxes() const override { return true; }
+
+  void inferShapes(ShapeContext &cx) const override {
+    const TensorType &in = cx.input();
+    const LayerConfig &c = cx.config();
+    int64_t axis = c.integer("axis");
+    if (in.rank() < 2 || (axis != -1 && axis != in.rank() - 1)) {
+      cx.error(DiagID::err_unsupported_argument_value, cx.layer().describe(),
+               "axis=" + std::to_string(axis) + " on " + shapeString(in) + " (the channels must be the last axis)");
+      return;
+    }
+    if (!cx.requireConstant(0, in.rank() - 1, "gamma and beta have an entry per channel")) return;
+    int64_t channels = in.dims.back().value(), groups = c.integer("groups") == -1 ? channels : c.integer("groups");
+    if (groups < 1 || groups > channels || channels % groups != 0) {
+      cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
+               "groups=" + std::to_string(c.integer("groups")) + " must divide the " + std::to_string(channels) +
+                   " channels of its input " + cx.shown(in));
+      return;
+    }
+    if (c.flag("scale")) cx.weights.push_back({"gamma", {channels}, "gamma_initializer", true});
+    if (c.flag("center")) cx.weights.push_back({"beta", {channels}, "beta_initializer", true});
+    cx.outputs = {in};
+  }
+
+  void lower(LowerContext &cx) const override {
+    const TensorType &t = cx.inputType();
+    const LayerConfig &c = cx.config();
+    int64_t channels = t.dims.back().value(), groups = c.integer("groups") == -1 ? channels : c.integer("groups");
+    Dim positions = product(std::vector<Dim>(t.dims.begin() + 1, t.dims.end() - 1));
+    llvm::Value *gamma = c.flag("scale") ? cx.constant("gamma", cx.weight("gamma")) : cx.null();
+    llvm::Value *beta = c.flag("center") ? cx.constant("beta", cx.weight("beta")) : cx.null();
+    cx.call("kiln_group_norm", {cx.output(), cx.input(), gamma, beta, cx.batch(), cx.dim(positions),
+                                cx.i64(channels), cx.i64(groups), cx.f32(float(c.real("epsilon")))});
+  }
+};
+
+}  // namespace
+
+KILN_REGISTER_LAYER(GroupNormalizationKind)
+
+}  // namespace kiln
