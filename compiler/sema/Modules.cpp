@@ -9,6 +9,8 @@
 #include "layers/LayerKind.h"
 
 #include <cmath>
+#include <map>
+#include <set>
 
 namespace kiln {
 
@@ -61,6 +63,7 @@ const std::vector<Builtin> &mathFunctions() {
       t.push_back({name, Kind::Math, "numpy"});
     for (const char *name : {"image_data_format", "set_image_data_format", "int_shape", "epsilon", "floatx"})
       t.push_back({name, Kind::Backend, "keras.backend"});
+    t.push_back({"get_source_inputs", Kind::Backend, "keras.utils"});
     return t;
   }();
   return table;
@@ -273,6 +276,8 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
     if (const Builtin *b = find(mathFunctions(), name, "keras.backend")) return builtinValue(b, range);
     return unsupported("Keras backend functions compute on tensors at run time; use a Keras layer");
   }
+  // keras.utils.get_source_inputs (layer_utils, operation_utils): the Inputs a tensor comes from.
+  if (name == "get_source_inputs") return builtinValue(find(mathFunctions(), name, "keras.utils"), range);
   if (auto why = skippedKerasModule(module, name)) return Value::skipped(full, *why, range);
   if (within(module, "keras.random"))
     return unsupported("it draws random numbers, and a compiled model gives the same outputs for the same inputs");
@@ -377,12 +382,25 @@ Value Evaluator::callBackend(const Builtin &builtin, CallSite &call) {
   }
   const Value &x = call.args[0].value;
   if (x.is(ValueKind::Skipped)) return x;
-  if (x.is(ValueKind::Traced)) return tensorShape(x, call.range);
+  if (x.is(ValueKind::Traced) && name == "int_shape") return tensorShape(x, call.range);
   if (!x.is(ValueKind::Tensor)) {
-    diags_.report(DiagID::err_argument_type, x.range, "x", "int_shape()", "a tensor", describe(x));
+    diags_.report(DiagID::err_argument_type, x.range, "x", name + "()", "a tensor", describe(x));
     return Value::error(call.range);
   }
-  return kerasAttribute(x, "shape", call.range, call.range);
+  if (name == "int_shape") return kerasAttribute(x, "shape", call.range, call.range);
+  // get_source_inputs(x): the Input tensors x is computed from, depth first.
+  std::vector<Value> inputs;
+  std::set<const Node *> seen;
+  std::vector<const Tensor *> stack{x.tensor};
+  while (!stack.empty()) {
+    const Tensor *t = stack.back();
+    stack.pop_back();
+    if (!seen.insert(t->producer).second) continue;
+    const Layer *layer = t->producer->layer;
+    if (layer->kind && layer->kind->className() == "InputLayer") inputs.push_back(Value::ofTensor(const_cast<Tensor *>(t), call.range));
+    for (auto it = t->producer->inputs.rbegin(); it != t->producer->inputs.rend(); ++it) stack.push_back(*it);
+  }
+  return Value::ofList(std::move(inputs), call.range);
 }
 
 }  // namespace kiln
