@@ -13,9 +13,12 @@ const std::vector<std::string> &methodsOf(ValueKind kind) {
   static const std::vector<std::string> str = {"format", "join", "upper", "lower", "replace", "split", "strip",
                                                "lstrip", "rstrip", "startswith", "endswith", "title", "capitalize",
                                                "count", "find", "zfill", "isdigit"};
-  static const std::vector<std::string> list = {"append", "extend", "insert", "pop", "index", "count",
-                                                "reverse", "copy", "remove", "sort", "clear"};
-  static const std::vector<std::string> tuple = {"index", "count"};
+  // A set is a list without repeats: add, update and discard keep it so.
+  static const std::vector<std::string> list = {"append", "extend", "insert", "pop",    "index", "count",
+                                                "reverse", "copy",  "remove", "sort",   "clear", "add",
+                                                "update",  "discard"};
+  // A shape is a tuple; TensorShape.as_list() gives it as a list.
+  static const std::vector<std::string> tuple = {"index", "count", "as_list"};
   static const std::vector<std::string> dict = {"keys", "values", "items", "get", "update", "pop", "copy",
                                                 "setdefault"};
   static const std::vector<std::string> none;
@@ -183,9 +186,29 @@ Value Evaluator::callValueMethod(const Value &self, const std::string &method, C
     return Value::error(r);
   }
 
+  if (self.is(ValueKind::Tuple) && method == "as_list") {
+    if (!arity(0, 0)) return Value::error(r);
+    return Value::ofList(std::vector<Value>(self.items.begin(), self.items.end()), r);
+  }
+
   if (self.is(ValueKind::List)) {
     Value list = self;  // shares the elements: the methods change the list itself
     std::vector<Value> &items = list.items.vector();
+    if (method == "add" || method == "update" || method == "discard") {
+      if (!arity(1, 1)) return Value::error(r);
+      std::optional<std::vector<Value>> values = std::vector<Value>{args[0]};
+      if (method == "update" && !(values = iterate(args[0], args[0].range))) return Value::error(r);
+      if (!tick(r, items.size() * values->size())) return Value::error(r);
+      for (const Value &v : *values) {
+        auto at = std::find_if(items.begin(), items.end(), [&](const Value &item) { return equal(item, v); });
+        if (method == "discard" && at != items.end()) items.erase(at);
+        if (method != "discard" && at == items.end()) {
+          if (!checkSize(items.size() + 1, r)) return Value::error(r);
+          items.push_back(v);
+        }
+      }
+      return Value::none(r);
+    }
     if (method == "append") {
       if (!arity(1, 1) || !checkSize(items.size() + 1, r)) return Value::error(r);
       items.push_back(args[0]);

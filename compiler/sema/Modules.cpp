@@ -9,6 +9,7 @@
 #include "layers/LayerKind.h"
 
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -108,6 +109,9 @@ std::string normalizeModule(std::string path) {
   }
   if (path == "tf" || path.rfind("tf.", 0) == 0) return normalizeModule("tensorflow" + path.substr(2));
   if (path == "np" || path.rfind("np.", 0) == 0) return "numpy" + path.substr(2);
+  // keras.ops.nn.relu and keras.ops.numpy.mean are keras.ops.relu and keras.ops.mean.
+  for (const char *part : {"keras.ops.nn", "keras.ops.numpy"})
+    if (path == part || path.rfind(std::string(part) + ".", 0) == 0) return "keras.ops" + path.substr(strlen(part));
   // TensorFlow 2 exports Keras's initializers, optimizers, losses and
   // metrics under its own name too (tf.initializers.zeros(), tf.optimizers.Adam).
   for (const char *part : {"initializers", "optimizers", "losses", "metrics"}) {
@@ -263,7 +267,7 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
     if (std::optional<Value> v = libraryMember(module, name, range)) return *v;
   std::string last = lastComponent(module);
   if (const Builtin *b = tensorOpBuiltin(module, name)) return tensorOpValue(b, name, range);
-  if (module == "keras.ops" && name == "image") return submodule();
+  if (module == "keras.ops" && (name == "image" || name == "nn" || name == "numpy")) return submodule();
   if (module == "keras.ops" || module == "keras.ops.image")
     return unsupported(module + "." + name + " is not in the tensor-expression subset Kiln compiles");
   if (last == "activations" || module == "keras.backend") {
