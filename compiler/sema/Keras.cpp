@@ -687,6 +687,22 @@ bool Evaluator::collectModelLayers(Model *model, SourceRange range) {
 Model *Evaluator::selectModel(const std::string &name, uint32_t file) {
   SourceRange fileStart{{file, 0}, 1};
   if (models_.empty()) {
+    // A model made in a way Kiln does not compile (an instance of a
+    // subclassed model, bound to the name asked for, or to any name): that
+    // is the error, where its class is.
+    auto unsupported = [](const Value &v) { return v.is(ValueKind::Skipped) && v.skip->unsupported; };
+    const std::pair<const std::string, Value> *found = nullptr;
+    if (auto it = globals_.names.find(name.empty() ? "model" : name); it != globals_.names.end() && unsupported(it->second))
+      found = &*it;
+    for (const auto &entry : globals_.names)
+      if (!found && name.empty() && unsupported(entry.second) && entry.second.skip->what.rfind("class ", 0) == 0 &&
+          entry.second.skip->what != "class " + entry.first)
+        found = &entry;
+    if (found) {
+      const SkipInfo &s = *found->second.skip;
+      diags_.report(DiagID::err_skipped_used, s.where.valid() ? s.where : fileStart, "'" + found->first + "'", s.why);
+      return nullptr;
+    }
     diags_.report(DiagID::err_no_model, fileStart);
     return nullptr;
   }
