@@ -1,6 +1,7 @@
 // Normalization kernels: a per-channel affine map (inference-time batch
-// normalization), layer normalization over trailing axes and group
-// normalization over positions and groups of channels.
+// normalization), layer normalization over trailing axes, group
+// normalization over positions and groups of channels, RMS and L2 (unit)
+// normalization of rows.
 #include "Common.h"
 
 using namespace kiln;
@@ -71,5 +72,21 @@ KILN_KERNEL void kiln_group_norm(float *out, const float *in, const float *gamma
           y[p * channels + c] = v;
         }
     }
+  }
+}
+
+// Each row of `cols` values scaled by the inverse of its root mean square,
+// 1 / sqrt(mean(x^2) + epsilon) (RMSNormalization, then * scale[c] unless
+// scale is null), or with `unit` of its L2 norm, 1 / sqrt(max(sum(x^2),
+// epsilon)) (UnitNormalization).
+KILN_KERNEL void kiln_rms_norm(float *out, const float *in, const float *scale, int64_t rows, int64_t cols,
+                               float epsilon, int32_t unit, const abi::RunContext *) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *x = in + r * cols;
+    float *y = out + r * cols;
+    double squares = 0;
+    for (int64_t c = 0; c < cols; ++c) squares += double(x[c]) * double(x[c]);
+    float inv = unit ? 1.0f / sqrtf(fmaxf(float(squares), epsilon)) : 1.0f / sqrtf(float(squares / double(cols)) + epsilon);
+    for (int64_t c = 0; c < cols; ++c) y[c] = scale ? x[c] * inv * scale[c] : x[c] * inv;
   }
 }

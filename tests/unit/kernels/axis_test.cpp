@@ -1,6 +1,6 @@
 // The kernels that reduce or normalise along an axis, against their
-// definitions in double precision over odd sizes (1, 7, 17, 33): layer and
-// group normalization, softmax and log-softmax over any axis, Keras's Dot (with and
+// definitions in double precision over odd sizes (1, 7, 17, 33): layer,
+// group, RMS and unit normalization, softmax and log-softmax over any axis, Keras's Dot (with and
 // without normalize), the reductions of tensor math, its matrix product and
 // the per-channel affine map of inference-time batch normalization.
 #include "kernel_test_util.h"
@@ -13,6 +13,8 @@ void kiln_layer_norm(float *out, const float *in, const float *gamma, const floa
                      float epsilon, const RunContext *run);
 void kiln_group_norm(float *out, const float *in, const float *gamma, const float *beta, int64_t batch,
                      int64_t positions, int64_t channels, int64_t groups, float epsilon, const RunContext *run);
+void kiln_rms_norm(float *out, const float *in, const float *scale, int64_t rows, int64_t cols, float epsilon,
+                   int32_t unit, const RunContext *run);
 void kiln_softmax_axis(float *out, const float *in, int64_t outer, int64_t axis, int64_t inner, int32_t logarithm,
                        const RunContext *run);
 void kiln_dot(float *out, const float *x, const float *y, int64_t batch, int64_t p, int64_t k, int64_t q, int64_t r,
@@ -88,6 +90,32 @@ TEST(AxisKernels, GroupNormalization) {
         expectNear(out, want, scale,
                    "group norm of " + std::to_string(positions) + " x " + std::to_string(channels) + " in " +
                        std::to_string(groups) + " groups" + (affine ? " with gamma, beta" : ""));
+      }
+}
+
+TEST(AxisKernels, RmsAndUnitNormalization) {
+  for (int64_t cols : kSizes)
+    for (int32_t unit : {0, 1})
+      for (bool scaled : {true, false}) {
+        int64_t rows = 4;
+        std::vector<float> in = randomFloats(rows * cols, 88, -3.0f, 5.0f), scale = randomFloats(cols, 89);
+        for (int64_t c = 0; c < cols; ++c) in[c] = 0.0f;  // a zero row: the floor keeps it finite
+        const float epsilon = unit ? 1e-12f : 1e-6f;
+        std::vector<double> want(in.size()), tolerance(in.size());
+        for (int64_t r = 0; r < rows; ++r) {
+          double squares = 0;
+          for (int64_t c = 0; c < cols; ++c) squares += double(in[r * cols + c]) * in[r * cols + c];
+          double inv = unit ? 1 / std::sqrt(std::max(squares, double(epsilon))) : 1 / std::sqrt(squares / cols + epsilon);
+          for (int64_t c = 0; c < cols; ++c) {
+            double y = in[r * cols + c] * inv;
+            want[r * cols + c] = scaled ? y * scale[c] : y;
+            tolerance[r * cols + c] = 4 * (std::fabs(want[r * cols + c]) + 1);
+          }
+        }
+        std::vector<float> out(in.size(), -7.0f);
+        kiln_rms_norm(out.data(), in.data(), scaled ? scale.data() : nullptr, rows, cols, epsilon, unit, nullptr);
+        expectNear(out, want, tolerance,
+                   std::string(unit ? "unit" : "RMS") + " norm of " + std::to_string(cols) + (scaled ? " scaled" : ""));
       }
 }
 

@@ -1,5 +1,5 @@
 """Layers that Keras added after 2.3 and model code around them: Conv1DTranspose, Identity,
-ActivityRegularization, GroupNormalization, InputLayer with a positional shape, TensorFlow's names of the
+ActivityRegularization, GroupNormalization, UnitNormalization, RMSNormalization, InputLayer with a positional shape, TensorFlow's names of the
 initializers."""
 from case import Case, floats
 
@@ -63,7 +63,34 @@ x = layers.GroupNormalization(groups=4)(x)
 model = keras.Model(image, layers.Activation("swish")(x))
 """
 
+UNIT_NORMALIZATION = """\
+import keras
+from keras import layers
+
+tokens = keras.Input(shape=(5, 6))
+x = layers.Dense(8)(tokens)
+unit = layers.UnitNormalization()(x)
+flat = layers.UnitNormalization(axis=-1)(layers.Flatten()(x))
+model = keras.Model(tokens, [unit, flat])
+"""
+
+RMS_NORMALIZATION = """\
+import keras
+from keras import layers
+
+tokens = keras.Input(shape=(None, 6))
+x = layers.Dense(8)(tokens)
+a = layers.RMSNormalization()(x)
+b = layers.RMSNormalization(epsilon=0.5)(layers.UnitNormalization()(x))
+model = keras.Model(tokens, [a, b])
+"""
+
 CASES = [
+    Case("keras2_unit_normalization", UNIT_NORMALIZATION, atol=1e-5, rtol=1e-4,
+         note="UnitNormalization over the last axis of a sequence and of a vector; tf.keras 2.15."),
+    Case("keras3_rms_normalization", RMS_NORMALIZATION, keras=3, files=("model.weights.h5", "model.keras"),
+         inputs=[floats()], sizes=[[(4, 6)], [(1, 6)]], atol=1e-5, rtol=1e-4,
+         note="RMSNormalization (default epsilon, epsilon=0.5 after UnitNormalization) over open steps; Keras 3."),
     Case("keras2_group_normalization", GROUP_NORMALIZATION, files=("model.h5", "weights.h5", "model.keras"),
          atol=1e-5, rtol=1e-4,
          note="GroupNormalization: 4 groups, instance normalization (groups=-1), one group without centre, 3 "
