@@ -1,4 +1,4 @@
-"""Layers that Keras added after 2.3 and model code around them: Conv1DTranspose, Identity,
+"""Layers that Keras added after 2.3 and model code around them: Conv1DTranspose, DepthwiseConv1D, Identity,
 ActivityRegularization, GroupNormalization, UnitNormalization, RMSNormalization, InputLayer with a positional shape, TensorFlow's names of the
 initializers."""
 from case import Case, floats
@@ -85,7 +85,23 @@ b = layers.RMSNormalization(epsilon=0.5)(layers.UnitNormalization()(x))
 model = keras.Model(tokens, [a, b])
 """
 
+DEPTHWISE_CONV1D = """\
+import keras
+from keras import layers
+
+signal = keras.Input(shape=(20, 4))
+a = layers.DepthwiseConv1D(3, activation="relu")(signal)
+b = layers.DepthwiseConv1D(5, strides=2, padding="same", depth_multiplier=2, use_bias=False)(signal)
+c = layers.DepthwiseConv1D(3, dilation_rate=2, padding="same")(b)
+model = keras.Model(signal, [a, b, layers.BatchNormalization()(c)])
+"""
+
 CASES = [
+    Case("keras2_depthwise_conv1d", DEPTHWISE_CONV1D, files=("model.h5", "model.keras"), atol=1e-5, rtol=1e-4,
+         note="DepthwiseConv1D: valid with activation, strided 'same' with depth_multiplier=2 and no bias, dilated "
+              "then a folded BatchNormalization; tf.keras 2.15."),
+    Case("keras3_depthwise_conv1d", DEPTHWISE_CONV1D, keras=3, files=("model.weights.h5", "model.keras"),
+         atol=1e-5, rtol=1e-4, note="The same DepthwiseConv1D model in Keras 3 (JAX)."),
     Case("keras2_unit_normalization", UNIT_NORMALIZATION, atol=1e-5, rtol=1e-4,
          note="UnitNormalization over the last axis of a sequence and of a vector; tf.keras 2.15."),
     Case("keras3_rms_normalization", RMS_NORMALIZATION, keras=3, files=("model.weights.h5", "model.keras"),
