@@ -151,3 +151,55 @@ CASES = [
          note="Operators, slicing and keras.ops on a model's tensors, each an operation; Keras 3.15 (JAX).",
          atol=1e-5, rtol=1e-4),
 ]
+
+# tf.split (sizes, one of them -1) on a model's tensor and inside a Lambda's function.
+SPLIT_KERAS2 = """\
+import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+
+inputs = keras.Input(shape=(6, 8))
+a, b, c = tf.split(inputs, [3, -1, 2], axis=-1)
+top, bottom = tf.split(layers.Dense(4)(inputs), 2, axis=1)
+
+def glu(x):
+    x1, x2 = tf.split(x, num_or_size_splits=2, axis=-1)
+    return x1 * tf.nn.sigmoid(x2)
+
+gated = layers.Lambda(glu)(layers.Dense(10)(inputs))
+model = keras.Model(inputs, [a, b, c, top, bottom, gated])
+"""
+
+# keras.io's gMLP spatial gating unit: keras.ops.split into halves (and NumPy-style indices).
+SPLIT_KERAS3 = """\
+import keras
+from keras import layers, ops
+
+class SpatialGatingUnit(layers.Layer):
+    def __init__(self, num_patches, **kwargs):
+        super().__init__(**kwargs)
+        self.normalize = layers.LayerNormalization(epsilon=1e-6)
+        self.spatial_projection = layers.Dense(units=num_patches, bias_initializer="Ones")
+
+    def call(self, inputs):
+        u, v = ops.split(inputs, indices_or_sections=2, axis=2)
+        v = self.normalize(v)
+        v_channels = ops.transpose(v, axes=(0, 2, 1))
+        v_projected = self.spatial_projection(v_channels)
+        v_projected = ops.transpose(v_projected, axes=(0, 2, 1))
+        return u * v_projected
+
+inputs = keras.Input(shape=(5, 8))
+x = SpatialGatingUnit(5)(layers.Dense(8)(inputs))
+head, middle, tail = ops.split(inputs, [2, 5], axis=2)
+model = keras.Model(inputs, [x, head, middle, tail])
+"""
+
+CASES += [
+    Case("keras2_split", SPLIT_KERAS2, atol=1e-5, rtol=1e-4,
+         note="tf.split by sizes (with -1) and into halves on a model's tensors, and in a Lambda (a GLU); "
+              "tf.keras 2.15."),
+    Case("keras3_split", SPLIT_KERAS3, keras=3, files=("model.weights.h5", "model.keras"), atol=1e-5, rtol=1e-4,
+         note="keras.ops.split in keras.io's gMLP spatial gating unit, and by indices on a model's tensor; "
+              "Keras 3.15 (JAX)."),
+]
