@@ -4,7 +4,7 @@
 // gamma and shifted by beta per channel. groups=-1 is instance normalization
 // (a group per channel), groups=1 normalizes whole samples.
 #include "codegen/LowerContext.h"
-#include "layers/LayerKind.h"
+#include "layers/normalization/AffineArgs.h"
 
 namespace kiln {
 namespace {
@@ -13,15 +13,8 @@ class GroupNormalizationKind : public LayerKind {
 public:
   GroupNormalizationKind()
       : LayerKind("GroupNormalization",
-                  {arg("groups", ArgType::Int, Value::ofInt(32)), arg("axis", ArgType::Int, Value::ofInt(-1)),
-                   arg("epsilon", ArgType::Float, Value::ofFloat(0.001)),
-                   arg("center", ArgType::Bool, Value::ofBool(true)), arg("scale", ArgType::Bool, Value::ofBool(true)),
-                   arg("beta_initializer", ArgType::Initializer, Value::ofStr("zeros")),
-                   arg("gamma_initializer", ArgType::Initializer, Value::ofStr("ones")),
-                   arg("beta_regularizer", ArgType::TrainingOnly, Value::none()),
-                   arg("gamma_regularizer", ArgType::TrainingOnly, Value::none()),
-                   arg("beta_constraint", ArgType::TrainingOnly, Value::none()),
-                   arg("gamma_constraint", ArgType::TrainingOnly, Value::none())},
+                  withAffineArgs({arg("groups", ArgType::Int, Value::ofInt(32)), arg("axis", ArgType::Int, Value::ofInt(-1)),
+                                  arg("epsilon", ArgType::Float, Value::ofFloat(0.001))}),
                   "normalizes groups of channels over each sample's positions; groups=-1: instance normalization") {}
 
   bool supportsMasking() const override { return true; }

@@ -1,7 +1,7 @@
 // LayerNormalization: each sample normalized over its trailing axes, then
 // scaled by gamma and shifted by beta.
 #include "codegen/LowerContext.h"
-#include "layers/LayerKind.h"
+#include "layers/normalization/AffineArgs.h"
 
 #include <algorithm>
 
@@ -12,14 +12,8 @@ class LayerNormalizationKind : public LayerKind {
 public:
   LayerNormalizationKind()
       : LayerKind("LayerNormalization",
-                  {arg("axis", ArgType::AxisList, Value::ofInt(-1)), arg("epsilon", ArgType::Float, Value::ofFloat(0.001)),
-                   arg("center", ArgType::Bool, Value::ofBool(true)), arg("scale", ArgType::Bool, Value::ofBool(true)),
-                   arg("beta_initializer", ArgType::Initializer, Value::ofStr("zeros")),
-                   arg("gamma_initializer", ArgType::Initializer, Value::ofStr("ones")),
-                   arg("beta_regularizer", ArgType::TrainingOnly, Value::none()),
-                   arg("gamma_regularizer", ArgType::TrainingOnly, Value::none()),
-                   arg("beta_constraint", ArgType::TrainingOnly, Value::none()),
-                   arg("gamma_constraint", ArgType::TrainingOnly, Value::none())},
+                  withAffineArgs({arg("axis", ArgType::AxisList, Value::ofInt(-1)),
+                                  arg("epsilon", ArgType::Float, Value::ofFloat(0.001))}),
                   "normalizes each sample over the given trailing axes") {}
 
   // The normalized axes, non-negative and sorted.
