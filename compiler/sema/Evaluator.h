@@ -153,6 +153,7 @@ private:
   Value index(const Value &object, const Value &key, SourceRange range);
   Value slice(const Value &object, const ast::Expr &slice, SourceRange range);
   bool checkSize(size_t items, SourceRange where);          // elements of a container
+  bool checkGrowth(size_t items, size_t added, SourceRange where);  // `added` more: costs those steps only
   bool checkStringSize(size_t bytes, SourceRange where);  // bytes of a string
   // str(v) or repr(v) as a string value; an error if it is too long to build.
   Value toText(const Value &v, bool asRepr, SourceRange where);

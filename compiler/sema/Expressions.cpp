@@ -39,6 +39,10 @@ bool Evaluator::checkSize(size_t items, SourceRange where) {
   return false;
 }
 
+bool Evaluator::checkGrowth(size_t items, size_t added, SourceRange where) {
+  return items + added <= kMaxItems ? tick(where, added) : checkSize(items + added, where);
+}
+
 bool Evaluator::checkStringSize(size_t bytes, SourceRange where) {
   if (bytes <= kMaxStringBytes) return tick(where, bytes / 64);
   diags_.report(DiagID::err_too_large, where, bytes, kMaxStringBytes);
@@ -372,7 +376,7 @@ Value Evaluator::evalComprehension(const ast::Expr &e) {
       }
       results.push_back(eval(*e.object));
       if (e.rhs) results.push_back(eval(*e.rhs));
-      if (!checkSize(results.size(), e.range)) stop = Value::error(e.range);
+      if (!checkGrowth(results.size(), e.rhs ? 2 : 1, e.range)) stop = Value::error(e.range);
       return;
     }
     const ast::ComprehensionClause &c = e.clauses[clause];

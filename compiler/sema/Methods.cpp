@@ -203,26 +203,26 @@ Value Evaluator::callValueMethod(const Value &self, const std::string &method, C
         auto at = std::find_if(items.begin(), items.end(), [&](const Value &item) { return equal(item, v); });
         if (method == "discard" && at != items.end()) items.erase(at);
         if (method != "discard" && at == items.end()) {
-          if (!checkSize(items.size() + 1, r)) return Value::error(r);
+          if (!checkGrowth(items.size(), 1, r)) return Value::error(r);
           items.push_back(v);
         }
       }
       return Value::none(r);
     }
     if (method == "append") {
-      if (!arity(1, 1) || !checkSize(items.size() + 1, r)) return Value::error(r);
+      if (!arity(1, 1) || !checkGrowth(items.size(), 1, r)) return Value::error(r);
       items.push_back(args[0]);
       return Value::none(r);
     }
     if (method == "extend") {
       if (!arity(1, 1)) return Value::error(r);
       std::optional<std::vector<Value>> more = iterate(args[0], args[0].range);
-      if (!more || !checkSize(items.size() + more->size(), r)) return Value::error(r);
+      if (!more || !checkGrowth(items.size(), more->size(), r)) return Value::error(r);
       items.insert(items.end(), more->begin(), more->end());
       return Value::none(r);
     }
     if (method == "insert") {
-      if (!arity(2, 2) || !args[0].isInteger() || !checkSize(items.size() + 1, r)) return Value::error(r);
+      if (!arity(2, 2) || !args[0].isInteger() || !checkGrowth(items.size(), 1, r)) return Value::error(r);
       int64_t n = int64_t(items.size()), i = args[0].asInt() < 0 ? std::max<int64_t>(0, args[0].asInt() + n)
                                                                   : std::min(args[0].asInt(), n);
       items.insert(items.begin() + i, args[1]);

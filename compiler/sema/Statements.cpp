@@ -452,7 +452,7 @@ void Evaluator::execAugAssign(const ast::Stmt &stmt) {
   // list += iterable extends the list itself, which other names may share.
   if (stmt.op == "+" && current.is(ValueKind::List) && !operand.is(ValueKind::Skipped)) {
     std::optional<std::vector<Value>> more = iterate(operand, stmt.value->range);
-    if (!more || !checkSize(current.items.size() + more->size(), stmt.range)) return;
+    if (!more || !checkGrowth(current.items.size(), more->size(), stmt.range)) return;
     std::vector<Value> &items = current.items.vector();
     items.insert(items.end(), more->begin(), more->end());
     return;
