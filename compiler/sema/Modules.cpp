@@ -175,9 +175,26 @@ Value Evaluator::lookupGlobal(const std::string &name) const {
   return Value::error();
 }
 
+namespace {
+
+// os.environ["KERAS_BACKEND"] = "jax" (or "torch", "numpy", "openvino"):
+// backends only Keras 3 has (Keras 2.0-2.3 took "tensorflow" there too).
+bool setsKeras3Backend(const ast::Stmt &s) {
+  if (s.kind != ast::StmtKind::Assign || !s.value || s.value->kind != ast::ExprKind::Str) return false;
+  static const std::set<std::string> keras3Only = {"jax", "torch", "numpy", "openvino"};
+  for (const ast::ExprPtr &t : s.targets)
+    if (t && t->kind == ast::ExprKind::Subscript && t->object && exprText(*t->object) == "os.environ" &&
+        t->elements.size() == 1 && t->elements[0]->kind == ast::ExprKind::Str && t->elements[0]->name == "KERAS_BACKEND")
+      return keras3Only.count(s.value->name) > 0;
+  return false;
+}
+
+}  // namespace
+
 bool importsKeras3Api(const ast::Module &module) {
   std::function<bool(const std::vector<ast::StmtPtr> &)> scan = [&](const std::vector<ast::StmtPtr> &statements) {
     for (const ast::StmtPtr &s : statements) {
+      if (setsKeras3Backend(*s)) return true;
       for (const ast::ImportName &imp : s->imports)
         if (within(normalizeModule(imp.path), "keras.ops")) return true;
       if (scan(s->body) || scan(s->clauses) || (s->function && scan(s->function->body))) return true;
