@@ -40,6 +40,23 @@ Value Evaluator::callPython(const Builtin &builtin, CallSite &call) {
     if (a.value.is(ValueKind::Skipped)) return a.value;
   const std::string &name = builtin.name;
   SourceRange r = call.range;
+  // functools.partial(f, *args, **keywords): f with those arguments bound.
+  if (name == "partial") {
+    if (call.args.empty() || !call.args[0].keyword.empty()) {
+      diags_.report(DiagID::err_builtin_arguments, r, name, "at least 1", 0);
+      return Value::error(r);
+    }
+    Value partial = Value::make(ValueKind::Partial, r);
+    partial.self = std::make_shared<Value>(call.args[0].value);
+    std::vector<Value> bound;
+    for (size_t i = 1; i < call.args.size(); ++i) {
+      const CallArgument &a = call.args[i];
+      bound.push_back(a.keyword.empty() ? Value::none(a.value.range) : Value::ofStr(a.keyword, a.keywordRange));
+      bound.push_back(a.value);
+    }
+    partial.items = Items(std::move(bound));
+    return partial;
+  }
   std::vector<const Value *> args = positionalArgs(call);
   auto arity = [&](size_t min, size_t max) {
     if (args.size() >= min && args.size() <= max) return true;

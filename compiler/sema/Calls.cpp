@@ -5,6 +5,7 @@
 
 #include "diagnostics/Suggest.h"
 
+#include <algorithm>
 #include <functional>
 
 namespace kiln {
@@ -189,12 +190,37 @@ Value Evaluator::call(const Value &callee, CallSite &call) {
     }
     return callValueMethod(*callee.self, callee.text, call);
   case ValueKind::Function: return callFunction(*callee.function, call);
+  case ValueKind::Partial: return callPartial(callee, call);
   case ValueKind::Skipped: return callee;
   case ValueKind::Error: return callee;
   default:
     diags_.report(DiagID::err_not_callable, call.calleeRange, describe(callee));
     return Value::error(call.range);
   }
+}
+
+// A functools.partial object called: its bound positional arguments come
+// before the call's, and its keywords stay unless the call gives them again.
+Value Evaluator::callPartial(const Value &partial, CallSite &call) {
+  CallSite merged{call.range, call.calleeRange, {}};
+  auto bound = [&](bool keywords) {
+    for (size_t i = 0; i + 1 < partial.items.size(); i += 2) {
+      const Value &keyword = partial.items[i];
+      if (keyword.is(ValueKind::Str) != keywords) continue;
+      bool given = std::any_of(call.args.begin(), call.args.end(),
+                               [&](const CallArgument &a) { return keywords && a.keyword == keyword.text; });
+      if (!given) merged.args.push_back({keywords ? keyword.text : "", keyword.range, partial.items[i + 1], nullptr});
+    }
+  };
+  auto fromCall = [&](bool keywords) {
+    for (const CallArgument &a : call.args)
+      if (a.keyword.empty() != keywords) merged.args.push_back(a);
+  };
+  bound(false);
+  fromCall(false);
+  bound(true);
+  fromCall(true);
+  return this->call(*partial.self, merged);
 }
 
 Value Evaluator::callFunction(const Closure &function, CallSite &call) {

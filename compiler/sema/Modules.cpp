@@ -65,6 +65,7 @@ const std::vector<Builtin> &mathFunctions() {
     for (const char *name : {"image_data_format", "set_image_data_format", "int_shape", "epsilon", "floatx"})
       t.push_back({name, Kind::Backend, "keras.backend"});
     t.push_back({"get_source_inputs", Kind::Backend, "keras.utils"});
+    t.push_back({"partial", Kind::Python, "functools"});
     return t;
   }();
   return table;
@@ -208,7 +209,8 @@ Value Evaluator::resolveImport(const std::string &path, SourceRange range) {
   std::string normalized = normalizeModule(path);
   std::string root = normalized.substr(0, normalized.find('.'));
   if (root == "__future__") return Value::none(range);
-  bool known = root == "keras" || root == "tensorflow" || root == "numpy" || root == "math";
+  bool known = root == "keras" || root == "tensorflow" || root == "numpy" || root == "math" || normalized == "functools" ||
+               normalized == "functools.partial";
   if (!known || path[0] == '.') {
     std::string module = path[0] == '.' ? path : path.substr(0, path.find('.') == std::string::npos ? path.size() : path.find('.'));
     return Value::skipped(path, "module '" + module + "' is not available in model files", range);
@@ -249,6 +251,7 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
     return Value::skipped(rawModule + "." + name, "NumPy computes on data", range);
   }
   if (within(module, "numpy")) return Value::skipped(rawModule + "." + name, "NumPy computes on data", range);
+  if (full == "functools.partial") return builtinValue(find(mathFunctions(), name, module), range);
 
   if (within(module, "tensorflow")) {
     std::string last = lastComponent(module);

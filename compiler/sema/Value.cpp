@@ -218,6 +218,7 @@ std::string typeName(const Value &v) {
   case ValueKind::List: return "list";
   case ValueKind::Dict: return "dict";
   case ValueKind::Function: return "function";
+  case ValueKind::Partial: return "functools.partial";
   default: return describe(v);
   }
 }
@@ -243,6 +244,7 @@ std::string describe(const Value &v) {
   case ValueKind::Module: return "module '" + v.text + "'";
   case ValueKind::Opaque: return "a " + v.text + " object";
   case ValueKind::Function: return "function '" + functionName(*v.function) + "'";
+  case ValueKind::Partial: return "functools.partial(" + describe(*v.self) + ")";
   case ValueKind::Skipped: return "the result of '" + v.skip->what + "'";
   case ValueKind::Error: return "an invalid value";
   }

@@ -33,6 +33,7 @@ enum class ValueKind {
   Module,       // keras, keras.layers, tf, ...
   Opaque,       // a regularizer, constraint or initializer object
   Function,     // a def or lambda of the file, with its closure
+  Partial,      // functools.partial: `self` the callable, `items` its bound arguments (keyword or None, value, ...)
   Traced,       // a tensor inside a Lambda or a custom layer's call(): a node of its TensorProgram
   Skipped,      // the result of code that does not build the model (data, training, output)
   Error,        // the result of something already reported: silences follow-on errors

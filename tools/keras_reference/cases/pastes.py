@@ -233,6 +233,47 @@ outputs = layers.Dense(10)(x)
 model = keras.Model(inputs, outputs, name="toy_resnet")
 """
 
+PARTIAL_CNN = """\
+from functools import partial
+
+from tensorflow import keras
+
+DefaultConv2D = partial(keras.layers.Conv2D, kernel_size=3, activation='relu', padding="SAME")
+RegularizedDense = partial(keras.layers.Dense, activation="elu", kernel_initializer="he_normal",
+                           kernel_regularizer=keras.regularizers.l2(0.01))
+
+model = keras.models.Sequential([
+    DefaultConv2D(filters=8, kernel_size=7, input_shape=[28, 28, 1]),
+    keras.layers.MaxPooling2D(pool_size=2),
+    DefaultConv2D(filters=16),
+    DefaultConv2D(16, strides=2),
+    keras.layers.MaxPooling2D(pool_size=2),
+    keras.layers.Flatten(),
+    RegularizedDense(32),
+    keras.layers.Dropout(0.5),
+    RegularizedDense(units=10, activation="softmax"),
+])
+"""
+
+PARTIAL_NORM = """\
+import functools
+
+import keras
+from keras import layers
+
+norm_layer = functools.partial(layers.LayerNormalization, epsilon=1e-6)
+mlp = functools.partial(functools.partial(layers.Dense, activation="gelu"), use_bias=False)
+conv = functools.partial(layers.Conv1D, 8, padding="same")
+
+inputs = keras.Input(shape=(6, 8))
+x = norm_layer()(inputs)
+x = mlp(16)(x)
+x = mlp(8, activation=None)(x)
+x = conv(3)(x)
+outputs = layers.Add()([inputs, norm_layer(epsilon=1e-3, center=False)(x)])
+model = keras.Model(inputs, outputs)
+"""
+
 CASES = [
     Case("keras2_paste_dcgan_generator", DCGAN_GENERATOR, keras=2, files=("model.h5",), inputs=[floats(-1, 1)],
          note="DCGAN generator from a def with a default argument, checked by asserts on output_shape "
@@ -252,4 +293,10 @@ CASES = [
               "two outputs (flattened by sorted key); tf.keras 2.15.", atol=1e-5, rtol=1e-4),
     Case("keras2_paste_guide_toy_resnet", GUIDE_TOY_RESNET, keras=2, files=("model.h5",), inputs=[floats(0, 1)],
          note="Functional API guide: the toy ResNet with residual add()s; tf.keras 2.15.", atol=1e-4, rtol=1e-4),
+    Case("keras2_paste_partial_cnn", PARTIAL_CNN, keras=2, files=("model.h5",), inputs=[floats(0, 1)],
+         note="Hands-on ML's convnet: layers made through functools.partial with bound keywords, overridden and "
+              "added at the call (kernel_size=7, a positional filters); tf.keras 2.15.", atol=1e-5, rtol=1e-4),
+    Case("keras3_paste_partial_norm", PARTIAL_NORM, keras=3, files=("model.keras",), inputs=[floats(-1, 1)],
+         note="functools.partial of LayerNormalization and of a partial of Dense, keywords overridden at the call "
+              "(epsilon=1e-3, activation=None), a bound positional before the call's (Conv1D(8, 3)); Keras 3.", atol=1e-5, rtol=1e-4),
 ]
