@@ -244,7 +244,7 @@ Value Evaluator::callFunction(const Closure &function, CallSite &call) {
   Value result = Value::none(call.range);
   if (def.result) {
     result = eval(*def.result);
-  } else if (execBlock(def.body) == Flow::Return) {
+  } else if (markTrainingOnly(def.body), execBlock(def.body) == Flow::Return) {
     result = returnValue_;
   }
   returnValue_ = Value::none();

@@ -445,8 +445,13 @@ bool Evaluator::traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bo
   }
   auto program = std::make_shared<TensorProgram>();
   std::vector<Value> args, shapes;
+  // A custom layer's further tensors may have open axes (the labels of a
+  // CTC loss layer): call() gets them as skipped values, so that code
+  // computing only a loss from them runs, and a result computed from them is
+  // an error. The computation's own input needs every size.
+  size_t open = std::count_if(types.begin(), types.end(), [](const TensorType &t) { return t.hasOpenAxes(); });
   for (const TensorType &type : types)
-    if (type.hasOpenAxes()) {
+    if (type.hasOpenAxes() && (open == types.size() || !isCustomKind(layer->kind))) {
       diags_.report(DiagID::err_model_arg, range,
                     layer->describe() + " needs the sizes of its input's axes at build time, but its input has shape " +
                         shapeString(type));
@@ -455,8 +460,13 @@ bool Evaluator::traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bo
   trace_ = program;
   for (size_t i = 0; i < types.size(); ++i) {
     std::vector<int64_t> dims{kNone};  // the batch axis, whatever its size: samples are computed one by one
-    for (size_t a = 1; a < types[i].dims.size(); ++a) dims.push_back(types[i].dims[a].value());
-    args.push_back(traced(program->input(int(i), dims), range));
+    for (size_t a = 1; a < types[i].dims.size(); ++a) dims.push_back(types[i].dims[a].known() ? types[i].dims[a].value() : kNone);
+    if (types[i].hasOpenAxes())
+      args.push_back(Value::skipped("a tensor of shape " + shapeString(types[i]),
+                                    layer->describe() + " computes only from inputs whose sizes are known at build time",
+                                    range, true));
+    else
+      args.push_back(traced(program->input(int(i), dims), range));
     shapes.push_back(shapeTuple(dims, range));
   }
   bool packed = !layer->callTensorArgs.empty();

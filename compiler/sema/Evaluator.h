@@ -316,6 +316,13 @@ private:
   bool stopped_ = false;  // the budget is spent or the recursion too deep: unwind
   std::vector<std::pair<SourceRange, std::string>> skipped_;  // statements skipped, in order
   std::set<std::pair<uint32_t, uint32_t>> skippedSeen_;
+  // Statements that only feed a training loss (TrainingOnly.h), of the
+  // blocks looked at so far.
+  std::set<const std::vector<ast::StmtPtr> *> lossBlocksSeen_;
+  std::set<const ast::Stmt *> trainingOnly_;
+  bool speculating_ = false;  // running one of them
+  void markTrainingOnly(const std::vector<ast::StmtPtr> &block);
+  Flow execTrainingOnly(const ast::Stmt &stmt);
   std::shared_ptr<TensorProgram> trace_;             // the layer computation being traced, if any
   std::map<const LayerKind *, Scope *> classScopes_;  // the bodies of the file's custom layer classes
 };

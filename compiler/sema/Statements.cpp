@@ -4,6 +4,7 @@
 #include "sema/Evaluator.h"
 
 #include "layers/core/Traced.h"
+#include "sema/TrainingOnly.h"
 
 #include <fmt/format.h>
 
@@ -17,7 +18,16 @@ Evaluator::Evaluator(DiagnosticEngine &diags, Graph &graph, EvalOptions options)
 
 Evaluator::~Evaluator() { diags_.setContext(nullptr); }
 
-void Evaluator::run(const ast::Module &module) { execBlock(module.statements); }
+void Evaluator::run(const ast::Module &module) {
+  markTrainingOnly(module.statements);
+  execBlock(module.statements);
+}
+
+void Evaluator::markTrainingOnly(const std::vector<ast::StmtPtr> &block) {
+  if (!lossBlocksSeen_.insert(&block).second) return;
+  std::set<const ast::Stmt *> found = trainingOnlyStatements(block);
+  trainingOnly_.insert(found.begin(), found.end());
+}
 
 bool Evaluator::tick(SourceRange where, size_t steps) {
   if (stopped_) return false;
@@ -64,6 +74,11 @@ Evaluator::Flow Evaluator::execBlock(const std::vector<ast::StmtPtr> &body) {
 
 Evaluator::Flow Evaluator::exec(const ast::Stmt &stmt) {
   if (!tick(stmt.range)) return Flow::Stop;
+  if (isLossStatement(stmt)) {
+    recordSkipped(stmt.range, exprText(*stmt.value));
+    return Flow::Normal;
+  }
+  if (trainingOnly_.count(&stmt) && !speculating_) return execTrainingOnly(stmt);
   switch (stmt.kind) {
   case ast::StmtKind::Import: execImport(stmt); break;
   case ast::StmtKind::Assign: {
@@ -202,6 +217,30 @@ void Evaluator::skipBlock(const ast::Stmt &stmt, const Value &cause, const std::
       break;
     }
   }
+}
+
+// A statement that only feeds a loss or metric runs as any other, so that
+// what it builds stays built; where it fails (a reduction over the batch, a
+// loss function on the model's tensors) its names are skipped instead and
+// its errors dropped: inference never reads them.
+Evaluator::Flow Evaluator::execTrainingOnly(const ast::Stmt &stmt) {
+  DiagnosticEngine::Mark mark = diags_.mark();
+  speculating_ = true;
+  Flow flow = exec(stmt);
+  speculating_ = false;
+  if (stopped_ || diags_.errorCount() == mark.errors) return flow;
+  diags_.dropSince(mark);
+  bool compound = stmt.kind != ast::StmtKind::Assign && stmt.kind != ast::StmtKind::AugAssign;
+  std::string what = (compound ? stmt.keyword + " " : "") + exprText(*stmt.value);
+  Value unknown = Value::skipped(what, "code that only computes a training loss or metric", stmt.range);
+  std::vector<std::string> names;
+  for (const ast::ExprPtr &t : stmt.targets)
+    if (t) boundNames(*t, names);
+  boundNames(stmt.body, names);
+  for (const ast::StmtPtr &c : stmt.clauses) boundNames(c->body, names);
+  for (const std::string &name : names) scope_->names[name] = unknown;
+  recordSkipped(stmt.range, what);
+  return Flow::Normal;
 }
 
 Evaluator::Flow Evaluator::execIf(const ast::Stmt &stmt) {

@@ -274,6 +274,77 @@ outputs = layers.Add()([inputs, norm_layer(epsilon=1e-3, center=False)(x)])
 model = keras.Model(inputs, outputs)
 """
 
+GUIDE_ENDPOINT = """\
+import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+
+
+class ActivityRegularizationLayer(keras.layers.Layer):
+    def __init__(self, rate=1e-2):
+        super(ActivityRegularizationLayer, self).__init__()
+        self.rate = rate
+
+    def call(self, inputs):
+        self.add_loss(self.rate * tf.reduce_sum(inputs))
+        return inputs
+
+
+class MetricLoggingLayer(layers.Layer):
+    def call(self, inputs):
+        self.add_metric(
+            keras.backend.std(inputs), name="std_of_activation", aggregation="mean"
+        )
+        return inputs
+
+
+class LogisticEndpoint(keras.layers.Layer):
+    def __init__(self, name=None):
+        super(LogisticEndpoint, self).__init__(name=name)
+        self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
+        self.accuracy_fn = keras.metrics.BinaryAccuracy()
+
+    def call(self, targets, logits, sample_weights=None):
+        loss = self.loss_fn(targets, logits, sample_weights)
+        self.add_loss(loss)
+        acc = self.accuracy_fn(targets, logits, sample_weights)
+        self.add_metric(acc, name="accuracy")
+        return tf.nn.softmax(logits)
+
+
+inputs = keras.Input(shape=(3,), name="inputs")
+targets = keras.Input(shape=(10,), name="targets")
+logits = keras.layers.Dense(10)(inputs)
+logits = ActivityRegularizationLayer()(logits)
+logits = MetricLoggingLayer()(logits)
+predictions = LogisticEndpoint(name="predictions")(targets, logits)
+
+model = keras.Model(inputs=[inputs, targets], outputs=predictions)
+model.compile(optimizer="adam")
+"""
+
+LOSS_LAYERS = """\
+import keras
+from keras import layers, ops
+
+
+class KLDivergence(layers.Layer):
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        kl_loss = -0.5 * ops.mean(z_log_var - ops.square(z_mean) - ops.exp(z_log_var) + 1)
+        self.add_loss(kl_loss)
+        return z_mean
+
+
+inputs = keras.Input(shape=(6,))
+x = layers.Dense(8, activation="relu")(inputs)
+z_mean = layers.Dense(2)(x)
+z_log_var = layers.Dense(2)(x)
+z = KLDivergence()([z_mean, z_log_var])
+outputs = layers.Dense(6, activation="sigmoid")(z)
+model = keras.Model(inputs, outputs)
+"""
+
 CASES = [
     Case("keras2_paste_dcgan_generator", DCGAN_GENERATOR, keras=2, files=("model.h5",), inputs=[floats(-1, 1)],
          note="DCGAN generator from a def with a default argument, checked by asserts on output_shape "
@@ -299,4 +370,12 @@ CASES = [
     Case("keras3_paste_partial_norm", PARTIAL_NORM, keras=3, files=("model.keras",), inputs=[floats(-1, 1)],
          note="functools.partial of LayerNormalization and of a partial of Dense, keywords overridden at the call "
               "(epsilon=1e-3, activation=None), a bound positional before the call's (Conv1D(8, 3)); Keras 3.", atol=1e-5, rtol=1e-4),
+    Case("keras2_paste_guide_endpoint", GUIDE_ENDPOINT, keras=2, files=("model.h5",),
+         inputs=[floats(-1, 1), floats(0, 1)],
+         note="The subclassing guide's add_loss / add_metric layers and LogisticEndpoint (a loss and a metric on "
+              "the targets, softmax of the logits at inference): the training-only code is skipped; tf.keras 2.15.",
+         atol=1e-6, rtol=1e-5),
+    Case("keras3_paste_loss_layers", LOSS_LAYERS, keras=3, files=("model.keras",), inputs=[floats(-1, 1)],
+         note="A KL-divergence layer whose add_loss reduces over every axis (the batch's too): skipped at "
+              "inference; Keras 3.", atol=1e-6, rtol=1e-5),
 ]

@@ -1,0 +1,23 @@
+// Code that only computes a training loss or metric: `self.add_loss(...)`,
+// `model.add_metric(...)`, and the assignments whose names only those
+// statements read. Keras evaluates them for training; inference never reads
+// them, so they are skipped unevaluated (a loss may reduce over the batch,
+// which no per-sample model computes).
+#pragma once
+
+#include "syntax/AST.h"
+
+#include <set>
+#include <vector>
+
+namespace kiln {
+
+// `x.add_loss(...)` or `x.add_metric(...)` as a statement of its own.
+bool isLossStatement(const ast::Stmt &stmt);
+
+// Of a block's own statements, the loss statements and, working back, the
+// assignments to names that only loss statements (or other such
+// assignments) read in the rest of the block.
+std::set<const ast::Stmt *> trainingOnlyStatements(const std::vector<ast::StmtPtr> &block);
+
+}  // namespace kiln
