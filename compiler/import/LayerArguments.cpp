@@ -229,9 +229,11 @@ std::vector<std::string> layerOutputs(const std::string &className, const json &
   for (const auto &[key, v] : callKwargs)
     if (key == "return_attention_scores" && v.kind == CallValue::Kind::Literal) scores = v.literal == json(true);
   if (scores) return {"", "_scores"};
-  // A recurrent layer's states: h, and c for an LSTM, a CuDNNLSTM or a ConvLSTM1D/2D/3D.
-  auto states = [](const std::string &cls, const std::string &prefix) {
-    bool lstm = cls == "LSTM" || cls == "CuDNNLSTM" || cls.rfind("ConvLSTM", 0) == 0;
+  // A recurrent layer's states: h, and c for an LSTM, a CuDNNLSTM, a ConvLSTM1D/2D/3D or an RNN(LSTMCell).
+  auto states = [](const std::string &layerClass, const json &layerConfig, const std::string &prefix) {
+    std::string cls = layerClass == "RNN" && layerConfig.is_object() ? serializedClass(layerConfig.value("cell", json()))
+                                                                     : layerClass;
+    bool lstm = cls == "LSTM" || cls == "LSTMCell" || cls == "CuDNNLSTM" || cls.rfind("ConvLSTM", 0) == 0;
     return lstm ? std::vector<std::string>{prefix + "_h", prefix + "_c"} : std::vector<std::string>{prefix + "_h"};
   };
   if (className == "Bidirectional") {
@@ -241,12 +243,13 @@ std::vector<std::string> layerOutputs(const std::string &className, const json &
                                        : std::vector<std::string>{""};
     if (inner.is_object() && flag(inner.value("config", json()), "return_state"))
       for (const char *direction : {"_forward", "_backward"})
-        for (const std::string &s : states(serializedClass(inner), direction)) out.push_back(s);
+        for (const std::string &s : states(serializedClass(inner), inner.value("config", json()), direction))
+          out.push_back(s);
     return out;
   }
   std::vector<std::string> out{""};
   if (flag(config, "return_state"))
-    for (const std::string &s : states(className, "")) out.push_back(s);
+    for (const std::string &s : states(className, config, "")) out.push_back(s);
   return out;
 }
 

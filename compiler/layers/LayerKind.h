@@ -237,6 +237,8 @@ public:
   // Checks argument values beyond their types (e.g. units > 0); reports and
   // returns false if the layer cannot be built.
   virtual bool checkConfig(DiagnosticEngine &, const Layer &) const { return true; }
+  // Completes the arguments as bound (RNN takes its cell's: units, activation, ...).
+  virtual void completeConfig(LayerConfig &) const {}
   // The shape rule: fills cx.outputs (and cx.weights on the first call).
   virtual void inferShapes(ShapeContext &cx) const = 0;
   // Emits the layer's computation.

@@ -111,13 +111,16 @@ Value Evaluator::makeSuper(CallSite &call) {
   return v;
 }
 
-// self.add_weight(name=..., shape=..., initializer=..., trainable=...)
-Value Evaluator::addWeight(CallSite &call) {
-  if (!trace_) {
+// self.add_weight(name=..., shape=..., initializer=..., trainable=...):
+// while tracing, a weight of the program; before the layer's first call (in
+// __init__, as Keras 3's guides make them), a weight that the trace makes
+// first (materializeInitWeights).
+Value Evaluator::addWeight(Layer *layer, CallSite &call) {
+  if (compositeNames_ || (!trace_ && layer->program)) {
     diags_.report(DiagID::err_model_arg, call.range,
                   compositeNames_ ? "a custom layer that calls other layers cannot have weights of its own (add_weight()); "
                                     "move them into a layer of their own"
-                                  : "add_weight() is supported in a custom layer's build() or call()");
+                                  : "add_weight() is supported in a custom layer's __init__(), build() or call()");
     return Value::error(call.range);
   }
   static const std::vector<ArgSpec> specs = {
@@ -148,7 +151,8 @@ Value Evaluator::addWeight(CallSite &call) {
   LayerConfig config;
   if (!bindArguments(specs, {}, named, "add_weight", diags_, config)) return Value::error(call.range);
   WeightSpec spec;
-  int counter = int(trace_->weights.size());
+  std::vector<WeightSpec> &early = initWeights_[layer];
+  int counter = int(trace_ ? trace_->weights.size() : early.size());
   spec.name = config.isNone("name") ? (counter ? fmt::format("variable_{}", counter) : "variable") : str(config.get("name"));
   const Value &shape = config.get("shape");
   if (shape.isInteger()) spec.shape = {shape.asInt()};
@@ -165,7 +169,33 @@ Value Evaluator::addWeight(CallSite &call) {
                                                                           ? toSnakeCase(init.is(ValueKind::Opaque) ? init.text : init.builtin->name)
                                                                           : std::string("glorot_uniform"));
   spec.trainable = !config.get("trainable").is(ValueKind::Bool) || config.get("trainable").boolean;
-  return traced(trace_->weight(spec), call.range);
+  if (trace_) return traced(trace_->weight(spec), call.range);
+  early.push_back(spec);
+  Value weight = Value::make(ValueKind::Opaque, call.range);
+  weight.text = "Variable";
+  weight.layer = layer;
+  weight.integer = int64_t(early.size()) - 1;
+  return weight;
+}
+
+// The weights a layer made before its first call become its program's
+// first weights, in order (as Keras tracks them), and the attributes that
+// hold them (`self.w`, also in lists) hold the traced weights.
+void Evaluator::materializeInitWeights(Layer *layer, TensorProgram &program, SourceRange range) {
+  auto early = initWeights_.find(layer);
+  if (early == initWeights_.end()) return;
+  std::vector<Value> made;
+  for (const WeightSpec &spec : early->second) made.push_back(traced(program.weight(spec), range));
+  std::function<void(Value &)> replace = [&](Value &v) {
+    if (v.is(ValueKind::Opaque) && v.text == "Variable" && v.layer == layer) v = made[size_t(v.integer)];
+    if (v.isSequence() || v.is(ValueKind::Dict))
+      for (Value &item : v.items) replace(item);
+  };
+  std::vector<std::pair<std::string, Value>> entries = layer->config.entries();
+  for (auto &[name, value] : entries) {
+    replace(value);
+    layer->config.set(name, value, layer->config.given(name));
+  }
 }
 
 // The names of a custom layer's call() parameters after self.
@@ -458,6 +488,7 @@ bool Evaluator::traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bo
       return false;
     }
   trace_ = program;
+  materializeInitWeights(layer, *program, range);
   for (size_t i = 0; i < types.size(); ++i) {
     std::vector<int64_t> dims{kNone};  // the batch axis, whatever its size: samples are computed one by one
     for (size_t a = 1; a < types[i].dims.size(); ++a) dims.push_back(types[i].dims[a].known() ? types[i].dims[a].value() : kNone);

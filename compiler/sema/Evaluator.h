@@ -277,7 +277,9 @@ private:
   bool initBaseLayer(Layer *layer, const CallSite &call);
   Value makeSuper(CallSite &call);
   Value callSuper(const Value &self, const std::string &method, CallSite &call);
-  Value addWeight(CallSite &call);  // self.add_weight(...) while tracing
+  Value addWeight(Layer *layer, CallSite &call);  // self.add_weight(...)
+  void materializeInitWeights(Layer *layer, TensorProgram &program, SourceRange range);
+  std::map<const Layer *, std::vector<WeightSpec>> initWeights_;  // made before the layer's first call
 
   DiagnosticEngine &diags_;
   Graph &graph_;

@@ -176,6 +176,7 @@ Value Evaluator::constructLayer(const LayerKind *kind, CallSite &call) {
   // data_format=None is Keras's image_data_format() when the layer is made.
   if (ok && kind->findArg("data_format") && config.isNone("data_format"))
     config.set("data_format", Value::ofStr(imageDataFormat_), false);
+  if (ok) kind->completeConfig(config);
   Layer *layer = graph_.newLayer(kind, name, call.range);
   layer->config = std::move(config);
   // Call value parameters (CallParam) start at their defaults: a layer added

@@ -166,7 +166,7 @@ bool Evaluator::setKerasAttribute(const Value &object, const ast::Expr &target, 
 
 Value Evaluator::callKerasMethod(const Value &self, const std::string &method, CallSite &call) {
   if (self.is(ValueKind::Layer) && self.layer->kind && isCustomKind(self.layer->kind))
-    return method == "add_weight" ? addWeight(call) : callClassMethod(self.layer, method, call);
+    return method == "add_weight" ? addWeight(self.layer, call) : callClassMethod(self.layer, method, call);
   if (self.is(ValueKind::Tensor)) return kerasAttribute(self, "shape", call.range, call.range);  // get_shape()
   // layer.build(input_shape) (a composite's build() building a sublayer): a
   // layer's weights follow from the shapes of its calls.

@@ -6,19 +6,21 @@
 #include "layers/recurrent/Recurrent.h"
 
 namespace kiln {
+
+std::vector<ArgSpec> gruArgs() {
+  return recurrentArgs({arg("units", ArgType::PositiveInt), arg("activation", ArgType::Activation, Value::ofStr("tanh")),
+                        arg("recurrent_activation", ArgType::Activation, Value::ofStr("sigmoid")),
+                        arg("use_bias", ArgType::Bool, Value::ofBool(true))},
+                       false, {arg("implementation", ArgType::Any, Value::ofInt(2))},
+                       {arg("reset_after", ArgType::Bool, Value::ofBool(true))});
+}
+
 namespace {
 
 class GRUKind : public RecurrentKind {
 public:
   GRUKind()
-      : RecurrentKind("GRU",
-                      recurrentArgs({arg("units", ArgType::PositiveInt),
-                                     arg("activation", ArgType::Activation, Value::ofStr("tanh")),
-                                     arg("recurrent_activation", ArgType::Activation, Value::ofStr("sigmoid")),
-                                     arg("use_bias", ArgType::Bool, Value::ofBool(true))},
-                                    false, {arg("implementation", ArgType::Any, Value::ofInt(2))},
-                                    {arg("reset_after", ArgType::Bool, Value::ofBool(true))}),
-                      "gated recurrent unit; reset_after=True (tf.keras 2) has a (2, 3 * units) bias") {}
+      : RecurrentKind("GRU", gruArgs(), "gated recurrent unit; reset_after=True (tf.keras 2) has a (2, 3 * units) bias") {}
 
   std::vector<LegacyArg> legacyArgs() const override { return recurrentLegacyArgs(true); }
   abi::RecurrentCell cell(const LayerConfig &c) const override {

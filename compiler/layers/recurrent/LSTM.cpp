@@ -3,18 +3,19 @@
 #include "layers/recurrent/Recurrent.h"
 
 namespace kiln {
+
+std::vector<ArgSpec> lstmArgs() {
+  return recurrentArgs({arg("units", ArgType::PositiveInt), arg("activation", ArgType::Activation, Value::ofStr("tanh")),
+                        arg("recurrent_activation", ArgType::Activation, Value::ofStr("sigmoid")),
+                        arg("use_bias", ArgType::Bool, Value::ofBool(true))},
+                       true, {arg("implementation", ArgType::Any, Value::ofInt(2))}, {});
+}
+
 namespace {
 
 class LSTMKind : public RecurrentKind {
 public:
-  LSTMKind()
-      : RecurrentKind("LSTM",
-                      recurrentArgs({arg("units", ArgType::PositiveInt),
-                                     arg("activation", ArgType::Activation, Value::ofStr("tanh")),
-                                     arg("recurrent_activation", ArgType::Activation, Value::ofStr("sigmoid")),
-                                     arg("use_bias", ArgType::Bool, Value::ofBool(true))},
-                                    true, {arg("implementation", ArgType::Any, Value::ofInt(2))}, {}),
-                      "long short-term memory; returns [output, h, c] with return_state") {}
+  LSTMKind() : RecurrentKind("LSTM", lstmArgs(), "long short-term memory; returns [output, h, c] with return_state") {}
 
   std::vector<LegacyArg> legacyArgs() const override { return recurrentLegacyArgs(true); }
   abi::RecurrentCell cell(const LayerConfig &) const override { return abi::kLSTM; }

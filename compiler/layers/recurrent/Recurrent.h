@@ -61,6 +61,11 @@ public:
 // and the keyword-only ones (input_dim, input_length, zero_output_for_mask).
 std::vector<ArgSpec> recurrentArgs(std::vector<ArgSpec> own, bool unitForgetBias, std::vector<ArgSpec> beforeBase,
                                    std::vector<ArgSpec> afterBase);
+// SimpleRNN's, LSTM's and GRU's arguments (recurrentArgs with their own),
+// which their cells (RNN.cpp) take without the RNN's.
+std::vector<ArgSpec> simpleRNNArgs();
+std::vector<ArgSpec> lstmArgs();
+std::vector<ArgSpec> gruArgs();
 // Keras 1 names of the arguments above; `gated` adds inner_activation.
 std::vector<LegacyArg> recurrentLegacyArgs(bool gated);
 

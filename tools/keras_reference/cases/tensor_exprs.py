@@ -195,6 +195,47 @@ outputs = Linear(3, name="head")(x)
 model = keras.Model(inputs, outputs)
 """
 
+# The subclassing guide's first Linear layer: its weights made in __init__
+# from an input_dim argument, and a layer with a weight made in __init__
+# before the ones build() makes (Keras tracks them in that order). tf.keras 2
+# names unnamed weights alike, which its .h5 files cannot hold: there they
+# are named.
+INIT_WEIGHTS = """\
+{imports}
+
+
+class Linear(keras.layers.Layer):
+    def __init__(self, units=32, input_dim=32):
+        super().__init__()
+        self.w = self.add_weight(
+            shape=(input_dim, units), initializer="random_normal", trainable=True{w_name}
+        )
+        self.b = self.add_weight(shape=(units,), initializer="zeros", trainable=True{b_name})
+
+    def call(self, inputs):
+        return {ops}.matmul(inputs, self.w) + self.b
+
+
+class ScaledDense(keras.layers.Layer):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.scales = [self.add_weight(shape=(units,), initializer="ones", name=f"scale_{{i}}") for i in range(2)]
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer="glorot_uniform", name="kernel")
+
+    def call(self, x):
+        return {ops}.matmul(x, self.kernel) * self.scales[0] + self.scales[1]
+
+
+inputs = keras.Input(shape=(5,))
+x = Linear(8, 5)(inputs)
+x = ScaledDense(6)(x)
+outputs = Linear(3, 6)(x)
+model = keras.Model(inputs, outputs)
+"""
+
 # The subset, function by function, with keras.backend, tf and tf.math.
 ASSORTED_KERAS2 = """\
 import tensorflow as tf
@@ -311,4 +352,13 @@ CASES = [
     Case("keras3_custom_tile", TILE_KERAS3, keras=3, files=("model.weights.h5",),
          note="keras.ops.convert_to_tensor of a list, keras.ops.tile of a constant and of the layer's input in a "
               "custom layer, and with fewer repeats than axes in a Lambda; Keras 3.15 (JAX).", atol=1e-5, rtol=1e-5),
+    Case("keras2_init_weights", INIT_WEIGHTS.format(imports="import tensorflow as tf\nfrom tensorflow import keras",
+                                                    ops="tf", w_name=', name="w"', b_name=', name="b"'),
+         keras=2, files=("model.h5", "weights.h5"),
+         note="The subclassing guide's Linear (add_weight in __init__, unnamed) and a layer with weights from "
+              "__init__ (a list) before build()'s; tf.keras 2.15.", atol=1e-5, rtol=1e-4),
+    Case("keras3_init_weights", INIT_WEIGHTS.format(imports="import keras\nfrom keras import ops", ops="ops", w_name="", b_name=""),
+         keras=3, files=("model.weights.h5", "model.keras"),
+         note="The same with keras.ops: Keras 3 stores the weights in the order they were made; Keras 3.15 (JAX).",
+         atol=1e-5, rtol=1e-4),
 ]

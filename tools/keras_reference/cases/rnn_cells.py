@@ -1,0 +1,32 @@
+"""RNN(cell): Keras's generic recurrent layer over SimpleRNNCell, LSTMCell
+and GRUCell, as keras.io's RNN guide writes it, with masks, states,
+go_backwards and a Bidirectional wrapper."""
+from case import Case, floats, ints
+
+CELLS = """\
+{imports}
+
+tokens = keras.Input(shape=(9,), dtype="int32")
+x = layers.Embedding(30, 6, mask_zero=True)(tokens)
+x = layers.RNN(layers.LSTMCell(8, recurrent_activation="hard_sigmoid"), return_sequences=True)(x)
+x = layers.Bidirectional(layers.RNN(layers.GRUCell(5{gru}), return_sequences=True))(x)
+x, state = layers.RNN(layers.SimpleRNNCell(4, activation="relu"), return_state=True, go_backwards=True)(x)
+sequence = keras.Input(shape=(None, 3))
+y = layers.RNN(layers.LSTMCell(6, use_bias=False, unit_forget_bias=False))(sequence)
+outputs = layers.Dense(2)(layers.Concatenate()([x, state, y]))
+model = keras.Model([tokens, sequence], outputs)
+"""
+
+CASES = [
+    Case("keras2_rnn_cells", CELLS.format(imports="from tensorflow import keras\nfrom tensorflow.keras import layers",
+                                          gru=", reset_after=False"),
+         keras=2, files=("model.h5", "weights.h5"),
+         inputs=[ints(0, 30, zero=0.25, pad_tail=[0, 3]), floats(-1, 1)], sizes=[[(9,), (5, 3)], [(9,), (2, 3)]],
+         note="RNN over LSTMCell (hard_sigmoid gates), GRUCell (reset_after=False) in Bidirectional, "
+              "SimpleRNNCell (relu, go_backwards, return_state) after a mask, and an LSTMCell without bias over an "
+              "open number of steps; tf.keras 2.15.", atol=1e-5, rtol=1e-4),
+    Case("keras3_rnn_cells", CELLS.format(imports="import keras\nfrom keras import layers", gru=""),
+         keras=3, files=("model.weights.h5", "model.keras"),
+         inputs=[ints(0, 30, zero=0.25, pad_tail=[0, 3]), floats(-1, 1)], sizes=[[(9,), (5, 3)], [(9,), (2, 3)]],
+         note="The same in Keras 3 (GRUCell with reset_after=True); Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
+]
