@@ -15,6 +15,9 @@
 
 namespace kiln {
 
+// The largest constant a layer's code may compute (its elements are data of the object file).
+constexpr int64_t kMaxConstantElements = int64_t(1) << 24;
+
 struct TensorExpr {
   enum class Op { Input, Weight, Scalar, Constant, Unary, Binary, Select, Activate, Reduce, Softmax, Copy, Concat, MatMul };
   Op op;

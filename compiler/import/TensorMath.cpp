@@ -115,6 +115,7 @@ std::optional<std::string> tensorMathExpression(ImportContext &cx, const ConfigL
     return "Lambda(lambda t: t[" + *index + "], name=" + pythonString(l.name) + ")(" + *first + ")";
   }
   if (function == "__operators__.add") function = "math.add";  // `a + b`
+  if (function == "compat.v1.pad") function = "pad";            // tf.keras 2's name of tf.pad
 
   std::string module = keras3 ? "keras.ops" : "tensorflow", name = function;
   if (size_t dot = function.rfind('.'); !keras3 && dot != std::string::npos) {

@@ -19,12 +19,9 @@ namespace kiln {
 
 namespace {
 
-// The largest constant a layer's code may compute (its elements are data of the object file).
-constexpr int64_t kMaxConstantElements = int64_t(1) << 24;
-
 enum class Family {
   Unary, Binary, Activation, Reduce, Softmax, Clip, L2Normalize, Concatenate, Stack, ExpandDims, Squeeze, Reshape,
-  Transpose, MatMul, Where, Cast, Shape, Range, Patches, Tile, Constant, BiasAdd, PixelShuffle, Split,
+  Transpose, MatMul, Where, Cast, Shape, Range, Patches, Tile, Constant, BiasAdd, PixelShuffle, Split, Pad,
 };
 
 struct TensorOp {
@@ -75,7 +72,7 @@ const std::vector<TensorOp> &tensorOps() {
       {"tile", Family::Tile, 0},                  {"bias_add", Family::BiasAdd, 0},
       {"depth_to_space", Family::PixelShuffle, 0}, {"space_to_depth", Family::PixelShuffle, 1},
       {"convert_to_tensor", Family::Constant, 0}, {"constant", Family::Constant, 0},
-      {"split", Family::Split, 0},
+      {"split", Family::Split, 0},                {"pad", Family::Pad, 0},
   };
   return table;
 }
@@ -543,6 +540,7 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
   }
   if (op.family == Family::PixelShuffle) return pixelShuffle(builtin, call, op.code == 1);
   if (op.family == Family::Split) return splitTensor(builtin, call, what);
+  if (op.family == Family::Pad) return padTensor(call, what);
   if (!trace_ && op.family == Family::Range) {
     // A constant: in a model, only a composite layer's call() computes with one.
     if (!compositeConstants_) return Value::skipped(what, "a constant tensor outside any layer", call.range);

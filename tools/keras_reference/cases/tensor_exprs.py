@@ -236,6 +236,78 @@ outputs = Linear(3, 6)(x)
 model = keras.Model(inputs, outputs)
 """
 
+# keras.io's CycleGAN ReflectionPadding2D (tf.pad REFLECT in a custom
+# layer), SYMMETRIC and CONSTANT padding in a Lambda, and tf.pad on a
+# model's tensor (a layer of tensor math).
+PAD_KERAS2 = """\
+import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+
+
+class ReflectionPadding2D(layers.Layer):
+    def __init__(self, padding=(1, 1), **kwargs):
+        self.padding = tuple(padding)
+        super(ReflectionPadding2D, self).__init__(**kwargs)
+
+    def call(self, input_tensor, mask=None):
+        padding_width, padding_height = self.padding
+        padding_tensor = [
+            [0, 0],
+            [padding_height, padding_height],
+            [padding_width, padding_width],
+            [0, 0],
+        ]
+        return tf.pad(input_tensor, padding_tensor, mode="REFLECT")
+
+
+img_input = layers.Input(shape=(9, 7, 2))
+x = ReflectionPadding2D(padding=(3, 2))(img_input)
+x = layers.Conv2D(4, (7, 7), activation="relu")(x)
+x = layers.Lambda(lambda t: tf.pad(t, [[0, 0], [2, 0], [1, 3], [0, 1]], mode="SYMMETRIC"))(x)
+x = tf.pad(x, tf.constant([[0, 0], [1, 1], [0, 2], [0, 0]]), constant_values=-0.5)
+outputs = layers.Conv2D(3, 3, strides=2)(x)
+model = keras.Model(img_input, outputs)
+"""
+
+# tf.pad between layers only: tf.keras 2 saves it as a TFOpLambda of
+# tf.compat.v1.pad, which kilnc import reads back.
+PAD_TENSORS_KERAS2 = """\
+import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+
+inputs = layers.Input(shape=(9, 7, 2))
+x = tf.pad(inputs, [[0, 0], [1, 1], [2, 2], [0, 0]], mode="REFLECT")
+x = tf.pad(x, tf.constant([[0, 0], [1, 1], [0, 2], [0, 0]]), constant_values=-0.5)
+x = tf.pad(x, [[0, 0], [3, 0], [0, 0], [1, 1]], "SYMMETRIC")
+outputs = layers.Conv2D(3, 3, strides=2)(x)
+model = keras.Model(inputs, outputs)
+"""
+
+PAD_KERAS3 = """\
+import keras
+from keras import layers, ops
+
+
+class ReflectionPadding1D(layers.Layer):
+    def __init__(self, width=1, **kwargs):
+        super().__init__(**kwargs)
+        self.width = width
+
+    def call(self, x):
+        return ops.pad(x, [[0, 0], [self.width, self.width], [0, 0]], mode="reflect")
+
+
+inputs = keras.Input(shape=(8, 3))
+x = ReflectionPadding1D(3)(inputs)
+x = layers.Conv1D(5, 7)(x)
+x = ops.pad(x, ((0, 0), (1, 2), (2, 0)), mode="symmetric")
+x = ops.pad(x, [[0, 0], [1, 0], [0, 1]], constant_values=2.0)
+outputs = layers.Dense(2)(layers.Flatten()(x))
+model = keras.Model(inputs, outputs)
+"""
+
 # The subset, function by function, with keras.backend, tf and tf.math.
 ASSORTED_KERAS2 = """\
 import tensorflow as tf
@@ -361,4 +433,13 @@ CASES = [
          keras=3, files=("model.weights.h5", "model.keras"),
          note="The same with keras.ops: Keras 3 stores the weights in the order they were made; Keras 3.15 (JAX).",
          atol=1e-5, rtol=1e-4),
+    Case("keras2_pad", PAD_KERAS2, keras=2, files=("model.h5",), inputs=[floats(-1, 1)],
+         note="tf.pad: CycleGAN's ReflectionPadding2D (REFLECT) in a custom layer, SYMMETRIC in a Lambda, CONSTANT "
+              "with constant_values on a model's tensor; tf.keras 2.15.", atol=1e-5, rtol=1e-4),
+    Case("keras2_pad_tensors", PAD_TENSORS_KERAS2, keras=2, files=("model.h5",), inputs=[floats(-1, 1)],
+         note="tf.pad in its three modes on a model's tensors (TFOpLambda layers of tf.compat.v1.pad); "
+              "tf.keras 2.15.", atol=1e-5, rtol=1e-4),
+    Case("keras3_pad", PAD_KERAS3, keras=3, files=("model.keras",), inputs=[floats(-1, 1)],
+         note="keras.ops.pad in the modes reflect (a custom layer), symmetric and constant (on a model's tensor); "
+              "Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
 ]
