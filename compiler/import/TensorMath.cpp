@@ -115,6 +115,12 @@ std::optional<std::string> tensorMathExpression(ImportContext &cx, const ConfigL
     return "Lambda(lambda t: t[" + *index + "], name=" + pythonString(l.name) + ")(" + *first + ")";
   }
   if (function == "__operators__.add") function = "math.add";  // `a + b`
+  if (function == "__operators__.eq" || function == "__operators__.ne") {  // `a == b`, `a != b`
+    if (args.size() + kwargs.size() < 2)
+      return fail("is `x " + std::string(function.back() == 'q' ? "==" : "!=") +
+                  " y` saved by tf.keras 2 without y, which Keras cannot load either");
+    function = function.back() == 'q' ? "math.equal" : "math.not_equal";
+  }
   if (function == "compat.v1.pad") function = "pad";            // tf.keras 2's name of tf.pad
 
   std::string module = keras3 ? "keras.ops" : "tensorflow", name = function;

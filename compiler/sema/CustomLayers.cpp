@@ -116,11 +116,11 @@ Value Evaluator::makeSuper(CallSite &call) {
 // __init__, as Keras 3's guides make them), a weight that the trace makes
 // first (materializeInitWeights).
 Value Evaluator::addWeight(Layer *layer, CallSite &call) {
-  if (compositeNames_ || (!trace_ && layer->program)) {
+  if (!trace_ && (layer == composite_ || layer->program)) {
     diags_.report(DiagID::err_model_arg, call.range,
-                  compositeNames_ ? "a custom layer that calls other layers cannot have weights of its own (add_weight()); "
-                                    "move them into a layer of their own"
-                                  : "add_weight() is supported in a custom layer's __init__(), build() or call()");
+                  layer == composite_ ? "a custom layer that calls other layers cannot have weights of its own "
+                                        "(add_weight()); move them into a layer of their own"
+                                      : "add_weight() is supported in a custom layer's __init__(), build() or call()");
     return Value::error(call.range);
   }
   static const std::vector<ArgSpec> specs = {
@@ -312,6 +312,49 @@ std::vector<CallArgument> Evaluator::callArguments(const Layer &layer, const Val
   return args;
 }
 
+// What build() gets: the shape of the input (None for the batch and open
+// axes), or a list of them for a list of inputs.
+Value Evaluator::buildShape(const Layer &layer, const std::vector<Tensor *> &tensors, const Value &input,
+                            SourceRange range) {
+  std::vector<Value> shapes;
+  for (Tensor *t : tensors) {
+    std::vector<int64_t> dims{kNone};
+    for (size_t a = 1; a < t->type.dims.size(); ++a) dims.push_back(t->type.dims[a].known() ? t->type.dims[a].value() : kNone);
+    shapes.push_back(shapeTuple(dims, range));
+  }
+  return input.isSequence() && layer.callTensorArgs.empty() ? Value::ofList(shapes, range) : shapes[0];
+}
+
+// Keras 3's guides make sublayers in build() (`self.dense = layers.Dense(...)`),
+// which Keras runs before call(). Where __init__ made none, build() runs
+// first, outside any trace: if it made a sublayer, the layer is a composite
+// and keeps what build() did (returns true); else everything it did is
+// undone, to run again in the trace.
+bool Evaluator::buildFirst(Layer *layer, const std::vector<Tensor *> &inputs, const Value &input, SourceRange range) {
+  if (!classMember(layer->kind, "build") || layer->program || builtFirst_.count(layer)) return false;
+  DiagnosticEngine::Mark mark = diags_.mark();
+  std::vector<std::pair<std::string, Value>> before;
+  for (const auto &[name, value] : layer->config.entries()) before.push_back({name, deepCopy(value)});
+  size_t weights = initWeights_[layer].size();
+  Value result = callClassMethod(layer, "build", CallSite{range, range, {{"", {}, buildShape(*layer, inputs, input, range), nullptr}}});
+  bool made = false;  // __init__ made no sublayer: any now is build()'s
+  for (const auto &[name, value] : layer->config.entries()) {
+    made |= value.is(ValueKind::Layer) || value.is(ValueKind::Model);
+    for (const Value &item : value.items) made |= item.is(ValueKind::Layer) || item.is(ValueKind::Model);
+  }
+  if (made || stopped_) {
+    builtFirst_.insert(layer);
+    if (result.is(ValueKind::Error)) layer->invalid = true;
+    return true;
+  }
+  diags_.dropSince(mark);
+  initWeights_[layer].resize(weights);
+  LayerConfig restored;
+  for (auto &[name, value] : before) restored.set(name, value, layer->config.given(name));
+  layer->config = std::move(restored);
+  return false;
+}
+
 // A custom layer that calls other layers (Keras's guides build attention
 // blocks so: `self.att = MultiHeadAttention(...)` in __init__, called in
 // call()) is a composite: at its first call, build() and call() run on the
@@ -321,26 +364,38 @@ std::vector<CallArgument> Evaluator::callArguments(const Layer &layer, const Val
 // model's layer: its calls share the sublayers, its weights are theirs.
 // Returns false on error; a custom layer without sublayers is left alone.
 bool Evaluator::buildComposite(Layer *layer, const Value &input, SourceRange range) {
-  std::vector<std::pair<std::string, Layer *>> sublayers;
-  for (const auto &[attribute, v] : layer->config.entries()) {
-    auto sublayer = [](const Value &x) {
-      return x.is(ValueKind::Layer) ? x.layer : x.is(ValueKind::Model) ? x.model->layer : nullptr;
-    };
-    if (Layer *l = sublayer(v)) sublayers.push_back({attribute, l});
-    if (!v.isSequence()) continue;
-    std::map<std::string, int> counts;  // Keras 3 saves a list's layers by class: dense, dense_1
-    for (const Value &item : v.items)
-      if (Layer *l = sublayer(item)) {
-        std::string key = toSnakeCase(l->className());
-        if (int n = counts[key]++) key += "_" + std::to_string(n);
-        sublayers.push_back({attribute + "/" + key, l});
-      }
-  }
-  if (sublayers.empty()) return true;
-
+  auto collect = [&] {
+    std::vector<std::pair<std::string, Layer *>> found;
+    for (const auto &[attribute, v] : layer->config.entries()) {
+      auto sublayer = [](const Value &x) {
+        return x.is(ValueKind::Layer) ? x.layer : x.is(ValueKind::Model) ? x.model->layer : nullptr;
+      };
+      if (Layer *l = sublayer(v)) found.push_back({attribute, l});
+      if (!v.isSequence()) continue;
+      std::map<std::string, int> counts;  // Keras 3 saves a list's layers by class: dense, dense_1
+      for (const Value &item : v.items)
+        if (Layer *l = sublayer(item)) {
+          std::string key = toSnakeCase(l->className());
+          if (int n = counts[key]++) key += "_" + std::to_string(n);
+          found.push_back({attribute + "/" + key, l});
+        }
+    }
+    return found;
+  };
   bool ok = true;
   std::vector<Tensor *> outer = tensorsOf(input, layer->describe(), ok), inner;
   if (!ok) return false;
+  std::vector<std::pair<std::string, Layer *>> sublayers = collect();
+  if (sublayers.empty() && buildFirst(layer, outer, input, range)) sublayers = collect();
+  if (layer->invalid) return false;
+  if (sublayers.empty()) return true;
+  if (!initWeights_[layer].empty()) {
+    diags_.report(DiagID::err_model_arg, range,
+                  "a custom layer that calls other layers cannot have weights of its own (add_weight()); move them into "
+                  "a layer of their own");
+    return layer->invalid = true, false;
+  }
+
   for (Tensor *t : outer)
     inner.push_back(newInputTensor(layer->name + "_input" + (inner.empty() ? "" : "_" + std::to_string(inner.size())),
                                    t->type, range, nullptr));
@@ -349,24 +404,20 @@ bool Evaluator::buildComposite(Layer *layer, const Value &input, SourceRange ran
   });
   std::map<std::string, int> names;
   std::map<std::string, int> *outerNames = compositeNames_;
+  const Layer *outerComposite = composite_;
   std::shared_ptr<TensorProgram> outerConstants = compositeConstants_;
   std::vector<Tensor *> outerInputs = compositeInputs_;
   compositeNames_ = &names;
+  composite_ = layer;
   compositeConstants_ = std::make_shared<TensorProgram>();
   compositeInputs_ = inner;
   bool built = true;
-  if (classMember(layer->kind, "build")) {
-    std::vector<Value> shapes;
-    for (Tensor *t : inner) {
-      std::vector<int64_t> dims{kNone};
-      for (size_t a = 1; a < t->type.dims.size(); ++a) dims.push_back(t->type.dims[a].symbolic() ? kNone : t->type.dims[a].value());
-      shapes.push_back(shapeTuple(dims, range));
-    }
-    Value shape = input.isSequence() && layer->callTensorArgs.empty() ? Value::ofList(shapes, range) : shapes[0];
-    built = !callClassMethod(layer, "build", CallSite{range, range, {{"", {}, shape, nullptr}}}).is(ValueKind::Error);
-  }
+  if (classMember(layer->kind, "build") && !builtFirst_.count(layer))
+    built = !callClassMethod(layer, "build", CallSite{range, range, {{"", {}, buildShape(*layer, inner, input, range), nullptr}}})
+                 .is(ValueKind::Error);
   Value result = built ? callClassMethod(layer, "call", CallSite{range, range, callArguments(*layer, arg)}) : Value::error(range);
   compositeNames_ = outerNames;
+  composite_ = outerComposite;
   compositeConstants_ = outerConstants;
   compositeInputs_ = outerInputs;
   if (result.is(ValueKind::Error)) return layer->invalid = true, false;
@@ -509,7 +560,7 @@ bool Evaluator::traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bo
   Value declared;
   if (isCustomKind(layer->kind)) {
     CallSite build{range, range, {{"", {}, inputShape, nullptr}}};
-    if (callClassMethod(layer, "build", build).is(ValueKind::Error)) result = Value::error(range);
+    if (!builtFirst_.count(layer) && callClassMethod(layer, "build", build).is(ValueKind::Error)) result = Value::error(range);
     else result = callClassMethod(layer, "call", call);
     if (classMember(layer->kind, "compute_output_shape")) {
       CallSite shapeCall{range, range, {{"", {}, inputShape, nullptr}}};

@@ -241,6 +241,9 @@ private:
   bool traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bool listInput, SourceRange range);
   bool traceActivationFunction(Layer *layer, const TensorType &output, SourceRange range);
   bool buildComposite(Layer *layer, const Value &input, SourceRange range);
+  bool buildFirst(Layer *layer, const std::vector<Tensor *> &inputs, const Value &input, SourceRange range);
+  Value buildShape(const Layer &layer, const std::vector<Tensor *> &tensors, const Value &input, SourceRange range);
+  std::set<const Layer *> builtFirst_;  // custom layers whose build() made their sublayers (buildFirst)
   std::vector<std::string> callParameters(const Layer &layer) const;
   bool packCallArguments(Layer *layer, CallSite &call);
   bool checkCustomMasks(Layer *layer, const CallSite &call);
@@ -306,6 +309,7 @@ private:
   // math's layer names, which Keras does not name (they are TensorFlow or
   // backend ops inside the layer) and which must not shift the file's names.
   std::map<std::string, int> *compositeNames_ = nullptr;
+  const Layer *composite_ = nullptr;  // the composite whose build() and call() run
   // ...and the tensor math of its constants (ops.arange(...)), and its inputs.
   std::shared_ptr<TensorProgram> compositeConstants_;
   std::vector<Tensor *> compositeInputs_;

@@ -158,8 +158,11 @@ Value Evaluator::compare(const std::string &op, const Value &a, const Value &b, 
   if (a.is(ValueKind::Error) || b.is(ValueKind::Error)) return Value::error(range);
   if ((traceOperand(a) || traceOperand(b)) && op != "in" && op != "not in" && op != "is" && op != "is not")
     return tensorBinary(op, a, b, range);
-  if ((modelOperand(a) || modelOperand(b)) && op != "==" && op != "!=" && op != "in" &&
-      op != "not in" && op != "is" && op != "is not") {
+  // `x != 0` on a model's tensor is a layer in both Kerases; `x == 0` in
+  // tf.keras 2 only: Keras 3's tensors keep Python's identity for ==.
+  bool keras3Identity = op == "==" && options_.kerasVersion == KerasVersion::V3;
+  if ((modelOperand(a) || modelOperand(b)) && !keras3Identity && op != "in" && op != "not in" && op != "is" &&
+      op != "is not") {
     Value x = a, y = b;
     if (std::optional<Value> layer = operatorOnModelTensors(op, {&x, &y}, range, [&] { return tensorBinary(op, x, y, range); }))
       return *layer;

@@ -121,6 +121,7 @@ std::pair<std::string, std::string> operatorLayerNames(const std::string &op) {
       {">", {"tf.math.greater", "greater"}},       {">=", {"tf.math.greater_equal", "greater_equal"}},
       {"<", {"tf.math.less", "less"}},             {"<=", {"tf.math.less_equal", "less_equal"}},
       {"neg", {"tf.math.negative", "negative"}},   {"[]", {"tf.__operators__.getitem", "get_item"}},
+      {"==", {"tf.__operators__.eq", "equal"}},    {"!=", {"tf.__operators__.ne", "not_equal"}},
   };
   auto found = names.find(op);
   return found == names.end() ? std::pair<std::string, std::string>{"tf." + op, op} : found->second;

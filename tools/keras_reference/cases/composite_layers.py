@@ -474,6 +474,47 @@ out2 = Outer()(ts)
 model = keras.Model([x, y], [out2, joined])
 """
 
+# Sublayers made in build() from the input's shape (ShiftViT's MLP,
+# keras.io's involution), beside a layer whose build() makes only weights.
+BUILD_SUBLAYERS = """\
+{imports}
+
+class MLP(layers.Layer):
+    def __init__(self, mlp_expand_ratio=2, **kwargs):
+        super().__init__(**kwargs)
+        self.mlp_expand_ratio = mlp_expand_ratio
+
+    def build(self, input_shape):
+        input_channels = input_shape[-1]
+        initial_filters = int(self.mlp_expand_ratio * input_channels)
+        self.norm = layers.LayerNormalization(epsilon=1e-5)
+        self.mlp = keras.Sequential(
+            [
+                layers.Dense(units=initial_filters, activation="gelu"),
+                layers.Dense(units=input_channels),
+            ]
+        )
+
+    def call(self, x):
+        return x + self.mlp(self.norm(x))
+
+
+class Scale(layers.Layer):
+    def build(self, input_shape):
+        self.gamma = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="gamma")
+
+    def call(self, x):
+        return x * self.gamma
+
+
+inputs = keras.Input(shape=(6, 4))
+x = MLP()(inputs)
+x = Scale()(x)
+x = MLP(mlp_expand_ratio=3)(x)
+outputs = layers.Dense(2)(layers.Flatten()(x))
+model = keras.Model(inputs, outputs)
+"""
+
 CASES = [
     Case("keras2_composite_transformer_block", TRANSFORMER_BLOCK, keras=2, files=("weights.h5", "model.weights.h5"),
          inputs=[ints(0, 50)],
@@ -517,5 +558,14 @@ CASES = [
     Case("keras2_composite_nested", NESTED.replace("from keras import layers, ops", "from keras import layers\nfrom keras import backend as ops"), keras=2,
          files=("weights.h5", "model.weights.h5"),
          note="The same in tf.keras 2.15 (keras.backend.concatenate): its .h5 order of nested sublayers' weights.",
+         atol=1e-5, rtol=1e-4),
+    Case("keras3_composite_build_sublayers", BUILD_SUBLAYERS.format(imports="import keras\nfrom keras import layers"),
+         keras=3, files=("model.weights.h5", "model.keras"),
+         note="ShiftViT's MLP: LayerNormalization and a Sequential made in build() from the input's channels, "
+              "next to a layer whose build() makes a weight; Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
+    Case("keras2_composite_build_sublayers",
+         BUILD_SUBLAYERS.format(imports="from tensorflow import keras\nfrom tensorflow.keras import layers"), keras=2,
+         files=("weights.h5", "model.weights.h5"),
+         note="The same in tf.keras 2.15: its .h5 order of the weights of sublayers made in build().",
          atol=1e-5, rtol=1e-4),
 ]

@@ -203,3 +203,32 @@ CASES += [
          note="keras.ops.split in keras.io's gMLP spatial gating unit, and by indices on a model's tensor; "
               "Keras 3.15 (JAX)."),
 ]
+
+# `!=` and `==` on a model's tensors: tf.keras 2 makes the layers
+# tf.__operators__.ne and .eq; Keras 3 makes not_equal, and keeps Python's
+# identity for == (a tensor equals only itself).
+EQUALITY = """\
+{imports}
+
+inputs = keras.Input(shape=(4, 3))
+present = {cast}(inputs != 0, "float32")
+positive = {cast}(inputs > 0, "float32")
+x = layers.Dense(3)(inputs) * present
+outputs = {output}
+model = keras.Model(inputs, outputs)
+"""
+
+CASES += [
+    Case("keras2_tensor_equality",
+         EQUALITY.format(imports="import tensorflow as tf\nfrom tensorflow import keras\nfrom tensorflow.keras import layers",
+                         cast="tf.cast", output="x + tf.cast(positive == 1.0, 'float32') * 2.0"),
+         keras=2, files=("model.h5",), inputs=[floats(zero=0.4)],
+         note="`inputs != 0` as a mask and `positive == 1.0` on model tensors (tf.__operators__.ne and .eq "
+              "layers); tf.keras 2.15.", atol=1e-5, rtol=1e-5),
+    Case("keras3_tensor_equality",
+         EQUALITY.format(imports="import keras\nfrom keras import layers, ops", cast="ops.cast",
+                         output="x + positive * 2.0 if positive == positive and not positive == present else x"),
+         keras=3, files=("model.keras",), inputs=[floats(zero=0.4)],
+         note="`inputs != 0` on a model's tensor (not_equal) and `==`, Python's identity in Keras 3; "
+              "Keras 3.15 (JAX).", atol=1e-5, rtol=1e-5),
+]
