@@ -225,7 +225,16 @@ bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value,
       value = object;
       return true;
     }
-    if (!value.is(ValueKind::Str)) return typeError("an initializer name, object or dict");
+    // A function of (shape, dtype), as Keras takes one: it sets only the
+    // starting values, which weights files replace (--init-weights draws
+    // glorot_uniform for it, as for an initializer object).
+    if (value.is(ValueKind::Function) || value.is(ValueKind::Partial)) {
+      Value object = Value::make(ValueKind::Opaque, value.range);
+      object.text = "function";
+      value = object;
+      return true;
+    }
+    if (!value.is(ValueKind::Str)) return typeError("an initializer name, object, dict or function");
     const auto &names = initializerNames();
     if (std::find(names.begin(), names.end(), value.text) != names.end()) return true;
     if (auto known = initializerClassNames().find(value.text); known != initializerClassNames().end()) {

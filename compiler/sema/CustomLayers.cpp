@@ -217,6 +217,17 @@ std::vector<std::string> Evaluator::callParameters(const Layer &layer) const {
 // Every call of a layer gives tensors to the same parameters.
 bool Evaluator::packCallArguments(Layer *layer, CallSite &call) {
   std::vector<std::string> names = callParameters(*layer);
+  // call(self, source) called as layer(source=x): Keras takes the first
+  // argument by its name too.
+  bool anyPositional = std::any_of(call.args.begin(), call.args.end(), [](const CallArgument &a) { return a.keyword.empty(); });
+  auto byName = std::find_if(call.args.begin(), call.args.end(),
+                             [&](const CallArgument &a) { return !names.empty() && a.keyword == names[0]; });
+  if (!anyPositional && byName != call.args.end()) {
+    CallArgument moved = *byName;
+    moved.keyword.clear();
+    call.args.erase(byName);
+    call.args.insert(call.args.begin(), moved);
+  }
   std::vector<const Value *> bound(names.size(), nullptr);  // by parameter
   std::vector<CallArgument> kept;
   std::optional<size_t> first;  // in kept

@@ -170,6 +170,7 @@ private:
   Value call(const Value &callee, CallSite &call);
   Value callFunction(const Closure &function, CallSite &call);
   Value callPartial(const Value &partial, CallSite &call);
+  Value activationFunction(CallSite &call);
   bool bindParameters(const Closure &function, CallSite &call, Scope &scope);
   Value makeClosure(const std::shared_ptr<ast::Function> &def, SourceRange range);
   // The model-building callables may not take skipped data: reports and returns true if `call` holds any.

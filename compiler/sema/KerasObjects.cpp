@@ -28,7 +28,9 @@ std::optional<std::string> skippedMethod(const std::string &name) {
       {"set_weights", "weights"},       {"get_config", "saving and loading"},
       {"summary", "printing"},          {"count_params", "printing"},
       {"weights", "weights"},           {"trainable_weights", "weights"},
-      {"non_trainable_weights", "weights"}, {"optimizer", "training"},
+      {"non_trainable_weights", "weights"}, {"variables", "weights"},
+      {"trainable_variables", "weights"}, {"non_trainable_variables", "weights"},
+      {"updates", "training"},          {"optimizer", "training"},
       {"history", "training"},          {"losses", "training"},
       {"metrics", "training"},          {"metrics_names", "training"},
       {"adapt", "data preparation"},  // the statistics it learns are weights, in the weights file

@@ -66,6 +66,7 @@ const std::vector<Builtin> &mathFunctions() {
       t.push_back({name, Kind::Backend, "keras.backend"});
     t.push_back({"get_source_inputs", Kind::Backend, "keras.utils"});
     t.push_back({"partial", Kind::Python, "functools"});
+    t.push_back({"get", Kind::Backend, "keras.activations"});
     return t;
   }();
   return table;
@@ -293,6 +294,7 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
   if (last == "activations" || module == "keras.backend") {
     if (auto act = canonicalActivation(name)) return Value::ofStr(*act, range);
   }
+  if (module == "keras.activations" && name == "get") return builtinValue(find(mathFunctions(), name, module), range);
   // Keras 3 has the data format in keras.config too.
   if (module == "keras.config" && (name == "image_data_format" || name == "set_image_data_format"))
     return builtinValue(find(mathFunctions(), name, "keras.backend"), range);
@@ -386,6 +388,29 @@ Value Evaluator::callLayerFunction(const Builtin &builtin, CallSite &call) {
 // build time: Kiln's tensors are float32; the image data format is what
 // set_image_data_format last set, the default data_format of the layers
 // constructed after it.
+// keras.activations.get(identifier): the activation function of a name
+// (None is linear), or the function itself; a custom layer calls it on
+// tensors (`self.activation = keras.activations.get(activation)`).
+Value Evaluator::activationFunction(CallSite &call) {
+  if (call.args.size() != 1) {
+    diags_.report(DiagID::err_builtin_arguments, call.range, "keras.activations.get", "1", call.args.size());
+    return Value::error(call.range);
+  }
+  const Value &id = call.args[0].value;
+  if (id.is(ValueKind::Skipped) || id.is(ValueKind::Function) || id.is(ValueKind::Builtin) || id.is(ValueKind::Partial))
+    return id;
+  std::optional<std::string> act = id.is(ValueKind::None) ? std::optional<std::string>("linear")
+                                   : id.is(ValueKind::Str) ? canonicalActivation(id.text)
+                                                           : std::nullopt;
+  const Builtin *function = act ? tensorOpBuiltin("keras.activations", *act) : nullptr;
+  if (!function) {
+    diags_.report(DiagID::err_argument_type, id.range, "identifier", "keras.activations.get()",
+                  "the name of an activation Kiln knows, None or a function", describe(id));
+    return Value::error(call.range);
+  }
+  return tensorOpValue(function, *act, call.range);
+}
+
 Value Evaluator::callBackend(const Builtin &builtin, CallSite &call) {
   const std::string &name = builtin.name;
   if (name == "image_data_format") return Value::ofStr(imageDataFormat_, call.range);
@@ -398,6 +423,7 @@ Value Evaluator::callBackend(const Builtin &builtin, CallSite &call) {
     return Value::none(call.range);
   }
   if (name == "floatx") return Value::ofStr("float32", call.range);
+  if (name == "get") return activationFunction(call);
   if (name == "epsilon") return Value::ofFloat(1e-7, call.range);
   // int_shape(x): the tensor's shape, None for open axes
   if (call.args.size() != 1) {

@@ -52,6 +52,7 @@ const std::vector<TensorOp> &tensorOps() {
       {"softsign", Family::Activation, 0}, {"hard_sigmoid", Family::Activation, 0},
       {"swish", Family::Activation, 0},    {"silu", Family::Activation, 0},    {"gelu", Family::Activation, 0},
       {"relu6", Family::Activation, 0},    {"leaky_relu", Family::Activation, 0}, {"mish", Family::Activation, 0},
+      {"linear", Family::Activation, 0},
       {"sum", Family::Reduce, abi::kReduceSum},   {"reduce_sum", Family::Reduce, abi::kReduceSum},
       {"mean", Family::Reduce, abi::kReduceMean}, {"reduce_mean", Family::Reduce, abi::kReduceMean},
       {"max", Family::Reduce, abi::kReduceMax},   {"reduce_max", Family::Reduce, abi::kReduceMax},
@@ -122,6 +123,7 @@ std::pair<std::string, std::string> operatorLayerNames(const std::string &op) {
       {"<", {"tf.math.less", "less"}},             {"<=", {"tf.math.less_equal", "less_equal"}},
       {"neg", {"tf.math.negative", "negative"}},   {"[]", {"tf.__operators__.getitem", "get_item"}},
       {"==", {"tf.__operators__.eq", "equal"}},    {"!=", {"tf.__operators__.ne", "not_equal"}},
+      {"@", {"tf.linalg.matmul", "matmul"}},
   };
   auto found = names.find(op);
   return found == names.end() ? std::pair<std::string, std::string>{"tf." + op, op} : found->second;
@@ -379,6 +381,10 @@ Value Evaluator::tensorBinary(const std::string &op, const Value &a, const Value
       {"//", abi::kDivide},    {"**", abi::kPower},        {">", abi::kGreater},  {">=", abi::kGreaterEqual},
       {"<", abi::kLess},       {"<=", abi::kLessEqual},    {"==", abi::kEqual},   {"!=", abi::kNotEqual},
   };
+  if (op == "@" && trace_) {  // matmul's, of a tensor and a weight or of two tensors
+    CallSite call{range, range, {{"", {}, a, nullptr}, {"", {}, b, nullptr}}};
+    return callTensorOp(*tensorOpBuiltin("tensorflow", "matmul"), call);
+  }
   std::string what = fmt::format("'{}' on {} and {}", op, describe(a), describe(b));
   auto code = codes.find(op);
   if (!trace_ || code == codes.end()) {

@@ -345,6 +345,54 @@ outputs = layers.Dense(6, activation="sigmoid")(z)
 model = keras.Model(inputs, outputs)
 """
 
+# Hands-on ML's MyDense (keras.activations.get, `X @ self.kernel`), a
+# kernel_initializer function, a layer called with its input by keyword, and
+# inspection lines (layer.variables, model.trainable_variables).
+GERON_CUSTOM = """\
+{imports}
+
+
+def my_glorot_initializer(shape, dtype=None):
+    stddev = {sqrt}(2. / (shape[0] + shape[1]))
+    return keras.random.normal(shape, stddev=stddev, dtype=dtype)
+
+
+class MyDense(keras.layers.Layer):
+    def __init__(self, units, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.activation = keras.activations.get(activation)
+
+    def build(self, batch_input_shape):
+        self.kernel = self.add_weight(
+            name="kernel", shape=[batch_input_shape[-1], self.units],
+            initializer="glorot_normal")
+        self.bias = self.add_weight(
+            name="bias", shape=[self.units], initializer="zeros")
+
+    def call(self, X):
+        return self.activation(X @ self.kernel + self.bias)
+
+
+class Gate(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.proj = keras.layers.Dense(6, kernel_initializer=my_glorot_initializer)
+
+    def call(self, source):
+        return source * keras.activations.get("sigmoid")(self.proj(source))
+
+
+inputs = keras.Input(shape=(5,))
+x = MyDense(6, activation="relu")(inputs)
+x = Gate()(source=x)
+x = MyDense(3)(x) + (x[:, :, None] @ x[:, None, :3])[:, 1, :]
+model = keras.Model(inputs, x)
+bn = model.layers[1]
+[(var.name, var.trainable) for var in bn.variables]
+len(model.trainable_variables)
+"""
+
 CASES = [
     Case("keras2_paste_dcgan_generator", DCGAN_GENERATOR, keras=2, files=("model.h5",), inputs=[floats(-1, 1)],
          note="DCGAN generator from a def with a default argument, checked by asserts on output_shape "
@@ -378,4 +426,15 @@ CASES = [
     Case("keras3_paste_loss_layers", LOSS_LAYERS, keras=3, files=("model.keras",), inputs=[floats(-1, 1)],
          note="A KL-divergence layer whose add_loss reduces over every axis (the batch's too): skipped at "
               "inference; Keras 3.", atol=1e-6, rtol=1e-5),
+    Case("keras2_paste_geron_custom",
+         GERON_CUSTOM.format(imports="import tensorflow as tf\nfrom tensorflow import keras", sqrt="tf.sqrt")
+         .replace("keras.random.normal", "tf.random.normal"),
+         keras=2, files=("model.h5",), inputs=[floats(-1, 1)],
+         note="Hands-on ML's MyDense (keras.activations.get, the @ operator), a kernel_initializer function, a "
+              "layer called with its input by keyword, @ on model tensors, layer.variables and "
+              "model.trainable_variables skipped; tf.keras 2.15.", atol=1e-5, rtol=1e-4),
+    Case("keras3_paste_geron_custom", GERON_CUSTOM.format(imports="import keras\nfrom keras import ops", sqrt="ops.sqrt"),
+         keras=3, files=("model.keras",), inputs=[floats(-1, 1)],
+         note="The same in Keras 3 (keras.random.normal in the initializer, never run by Kiln); Keras 3.15 (JAX).",
+         atol=1e-5, rtol=1e-4),
 ]
