@@ -108,7 +108,9 @@ KILN_INLINE void maskRow(float *s, int64_t i, const Masks &m, const abi::Attenti
     bool keep = !rowMasked && (!causal || j <= i);
     if (m.value) keep = keep && attends(m.value, j, g.flags & abi::kValueMaskInt);
     if (m.key) keep = keep && attends(m.key, j, g.flags & abi::kKeyMaskInt);
-    if (m.attention) keep = keep && attends(m.attention, i * g.keys + j, g.flags & abi::kAttentionMaskInt);
+    if (m.attention)
+      keep = keep && attends(m.attention, (g.flags & abi::kAttentionMaskRow ? 0 : i) * g.keys + j,
+                             g.flags & abi::kAttentionMaskInt);
     if (!keep) s[j] -= 1.0e9f;
   }
 }
@@ -130,7 +132,9 @@ KILN_KERNEL void kiln_attention(float *out, float *weights, float *outMask, cons
     return Masks{queryMask ? static_cast<const char *>(queryMask) + 4 * b * g.queries : nullptr,
                  valueMask ? static_cast<const char *>(valueMask) + 4 * b * g.keys : nullptr,
                  keyMask ? static_cast<const char *>(keyMask) + 4 * b * g.keys : nullptr,
-                 attentionMask ? static_cast<const char *>(attentionMask) + 4 * b * g.queries * g.keys : nullptr};
+                 attentionMask ? static_cast<const char *>(attentionMask) +
+                                     4 * b * (g.flags & abi::kAttentionMaskRow ? 1 : g.queries) * g.keys
+                               : nullptr};
   };
   if (outMask)
     for (int64_t b = 0; b < batch; ++b) {

@@ -151,6 +151,7 @@ enum AttentionFlag : int64_t {
   kValueMaskInt = 8,           // else float32; nonzero means "attend"
   kKeyMaskInt = 16,
   kAttentionMaskInt = 32,
+  kAttentionMaskRow = 64,      // attention_mask is one row of keys for every query: (batch, 1, keys)
 };
 
 // One attention call over `heads` heads, passed to kiln_attention as a

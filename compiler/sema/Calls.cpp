@@ -152,11 +152,21 @@ bool Evaluator::rejectSkipped(const CallSite &call, const LayerKind *layerClass)
 }
 
 Value Evaluator::call(const Value &callee, CallSite &call) {
-  auto prediction = [&]() -> const Value * {  // a layer or model applied to data: prediction, skipped
+  // A layer or model applied to data (skipped values, or outside any layer
+  // numbers only: `layer([-1., 0., 1.])` runs it eagerly): prediction, skipped.
+  std::optional<Value> eager;
+  auto prediction = [&]() -> const Value * {
     size_t visited = 0;
     for (const CallArgument &a : call.args)
       if (const Value *s = findSkipped(a.value, &visited)) return s;
     tick(call.range, visited);
+    std::function<bool(const Value &)> numbers = [&](const Value &v) {
+      return v.isNumber() || (v.isSequence() && !v.items.empty() && std::all_of(v.items.begin(), v.items.end(), numbers));
+    };
+    if (!trace_ && !compositeNames_ && !call.args.empty() && call.args[0].keyword.empty() && numbers(call.args[0].value)) {
+      eager = Value::skipped(describe(callee) + "()", "a layer run on values: prediction", call.range);
+      return &*eager;
+    }
     return nullptr;
   };
   switch (callee.kind) {

@@ -67,6 +67,7 @@ const std::vector<Builtin> &mathFunctions() {
     t.push_back({"get_source_inputs", Kind::Backend, "keras.utils"});
     t.push_back({"partial", Kind::Python, "functools"});
     t.push_back({"get", Kind::Backend, "keras.activations"});
+    t.push_back({"TensorShape", Kind::Backend, "tensorflow"});
     return t;
   }();
   return table;
@@ -278,6 +279,7 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
     static const std::set<std::string> dtypes = {"float16", "float32", "float64", "int8", "int16", "int32",
                                                  "int64", "uint8", "bool"};
     if (module == "tensorflow" && dtypes.count(name)) return Value::ofStr(name, range);
+    if (module == "tensorflow" && name == "TensorShape") return builtinValue(find(mathFunctions(), name, module), range);
     return Value::skipped("tf." + full.substr(std::string("tensorflow.").size()),
                           "a TensorFlow function; models are built from Keras layers", range);
   }
@@ -424,6 +426,11 @@ Value Evaluator::callBackend(const Builtin &builtin, CallSite &call) {
   }
   if (name == "floatx") return Value::ofStr("float32", call.range);
   if (name == "get") return activationFunction(call);
+  // tf.TensorShape(dims): a shape is a tuple here (None for unknown sizes), with as_list().
+  if (name == "TensorShape" && call.args.size() == 1 && call.args[0].value.isSequence()) {
+    const Value &dims = call.args[0].value;
+    return Value::ofTuple(std::vector<Value>(dims.items.begin(), dims.items.end()), call.range);
+  }
   if (name == "epsilon") return Value::ofFloat(1e-7, call.range);
   // int_shape(x): the tensor's shape, None for open axes
   if (call.args.size() != 1) {

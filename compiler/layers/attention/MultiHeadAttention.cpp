@@ -30,7 +30,8 @@ public:
                    arg("output_shape", ArgType::Any, Value::none()),
                    arg("attention_axes", ArgType::AxisList, Value::none())}),
                   "multi-head scaled dot-product attention, called as (query, value, key=None); call keywords "
-                  "attention_mask, use_causal_mask, return_attention_scores; only the default attention_axes; "
+                  "attention_mask ((batch, queries, keys) or (batch, 1, keys)), use_causal_mask, "
+                  "return_attention_scores; only the default attention_axes; "
                   "dropout is the identity at inference") {}
 
   // query is the layer's input; value, key and attention_mask follow it.
@@ -120,6 +121,8 @@ public:
       std::vector<Dim> want{q.dims[0]};
       want.insert(want.end(), queryAxes.begin(), queryAxes.end());
       want.insert(want.end(), keyAxes.begin(), keyAxes.end());
+      // (batch, 1, keys), a padding mask for every query, broadcasts as in Keras.
+      if (rank == 3 && cx.input(3).rank() == 3 && cx.input(3).dims[1] == 1) want[1] = Dim(1);
       if (!requireMaskShape(cx, 3, want, "attention_mask")) return;
     }
 
@@ -196,6 +199,7 @@ public:
     if (cx.inputCount() == 4) {
       ops.attentionMask = cx.input(3);
       if (cx.inputType(3).dtype == DType::Int32) g.flags |= abi::kAttentionMaskInt;
+      if (cx.inputType(3).dims[1] == 1) g.flags |= abi::kAttentionMaskRow;
     }
     emitAttention(cx, g, s.steps, s.keySteps, ops);
 

@@ -3,7 +3,7 @@
 // scores, several heads interleaved as MultiHeadAttention lays them out,
 // causal attention, float32 and int32 masks on queries, values, keys and
 // pairs (a masked pair's score minus 1e9, so a row with every key masked is
-// uniform), Attention's zeroing of masked queries, the softmax weights and
+// uniform; one row of pairs for every query), Attention's zeroing of masked queries, the softmax weights and
 // the output mask.
 #include "kernel_test_util.h"
 
@@ -42,6 +42,7 @@ struct Case {
   int64_t batch = 2, queries = 6, keys = 9, keyDim = 5, valueDim = 7, heads = 1;
   abi::AttentionScore score = abi::kScoreDot;
   bool scaled = true, causal = false, queryMaskZeroesOutput = false;
+  bool pairRow = false;  // the pair mask is one row of keys for every query (kAttentionMaskRow)
   Mask query, value, key, pair;
   std::string name;
 };
@@ -70,7 +71,8 @@ void check(const Case &c) {
                            c.keys * qWidth, c.keys * vWidth, c.queries * vWidth, c.score, 0};
   g.flags = (c.causal ? int64_t(abi::kAttendCausal) : 0) | (c.queryMaskZeroesOutput ? int64_t(abi::kQueryMaskZeroesOutput) : 0) |
             (c.query.isInt ? int64_t(abi::kQueryMaskInt) : 0) | (c.value.isInt ? int64_t(abi::kValueMaskInt) : 0) |
-            (c.key.isInt ? int64_t(abi::kKeyMaskInt) : 0) | (c.pair.isInt ? int64_t(abi::kAttentionMaskInt) : 0);
+            (c.key.isInt ? int64_t(abi::kKeyMaskInt) : 0) | (c.pair.isInt ? int64_t(abi::kAttentionMaskInt) : 0) |
+            (c.pairRow ? int64_t(abi::kAttentionMaskRow) : 0);
 
   std::vector<double> want(c.batch * c.queries * vWidth), scale_(want.size());
   std::vector<double> wantWeights(c.batch * c.heads * c.queries * c.keys);
@@ -83,7 +85,7 @@ void check(const Case &c) {
         for (int64_t j = 0; j < c.keys; ++j) {
           bool keep = (queryAttends || c.queryMaskZeroesOutput) && (!c.causal || j <= i) &&
                       c.value.attends(b * c.keys + j) && c.key.attends(b * c.keys + j) &&
-                      c.pair.attends((b * c.queries + i) * c.keys + j);
+                      c.pair.attends((b * (c.pairRow ? 1 : c.queries) + (c.pairRow ? 0 : i)) * c.keys + j);
           // Keras adds -1e9 in float32, which absorbs a score this small.
           s[j] = keep ? scoreOf(c, &q[(b * c.queries + i) * qWidth + h * c.keyDim],
                                 &k[(b * c.keys + j) * qWidth + h * c.keyDim], scale, concatWeight)
@@ -161,6 +163,12 @@ TEST(Attention, CausalAndMasks) {
     masks.pair.fill(masks.batch * masks.queries * masks.keys, 74, asInt);
     masks.name = "query, key and pair masks";
     check(masks);
+
+    Case row;  // a padding mask (batch, 1, keys) broadcast over the queries
+    row.heads = 2, row.pairRow = true;
+    row.pair.fill(row.batch * row.keys, 77, asInt);
+    row.name = "a pair mask of one row";
+    check(row);
 
     Case zeroes;  // Attention: a masked query's output is zero
     zeroes.queryMaskZeroesOutput = true;

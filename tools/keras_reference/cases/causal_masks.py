@@ -6,7 +6,7 @@ version (ops.tile, ops.concatenate, ops.convert_to_tensor) runs in neither
 Keras 3.15 backend (JAX cannot tile by a size it traces; TensorFlow's
 ops.tile iterates over the symbolic repeats): the lit test
 paste/miniature-gpt.kiln builds it, with Keras's parameter counts."""
-from case import Case, ints
+from case import Case, floats, ints
 
 # "Text generation with a miniature GPT", Keras 3 version.
 MINIATURE_GPT = """\
@@ -302,3 +302,27 @@ CASES.append(
               "causal mask tiled to the batch with tf.tile, tf.newaxis, encoder and decoder models with the "
               "decoder called as a layer), smaller sizes and inputs of a fixed length; tf.keras 2.15.",
          atol=1e-5, rtol=1e-4))
+
+# A padding mask of shape (batch, 1, keys) for every query, as TensorFlow's
+# tutorials make it (`mask[:, tf.newaxis, :]`): MultiHeadAttention
+# broadcasts it over the queries.
+ROW_MASK = """\
+{imports}
+
+x = keras.Input(shape=(5, 8))
+context = keras.Input(shape=(6, 8))
+mask = keras.Input(shape=(1, 6), dtype="int32")
+out = layers.MultiHeadAttention(num_heads=2, key_dim=4)(x, context, attention_mask=mask)
+model = keras.Model([x, context, mask], out)
+"""
+
+CASES += [
+    Case("keras2_attention_row_mask",
+         ROW_MASK.format(imports="from tensorflow import keras\nfrom tensorflow.keras import layers"), keras=2,
+         files=("model.h5",), inputs=[floats(), floats(), ints(0, 2)],
+         note="MultiHeadAttention with an attention_mask of shape (batch, 1, keys), broadcast over the queries; "
+              "tf.keras 2.15.", atol=1e-5, rtol=1e-4),
+    Case("keras3_attention_row_mask", ROW_MASK.format(imports="import keras\nfrom keras import layers"), keras=3,
+         files=("model.keras",), inputs=[floats(), floats(), ints(0, 2)],
+         note="The same in Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
+]
