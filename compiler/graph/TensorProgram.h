@@ -50,6 +50,10 @@ public:
   std::vector<TensorExpr> nodes;
   std::vector<int> outputs;
   std::vector<WeightSpec> weights;  // a custom layer's add_weight() calls, in order
+  // Leading open axes (after the batch) of every input, folded into the
+  // batch: the program runs on rows of batch x their sizes. Only for
+  // elementwise programs, whose values do not depend on a row's position.
+  int foldedAxes = 0;
 
   // Each builder returns the new node, or nothing with `error` set to what
   // is wrong ("shapes (None, 3) and (None, 4) do not broadcast").

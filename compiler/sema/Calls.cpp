@@ -153,7 +153,7 @@ bool Evaluator::rejectSkipped(const CallSite &call, const LayerKind *layerClass)
 
 Value Evaluator::call(const Value &callee, CallSite &call) {
   // A layer or model applied to data (skipped values, or outside any layer
-  // numbers only: `layer([-1., 0., 1.])` runs it eagerly): prediction, skipped.
+  // a list of numbers: `layer([-1., 0., 1.])` runs it eagerly): prediction, skipped.
   std::optional<Value> eager;
   auto prediction = [&]() -> const Value * {
     size_t visited = 0;
@@ -163,7 +163,8 @@ Value Evaluator::call(const Value &callee, CallSite &call) {
     std::function<bool(const Value &)> numbers = [&](const Value &v) {
       return v.isNumber() || (v.isSequence() && !v.items.empty() && std::all_of(v.items.begin(), v.items.end(), numbers));
     };
-    if (!trace_ && !compositeNames_ && !call.args.empty() && call.args[0].keyword.empty() && numbers(call.args[0].value)) {
+    const Value *first = call.args.empty() || !call.args[0].keyword.empty() ? nullptr : &call.args[0].value;
+    if (!trace_ && !compositeNames_ && first && first->isSequence() && numbers(*first)) {
       eager = Value::skipped(describe(callee) + "()", "a layer run on values: prediction", call.range);
       return &*eager;
     }

@@ -537,24 +537,29 @@ bool Evaluator::traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bo
   }
   auto program = std::make_shared<TensorProgram>();
   std::vector<Value> args, shapes;
-  // A custom layer's further tensors may have open axes (the labels of a
-  // CTC loss layer): call() gets them as skipped values, so that code
-  // computing only a loss from them runs, and a result computed from them is
-  // an error. The computation's own input needs every size.
+  // Inputs whose leading axes are open, the same ones for all (variable-
+  // length steps), fold those axes into the batch, for elementwise math
+  // (checkFolded). Else a custom layer's further tensors may have open axes
+  // (the labels of a CTC loss layer): call() gets them as skipped values, so
+  // that code computing only a loss from them runs, and a result computed
+  // from them is an error. The computation's own input needs every size.
+  const int fold = foldableAxes(types);
   size_t open = std::count_if(types.begin(), types.end(), [](const TensorType &t) { return t.hasOpenAxes(); });
   for (const TensorType &type : types)
-    if (type.hasOpenAxes() && (open == types.size() || !isCustomKind(layer->kind))) {
+    if (type.hasOpenAxes() && !fold && (open == types.size() || !isCustomKind(layer->kind))) {
       diags_.report(DiagID::err_model_arg, range,
                     layer->describe() + " needs the sizes of its input's axes at build time, but its input has shape " +
                         shapeString(type));
       return false;
     }
   trace_ = program;
+  foldedTrace_ = fold > 0;
   materializeInitWeights(layer, *program, range);
   for (size_t i = 0; i < types.size(); ++i) {
     std::vector<int64_t> dims{kNone};  // the batch axis, whatever its size: samples are computed one by one
-    for (size_t a = 1; a < types[i].dims.size(); ++a) dims.push_back(types[i].dims[a].known() ? types[i].dims[a].value() : kNone);
-    if (types[i].hasOpenAxes())
+    for (size_t a = 1 + size_t(fold); a < types[i].dims.size(); ++a)
+      dims.push_back(types[i].dims[a].known() ? types[i].dims[a].value() : kNone);
+    if (types[i].hasOpenAxes() && !fold)
       args.push_back(Value::skipped("a tensor of shape " + shapeString(types[i]),
                                     layer->describe() + " computes only from inputs whose sizes are known at build time",
                                     range, true));
@@ -598,6 +603,7 @@ bool Evaluator::traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bo
     }
   }
   trace_ = nullptr;
+  foldedTrace_ = false;
   if (result.is(ValueKind::Error) || declared.is(ValueKind::Error)) return false;
   std::vector<Value> outputs = result.isSequence() ? std::vector<Value>(result.items.begin(), result.items.end())
                                                    : std::vector<Value>{result};
@@ -626,7 +632,42 @@ bool Evaluator::traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bo
       return false;
     }
   }
+  if (fold && !checkFolded(layer->describe(), *program, types[0], fold, range)) return false;
+  program->foldedAxes = fold;
   layer->program = program;
+  return true;
+}
+
+// How many leading axes after the batch every input has open, with every
+// later axis known: what a program may fold into its batch (the shape rule
+// checks at run time that the inputs' sizes agree, TracedKind).
+int Evaluator::foldableAxes(const std::vector<TensorType> &types) {
+  if (types.empty() || !types[0].hasOpenAxes()) return 0;
+  int fold = 0;
+  while (1 + fold < types[0].rank() && !types[0].dims[1 + fold].known()) ++fold;
+  for (const TensorType &t : types) {
+    if (t.rank() != types[0].rank()) return 0;
+    for (int a = 1; a < t.rank(); ++a)
+      if (t.dims[a].known() == (a <= fold)) return 0;
+  }
+  return fold;
+}
+
+// A folded program sees a row of its inputs' trailing axes: only
+// elementwise math, with constants over those axes, computes on it what it
+// would on the whole tensor.
+bool Evaluator::checkFolded(const std::string &who, const TensorProgram &program, const TensorType &input, int fold,
+                            SourceRange range) {
+  const int rowRank = input.rank() - fold;  // the batch axis and the trailing ones
+  for (const TensorExpr &e : program.nodes) {
+    bool elementwise = e.elementwise() || e.op == TensorExpr::Op::Input || e.op == TensorExpr::Op::Scalar ||
+                       e.op == TensorExpr::Op::Constant || e.op == TensorExpr::Op::Weight;
+    if (elementwise && (e.batched ? e.rank() == rowRank : e.rank() < rowRank)) continue;
+    diags_.report(DiagID::err_model_arg, range,
+                  who + " needs the sizes of its input's axes at build time, but its input has shape " +
+                      shapeString(input) + " (over axes sized at run time it computes elementwise math only)");
+    return false;
+  }
   return true;
 }
 

@@ -240,6 +240,10 @@ private:
 
   // tensor expressions in Lambda and custom layers (TensorOps.cpp, CustomLayers.cpp)
   bool traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bool listInput, SourceRange range);
+  static int foldableAxes(const std::vector<TensorType> &types);
+  bool checkFolded(const std::string &who, const TensorProgram &program, const TensorType &input, int fold,
+                   SourceRange range);
+  bool foldedTrace_ = false;  // tracing a program folded over open axes (TensorProgram::foldedAxes)
   bool traceActivationFunction(Layer *layer, const TensorType &output, SourceRange range);
   bool buildComposite(Layer *layer, const Value &input, SourceRange range);
   bool buildFirst(Layer *layer, const std::vector<Tensor *> &inputs, const Value &input, SourceRange range);

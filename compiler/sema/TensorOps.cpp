@@ -269,6 +269,11 @@ std::optional<int> Evaluator::tensorOperand(const Value &v, const std::string &w
 }
 
 Value Evaluator::tensorShape(const Value &v, SourceRange range) {
+  if (foldedTrace_) {  // its axes sized at run time are folded out of sight
+    diags_.report(DiagID::err_model_arg, range,
+                  "the shape of a tensor with axes sized at run time (None) is not known at build time");
+    return Value::error(range);
+  }
   std::vector<Value> dims;
   for (int64_t d : v.program->nodes[v.integer].dims) dims.push_back(d == kNone ? Value::none(range) : Value::ofInt(d, range));
   return Value::ofTuple(std::move(dims), range);
@@ -311,8 +316,14 @@ std::optional<Value> Evaluator::onModelTensors(const std::string &keras2Name, co
   }
   const std::string &stem = options_.kerasVersion == KerasVersion::V2 ? keras2Name : keras3Name;
   const std::string &what = given.empty() ? stem : given;
+  // Leading axes sized at run time, the same in every operand, fold into
+  // the batch for elementwise math (a residual add over variable-length steps).
+  std::vector<TensorType> types;
+  bool anyBatchFree = false;
+  for (Tensor *t : inputs) types.push_back(t->type), anyBatchFree |= t->batchFree;
+  const int fold = anyBatchFree ? 0 : foldableAxes(types);
   for (Tensor *t : inputs)
-    if (t->type.hasOpenAxes()) {
+    if (t->type.hasOpenAxes() && !fold) {
       diags_.report(DiagID::err_model_arg, range,
                     "'" + what + "' needs the sizes of its input's axes at build time, but its input has shape " +
                         shapeString(t->type));
@@ -320,6 +331,7 @@ std::optional<Value> Evaluator::onModelTensors(const std::string &keras2Name, co
     }
   auto program = std::make_shared<TensorProgram>();
   trace_ = program;
+  foldedTrace_ = fold > 0;
   std::vector<Value> traced;
   // A tensor computed from constants is Keras's, without a batch axis (each
   // sample holds it: the program reads the first).
@@ -328,7 +340,7 @@ std::optional<Value> Evaluator::onModelTensors(const std::string &keras2Name, co
     bool batched = !inputs[i]->batchFree;
     std::vector<int64_t> dims;
     if (batched) dims.push_back(kNone);
-    for (size_t a = 1; a < inputs[i]->type.dims.size(); ++a) dims.push_back(inputs[i]->type.dims[a].value());
+    for (size_t a = 1 + size_t(fold); a < inputs[i]->type.dims.size(); ++a) dims.push_back(inputs[i]->type.dims[a].value());
     traced.push_back(this->traced(program->input(int(i), dims, batched), range));
     batchFree &= !batched;
   }
@@ -338,6 +350,7 @@ std::optional<Value> Evaluator::onModelTensors(const std::string &keras2Name, co
     });
   Value result = compute();
   trace_ = nullptr;
+  foldedTrace_ = false;
   if (result.is(ValueKind::Error) || !result.is(ValueKind::Traced)) return result;  // e.g. tf.shape(x): sizes
   if (batchFree && !program->nodes[result.integer].batched)
     result.integer = program->broadcastBatch(int(result.integer));
@@ -346,6 +359,8 @@ std::optional<Value> Evaluator::onModelTensors(const std::string &keras2Name, co
     return Value::error(range);
   }
   program->outputs.push_back(int(result.integer));
+  if (fold && !checkFolded("'" + what + "'", *program, types[0], fold, range)) return Value::error(range);
+  program->foldedAxes = fold;
   std::string name = given.empty() ? uniqueName(stem, true, compositeNames_) : given;
   Layer *layer = graph_.newLayer(tensorMathKind(keras2Name == "tf.__operators__.getitem"), name, range);
   layer->program = program;

@@ -83,9 +83,18 @@ Plan plan(const TensorProgram &p) {
   return plan;
 }
 
+// The size of the leading `axes` axes after the batch: the rows per sample of a folded program.
+Dim foldedSize(const TensorType &input, int axes) {
+  Dim n(1);
+  for (int a = 1; a <= axes; ++a) n = mul(n, input.dims[a]);
+  return n;
+}
+
 class Lowering {
 public:
-  Lowering(LowerContext &cx, const TensorProgram &p) : cx_(cx), p_(p), plan_(plan(p)), buffers_(p.nodes.size()) {}
+  Lowering(LowerContext &cx, const TensorProgram &p)
+      : cx_(cx), p_(p), plan_(plan(p)), buffers_(p.nodes.size()),
+        batch_(p.foldedAxes ? cx.batchTimes(foldedSize(cx.inputType(), p.foldedAxes)) : cx.batch()) {}
 
   void run() {
     for (size_t i = 0; i < p_.nodes.size(); ++i) {
@@ -101,7 +110,7 @@ public:
       case Plan::Kind::Output: buffers_[i] = cx_.output(plan_.output[i]); break;
       case Plan::Kind::Temporary: {
         llvm::IRBuilder<> &ir = cx_.ir();
-        llvm::Value *bytes = ir.CreateMul(cx_.batch(), cx_.i64(plan_.offset[i] * 4));
+        llvm::Value *bytes = ir.CreateMul(batch_, cx_.i64(plan_.offset[i] * 4));
         buffers_[i] = ir.CreateInBoundsGEP(ir.getInt8Ty(), cx_.temporary(), bytes);
         break;
       }
@@ -117,7 +126,7 @@ public:
 
 private:
   llvm::Value *weight(int index) { return cx_.constant(p_.weights[index].name, cx_.weight(p_.weights[index].name)); }
-  llvm::Value *batchOf(const TensorExpr &e) { return e.batched ? cx_.batch() : cx_.i64(1); }
+  llvm::Value *batchOf(const TensorExpr &e) { return e.batched ? batch_ : cx_.i64(1); }
   // Sizes as i64: batch times the constant product of dims[from, to).
   llvm::Value *rows(const TensorExpr &e, int from, int to) {
     int64_t n = 1;
@@ -260,6 +269,7 @@ private:
   const TensorProgram &p_;
   Plan plan_;
   std::vector<llvm::Value *> buffers_;
+  llvm::Value *batch_;  // the rows a batched node has: the batch, times the folded axes' sizes
   std::vector<int64_t> code_;
   std::vector<float> immediates_;
   std::vector<int> operands_;
@@ -270,18 +280,29 @@ public:
   using LayerKind::LayerKind;
   InputArity inputArity() const override { return {1, -1, false}; }
 
+  // Axes sized at run time reach a program folded into its batch (foldedAxes).
+  bool supportsOpenAxes() const override { return true; }
   void inferShapes(ShapeContext &cx) const override {
     const TensorProgram &p = *cx.layer().program;
+    for (size_t i = 1; i < cx.inputs().size(); ++i)
+      for (int a = 1; a <= p.foldedAxes; ++a)
+        if (!cx.requireSameSize(cx.input(i).dims[a], cx.input().dims[a],
+                                "its inputs' axis " + std::to_string(a) + " must have the same size")) {
+          cx.error(DiagID::err_shape_mismatch, cx.layer().describe(), "its inputs' axis " + std::to_string(a) + " differ");
+          return;
+        }
     for (int o : p.outputs) {
-      TensorType type{DType::Float32, toDims(p.nodes[o].dims)};
-      type.dims[0] = cx.input().dims[0];  // the batch axis, as the inputs have it
-      cx.outputs.push_back(type);
+      // The batch axis and the folded axes as the input has them, then the program's.
+      std::vector<Dim> dims(cx.input().dims.begin(), cx.input().dims.begin() + 1 + p.foldedAxes);
+      for (size_t a = 1; a < p.nodes[o].dims.size(); ++a) dims.push_back(Dim(p.nodes[o].dims[a]));
+      cx.outputs.push_back(TensorType{DType::Float32, dims});
     }
     cx.weights = p.weights;
   }
-  Dim temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &,
+  Dim temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
                               const std::vector<TensorType> &) const override {
-    return plan(*layer.program).temporaryFloats * 4;
+    const TensorProgram &p = *layer.program;
+    return mul(foldedSize(inputs[0], p.foldedAxes), plan(p).temporaryFloats * 4);
   }
   void lower(LowerContext &cx) const override { Lowering(cx, *cx.layer().program).run(); }
 };
@@ -298,9 +319,6 @@ public:
 class CustomKind : public TracedKind {
 public:
   using TracedKind::TracedKind;
-  // Its program never reads an input with open axes: tracing gives call()
-  // such an input as a skipped value (Evaluator::traceLayer).
-  bool supportsOpenAxes() const override { return true; }
 };
 
 class ConstantKind : public TracedKind {

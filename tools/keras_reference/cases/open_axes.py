@@ -275,3 +275,45 @@ CASES += [
          note="Keras 3: UpSampling2D(interpolation='bilinear') over open height and width, channels_last and "
               "after a channels_first Conv2D: 5x7, 1x2 and 3x10 images; 4x5, 1x1 and 9x2."),
 ]
+
+# Elementwise tensor math over variable-length steps: the residual adds of
+# functional Transformers (`inputs + attention_output`), tf.nn ops and
+# comparisons on model tensors, a Lambda and a custom layer with a weight,
+# all run over (None, None, 8) with the steps folded into the batch.
+ELEMENTWISE = """\
+{imports}
+
+
+class Scale(layers.Layer):
+    def build(self, input_shape):
+        self.gamma = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="gamma")
+
+    def call(self, x):
+        return x * self.gamma + 0.5
+
+
+inputs = keras.Input(shape=(None, 8))
+other = keras.Input(shape=(None, 8))
+x = layers.Dense(8)(inputs)
+y = inputs + x
+y = {relu}(y) * 0.5 - other * {cast}(other > 0, "float32")
+y = layers.Lambda(lambda t: t * 2.0 + 1.0)(y)
+y = Scale()(y)
+outputs = layers.LayerNormalization()(y + x)
+model = keras.Model([inputs, other], outputs)
+"""
+
+CASES += [
+    Case("keras2_open_elementwise",
+         ELEMENTWISE.format(imports="import tensorflow as tf\nfrom tensorflow import keras\nfrom tensorflow.keras import layers",
+                            relu="tf.nn.relu", cast="tf.cast"),
+         keras=2, files=("model.h5",), inputs=[floats(), floats()],
+         sizes=[[(5, 8), (5, 8)], [(1, 8), (1, 8)], [(12, 8), (12, 8)]],
+         note="Tensor math over open steps (TFOpLambda adds, tf.nn.relu, a comparison and cast), a Lambda and a "
+              "custom layer with a weight; three lengths through one build; tf.keras 2.15.", atol=1e-5, rtol=1e-4),
+    Case("keras3_open_elementwise",
+         ELEMENTWISE.format(imports="import keras\nfrom keras import layers, ops", relu="ops.relu", cast="ops.cast"),
+         keras=3, files=("model.keras",), inputs=[floats(), floats()],
+         sizes=[[(5, 8), (5, 8)], [(1, 8), (1, 8)], [(12, 8), (12, 8)]],
+         note="The same with keras.ops; Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
+]
