@@ -30,9 +30,10 @@ int TensorProgram::add(TensorExpr e) {
   return int(nodes.size()) - 1;
 }
 
-int TensorProgram::input(int index, std::vector<int64_t> dims, bool batched) {
+int TensorProgram::input(int index, std::vector<int64_t> dims, bool batched, bool int32) {
   TensorExpr e{TensorExpr::Op::Input};
   e.index = index;
+  e.code = int32 ? 1 : 0;
   e.dims = std::move(dims);
   e.batched = batched;
   return add(std::move(e));

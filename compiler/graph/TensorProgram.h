@@ -27,7 +27,7 @@ struct TensorExpr {
   std::vector<int64_t> dims;
   bool batched = true;
   int32_t code = 0;   // Unary: abi::UnaryOp; Binary: abi::BinaryOp; Activate: abi::Activation;
-                      // Reduce: abi::ReduceOp; Softmax: 1 for log_softmax
+                      // Reduce: abi::ReduceOp; Softmax: 1 for log_softmax; Input: 1 for int32 values
   int index = 0;      // Input: input number; Weight: weight number; Reduce, Softmax, Concat: axis
   float value = 0;    // Scalar; Activate: alpha
   float maxValue = -1, threshold = 0;  // Activate (kReluClipped)
@@ -57,7 +57,8 @@ public:
 
   // Each builder returns the new node, or nothing with `error` set to what
   // is wrong ("shapes (None, 3) and (None, 4) do not broadcast").
-  int input(int index, std::vector<int64_t> dims, bool batched = true);
+  // An int32 input (token ids) is read as float32: exact up to 2^24.
+  int input(int index, std::vector<int64_t> dims, bool batched = true, bool int32 = false);
   int weight(WeightSpec spec);
   int scalar(double value);
   int constant(std::vector<int64_t> dims, std::vector<float> values);

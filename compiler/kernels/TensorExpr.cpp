@@ -135,6 +135,11 @@ KILN_KERNEL void kiln_expr_copy(float *out, const float *in, int64_t batch, cons
   }
 }
 
+// An int32 input of a traced program (token ids) as float32 values.
+KILN_KERNEL void kiln_expr_from_int32(float *out, const int32_t *in, int64_t count, const abi::RunContext *) {
+  for (int64_t i = 0; i < count; ++i) out[i] = float(in[i]);
+}
+
 // out[rows, n] = x[rows, k] * w[k, n] (a tensor times a weight matrix).
 KILN_KERNEL void kiln_expr_matmul(float *out, const float *x, const float *w, int64_t rows, int64_t k, int64_t n,
                                   const abi::RunContext *) {

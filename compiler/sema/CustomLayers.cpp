@@ -564,7 +564,7 @@ bool Evaluator::traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bo
                                     layer->describe() + " computes only from inputs whose sizes are known at build time",
                                     range, true));
     else
-      args.push_back(traced(program->input(int(i), dims), range));
+      args.push_back(traced(program->input(int(i), dims, true, types[i].dtype == DType::Int32), range));
     shapes.push_back(shapeTuple(dims, range));
   }
   bool packed = !layer->callTensorArgs.empty();

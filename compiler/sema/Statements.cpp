@@ -152,6 +152,16 @@ void boundNames(const std::vector<ast::StmtPtr> &body, std::vector<std::string> 
   }
 }
 
+// The names a statement binds: its targets and what its blocks bind.
+std::vector<std::string> namesBoundBy(const ast::Stmt &stmt) {
+  std::vector<std::string> names;
+  for (const ast::ExprPtr &t : stmt.targets)
+    if (t) boundNames(*t, names);
+  boundNames(stmt.body, names);
+  for (const ast::StmtPtr &c : stmt.clauses) boundNames(c->body, names);
+  return names;
+}
+
 // The names whose values a block may change in place: the containers of
 // `d[k] = v` and `o.a = v`, and the objects of method calls
 // (`vocab.add(w)`, `rows.append(x)`).
@@ -197,12 +207,7 @@ void Evaluator::skipBlock(const ast::Stmt &stmt, const Value &cause, const std::
   recordSkipped(stmt.range, what);
   // What the block would bind is unknown: the names say which block left them so.
   Value unknown = Value::skipped(what, "a block that runs on skipped data: " + cause.skip->why, header);
-  std::vector<std::string> names;
-  for (const ast::ExprPtr &t : stmt.targets)
-    if (t) boundNames(*t, names);
-  boundNames(stmt.body, names);
-  for (const ast::StmtPtr &c : stmt.clauses) boundNames(c->body, names);
-  for (const std::string &name : names) scope_->names[name] = unknown;
+  for (const std::string &name : namesBoundBy(stmt)) scope_->names[name] = unknown;
   // So are the lists and dicts it would fill (`vocab = set()`, then
   // `vocab.add(w)` in a loop over data): their contents are unknown.
   std::vector<std::string> changed;
@@ -233,12 +238,7 @@ Evaluator::Flow Evaluator::execTrainingOnly(const ast::Stmt &stmt) {
   bool compound = stmt.kind != ast::StmtKind::Assign && stmt.kind != ast::StmtKind::AugAssign;
   std::string what = (compound ? stmt.keyword + " " : "") + exprText(*stmt.value);
   Value unknown = Value::skipped(what, "code that only computes a training loss or metric", stmt.range);
-  std::vector<std::string> names;
-  for (const ast::ExprPtr &t : stmt.targets)
-    if (t) boundNames(*t, names);
-  boundNames(stmt.body, names);
-  for (const ast::StmtPtr &c : stmt.clauses) boundNames(c->body, names);
-  for (const std::string &name : names) scope_->names[name] = unknown;
+  for (const std::string &name : namesBoundBy(stmt)) scope_->names[name] = unknown;
   recordSkipped(stmt.range, what);
   return Flow::Normal;
 }

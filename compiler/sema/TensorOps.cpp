@@ -341,7 +341,7 @@ std::optional<Value> Evaluator::onModelTensors(const std::string &keras2Name, co
     std::vector<int64_t> dims;
     if (batched) dims.push_back(kNone);
     for (size_t a = 1 + size_t(fold); a < inputs[i]->type.dims.size(); ++a) dims.push_back(inputs[i]->type.dims[a].value());
-    traced.push_back(this->traced(program->input(int(i), dims, batched), range));
+    traced.push_back(this->traced(program->input(int(i), dims, batched, inputs[i]->type.dtype == DType::Int32), range));
     batchFree &= !batched;
   }
   for (Value *v : operands)

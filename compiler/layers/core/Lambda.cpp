@@ -45,7 +45,7 @@ Plan plan(const TensorProgram &p) {
     const TensorExpr &e = p.nodes[i];
     bool output = plan.output[i] >= 0;
     Plan::Kind &k = plan.kinds[i];
-    if (e.op == Op::Input) k = Plan::Kind::Input;
+    if (e.op == Op::Input && e.code == 0) k = Plan::Kind::Input;  // an int32 input is converted into a temporary
     else if (e.op == Op::Weight) k = Plan::Kind::Weight;
     else if (e.op == Op::Scalar || e.op == Op::Constant) k = Plan::Kind::Constant;
     else if (!output && e.elementwise() && uses[i] == 1 && elementwiseUses[i] == 1) k = Plan::Kind::Fused;
@@ -146,6 +146,9 @@ private:
     }
     llvm::Value *out = buffers_[i];
     switch (e.op) {
+    case Op::Input:  // int32 values
+      cx_.call("kiln_expr_from_int32", {out, cx_.input(e.index), rows(e, e.batched ? 1 : 0, e.rank())});
+      return;
     case Op::Reduce: {
       const TensorExpr &x = p_.nodes[e.operands[0]];
       int first = x.batched ? 1 : 0;
@@ -299,6 +302,7 @@ public:
     }
     cx.weights = p.weights;
   }
+  bool acceptsIntegerInput() const override { return true; }  // read as float32 (TensorProgram::input)
   Dim temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
                               const std::vector<TensorType> &) const override {
     const TensorProgram &p = *layer.program;
@@ -324,7 +328,6 @@ public:
 class ConstantKind : public TracedKind {
 public:
   using TracedKind::TracedKind;
-  bool acceptsIntegerInput() const override { return true; }
 };
 
 std::deque<CustomKind> &customKinds() {

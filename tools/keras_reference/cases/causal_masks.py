@@ -326,3 +326,40 @@ CASES += [
          files=("model.keras",), inputs=[floats(), floats(), ints(0, 2)],
          note="The same in Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
 ]
+
+# A padding mask computed from token ids (int32 `source != 0`), as Deep
+# Learning with Python's Transformer encoder makes it, given to
+# MultiHeadAttention as (batch, 1, keys).
+ID_MASK = """\
+{imports}
+
+
+class Encoder(layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.att = layers.MultiHeadAttention(2, 8)
+        self.norm = layers.LayerNormalization()
+
+    def call(self, x, source_mask):
+        mask = source_mask[:, None, :]
+        return self.norm(x + self.att(query=x, key=x, value=x, attention_mask=mask))
+
+
+source = keras.Input(shape=(9,), dtype="int32")
+x = layers.Embedding(50, 16)(source)
+outputs = Encoder()(x, {mask})
+large = {cast}(source > 20, "float32") * 0.5 + {cast}(source, "float32") / 50.0
+model = keras.Model(source, [outputs, large])
+"""
+
+CASES += [
+    Case("keras2_id_padding_mask",
+         ID_MASK.format(imports="import tensorflow as tf\nfrom tensorflow import keras\nfrom tensorflow.keras import layers",
+                        mask="tf.math.not_equal(source, 0)", cast="tf.cast"),
+         keras=2, files=("weights.h5",), inputs=[ints(0, 50, zero=0.2, pad_tail=[0, 3])],
+         note="tf.math.not_equal on int32 token ids as a padding mask, (batch, 1, keys), into MultiHeadAttention "
+              "in a custom layer, and the ids compared and cast as numbers; tf.keras 2.15.", atol=1e-5, rtol=1e-4),
+    Case("keras3_id_padding_mask", ID_MASK.format(imports="import keras\nfrom keras import layers, ops", mask="source != 0", cast="ops.cast"),
+         keras=3, files=("model.weights.h5",), inputs=[ints(0, 50, zero=0.2, pad_tail=[0, 3])],
+         note="`source != 0` on int32 token ids, the same; Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
+]
