@@ -2,7 +2,8 @@
 // definitions in double precision over odd sizes (1, 7, 17, 33): layer,
 // group, RMS and unit normalization, softmax and log-softmax over any axis, Keras's Dot (with and
 // without normalize), the reductions of tensor math, its matrix product and
-// the per-channel affine map of inference-time batch normalization.
+// the per-channel affine map of inference-time batch normalization, and
+// tensor math's reading of int32 tensors.
 #include "kernel_test_util.h"
 
 using namespace kiln_test;
@@ -27,6 +28,7 @@ void kiln_channel_affine(float *out, const float *in, const float *scale, const 
                          int64_t channels, int64_t inner, const RunContext *run);
 void kiln_expr_map(float *out, const float *const *operands, int64_t batch, const int64_t *geometry,
                    const int64_t *code, int64_t length, const float *immediates, const RunContext *run);
+void kiln_expr_from_int32(float *out, const int32_t *in, int64_t count, const RunContext *run);
 }
 
 namespace {
@@ -248,6 +250,19 @@ TEST(AxisKernels, ElementwiseMapSplitBetweenThreads) {
         ASSERT_EQ(one[at], x[at] * y[j] + 1.5f) << "sample " << b << " at " << i << ", " << j;
       }
   for (int32_t threads : {2, 5}) EXPECT_EQ(run(threads), one) << "on " << threads << " threads";
+}
+
+TEST(AxisKernels, Int32ValuesAsFloat32) {
+  // Token ids, negative values and the largest exact integers (2^24).
+  for (int64_t count : {1, 7, 17, 33}) {
+    std::vector<int32_t> in;
+    for (int64_t i = 0; i < count; ++i) in.push_back(i % 3 == 0 ? int32_t(i * 7919) : i % 3 == 1 ? -int32_t(i) : 16777216 - int32_t(i));
+    std::vector<float> out(size_t(count) + 1, -7.0f);
+    kiln_test::Run context(1, 0);
+    kiln_expr_from_int32(out.data(), in.data(), count, context.get());
+    for (int64_t i = 0; i < count; ++i) ASSERT_EQ(double(out[i]), double(in[i])) << "count " << count << " at " << i;
+    EXPECT_EQ(out[count], -7.0f) << "written past " << count;
+  }
 }
 
 }  // namespace
