@@ -255,8 +255,9 @@ Value Evaluator::callFunction(const Closure &function, CallSite &call) {
   Value result = Value::none(call.range);
   if (def.result) {
     result = eval(*def.result);
-  } else if (markTrainingOnly(def.body), execBlock(def.body) == Flow::Return) {
-    result = returnValue_;
+  } else {
+    markTrainingOnly(def.body);
+    if (execBlock(def.body) == Flow::Return) result = returnValue_;
   }
   returnValue_ = Value::none();
   scope_ = outer;
