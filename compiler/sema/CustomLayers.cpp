@@ -33,8 +33,8 @@ Value shapeTuple(const std::vector<int64_t> &dims, SourceRange range) {
 
 }  // namespace
 
-void Evaluator::defineCustomLayer(const ast::Stmt &stmt) {
-  const LayerKind *kind = makeCustomLayerKind(stmt.name);
+void Evaluator::defineCustomLayer(const ast::Stmt &stmt, bool subclassedModel) {
+  const LayerKind *kind = makeCustomLayerKind(stmt.name, subclassedModel);
   auto scope = std::make_unique<Scope>();
   scope->parent = scope_;
   Scope *outer = scope_;
@@ -59,7 +59,12 @@ Value Evaluator::callClassMethod(Layer *layer, const std::string &name, CallSite
   const Value *method = classMember(layer->kind, name);
   if (!method || !method->is(ValueKind::Function)) return Value::none(call.range);
   call.args.insert(call.args.begin(), CallArgument{"", {}, Value::ofLayer(layer, call.range), nullptr});
-  return callFunction(*method->function, call);
+  // Models a custom layer makes (a Sequential in __init__) are its sublayers,
+  // never the file's model.
+  size_t models = models_.size();
+  Value result = callFunction(*method->function, call);
+  models_.resize(std::min(models, models_.size()));
+  return result;
 }
 
 Value Evaluator::constructCustomLayer(const LayerKind *kind, CallSite &call) {
@@ -72,6 +77,33 @@ Value Evaluator::constructCustomLayer(const LayerKind *kind, CallSite &call) {
   }
   if (layer->name.empty()) layer->name = uniqueName(kind->defaultName(), true);
   return Value::ofLayer(layer, call.range);
+}
+
+// model.build(input_shape) of a subclassed model: its call() on Inputs of
+// that shape (batch axis included; a list of shapes for several inputs), as
+// tf.keras 2 traces it. Keras 3 builds at the first call on data instead,
+// whose shape this gives.
+Value Evaluator::buildSubclassedModel(Layer *layer, CallSite &call) {
+  const CallArgument *shape = call.args.size() == 1 ? &call.args[0] : nullptr;
+  if (!shape || !shape->value.isSequence() || (!shape->keyword.empty() && shape->keyword != "input_shape")) {
+    diags_.report(DiagID::err_model_arg, call.range, "build() takes the input shape, batch axis included");
+    return Value::error(call.range);
+  }
+  if (layer->model || layer->program) return Value::none(call.range);  // built by a call
+  const auto &items = shape->value.items;
+  bool several = !items.empty() && items[0].isSequence();
+  std::vector<Value> inputs;
+  std::vector<Value> shapes = several ? std::vector<Value>(items.begin(), items.end()) : std::vector<Value>{shape->value};
+  for (Value dims : shapes) {
+    if (!convertArgument(arg("input_shape", ArgType::Shape), "build", dims, diags_)) return Value::error(call.range);
+    LayerConfig config;
+    config.set("input_shape", dims, true);
+    TensorType type{DType::Float32, toDims(config.ints("input_shape"))};
+    inputs.push_back(Value::ofTensor(newInputTensor(inputLayerName(), type, call.range, nullptr), call.range));
+  }
+  CallSite traced{call.range, call.range, {{"", {}, several ? Value::ofList(inputs, call.range) : inputs[0], nullptr}}};
+  Value result = callLayer(layer, traced);
+  return result.is(ValueKind::Error) ? result : Value::none(call.range);
 }
 
 // super().__init__(**kwargs): the arguments every layer takes, and its name.
@@ -456,6 +488,8 @@ bool Evaluator::buildComposite(Layer *layer, const Value &input, SourceRange ran
     }
   for (Layer *l : model->layers)
     if (std::find(ordered.begin(), ordered.end(), l) == ordered.end()) ordered.push_back(l);
+  // Its Inputs first, as a functional model lists them.
+  std::stable_partition(ordered.begin(), ordered.end(), [](Layer *l) { return l->kind && l->kind->className() == "InputLayer"; });
   model->layers = ordered;
   return true;
 }

@@ -279,7 +279,8 @@ private:
   std::optional<Value> operatorOnModelTensors(const std::string &op, const std::vector<Value *> &operands,
                                               SourceRange range, const std::function<Value()> &compute);
   void reportUnsupportedTensorOp(const std::string &what, SourceRange range);
-  void defineCustomLayer(const ast::Stmt &stmt);
+  void defineCustomLayer(const ast::Stmt &stmt, bool subclassedModel);
+  Value buildSubclassedModel(Layer *layer, CallSite &call);
   const Value *classMember(const LayerKind *kind, const std::string &name) const;
   Value callClassMethod(Layer *layer, const std::string &name, CallSite call);
   Value constructCustomLayer(const LayerKind *kind, CallSite &call);

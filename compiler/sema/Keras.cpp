@@ -7,6 +7,8 @@
 #include "layers/core/Traced.h"
 
 #include <algorithm>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <set>
 
 namespace kiln {
@@ -687,44 +689,70 @@ bool Evaluator::collectModelLayers(Model *model, SourceRange range) {
 
 Model *Evaluator::selectModel(const std::string &name, uint32_t file) {
   SourceRange fileStart{{file, 0}, 1};
-  if (models_.empty()) {
-    // A model made in a way Kiln does not compile (an instance of a
-    // subclassed model, bound to the name asked for, or to any name): that
-    // is the error, where its class is.
-    auto unsupported = [](const Value &v) { return v.is(ValueKind::Skipped) && v.skip->unsupported; };
-    const std::pair<const std::string, Value> *found = nullptr;
-    if (auto it = globals_.names.find(name.empty() ? "model" : name); it != globals_.names.end() && unsupported(it->second))
-      found = &*it;
-    for (const auto &entry : globals_.names)
-      if (!found && name.empty() && unsupported(entry.second) && entry.second.skip->what.rfind("class ", 0) == 0 &&
-          entry.second.skip->what != "class " + entry.first)
-        found = &entry;
-    if (found) {
-      const SkipInfo &s = *found->second.skip;
-      diags_.report(DiagID::err_skipped_used, s.where.valid() ? s.where : fileStart, "'" + found->first + "'", s.why);
-      return nullptr;
-    }
-    diags_.report(DiagID::err_no_model, fileStart);
-    return nullptr;
-  }
   // What a name is bound to when the file ends, as in Python: `model = A`
-  // then `model = B; saved = model` selects B.
-  auto bound = [&](const std::string &variable) -> Model * {
+  // then `model = B; saved = model` selects B. A subclassed model is the
+  // graph its first call (or build()) traced; before any, no shape is known.
+  auto bound = [&](const std::string &variable) -> const Value * {
     auto it = globals_.names.find(variable);
-    return it != globals_.names.end() && it->second.is(ValueKind::Model) ? it->second.model : nullptr;
+    return it == globals_.names.end() ? nullptr : &it->second;
   };
-  if (!name.empty()) {
-    if (Model *m = bound(name)) return m;
+  auto modelOf = [](const Value &v) -> Model * {
+    if (v.is(ValueKind::Model)) return v.model;
+    return v.is(ValueKind::Layer) && isSubclassedModelKind(v.layer->kind) ? v.layer->model : nullptr;
+  };
+  auto unbuilt = [](const Value &v) { return v.is(ValueKind::Layer) && isSubclassedModelKind(v.layer->kind) && !v.layer->model; };
+  // The file's models, and those its variables hold (a subclassed model's
+  // functional model: `unet = model.unet`).
+  auto knownModels = [&] {
+    std::vector<std::string> known;
+    std::set<const Model *> listed;
+    for (const ModelBinding &b : models_) {
+      known.push_back(b.variable.empty() ? b.model->name : b.variable);
+      listed.insert(b.model);
+    }
+    for (const auto &[variable, v] : globals_.names)
+      if (v.is(ValueKind::Model) && listed.insert(v.model).second) known.push_back(variable);
+    return known;
+  };
+  auto reportUnbuilt = [&](const std::string &variable, const Layer &layer) -> Model * {
+    Diagnostic &d = diags_.report(DiagID::err_subclassed_model_unbuilt, layer.range, layer.name, variable);
+    if (std::vector<std::string> known = knownModels(); !known.empty())
+      d.note(DiagID::note_other_models, SourceRange{}, fmt::format("{}", fmt::join(known, ", ")));
+    return nullptr;
+  };
+  const std::string wanted = name.empty() ? "model" : name;
+  if (const Value *v = bound(wanted)) {
+    if (Model *m = modelOf(*v)) return m;
+    if (unbuilt(*v)) return reportUnbuilt(wanted, *v->layer);
+  }
+  if (!models_.empty()) {
+    if (name.empty()) return models_.back().model;
     for (auto it = models_.rbegin(); it != models_.rend(); ++it)
       if (it->model->name == name) return it->model;
-    std::string known;
-    for (const ModelBinding &b : models_)
-      known += (known.empty() ? "; models: " : ", ") + (b.variable.empty() ? b.model->name : b.variable);
-    diags_.report(DiagID::err_model_not_found, fileStart, name, known);
+    diags_.report(DiagID::err_model_not_found, fileStart, name, fmt::format("; models: {}", fmt::join(knownModels(), ", ")));
     return nullptr;
   }
-  if (Model *m = bound("model")) return m;
-  return models_.back().model;
+  // No functional or Sequential model: a subclassed model bound to any name,
+  // else the instance of a class Kiln does not compile that stands for the
+  // model (bound to the name asked for, or to any name), where its class is.
+  auto unsupported = [](const Value &v) { return v.is(ValueKind::Skipped) && v.skip->unsupported; };
+  const std::pair<const std::string, Value> *found = nullptr;
+  if (auto it = globals_.names.find(wanted); it != globals_.names.end() && unsupported(it->second)) found = &*it;
+  for (const auto &entry : globals_.names) {
+    if (found || !name.empty()) break;
+    if (Model *m = modelOf(entry.second)) return m;
+    if (unbuilt(entry.second)) return reportUnbuilt(entry.first, *entry.second.layer);
+    if (unsupported(entry.second) && entry.second.skip->what.rfind("class ", 0) == 0 &&
+        entry.second.skip->what != "class " + entry.first)
+      found = &entry;
+  }
+  if (found) {
+    const SkipInfo &s = *found->second.skip;
+    diags_.report(DiagID::err_skipped_used, s.where.valid() ? s.where : fileStart, "'" + found->first + "'", s.why);
+    return nullptr;
+  }
+  diags_.report(DiagID::err_no_model, fileStart);
+  return nullptr;
 }
 
 bool Evaluator::finishModel(Model *model) {

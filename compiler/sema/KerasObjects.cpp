@@ -167,6 +167,8 @@ bool Evaluator::setKerasAttribute(const Value &object, const ast::Expr &target, 
 }
 
 Value Evaluator::callKerasMethod(const Value &self, const std::string &method, CallSite &call) {
+  if (self.is(ValueKind::Layer) && isSubclassedModelKind(self.layer->kind) && method == "build")
+    return buildSubclassedModel(self.layer, call);
   if (self.is(ValueKind::Layer) && self.layer->kind && isCustomKind(self.layer->kind))
     return method == "add_weight" ? addWeight(self.layer, call) : callClassMethod(self.layer, method, call);
   if (self.is(ValueKind::Tensor)) return kerasAttribute(self, "shape", call.range, call.range);  // get_shape()

@@ -372,28 +372,27 @@ void Evaluator::execClass(const ast::Stmt &stmt) {
   for (const ast::ExprPtr &base : stmt.items) {
     Value b = eval(*base);
     if (b.is(ValueKind::Builtin) && b.builtin->kind == Builtin::Kind::LayerBase) {
-      defineCustomLayer(stmt);
+      defineCustomLayer(stmt, false);
       return;
     }
     // A keras.Model subclass that only changes training (train_step,
     // test_step, metrics), built as CustomModel(inputs, outputs), is a
     // functional model named after its class; one with its own __init__ or
-    // call() is a subclassed model, which has no layer graph to compile.
+    // call() is a subclassed model: a custom layer, compiled where it is
+    // called on a model's tensors or as the model once called or built.
     if (b.is(ValueKind::Builtin) && b.builtin->kind == Builtin::Kind::Model) {
       bool own = false;
       for (const ast::StmtPtr &s : stmt.body) own |= s->kind == ast::StmtKind::Def && (s->name == "__init__" || s->name == "call");
-      if (!own) {
-        static std::deque<Builtin> subclasses;
-        subclasses.push_back({b.builtin->name, Builtin::Kind::Model, toSnakeCase(stmt.name)});
-        Value v = Value::make(ValueKind::Builtin, stmt.keywordRange);
-        v.builtin = &subclasses.back();
-        scope_->names[stmt.name] = v;
-        recordSkipped(stmt.range, "class " + stmt.name);  // its training methods
+      if (own) {
+        defineCustomLayer(stmt, true);
         return;
       }
-      scope_->names[stmt.name] = Value::skipped(
-          "class " + stmt.name, "a subclassed model (its own __init__ or call()) has no layer graph to compile; "
-          "build it with the functional API", stmt.keywordRange, true);
+      static std::deque<Builtin> subclasses;
+      subclasses.push_back({b.builtin->name, Builtin::Kind::Model, toSnakeCase(stmt.name)});
+      Value v = Value::make(ValueKind::Builtin, stmt.keywordRange);
+      v.builtin = &subclasses.back();
+      scope_->names[stmt.name] = v;
+      recordSkipped(stmt.range, "class " + stmt.name);  // its training methods
       return;
     }
     if (b.is(ValueKind::Skipped) && !b.skip->unsupported) {

@@ -321,7 +321,9 @@ bool bindKerasHdf5(const Model &model, WeightFile &file, DiagnosticEngine &diags
 
 bool bindKerasSaving(const Model &model, WeightFile &file, DiagnosticEngine &diags) {
   SavingBinder binder(file, diags);
-  binder.bindModel(model, &file.tree, "/");
+  // A subclassed model keeps its sublayers under their attributes at the root.
+  if (!model.sublayers.empty()) binder.bindComposite(model, &file.tree, "");
+  else binder.bindModel(model, &file.tree, "/");
   if (binder.ok) binder.warnUnused(file.tree);
   return binder.ok;
 }

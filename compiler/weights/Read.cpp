@@ -71,9 +71,11 @@ bool readLayerGroups(H5Node &group, WeightFile &file, std::string &error) {
   return true;
 }
 
+// Keras 3's layout: the model's layers under `layers`, or, for a subclassed
+// model, its own `vars` beside the sublayers under their attributes.
 bool isSavingLayout(const H5Node &root) {
-  const H5Node *layers = root.child("layers");
-  return layers && !layers->dataset;
+  const H5Node *layers = root.child("layers"), *vars = root.child("vars");
+  return (layers && !layers->dataset) || (vars && !vars->dataset && !stringList(root, "layer_names"));
 }
 
 std::nullopt_t fileError(DiagnosticEngine &diags, const std::string &path, const std::string &message) {
@@ -115,7 +117,7 @@ std::optional<WeightFile> weightsOfKerasFile(KerasFile &keras, const std::string
   H5Node *modelWeights = root.child("model_weights") ? root.find("model_weights") : nullptr;
   if (keras.zip || isSavingLayout(root)) {
     if (!isSavingLayout(root))
-      return fail("model.weights.h5 in the archive has no 'layers' group; it is not a weights file Keras wrote");
+      return fail("model.weights.h5 in the archive has no 'layers' or 'vars' group; it is not a weights file Keras wrote");
     file.layout = WeightLayout::KerasSaving;
     file.tree = std::move(root);
     return file;

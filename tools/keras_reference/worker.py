@@ -81,13 +81,15 @@ def set_weights(case, model, rng):
 
 
 def draw_inputs(case, model, rng, shapes=None):
-    specs = case.inputs or [{"kind": "floats", "low": -1.0, "high": 1.0, "shape": None}] * len(model.inputs)
+    # A subclassed model has no symbolic inputs: its specs give their shapes.
+    inputs = getattr(model, "inputs", None) or [None] * len(case.inputs)
+    specs = case.inputs or [{"kind": "floats", "low": -1.0, "high": 1.0, "shape": None}] * len(inputs)
     if shapes:
         specs = [dict(spec, shape=tuple(shape)) for spec, shape in zip(specs, shapes)]
-    if len(specs) != len(model.inputs):
-        raise SystemExit(f"{case.name}: {len(specs)} input specs for {len(model.inputs)} model inputs")
+    if len(specs) != len(inputs):
+        raise SystemExit(f"{case.name}: {len(specs)} input specs for {len(inputs)} model inputs")
     arrays = []
-    for spec, tensor in zip(specs, model.inputs):
+    for spec, tensor in zip(specs, inputs):
         shape = spec["shape"] or tuple(tensor.shape[1:])
         if any(d is None for d in shape):
             raise SystemExit(f"{case.name}: input {tensor.name} has an unknown axis; give the spec a shape")
@@ -108,7 +110,8 @@ def draw_inputs(case, model, rng, shapes=None):
                 if pad:
                     ids[sample, -pad:] = 0
             # Token ids fed to a float32 Input (no dtype given) are floats, as Keras casts them.
-            arrays.append(ids.astype(np.dtype(getattr(tensor.dtype, "name", tensor.dtype))))
+            dtype = np.int32 if tensor is None else getattr(tensor.dtype, "name", tensor.dtype)
+            arrays.append(ids.astype(np.dtype(dtype)))
     return arrays
 
 

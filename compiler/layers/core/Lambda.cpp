@@ -322,7 +322,10 @@ public:
 
 class CustomKind : public TracedKind {
 public:
-  using TracedKind::TracedKind;
+  CustomKind(const std::string &className, bool subclassedModel)
+      : TracedKind(className, {}, subclassedModel ? "a subclassed model of the file" : "a custom layer of the file"),
+        subclassedModel(subclassedModel) {}
+  const bool subclassedModel;
 };
 
 class ConstantKind : public TracedKind {
@@ -341,8 +344,13 @@ bool isTracedKind(const LayerKind *kind) { return dynamic_cast<const TracedKind 
 
 bool isCustomKind(const LayerKind *kind) { return dynamic_cast<const CustomKind *>(kind) != nullptr; }
 
-const LayerKind *makeCustomLayerKind(const std::string &className) {
-  return &customKinds().emplace_back(className, std::vector<ArgSpec>{}, "a custom layer of the file");
+bool isSubclassedModelKind(const LayerKind *kind) {
+  auto *custom = dynamic_cast<const CustomKind *>(kind);
+  return custom && custom->subclassedModel;
+}
+
+const LayerKind *makeCustomLayerKind(const std::string &className, bool subclassedModel) {
+  return &customKinds().emplace_back(className, subclassedModel);
 }
 
 const LayerKind *tensorMathKind(bool subscript) {

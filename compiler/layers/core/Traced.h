@@ -9,10 +9,13 @@ namespace kiln {
 
 // True for Lambda and custom layers: calling them traces their Python code.
 bool isTracedKind(const LayerKind *kind);
-// A new kind for `class <className>(Layer)`, owned for the compiler's lifetime.
-const LayerKind *makeCustomLayerKind(const std::string &className);
+// A new kind for `class <className>(Layer)`, or for `class <className>(Model)`
+// with its own __init__ or call() (a subclassed model: a custom layer that
+// can also be the model compiled), owned for the compiler's lifetime.
+const LayerKind *makeCustomLayerKind(const std::string &className, bool subclassedModel);
 // True for a kind made by makeCustomLayerKind.
 bool isCustomKind(const LayerKind *kind);
+bool isSubclassedModelKind(const LayerKind *kind);
 // The kind of the layer Keras makes of tensor math applied to a model's
 // tensors outside any layer (`x + y`, `tf.nn.relu(x)`; `x[:, 0]`, a subscript).
 const LayerKind *tensorMathKind(bool subscript);
