@@ -95,6 +95,9 @@ struct Model {
   // the attribute path Keras 3 saves them under ("att", "blocks/dense_1"),
   // in the order the layer tracks them.
   std::vector<std::pair<std::string, Layer *>> sublayers;
+  // Its outputs' masks (compute_mask()'s, or an input's passed on; null:
+  // none), computed inside it; its inputs' masks are its inputs' `mask`.
+  std::vector<Tensor *> outputMasks;
 
   bool built() const { return !outputs.empty() || (sequential && !inputs.empty()); }
   int64_t paramCount(bool trainable) const;

@@ -78,15 +78,17 @@ bool hasActivation(const Layer &layer) {
   return !act.is(ValueKind::Str) || act.text != "linear";
 }
 
-// Inlines `model` (called on values `inputs`); returns its output values.
+// Inlines `model` (called on values `inputs`, with masks `inputMasks`, -1
+// for none); returns its output values, and their masks in `outputMasks`.
 // The types of a nested model are in terms of its own open axes: they are
 // rebound to the sizes of the values it is called on.
-std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, Flat &flat,
-                         std::vector<SizeCheck> &checks) {
+std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, const std::vector<int> &inputMasks,
+                         Flat &flat, std::vector<SizeCheck> &checks, std::vector<int> &outputMasks) {
   AxisBindings bound;
   std::map<const Tensor *, int> ids;
   for (size_t i = 0; i < inputs.size(); ++i) {
     ids[model.inputs[i]] = inputs[i];
+    if (model.inputs[i]->mask && i < inputMasks.size() && inputMasks[i] >= 0) ids[model.inputs[i]->mask] = inputMasks[i];
     bindAxes(model.inputs[i]->type, flat.types[inputs[i]], bound);
   }
   auto typeOf = [&](const Tensor *t) { return substitute(t->type, bound); };
@@ -98,7 +100,11 @@ std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, Fla
       checks.push_back({substitute(TensorType{DType::Float32, {c.value}}, bound).dims[0],
                         substitute(TensorType{DType::Float32, {c.equals}}, bound).dims[0], c.message});
     if (node->layer->model) {
-      out = flatten(*node->layer->model, in, flat, checks);
+      std::vector<int> inMasks, outMasks;
+      for (const Tensor *t : node->inputs) inMasks.push_back(t->mask ? ids.at(t->mask) : -1);
+      out = flatten(*node->layer->model, in, inMasks, flat, checks, outMasks);
+      for (size_t j = 0; j < node->masks.size(); ++j)
+        if (node->masks[j] && outMasks[j] >= 0) ids[node->masks[j]] = outMasks[j];
     } else {
       // A channels_first layer computes channels_last between transposes
       // (see channelsFirst in LayerKind.h).
@@ -142,7 +148,11 @@ std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, Fla
     for (size_t j = 0; j < node->outputs.size(); ++j) ids[node->outputs[j]] = out[j];
   }
   std::vector<int> outputs;
-  for (const Tensor *t : model.outputs) outputs.push_back(ids.at(t));
+  for (size_t j = 0; j < model.outputs.size(); ++j) {
+    outputs.push_back(ids.at(model.outputs[j]));
+    const Tensor *mask = j < model.outputMasks.size() ? model.outputMasks[j] : nullptr;
+    outputMasks.push_back(mask ? ids.at(mask) : -1);
+  }
   return outputs;
 }
 
@@ -403,7 +413,8 @@ Program buildProgram(const Model &model, const PassOptions &options) {
     inputs.push_back(flat.newValue(t->type, t->producer->layer->name));
   }
   std::vector<SizeCheck> mergeChecks;
-  std::vector<int> outputs = flatten(model, inputs, flat, mergeChecks);
+  std::vector<int> outputMasks;
+  std::vector<int> outputs = flatten(model, inputs, {}, flat, mergeChecks, outputMasks);
   removeIdentities(flat);
   // Folding first takes a channels_first BatchNormalization from between
   // the transposes around it.

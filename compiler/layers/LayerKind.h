@@ -268,6 +268,9 @@ public:
   // Keras's supports_masking: unless its shape rule says otherwise the layer
   // passes its input's mask on; other layers drop it, as tf.keras 2 does.
   virtual bool supportsMasking() const { return false; }
+  // True if its computation reads its inputs' masks (recurrent layers,
+  // attention, masked pooling, merging masks), not only passes them on.
+  virtual bool readsMask() const { return false; }
   // True if the layer takes int32 tensors (token ids): Embedding, and the
   // layers that only move values around.
   virtual bool acceptsIntegerInput() const { return false; }

@@ -311,9 +311,10 @@ bool Evaluator::packCallArguments(Layer *layer, CallSite &call) {
 
 // Keras passes a custom layer the mask of its input where call() takes
 // `mask`, and gives its output the mask compute_mask() computes, or with
-// supports_masking the input's. Kiln's custom layers neither take nor make
-// masks: where Keras would, that is an error, never a mask dropped. Without
-// a mask in, compute_mask(inputs, None) must give None.
+// supports_masking the input's. Composites do (buildComposite); a custom
+// layer of tensor math alone neither takes nor makes masks: where Keras
+// would, that is an error, never a mask dropped. Without a mask in,
+// compute_mask(inputs, None) must give None.
 bool Evaluator::checkCustomMasks(Layer *layer, const CallSite &call) {
   bool masked = false;
   std::function<void(const Value &)> findMask = [&](const Value &v) {
@@ -439,12 +440,24 @@ bool Evaluator::buildComposite(Layer *layer, const Value &input, SourceRange ran
     return layer->invalid = true, false;
   }
 
-  for (Tensor *t : outer)
+  // Inside call(), the inputs carry their masks, which the sublayers read
+  // as Keras's do.
+  for (Tensor *t : outer) {
     inner.push_back(newInputTensor(layer->name + "_input" + (inner.empty() ? "" : "_" + std::to_string(inner.size())),
                                    t->type, range, nullptr));
+    if (t->mask) {
+      Node *input = inner.back()->producer;
+      input->masks = {inner.back()->mask = graph_.newTensor(t->mask->type, input, 0)};
+    }
+  }
   Value arg = withTensorsReplaced(input, [&](const Value &v) {
     return Value::ofTensor(inner[std::find(outer.begin(), outer.end(), v.tensor) - outer.begin()], v.range);
   });
+  const Value &first = layer->callTensorArgs.empty() ? arg : arg.items[0];
+  std::vector<CallArgument> args = callArguments(*layer, arg);
+  std::vector<std::string> params = callParameters(*layer);
+  if (std::find(params.begin(), params.end(), "mask") != params.end())
+    args.push_back({"mask", {}, maskArgument(first), nullptr});
   std::map<std::string, int> names;
   std::map<std::string, int> *outerNames = compositeNames_;
   const Layer *outerComposite = composite_;
@@ -458,13 +471,14 @@ bool Evaluator::buildComposite(Layer *layer, const Value &input, SourceRange ran
   if (classMember(layer->kind, "build") && !builtFirst_.count(layer))
     built = !callClassMethod(layer, "build", CallSite{range, range, {{"", {}, buildShape(*layer, inner, input, range), nullptr}}})
                  .is(ValueKind::Error);
-  Value result = built ? callClassMethod(layer, "call", CallSite{range, range, callArguments(*layer, arg)}) : Value::error(range);
+  Value result = built ? callClassMethod(layer, "call", CallSite{range, range, std::move(args)}) : Value::error(range);
+  std::vector<Tensor *> outputs, outputMasks;
+  if (!result.is(ValueKind::Error)) outputs = tensorsOf(result, layer->describe() + "'s call()", ok);
+  ok = ok && !result.is(ValueKind::Error) && compositeOutputMasks(layer, first, outputs, range, outputMasks);
   compositeNames_ = outerNames;
   composite_ = outerComposite;
   compositeConstants_ = outerConstants;
   compositeInputs_ = outerInputs;
-  if (result.is(ValueKind::Error)) return layer->invalid = true, false;
-  std::vector<Tensor *> outputs = tensorsOf(result, layer->describe() + "'s call()", ok);
   if (!ok) return layer->invalid = true, false;
   for (Tensor *t : outputs)
     if (t->batchFree) {
@@ -477,6 +491,7 @@ bool Evaluator::buildComposite(Layer *layer, const Value &input, SourceRange ran
   Model *model = graph_.newModel(layer->name, false, range, layer);
   model->inputs = inner;
   model->outputs = outputs;
+  model->outputMasks = outputMasks;
   if (!collectModelLayers(model, range)) return layer->invalid = true, false;
   // Keras tracks the sublayers in the order the attributes were set; its
   // weights follow that order, then the layers made in call() itself.
@@ -491,6 +506,48 @@ bool Evaluator::buildComposite(Layer *layer, const Value &input, SourceRange ran
   // Its Inputs first, as a functional model lists them.
   std::stable_partition(ordered.begin(), ordered.end(), [](Layer *l) { return l->kind && l->kind->className() == "InputLayer"; });
   model->layers = ordered;
+  return true;
+}
+
+// Keras's `mask` argument of call() and compute_mask(): the masks of the
+// tensors of call()'s first argument, in its structure; None if none has one.
+Value Evaluator::maskArgument(const Value &first) {
+  bool any = false;
+  Value masks = withTensorsReplaced(first, [&](const Value &v) {
+    any |= v.tensor->mask != nullptr;
+    return v.tensor->mask ? Value::ofTensor(v.tensor->mask, v.range) : Value::none(v.range);
+  });
+  return any ? masks : Value::none(first.range);
+}
+
+// The masks of a composite's outputs, as Keras's _set_mask_metadata sets
+// them: compute_mask(inputs, mask) where the class defines it, else with
+// supports_masking the input's mask, else none; paired with the outputs in
+// order (a single mask goes to the first output).
+bool Evaluator::compositeOutputMasks(Layer *layer, const Value &first, const std::vector<Tensor *> &outputs,
+                                     SourceRange range, std::vector<Tensor *> &masks) {
+  masks.assign(outputs.size(), nullptr);
+  Value result = maskArgument(first);
+  if (classMember(layer->kind, "compute_mask")) {
+    result = callClassMethod(layer, "compute_mask", CallSite{range, range, {{"", {}, first, nullptr}, {"", {}, result, nullptr}}});
+    if (result.is(ValueKind::Error)) return false;
+  } else if (!layer->config.has("supports_masking") || !layer->config.get("supports_masking").is(ValueKind::Bool) ||
+             !layer->config.get("supports_masking").boolean) {
+    return true;
+  }
+  std::vector<Value> items;
+  if (result.isSequence()) items.assign(result.items.begin(), result.items.end());
+  else items.push_back(result);
+  for (size_t i = 0; i < items.size() && i < outputs.size(); ++i) {
+    if (items[i].is(ValueKind::None)) continue;
+    if (!items[i].is(ValueKind::Tensor) || items[i].tensor->type.rank() != 2 || items[i].tensor->batchFree) {
+      diags_.report(DiagID::err_model_arg, range,
+                    layer->describe() + "'s compute_mask() must give None or a mask of shape (batch, steps) computed "
+                                        "from its inputs, got " + describe(items[i]));
+      return false;
+    }
+    masks[i] = items[i].tensor;
+  }
   return true;
 }
 

@@ -252,6 +252,11 @@ private:
   std::vector<std::string> callParameters(const Layer &layer) const;
   bool packCallArguments(Layer *layer, CallSite &call);
   bool checkCustomMasks(Layer *layer, const CallSite &call);
+  Value maskArgument(const Value &first);
+  bool maskPassedThrough(const Model &model, const std::vector<Tensor *> &tensors, const std::string &what,
+                         SourceRange range, std::vector<Tensor *> &passed);
+  bool compositeOutputMasks(Layer *layer, const Value &first, const std::vector<Tensor *> &outputs, SourceRange range,
+                            std::vector<Tensor *> &masks);
   std::vector<CallArgument> callArguments(const Layer &layer, const Value &input) const;
   // Constants in a composite's call() (CustomLayers.cpp): `v` with each one
   // made a model tensor, by a layer that repeats it for every sample.

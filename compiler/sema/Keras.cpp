@@ -333,8 +333,7 @@ Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRa
 // positional arguments in declaration order, keywords by name, and
 // `training`, which every layer accepts.
 Value Evaluator::callLayer(Layer *layer, CallSite &call) {
-  if (layer->kind && isCustomKind(layer->kind) && (!checkCustomMasks(layer, call) || !packCallArguments(layer, call)))
-    return Value::error(call.range);
+  if (layer->kind && isCustomKind(layer->kind) && !packCallArguments(layer, call)) return Value::error(call.range);
   std::vector<CallParam> params =
       layer->kind ? layer->kind->callSignature() : std::vector<CallParam>{tensorParam("inputs", 0, true, true)};
   const std::string what = "calling " + layer->describe();
@@ -409,6 +408,7 @@ Value Evaluator::callLayer(Layer *layer, CallSite &call) {
   if (!ok) return Value::error(call.range);
   if (!layer->model && !layer->program && isCustomKind(layer->kind) && !buildComposite(layer, given[0]->value, call.range))
     return Value::error(call.range);
+  if (!layer->model && isCustomKind(layer->kind) && !checkCustomMasks(layer, call)) return Value::error(call.range);
   if (layer->model) return callModelAsLayer(layer->model, call);
   std::vector<std::vector<Tensor *>> byParam(params.size());
   byParam[0] = tensors;
@@ -471,6 +471,15 @@ Value Evaluator::callModelAsLayer(Model *model, CallSite &call) {
                   std::to_string(model->inputs.size()) + " input tensor(s)", std::to_string(tensors.size()));
     return Value::error(call.range);
   }
+  // Token ids (int32) into a model whose Input is float32: Keras casts them.
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (tensors[i]->type.dtype == DType::Int32 && model->inputs[i]->type.dtype == DType::Float32) {
+      CallSite cast{call.range, call.range, {{"", {}, Value::ofTensor(tensors[i], call.range), nullptr},
+                                             {"", {}, Value::ofStr("float32", call.range), nullptr}}};
+      Value v = callTensorOp(*tensorOpBuiltin("tensorflow", "cast"), cast);
+      if (!v.is(ValueKind::Tensor)) return Value::error(call.range);
+      tensors[i] = v.tensor;
+    }
   AxisBindings bound;  // the model's open axes, as this call sizes them
   for (size_t i = 0; i < tensors.size(); ++i) {
     const TensorType &want = model->inputs[i]->type, &got = tensors[i]->type;
@@ -482,10 +491,75 @@ Value Evaluator::callModelAsLayer(Model *model, CallSite &call) {
       return Value::error(call.range);
     }
   }
+  // Keras runs a nested model with its inputs' masks: a composite's call()
+  // was traced with its first call's; a functional model's layers pass them
+  // on (maskPassedThrough). Masks made inside (compute_mask()'s, an inner
+  // Embedding(mask_zero=True)'s) are its outputs' masks.
+  std::vector<Tensor *> passed(model->outputs.size(), nullptr);
+  if (model->layer->kind) {
+    for (size_t i = 0; i < tensors.size(); ++i)
+      if (!model->inputs[i]->mask != !tensors[i]->mask) {
+        diags_.report(DiagID::err_model_arg, call.range,
+                      what + (tensors[i]->mask ? " is called on a masked tensor (Embedding(mask_zero=True), Masking) "
+                                                 "here but on one without a mask at its first call"
+                                               : " is called on a tensor without a mask here but on a masked one "
+                                                 "(Embedding(mask_zero=True), Masking) at its first call"))
+            .note(DiagID::note_first_call, model->layer->nodes.empty() ? model->range : model->layer->nodes[0]->range);
+        return Value::error(call.range);
+      }
+  } else {
+    if (!maskPassedThrough(*model, tensors, what, call.range, passed)) return Value::error(call.range);
+    model->outputMasks.clear();
+    for (Tensor *t : model->outputs) model->outputMasks.push_back(t->mask);
+  }
   Node *node = graph_.newNode(model->layer, tensors, call.range);
-  for (size_t i = 0; i < model->outputs.size(); ++i)
-    node->outputs.push_back(graph_.newTensor(substitute(model->outputs[i]->type, bound), node, int(i)));
+  for (size_t i = 0; i < model->outputs.size(); ++i) {
+    Tensor *out = graph_.newTensor(substitute(model->outputs[i]->type, bound), node, int(i));
+    node->outputs.push_back(out);
+    node->masks.push_back(nullptr);
+    const Tensor *mask = i < model->outputMasks.size() ? model->outputMasks[i] : nullptr;
+    if (!mask) {
+      out->mask = passed[i];
+      continue;
+    }
+    auto input = std::find_if(model->inputs.begin(), model->inputs.end(), [&](Tensor *t) { return t->mask == mask; });
+    if (input != model->inputs.end()) out->mask = tensors[input - model->inputs.begin()]->mask;  // an input's, passed on
+    else node->masks[i] = out->mask = graph_.newTensor(substitute(mask->type, bound), node, int(i));
+  }
   return tensorsValue(node->outputs, call.range);
+}
+
+// The masks of `tensors` that a functional model's outputs carry, through
+// its layers that pass masks on (Dense, Dropout, LayerNormalization...).
+// Its layers were built without them: one that would read a mask (an RNN,
+// attention, masked pooling, a merge, a nested model) is an error here
+// rather than a mask dropped.
+bool Evaluator::maskPassedThrough(const Model &model, const std::vector<Tensor *> &tensors, const std::string &what,
+                                  SourceRange range, std::vector<Tensor *> &passed) {
+  std::map<const Tensor *, Tensor *> carried;  // inner tensor -> the outer mask it carries
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (tensors[i]->mask) carried[model.inputs[i]] = tensors[i]->mask;
+  if (carried.empty()) return true;
+  for (const Node *node : model.nodes) {
+    auto masked = std::find_if(node->inputs.begin(), node->inputs.end(), [&](Tensor *t) { return carried.count(t); });
+    if (masked == node->inputs.end()) continue;
+    const LayerKind *kind = node->layer->kind;
+    if (!kind || isTracedKind(kind) || kind->readsMask()) {
+      diags_.report(DiagID::err_model_arg, range,
+                    what + " is called on a masked tensor (Embedding(mask_zero=True), Masking), and its " +
+                        node->layer->describe() +
+                        " would read that mask; Kiln does not pass masks into a nested model's layers; call the "
+                        "layers on the tensor instead, or put the mask's source inside the model")
+          .note(DiagID::note_layer_here, node->range, node->layer->describe());
+      return false;
+    }
+    if (!kind->supportsMasking() || !carried.count(node->inputs[0])) continue;
+    for (size_t j = 0; j < node->outputs.size(); ++j)
+      if (j >= node->masks.size() || !node->masks[j]) carried[node->outputs[j]] = carried[node->inputs[0]];
+  }
+  for (size_t i = 0; i < model.outputs.size(); ++i)
+    if (auto it = carried.find(model.outputs[i]); it != carried.end()) passed[i] = it->second;
+  return true;
 }
 
 Value Evaluator::makeSequential(CallSite &call) {
@@ -638,12 +712,17 @@ bool Evaluator::collectModelLayers(Model *model, SourceRange range) {
     }
   }
   if (!ok) return false;
+  for (Tensor *t : model->inputs)
+    if (t->mask) inputSet.insert(t->mask);  // a composite's input masks, read by its call()
 
   std::set<Node *> seen;
   std::set<Tensor *> usedInputs;
   std::vector<Node *> nodes;
   std::vector<std::pair<Node *, Tensor *>> stack;  // (node, the output being traced)
-  for (Tensor *out : model->outputs) {
+  std::vector<Tensor *> traced = model->outputs;
+  for (Tensor *mask : model->outputMasks)
+    if (mask) traced.push_back(mask);
+  for (Tensor *out : traced) {
     stack.push_back({out->producer, out});
     while (!stack.empty()) {
       auto [node, from] = stack.back();

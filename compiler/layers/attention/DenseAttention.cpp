@@ -24,6 +24,7 @@ public:
             causalMaskParam()};
   }
   bool supportsMasking() const override { return true; }
+  bool readsMask() const override { return true; }
   bool acceptsIntegerInput() const override { return true; }  // explicit int32 masks
   bool supportsOpenAxes() const override { return true; }
 

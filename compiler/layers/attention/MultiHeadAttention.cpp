@@ -42,6 +42,7 @@ public:
             returnScoresParam(),                           causalMaskParam()};
   }
   bool supportsMasking() const override { return true; }
+  bool readsMask() const override { return true; }
   bool acceptsIntegerInput() const override { return true; }  // an int32 attention_mask
   bool supportsOpenAxes() const override { return true; }
 

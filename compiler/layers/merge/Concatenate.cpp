@@ -14,6 +14,7 @@ public:
 
   InputArity inputArity() const override { return {1, -1, true}; }
   bool supportsOpenAxes() const override { return true; }
+  bool readsMask() const override { return true; }  // and-ed into the output's
 
   void inferShapes(ShapeContext &cx) const override {
     int rank = cx.input(0).rank();

@@ -16,6 +16,7 @@ public:
   InputArity inputArity() const override { return {2, pair_ ? 2 : -1, true}; }
 
   bool supportsOpenAxes() const override { return true; }
+  bool readsMask() const override { return true; }  // and-ed into the output's
 
   // Keras's broadcasting over the per-sample axes. Sizes it cannot compare
   // at build time (open axes) must be equal when the model runs: a size of 1

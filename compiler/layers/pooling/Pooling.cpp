@@ -138,6 +138,7 @@ public:
         spatialRank_(spatialRank), max_(max) {}
 
   bool supportsMasking() const override { return spatialRank_ == 1 && !max_; }
+  bool readsMask() const override { return supportsMasking(); }
   bool supportsOpenAxes() const override { return true; }
 
   void inferShapes(ShapeContext &cx) const override {

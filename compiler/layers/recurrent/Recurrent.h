@@ -47,6 +47,7 @@ public:
   std::optional<std::vector<int64_t>> declaredInputShape(const LayerConfig &c) const override;
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override;
   bool supportsMasking() const override { return true; }
+  bool readsMask() const override { return true; }
   bool supportsOpenAxes() const override { return true; }
   void inferShapes(ShapeContext &cx) const override;
   void lower(LowerContext &cx) const override;

@@ -1,0 +1,220 @@
+"""Masks through custom layers that call other layers and through nested
+models, as Keras passes them:
+compute_mask() makes the mask of the layer's output, call(mask=...) receives
+its input's, supports_masking passes it on, and inside call() the input
+carries its mask to the sublayers (an LSTM or MultiHeadAttention reads it
+without being given it); a nested model passes its input's mask on through
+layers that support masking, and gives its outputs the masks made inside.
+Token ids with padding at the end of a sample."""
+
+from case import Case, ints
+
+# Deep Learning with Python (2nd edition), chapter 11: the Transformer
+# encoder on a positional embedding whose compute_mask() marks padding, as
+# published (smaller sizes, a fixed sequence length).
+CHOLLET_TRANSFORMER = '''\
+import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+
+class TransformerEncoder(layers.Layer):
+    def __init__(self, embed_dim, dense_dim, num_heads, **kwargs):
+        super().__init__(**kwargs)
+        self.embed_dim = embed_dim
+        self.dense_dim = dense_dim
+        self.num_heads = num_heads
+        self.attention = layers.MultiHeadAttention(
+            num_heads=num_heads, key_dim=embed_dim)
+        self.dense_proj = keras.Sequential(
+            [layers.Dense(dense_dim, activation="relu"),
+             layers.Dense(embed_dim),]
+        )
+        self.layernorm_1 = layers.LayerNormalization()
+        self.layernorm_2 = layers.LayerNormalization()
+
+    def call(self, inputs, mask=None):
+        if mask is not None:
+            mask = mask[:, tf.newaxis, :]
+        attention_output = self.attention(
+            inputs, inputs, attention_mask=mask)
+        proj_input = self.layernorm_1(inputs + attention_output)
+        proj_output = self.dense_proj(proj_input)
+        return self.layernorm_2(proj_input + proj_output)
+
+class PositionalEmbedding(layers.Layer):
+    def __init__(self, sequence_length, input_dim, output_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.token_embeddings = layers.Embedding(
+            input_dim=input_dim, output_dim=output_dim)
+        self.position_embeddings = layers.Embedding(
+            input_dim=sequence_length, output_dim=output_dim)
+        self.sequence_length = sequence_length
+        self.input_dim = input_dim
+        self.output_dim = output_dim
+
+    def call(self, inputs):
+        length = tf.shape(inputs)[-1]
+        positions = tf.range(start=0, limit=length, delta=1)
+        embedded_tokens = self.token_embeddings(inputs)
+        embedded_positions = self.position_embeddings(positions)
+        return embedded_tokens + embedded_positions
+
+    def compute_mask(self, inputs, mask=None):
+        return tf.math.not_equal(inputs, 0)
+
+vocab_size = 50
+sequence_length = 12
+embed_dim = 8
+num_heads = 2
+dense_dim = 16
+
+inputs = keras.Input(shape=(sequence_length,), dtype="int64")
+x = PositionalEmbedding(sequence_length, vocab_size, embed_dim)(inputs)
+x = TransformerEncoder(embed_dim, dense_dim, num_heads)(x)
+x = layers.GlobalMaxPooling1D()(x)
+x = layers.Dropout(0.5)(x)
+outputs = layers.Dense(1, activation="sigmoid")(x)
+model = keras.Model(inputs, [outputs, x])
+'''
+
+# keras.io "English-to-Spanish translation with a sequence-to-sequence
+# Transformer" (Keras 3): the encoder passes the mask on (supports_masking)
+# and casts it for attention_mask; a masked average after it.
+KERAS_IO_ENCODER = '''\
+import keras
+from keras import layers
+from keras import ops
+
+
+class TransformerEncoder(layers.Layer):
+    def __init__(self, embed_dim, dense_dim, num_heads, **kwargs):
+        super().__init__(**kwargs)
+        self.embed_dim = embed_dim
+        self.dense_dim = dense_dim
+        self.num_heads = num_heads
+        self.attention = layers.MultiHeadAttention(
+            num_heads=num_heads, key_dim=embed_dim
+        )
+        self.dense_proj = keras.Sequential(
+            [
+                layers.Dense(dense_dim, activation="relu"),
+                layers.Dense(embed_dim),
+            ]
+        )
+        self.layernorm_1 = layers.LayerNormalization()
+        self.layernorm_2 = layers.LayerNormalization()
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is not None:
+            padding_mask = ops.cast(mask[:, None, :], dtype="int32")
+        else:
+            padding_mask = None
+
+        attention_output = self.attention(
+            query=inputs, value=inputs, key=inputs, attention_mask=padding_mask
+        )
+        proj_input = self.layernorm_1(inputs + attention_output)
+        proj_output = self.dense_proj(proj_input)
+        return self.layernorm_2(proj_input + proj_output)
+
+
+class PositionalEmbedding(layers.Layer):
+    def __init__(self, sequence_length, vocab_size, embed_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.token_embeddings = layers.Embedding(
+            input_dim=vocab_size, output_dim=embed_dim
+        )
+        self.position_embeddings = layers.Embedding(
+            input_dim=sequence_length, output_dim=embed_dim
+        )
+        self.sequence_length = sequence_length
+        self.vocab_size = vocab_size
+        self.embed_dim = embed_dim
+
+    def call(self, inputs):
+        length = ops.shape(inputs)[-1]
+        positions = ops.arange(0, length, 1)
+        embedded_tokens = self.token_embeddings(inputs)
+        embedded_positions = self.position_embeddings(positions)
+        return embedded_tokens + embedded_positions
+
+    def compute_mask(self, inputs, mask=None):
+        return ops.not_equal(inputs, 0)
+
+
+sequence_length = 10
+encoder_inputs = keras.Input(shape=(sequence_length,), dtype="int64", name="encoder_inputs")
+x = PositionalEmbedding(sequence_length, 40, 8)(encoder_inputs)
+encoder_outputs = TransformerEncoder(8, 16, 2)(x)
+pooled = layers.GlobalAveragePooling1D()(encoder_outputs)
+model = keras.Model(encoder_inputs, [encoder_outputs, pooled])
+'''
+
+# A block with no mask argument on a masked embedding: the LSTM and the
+# attention inside read the mask their input carries; the block's own
+# output has none (it neither computes nor passes one).
+IMPLICIT = '''\
+import keras
+from keras import layers
+
+
+class RecurrentBlock(layers.Layer):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.rnn = layers.LSTM(units, return_sequences=True)
+        self.att = layers.MultiHeadAttention(num_heads=2, key_dim=4)
+        self.norm = layers.LayerNormalization()
+
+    def call(self, inputs):
+        x = self.rnn(inputs)
+        return self.norm(x + self.att(x, x))
+
+
+inputs = keras.Input(shape=(9,))
+x = layers.Embedding(30, 8, mask_zero=True)(inputs)
+x = RecurrentBlock(8)(x)
+outputs = layers.GlobalAveragePooling1D()(x)
+model = keras.Model(inputs, [x, outputs])
+'''
+
+# A nested Sequential between a masked embedding and an LSTM passes the mask
+# on; a nested text encoder's own Embedding(mask_zero=True) masks the LSTM
+# after it.
+NESTED = '''\
+from tensorflow import keras
+from tensorflow.keras import layers
+
+projection = keras.Sequential([layers.Dense(8, activation="relu"), layers.Dropout(0.1), layers.LayerNormalization()])
+text_encoder = keras.Sequential([layers.Embedding(30, 6, mask_zero=True), layers.Dense(6)])
+
+tokens = keras.Input(shape=(9,), dtype="int32")
+x = layers.Embedding(30, 8, mask_zero=True)(tokens)
+x = projection(x)
+a = layers.LSTM(5)(x)
+b = layers.GRU(4)(text_encoder(tokens))
+model = keras.Model(tokens, [a, b])
+'''
+
+PADDED = [ints(1, 50, pad_tail=[5, 0, 11])]
+
+CASES = [
+    Case("keras2_chollet_transformer_mask", CHOLLET_TRANSFORMER, keras=2, files=("weights.h5",), inputs=PADDED, batch=3,
+         note="Chollet's PositionalEmbedding.compute_mask and TransformerEncoder.call(mask=...)"),
+    Case("keras3_keras_io_encoder_mask", KERAS_IO_ENCODER, keras=3, files=("model.weights.h5",),
+         inputs=[ints(1, 40, pad_tail=[4, 0, 9])], batch=3,
+         note="supports_masking passes the mask to a masked GlobalAveragePooling1D"),
+    Case("keras2_nested_model_masks", NESTED, keras=2, files=("model.h5", "weights.h5"),
+         inputs=[ints(1, 30, pad_tail=[3, 0, 7])], batch=3,
+         note="masks through a nested Sequential, and made inside one"),
+    Case("keras3_nested_model_masks", NESTED.replace("from tensorflow import keras\nfrom tensorflow.keras import layers",
+                                                     "import keras\nfrom keras import layers"),
+         keras=3, files=("model.keras",), inputs=[ints(1, 30, pad_tail=[3, 0, 7])], batch=3,
+         note="masks through a nested Sequential, and made inside one"),
+    Case("keras2_implicit_inner_mask", IMPLICIT.replace("import keras\nfrom keras import layers", "from tensorflow import keras\nfrom tensorflow.keras import layers"),
+         keras=2, files=("weights.h5",), inputs=[ints(1, 30, pad_tail=[3, 0, 7])], batch=3,
+         note="sublayers read the mask their input carries inside call()"),
+    Case("keras3_implicit_inner_mask", IMPLICIT, keras=3, files=("model.weights.h5",),
+         inputs=[ints(1, 30, pad_tail=[3, 0, 7])], batch=3,
+         note="sublayers read the mask their input carries inside call()"),
+]
