@@ -47,6 +47,12 @@ KILN_KERNEL void kiln_mask_any(float *out, const float *mask, int64_t rows, int6
 
 // Keras's Masking: a timestep whose features all equal `value` is masked;
 // masked timesteps are zeroed, and mask[t] (if wanted) says which are kept.
+// The positions 0 .. steps - 1, for each of `rows` samples.
+KILN_KERNEL void kiln_positions(int32_t *out, int64_t rows, int64_t steps, const abi::RunContext *) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t t = 0; t < steps; ++t) out[r * steps + t] = int32_t(t);
+}
+
 KILN_KERNEL void kiln_masking(float *out, float *mask, const float *in, int64_t steps, int64_t features, float value,
                               const abi::RunContext *) {
   for (int64_t t = 0; t < steps; ++t) {

@@ -729,17 +729,22 @@ bool Evaluator::traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bo
   return true;
 }
 
-// How many leading axes after the batch every input has open, with every
-// later axis known: what a program may fold into its batch (the shape rule
-// checks at run time that the inputs' sizes agree, TracedKind).
+// The axes after the batch up to the last open one, where every input has
+// the same sizes (open where the first's is), with every later axis known:
+// what a program may fold into its batch (the shape rule checks at run time
+// that the inputs' open sizes agree, TracedKind). (batch, 1, None), a mask
+// made a row, folds both.
 int Evaluator::foldableAxes(const std::vector<TensorType> &types) {
   if (types.empty() || !types[0].hasOpenAxes()) return 0;
   int fold = 0;
-  while (1 + fold < types[0].rank() && !types[0].dims[1 + fold].known()) ++fold;
+  for (int a = 1; a < types[0].rank(); ++a)
+    if (!types[0].dims[a].known()) fold = a;
   for (const TensorType &t : types) {
     if (t.rank() != types[0].rank()) return 0;
-    for (int a = 1; a < t.rank(); ++a)
-      if (t.dims[a].known() == (a <= fold)) return 0;
+    for (int a = 1; a < t.rank(); ++a) {
+      const Dim &d = t.dims[a], &first = types[0].dims[a];
+      if (a > fold ? !d.known() : d.known() != first.known() || (d.known() && d.value() != first.value())) return 0;
+    }
   }
   return fold;
 }

@@ -253,6 +253,9 @@ private:
   bool packCallArguments(Layer *layer, CallSite &call);
   bool checkCustomMasks(Layer *layer, const CallSite &call);
   Value maskArgument(const Value &first);
+  Value runTimeShape(Tensor *t, SourceRange range);
+  std::optional<Value> newAxesView(Tensor *t, const ast::Expr &e);
+  Value positions(const CallSite &call, const std::string &what);
   bool maskPassedThrough(const Model &model, const std::vector<Tensor *> &tensors, const std::string &what,
                          SourceRange range, std::vector<Tensor *> &passed);
   bool compositeOutputMasks(Layer *layer, const Value &first, const std::vector<Tensor *> &outputs, SourceRange range,

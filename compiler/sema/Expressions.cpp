@@ -170,6 +170,8 @@ Value Evaluator::evalSubscript(const ast::Expr &e) {
   Value object = eval(*e.object);
   if (object.is(ValueKind::Error) || object.is(ValueKind::Skipped)) return object;
   if (traceOperand(object)) return tensorSubscript(object, e);
+  if (object.is(ValueKind::Tensor) && object.tensor->type.hasOpenAxes())
+    if (std::optional<Value> view = newAxesView(object.tensor, e)) return *view;
   if (modelOperand(object)) {
     Value x = object;
     if (std::optional<Value> layer = operatorOnModelTensors("[]", {&x}, e.range, [&] { return tensorSubscript(x, e); }))

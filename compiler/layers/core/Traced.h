@@ -23,6 +23,9 @@ const LayerKind *tensorMathKind(bool subscript);
 // model's tensor, or of space_to_depth (`toDepth`): not traced, so that open
 // height and width stay open.
 const LayerKind *pixelShuffleKind(bool toDepth);
+// The kind of the layer of tf.range / ops.arange over an axis of a model's
+// tensor sized at run time (config "axis"): int32 positions (batch, n).
+const LayerKind *positionsKind();
 // The kind of the layer that computes a constant of a composite layer's
 // call() for every sample (its input, of any dtype, gives the batch size).
 const LayerKind *constantKind();

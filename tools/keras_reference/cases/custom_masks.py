@@ -201,6 +201,16 @@ PADDED = [ints(1, 50, pad_tail=[5, 0, 11])]
 CASES = [
     Case("keras2_chollet_transformer_mask", CHOLLET_TRANSFORMER, keras=2, files=("weights.h5",), inputs=PADDED, batch=3,
          note="Chollet's PositionalEmbedding.compute_mask and TransformerEncoder.call(mask=...)"),
+    Case("keras2_chollet_transformer_open", CHOLLET_TRANSFORMER.replace(
+        'keras.Input(shape=(sequence_length,), dtype="int64")', 'keras.Input(shape=(None,), dtype="int64")'),
+         keras=2, files=("weights.h5",), inputs=[ints(1, 50, pad_tail=[3, 0, 2])], batch=3,
+         sizes=[[(12,)], [(7,)], [(4,)]],
+         note="the same over variable-length sequences, as published: tf.range(tf.shape(inputs)[-1]) positions"),
+    Case("keras3_keras_io_encoder_open", KERAS_IO_ENCODER.replace(
+        'keras.Input(shape=(sequence_length,), dtype="int64"', 'keras.Input(shape=(None,), dtype="int64"'),
+         keras=3, files=("model.weights.h5",), inputs=[ints(1, 40, pad_tail=[3, 0, 2])], batch=3,
+         sizes=[[(10,)], [(6,)], [(3,)]],
+         note="keras.io's encoder over variable-length sequences: ops.arange(ops.shape(inputs)[-1])"),
     Case("keras3_keras_io_encoder_mask", KERAS_IO_ENCODER, keras=3, files=("model.weights.h5",),
          inputs=[ints(1, 40, pad_tail=[4, 0, 9])], batch=3,
          note="supports_masking passes the mask to a masked GlobalAveragePooling1D"),
