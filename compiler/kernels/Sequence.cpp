@@ -53,6 +53,17 @@ KILN_KERNEL void kiln_positions(int32_t *out, int64_t rows, int64_t steps, const
     for (int64_t t = 0; t < steps; ++t) out[r * steps + t] = int32_t(t);
 }
 
+// count ids (int32, or float32 compared as numbers) as rows of `depth`.
+KILN_KERNEL void kiln_one_hot(float *out, const void *ids, int64_t count, int64_t depth, int32_t intIds, float on,
+                              float off, const abi::RunContext *) {
+  for (int64_t i = 0; i < count; ++i) {
+    float *row = out + i * depth;
+    for (int64_t c = 0; c < depth; ++c) row[c] = off;
+    double id = intIds ? double(static_cast<const int32_t *>(ids)[i]) : double(static_cast<const float *>(ids)[i]);
+    if (id >= 0 && id < double(depth) && id == double(int64_t(id))) row[int64_t(id)] = on;
+  }
+}
+
 KILN_KERNEL void kiln_masking(float *out, float *mask, const float *in, int64_t steps, int64_t features, float value,
                               const abi::RunContext *) {
   for (int64_t t = 0; t < steps; ++t) {

@@ -26,6 +26,9 @@ const LayerKind *pixelShuffleKind(bool toDepth);
 // The kind of the layer of tf.range / ops.arange over an axis of a model's
 // tensor sized at run time (config "axis"): int32 positions (batch, n).
 const LayerKind *positionsKind();
+// The kind of the layer of tf.one_hot / ops.one_hot on a model's tensor
+// (config depth, on_value, off_value).
+const LayerKind *oneHotKind();
 // The kind of the layer that computes a constant of a composite layer's
 // call() for every sample (its input, of any dtype, gives the batch size).
 const LayerKind *constantKind();
