@@ -256,6 +256,7 @@ private:
   Value runTimeShape(Tensor *t, SourceRange range);
   static bool isRunTimeSize(const Value &v);
   Value oneHot(const Builtin &builtin, CallSite &call, const std::string &what);
+  bool explicitMask(Layer *layer, CallSite &call);
   std::optional<Value> newAxesView(Tensor *t, const ast::Expr &e);
   Value positions(const CallSite &call, const std::string &what);
   bool maskPassedThrough(const Model &model, const std::vector<Tensor *> &tensors, const std::string &what,

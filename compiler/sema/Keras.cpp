@@ -334,6 +334,7 @@ Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRa
 // `training`, which every layer accepts.
 Value Evaluator::callLayer(Layer *layer, CallSite &call) {
   if (layer->kind && isCustomKind(layer->kind) && !packCallArguments(layer, call)) return Value::error(call.range);
+  if (layer->kind && layer->kind->readsMask() && !explicitMask(layer, call)) return Value::error(call.range);
   std::vector<CallParam> params =
       layer->kind ? layer->kind->callSignature() : std::vector<CallParam>{tensorParam("inputs", 0, true, true)};
   const std::string what = "calling " + layer->describe();
@@ -445,6 +446,54 @@ Value Evaluator::callLayer(Layer *layer, CallSite &call) {
     layer->config.set(p.name, v, given[i] != nullptr);
   }
   return applyLayer(layer, tensors, call.range, given[0]->value.isSequence(), extra);
+}
+
+// `layer(x, mask=m)` for a layer that reads masks: x becomes a view of
+// itself carrying m (ExplicitMaskKind), one per tensor for a list of inputs
+// and masks. A mask is what Keras's are, of x's shape without its last
+// axis; None means no mask in tf.keras 2, and the input's own in Keras 3.
+bool Evaluator::explicitMask(Layer *layer, CallSite &call) {
+  auto maskArg = std::find_if(call.args.begin(), call.args.end(), [](const CallArgument &a) { return a.keyword == "mask"; });
+  if (maskArg == call.args.end()) return true;
+  Value masks = maskArg->value;
+  call.args.erase(maskArg);
+  auto input = std::find_if(call.args.begin(), call.args.end(),
+                            [](const CallArgument &a) { return a.keyword.empty() || a.keyword == "inputs"; });
+  if (input == call.args.end() || masks.is(ValueKind::Error) || input->value.is(ValueKind::Error)) return true;
+  bool list = input->value.isSequence();
+  std::vector<Value> tensors = list ? std::vector<Value>(input->value.items.begin(), input->value.items.end())
+                                    : std::vector<Value>{input->value};
+  std::vector<Value> given = masks.isSequence() ? std::vector<Value>(masks.items.begin(), masks.items.end())
+                                                : std::vector<Value>(tensors.size(), masks);
+  if (given.size() != tensors.size()) {
+    diags_.report(DiagID::err_model_arg, masks.range,
+                  "calling " + layer->describe() + ": mask= gives " + std::to_string(given.size()) + " masks for " +
+                      std::to_string(tensors.size()) + " inputs");
+    return false;
+  }
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const Value &m = given[i];
+    if (!tensors[i].is(ValueKind::Tensor) || (m.is(ValueKind::None) && options_.kerasVersion != KerasVersion::V2)) continue;
+    Tensor *x = tensors[i].tensor;
+    std::vector<Dim> want(x->type.dims.begin(), x->type.dims.end() - 1);
+    if (!m.is(ValueKind::None) && (!m.is(ValueKind::Tensor) || m.tensor->type.dtype != DType::Float32 ||
+                                   m.tensor->type.dims != want)) {
+      diags_.report(DiagID::err_model_arg, m.range,
+                    "calling " + layer->describe() + ": its mask= must be a boolean tensor of shape " + shapeString(want) +
+                        " (its input's without the last axis), got " + describe(m) +
+                        (m.is(ValueKind::Tensor) ? " of shape " + shapeString(m.tensor->type) : ""));
+      return false;
+    }
+    Layer *view = graph_.newLayer(explicitMaskKind(), uniqueName(layer->name + "_mask", true, compositeNames_), m.range);
+    std::vector<Tensor *> inputs{x};
+    if (m.is(ValueKind::Tensor)) inputs.push_back(m.tensor);
+    Value masked = applyLayer(view, inputs, m.range, false);
+    if (!masked.is(ValueKind::Tensor)) return false;
+    masked.tensor->mask = m.is(ValueKind::Tensor) ? m.tensor : nullptr;
+    tensors[i] = masked;
+  }
+  input->value = list ? Value::ofList(std::move(tensors), input->value.range) : tensors[0];
+  return true;
 }
 
 Value Evaluator::callModelAsLayer(Model *model, CallSite &call) {

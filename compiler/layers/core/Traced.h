@@ -29,6 +29,9 @@ const LayerKind *positionsKind();
 // The kind of the layer of tf.one_hot / ops.one_hot on a model's tensor
 // (config depth, on_value, off_value).
 const LayerKind *oneHotKind();
+// The kind of the view that gives a call's input the mask of its `mask=`
+// argument (inputs: the tensor, and the mask unless it is None).
+const LayerKind *explicitMaskKind();
 // The kind of the layer that computes a constant of a composite layer's
 // call() for every sample (its input, of any dtype, gives the batch size).
 const LayerKind *constantKind();

@@ -347,6 +347,22 @@ decoder_outputs = layers.Dense(vocab_size, activation="softmax")(x)
 transformer = keras.Model([encoder_inputs, decoder_inputs], decoder_outputs)
 '''
 
+# Hands-on Machine Learning (3rd edition), chapter 16: a mask made by hand
+# and given to the GRU's call; a pooling layer given another one, over a
+# masked embedding whose own mask it replaces.
+EXPLICIT = '''\
+import tensorflow as tf
+
+inputs = tf.keras.layers.Input(shape=[10], dtype="int32")
+mask = tf.math.not_equal(inputs, 0)
+Z = tf.keras.layers.Embedding(40, 6)(inputs)
+Z = tf.keras.layers.GRU(5, dropout=0.2)(Z, mask=mask)
+outputs = tf.keras.layers.Dense(1, activation="sigmoid")(Z)
+E = tf.keras.layers.Embedding(40, 4, mask_zero=True)(inputs)
+pooled = tf.keras.layers.GlobalAveragePooling1D()(E, mask=tf.math.greater(inputs, 20))
+model = tf.keras.Model(inputs=[inputs], outputs=[outputs, pooled])
+'''
+
 PADDED = [ints(1, 50, pad_tail=[5, 0, 11])]
 
 CASES = [
@@ -355,6 +371,12 @@ CASES = [
     Case("keras2_chollet_seq2seq_mask", CHOLLET_SEQ2SEQ, keras=2, files=("weights.h5",),
          inputs=[ints(1, 40, pad_tail=[4, 0, 7]), ints(1, 40, pad_tail=[2, 6, 0])], batch=3,
          note="Chollet's TransformerDecoder(x, encoder_outputs): call(mask=...), causal mask, supports_masking"),
+    Case("keras2_explicit_call_mask", EXPLICIT, keras=2, files=("weights.h5",),
+         inputs=[ints(1, 40, pad_tail=[4, 0, 9])], batch=3, note="mask= given to a GRU's and a pooling layer's call"),
+    Case("keras3_explicit_call_mask", EXPLICIT.replace("import tensorflow as tf", "import keras\nfrom keras import ops")
+         .replace("tf.keras.", "keras.").replace("tf.math.not_equal", "ops.not_equal").replace("tf.math.greater", "ops.greater"),
+         keras=3, files=("model.weights.h5",), inputs=[ints(1, 40, pad_tail=[4, 0, 9])], batch=3,
+         note="mask= given to a GRU's and a pooling layer's call"),
     Case("keras2_chollet_transformer_open", CHOLLET_TRANSFORMER.replace(
         'keras.Input(shape=(sequence_length,), dtype="int64")', 'keras.Input(shape=(None,), dtype="int64")'),
          keras=2, files=("weights.h5",), inputs=[ints(1, 50, pad_tail=[3, 0, 2])], batch=3,
