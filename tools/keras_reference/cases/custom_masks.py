@@ -349,7 +349,7 @@ transformer = keras.Model([encoder_inputs, decoder_inputs], decoder_outputs)
 
 # Hands-on Machine Learning (3rd edition), chapter 16: a mask made by hand
 # and given to the GRU's call; a pooling layer given another one, over a
-# masked embedding whose own mask it replaces.
+# masked embedding whose own mask it replaces; an LSTM given mask=None.
 EXPLICIT = '''\
 import tensorflow as tf
 
@@ -360,7 +360,8 @@ Z = tf.keras.layers.GRU(5, dropout=0.2)(Z, mask=mask)
 outputs = tf.keras.layers.Dense(1, activation="sigmoid")(Z)
 E = tf.keras.layers.Embedding(40, 4, mask_zero=True)(inputs)
 pooled = tf.keras.layers.GlobalAveragePooling1D()(E, mask=tf.math.greater(inputs, 20))
-model = tf.keras.Model(inputs=[inputs], outputs=[outputs, pooled])
+unmasked = tf.keras.layers.LSTM(3)(E, mask=None)  # tf.keras 2: no mask; Keras 3: E's
+model = tf.keras.Model(inputs=[inputs], outputs=[outputs, pooled, unmasked])
 '''
 
 PADDED = [ints(1, 50, pad_tail=[5, 0, 11])]
