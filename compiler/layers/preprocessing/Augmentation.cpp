@@ -4,6 +4,8 @@
 #include "layers/IdentityAtInference.h"
 #include "layers/spatial/SpatialCommon.h"
 
+#include <deque>
+
 namespace kiln {
 namespace {
 
@@ -67,6 +69,58 @@ struct RandomBrightnessKind : AugmentationKind {
                           arg("seed", ArgType::TrainingOnly, Value::none())},
                          "changes the brightness of images at random") {}
 };
+
+// Keras 3's later augmentations (3.5 to 3.15), all training-only: in
+// Keras 3.15 each one's output in predict is its input. Their arguments in
+// Keras's order, all optional here (the saved configs of some leave out
+// `factor`, which only training reads).
+struct LaterAugmentation {
+  const char *name;
+  std::vector<const char *> args;
+  const char *what;
+};
+
+const std::vector<LaterAugmentation> &laterAugmentations() {
+  static const std::vector<LaterAugmentation> table = {
+      {"AugMix", {"value_range", "num_chains", "chain_depth", "factor", "alpha", "all_ops", "interpolation", "seed"},
+       "mixes chains of random augmentations"},
+      {"CutMix", {"factor", "seed"}, "pastes patches between images at random"},
+      {"MixUp", {"alpha", "seed"}, "blends pairs of images at random"},
+      {"RandAugment", {"value_range", "num_ops", "factor", "interpolation", "seed"},
+       "applies random augmentations"},
+      {"RandomColorDegeneration", {"factor", "value_range", "seed"}, "blends images with their grayscale"},
+      {"RandomColorJitter",
+       {"value_range", "brightness_factor", "contrast_factor", "saturation_factor", "hue_factor", "seed"},
+       "jitters brightness, contrast, saturation and hue at random"},
+      {"RandomElasticTransform", {"factor", "scale", "interpolation", "fill_mode", "fill_value", "value_range", "seed"},
+       "distorts images elastically at random"},
+      {"RandomErasing", {"factor", "scale", "fill_value", "value_range", "seed"}, "erases patches at random"},
+      {"RandomGaussianBlur", {"factor", "kernel_size", "sigma", "value_range", "seed"}, "blurs images at random"},
+      {"RandomGrayscale", {"factor", "seed"}, "turns images gray at random"},
+      {"RandomHue", {"factor", "value_range", "seed"}, "shifts hues at random"},
+      {"RandomInvert", {"factor", "value_range", "seed"}, "inverts images at random"},
+      {"RandomPerspective", {"factor", "scale", "interpolation", "fill_value", "seed"},
+       "warps perspectives at random"},
+      {"RandomPosterization", {"factor", "value_range", "seed"}, "reduces color bits at random"},
+      {"RandomSaturation", {"factor", "value_range", "seed"}, "changes saturation at random"},
+      {"RandomSharpness", {"factor", "value_range", "seed"}, "changes sharpness at random"},
+      {"RandomShear", {"x_factor", "y_factor", "interpolation", "fill_mode", "fill_value", "seed"},
+       "shears images at random"},
+      {"Solarization", {"addition_factor", "threshold_factor", "value_range", "seed"},
+       "solarizes images at random"},
+  };
+  return table;
+}
+
+const bool registeredLaterAugmentations = [] {
+  static std::deque<AugmentationKind> kinds;
+  for (const LaterAugmentation &a : laterAugmentations()) {
+    std::vector<ArgSpec> args;
+    for (const char *name : a.args) args.push_back(arg(name, ArgType::TrainingOnly, Value::none()));
+    LayerRegistry::instance().add(&kinds.emplace_back(a.name, std::move(args), a.what));
+  }
+  return true;
+}();
 
 }  // namespace
 

@@ -96,7 +96,37 @@ c = layers.DepthwiseConv1D(3, dilation_rate=2, padding="same")(b)
 model = keras.Model(signal, [a, b, layers.BatchNormalization()(c)])
 """
 
+# Keras 3's later image augmentations (3.5 to 3.15): identity in predict.
+LATER_AUGMENTATIONS = """\
+import keras
+from keras import layers
+
+inputs = keras.Input((12, 12, 3))
+x = layers.AugMix(value_range=(0, 1))(inputs)
+x = layers.CutMix()(x)
+x = layers.MixUp(alpha=0.3)(x)
+x = layers.RandAugment(value_range=(0, 1), num_ops=3)(x)
+x = layers.RandomColorDegeneration(0.4)(x)
+x = layers.RandomColorJitter(value_range=(0, 1), brightness_factor=0.2, hue_factor=0.1)(x)
+x = layers.RandomElasticTransform(factor=0.5)(x)
+x = layers.RandomErasing(factor=0.5)(x)
+x = layers.RandomGaussianBlur(kernel_size=5)(x)
+x = layers.RandomGrayscale(factor=0.3)(x)
+x = layers.RandomHue(0.2, value_range=(0, 1))(x)
+x = layers.RandomInvert()(x)
+x = layers.RandomPerspective(factor=0.4)(x)
+x = layers.RandomPosterization((1, 4))(x)
+x = layers.RandomSaturation(0.3)(x)
+x = layers.RandomSharpness(0.3)(x)
+x = layers.RandomShear(x_factor=0.2, y_factor=0.1)(x)
+x = layers.Solarization(addition_factor=0.2, threshold_factor=0.1)(x)
+outputs = layers.Conv2D(4, 3, activation="relu")(x)
+model = keras.Model(inputs, outputs)
+"""
+
 CASES = [
+    Case("keras3_later_augmentations", LATER_AUGMENTATIONS, keras=3, files=("model.keras",),
+         inputs=[floats(0.0, 1.0)], note="18 augmentation layers of Keras 3.5-3.15, identity in predict"),
     Case("keras2_depthwise_conv1d", DEPTHWISE_CONV1D, files=("model.h5", "model.keras"), atol=1e-5, rtol=1e-4,
          note="DepthwiseConv1D: valid with activation, strided 'same' with depth_multiplier=2 and no bias, dilated "
               "then a folded BatchNormalization; tf.keras 2.15."),
