@@ -454,7 +454,10 @@ Value Evaluator::callLayer(Layer *layer, CallSite &call) {
 // axis; None means no mask in tf.keras 2, and the input's own in Keras 3.
 bool Evaluator::explicitMask(Layer *layer, CallSite &call) {
   auto maskArg = std::find_if(call.args.begin(), call.args.end(), [](const CallArgument &a) { return a.keyword == "mask"; });
-  if (maskArg == call.args.end()) return true;
+  std::vector<CallParam> params = layer->kind->callSignature();
+  if (maskArg == call.args.end() ||
+      std::any_of(params.begin(), params.end(), [](const CallParam &p) { return p.name == "mask"; }))
+    return true;  // (Attention takes its masks as a call argument of its own)
   Value masks = maskArg->value;
   call.args.erase(maskArg);
   auto input = std::find_if(call.args.begin(), call.args.end(),
@@ -480,8 +483,7 @@ bool Evaluator::explicitMask(Layer *layer, CallSite &call) {
                                    m.tensor->type.dims != want)) {
       diags_.report(DiagID::err_model_arg, m.range,
                     "calling " + layer->describe() + ": its mask= must be a boolean tensor of shape " + shapeString(want) +
-                        " (its input's without the last axis), got " + describe(m) +
-                        (m.is(ValueKind::Tensor) ? " of shape " + shapeString(m.tensor->type) : ""));
+                        " (its input's without the last axis), got " + describe(m));
       return false;
     }
     Layer *view = graph_.newLayer(explicitMaskKind(), uniqueName(layer->name + "_mask", true, compositeNames_), m.range);
