@@ -1,6 +1,6 @@
 // Dense: output = activation(dot(input, kernel) + bias), over the last axis.
-#include "codegen/LowerContext.h"
 #include "layers/LayerKind.h"
+#include "layers/core/DenseRows.h"
 
 namespace kiln {
 namespace {
@@ -44,14 +44,9 @@ public:
     int64_t k = cx.inputType().dims.back();
     int64_t n = cx.outputType().dims.back();
     auto [kernelValues, biasValues] = cx.kernelAndBias("kernel", "bias", cx.config().flag("use_bias"), n);
-    llvm::Value *kernel = cx.packedKernel("kernel.packed", kernelValues, k, n);
-    llvm::Value *bias = biasValues.empty() ? cx.null() : cx.constant("bias", padToPanels(biasValues, n));
     // Leading axes fold into rows: (batch, t, k) is (batch * t) rows of k.
     Dim rowsPerSample = product(std::vector<Dim>(cx.inputType().dims.begin() + 1, cx.inputType().dims.end() - 1));
-    abi::Activation act = cx.activation();
-    cx.callWithActivation("kiln_dense",
-                          {cx.output(), cx.input(), kernel, bias, cx.batchTimes(rowsPerSample), cx.i64(n), cx.i64(k)},
-                          act, activationAlpha(act));
+    lowerDenseRows(cx, kernelValues, biasValues, rowsPerSample, k, n);
   }
 };
 

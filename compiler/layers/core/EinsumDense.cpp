@@ -3,8 +3,8 @@
 // kernel's first and give the kernel's other axes last (ab,bc->ac,
 // abc,cd->abd, abc,cde->abde, abcd,cde->abe, ...b,bc->...c): a Dense over
 // those axes, with the bias broadcast over the new axes as Keras shapes it.
-#include "codegen/LowerContext.h"
 #include "layers/LayerKind.h"
+#include "layers/core/DenseRows.h"
 
 #include <algorithm>
 #include <regex>
@@ -138,12 +138,11 @@ public:
   void lower(LowerContext &cx) const override {
     Einsum e = analyze(cx.config(), cx.inputType());
     const int64_t k = count(e.contracted), n = count(e.added);
-    llvm::Value *kernel = cx.packedKernel("kernel.packed", cx.weight("kernel"), k, n);
-    llvm::Value *bias = cx.null();
+    std::vector<float> columns;
     if (!e.biasShape.empty()) {
       // Keras's bias covers the last new axes, 1 where it broadcasts: one value per output column.
       const std::vector<float> &declared = cx.weight("bias");
-      std::vector<float> columns(size_t(n), 0.0f);
+      columns.assign(size_t(n), 0.0f);
       const size_t offset = e.added.size() - e.biasShape.size();
       for (int64_t col = 0; col < n; ++col) {
         int64_t rest = col, index = 0, stride = 1;
@@ -156,13 +155,9 @@ public:
         }
         columns[size_t(col)] = declared[size_t(index)];
       }
-      bias = cx.constant("bias", padToPanels(columns, n));
     }
     Dim rowsPerSample = product(std::vector<Dim>(cx.inputType().dims.begin() + 1, cx.inputType().dims.begin() + e.kept));
-    abi::Activation act = cx.activation();
-    cx.callWithActivation("kiln_dense",
-                          {cx.output(), cx.input(), kernel, bias, cx.batchTimes(rowsPerSample), cx.i64(n), cx.i64(k)},
-                          act, activationAlpha(act));
+    lowerDenseRows(cx, cx.weight("kernel"), columns, rowsPerSample, k, n);
   }
 };
 
