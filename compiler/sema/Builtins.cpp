@@ -83,6 +83,15 @@ Value Evaluator::callPython(const Builtin &builtin, CallSite &call) {
     if (!arity(1, 2)) return Value::error(r);
     return typeError(*args[0], "a dataset or an iterator over data, which Kiln skips");
   }
+  // @property on a method of a custom layer or model: reading the
+  // attribute calls it (kerasAttribute).
+  if (name == "property") {
+    if (!arity(1, 1)) return Value::error(r);
+    if (!args[0]->is(ValueKind::Function)) return typeError(*args[0], "a function");
+    Value getter = *args[0];
+    getter.text = "property";
+    return getter;
+  }
   if (name == "len") {
     if (!arity(1, 1)) return Value::error(r);
     const Value &v = *args[0];

@@ -100,6 +100,8 @@ Value Evaluator::kerasAttribute(const Value &object, const std::string &name, So
     Layer *l = object.layer;
     if (l->kind && isCustomKind(l->kind)) {  // self.units, self.kernel, self.add_weight, self.helper(...)
       const Value *member = classMember(l->kind, name);
+      if (member && member->is(ValueKind::Function) && member->text == "property")
+        return callClassMethod(l, name, CallSite{range, range, {}});
       if (name == "add_weight" || (member && member->is(ValueKind::Function))) return method(name);
       if (member && !l->config.has(name)) return *member;  // a class attribute
     }

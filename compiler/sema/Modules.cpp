@@ -45,7 +45,7 @@ const std::vector<Builtin> &pythonBuiltins() {
     for (const char *name : {"len", "range", "min", "max", "sum", "abs", "round", "int", "float", "str", "bool",
                              "list", "tuple", "dict", "set", "zip", "enumerate", "reversed", "sorted", "any", "all",
                              "map", "filter", "isinstance", "getattr", "hasattr", "pow", "divmod", "repr", "object",
-                             "type", "iter", "next"})
+                             "type", "iter", "next", "property"})
       t.push_back({name, Kind::Python, {}});
     return t;
   }();
