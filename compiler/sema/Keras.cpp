@@ -853,7 +853,12 @@ Model *Evaluator::selectModel(const std::string &name, uint32_t file) {
   const std::string wanted = name.empty() ? "model" : name;
   if (const Value *v = bound(wanted)) {
     if (Model *m = modelOf(*v)) return m;
-    if (unbuilt(*v)) return reportUnbuilt(wanted, *v->layer);
+    // `model` unbuilt but other models defined: the last one, as when
+    // `model` holds no model, said so.
+    if (unbuilt(*v) && (!name.empty() || models_.empty())) return reportUnbuilt(wanted, *v->layer);
+    if (unbuilt(*v))
+      diags_.report(DiagID::warn_subclassed_model_unbuilt, v->layer->range, v->layer->name,
+                    models_.back().variable.empty() ? models_.back().model->name : models_.back().variable);
   }
   if (!models_.empty()) {
     if (name.empty()) return models_.back().model;
