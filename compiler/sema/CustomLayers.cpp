@@ -31,6 +31,13 @@ Value shapeTuple(const std::vector<int64_t> &dims, SourceRange range) {
   return Value::ofTuple(std::move(items), range);
 }
 
+// Keras's supports_masking, as the class's __init__ set it: the layer passes
+// its input's mask on.
+bool supportsMasking(const Layer &layer) {
+  return layer.config.has("supports_masking") && layer.config.get("supports_masking").is(ValueKind::Bool) &&
+         layer.config.get("supports_masking").boolean;
+}
+
 }  // namespace
 
 void Evaluator::defineCustomLayer(const ast::Stmt &stmt, bool subclassedModel) {
@@ -94,11 +101,9 @@ Value Evaluator::buildSubclassedModel(Layer *layer, CallSite &call) {
   bool several = !items.empty() && items[0].isSequence();
   std::vector<Value> inputs;
   std::vector<Value> shapes = several ? std::vector<Value>(items.begin(), items.end()) : std::vector<Value>{shape->value};
-  for (Value dims : shapes) {
-    if (!convertArgument(arg("input_shape", ArgType::Shape), "build", dims, diags_)) return Value::error(call.range);
-    LayerConfig config;
-    config.set("input_shape", dims, true);
-    TensorType type{DType::Float32, toDims(config.ints("input_shape"))};
+  for (const Value &dims : shapes) {
+    TensorType type;
+    if (!buildInputType(dims, type)) return Value::error(call.range);
     inputs.push_back(Value::ofTensor(newInputTensor(inputLayerName(), type, call.range, nullptr), call.range));
   }
   CallSite traced{call.range, call.range, {{"", {}, several ? Value::ofList(inputs, call.range) : inputs[0], nullptr}}};
@@ -325,8 +330,7 @@ bool Evaluator::checkCustomMasks(Layer *layer, const CallSite &call) {
   for (const CallArgument &a : call.args) findMask(a.value);
   std::vector<std::string> names = callParameters(*layer);
   bool takesMask = std::find(names.begin(), names.end(), "mask") != names.end();
-  bool passesMask = layer->config.has("supports_masking") && layer->config.get("supports_masking").is(ValueKind::Bool) &&
-                    layer->config.get("supports_masking").boolean;
+  bool passesMask = supportsMasking(*layer);
   const Value *computeMask = classMember(layer->kind, "compute_mask");
   std::string why = takesMask ? "its call() takes the mask" : computeMask ? "it computes a mask (compute_mask)"
                                                              : passesMask ? "it passes the mask on (supports_masking)"
@@ -531,8 +535,7 @@ bool Evaluator::compositeOutputMasks(Layer *layer, const Value &first, const std
   if (classMember(layer->kind, "compute_mask")) {
     result = callClassMethod(layer, "compute_mask", CallSite{range, range, {{"", {}, first, nullptr}, {"", {}, result, nullptr}}});
     if (result.is(ValueKind::Error)) return false;
-  } else if (!layer->config.has("supports_masking") || !layer->config.get("supports_masking").is(ValueKind::Bool) ||
-             !layer->config.get("supports_masking").boolean) {
+  } else if (!supportsMasking(*layer)) {
     return true;
   }
   std::vector<Value> items;

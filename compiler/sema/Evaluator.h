@@ -292,6 +292,7 @@ private:
   void reportUnsupportedTensorOp(const std::string &what, SourceRange range);
   void defineCustomLayer(const ast::Stmt &stmt, bool subclassedModel);
   Value buildSubclassedModel(Layer *layer, CallSite &call);
+  bool buildInputType(Value shape, TensorType &type);
   const Value *classMember(const LayerKind *kind, const std::string &name) const;
   Value callClassMethod(Layer *layer, const std::string &name, CallSite call);
   Value constructCustomLayer(const LayerKind *kind, CallSite &call);

@@ -168,6 +168,16 @@ bool Evaluator::setKerasAttribute(const Value &object, const ast::Expr &target, 
   return true;
 }
 
+// The input model.build(input_shape) gives a model: float32, of that shape
+// (batch axis included).
+bool Evaluator::buildInputType(Value shape, TensorType &type) {
+  if (!convertArgument(arg("input_shape", ArgType::Shape), "build", shape, diags_)) return false;
+  LayerConfig config;
+  config.set("input_shape", shape, true);
+  type = TensorType{DType::Float32, toDims(config.ints("input_shape"))};
+  return true;
+}
+
 Value Evaluator::callKerasMethod(const Value &self, const std::string &method, CallSite &call) {
   if (self.is(ValueKind::Layer) && isSubclassedModelKind(self.layer->kind) && method == "build")
     return buildSubclassedModel(self.layer, call);
@@ -200,13 +210,9 @@ Value Evaluator::callKerasMethod(const Value &self, const std::string &method, C
         return Value::error(call.range);
       }
       if (!m->sequential || !m->inputs.empty()) return Value::none(call.range);  // already built
-      ArgSpec spec = arg("input_shape", ArgType::Shape);
-      Value dims = shape->value;
-      if (!convertArgument(spec, "build", dims, diags_)) return Value::error(call.range);
+      TensorType type;
+      if (!buildInputType(shape->value, type)) return Value::error(call.range);
       if (m->pending.empty()) return Value::none(call.range);
-      LayerConfig config;
-      config.set("input_shape", dims, true);
-      TensorType type{DType::Float32, toDims(config.ints("input_shape"))};
       if (!buildSequential(m, newInputTensor(sequentialInputName(*m->pending.front()), type, call.range, nullptr), call.range))
         return Value::error(call.range);
       return Value::none(call.range);
