@@ -131,8 +131,9 @@ KerasGraphOrder kerasGraphOrder(const std::vector<Tensor *> &inputs, const std::
     int depth = std::max(order.nodeDepth[node], layerDepth[node->layer]);
     layerDepth[node->layer] = depth;
     order.nodeDepth[node] = depth;
+    int step = node->layer->kind && node->layer->kind->isCallArgument() ? 0 : 1;
     for (const Tensor *in : node->inputs)
-      order.nodeDepth[in->producer] = std::max(order.nodeDepth[in->producer], depth + 1);
+      order.nodeDepth[in->producer] = std::max(order.nodeDepth[in->producer], depth + step);
   }
   for (size_t i = 0; i < inputs.size(); ++i) {  // inputs no output uses come first at depth 0
     Layer *layer = inputs[i]->producer->layer;

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -108,18 +109,24 @@ std::string formatSummary(const Model &model) {
   std::vector<Layer *> layers = model.layers;
   for (size_t i = 0; i < layers.size(); ++i) {
     const Layer &l = *layers[i];
+    if (l.kind && l.kind->isCallArgument()) continue;
     std::vector<std::string> fields{printable(l.name) + " (" + l.className() + ")", outputShape(l, model),
                                     std::to_string(l.paramCount(true) + l.paramCount(false))};
     if (!simple) {
       std::string connected = "[";
-      for (const Node *n : l.nodes) {
-        if (!relevant.count(n)) continue;
-        for (const Tensor *t : n->inputs) {
-          const Node *from = t->producer;
-          connected += fmt::format("{}'{}[{}][{}]'", connected.size() > 1 ? ", " : "", printable(from->layer->name),
-                                   from->indexInLayer, t->outputIndex);
+      // A call's mask= is an input of the call in Keras, not a layer.
+      std::function<void(const Tensor *)> connect = [&](const Tensor *t) {
+        const Node *from = t->producer;
+        if (from->layer->kind && from->layer->kind->isCallArgument()) {
+          for (const Tensor *in : from->inputs) connect(in);
+          return;
         }
-      }
+        connected += fmt::format("{}'{}[{}][{}]'", connected.size() > 1 ? ", " : "", printable(from->layer->name),
+                                 from->indexInLayer, t->outputIndex);
+      };
+      for (const Node *n : l.nodes)
+        if (relevant.count(n))
+          for (const Tensor *t : n->inputs) connect(t);
       fields.push_back(connected + "]");
     }
     printRow(out, fields, positions);

@@ -289,6 +289,9 @@ public:
   // True if the output's bytes are the input's (Dropout at inference, Reshape):
   // the layer becomes a view of its input and emits no code.
   virtual bool isIdentityAtInference(const Layer &) const { return false; }
+  // Part of another layer's call in Keras (a call's mask=), not a layer of
+  // its own: the summary and Keras's layer order look through it.
+  virtual bool isCallArgument() const { return false; }
   // True if the layer's `activation` argument is applied in its lowering, so
   // that a following Activation layer can be folded into it.
   virtual bool hasFusibleActivation() const { return false; }

@@ -15,6 +15,7 @@ public:
   InputArity inputArity() const override { return {1, 2, false}; }
   bool supportsOpenAxes() const override { return true; }
   bool isIdentityAtInference(const Layer &) const override { return true; }
+  bool isCallArgument() const override { return true; }
   void inferShapes(ShapeContext &cx) const override { cx.outputs = {cx.input()}; }
   void lower(LowerContext &) const override {}
 };
