@@ -217,6 +217,10 @@ public:
   const ArgSpec *findArg(std::string_view name) const;
 
   virtual std::vector<LegacyArg> legacyArgs() const { return {}; }
+  // How many sizes Keras 1 gave the kernel as, one argument each
+  // (Convolution2D(32, 3, 3), nb_row/nb_col; Convolution3D's kernel_dim1-3),
+  // where Keras 2.0-2.3 still converted such calls; 0 if it never did.
+  virtual int keras1KernelSizes() const { return 0; }
   // The input shape (with batch axis) a first layer declares through its own
   // arguments, beyond the common input_shape/input_dim/batch_input_shape.
   virtual std::optional<std::vector<int64_t>> declaredInputShape(const LayerConfig &) const { return std::nullopt; }

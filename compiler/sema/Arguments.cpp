@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 namespace kiln {
 
@@ -18,6 +19,53 @@ const CallArgument *CallSite::keyword(std::string_view name) const {
   for (const CallArgument &a : args)
     if (a.keyword == name) return &a;
   return nullptr;
+}
+
+void convertKeras1Kernel(CallSite &call, int kernelSizes, const std::string &calledAs,
+                         const std::vector<LegacyArg> &legacy, DiagnosticEngine &diags) {
+  if (kernelSizes == 0) return;
+  static const std::set<std::string> keras1Classes = {"Convolution2D", "Convolution3D", "Deconvolution2D",
+                                                      "SeparableConvolution2D"};
+  std::vector<std::string> names = kernelSizes == 2 ? std::vector<std::string>{"nb_row", "nb_col"}
+                                                    : std::vector<std::string>{"kernel_dim1", "kernel_dim2", "kernel_dim3"};
+  std::vector<size_t> positional;
+  bool keras1Keyword = false, keras2Window = false;
+  for (size_t i = 0; i < call.args.size(); ++i) {
+    const std::string &k = call.args[i].keyword;
+    if (k.empty()) positional.push_back(i);
+    keras1Keyword |= std::any_of(legacy.begin(), legacy.end(), [&](const LegacyArg &l) { return l.oldName == k; });
+    keras2Window |= k == "padding" || k == "strides" || k == "data_format";
+  }
+  // The sizes: the numbers after the filters, then the named ones.
+  size_t given = positional.size() > 1 ? positional.size() - 1 : 0, n = size_t(kernelSizes);
+  if (given > n) return;
+  std::vector<size_t> sizes(positional.end() - given, positional.end());
+  for (size_t d = given; d < n; ++d) {
+    const CallArgument *named = call.keyword(names[d]);
+    if (!named) return;
+    sizes.push_back(named - call.args.data());
+  }
+  std::vector<Value> dims;
+  std::string shown;
+  for (size_t i : sizes) {
+    if (!call.args[i].value.is(ValueKind::Int)) return;
+    dims.push_back(call.args[i].value);
+    shown += (shown.empty() ? "" : ", ") + std::to_string(call.args[i].value.integer);
+  }
+  bool keras1 = given < n || keras1Keyword || n == 3 || (keras1Classes.count(calledAs) && !keras2Window);
+  if (!keras1) return;
+  SourceRange range = call.args[sizes.front()].value.range;
+  range.end = call.args[sizes.back()].value.range.end;
+  diags.report(DiagID::warn_legacy_argument_value, range,
+               "the kernel's sizes one by one are Keras 1's; Keras 2 writes kernel_size=(" + shown + ")");
+  CallArgument kernel{positional.empty() ? "kernel_size" : "", {}, Value::ofTuple(std::move(dims), range), nullptr};
+  std::vector<CallArgument> args;
+  for (size_t i = 0; i < call.args.size(); ++i) {
+    if (std::find(sizes.begin(), sizes.end(), i) == sizes.end()) args.push_back(call.args[i]);
+    if (!positional.empty() && i == positional.front()) args.push_back(kernel);
+  }
+  if (positional.empty()) args.push_back(kernel);
+  call.args = std::move(args);
 }
 
 const std::vector<ArgSpec> &baseLayerArgs() {

@@ -173,7 +173,7 @@ Value Evaluator::call(const Value &callee, CallSite &call) {
   switch (callee.kind) {
   case ValueKind::LayerClass:
     if (rejectSkipped(call, callee.layerClass)) return Value::error(call.range);
-    return constructLayer(callee.layerClass, call);
+    return constructLayer(callee.layerClass, call, callee.text);
   case ValueKind::Layer:
     if (const Value *s = prediction()) return *s;
     return callLayer(callee.layer, call);

@@ -207,7 +207,7 @@ private:
   void addCallNotes(Diagnostic &d);
 
   // Keras semantics (Keras.cpp)
-  Value constructLayer(const LayerKind *kind, CallSite &call);
+  Value constructLayer(const LayerKind *kind, CallSite &call, const std::string &calledAs = "");
   Value callLayer(Layer *layer, CallSite &call);
   // callTensors: tensors of the call's further tensor parameters
   // (LayerKind::callSignature), appended to the node's inputs.

@@ -164,8 +164,11 @@ Value Evaluator::makeInput(CallSite &call) {
   return Value::ofTensor(newInputTensor(name, type, call.range, &config), call.range);
 }
 
-Value Evaluator::constructLayer(const LayerKind *kind, CallSite &call) {
+// `calledAs`: the class name the call used (an alias, such as Keras 1's
+// Convolution2D).
+Value Evaluator::constructLayer(const LayerKind *kind, CallSite &call, const std::string &calledAs) {
   if (isCustomKind(kind)) return constructCustomLayer(kind, call);
+  convertKeras1Kernel(call, kind->keras1KernelSizes(), calledAs, kind->legacyArgs(), diags_);
   std::vector<ArgSpec> specs = kind->args();
   for (const ArgSpec &base : baseLayerArgs())
     if (!kind->findArg(base.name)) specs.push_back(base);

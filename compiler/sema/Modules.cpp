@@ -159,6 +159,7 @@ Value Evaluator::lookupGlobal(const std::string &name) const {
   if (const LayerKind *kind = LayerRegistry::instance().find(name)) {
     Value v = Value::make(ValueKind::LayerClass, {});
     v.layerClass = kind;
+    v.text = name;
     return v;
   }
   if (const Builtin *b = find(builtins(), name)) return builtinValue(b, {});
@@ -315,6 +316,7 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
   if (const LayerKind *kind = LayerRegistry::instance().find(name)) {
     Value v = Value::make(ValueKind::LayerClass, range);
     v.layerClass = kind;
+    v.text = name;
     return v;
   }
   if (const Builtin *b = find(builtins(), name)) return builtinValue(b, range);

@@ -80,7 +80,8 @@ struct Value {
   bool boolean = false;
   int64_t integer = 0;
   double real = 0;
-  std::string text;  // Str; Module path; Method name; Opaque class name; Class name; "property": a Function under @property
+  std::string text;  // Str; Module path; Method name; Opaque class name; Class name; LayerClass: the name it was
+                     // reached by; "property": a Function under @property
   Items items;       // Tuple, List; Dict as key, value, key, value...
   Tensor *tensor = nullptr;
   Layer *layer = nullptr;

@@ -19,6 +19,7 @@ public:
         rank_(spatialRank) {}
 
   std::vector<LegacyArg> legacyArgs() const override { return keras1Args(rank_); }
+  int keras1KernelSizes() const override { return rank_ == 1 ? 0 : rank_; }
   bool hasFusibleActivation() const override { return true; }
   bool acceptsChannelAffine() const override { return true; }
 

@@ -30,6 +30,7 @@ public:
         rank_(spatialRank) {}
 
   std::vector<LegacyArg> legacyArgs() const override { return keras1Args(rank_); }
+  int keras1KernelSizes() const override { return rank_ == 2 ? 2 : 0; }  // Deconvolution2D
   bool hasFusibleActivation() const override { return true; }
 
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {

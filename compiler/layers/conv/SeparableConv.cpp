@@ -19,6 +19,7 @@ public:
         rank_(spatialRank) {}
 
   // Keras 2 converted these from Keras 1's SeparableConvolution2D.
+  int keras1KernelSizes() const override { return rank_ == 2 ? 2 : 0; }
   std::vector<LegacyArg> legacyArgs() const override {
     if (rank_ == 1) return {};
     return {{"nb_filter", "filters"},         {"subsample", "strides"},
