@@ -686,10 +686,13 @@ bool Evaluator::sequentialAdd(Model *model, const Value &item, SourceRange range
     model->pending.push_back(layer);  // built once the input is known
     return true;
   }
-  if (!layer->model && !layer->program && isCustomKind(layer->kind) &&
-      !buildComposite(layer, Value::ofTensor(model->outputs[0], range), range)) {
-    model->layer->invalid = true;
-    return false;
+  if (!layer->model && isCustomKind(layer->kind)) {
+    CallSite call{range, range, {{"", {}, Value::ofTensor(model->outputs[0], range), nullptr}}};
+    if ((!layer->program && !buildComposite(layer, call.args[0].value, range)) ||
+        (!layer->model && !checkCustomMasks(layer, call))) {
+      model->layer->invalid = true;
+      return false;
+    }
   }
   Value out = layer->model ? Value::error(range) : applyLayer(layer, model->outputs, range, false);
   if (layer->model) {
