@@ -23,6 +23,13 @@ std::string constantShape(const Tensor &t) {
   return shapeString(std::vector<Dim>(t.type.dims.begin() + 1, t.type.dims.end()));
 }
 
+// A tensor's shape as Keras gives it: kNone for the batch and open axes.
+std::vector<int64_t> kerasShape(const TensorType &type) {
+  std::vector<int64_t> dims{kNone};
+  for (size_t a = 1; a < type.dims.size(); ++a) dims.push_back(type.dims[a].known() ? type.dims[a].value() : kNone);
+  return dims;
+}
+
 // A shape as Keras passes it to build() and compute_output_shape(): a
 // tuple with None for the batch axis.
 Value shapeTuple(const std::vector<int64_t> &dims, SourceRange range) {
@@ -659,7 +666,7 @@ bool Evaluator::traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bo
                                     range, true));
     else
       args.push_back(traced(program->input(int(i), dims, true, types[i].dtype == DType::Int32), range));
-    shapes.push_back(shapeTuple(dims, range));
+    shapes.push_back(shapeTuple(kerasShape(types[i]), range));
   }
   bool packed = !layer->callTensorArgs.empty();
   Value input = listInput ? Value::ofList(args, range) : args[0];
@@ -712,10 +719,16 @@ bool Evaluator::traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bo
     program->outputs.push_back(int(o.integer));
   }
   if (!expected.empty()) {
-    Value inferred = outputs.size() == 1 ? shapeTuple(program->nodes[outputs[0].integer].dims, range) : Value::none();
+    // As Keras gives it: with the axes folded into the batch.
+    auto outputShape = [&](const Value &o) {
+      std::vector<int64_t> dims = program->nodes[o.integer].dims;
+      dims.insert(dims.begin() + 1, size_t(fold), kNone);
+      return shapeTuple(dims, range);
+    };
+    Value inferred = outputs.size() == 1 ? outputShape(outputs[0]) : Value::none();
     if (outputs.size() > 1) {
       std::vector<Value> all;
-      for (const Value &o : outputs) all.push_back(shapeTuple(program->nodes[o.integer].dims, range));
+      for (const Value &o : outputs) all.push_back(outputShape(o));
       inferred = Value::ofList(all, range);
     }
     // A list and a tuple of the same sizes are the same shape.
@@ -753,14 +766,25 @@ int Evaluator::foldableAxes(const std::vector<TensorType> &types) {
 }
 
 // A folded program sees a row of its inputs' trailing axes: only
-// elementwise math, with constants over those axes, computes on it what it
-// would on the whole tensor.
+// elementwise math, with constants over those axes, and math along the last
+// axis (a product with a weight, a softmax) computes on it what it would on
+// the whole tensor.
 bool Evaluator::checkFolded(const std::string &who, const TensorProgram &program, const TensorType &input, int fold,
                             SourceRange range) {
   const int rowRank = input.rank() - fold;  // the batch axis and the trailing ones
-  for (const TensorExpr &e : program.nodes) {
+  // Matrices that only ever multiply a row from the right (K.dot(x, self.w)).
+  std::vector<int> rightFactorUses(program.nodes.size()), uses(program.nodes.size());
+  for (const TensorExpr &e : program.nodes)
+    for (size_t i = 0; i < e.operands.size(); ++i) {
+      ++uses[e.operands[i]];
+      rightFactorUses[e.operands[i]] += e.op == TensorExpr::Op::MatMul && i == 1;
+    }
+  for (size_t n = 0; n < program.nodes.size(); ++n) {
+    const TensorExpr &e = program.nodes[n];
+    if (!e.batched && uses[n] && rightFactorUses[n] == uses[n]) continue;
     bool elementwise = e.elementwise() || e.op == TensorExpr::Op::Input || e.op == TensorExpr::Op::Scalar ||
-                       e.op == TensorExpr::Op::Constant || e.op == TensorExpr::Op::Weight;
+                       e.op == TensorExpr::Op::Constant || e.op == TensorExpr::Op::Weight ||
+                       e.op == TensorExpr::Op::MatMul || (e.op == TensorExpr::Op::Softmax && e.index == e.rank() - 1);
     if (elementwise && (e.batched ? e.rank() == rowRank : e.rank() < rowRank)) continue;
     diags_.report(DiagID::err_model_arg, range,
                   who + " needs the sizes of its input's axes at build time, but its input has shape " +

@@ -37,7 +37,33 @@ pooled = GlobalMaxPooling1D()(x)
 model = Model(frames, [steps, pooled])
 """
 
+ROW_PROJECTION = """\
+import keras
+from keras import layers
+from keras import backend as K
+
+class Project(layers.Layer):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[2], self.units), name='w', initializer='glorot_uniform')
+        self.b = self.add_weight(shape=(self.units,), name='b', initializer='random_normal')
+
+    def call(self, x):
+        return K.softmax(K.dot(x, self.w) + self.b)
+
+model = keras.models.Sequential()
+model.add(layers.Embedding(30, 6))
+model.add(Project(4))
+model.add(layers.Dense(3))
+"""
+
 CASES = [
+    Case("keras2_open_row_projection", ROW_PROJECTION, inputs=[ints(0, 30)], sizes=[[(1,)], [(5,)], [(17,)]],
+         note="a custom layer over an open steps axis: build() sees (None, None, 6), call() a product with its "
+              "weight and a softmax along the last axis; 1, 5 and 17 steps."),
     Case("keras2_open_text_lstm", TEXT, inputs=[ints(0, 50)], sizes=[[(1,)], [(7,)], [(50,)]],
          note="Embedding without input_length, LSTM and Dense over an open steps axis: 1, 7 and 50 steps."),
     Case("keras2_open_images", IMAGES, inputs=[floats()], sizes=[[(32, 32, 3)], [(45, 61, 3)], [(7, 9, 3)]],
