@@ -83,8 +83,16 @@ Value Evaluator::callPython(const Builtin &builtin, CallSite &call) {
     if (!arity(1, 2)) return Value::error(r);
     return typeError(*args[0], "a dataset or an iterator over data, which Kiln skips");
   }
-  // @property on a method of a custom layer or model: reading the
-  // attribute calls it (kerasAttribute).
+  // @staticmethod and @classmethod in a plain class (objectAttribute).
+  if (name == "staticmethod" || name == "classmethod") {
+    if (!arity(1, 1)) return Value::error(r);
+    if (!args[0]->is(ValueKind::Function)) return typeError(*args[0], "a function");
+    Value method = *args[0];
+    method.text = name;
+    return method;
+  }
+  // @property on a method of a custom layer or model, or of a plain class:
+  // reading the attribute calls it (kerasAttribute, objectAttribute).
   if (name == "property") {
     if (!arity(1, 1)) return Value::error(r);
     if (!args[0]->is(ValueKind::Function)) return typeError(*args[0], "a function");
@@ -322,6 +330,9 @@ Value Evaluator::callPython(const Builtin &builtin, CallSite &call) {
         return Value::ofBool(true, r);
       if (t.is(ValueKind::LayerClass) && args[0]->is(ValueKind::Layer) && args[0]->layer->kind == t.layerClass)
         return Value::ofBool(true, r);
+      if (t.is(ValueKind::Class) && args[0]->is(ValueKind::Instance))  // its class or a base of it
+        for (const Value *c = args[0]->self.get(); c; c = c->self.get())
+          if (equal(*c, t)) return Value::ofBool(true, r);
     }
     return Value::ofBool(false, r);
   }

@@ -199,7 +199,11 @@ Value Evaluator::call(const Value &callee, CallSite &call) {
       if (rejectSkipped(call)) return Value::error(call.range);
       return callKerasMethod(*callee.self, callee.text, call);
     }
+    if (callee.self->is(ValueKind::Instance) || callee.self->is(ValueKind::Class))
+      return callObjectMethod(*callee.self, callee.text, call);
     return callValueMethod(*callee.self, callee.text, call);
+  case ValueKind::Class: return constructObject(callee, call);
+  case ValueKind::Instance: return callObjectMethod(callee, "__call__", call);
   case ValueKind::Function: return callFunction(*callee.function, call);
   case ValueKind::Partial: return callPartial(callee, call);
   case ValueKind::Skipped: return callee;

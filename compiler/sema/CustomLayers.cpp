@@ -128,6 +128,7 @@ bool Evaluator::initBaseLayer(Layer *layer, const CallSite &call) {
 }
 
 Value Evaluator::callSuper(const Value &self, const std::string &method, CallSite &call) {
+  if (self.self && self.self->is(ValueKind::Instance)) return callObjectSuper(*self.self, method, call);
   Layer *layer = self.self && self.self->is(ValueKind::Layer) ? self.self->layer : nullptr;
   if (layer && method == "__init__") return initBaseLayer(layer, call) ? Value::none(call.range) : Value::error(call.range);
   if (layer && (method == "build" || method == "get_config")) {
@@ -145,11 +146,12 @@ Value Evaluator::makeSuper(CallSite &call) {
     const ast::Function &def = *frames_.back().function->def;
     if (!def.params.empty()) {
       auto self = scope_->names.find(def.params[0].name);
-      if (self != scope_->names.end() && self->second.is(ValueKind::Layer)) v.self = std::make_shared<Value>(self->second);
+      if (self != scope_->names.end() && (self->second.is(ValueKind::Layer) || self->second.is(ValueKind::Instance)))
+        v.self = std::make_shared<Value>(self->second);
     }
   }
   if (!v.self) {
-    diags_.report(DiagID::err_model_arg, call.range, "super() is supported in the methods of a custom layer");
+    diags_.report(DiagID::err_model_arg, call.range, "super() is supported in the methods of a class");
     return Value::error(call.range);
   }
   return v;

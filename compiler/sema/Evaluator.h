@@ -298,6 +298,13 @@ private:
   Value constructCustomLayer(const LayerKind *kind, CallSite &call);
   bool initBaseLayer(Layer *layer, const CallSite &call);
   Value makeSuper(CallSite &call);
+  // plain Python classes (PlainClasses.cpp)
+  bool isPlainClassBase(const Value &base) const;
+  void definePlainClass(const ast::Stmt &stmt, const Value *base);
+  Value objectAttribute(const Value &object, const std::string &name, SourceRange range, SourceRange nameRange);
+  Value callObjectMethod(const Value &self, const std::string &method, CallSite &call);
+  Value constructObject(const Value &cls, CallSite &call);
+  Value callObjectSuper(const Value &self, const std::string &method, CallSite &call);
   Value callSuper(const Value &self, const std::string &method, CallSite &call);
   Value addWeight(Layer *layer, CallSite &call);  // self.add_weight(...)
   void materializeInitWeights(Layer *layer, TensorProgram &program, SourceRange range);

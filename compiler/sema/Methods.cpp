@@ -49,6 +49,7 @@ Value Evaluator::valueAttribute(const Value &object, const std::string &name, So
     v.self = std::make_shared<Value>(object);
     return v;
   }
+  if (object.is(ValueKind::Instance) || object.is(ValueKind::Class)) return objectAttribute(object, name, range, nameRange);
   const std::vector<std::string> &methods = methodsOf(object.kind);
   if (std::find(methods.begin(), methods.end(), name) != methods.end()) {
     Value v = Value::make(ValueKind::Method, range);

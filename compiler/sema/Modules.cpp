@@ -45,7 +45,7 @@ const std::vector<Builtin> &pythonBuiltins() {
     for (const char *name : {"len", "range", "min", "max", "sum", "abs", "round", "int", "float", "str", "bool",
                              "list", "tuple", "dict", "set", "zip", "enumerate", "reversed", "sorted", "any", "all",
                              "map", "filter", "isinstance", "getattr", "hasattr", "pow", "divmod", "repr", "object",
-                             "type", "iter", "next", "property"})
+                             "type", "iter", "next", "property", "staticmethod", "classmethod"})
       t.push_back({name, Kind::Python, {}});
     return t;
   }();
@@ -164,6 +164,7 @@ Value Evaluator::lookupGlobal(const std::string &name) const {
   }
   if (const Builtin *b = find(builtins(), name)) return builtinValue(b, {});
   if (const Builtin *b = find(pythonBuiltins(), name)) return builtinValue(b, {});
+  if (name == "__name__") return Value::ofStr("__main__");  // the file runs as a script
   if (name == "keras" || name == "tf" || name == "layers") {
     Value v = Value::make(ValueKind::Module, {});
     v.text = name == "tf" ? "tensorflow" : name == "layers" ? "keras.layers" : "keras";

@@ -366,11 +366,13 @@ void Evaluator::execDef(const ast::Stmt &stmt) {
   scope_->names[stmt.name] = f;
 }
 
-// A class is Python code Kiln does not run: a custom layer or model, or a
-// helper of the training code (a callback, a data Sequence).
+// A class: a custom layer or model, a plain Python class (PlainClasses.cpp),
+// or a helper of the training code derived from another library's class (a
+// callback, a data Sequence), which Kiln does not run.
 void Evaluator::execClass(const ast::Stmt &stmt) {
-  for (const ast::ExprPtr &base : stmt.items) {
-    Value b = eval(*base);
+  std::vector<Value> bases;
+  for (const ast::ExprPtr &base : stmt.items) bases.push_back(eval(*base));
+  for (const Value &b : bases) {
     if (b.is(ValueKind::Builtin) && b.builtin->kind == Builtin::Kind::LayerBase) {
       defineCustomLayer(stmt, false);
       return;
@@ -400,6 +402,10 @@ void Evaluator::execClass(const ast::Stmt &stmt) {
       recordSkipped(stmt.range, "class " + stmt.name);
       return;
     }
+  }
+  if (bases.size() <= 1 && std::all_of(bases.begin(), bases.end(), [&](const Value &b) { return isPlainClassBase(b); })) {
+    definePlainClass(stmt, bases.empty() ? nullptr : &bases[0]);
+    return;
   }
   scope_->names[stmt.name] =
       Value::skipped("class " + stmt.name, "only classes derived from keras.layers.Layer (custom layers) are compiled",
@@ -578,6 +584,10 @@ void Evaluator::assign(const ast::Expr &target, const Value &value) {
     }
     if (object.is(ValueKind::Layer) && object.layer->kind && isCustomKind(object.layer->kind)) {
       object.layer->config.set(target.name, value, true);  // self.units = units
+      return;
+    }
+    if (object.is(ValueKind::Instance) || object.is(ValueKind::Class)) {
+      dictSet(object, Value::ofStr(target.name, target.nameRange), value);
       return;
     }
     if (!setKerasAttribute(object, target, value))

@@ -103,6 +103,8 @@ std::optional<bool> equalWithin(const Value &a, const Value &b, size_t &budget) 
   case ValueKind::LayerClass: return a.layerClass == b.layerClass;
   case ValueKind::Builtin: return a.builtin == b.builtin;
   case ValueKind::Function: return a.function == b.function;
+  case ValueKind::Class:
+  case ValueKind::Instance: return a.items.id() == b.items.id();  // identity, as Python's default ==
   default: return false;
   }
 }
@@ -245,6 +247,8 @@ std::string describe(const Value &v) {
   case ValueKind::Opaque: return "a " + v.text + " object";
   case ValueKind::Function: return "function '" + functionName(*v.function) + "'";
   case ValueKind::Partial: return "functools.partial(" + describe(*v.self) + ")";
+  case ValueKind::Class: return "the class " + v.text;
+  case ValueKind::Instance: return "a " + v.self->text + " object";
   case ValueKind::Skipped: return "the result of '" + v.skip->what + "'";
   case ValueKind::Error: return "an invalid value";
   }

@@ -34,6 +34,8 @@ enum class ValueKind {
   Opaque,       // a regularizer, constraint or initializer object
   Function,     // a def or lambda of the file, with its closure
   Partial,      // functools.partial: `self` the callable, `items` its bound arguments (keyword or None, value, ...)
+  Class,        // a plain Python class: `text` its name, `items` its members as a dict, `self` its base class or null
+  Instance,     // an object of a plain class: `self` the class, `items` its attributes as a dict
   Traced,       // a tensor inside a Lambda or a custom layer's call(): a node of its TensorProgram
   Skipped,      // the result of code that does not build the model (data, training, output)
   Error,        // the result of something already reported: silences follow-on errors
@@ -118,7 +120,9 @@ struct Value {
     Value v;
     v.kind = k;
     v.range = r;
-    if (k == ValueKind::Tuple || k == ValueKind::List || k == ValueKind::Dict) v.items = Items(std::vector<Value>{});
+    if (k == ValueKind::Tuple || k == ValueKind::List || k == ValueKind::Dict || k == ValueKind::Class ||
+        k == ValueKind::Instance)
+      v.items = Items(std::vector<Value>{});
     return v;
   }
 

@@ -1,0 +1,128 @@
+// Plain Python classes, with no Keras base: model factories with a
+// @staticmethod build() (LeNet.build(28, 28, 1, 10)), configuration classes,
+// classes that hold their models as attributes. Their bodies run as
+// Python's do; an object holds its attributes; methods, static and class
+// methods and properties are found on the class and its bases.
+#include "sema/Evaluator.h"
+
+namespace kiln {
+
+namespace {
+
+// The member `name` of a class or of its bases, as Python looks it up.
+const Value *lookupMember(const Value &cls, const std::string &name) {
+  for (const Value *c = &cls; c; c = c->self.get())
+    for (size_t i = 0; i + 1 < c->items.size(); i += 2)
+      if (c->items[i].text == name) return &c->items[i + 1];
+  return nullptr;
+}
+
+Value bound(const Value &self, const std::string &name, SourceRange range) {
+  Value v = Value::make(ValueKind::Method, range);
+  v.text = name;
+  v.self = std::make_shared<Value>(self);
+  return v;
+}
+
+}  // namespace
+
+bool Evaluator::isPlainClassBase(const Value &base) const {
+  return base.is(ValueKind::Class) ||
+         (base.is(ValueKind::Builtin) && base.builtin->kind == Builtin::Kind::Python && base.builtin->name == "object");
+}
+
+void Evaluator::definePlainClass(const ast::Stmt &stmt, const Value *base) {
+  auto scope = std::make_unique<Scope>();
+  scope->parent = scope_;
+  Scope *outer = scope_;
+  scope_ = scope.get();
+  execBlock(stmt.body);
+  scope_ = outer;
+  Value cls = Value::make(ValueKind::Class, stmt.keywordRange);
+  cls.text = stmt.name;
+  for (const auto &[name, member] : scope->names) {
+    cls.items.vector().push_back(Value::ofStr(name, member.range));
+    cls.items.vector().push_back(member);
+  }
+  if (base && base->is(ValueKind::Class)) cls.self = std::make_shared<Value>(*base);
+  scopes_.push_back(std::move(scope));
+  scope_->names[stmt.name] = cls;
+}
+
+Value Evaluator::objectAttribute(const Value &object, const std::string &name, SourceRange range,
+                                 SourceRange nameRange) {
+  if (object.is(ValueKind::Instance))
+    if (const Value *v = dictGet(object, Value::ofStr(name))) return *v;
+  const Value &cls = object.is(ValueKind::Instance) ? *object.self : object;
+  const Value *member = lookupMember(cls, name);
+  if (!member) {
+    if (name == "__name__" && object.is(ValueKind::Class)) return Value::ofStr(object.text, range);
+    if (name == "__class__" && object.is(ValueKind::Instance)) return cls;
+    std::vector<std::string> known;
+    for (const Value *c = &cls; c; c = c->self.get())
+      for (size_t i = 0; i < c->items.size(); i += 2) known.push_back(c->items[i].text);
+    if (object.is(ValueKind::Instance))
+      for (size_t i = 0; i < object.items.size(); i += 2) known.push_back(object.items[i].text);
+    return unknownAttribute(object, name, nameRange, known);
+  }
+  if (!member->is(ValueKind::Function)) return *member;
+  if (member->text == "staticmethod") {
+    Value f = *member;
+    f.text.clear();
+    return f;
+  }
+  if (member->text == "classmethod") return bound(cls, name, range);
+  if (!object.is(ValueKind::Instance)) return *member;  // Class.method(obj, ...)
+  if (member->text == "property") {
+    CallSite call{range, range, {{"", {}, object, nullptr}}};
+    return callFunction(*member->function, call);
+  }
+  return bound(object, name, range);
+}
+
+// obj.method(...), Class.classmethod(...) and obj(...) (its __call__).
+Value Evaluator::callObjectMethod(const Value &self, const std::string &method, CallSite &call) {
+  const Value *member = lookupMember(self.is(ValueKind::Instance) ? *self.self : self, method);
+  if (!member || !member->is(ValueKind::Function)) {
+    diags_.report(DiagID::err_not_callable, call.calleeRange, describe(self));
+    return Value::error(call.range);
+  }
+  call.args.insert(call.args.begin(), CallArgument{"", {}, self, nullptr});
+  return callFunction(*member->function, call);
+}
+
+Value Evaluator::constructObject(const Value &cls, CallSite &call) {
+  Value object = Value::make(ValueKind::Instance, call.range);
+  object.self = std::make_shared<Value>(cls);
+  const Value *init = lookupMember(cls, "__init__");
+  if (!init || !init->is(ValueKind::Function)) {
+    if (!call.args.empty()) {
+      diags_.report(DiagID::err_model_arg, call.range, cls.text + "() takes no arguments");
+      return Value::error(call.range);
+    }
+    return object;
+  }
+  call.args.insert(call.args.begin(), CallArgument{"", {}, object, nullptr});
+  Value result = callFunction(*init->function, call);
+  return result.is(ValueKind::Error) ? result : object;
+}
+
+// super().method(...) in a method of a plain class: the method of the base
+// of the class that defines the running one; object's __init__ does nothing.
+Value Evaluator::callObjectSuper(const Value &self, const std::string &method, CallSite &call) {
+  const Value *definer = self.self.get();
+  if (!frames_.empty())
+    for (const Value *c = self.self.get(); c; c = c->self.get())
+      for (size_t i = 1; i < c->items.size(); i += 2)
+        if (c->items[i].is(ValueKind::Function) && c->items[i].function.get() == frames_.back().function) definer = c;
+  const Value *member = definer && definer->self ? lookupMember(*definer->self, method) : nullptr;
+  if (!member && method == "__init__") return Value::none(call.range);
+  if (!member || !member->is(ValueKind::Function)) {
+    diags_.report(DiagID::err_not_callable, call.calleeRange, "super()." + method);
+    return Value::error(call.range);
+  }
+  call.args.insert(call.args.begin(), CallArgument{"", {}, self, nullptr});
+  return callFunction(*member->function, call);
+}
+
+}  // namespace kiln
