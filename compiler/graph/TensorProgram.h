@@ -40,6 +40,7 @@ struct TensorExpr {
   TensorExpr(Op op, std::vector<int> operands = {}, std::vector<int64_t> dims = {}, bool batched = true)
       : op(op), operands(std::move(operands)), dims(std::move(dims)), batched(batched) {}
   int rank() const { return int(dims.size()); }
+  bool operator==(const TensorExpr &) const = default;
   // Elements per sample (all elements without a batch axis).
   int64_t sampleElements() const;
   bool elementwise() const { return op == Op::Unary || op == Op::Binary || op == Op::Select || op == Op::Activate; }

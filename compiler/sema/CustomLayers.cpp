@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <functional>
 #include <map>
+#include <utility>
 
 namespace kiln {
 
@@ -47,16 +48,22 @@ bool supportsMasking(const Layer &layer) {
 
 }  // namespace
 
-void Evaluator::defineCustomLayer(const ast::Stmt &stmt, bool subclassedModel) {
-  const LayerKind *kind = makeCustomLayerKind(stmt.name, subclassedModel);
+// Runs a class's body in a scope of its own, kept as long as the compiler
+// runs: the class's members.
+Scope *Evaluator::execClassBody(const ast::Stmt &stmt) {
   auto scope = std::make_unique<Scope>();
   scope->parent = scope_;
   Scope *outer = scope_;
   scope_ = scope.get();
   execBlock(stmt.body);
   scope_ = outer;
-  classScopes_[kind] = scope.get();
   scopes_.push_back(std::move(scope));
+  return scopes_.back().get();
+}
+
+void Evaluator::defineCustomLayer(const ast::Stmt &stmt, bool subclassedModel) {
+  const LayerKind *kind = makeCustomLayerKind(stmt.name, subclassedModel);
+  classScopes_[kind] = execClassBody(stmt);
   Value v = Value::make(ValueKind::LayerClass, stmt.keywordRange);
   v.layerClass = kind;
   scope_->names[stmt.name] = v;
@@ -745,6 +752,43 @@ bool Evaluator::traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bo
   program->foldedAxes = fold;
   layer->program = program;
   return true;
+}
+
+// Keras calls a Lambda's function again whenever the model runs (predict()
+// traces the model), and the variables it reads then hold what the script
+// left in them: a lambda made in a loop (`lambda z: z[:, i:i + 1]`) reads
+// the loop's last i, not the i of its own call. So every Lambda is traced
+// again once the file has run; where that computes something else, the model
+// computes what Keras's does, with a warning.
+void Evaluator::retraceLambdas() {
+  for (const LambdaCall &c : std::exchange(lambdaCalls_, {})) {
+    std::shared_ptr<const TensorProgram> atCall = std::move(c.layer->program);
+    DiagnosticEngine::Mark mark = diags_.mark();
+    bool traced = traceLayer(c.layer, c.inputs, c.listInput, c.range) && diags_.mark() == mark;
+    const TensorProgram *now = c.layer->program.get();
+    if (traced && now->nodes == atCall->nodes && now->outputs == atCall->outputs) {
+      c.layer->program = atCall;
+      continue;
+    }
+    diags_.dropSince(mark);
+    bool sameShapes = traced && now->outputs.size() == atCall->outputs.size();
+    for (size_t i = 0; sameShapes && i < now->outputs.size(); ++i)
+      sameShapes = now->nodes[now->outputs[i]].dims == atCall->nodes[atCall->outputs[i]].dims;
+    if (!sameShapes) {
+      c.layer->program = atCall;
+      diags_.report(DiagID::err_model_arg, c.range,
+                    "the function of " + c.layer->describe() +
+                        " reads variables that changed after this call; Keras calls it again whenever the model "
+                        "runs, with their last values, and then it does not compute tensors of the shapes it did "
+                        "here; bind them as defaults (lambda x, i=i: ...) to keep this call's values");
+      continue;
+    }
+    diags_.report(DiagID::warn_lambda_late_binding, c.range,
+                  "the function of " + c.layer->describe() +
+                      " reads variables that changed after this call (a loop's variable?); Keras calls it again "
+                      "whenever the model runs, with their last values, and so does this model; bind them as "
+                      "defaults (lambda x, i=i: ...) to keep this call's values");
+  }
 }
 
 // The axes after the batch up to the last open one, where every input has

@@ -240,6 +240,14 @@ private:
 
   // tensor expressions in Lambda and custom layers (TensorOps.cpp, CustomLayers.cpp)
   bool traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bool listInput, SourceRange range);
+  void retraceLambdas();
+  struct LambdaCall {
+    Layer *layer;
+    std::vector<Tensor *> inputs;
+    bool listInput;
+    SourceRange range;
+  };
+  std::vector<LambdaCall> lambdaCalls_;  // each Lambda's first call, traced again at the end (retraceLambdas)
   static int foldableAxes(const std::vector<TensorType> &types);
   bool checkFolded(const std::string &who, const TensorProgram &program, const TensorType &input, int fold,
                    SourceRange range);
@@ -290,6 +298,7 @@ private:
   std::optional<Value> operatorOnModelTensors(const std::string &op, const std::vector<Value *> &operands,
                                               SourceRange range, const std::function<Value()> &compute);
   void reportUnsupportedTensorOp(const std::string &what, SourceRange range);
+  Scope *execClassBody(const ast::Stmt &stmt);
   void defineCustomLayer(const ast::Stmt &stmt, bool subclassedModel);
   Value buildSubclassedModel(Layer *layer, CallSite &call);
   bool buildInputType(Value shape, TensorType &type);

@@ -283,7 +283,9 @@ Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRa
     }
   }
 
+  bool firstTrace = isTracedKind(kind) && !layer->program;
   if (isTracedKind(kind) && !traceLayer(layer, inputs, listInput, range)) return Value::error(range);
+  if (firstTrace && kind->className() == "Lambda") lambdaCalls_.push_back({layer, inputs, listInput, range});
   // Infer on a provisional node (for the notes); keep it only if it works.
   Node provisional;
   provisional.layer = layer;

@@ -32,12 +32,7 @@ bool Evaluator::isPlainClassBase(const Value &base) const {
 }
 
 void Evaluator::definePlainClass(const ast::Stmt &stmt, const Value *base) {
-  auto scope = std::make_unique<Scope>();
-  scope->parent = scope_;
-  Scope *outer = scope_;
-  scope_ = scope.get();
-  execBlock(stmt.body);
-  scope_ = outer;
+  const Scope *scope = execClassBody(stmt);
   Value cls = Value::make(ValueKind::Class, stmt.keywordRange);
   cls.text = stmt.name;
   for (const auto &[name, member] : scope->names) {
@@ -45,7 +40,6 @@ void Evaluator::definePlainClass(const ast::Stmt &stmt, const Value *base) {
     cls.items.vector().push_back(member);
   }
   if (base && base->is(ValueKind::Class)) cls.self = std::make_shared<Value>(*base);
-  scopes_.push_back(std::move(scope));
   scope_->names[stmt.name] = cls;
 }
 

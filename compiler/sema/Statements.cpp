@@ -21,6 +21,7 @@ Evaluator::~Evaluator() { diags_.setContext(nullptr); }
 void Evaluator::run(const ast::Module &module) {
   markTrainingOnly(module.statements);
   execBlock(module.statements);
+  retraceLambdas();
 }
 
 void Evaluator::markTrainingOnly(const std::vector<ast::StmtPtr> &block) {

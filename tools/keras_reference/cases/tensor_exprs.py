@@ -443,3 +443,30 @@ CASES = [
          note="keras.ops.pad in the modes reflect (a custom layer), symmetric and constant (on a model's tensor); "
               "Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
 ]
+
+# A Lambda made in a loop reads the loop's variable when Keras calls its
+# function: once at the call (the shapes) and again whenever the model runs,
+# by then with the loop's last value. `i=i` binds each call's value.
+LATE_BINDING = """\
+from keras.layers import Input, Lambda, Concatenate, Dense
+from keras.models import Model
+
+inputs = Input(shape=(4,))
+parts = []
+for i in range(3):
+    parts.append(Lambda(lambda z: z[:, i:i + 1] * (i + 1))(inputs))
+bound = [Lambda(lambda z, i=i: z[:, i:i + 1] * (i + 1))(inputs) for i in range(3)]
+scale = 2.0
+scaled = Lambda(lambda z: z * scale)(inputs)
+scale = 3.0
+outputs = Dense(2)(Concatenate()(parts + bound + [scaled]))
+model = Model(inputs, outputs)
+"""
+
+CASES += [
+    Case("keras2_lambda_late_binding", LATE_BINDING, keras=2, files=("model.h5",),
+         note="Lambdas made in a loop over i read its last value when the model runs (Keras calls their function "
+              "again), those with i=i their own; a Lambda reading a variable set again after it; tf.keras 2.15."),
+    Case("keras3_lambda_late_binding", LATE_BINDING, keras=3, files=("model.keras",),
+         note="the same in Keras 3.15 (JAX): the functions run again when predict() traces the model."),
+]
