@@ -9,7 +9,9 @@ namespace kiln {
 
 namespace {
 
-// The member `name` of a class or of its bases, as Python looks it up.
+// The member `name` of a class or of its bases, as Python looks it up. A
+// method is called through a copy of its closure's pointer: the call may
+// replace the member.
 const Value *lookupMember(const Value &cls, const std::string &name) {
   for (const Value *c = &cls; c; c = c->self.get())
     for (size_t i = 0; i + 1 < c->items.size(); i += 2)
@@ -69,7 +71,7 @@ Value Evaluator::objectAttribute(const Value &object, const std::string &name, S
   if (!object.is(ValueKind::Instance)) return *member;  // Class.method(obj, ...)
   if (member->text == "property") {
     CallSite call{range, range, {{"", {}, object, nullptr}}};
-    return callFunction(*member->function, call);
+    return callFunction(*std::shared_ptr(member->function), call);
   }
   return bound(object, name, range);
 }
@@ -82,7 +84,7 @@ Value Evaluator::callObjectMethod(const Value &self, const std::string &method, 
     return Value::error(call.range);
   }
   call.args.insert(call.args.begin(), CallArgument{"", {}, self, nullptr});
-  return callFunction(*member->function, call);
+  return callFunction(*std::shared_ptr(member->function), call);
 }
 
 Value Evaluator::constructObject(const Value &cls, CallSite &call) {
@@ -97,7 +99,7 @@ Value Evaluator::constructObject(const Value &cls, CallSite &call) {
     return object;
   }
   call.args.insert(call.args.begin(), CallArgument{"", {}, object, nullptr});
-  Value result = callFunction(*init->function, call);
+  Value result = callFunction(*std::shared_ptr(init->function), call);
   return result.is(ValueKind::Error) ? result : object;
 }
 
@@ -116,7 +118,7 @@ Value Evaluator::callObjectSuper(const Value &self, const std::string &method, C
     return Value::error(call.range);
   }
   call.args.insert(call.args.begin(), CallArgument{"", {}, self, nullptr});
-  return callFunction(*member->function, call);
+  return callFunction(*std::shared_ptr(member->function), call);
 }
 
 }  // namespace kiln
