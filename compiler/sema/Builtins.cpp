@@ -58,6 +58,21 @@ Value Evaluator::callPython(const Builtin &builtin, CallSite &call) {
     return partial;
   }
   std::vector<const Value *> args = positionalArgs(call);
+  // @functools.wraps(f) keeps the decorated function's name and docstring,
+  // @register_keras_serializable(package=...) registers it for loading: the
+  // function is what it decorates.
+  if (name == "wraps" || name == "update_wrapper" || name == "register_keras_serializable") {
+    bool registers = name == "register_keras_serializable";  // (package="Custom", name=None)
+    if (registers ? args.size() > 2 : args.size() != 1) {
+      diags_.report(DiagID::err_builtin_arguments, r, name, registers ? "0 to 2" : "1", args.size());
+      return Value::error(r);
+    }
+    if (name == "update_wrapper") return *args[0];
+    static const Builtin keep{"update_wrapper", Builtin::Kind::Python, "functools"};
+    Value decorator = Value::make(ValueKind::Builtin, r);
+    decorator.builtin = &keep;
+    return decorator;
+  }
   auto arity = [&](size_t min, size_t max) {
     if (args.size() >= min && args.size() <= max) return true;
     diags_.report(DiagID::err_builtin_arguments, r, name,
@@ -256,6 +271,17 @@ Value Evaluator::callPython(const Builtin &builtin, CallSite &call) {
     }
     return values[best];
   }
+  // functools.reduce(f, items[, initial]): f(f(f(a, b), c), d)
+  if (name == "reduce") {
+    if (!arity(2, 3)) return Value::error(r);
+    std::optional<std::vector<Value>> values = items(*args[1]);
+    if (!values) return Value::error(r);
+    if (values->empty() && args.size() == 2) return typeError(*args[1], "a non-empty sequence or an initial value");
+    size_t first = args.size() == 2 ? 1 : 0;
+    Value acc = args.size() == 2 ? (*values)[0] : *args[2];
+    for (size_t i = first; i < values->size() && !acc.is(ValueKind::Error); ++i) acc = apply(*args[0], {acc, (*values)[i]});
+    return acc;
+  }
   if (name == "zip") {
     std::vector<std::vector<Value>> columns;
     size_t n = SIZE_MAX;
@@ -360,6 +386,19 @@ Value Evaluator::callPython(const Builtin &builtin, CallSite &call) {
   if (name == "repr") {
     if (!arity(1, 1)) return Value::error(r);
     return toText(*args[0], true, r);
+  }
+  // type(x) == list, type(self).__name__: a value's class, as the builtin
+  // that names it, or the class of the file it was made from.
+  if (name == "type" && args.size() == 1) {
+    const Value &v = *args[0];
+    if (v.is(ValueKind::Instance)) return *v.self;
+    if (v.is(ValueKind::Layer) && v.layer->kind) {
+      Value cls = Value::make(ValueKind::LayerClass, r);
+      cls.layerClass = v.layer->kind;
+      return cls;
+    }
+    Value named = lookupGlobal(typeName(v));
+    if (named.is(ValueKind::Builtin) && named.builtin->kind == Builtin::Kind::Python) return named;
   }
   if (name == "object" || name == "type") {
     diags_.report(DiagID::err_not_callable, call.calleeRange, "'" + name + "' at build time");

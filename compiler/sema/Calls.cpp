@@ -201,6 +201,7 @@ Value Evaluator::call(const Value &callee, CallSite &call) {
     }
     if (callee.self->is(ValueKind::Instance) || callee.self->is(ValueKind::Class))
       return callObjectMethod(*callee.self, callee.text, call);
+    if (callee.self->is(ValueKind::Traced)) return tensorShape(*callee.self, call.range);  // x.get_shape()
     return callValueMethod(*callee.self, callee.text, call);
   case ValueKind::Class: return constructObject(callee, call);
   case ValueKind::Instance: return callObjectMethod(callee, "__call__", call);

@@ -126,9 +126,15 @@ Value Evaluator::buildSubclassedModel(Layer *layer, CallSite &call) {
 }
 
 // super().__init__(**kwargs): the arguments every layer takes, and its name.
+// tf.keras 2's Model.__init__(*args, **kwargs) drops positional arguments
+// that are not a functional model's inputs and outputs: TensorFlow's text
+// generation tutorial calls super().__init__(self). Keras 3 refuses them.
 bool Evaluator::initBaseLayer(Layer *layer, const CallSite &call) {
   LayerConfig base;
-  if (!bindArguments(baseLayerArgs(), {}, call, layer->kind->className(), diags_, base, 0)) return false;
+  CallSite keywords = call;
+  if (isSubclassedModelKind(layer->kind) && options_.kerasVersion == KerasVersion::V2 && call.positionalCount() == 1)
+    std::erase_if(keywords.args, [](const CallArgument &a) { return a.keyword.empty(); });
+  if (!bindArguments(baseLayerArgs(), {}, keywords, layer->kind->className(), diags_, base, 0)) return false;
   for (const auto &[name, value] : base.entries()) layer->config.set(name, value, base.given(name));
   if (layer->name.empty()) layer->name = base.isNone("name") ? uniqueName(layer->kind->defaultName(), true) : base.str("name");
   return true;

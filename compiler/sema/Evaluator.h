@@ -366,6 +366,7 @@ private:
   Flow execTrainingOnly(const ast::Stmt &stmt);
   std::shared_ptr<TensorProgram> trace_;             // the layer computation being traced, if any
   std::map<const LayerKind *, Scope *> classScopes_;  // the bodies of the file's custom layer classes
+  std::map<const Model *, std::map<std::string, Value>> modelAttributes_;  // model.n_classes = ... of the file
 };
 
 // The tensor function `name` of `module` (keras.backend, tensorflow,

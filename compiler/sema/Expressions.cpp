@@ -150,7 +150,13 @@ Value Evaluator::evalAttribute(const ast::Expr &e) {
   if (object.is(ValueKind::Error)) return object;
   Value v;
   if (object.is(ValueKind::Traced)) {
-    if (e.name == "shape") return tensorShape(object, e.range);
+    if (e.name == "shape" || e.name == "_keras_shape") return tensorShape(object, e.range);
+    if (e.name == "get_shape") {  // called in Calls.cpp
+      Value method = Value::make(ValueKind::Method, e.range);
+      method.text = e.name;
+      method.self = std::make_shared<Value>(object);
+      return method;
+    }
     if (e.name == "dtype") return Value::ofStr("float32", e.range);
     reportUnsupportedTensorOp("the attribute '" + e.name + "' of a tensor", e.nameRange);
     return Value::error(e.range);

@@ -40,6 +40,15 @@ std::optional<std::string> skippedMethod(const std::string &name) {
   return it->second;
 }
 
+// Attributes Keras's models have, which a file must not replace unnoticed.
+bool kerasModelAttribute(const std::string &name) {
+  static const std::set<std::string> names = {
+      "inputs", "outputs", "input", "output", "layers", "name", "input_shape", "output_shape", "built", "dtype",
+      "input_spec", "call", "build", "add", "pop", "get_layer", "compute_mask", "compute_output_shape",
+      "supports_masking", "dynamic", "run_eagerly", "weights", "submodules", "output_names", "input_names"};
+  return names.count(name) || skippedMethod(name);
+}
+
 Value shapeValue(const TensorType &type, SourceRange range) {
   std::vector<Value> dims;
   for (const Dim &d : type.dims) dims.push_back(d.known() ? Value::ofInt(d.value(), range) : Value::none(range));
@@ -91,6 +100,8 @@ Value Evaluator::kerasAttribute(const Value &object, const std::string &name, So
     }
     if (name == "name") return Value::ofStr(m->name, range);
     if (name == "trainable") return Value::ofBool(!m->layer->config.has("trainable") || m->layer->config.flag("trainable"), range);
+    if (auto own = modelAttributes_.find(m); own != modelAttributes_.end())
+      if (auto found = own->second.find(name); found != own->second.end()) return found->second;
     std::vector<std::string> known = methods;
     for (const char *a : {"inputs", "input", "outputs", "output", "layers", "name", "input_shape", "output_shape"})
       known.push_back(a);
@@ -139,8 +150,8 @@ Value Evaluator::kerasAttribute(const Value &object, const std::string &name, So
     for (const auto &[arg, value] : l->config.entries()) known.push_back(arg);
     return unknownAttribute(object, name, nameRange, known);
   }
-  // a tensor
-  if (name == "shape") return shapeValue(object.tensor->type, range);
+  // a tensor; Keras 2.0-2.2 kept its shape in _keras_shape too
+  if (name == "shape" || name == "_keras_shape") return shapeValue(object.tensor->type, range);
   if (name == "dtype") return Value::ofStr(dtypeName(object.tensor->type.dtype), range);
   if (name == "get_shape") return method(name);
   return unknownAttribute(object, name, nameRange, {"shape", "dtype"});
@@ -163,8 +174,14 @@ bool Evaluator::setKerasAttribute(const Value &object, const ast::Expr &target, 
   }
   // Training switches; inference does not depend on them.
   static const std::set<std::string> training = {"trainable", "stop_training", "optimizer", "loss"};
-  if (!training.count(target.name)) return false;
-  recordSkipped(target.range, exprText(target) + " = ...");
+  if (training.count(target.name)) {
+    recordSkipped(target.range, exprText(target) + " = ...");
+    return true;
+  }
+  // A model carries the file's own attributes (image_segmentation_keras sets
+  // model.n_classes); Keras's own, which would change what runs, stay refused.
+  if (!object.is(ValueKind::Model) || target.name[0] == '_' || kerasModelAttribute(target.name)) return false;
+  modelAttributes_[object.model][target.name] = value;
   return true;
 }
 

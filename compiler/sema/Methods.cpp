@@ -1,9 +1,10 @@
-// The methods of Python's strings, lists, tuples and dicts, and str.format.
+// The methods of Python's numbers, strings, lists, tuples and dicts, and str.format.
 #include "sema/Evaluator.h"
 
 #include "diagnostics/Suggest.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace kiln {
 
@@ -21,8 +22,10 @@ const std::vector<std::string> &methodsOf(ValueKind kind) {
   static const std::vector<std::string> tuple = {"index", "count", "as_list"};
   static const std::vector<std::string> dict = {"keys", "values", "items", "get", "update", "pop", "copy",
                                                 "setdefault"};
+  static const std::vector<std::string> real = {"is_integer"};
   static const std::vector<std::string> none;
   switch (kind) {
+  case ValueKind::Float: return real;
   case ValueKind::Str: return str;
   case ValueKind::List: return list;
   case ValueKind::Tuple: return tuple;
@@ -50,6 +53,9 @@ Value Evaluator::valueAttribute(const Value &object, const std::string &name, So
     return v;
   }
   if (object.is(ValueKind::Instance) || object.is(ValueKind::Class)) return objectAttribute(object, name, range, nameRange);
+  // A custom layer class's own attributes: SeqSelfAttention.ATTENTION_TYPE_ADD.
+  if (object.is(ValueKind::LayerClass))
+    if (const Value *member = classMember(object.layerClass, name)) return *member;
   const std::vector<std::string> &methods = methodsOf(object.kind);
   if (std::find(methods.begin(), methods.end(), name) != methods.end()) {
     Value v = Value::make(ValueKind::Method, range);
@@ -187,6 +193,10 @@ Value Evaluator::callValueMethod(const Value &self, const std::string &method, C
     return Value::error(r);
   }
 
+  if (self.is(ValueKind::Float) && method == "is_integer") {
+    if (!arity(0, 0)) return Value::error(r);
+    return Value::ofBool(std::isfinite(self.real) && self.real == std::floor(self.real), r);
+  }
   if (self.is(ValueKind::Tuple) && method == "as_list") {
     if (!arity(0, 0)) return Value::error(r);
     return Value::ofList(std::vector<Value>(self.items.begin(), self.items.end()), r);

@@ -62,10 +62,12 @@ const std::vector<Builtin> &mathFunctions() {
                              "exp", "log", "log2", "log10", "power", "abs", "round", "float32", "float64", "int32",
                              "int64", "linspace", "arange"})
       t.push_back({name, Kind::Math, "numpy"});
-    for (const char *name : {"image_data_format", "set_image_data_format", "int_shape", "epsilon", "floatx"})
+    for (const char *name : {"image_data_format", "set_image_data_format", "image_dim_ordering", "set_image_dim_ordering",
+                             "int_shape", "epsilon", "floatx"})
       t.push_back({name, Kind::Backend, "keras.backend"});
     t.push_back({"get_source_inputs", Kind::Backend, "keras.utils"});
-    t.push_back({"partial", Kind::Python, "functools"});
+    t.push_back({"register_keras_serializable", Kind::Python, "keras.saving"});
+    for (const char *name : {"partial", "reduce", "wraps"}) t.push_back({name, Kind::Python, "functools"});
     t.push_back({"get", Kind::Backend, "keras.activations"});
     t.push_back({"TensorShape", Kind::Backend, "tensorflow"});
     return t;
@@ -144,7 +146,7 @@ std::optional<std::string> skippedKerasModule(const std::string &module, const s
     return "training";
   if (within(module, "keras.models") || within(module, "keras.saving")) {
     if (name == "load_model" || name == "model_from_json" || name == "model_from_yaml" || name == "save_model" ||
-        name == "clone_model" || name == "register_keras_serializable")
+        name == "clone_model")
       return "saving and loading";
   }
   if (within(module, "keras.applications") && name.find('_') != std::string::npos) return "data preparation";
@@ -213,8 +215,8 @@ Value Evaluator::resolveImport(const std::string &path, SourceRange range) {
   std::string normalized = normalizeModule(path);
   std::string root = normalized.substr(0, normalized.find('.'));
   if (root == "__future__") return Value::none(range);
-  bool known = root == "keras" || root == "tensorflow" || root == "numpy" || root == "math" || normalized == "functools" ||
-               normalized == "functools.partial";
+  bool known = root == "keras" || root == "tensorflow" || root == "numpy" || root == "math" ||
+               (root == "functools" && (normalized == root || find(mathFunctions(), lastComponent(normalized), root)));
   if (!known || path[0] == '.') {
     std::string module = path[0] == '.' ? path : path.substr(0, path.find('.') == std::string::npos ? path.size() : path.find('.'));
     return Value::skipped(path, "module '" + module + "' is not available in model files", range);
@@ -255,7 +257,10 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
     return Value::skipped(rawModule + "." + name, "NumPy computes on data", range);
   }
   if (within(module, "numpy")) return Value::skipped(rawModule + "." + name, "NumPy computes on data", range);
-  if (full == "functools.partial") return builtinValue(find(mathFunctions(), name, module), range);
+  if (module == "functools") {
+    if (const Builtin *b = find(mathFunctions(), name, module)) return builtinValue(b, range);
+    return Value::skipped(full, "module 'functools' gives Kiln partial, reduce and wraps", range);
+  }
 
   if (within(module, "tensorflow")) {
     std::string last = lastComponent(module);
@@ -308,6 +313,11 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
   }
   // keras.utils.get_source_inputs (layer_utils, operation_utils): the Inputs a tensor comes from.
   if (name == "get_source_inputs") return builtinValue(find(mathFunctions(), name, "keras.utils"), range);
+  // @register_keras_serializable(package=...) names a class or function for
+  // loading saved models; what it decorates is unchanged.
+  if (name == "register_keras_serializable" &&
+      (within(module, "keras.utils") || within(module, "keras.saving") || within(module, "keras.models")))
+    return builtinValue(find(mathFunctions(), name, "keras.saving"), range);
   if (auto why = skippedKerasModule(module, name)) return Value::skipped(full, *why, range);
   if (within(module, "keras.random"))
     return unsupported("it draws random numbers, and a compiled model gives the same outputs for the same inputs");
@@ -425,6 +435,16 @@ Value Evaluator::callBackend(const Builtin &builtin, CallSite &call) {
     LayerConfig config;
     if (!bindArguments({spec}, {}, call, name + "()", diags_, config)) return Value::error(call.range);
     imageDataFormat_ = config.str("data_format");
+    return Value::none(call.range);
+  }
+  // Keras 1's spelling: "tf" channels last, "th" channels first.
+  if (name == "image_dim_ordering") return Value::ofStr(imageDataFormat_ == "channels_first" ? "th" : "tf", call.range);
+  if (name == "set_image_dim_ordering") {
+    ArgSpec spec = choice("dim_ordering", {"tf", "th"}, "tf");
+    spec.required = true;
+    LayerConfig config;
+    if (!bindArguments({spec}, {}, call, name + "()", diags_, config)) return Value::error(call.range);
+    imageDataFormat_ = config.str("dim_ordering") == "th" ? "channels_first" : "channels_last";
     return Value::none(call.range);
   }
   if (name == "floatx") return Value::ofStr("float32", call.range);

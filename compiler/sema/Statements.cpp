@@ -591,6 +591,11 @@ void Evaluator::assign(const ast::Expr &target, const Value &value) {
       dictSet(object, Value::ofStr(target.name, target.nameRange), value);
       return;
     }
+    // A method added to a custom layer class after its body (FeedBack.warmup = warmup).
+    if (object.is(ValueKind::LayerClass) && classScopes_.count(object.layerClass)) {
+      classScopes_[object.layerClass]->names[target.name] = value;
+      return;
+    }
     if (!setKerasAttribute(object, target, value))
       diags_.report(DiagID::err_assign_target, target.range, "an attribute of " + describe(object));
     return;

@@ -393,6 +393,77 @@ bn = model.layers[1]
 len(model.trainable_variables)
 """
 
+YOLO_IDIOMS = """\
+import functools
+from functools import reduce, wraps
+
+import tensorflow as tf
+from tensorflow.keras import backend as K
+from tensorflow.keras.layers import Conv2D, Dense, Input, Layer, LeakyReLU, BatchNormalization
+from tensorflow.keras.models import Model
+
+assert type(3) == int and type([1]) == list and type((1,)) != list and type(2.5) is float
+assert (float(6) / 4 * 2).is_integer() and not (2.5).is_integer()
+
+
+def compose(*funcs):
+    if funcs:
+        return reduce(lambda f, g: lambda *a, **kw: g(f(*a, **kw)), funcs)
+    raise ValueError("Composition of empty sequence not supported.")
+
+
+@wraps(Conv2D)
+def DarknetConv2D(*args, **kwargs):
+    darknet_conv_kwargs = {"padding": "valid" if kwargs.get("strides") == (2, 2) else "same"}
+    darknet_conv_kwargs.update(kwargs)
+    return Conv2D(*args, **darknet_conv_kwargs)
+
+
+def DarknetConv2D_BN_Leaky(*args, **kwargs):
+    no_bias_kwargs = {"use_bias": False}
+    no_bias_kwargs.update(kwargs)
+    return compose(DarknetConv2D(*args, **no_bias_kwargs), BatchNormalization(), LeakyReLU(alpha=0.1))
+
+
+@tf.keras.utils.register_keras_serializable()
+def doubled(v):
+    return v * 2.0
+
+
+@tf.keras.utils.register_keras_serializable(package="Idioms")
+class Gate(Layer):
+    MODE_SCALE = "scale"
+    MODE_SHIFT = "shift"
+
+    def __init__(self, mode=MODE_SCALE, **kwargs):
+        super().__init__(**kwargs)
+        self.mode = mode
+
+    def call(self, x):
+        assert type(x.get_shape().as_list()) == list
+        if self.mode == Gate.MODE_SCALE:
+            return doubled(x)
+        return self.shifted(x)
+
+
+def shifted(self, x):
+    return x + 1.0
+
+
+Gate.shifted = shifted
+
+inputs = Input(shape=(16, 16, 3))
+assert tuple(K.int_shape(inputs)) == (None, 16, 16, 3)
+x = DarknetConv2D_BN_Leaky(8, (3, 3))(inputs)
+x = DarknetConv2D_BN_Leaky(4, (3, 3), strides=(2, 2))(x)
+x = Gate(mode=Gate.MODE_SHIFT)(x)
+x = Gate()(x)
+model = Model(inputs, x)
+model.n_classes = 4
+model.model_name = ""
+assert model.n_classes == 4
+"""
+
 CASES = [
     Case("keras2_paste_dcgan_generator", DCGAN_GENERATOR, keras=2, files=("model.h5",), inputs=[floats(-1, 1)],
          note="DCGAN generator from a def with a default argument, checked by asserts on output_shape "
@@ -437,4 +508,9 @@ CASES = [
          keras=3, files=("model.keras",), inputs=[floats(-1, 1)],
          note="The same in Keras 3 (keras.random.normal in the initializer, never run by Kiln); Keras 3.15 (JAX).",
          atol=1e-5, rtol=1e-4),
+    Case("keras2_paste_yolo_idioms", YOLO_IDIOMS, keras=2, files=("model.h5",), inputs=[floats(-1, 1)],
+         note="keras-yolo3's compose() (functools.reduce of lambdas) and @wraps(Conv2D), a function and a custom "
+              "layer under @register_keras_serializable, a class constant read through the class, a method set on "
+              "the class after its body, type(), float.is_integer(), get_shape() in call(), attributes of the "
+              "file's own on the model; tf.keras 2.15.", atol=1e-5, rtol=1e-4),
 ]
