@@ -81,6 +81,19 @@ public:
   std::optional<int> concatenate(const std::vector<int> &xs, int64_t axis, std::string &error);
   std::optional<int> stack(const std::vector<int> &xs, int64_t axis, std::string &error);
   std::optional<int> matmul(int x, int w, std::string &error);
+  // Composites of the above (TensorComposites.cpp). NumPy's broadcast of x
+  // to dims (the batch axis first, kNone, for one per sample):
+  std::optional<int> broadcastTo(int x, std::vector<int64_t> dims, std::string &error);
+  // dims (as broadcastTo's) holding value everywhere.
+  std::optional<int> filled(std::vector<int64_t> dims, double value, std::string &error);
+  // Each element `count` times along axis (K.repeat_elements, tf.repeat).
+  std::optional<int> repeatElements(int x, int64_t count, int64_t axis, std::string &error);
+  // The mean and the variance over axes (tf.nn.moments).
+  std::optional<std::pair<int, int>> moments(int x, const std::vector<int64_t> &axes, bool keepdims, std::string &error);
+  // x[..., M, K] times y[..., K, N] for two computed tensors.
+  std::optional<int> batchMatmul(int x, int y, std::string &error);
+  // K.batch_dot: per sample, x summed with y over x's axis xAxis and y's yAxis.
+  std::optional<int> batchDot(int x, int y, int64_t xAxis, int64_t yAxis, std::string &error);
   // Non-overlapping rows x cols patches of channels-last images, each
   // flattened (row, column, channel): (None, H / rows, W / cols, rows * cols * C).
   std::optional<int> extractPatches(int x, int64_t rows, int64_t cols, std::string &error);

@@ -234,6 +234,7 @@ private:
   // attributes and methods of Keras objects (KerasObjects.cpp)
   Value kerasAttribute(const Value &object, const std::string &name, SourceRange range, SourceRange nameRange);
   Value callKerasMethod(const Value &self, const std::string &method, CallSite &call);
+  Value initialStates(Layer *layer, CallSite &call);
   bool setKerasAttribute(const Value &object, const ast::Expr &target, const Value &value);
   Value unknownAttribute(const Value &object, const std::string &name, SourceRange nameRange,
                          const std::vector<std::string> &known);

@@ -4,7 +4,9 @@
 // methods give skipped values.
 #include "sema/Evaluator.h"
 
+#include "graph/TensorProgram.h"
 #include "layers/core/Traced.h"
+#include "layers/recurrent/Recurrent.h"
 
 #include "diagnostics/Suggest.h"
 #include "layers/LayerKind.h"
@@ -141,7 +143,8 @@ Value Evaluator::kerasAttribute(const Value &object, const std::string &name, So
     }
     if (name == "name") return Value::ofStr(l->name, range);
     if (name == "trainable") return Value::ofBool(!l->config.has("trainable") || l->config.flag("trainable"), range);
-    if (name == "build") return method(name);
+    if (name == "build" || (name == "get_initial_state" && dynamic_cast<const RecurrentKind *>(l->kind)))
+      return method(name);
     // Keras's dtype policy: layers compute in float32.
     if (name == "compute_dtype" || name == "variable_dtype") return Value::ofStr("float32", range);
     // The layer's arguments: layer.units, layer.filters, layer.kernel_size
@@ -204,6 +207,7 @@ Value Evaluator::callKerasMethod(const Value &self, const std::string &method, C
   // layer.build(input_shape) (a composite's build() building a sublayer): a
   // layer's weights follow from the shapes of its calls.
   if (self.is(ValueKind::Layer) && method == "build") return Value::none(call.range);
+  if (self.is(ValueKind::Layer) && method == "get_initial_state") return initialStates(self.layer, call);
   if (self.is(ValueKind::Model)) {
     Model *m = self.model;
     if (method == "load_weights") return libraryLoadWeights(call);
@@ -259,6 +263,33 @@ Value Evaluator::callKerasMethod(const Value &self, const std::string &method, C
   }
   diags_.report(DiagID::err_not_callable, call.calleeRange, describe(self) + "." + method);
   return Value::error(call.range);
+}
+
+// rnn.get_initial_state(inputs), tf.keras 2's: a state of zeros, (batch,
+// units), for each state the layer takes (h, and c for an LSTM), with the
+// inputs' batch; what the layer starts from without initial_state.
+Value Evaluator::initialStates(Layer *layer, CallSite &call) {
+  const Value *inputs = call.args.size() == 1 ? &call.args[0].value : nullptr;
+  if (!inputs || !(inputs->is(ValueKind::Tensor) || inputs->is(ValueKind::Traced))) {
+    diags_.report(DiagID::err_model_arg, call.range,
+                  "get_initial_state() takes the layer's input tensor (tf.keras 2); Keras 3's "
+                  "get_initial_state(batch_size) is not supported");
+    return Value::error(call.range);
+  }
+  const int64_t units = layer->config.integer("units");
+  auto zeros = [&] {
+    std::string error;
+    return traced(*trace_->filled({kNone, units}, 0, error), call.range);
+  };
+  std::vector<Value> states;
+  for (int64_t i = 0; i < static_cast<const RecurrentKind *>(layer->kind)->stateCount(layer->config); ++i) {
+    Value x = *inputs;
+    std::optional<Value> state = onModelTensors("tf.zeros", "zeros", {&x}, call.range, zeros);
+    if (!state && x.is(ValueKind::Traced)) state = zeros();
+    if (!state || state->is(ValueKind::Error)) return Value::error(call.range);
+    states.push_back(*state);
+  }
+  return Value::ofList(std::move(states), call.range);
 }
 
 }  // namespace kiln

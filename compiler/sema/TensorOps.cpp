@@ -22,6 +22,7 @@ namespace {
 enum class Family {
   Unary, Binary, Activation, Reduce, Softmax, Clip, L2Normalize, Concatenate, Stack, ExpandDims, Squeeze, Reshape,
   Transpose, MatMul, Where, Cast, Shape, Range, Patches, Tile, Constant, BiasAdd, PixelShuffle, Split, Pad, OneHot,
+  FillLike, Fill, BroadcastTo, Repeat, Moments, BatchDot,
 };
 
 struct TensorOp {
@@ -75,6 +76,14 @@ const std::vector<TensorOp> &tensorOps() {
       {"convert_to_tensor", Family::Constant, 0}, {"constant", Family::Constant, 0},
       {"split", Family::Split, 0},                {"pad", Family::Pad, 0},
       {"one_hot", Family::OneHot, 0},
+      {"zeros_like", Family::FillLike, 0},        {"ones_like", Family::FillLike, 1},
+      {"full_like", Family::FillLike, 2},         {"zeros", Family::Fill, 0},
+      {"ones", Family::Fill, 1},                  {"fill", Family::Fill, 2},
+      {"full", Family::Fill, 2},                  {"broadcast_to", Family::BroadcastTo, 0},
+      {"repeat", Family::Repeat, 0},              {"repeat_elements", Family::Repeat, 0},
+      {"moments", Family::Moments, 0},            {"var", Family::Moments, 1},
+      {"reduce_variance", Family::Moments, 1},    {"std", Family::Moments, 2},
+      {"reduce_std", Family::Moments, 2},         {"batch_dot", Family::BatchDot, 0},
   };
   return table;
 }
@@ -594,6 +603,23 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
       operands.push_back(&a.value);
       if (a.keyword == "name" && a.value.is(ValueKind::Str)) layerName = a.value.text;
     }
+    if (op.family == Family::Moments && op.code == 0) {  // (mean, variance): a layer each
+      std::vector<Value> parts;
+      for (size_t i = 0; i < 2; ++i) {
+        CallSite again = call;
+        std::vector<Value *> values;
+        for (CallArgument &a : again.args) values.push_back(&a.value);
+        auto part = [&] {
+          Value both = callTensorOp(builtin, again);
+          return both.is(ValueKind::Tuple) ? both.items[i] : both;
+        };
+        std::optional<Value> layer = onModelTensors(keras2, builtin.name, values, call.range, part);
+        if (!layer) break;
+        if (layer->is(ValueKind::Error)) return *layer;
+        parts.push_back(*layer);
+      }
+      if (parts.size() == 2) return Value::ofTuple(std::move(parts), call.range);
+    }
     if (std::optional<Value> layer = onModelTensors(keras2, builtin.name, operands, call.range,
                                                     [&] { return callTensorOp(builtin, call); }, layerName))
       return *layer;
@@ -626,6 +652,20 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
   case Family::MatMul: params = {{"x", "a", "x1"}, {"y", "b", "x2"}}; break;
   case Family::Where: params = {{"condition", "x"}, {"x", "then_expression", "x1"}, {"y", "else_expression", "x2"}}; break;
   case Family::Range: params = {{"start"}, {"stop", "limit"}, {"step", "delta"}, {"dtype"}}; break;
+  case Family::FillLike:
+    params = op.code == 2 ? std::vector<Names>{x, {"fill_value"}, {"dtype"}} : std::vector<Names>{x, {"dtype"}};
+    break;
+  case Family::Fill:
+    params = op.code == 2 ? std::vector<Names>{{"shape", "dims"}, {"value", "fill_value"}, {"dtype"}}
+                          : std::vector<Names>{{"shape"}, {"dtype"}};
+    break;
+  case Family::BroadcastTo: params = {x, {"shape"}}; break;
+  case Family::Repeat: params = {x, {"repeats", "rep", "n"}, {"axis"}}; break;
+  case Family::Moments:
+    params = op.code == 0 ? std::vector<Names>{x, {"axes"}, {"shift"}, {"keepdims", "keep_dims"}}
+                          : std::vector<Names>{x, {"axis"}, {"keepdims"}};
+    break;
+  case Family::BatchDot: params = {x, {"y"}, {"axes"}}; break;
   case Family::Patches:  // keras.ops.image's (size=, dilation_rate=), tf.image's (sizes=[1, r, c, 1], rates=)
     params = {{"images", "image"}, {"size", "sizes"}, {"strides"}, {"dilation_rate", "rates"}, {"padding"}, {"data_format"}};
     break;
@@ -700,7 +740,8 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
   std::string error;
   std::optional<int> result;
   bool listFirst = op.family == Family::Concatenate || op.family == Family::Stack;
-  std::optional<int> a = listFirst || op.family == Family::Range || (op.family == Family::Cast && args[0]->isNumber())
+  std::optional<int> a = listFirst || op.family == Family::Range || op.family == Family::Fill ||
+                                 (op.family == Family::Cast && args[0]->isNumber())
                             ? std::optional<int>(-1)
                             : operand(0);
   if (!a) return Value::error(call.range);
@@ -901,15 +942,91 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
     if (!b) return Value::error(call.range);
     const TensorExpr &x = trace_->nodes[*a], &y = trace_->nodes[*b];
     if (builtin.name == "matmul" && (y.batched || y.rank() > 2) && x.rank() >= 2 && y.rank() >= 2) {
-      // A product of two computed tensors (attention scores, attention
-      // pooling): x[..., M, K, 1] * y[..., 1, K, N], summed over K.
-      std::optional<int> xe = trace_->expandDims(*a, -1, error);
-      std::optional<int> ye = xe ? trace_->expandDims(*b, -3, error) : std::nullopt;
-      std::optional<int> product = ye ? trace_->binary(abi::kMultiply, *xe, *ye, error) : std::nullopt;
-      result = product ? trace_->reduce(abi::kReduceSum, *product, {-2}, false, error) : std::nullopt;
+      // A product of two computed tensors (attention scores, attention pooling).
+      result = trace_->batchMatmul(*a, *b, error);
       break;
     }
     result = trace_->matmul(*a, *b, error);
+    break;
+  }
+  case Family::FillLike:
+  case Family::Fill: {
+    double fill = op.code == 2 ? 0 : op.code;
+    if (op.code == 2) {
+      std::optional<double> value = given(1) ? number(1, 0) : std::nullopt;
+      if (!value) {
+        if (!given(1)) diags_.report(DiagID::err_missing_argument, call.range, what, params[1][0]);
+        return Value::error(call.range);
+      }
+      fill = *value;
+    }
+    std::vector<int64_t> dims = op.family == Family::FillLike ? trace_->nodes[*a].dims : std::vector<int64_t>{};
+    if (op.family == Family::Fill) {
+      std::optional<std::vector<int64_t>> shape = integers(0);
+      if (!shape) return Value::error(call.range);
+      dims = *shape;
+    }
+    result = trace_->filled(dims, fill, error);
+    break;
+  }
+  case Family::BroadcastTo: {
+    std::optional<std::vector<int64_t>> dims = given(1) ? integers(1) : std::nullopt;
+    if (!dims) {
+      if (!given(1)) diags_.report(DiagID::err_missing_argument, call.range, what, "shape");
+      return Value::error(call.range);
+    }
+    result = trace_->broadcastTo(*a, *dims, error);
+    break;
+  }
+  case Family::Repeat: {
+    std::optional<int64_t> count = integer(1, 1), axis = integer(2, 0);
+    if (!count || !axis) return Value::error(call.range);
+    if (backend && builtin.name == "repeat") {  // K.repeat(x, n): RepeatVector's (None, d) -> (None, n, d)
+      const TensorExpr &t = trace_->nodes[*a];
+      std::optional<int> column = t.batched && t.rank() == 2 ? trace_->expandDims(*a, 1, error) : std::nullopt;
+      if (!column && error.empty()) error = "K.repeat takes a tensor of shape (None, features), not " + trace_->shape(*a);
+      if (column) result = trace_->broadcastTo(*column, {kNone, *count, trace_->nodes[*a].dims[1]}, error);
+      break;
+    }
+    if (!given(2)) {
+      error = "without axis= it repeats the flattened tensor, batch axis included; give axis=";
+      break;
+    }
+    result = trace_->repeatElements(*a, *count, *axis, error);
+    break;
+  }
+  case Family::Moments: {
+    std::optional<std::vector<int64_t>> axes = integers(1);
+    if (!axes) return Value::error(call.range);
+    if (!given(1)) {
+      error = "over every axis includes the batch axis; give the axes (e.g. axis=-1)";
+      break;
+    }
+    size_t keep = op.code == 0 ? 3 : 2;
+    bool keepdims = given(keep) && args[keep]->is(ValueKind::Bool) && args[keep]->boolean;
+    std::optional<std::pair<int, int>> stats = trace_->moments(*a, *axes, keepdims, error);
+    if (!stats) break;
+    if (op.code == 0) return Value::ofTuple({traced(stats->first, call.range), traced(stats->second, call.range)}, call.range);
+    result = op.code == 1 ? stats->second : trace_->unary(abi::kSqrt, stats->second, error);
+    break;
+  }
+  case Family::BatchDot: {
+    std::optional<int> b = operand(1);
+    if (!b) return Value::error(call.range);
+    // Keras's default: x's last axis with y's last but one (its last when y has rank 2).
+    int64_t yRank = trace_->nodes[*b].rank();
+    std::vector<int64_t> axes{-1, yRank == 2 ? -1 : -2};
+    if (given(2)) {
+      std::optional<std::vector<int64_t>> given2 = integers(2);
+      if (!given2) return Value::error(call.range);
+      if (given2->size() == 1) given2->push_back((*given2)[0]);
+      if (given2->size() != 2) {
+        error = "axes is one axis or a pair of axes";
+        break;
+      }
+      axes = *given2;
+    }
+    result = trace_->batchDot(*a, *b, axes[0], axes[1], error);
     break;
   }
   case Family::Where: {

@@ -4,7 +4,7 @@ call()), so the expected outputs come from Keras running the pasted code.
 The pasted examples keep their code; only sizes are smaller so that the
 weights stay small, and the data loading and training are left out (the full
 scripts are lit tests in tests/lit/lambda/)."""
-from case import Case, floats
+from case import Case, floats, ints
 
 # The siamese network of Keras 2's examples/mnist_siamese.py: a shared base
 # network and the euclidean distance of its two outputs in a Lambda with an
@@ -469,4 +469,101 @@ CASES += [
               "again), those with i=i their own; a Lambda reading a variable set again after it; tf.keras 2.15."),
     Case("keras3_lambda_late_binding", LATE_BINDING, keras=3, files=("model.keras",),
          note="the same in Keras 3.15 (JAX): the functions run again when predict() traces the model."),
+]
+
+# Tensors made like another or of a shape (zeros_like, tf.fill with the
+# batch's size), broadcasts, repeats of elements (K.repeat_elements,
+# tf.repeat, K.repeat as RepeatVector), moments (tf.nn.moments, K.var, K.std,
+# tf.math.reduce_std) and K.batch_dot over each pair of axes Keras's default
+# and given axes pick, as pasted attention and normalization layers use them.
+FILLS_KERAS2 = """\
+import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import backend as K
+from tensorflow.keras.layers import Input, Lambda, Dense, Layer
+from tensorflow.keras.models import Model
+
+seq = Input(shape=(6, 4))
+vec = Input(shape=(4,))
+z = Lambda(lambda t: K.zeros_like(t) + tf.ones_like(t) * 0.5)(seq)
+f = Lambda(lambda t: tf.fill([tf.shape(t)[0], 3], 2.0) + tf.zeros((tf.shape(t)[0], 3)))(vec)
+b = Lambda(lambda t: tf.broadcast_to(K.expand_dims(t, 1), [tf.shape(t)[0], 6, 4]))(vec)
+r1 = Lambda(lambda t: K.repeat_elements(t, 2, axis=1))(seq)
+r2 = Lambda(lambda t: tf.repeat(t, 3, axis=-1))(seq)
+r3 = Lambda(lambda t: K.repeat(t, 5))(vec)
+m = Lambda(lambda t: tf.nn.moments(t, axes=[1])[1] + tf.nn.moments(t, axes=[1], keepdims=True)[0][:, 0])(seq)
+v = Lambda(lambda t: K.var(t, axis=-1) - K.std(t, axis=-1, keepdims=False) + tf.math.reduce_std(t, axis=2))(seq)
+d1 = Lambda(lambda p: K.batch_dot(p[0], p[1], axes=[2, 1]))([seq, vec])
+d2 = Lambda(lambda p: K.batch_dot(p[0], p[0], axes=[2, 2]))([seq, vec])
+d3 = Lambda(lambda p: K.batch_dot(p[0], p[0], axes=1))([seq, vec])
+d4 = Lambda(lambda p: K.batch_dot(p[1], p[1]))([seq, vec])
+model = Model([seq, vec], [z, f, b, r1, r2, r3, m, v, d1, d2, d3, d4])
+"""
+
+FILLS_KERAS3 = """\
+import keras
+from keras import layers, ops
+
+seq = keras.Input(shape=(6, 4))
+vec = keras.Input(shape=(4,))
+z = layers.Lambda(lambda t: ops.zeros_like(t) + ops.ones_like(t) * 0.5 + ops.full_like(t, 2.0))(seq)
+f = layers.Lambda(lambda t: ops.full((ops.shape(t)[0], 3), 2.0) + ops.zeros((ops.shape(t)[0], 3)))(vec)
+b = layers.Lambda(lambda t: ops.broadcast_to(ops.expand_dims(t, 1), (ops.shape(t)[0], 6, 4)))(vec)
+r = layers.Lambda(lambda t: ops.repeat(t, 2, axis=1))(seq)
+v = layers.Lambda(lambda t: ops.var(t, axis=-1) - ops.std(t, axis=1, keepdims=True)[:, 0, :1])(seq)
+model = keras.Model([seq, vec], [z, f, b, r, v])
+"""
+
+# TensorFlow's text generation tutorial's subclassed model (tf.keras 2):
+# super().__init__(self), the GRU's zero state from get_initial_state() when
+# no state is given, return_state.
+TEXT_GENERATION = """\
+import tensorflow as tf
+
+vocab_size = 30
+embedding_dim = 8
+rnn_units = 16
+
+
+class MyModel(tf.keras.Model):
+  def __init__(self, vocab_size, embedding_dim, rnn_units):
+    super().__init__(self)
+    self.embedding = tf.keras.layers.Embedding(vocab_size, embedding_dim)
+    self.gru = tf.keras.layers.GRU(rnn_units,
+                                   return_sequences=True,
+                                   return_state=True)
+    self.dense = tf.keras.layers.Dense(vocab_size)
+
+  def call(self, inputs, states=None, return_state=False, training=False):
+    x = inputs
+    x = self.embedding(x, training=training)
+    if states is None:
+      states = self.gru.get_initial_state(x)
+    x, states = self.gru(x, initial_state=states, training=training)
+    x = self.dense(x, training=training)
+
+    if return_state:
+      return x, states
+    else:
+      return x
+
+
+model = MyModel(
+    vocab_size=vocab_size,
+    embedding_dim=embedding_dim,
+    rnn_units=rnn_units)
+model.build((None, 12))
+"""
+
+CASES += [
+    Case("keras2_lambda_fills_repeats", FILLS_KERAS2, keras=2, files=("model.h5",), inputs=[floats(-2, 2), floats(-2, 2)],
+         note="zeros_like, ones_like, tf.fill and tf.zeros with the batch's size, tf.broadcast_to, K.repeat_elements, "
+              "tf.repeat, K.repeat, tf.nn.moments, K.var, K.std, tf.math.reduce_std, K.batch_dot (default and given "
+              "axes, rank 2 and 3); tf.keras 2.15.", atol=1e-5, rtol=1e-4),
+    Case("keras3_lambda_fills_repeats", FILLS_KERAS3, keras=3, files=("model.keras",), inputs=[floats(-2, 2), floats(-2, 2)],
+         note="keras.ops zeros_like, ones_like, full_like, full, zeros, broadcast_to, repeat, var, std; Keras 3.15 (JAX).",
+         atol=1e-5, rtol=1e-4),
+    Case("keras2_subclass_text_generation", TEXT_GENERATION, keras=2, files=("weights.h5",), inputs=[ints(0, 30, shape=(12,))],
+         note="TensorFlow's text generation tutorial's model: super().__init__(self), get_initial_state() of a GRU; "
+              "tf.keras 2.15.", atol=1e-5, rtol=1e-4),
 ]
