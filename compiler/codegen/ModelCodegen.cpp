@@ -116,7 +116,7 @@ std::unique_ptr<llvm::Module> ModelCodegen::build(std::string &error) {
 }
 
 void ModelCodegen::beginSizes(std::vector<llvm::Value *> axes) {
-  axes_.assign(axes.size(), nullptr);
+  axes_.clear();
   for (size_t i = 0; i < axes.size(); ++i) axes_[program_.openAxes[i].id] = axes[i];
   overflow_ = builder_.getFalse();
 }
@@ -160,7 +160,7 @@ llvm::Value *ModelCodegen::computeDim(const Dim &d) {
 
 llvm::Value *ModelCodegen::invalidSizes() {
   llvm::Value *bad = builder_.getFalse();
-  for (llvm::Value *axis : axes_) bad = builder_.CreateOr(bad, builder_.CreateICmpSLT(axis, builder_.getInt64(1)));
+  for (const auto &[id, axis] : axes_) bad = builder_.CreateOr(bad, builder_.CreateICmpSLT(axis, builder_.getInt64(1)));
   // Sizes are only evaluated once every open axis is known to be positive,
   // so their arithmetic never divides a negative size.
   for (const SizeCheck &c : program_.sizeChecks) {

@@ -117,7 +117,8 @@ private:
   llvm::Value *runContext_ = nullptr;
   llvm::Function *threadCount_ = nullptr;
   llvm::Value *weights_ = nullptr;
-  std::vector<llvm::Value *> axes_;  // by Dim::axis id
+  // By Dim::axis id: the file's open axes are numbered across its models.
+  std::map<int, llvm::Value *> axes_;
   llvm::Value *overflow_ = nullptr;
   // dim()'s values by expression node and the block they were computed in,
   // which they dominate from there on; each entry holds its Dim, so a node
