@@ -127,6 +127,14 @@ private:
   // A block statement whose condition or iterable is skipped data: its body
   // does not run, and the names it would bind become skipped too.
   void skipBlock(const ast::Stmt &stmt, const Value &cause, const std::string &what, SourceRange header);
+  // Models a skipped block would change in place (model.add in a loop over
+  // data): the block's header and why it is skipped.
+  struct SkippedChange {
+    SourceRange header;
+    std::string what, why;
+  };
+  std::map<const Model *, SkippedChange> changedWhenSkipped_;
+  bool reportChangedWhenSkipped(const Model *model);
   void recordSkipped(SourceRange where, const std::string &what);
   // Counts `steps` of work (a statement, a call, an element visited); false once the budget is spent.
   bool tick(SourceRange where, size_t steps = 1);

@@ -898,8 +898,20 @@ Model *Evaluator::selectModel(const std::string &name, uint32_t file) {
   return nullptr;
 }
 
+// A model, or one nested in it, that a skipped block would have changed.
+bool Evaluator::reportChangedWhenSkipped(const Model *model) {
+  if (auto it = changedWhenSkipped_.find(model); it != changedWhenSkipped_.end()) {
+    diags_.report(DiagID::err_model_changed_when_skipped, it->second.header, model->name, it->second.what, it->second.why)
+        .note(DiagID::note_model_here, model->range, model->name);
+    return true;
+  }
+  for (const Layer *l : model->layers)
+    if (l->model && reportChangedWhenSkipped(l->model)) return true;
+  return false;
+}
+
 bool Evaluator::finishModel(Model *model) {
-  if (model->layer->invalid) return false;
+  if (model->layer->invalid || reportChangedWhenSkipped(model)) return false;
   // An input no layer reads has not been measured yet (see withinSizeLimits).
   for (const Tensor *t : model->inputs)
     if (!withinSizeLimit(diags_, t->producer->range, t->producer->layer->describe(), "the input", t->type.dims, 1))

@@ -114,6 +114,11 @@ std::string normalizeModule(std::string path) {
   }
   if (path == "tf" || path.rfind("tf.", 0) == 0) return normalizeModule("tensorflow" + path.substr(2));
   if (path == "np" || path.rfind("np.", 0) == 0) return "numpy" + path.substr(2);
+  // Python 2 compatibility modules give Python's builtins (`from six.moves import range`).
+  for (const char *compat : {"six.moves.builtins", "six.moves", "future.builtins", "past.builtins", "__builtin__"}) {
+    std::string c = compat;
+    if (path == c || path.rfind(c + ".", 0) == 0) return "builtins" + path.substr(c.size());
+  }
   // keras.ops.nn.relu and keras.ops.numpy.mean are keras.ops.relu and keras.ops.mean.
   for (const char *part : {"keras.ops.nn", "keras.ops.numpy"})
     if (path == part || path.rfind(std::string(part) + ".", 0) == 0) return "keras.ops" + path.substr(strlen(part));
@@ -215,7 +220,8 @@ Value Evaluator::resolveImport(const std::string &path, SourceRange range) {
   std::string normalized = normalizeModule(path);
   std::string root = normalized.substr(0, normalized.find('.'));
   if (root == "__future__") return Value::none(range);
-  bool known = root == "keras" || root == "tensorflow" || root == "numpy" || root == "math" ||
+  bool known = root == "keras" || root == "tensorflow" || root == "numpy" || root == "math" || root == "builtins" ||
+               normalized == "six" ||
                (root == "functools" && (normalized == root || find(mathFunctions(), lastComponent(normalized), root)));
   if (!known || path[0] == '.') {
     std::string module = path[0] == '.' ? path : path.substr(0, path.find('.') == std::string::npos ? path.size() : path.find('.'));
@@ -257,6 +263,15 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
     return Value::skipped(rawModule + "." + name, "NumPy computes on data", range);
   }
   if (within(module, "numpy")) return Value::skipped(rawModule + "." + name, "NumPy computes on data", range);
+  if (module == "six") {
+    if (full == "builtins") return submodule();
+    return Value::skipped(full, "module 'six' gives Kiln six.moves's builtins", range);
+  }
+  if (module == "builtins") {  // xrange and reduce as Python 3 has them
+    if (const Builtin *b = find(pythonBuiltins(), name == "xrange" ? "range" : name)) return builtinValue(b, range);
+    if (name == "reduce") return builtinValue(find(mathFunctions(), name, "functools"), range);
+    return Value::skipped(rawModule + "." + name, "not one of Python's builtins that Kiln computes", range);
+  }
   if (module == "functools") {
     if (const Builtin *b = find(mathFunctions(), name, module)) return builtinValue(b, range);
     return Value::skipped(full, "module 'functools' gives Kiln partial, reduce and wraps", range);

@@ -163,13 +163,28 @@ std::vector<std::string> namesBoundBy(const ast::Stmt &stmt) {
   return names;
 }
 
-// The names whose values a block may change in place: the containers of
-// `d[k] = v` and `o.a = v`, and the objects of method calls
-// (`vocab.add(w)`, `rows.append(x)`).
-void changedInPlace(const ast::Expr &e, std::vector<std::string> &out) {
+// The values a block may change in place: the containers of `d[k] = v` and
+// `o.a = v`, and the objects of method calls (`vocab.add(w)`,
+// `rows.append(x)`, `self.blocks.append(b)`), as a name, the attribute of it
+// that holds the value if any, and the method (none for an assignment).
+struct Change {
+  std::string name, attribute, method;
+};
+using Changes = std::vector<Change>;
+// `name` or `name.attribute` at the root of e; false for anything else.
+bool rootOf(const ast::Expr &e, Change &c) {
+  if (e.kind == ast::ExprKind::Name) c.name = e.name;
+  else if (e.kind == ast::ExprKind::Attribute && e.object && e.object->kind == ast::ExprKind::Name)
+    c.name = e.object->name, c.attribute = e.name;
+  return !c.name.empty();
+}
+void changedInPlace(const ast::Expr &e, Changes &out) {
+  Change c;
   if (e.kind == ast::ExprKind::Call && e.object && e.object->kind == ast::ExprKind::Attribute && e.object->object &&
-      e.object->object->kind == ast::ExprKind::Name)
-    out.push_back(e.object->object->name);
+      rootOf(*e.object->object, c)) {
+    c.method = e.object->name;
+    out.push_back(c);
+  }
   for (const ast::Expr *sub : {e.object.get(), e.rhs.get()})
     if (sub) changedInPlace(*sub, out);
   for (const ast::ExprPtr &sub : e.elements)
@@ -181,14 +196,14 @@ void changedInPlace(const ast::Expr &e, std::vector<std::string> &out) {
     for (const ast::ExprPtr &condition : c.conditions) changedInPlace(*condition, out);
   }
 }
-void changedInPlace(const std::vector<ast::StmtPtr> &body, std::vector<std::string> &out) {
+void changedInPlace(const std::vector<ast::StmtPtr> &body, Changes &out) {
   for (const ast::StmtPtr &s : body) {
     for (const ast::ExprPtr &t : s->targets) {
       if (!t) continue;
       const ast::Expr *root = t.get();
       while ((root->kind == ast::ExprKind::Subscript || root->kind == ast::ExprKind::Attribute) && root->object)
         root = root->object.get();
-      if (root != t.get() && root->kind == ast::ExprKind::Name) out.push_back(root->name);
+      if (root != t.get() && root->kind == ast::ExprKind::Name) out.push_back({root->name, "", ""});
       changedInPlace(*t, out);
     }
     for (const ast::Expr *e : {s->value.get(), s->message.get()})
@@ -211,17 +226,33 @@ void Evaluator::skipBlock(const ast::Stmt &stmt, const Value &cause, const std::
   for (const std::string &name : namesBoundBy(stmt)) scope_->names[name] = unknown;
   // So are the lists and dicts it would fill (`vocab = set()`, then
   // `vocab.add(w)` in a loop over data): their contents are unknown.
-  std::vector<std::string> changed;
+  Changes changed;
   if (stmt.value) changedInPlace(*stmt.value, changed);
   changedInPlace(stmt.body, changed);
   for (const ast::StmtPtr &c : stmt.clauses) changedInPlace(c->body, changed);
-  for (const std::string &name : changed) {
-    for (Scope *scope : {scope_, &globals_}) {
-      auto it = scope->names.find(name);
-      if (it == scope->names.end()) continue;
-      if (it->second.is(ValueKind::List) || it->second.is(ValueKind::Dict)) it->second = unknown;
-      break;
+  for (const Change &c : changed) {
+    Value *holder = nullptr;
+    for (Scope *scope : {scope_, &globals_})
+      if (auto it = scope->names.find(c.name); !holder && it != scope->names.end()) holder = &it->second;
+    if (!holder) continue;
+    // `self.blocks.append(b)`: the value is an attribute of a custom layer or of an object.
+    Value attribute;
+    if (!c.attribute.empty()) {
+      if (holder->is(ValueKind::Layer) && holder->layer->kind && isCustomKind(holder->layer->kind) &&
+          holder->layer->config.has(c.attribute))
+        attribute = holder->layer->config.get(c.attribute);
+      else if (holder->is(ValueKind::Instance))
+        if (const Value *v = dictGet(*holder, Value::ofStr(c.attribute))) attribute = *v;
     }
+    Value &value = c.attribute.empty() ? *holder : attribute;
+    // A Sequential it would add layers to or take them from is incomplete:
+    // an error if it is compiled (training calls change no layers).
+    if (value.is(ValueKind::Model) && (c.method == "add" || c.method == "pop"))
+      changedWhenSkipped_.emplace(value.model, SkippedChange{header, what, cause.skip->why});
+    if (!value.is(ValueKind::List) && !value.is(ValueKind::Dict)) continue;
+    if (c.attribute.empty()) value = unknown;
+    else if (holder->is(ValueKind::Layer)) holder->layer->config.set(c.attribute, unknown, true);
+    else dictSet(*holder, Value::ofStr(c.attribute), unknown);
   }
 }
 
