@@ -1,4 +1,5 @@
-// Tensor operations that are compositions of TensorProgram's primitives:
+// Tensor operations that are compositions of TensorProgram's primitives, and
+// image resizing:
 // broadcasts and repeats as strided copies (a stride of 0 reads an element
 // again), statistics as reductions, products of two computed tensors as a
 // broadcast multiply summed over the shared axis.
@@ -37,6 +38,23 @@ std::optional<int> TensorProgram::broadcastTo(int x, std::vector<int64_t> dims, 
   }
   TensorExpr e{TensorExpr::Op::Copy, {x}, std::move(dims), batched};
   e.strides = std::move(strides);
+  return add(std::move(e));
+}
+
+std::optional<int> TensorProgram::resize(int x, int64_t height, int64_t width, Interpolation interpolation,
+                                         int64_t coordinates, std::string &error) {
+  const TensorExpr &t = nodes[x];
+  if (!t.batched || t.rank() != 4) {
+    error = fmt::format("images of shape (None, height, width, channels) are expected, not {}", shapeString(t.dims));
+    return std::nullopt;
+  }
+  if (height < 1 || width < 1 || height * width > kMaxConstantElements / t.dims[3]) {
+    error = fmt::format("a size of {} x {} for images of {} channels", height, width, t.dims[3]);
+    return std::nullopt;
+  }
+  TensorExpr e{TensorExpr::Op::Resize, {x}, {kNone, height, width, t.dims[3]}, true};
+  e.code = int32_t(interpolation);
+  e.index = int(coordinates);
   return add(std::move(e));
 }
 

@@ -19,7 +19,9 @@ namespace kiln {
 constexpr int64_t kMaxConstantElements = int64_t(1) << 24;
 
 struct TensorExpr {
-  enum class Op { Input, Weight, Scalar, Constant, Unary, Binary, Select, Activate, Reduce, Softmax, Copy, Concat, MatMul };
+  enum class Op {
+    Input, Weight, Scalar, Constant, Unary, Binary, Select, Activate, Reduce, Softmax, Copy, Concat, MatMul, Resize
+  };
   Op op;
   std::vector<int> operands;
   // The shape: with the batch axis first (kNone) when `batched`; weights,
@@ -27,8 +29,10 @@ struct TensorExpr {
   std::vector<int64_t> dims;
   bool batched = true;
   int32_t code = 0;   // Unary: abi::UnaryOp; Binary: abi::BinaryOp; Activate: abi::Activation;
-                      // Reduce: abi::ReduceOp; Softmax: 1 for log_softmax; Input: 1 for int32 values
-  int index = 0;      // Input: input number; Weight: weight number; Reduce, Softmax, Concat: axis
+                      // Reduce: abi::ReduceOp; Softmax: 1 for log_softmax; Input: 1 for int32 values;
+                      // Resize: the Interpolation
+  int index = 0;      // Input: input number; Weight: weight number; Reduce, Softmax, Concat: axis;
+                      // Resize: abi::ResizeCoordinates
   float value = 0;    // Scalar; Activate: alpha
   float maxValue = -1, threshold = 0;  // Activate (kReluClipped)
   // Copy: the element of the operand for each output index, as an offset
@@ -81,6 +85,11 @@ public:
   std::optional<int> concatenate(const std::vector<int> &xs, int64_t axis, std::string &error);
   std::optional<int> stack(const std::vector<int> &xs, int64_t axis, std::string &error);
   std::optional<int> matmul(int x, int w, std::string &error);
+  // Channels_last images (None, H, W, C) resized to height x width, as
+  // tf.image.resize computes them.
+  enum class Interpolation { Bilinear, Nearest, Area };
+  std::optional<int> resize(int x, int64_t height, int64_t width, Interpolation interpolation, int64_t coordinates,
+                            std::string &error);
   // Composites of the above (TensorComposites.cpp). NumPy's broadcast of x
   // to dims (the batch axis first, kNone, for one per sample):
   std::optional<int> broadcastTo(int x, std::vector<int64_t> dims, std::string &error);

@@ -239,6 +239,13 @@ struct ConvRecurrentGeometry {
   int64_t zeroOutputForMask;  // a masked position outputs 0, else its previous output
 };
 
+// Where an output pixel of a resize samples its input, per axis of in input
+// and out output pixels (TF's scalers): half-pixel centres, src = (i + 0.5) *
+// in / out - 0.5 (tf.image.resize, Keras's layers); asymmetric, src = i * in /
+// out (TF 1's resize_bilinear and resize_nearest_neighbor by default);
+// corners aligned, src = i * (in - 1) / (out - 1) (align_corners=True).
+enum ResizeCoordinates : int64_t { kResizeHalfPixel = 0, kResizeAsymmetric, kResizeAlignCorners };
+
 // How Bidirectional merges its two directions (kiln_bidirectional_merge).
 enum MergeMode : int32_t { kMergeConcat = 0, kMergeSum, kMergeMul, kMergeAve };
 

@@ -72,20 +72,26 @@ KILN_KERNEL void kiln_upsample_nearest(float *__restrict out, const float *__res
 
 namespace {
 
-// One output coordinate of TF's ResizeBilinear with half-pixel centres
-// (tf.image.resize 'bilinear', antialias=False, align_corners=False), in
-// float32 as resize_bilinear_op.cc computes it: for an axis of input size
-// `in` and output size `out`, scale = in / out, src = (i + 0.5) * scale - 0.5,
-// lower = max(floor(src), 0), upper = min(ceil(src), in - 1), lerp = src -
-// floor(src), so edge pixels clamp. (Keras 1 and TF 1 used the legacy
-// src = i * scale; TensorFlow.js's UpSampling2D still does.)
+// One output coordinate of TF's ResizeBilinear (tf.image.resize 'bilinear',
+// antialias=False), in float32 as resize_bilinear_op.cc computes it: for an
+// axis of input size `in`, src as abi::ResizeCoordinates says (scale = in /
+// out, or (in - 1) / (out - 1) with corners aligned), lower =
+// max(floor(src), 0), upper = min(ceil(src), in - 1), lerp = src -
+// floor(src), so edge pixels clamp. (TensorFlow.js's UpSampling2D uses the
+// asymmetric src = i * scale.)
 struct Source {
   int64_t lower, upper;
   float lerp;
 };
-KILN_INLINE Source bilinearSource(int64_t i, float scale, int64_t in) {
+KILN_INLINE float resizeScale(int64_t in, int64_t out, int64_t coordinates) {
+  if (coordinates == abi::kResizeAlignCorners && out > 1)
+    return static_cast<float>(in - 1) / static_cast<float>(out - 1);
+  return static_cast<float>(in) / static_cast<float>(out);
+}
+KILN_INLINE Source bilinearSource(int64_t i, float scale, int64_t in, int64_t coordinates) {
 #pragma clang fp contract(off)
-  const float src = (static_cast<float>(i) + 0.5f) * scale - 0.5f;
+  const float src = coordinates == abi::kResizeHalfPixel ? (static_cast<float>(i) + 0.5f) * scale - 0.5f
+                                                         : static_cast<float>(i) * scale;
   const float base = floorf(src);
   int64_t lower = static_cast<int64_t>(base), upper = static_cast<int64_t>(ceilf(src));
   return {lower > 0 ? lower : 0, upper < in - 1 ? upper : in - 1, src - base};
@@ -94,27 +100,28 @@ KILN_INLINE Source bilinearSource(int64_t i, float scale, int64_t in) {
 }  // namespace
 
 // Bilinear resize of the window of rows [top, top + winH) and columns
-// [left, left + winW) of each image to outH x outW, as TF's ResizeBilinear:
-// output row y blends two window rows (bilinearSource) and so do columns.
+// [left, left + winW) of each image to outH x outW, as TF's ResizeBilinear
+// with `coordinates` (abi::ResizeCoordinates): output row y blends two window
+// rows (bilinearSource) and so do columns.
 // The sources are computed here from the sizes, which may be known only at
 // run time (UpSampling2D over open axes).
 KILN_KERNEL void kiln_resize_bilinear(float *__restrict out, const float *__restrict in, int64_t batch, int64_t inH,
                                       int64_t inW, int64_t channels, int64_t top, int64_t left, int64_t winH,
-                                      int64_t winW, int64_t outH, int64_t outW, const abi::RunContext *) {
+                                      int64_t winW, int64_t outH, int64_t outW, int64_t coordinates,
+                                      const abi::RunContext *) {
   // TF evaluates the blend with separate multiplies and adds; no FMA, so the
   // results agree to the bit.
 #pragma clang fp contract(off)
-  const float scaleY = static_cast<float>(winH) / static_cast<float>(outH);
-  const float scaleX = static_cast<float>(winW) / static_cast<float>(outW);
+  const float scaleY = resizeScale(winH, outH, coordinates), scaleX = resizeScale(winW, outW, coordinates);
   for (int64_t b = 0; b < batch; ++b) {
     const float *image = in + b * inH * inW * channels;
     for (int64_t y = 0; y < outH; ++y) {
-      Source row = bilinearSource(y, scaleY, winH);
+      Source row = bilinearSource(y, scaleY, winH, coordinates);
       const float *upper = image + (top + row.lower) * inW * channels;
       const float *lower = image + (top + row.upper) * inW * channels;
       float *__restrict o = out + (b * outH + y) * outW * channels;
       for (int64_t x = 0; x < outW; ++x) {
-        Source col = bilinearSource(x, scaleX, winW);
+        Source col = bilinearSource(x, scaleX, winW, coordinates);
         int64_t l = (left + col.lower) * channels, r = (left + col.upper) * channels;
         for (int64_t c = 0; c < channels; ++c) {
           float t = upper[l + c] + (upper[r + c] - upper[l + c]) * col.lerp;

@@ -298,6 +298,7 @@ private:
   Value tensorSubscript(const Value &object, const ast::Expr &e);
   Value pixelShuffle(const Builtin &builtin, CallSite &call, bool toDepth);
   Value splitTensor(const Builtin &builtin, CallSite &call, const std::string &what);
+  Value resizeImages(const Builtin &builtin, CallSite &call, const std::string &what);
   Value padTensor(CallSite &call, const std::string &what);
   Value callTensorOp(const Builtin &builtin, CallSite &call);
   std::optional<Value> binaryOnNumbers(const std::string &name, const CallSite &call);

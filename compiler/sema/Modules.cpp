@@ -279,8 +279,20 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
 
   if (within(module, "tensorflow")) {
     std::string last = lastComponent(module);
-    if (module == "tensorflow" && (name == "math" || name == "nn" || name == "linalg" || name == "image"))
+    if ((module == "tensorflow" || module == "tensorflow.compat.v1") &&
+        (name == "math" || name == "nn" || name == "linalg" || name == "image"))
       return submodule();
+    // tf.image.ResizeMethod.BILINEAR: TensorFlow 2's names, TensorFlow 1's numbers.
+    if (name == "ResizeMethod") return submodule();
+    if (last == "ResizeMethod") {
+      static const std::vector<std::pair<std::string, std::string>> methods = {
+          {"BILINEAR", "bilinear"}, {"NEAREST_NEIGHBOR", "nearest"}, {"BICUBIC", "bicubic"}, {"AREA", "area"},
+          {"LANCZOS3", "lanczos3"}, {"LANCZOS5", "lanczos5"}, {"GAUSSIAN", "gaussian"}, {"MITCHELLCUBIC", "mitchellcubic"}};
+      for (size_t i = 0; i < methods.size(); ++i)
+        if (methods[i].first == name)
+          return within(module, "tensorflow.compat.v1") && i < 4 ? Value::ofInt(int64_t(i), range)
+                                                                 : Value::ofStr(methods[i].second, range);
+    }
     // tf.compat.v1.keras: Keras 2's layers that TensorFlow 2 keeps there (CuDNNLSTM).
     if ((module == "tensorflow" && name == "compat") || (module == "tensorflow.compat" && (name == "v1" || name == "v2")))
       return submodule();

@@ -22,7 +22,7 @@ namespace {
 enum class Family {
   Unary, Binary, Activation, Reduce, Softmax, Clip, L2Normalize, Concatenate, Stack, ExpandDims, Squeeze, Reshape,
   Transpose, MatMul, Where, Cast, Shape, Range, Patches, Tile, Constant, BiasAdd, PixelShuffle, Split, Pad, OneHot,
-  FillLike, Fill, BroadcastTo, Repeat, Moments, BatchDot,
+  FillLike, Fill, BroadcastTo, Repeat, Moments, BatchDot, Resize,
 };
 
 struct TensorOp {
@@ -84,6 +84,9 @@ const std::vector<TensorOp> &tensorOps() {
       {"moments", Family::Moments, 0},            {"var", Family::Moments, 1},
       {"reduce_variance", Family::Moments, 1},    {"std", Family::Moments, 2},
       {"reduce_std", Family::Moments, 2},         {"batch_dot", Family::BatchDot, 0},
+      {"resize", Family::Resize, 0},              {"resize_images", Family::Resize, 0},
+      {"resize_bilinear", Family::Resize, 0},     {"resize_nearest_neighbor", Family::Resize, 0},
+      {"resize_area", Family::Resize, 0},
   };
   return table;
 }
@@ -105,7 +108,8 @@ std::string supportedList() {
 bool tensorModule(const std::string &module) {
   return module == "keras.backend" || module == "tensorflow" || module == "tensorflow.math" ||
          module == "tensorflow.nn" || module == "tensorflow.linalg" || module == "keras.ops" ||
-         module == "keras.activations" || module == "keras.ops.image" || module == "tensorflow.image";
+         module == "keras.activations" || module == "keras.ops.image" || module == "tensorflow.image" ||
+         module == "tensorflow.compat.v1.image";
 }
 
 // A short spelling of a module for messages: K.sum, tf.math.abs, keras.ops.sum.
@@ -574,6 +578,7 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
   if (op.family == Family::Split) return splitTensor(builtin, call, what);
   if (op.family == Family::Pad) return padTensor(call, what);
   if (op.family == Family::OneHot) return oneHot(builtin, call, what);
+  if (op.family == Family::Resize) return resizeImages(builtin, call, what);
   if (!trace_ && op.family == Family::Shape && call.args.size() == 1 && call.args[0].value.is(ValueKind::Tensor) &&
       call.args[0].value.tensor->type.hasOpenAxes())
     return runTimeShape(call.args[0].value.tensor, call.range);
@@ -666,6 +671,7 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
                           : std::vector<Names>{x, {"axis"}, {"keepdims"}};
     break;
   case Family::BatchDot: params = {x, {"y"}, {"axes"}}; break;
+  case Family::Resize: break;  // resizeImages
   case Family::Patches:  // keras.ops.image's (size=, dilation_rate=), tf.image's (sizes=[1, r, c, 1], rates=)
     params = {{"images", "image"}, {"size", "sizes"}, {"strides"}, {"dilation_rate", "rates"}, {"padding"}, {"data_format"}};
     break;

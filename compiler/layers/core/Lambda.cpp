@@ -7,6 +7,7 @@
 
 #include "codegen/LowerContext.h"
 #include "graph/TensorProgram.h"
+#include "layers/preprocessing/Resize.h"
 
 #include <deque>
 #include <fmt/format.h>
@@ -170,6 +171,14 @@ private:
       return;
     }
     case Op::Copy: copyInto(out, e.operands[0], e, e.offset, e.strides); return;
+    case Op::Resize: {
+      const TensorExpr &x = p_.nodes[e.operands[0]];
+      static const char *const interpolations[] = {"bilinear", "nearest", "area"};
+      emitResize(cx_, out, buffers_[e.operands[0]], batch_, Image{x.dims[1], x.dims[2], x.dims[3]},
+                 ResizeWindow{0, 0, x.dims[1], x.dims[2]}, e.dims[1], e.dims[2], interpolations[e.code],
+                 abi::ResizeCoordinates(e.index));
+      return;
+    }
     case Op::Concat: {
       int first = e.batched ? 1 : 0;
       std::vector<int64_t> outStrides = sampleStrides(e.dims, e.batched);

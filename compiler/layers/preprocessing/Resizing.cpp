@@ -5,23 +5,19 @@
 // (a centred window, or smart_resize when the image is smaller than the
 // target) and RandomCrop (smart_resize at inference: it crops randomly only
 // while training).
+#include "layers/preprocessing/Resize.h"
+
 #include "codegen/LowerContext.h"
-#include "layers/spatial/SpatialCommon.h"
 
 #include <cmath>
 
 namespace kiln {
 namespace {
 
-// A window of the input image, resized to the output size.
-struct Window {
-  int64_t top = 0, left = 0, height = 0, width = 0;
-};
-
 // keras.utils.smart_resize's crop: the largest centred window with the
 // target's aspect ratio, computed in float32 as Keras does.
-Window aspectWindow(int64_t height, int64_t width, int64_t targetHeight, int64_t targetWidth) {
-  Window w;
+ResizeWindow aspectWindow(int64_t height, int64_t width, int64_t targetHeight, int64_t targetWidth) {
+  ResizeWindow w;
   w.height = std::min<int64_t>(height, int64_t(float(width * targetHeight) / float(targetWidth)));
   w.width = std::min<int64_t>(width, int64_t(float(height * targetWidth) / float(targetHeight)));
   w.top = int64_t(float(height - w.height) / 2.0f);
@@ -35,13 +31,16 @@ struct Taps {
   std::vector<float> weight;
 };
 
-// TF's ResizeNearestNeighbor with half-pixel centres (tf.image.resize's
-// 'nearest'): source floor((i + 0.5) * in / out), clamped.
-Taps nearestTaps(int64_t in, int64_t out, int64_t offset) {
+// TF's ResizeNearestNeighbor: source floor((i + 0.5) * in / out) with
+// half-pixel centres, floor(i * in / out) without, round(i * (in - 1) /
+// (out - 1)) with corners aligned; clamped.
+Taps nearestTaps(int64_t in, int64_t out, int64_t offset, abi::ResizeCoordinates coordinates) {
   Taps t;
-  const float scale = float(in) / float(out);
+  const bool corners = coordinates == abi::kResizeAlignCorners && out > 1;
+  const float scale = corners ? float(in - 1) / float(out - 1) : float(in) / float(out);
   for (int64_t i = 0; i < out; ++i) {
-    int64_t src = std::min<int64_t>(int64_t(std::floor((float(i) + 0.5f) * scale)), in - 1);
+    float at = coordinates == abi::kResizeHalfPixel ? (float(i) + 0.5f) * scale : float(i) * scale;
+    int64_t src = std::min<int64_t>(int64_t(corners ? std::round(at) : std::floor(at)), in - 1);
     t.spans.insert(t.spans.end(), {int64_t(t.index.size()), int64_t(t.index.size()) + 1});
     t.index.push_back(std::max<int64_t>(src, 0) + offset);
     t.weight.push_back(1.0f);
@@ -69,27 +68,39 @@ Taps areaTaps(int64_t in, int64_t out, int64_t offset) {
   return t;
 }
 
-// Resizes `window` of the input to the output's size.
-void lowerResize(LowerContext &cx, const Window &window, const std::string &interpolation) {
-  Image in = asImage(cx.inputType()), out = asImage(cx.outputType());
+}  // namespace
+
+void emitResize(LowerContext &cx, llvm::Value *out, llvm::Value *in, llvm::Value *batch, const Image &image,
+                const ResizeWindow &window, int64_t outHeight, int64_t outWidth, const std::string &interpolation,
+                abi::ResizeCoordinates coordinates) {
   if (interpolation == "bilinear") {
     cx.call("kiln_resize_bilinear",
-            {cx.output(), cx.input(), cx.batch(), cx.i64(in.height), cx.i64(in.width), cx.i64(in.channels),
-             cx.i64(window.top), cx.i64(window.left), cx.i64(window.height), cx.i64(window.width), cx.i64(out.height),
-             cx.i64(out.width)});
+            {out, in, batch, cx.i64(image.height), cx.i64(image.width), cx.i64(image.channels), cx.i64(window.top),
+             cx.i64(window.left), cx.i64(window.height), cx.i64(window.width), cx.i64(outHeight), cx.i64(outWidth),
+             cx.i64(coordinates)});
     return;
   }
   bool area = interpolation == "area";
-  Taps rows = area ? areaTaps(window.height, out.height, window.top) : nearestTaps(window.height, out.height, window.top);
-  Taps cols = area ? areaTaps(window.width, out.width, window.left) : nearestTaps(window.width, out.width, window.left);
+  Taps rows = area ? areaTaps(window.height, outHeight, window.top)
+                   : nearestTaps(window.height, outHeight, window.top, coordinates);
+  Taps cols = area ? areaTaps(window.width, outWidth, window.left)
+                   : nearestTaps(window.width, outWidth, window.left, coordinates);
   float scale = 1.0f;
-  if (area) scale = float(1.0 / double(float(window.height) / float(out.height) * (float(window.width) / float(out.width))));
+  if (area) scale = float(1.0 / double(float(window.height) / float(outHeight) * (float(window.width) / float(outWidth))));
   cx.call("kiln_resize_taps",
-          {cx.output(), cx.input(), cx.batch(), cx.i64(in.height), cx.i64(in.width), cx.i64(in.channels),
-           cx.i64(out.height), cx.i64(out.width), cx.constantInts("row_spans", rows.spans),
-           cx.constantInts("row_index", rows.index), cx.constant("row_weight", rows.weight),
-           cx.constantInts("col_spans", cols.spans), cx.constantInts("col_index", cols.index),
-           cx.constant("col_weight", cols.weight), cx.f32(scale)});
+          {out, in, batch, cx.i64(image.height), cx.i64(image.width), cx.i64(image.channels), cx.i64(outHeight),
+           cx.i64(outWidth), cx.constantInts("row_spans", rows.spans), cx.constantInts("row_index", rows.index),
+           cx.constant("row_weight", rows.weight), cx.constantInts("col_spans", cols.spans),
+           cx.constantInts("col_index", cols.index), cx.constant("col_weight", cols.weight), cx.f32(scale)});
+}
+
+namespace {
+
+// Resizes `window` of the layer's input to its output's size.
+void lowerResize(LowerContext &cx, const ResizeWindow &window, const std::string &interpolation) {
+  Image in = asImage(cx.inputType()), out = asImage(cx.outputType());
+  emitResize(cx, cx.output(), cx.input(), cx.batch(), in, window, out.height.value(), out.width.value(), interpolation,
+             abi::kResizeHalfPixel);
 }
 
 // What the three layers share: (height, width) arguments and the output shape.

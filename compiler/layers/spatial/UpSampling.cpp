@@ -101,7 +101,8 @@ public:
     Image in = asImage(cx.inputType()), out = asImage(cx.outputType());
     cx.call("kiln_resize_bilinear",
             {cx.output(), cx.input(), cx.batch(), cx.dim(in.height), cx.dim(in.width), cx.dim(in.channels), cx.i64(0),
-             cx.i64(0), cx.dim(in.height), cx.dim(in.width), cx.dim(out.height), cx.dim(out.width)});
+             cx.i64(0), cx.dim(in.height), cx.dim(in.width), cx.dim(out.height), cx.dim(out.width),
+             cx.i64(abi::kResizeHalfPixel)});
   }
 };
 

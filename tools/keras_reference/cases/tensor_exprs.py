@@ -567,3 +567,52 @@ CASES += [
          note="TensorFlow's text generation tutorial's model: super().__init__(self), get_initial_state() of a GRU; "
               "tf.keras 2.15.", atol=1e-5, rtol=1e-4),
 ]
+
+# Image resizing in tensor math as each API samples: tf.image.resize
+# (half-pixel centres: bilinear, nearest, area), TensorFlow 1's
+# tf.compat.v1.image functions (asymmetric, align_corners, half_pixel_centers),
+# K.resize_images by factors, and tf.image.resize on a model's tensor, a
+# layer of its own (DeepLabV3+ and BASNet resize so).
+RESIZE_KERAS2 = """\
+import tensorflow as tf
+from tensorflow.keras import backend as K
+from tensorflow.keras.layers import Input, Lambda, Conv2D
+from tensorflow.keras.models import Model
+
+img = Input(shape=(5, 7, 3))
+a = Lambda(lambda t: tf.image.resize(t, (9, 4)))(img)
+b = Lambda(lambda t: tf.image.resize(t, [10, 14], method="nearest"))(img)
+c = Lambda(lambda t: tf.image.resize(t, (3, 2), method=tf.image.ResizeMethod.AREA))(img)
+d = Lambda(lambda t: tf.compat.v1.image.resize(t, (11, 6), method="bilinear", align_corners=True))(img)
+e = Lambda(lambda t: tf.compat.v1.image.resize(t, (11, 6)))(img)
+f = Lambda(lambda t: tf.compat.v1.image.resize_bilinear(t, (8, 9), half_pixel_centers=True))(img)
+g = Lambda(lambda t: tf.compat.v1.image.resize_nearest_neighbor(t, (8, 9)))(img)
+h = Lambda(lambda t: tf.compat.v1.image.resize_nearest_neighbor(t, (8, 9), align_corners=True))(img)
+i = Lambda(lambda t: K.resize_images(t, 2, 3, "channels_last", interpolation="bilinear"))(img)
+j = tf.image.resize(Conv2D(2, 1)(img), (K.int_shape(img)[1] * 2, K.int_shape(img)[2] * 2))
+k = tf.compat.v1.image.resize_images(img, (4, 4), method=tf.compat.v1.image.ResizeMethod.NEAREST_NEIGHBOR)
+model = Model(img, [a, b, c, d, e, f, g, h, i, j, k])
+"""
+
+RESIZE_KERAS3 = """\
+import keras
+from keras import layers, ops
+
+img = keras.Input(shape=(5, 7, 3))
+a = layers.Lambda(lambda t: ops.image.resize(t, (9, 4)))(img)
+b = layers.Lambda(lambda t: ops.image.resize(t, (10, 14), interpolation="nearest"))(img)
+c = layers.Lambda(lambda t: ops.image.resize(t, (3, 3), interpolation="nearest"))(img)
+d = ops.image.resize(layers.Conv2D(2, 1)(img), (8, 11))
+model = keras.Model(img, [a, b, c, d])
+"""
+
+CASES += [
+    Case("keras2_lambda_resize", RESIZE_KERAS2, keras=2, files=("model.h5",), inputs=[floats(-2, 2)],
+         note="tf.image.resize bilinear/nearest/area, tf.compat.v1.image.resize (align_corners, asymmetric), "
+              "resize_bilinear(half_pixel_centers=True), resize_nearest_neighbor (asymmetric, align_corners), "
+              "K.resize_images bilinear, tf.image.resize and tf.compat.v1.image.resize_images on model tensors; "
+              "tf.keras 2.15.", atol=1e-5, rtol=1e-4),
+    Case("keras3_lambda_resize", RESIZE_KERAS3, keras=3, files=("model.keras",), inputs=[floats(-2, 2)],
+         note="keras.ops.image.resize bilinear and nearest, up and down, in Lambdas and on a model's tensor; "
+              "Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
+]
