@@ -48,7 +48,7 @@ std::optional<int> TensorProgram::resize(int x, int64_t height, int64_t width, I
     error = fmt::format("images of shape (None, height, width, channels) are expected, not {}", shapeString(t.dims));
     return std::nullopt;
   }
-  if (height < 1 || width < 1 || height * width > kMaxConstantElements / t.dims[3]) {
+  if (height < 1 || width < 1 || height > (int64_t(1) << 40) / width / t.dims[3]) {
     error = fmt::format("a size of {} x {} for images of {} channels", height, width, t.dims[3]);
     return std::nullopt;
   }

@@ -175,9 +175,14 @@ bool Evaluator::setKerasAttribute(const Value &object, const ast::Expr &target, 
     set(object.is(ValueKind::Model) ? object.model->layer : object.layer);
     return true;
   }
-  // Training switches; inference does not depend on them.
+  // Training switches, and how weights start and are kept while training
+  // (BASNet sets every built layer's kernel_initializer): inference does not
+  // depend on them.
   static const std::set<std::string> training = {"trainable", "stop_training", "optimizer", "loss"};
-  if (training.count(target.name)) {
+  auto endsWith = [&](const std::string &suffix) {
+    return target.name.size() > suffix.size() && target.name.compare(target.name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (training.count(target.name) || endsWith("_initializer") || endsWith("_regularizer") || endsWith("_constraint")) {
     recordSkipped(target.range, exprText(target) + " = ...");
     return true;
   }

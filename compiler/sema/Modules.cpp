@@ -106,7 +106,9 @@ const Builtin *trainingObject(const std::string &name, Builtin::Kind kind) {
 
 // tensorflow.keras.layers -> keras.layers; tensorflow.python.keras -> keras.
 std::string normalizeModule(std::string path) {
+  // keras_core: Keras 3 before its release.
   for (const char *prefix : {"tensorflow.python.keras", "tensorflow.keras", "tf.keras", "keras.src", "keras._tf_keras.keras",
+                             "keras_core",
                              "tensorflow.compat.v1.keras", "tensorflow.compat.v2.keras", "tf.compat.v1.keras",
                              "tf.compat.v2.keras"}) {
     std::string p = prefix;
@@ -208,7 +210,7 @@ bool importsKeras3Api(const ast::Module &module) {
     for (const ast::StmtPtr &s : statements) {
       if (setsKeras3Backend(*s)) return true;
       for (const ast::ImportName &imp : s->imports)
-        if (within(normalizeModule(imp.path), "keras.ops")) return true;
+        if (within(normalizeModule(imp.path), "keras.ops") || within(imp.path, "keras_core")) return true;
       if (scan(s->body) || scan(s->clauses) || (s->function && scan(s->function->body))) return true;
     }
     return false;

@@ -492,14 +492,12 @@ Value Evaluator::tensorSubscript(const Value &object, const ast::Expr &e) {
 // depth_to_space(input, block_size, data_format) of tf.nn ('NHWC') and
 // keras.ops ('channels_last', 'channels_first'), and space_to_depth: on a
 // model's tensor a layer of its own kind, so that open height and width stay
-// open (ESPCN and EDSR upscale images of any size). Not inside a layer.
+// open (ESPCN and EDSR upscale images of any size). Inside a layer, of
+// channels_last images: TensorFlow's order as a reshape, a transpose and a
+// reshape (a pixel's channels hold its block's rows, then columns).
 Value Evaluator::pixelShuffle(const Builtin &builtin, CallSite &call, bool toDepth) {
   const std::string what = spelled(builtin);
   const bool tensorflow = builtin.detail.rfind("tensorflow", 0) == 0;
-  if (trace_) {
-    diags_.report(DiagID::err_tensor_op, call.range, what, "Kiln computes it on a model's tensors, not inside a layer");
-    return Value::error(call.range);
-  }
   const Value *x = nullptr, *block = nullptr, *format = nullptr;
   std::string layerName;
   static const char *const positional[] = {"input", "block_size", "data_format"};
@@ -521,7 +519,7 @@ Value Evaluator::pixelShuffle(const Builtin &builtin, CallSite &call, bool toDep
     size_t visited = 0;
     if (const Value *s = findSkipped(*x, &visited)) return *s;  // on data: skipped like the rest of the data code
   }
-  if (!x || !x->is(ValueKind::Tensor)) {
+  if (!x || !(x->is(ValueKind::Tensor) || (trace_ && x->is(ValueKind::Traced)))) {
     diags_.report(DiagID::err_tensor_op, x ? x->range : call.range, what, "needs a model's tensor as its input");
     return Value::error(call.range);
   }
@@ -543,6 +541,26 @@ Value Evaluator::pixelShuffle(const Builtin &builtin, CallSite &call, bool toDep
       return Value::error(call.range);
     }
     if (format->text == "channels_first") dataFormat = format->text;
+  }
+  if (x->is(ValueKind::Traced)) {
+    const std::vector<int64_t> dims = trace_->nodes[x->integer].dims;
+    const int64_t b = block->asInt();
+    std::string error = dataFormat != "channels_last" ? "Kiln rearranges channels_last images inside a layer" : "";
+    if (error.empty() && dims.size() != 4) error = "images of shape (None, height, width, channels) are expected";
+    std::optional<int> blocks, moved, result;
+    if (error.empty() && toDepth)  // (H/b, b, W/b, b, C) -> (H/b, W/b, b, b, C)
+      blocks = trace_->reshape(int(x->integer), {kNone, dims[1] / b, b, dims[2] / b, b, dims[3]}, error);
+    else if (error.empty())  // (H, W, b, b, C/b^2) -> (H, b, W, b, C/b^2)
+      blocks = trace_->reshape(int(x->integer), {kNone, dims[1], dims[2], b, b, dims[3] / (b * b)}, error);
+    if (blocks) moved = trace_->transpose(*blocks, {0, 1, 3, 2, 4, 5}, error);
+    if (moved)
+      result = toDepth ? trace_->reshape(*moved, {kNone, dims[1] / b, dims[2] / b, b * b * dims[3]}, error)
+                       : trace_->reshape(*moved, {kNone, dims[1] * b, dims[2] * b, dims[3] / (b * b)}, error);
+    if (!result) {
+      diags_.report(DiagID::err_tensor_op, call.range, what, error);
+      return Value::error(call.range);
+    }
+    return traced(*result, call.range);
   }
   const bool keras2 = options_.kerasVersion == KerasVersion::V2;
   const std::string stem = keras2 && tensorflow ? "tf.nn." + builtin.name : builtin.name;
@@ -594,13 +612,15 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
     return result;
   }
   if (!trace_) {
-    // tf.keras 2 names the layer after the TensorFlow function (tf.reduce_mean
-    // is tf.math.reduce_mean), Keras 3 after the operation.
-    std::string keras2 = builtin.detail == "tensorflow" && (op.family == Family::Unary || op.family == Family::Binary ||
-                                                            op.family == Family::Reduce)
+    // tf.keras 2 names the layer after the TensorFlow function's canonical
+    // name (tf.reduce_mean and tf.nn.sigmoid are tf.math's), Keras 3 after the operation.
+    const bool mathCanonical = op.family == Family::Unary || op.family == Family::Binary || op.family == Family::Reduce;
+    const bool mathActivation = builtin.name == "sigmoid" || builtin.name == "tanh" || builtin.name == "softplus";
+    std::string keras2 = builtin.detail.rfind("tensorflow", 0) != 0 ? "tf." + builtin.name
+                         : (builtin.detail == "tensorflow" && mathCanonical) ||
+                                   (op.family == Family::Activation && mathActivation)
                              ? "tf.math." + builtin.name
-                             : builtin.detail.rfind("tensorflow", 0) == 0 ? "tf" + builtin.detail.substr(10) + "." + builtin.name
-                                                                          : "tf." + builtin.name;
+                             : "tf" + builtin.detail.substr(10) + "." + builtin.name;
     // name= names the layer (kilnc import writes the saved names so).
     std::vector<Value *> operands;
     std::string layerName;

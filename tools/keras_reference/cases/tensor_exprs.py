@@ -616,3 +616,31 @@ CASES += [
          note="keras.ops.image.resize bilinear and nearest, up and down, in Lambdas and on a model's tensor; "
               "Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
 ]
+
+# depth_to_space and space_to_depth inside Lambdas (SRResNet's pixel_shuffle
+# returns `lambda x: tf.nn.depth_to_space(x, scale)`), and initializers set on
+# built layers (BASNet), which change nothing at inference.
+PIXEL_SHUFFLE_LAMBDA = """\
+import tensorflow as tf
+
+
+def pixel_shuffle(scale):
+    return lambda x: tf.nn.depth_to_space(x, scale)
+
+
+inputs = tf.keras.layers.Input(shape=(4, 6, 3))
+x = tf.keras.layers.Conv2D(12, kernel_size=3, padding="same")(inputs)
+x = tf.keras.layers.Lambda(pixel_shuffle(scale=2))(x)
+y = tf.keras.layers.Lambda(lambda t: tf.nn.space_to_depth(t, 2) * 2.0)(x)
+z = tf.keras.layers.Lambda(lambda t: tf.nn.depth_to_space(t, 3))(tf.keras.layers.Conv2D(18, 1)(inputs))
+model = tf.keras.Model(inputs, [x, y, z])
+for layer in model.layers:
+    if hasattr(layer, "kernel_initializer"):
+        layer.kernel_initializer = tf.keras.initializers.he_normal()
+"""
+
+CASES += [
+    Case("keras2_lambda_pixel_shuffle", PIXEL_SHUFFLE_LAMBDA, keras=2, files=("model.h5",), inputs=[floats(-1, 1)],
+         note="tf.nn.depth_to_space (block 2 and 3) and space_to_depth inside Lambdas; kernel_initializer set on "
+              "built layers; tf.keras 2.15.", atol=1e-5, rtol=1e-4),
+]
