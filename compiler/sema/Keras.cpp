@@ -894,7 +894,31 @@ Model *Evaluator::selectModel(const std::string &name, uint32_t file) {
     diags_.report(DiagID::err_skipped_used, s.where.valid() ? s.where : fileStart, "'" + found->first + "'", s.why);
     return nullptr;
   }
-  diags_.report(DiagID::err_no_model, fileStart);
+  // A file that only defines its model's builder (a model.py with `def
+  // build_model(): ... return model`, which a training script elsewhere
+  // calls): the file's one function callable without arguments, or the one
+  // --model names, called; the model is what it returns, or the last it built.
+  std::vector<std::pair<std::string, const Closure *>> builders;
+  for (const auto &[variable, v] : globals_.names) {
+    if (!v.is(ValueKind::Function) || v.function->def->name != variable || (!name.empty() && variable != name)) continue;
+    bool bare = true;
+    for (size_t i = 0; i < v.function->def->params.size(); ++i)
+      bare &= v.function->def->params[i].kind != ast::Parameter::Kind::Plain || v.function->defaults[i].has_value();
+    if (bare) builders.emplace_back(variable, v.function.get());
+  }
+  if (builders.size() == 1) {
+    CallSite call{builders[0].second->def->range, builders[0].second->def->range, {}};
+    Value result = callFunction(*builders[0].second, call);
+    Model *m = modelOf(result) ? modelOf(result) : models_.empty() ? nullptr : models_.back().model;
+    if (m && name.empty()) diags_.report(DiagID::warn_model_from_builder, builders[0].second->def->range, builders[0].first);
+    if (m || diags_.errorCount() > 0) return m;
+  }
+  Diagnostic &d = diags_.report(DiagID::err_no_model, fileStart);
+  if (builders.size() > 1) {
+    std::vector<std::string> calls;
+    for (const auto &[variable, closure] : builders) calls.push_back(variable + "()");
+    d.note(DiagID::note_model_builders, SourceRange{}, fmt::format("{}", fmt::join(calls, ", ")), calls[0]);
+  }
   return nullptr;
 }
 
