@@ -209,9 +209,11 @@ bool convertArgument(const ArgSpec &spec, const std::string &what, Value &value,
                           "; Kiln takes an activation's name, or a ReLU, LeakyReLU, ELU, ThresholdedReLU, "
                           "Softmax(axis=-1) or Activation layer");
     }
-    // A function of the file's (activation=mish, a lambda) is traced on the
-    // layer's output when the layer is called (Evaluator::traceActivationFunction).
-    if (value.is(ValueKind::Function)) return true;
+    // A function of the file's (activation=mish, a lambda, an object's method
+    // as MobileNetV3's Activation(self._hard_swish)) is traced on the layer's
+    // output when the layer is called (Evaluator::traceActivationFunction).
+    if (value.is(ValueKind::Function) || (value.is(ValueKind::Method) && value.self && value.self->is(ValueKind::Instance)))
+      return true;
     if (!value.is(ValueKind::Str)) return typeError("an activation name");
     if (auto canonical = canonicalActivation(value.text)) {
       value.text = *canonical;

@@ -860,7 +860,7 @@ bool Evaluator::traceActivationFunction(Layer *layer, const TensorType &output, 
                   shapeString(output));
     return false;
   }
-  if (!act.is(ValueKind::Function)) return true;
+  if (!act.is(ValueKind::Function) && !act.is(ValueKind::Method)) return true;
   Layer *function = graph_.newLayer(LayerRegistry::instance().find("Lambda"), layer->name + ".activation", act.range);
   function->config.set("function", act, true);
   for (const char *unset : {"output_shape", "mask", "arguments"}) function->config.set(unset, Value::none(), false);

@@ -194,7 +194,7 @@ Value Evaluator::constructLayer(const LayerKind *kind, CallSite &call, const std
   for (const ArgSpec &spec : specs) {
     if (spec.type != ArgType::Activation || !layer->config.has(spec.name)) continue;
     const Value &act = layer->config.get(spec.name);
-    if (!(act.is(ValueKind::Layer) || act.is(ValueKind::Function)) ||
+    if (!(act.is(ValueKind::Layer) || act.is(ValueKind::Function) || act.is(ValueKind::Method)) ||
         (spec.name == "activation" && kind->activationOnOutput()))
       continue;
     diags_.report(DiagID::err_argument_value, act.range, spec.name, kind->className(),

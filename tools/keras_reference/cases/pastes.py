@@ -464,6 +464,46 @@ model.model_name = ""
 assert model.n_classes == 4
 """
 
+BOUND_METHOD_ACTIVATION = """\
+from keras.layers import Input, Conv2D, Activation, Dense, GlobalAveragePooling2D
+from keras import backend as K
+from keras.models import Model
+
+
+class MobileNetBase:
+    def __init__(self, shape, n_class):
+        self.shape = shape
+        self.n_class = n_class
+
+    def _relu6(self, x):
+        return K.relu(x, max_value=6.0)
+
+    def _hard_swish(self, x):
+        return x * K.relu(x + 3.0, max_value=6.0) / 6.0
+
+    def _return_activation(self, x, nl):
+        if nl == 'HS':
+            x = Activation(self._hard_swish)(x)
+        if nl == 'RE':
+            x = Activation(self._relu6)(x)
+        return x
+
+
+class MobileNetSmall(MobileNetBase):
+    def build(self):
+        inputs = Input(shape=self.shape)
+        x = Conv2D(8, (3, 3), padding='same')(inputs)
+        x = self._return_activation(x, 'HS')
+        x = Conv2D(8, (3, 3), padding='same')(x)
+        x = self._return_activation(x, 'RE')
+        x = GlobalAveragePooling2D()(x)
+        x = Dense(self.n_class, activation=self._hard_swish)(x)
+        return Model(inputs, x)
+
+
+model = MobileNetSmall((8, 8, 3), 4).build()
+"""
+
 CASES = [
     Case("keras2_paste_dcgan_generator", DCGAN_GENERATOR, keras=2, files=("model.h5",), inputs=[floats(-1, 1)],
          note="DCGAN generator from a def with a default argument, checked by asserts on output_shape "
@@ -513,4 +553,8 @@ CASES = [
               "layer under @register_keras_serializable, a class constant read through the class, a method set on "
               "the class after its body, type(), float.is_integer(), get_shape() in call(), attributes of the "
               "file's own on the model; tf.keras 2.15.", atol=1e-5, rtol=1e-4),
+    Case("keras2_paste_bound_method_activation", BOUND_METHOD_ACTIVATION, keras=2, files=("model.h5",),
+         inputs=[floats(-6, 6)],
+         note="MobileNetV3 (xiaochus) style: an object's methods as activations, Activation(self._hard_swish), "
+              "Activation(self._relu6) and Dense(activation=self._hard_swish); tf.keras 2.15.", atol=1e-5, rtol=1e-4),
 ]
