@@ -14,7 +14,10 @@ namespace kiln {
 std::optional<int> TensorProgram::broadcastTo(int x, std::vector<int64_t> dims, std::string &error) {
   const TensorExpr &t = nodes[x];
   const bool batched = !dims.empty() && dims[0] == kNone;
-  const size_t first = batched ? 1 : 0, sourceFirst = t.batched ? 1 : 0;
+  // A value without a batch axis whose leading axis of 1 meets the batch's
+  // (a class token (1, 1, d) to (None, 1, d)) repeats for every sample.
+  const bool leadingOne = !t.batched && batched && t.rank() == int64_t(dims.size()) && t.dims[0] == 1;
+  const size_t first = batched ? 1 : 0, sourceFirst = t.batched || leadingOne ? 1 : 0;
   const int64_t rank = int64_t(dims.size() - first), sourceRank = int64_t(t.dims.size() - sourceFirst);
   auto fail = [&] {
     error = fmt::format("a tensor of shape {} does not broadcast to {}", shapeString(t.dims), shapeString(dims));
@@ -23,6 +26,7 @@ std::optional<int> TensorProgram::broadcastTo(int x, std::vector<int64_t> dims, 
   // A sample's axes line up with the target's after its batch axis only.
   if ((t.batched && (!batched || sourceRank != rank)) || sourceRank > rank) return fail();
   std::vector<int64_t> in = sampleStrides(t.dims, t.batched), strides;
+  if (leadingOne) in.erase(in.begin());
   int64_t elements = 1;
   for (int64_t i = 0; i < rank; ++i) {
     int64_t size = dims[first + i], j = i - (rank - sourceRank);

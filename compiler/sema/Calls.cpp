@@ -193,6 +193,10 @@ Value Evaluator::call(const Value &callee, CallSite &call) {
       if (rejectSkipped(call)) return Value::error(call.range);
       return callBuiltin(*callee.builtin, call);
     }
+  case ValueKind::Opaque:
+    if (callee.boolean) return initialValue(callee, call);
+    diags_.report(DiagID::err_not_callable, call.calleeRange, describe(callee));
+    return Value::error(call.range);
   case ValueKind::Method:
     if (callee.self->is(ValueKind::Opaque) && callee.self->text == "super") return callSuper(*callee.self, callee.text, call);
     if (callee.self->is(ValueKind::Model) || callee.self->is(ValueKind::Layer) || callee.self->is(ValueKind::Tensor)) {

@@ -80,6 +80,17 @@ Value Evaluator::callClassMethod(Layer *layer, const std::string &name, CallSite
   const Value *method = classMember(layer->kind, name);
   if (!method || !method->is(ValueKind::Function)) return Value::none(call.range);
   call.args.insert(call.args.begin(), CallArgument{"", {}, Value::ofLayer(layer, call.range), nullptr});
+  // Keras fills a `training` parameter of call() that the caller leaves out:
+  // False, at inference (ViT's `def call(self, inputs, training)`).
+  if (name == "call") {
+    const std::vector<ast::Parameter> &params = method->function->def->params;
+    size_t positional = 0;
+    for (const CallArgument &a : call.args) positional += a.keyword.empty();
+    for (size_t i = 0; i < params.size(); ++i)
+      if (params[i].name == "training" && params[i].kind == ast::Parameter::Kind::Plain && !call.keyword("training") &&
+          i >= positional && !method->function->defaults[i].has_value())
+        call.args.push_back({"training", {}, Value::ofBool(false, call.range), nullptr});
+  }
   // Models a custom layer makes (a Sequential in __init__) are its sublayers,
   // never the file's model.
   size_t models = models_.size();
@@ -235,6 +246,48 @@ Value Evaluator::addWeight(Layer *layer, CallSite &call) {
   weight.layer = layer;
   weight.integer = int64_t(early.size()) - 1;
   return weight;
+}
+
+// An initializer called with a shape (`tf.zeros_initializer()(shape=(1, 1,
+// d))`): the initial value of a tf.Variable, which keeps the initializer.
+Value Evaluator::initialValue(const Value &initializer, CallSite &call) {
+  const CallArgument *shape = call.keyword("shape");
+  if (!shape && !call.args.empty() && call.args[0].keyword.empty()) shape = &call.args[0];
+  if (!shape || !(shape->value.isSequence() || shape->value.isInteger())) {
+    diags_.report(DiagID::err_model_arg, call.range, "an initializer is called with the shape of the value it makes");
+    return Value::error(call.range);
+  }
+  Value v = Value::make(ValueKind::Opaque, call.range);
+  v.text = "InitialValue";
+  v.self = std::make_shared<Value>(initializer);
+  v.items = Items({shape->value});
+  return v;
+}
+
+// tf.Variable(initial_value=initializer(shape=...), name=, trainable=) in a
+// custom layer's method: a weight of the layer, as Keras tracks a variable
+// set on a layer (ViT's class token and position embedding).
+Value Evaluator::layerVariable(CallSite &call) {
+  Layer *layer = nullptr;
+  if (!frames_.empty() && !frames_.back().function->def->params.empty()) {
+    auto self = scope_->names.find(frames_.back().function->def->params[0].name);
+    if (self != scope_->names.end() && self->second.is(ValueKind::Layer) && isCustomKind(self->second.layer->kind))
+      layer = self->second.layer;
+  }
+  const CallArgument *initial = call.keyword("initial_value");
+  if (!initial && !call.args.empty() && call.args[0].keyword.empty()) initial = &call.args[0];
+  if (!layer || !initial || !(initial->value.is(ValueKind::Opaque) && initial->value.text == "InitialValue")) {
+    diags_.report(DiagID::err_model_arg, call.range,
+                  "tf.Variable is supported in a custom layer's methods, with an initializer's value as its initial "
+                  "value (initial_value=tf.zeros_initializer()(shape=...)); or use self.add_weight()");
+    return Value::error(call.range);
+  }
+  CallSite weight{call.range, call.calleeRange, {}};
+  weight.args.push_back({"shape", {}, initial->value.items[0], nullptr});
+  weight.args.push_back({"initializer", {}, *initial->value.self, nullptr});
+  for (const char *key : {"name", "trainable"})
+    if (const CallArgument *a = call.keyword(key)) weight.args.push_back({key, {}, a->value, nullptr});
+  return addWeight(layer, weight);
 }
 
 // The weights a layer made before its first call become its program's

@@ -243,6 +243,8 @@ private:
   Value kerasAttribute(const Value &object, const std::string &name, SourceRange range, SourceRange nameRange);
   Value callKerasMethod(const Value &self, const std::string &method, CallSite &call);
   Value initialStates(Layer *layer, CallSite &call);
+  Value initialValue(const Value &initializer, CallSite &call);
+  Value layerVariable(CallSite &call);
   bool setKerasAttribute(const Value &object, const ast::Expr &target, const Value &value);
   Value unknownAttribute(const Value &object, const std::string &name, SourceRange nameRange,
                          const std::vector<std::string> &known);

@@ -70,6 +70,7 @@ const std::vector<Builtin> &mathFunctions() {
     for (const char *name : {"partial", "reduce", "wraps"}) t.push_back({name, Kind::Python, "functools"});
     t.push_back({"get", Kind::Backend, "keras.activations"});
     t.push_back({"TensorShape", Kind::Backend, "tensorflow"});
+    t.push_back({"Variable", Kind::Backend, "tensorflow"});
     return t;
   }();
   return table;
@@ -300,6 +301,7 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
       return submodule();
     if (const Builtin *b = tensorOpBuiltin(module, name)) return tensorOpValue(b, name, range);
     if (module == "tensorflow" && name == "newaxis") return Value::none(range);
+    if (module == "tensorflow" && name == "Variable") return builtinValue(find(mathFunctions(), name, module), range);
     // TensorFlow's own names of Keras's initializers (tf.constant_initializer(0.1)).
     static const std::map<std::string, std::string> initializers = {
         {"constant_initializer", "Constant"},          {"zeros_initializer", "Zeros"},
@@ -397,6 +399,7 @@ Value Evaluator::callBuiltin(const Builtin &builtin, CallSite &call) {
     if (builtin.name == "get" && call.args.size() == 1 && call.args[0].value.is(ValueKind::Str)) return call.args[0].value;
     Value v = Value::make(ValueKind::Opaque, call.range);
     v.text = builtin.name;
+    v.boolean = builtin.kind == Builtin::Kind::Initializer;  // callable with a shape: an initial value
     return v;
   }
   case Builtin::Kind::Python: return callPython(builtin, call);
@@ -477,6 +480,7 @@ Value Evaluator::callBackend(const Builtin &builtin, CallSite &call) {
     return Value::none(call.range);
   }
   if (name == "floatx") return Value::ofStr("float32", call.range);
+  if (name == "Variable") return layerVariable(call);
   if (name == "get") return activationFunction(call);
   // tf.TensorShape(dims): a shape is a tuple here (None for unknown sizes), with as_list().
   if (name == "TensorShape" && call.args.size() == 1 && call.args[0].value.isSequence()) {

@@ -650,6 +650,25 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
       return *layer;
     if (op.family == Family::Binary)
       if (std::optional<Value> number = binaryOnNumbers(op.name, call)) return *number;
+    // Math on a build-time number (tf.math.sqrt(tf.cast(tf.shape(key)[-1], tf.float32))) is a number.
+    if (op.family == Family::Unary && call.args.size() == 1 && call.args[0].value.isNumber()) {
+      double x = call.args[0].value.number();
+      static const std::map<int32_t, double (*)(double)> functions = {
+          {abi::kAbs, [](double v) { return std::fabs(v); }},   {abi::kSquare, [](double v) { return v * v; }},
+          {abi::kSqrt, [](double v) { return std::sqrt(v); }}, {abi::kRsqrt, [](double v) { return 1 / std::sqrt(v); }},
+          {abi::kExp, [](double v) { return std::exp(v); }},   {abi::kLog, [](double v) { return std::log(v); }},
+          {abi::kFloor, [](double v) { return std::floor(v); }}, {abi::kCeil, [](double v) { return std::ceil(v); }},
+          {abi::kNegate, [](double v) { return -v; }},         {abi::kReciprocal, [](double v) { return 1 / v; }},
+          {abi::kSign, [](double v) { return double((v > 0) - (v < 0)); }},
+      };
+      if (auto f = functions.find(op.code); f != functions.end()) return Value::ofFloat(float(f->second(x)), call.range);
+    }
+    if (op.family == Family::Cast && !call.args.empty() && call.args[0].value.isNumber()) {
+      trace_ = compositeConstants_ ? compositeConstants_ : std::make_shared<TensorProgram>();
+      Value result = callTensorOp(builtin, call);
+      trace_ = nullptr;
+      return result;
+    }
     diags_.report(DiagID::err_tensor_op_outside, call.range, what);
     return Value::error(call.range);
   }
@@ -674,7 +693,7 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
   case Family::Reshape: params = {x, {"shape", "newshape"}}; break;
   case Family::BiasAdd: params = {{"value", "x"}, {"bias"}, {"data_format"}}; break;
   case Family::Transpose: params = {x, {"perm", "pattern", "axes"}}; break;
-  case Family::MatMul: params = {{"x", "a", "x1"}, {"y", "b", "x2"}}; break;
+  case Family::MatMul: params = {{"x", "a", "x1"}, {"y", "b", "x2"}, {"transpose_a"}, {"transpose_b"}}; break;
   case Family::Where: params = {{"condition", "x"}, {"x", "then_expression", "x1"}, {"y", "else_expression", "x2"}}; break;
   case Family::Range: params = {{"start"}, {"stop", "limit"}, {"step", "delta"}, {"dtype"}}; break;
   case Family::FillLike:
@@ -966,6 +985,17 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
   case Family::MatMul: {
     std::optional<int> b = operand(1);
     if (!b) return Value::error(call.range);
+    // transpose_a/transpose_b: the operand's last two axes swapped first.
+    for (size_t i : {size_t(2), size_t(3)}) {
+      if (!given(i) || !args[i]->is(ValueKind::Bool) || !args[i]->boolean) continue;
+      std::optional<int> &side = i == 2 ? a : b;
+      std::vector<int64_t> perm;
+      for (int64_t k = 0; k < trace_->nodes[*side].rank(); ++k) perm.push_back(k);
+      if (perm.size() >= 2) std::swap(perm[perm.size() - 1], perm[perm.size() - 2]);
+      side = trace_->transpose(*side, perm, error);
+      if (!side) break;
+    }
+    if (!a || !b) break;
     const TensorExpr &x = trace_->nodes[*a], &y = trace_->nodes[*b];
     if (builtin.name == "matmul" && (y.batched || y.rank() > 2) && x.rank() >= 2 && y.rank() >= 2) {
       // A product of two computed tensors (attention scores, attention pooling).

@@ -644,3 +644,68 @@ CASES += [
          note="tf.nn.depth_to_space (block 2 and 3) and space_to_depth inside Lambdas; kernel_initializer set on "
               "built layers; tf.keras 2.15.", atol=1e-5, rtol=1e-4),
 ]
+
+# vit-keras's layers (faustomorales): weights made as tf.Variable from an
+# initializer called with a shape, a class token broadcast over the batch,
+# attention with tf.matmul(transpose_b=True) scaled by the square root of a
+# size cast to float, and call(self, inputs, training) left for Keras to fill.
+VIT_KERAS_LAYERS = """\
+import tensorflow as tf
+
+
+class ClassToken(tf.keras.layers.Layer):
+    def build(self, input_shape):
+        cls_init = tf.zeros_initializer()
+        self.hidden_size = input_shape[-1]
+        self.cls = tf.Variable(
+            name="cls",
+            initial_value=cls_init(shape=(1, 1, self.hidden_size), dtype="float32"),
+            trainable=True,
+        )
+
+    def call(self, inputs):
+        batch_size = tf.shape(inputs)[0]
+        cls_broadcasted = tf.cast(
+            tf.broadcast_to(self.cls, [batch_size, 1, self.hidden_size]),
+            dtype=inputs.dtype,
+        )
+        return tf.concat([cls_broadcasted, inputs], 1)
+
+
+class AddPositionEmbs(tf.keras.layers.Layer):
+    def build(self, input_shape):
+        self.pe = tf.Variable(
+            name="pos_embedding",
+            initial_value=tf.initializers.random_normal(stddev=0.06)(
+                shape=(1, input_shape[1], input_shape[2])
+            ),
+            dtype="float32",
+            trainable=True,
+        )
+
+    def call(self, inputs):
+        return inputs + tf.cast(self.pe, dtype=inputs.dtype)
+
+
+class Scores(tf.keras.layers.Layer):
+    def call(self, inputs, training):
+        query, key = inputs, inputs
+        score = tf.matmul(query, key, transpose_b=True)
+        dim_key = tf.cast(tf.shape(key)[-1], score.dtype)
+        return tf.nn.softmax(score / tf.math.sqrt(dim_key), axis=-1)
+
+
+inputs = tf.keras.layers.Input(shape=(5, 8))
+x = tf.keras.layers.Dense(8)(inputs)
+x = ClassToken(name="class_token")(x)
+x = AddPositionEmbs(name="pos_embedding")(x)
+y = Scores()(x)
+model = tf.keras.Model(inputs, [x, y])
+"""
+
+CASES += [
+    Case("keras2_custom_vit_variables", VIT_KERAS_LAYERS, keras=2, files=("model.h5",), inputs=[floats(-1, 1)],
+         note="vit-keras's ClassToken and AddPositionEmbs (tf.Variable weights from initializers called with a shape, "
+              "broadcast_to over the batch), tf.matmul(transpose_b=True), sqrt of a cast size, call(inputs, training) "
+              "filled by Keras; tf.keras 2.15.", atol=1e-5, rtol=1e-4),
+]
