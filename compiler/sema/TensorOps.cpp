@@ -856,15 +856,25 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
     result = trace_->activate(act, *a, float(*alpha), float(*maxValue), float(*threshold));
     break;
   }
-  case Family::Reduce: {
+  case Family::Reduce:
+  case Family::Moments: {
     std::optional<std::vector<int64_t>> axes = integers(1);
     if (!axes) return Value::error(call.range);
     if (!given(1)) {
-      error = "reducing every axis includes the batch axis; give axis= (e.g. axis=-1)";
+      error = op.family == Family::Reduce ? "reducing every axis includes the batch axis; give axis= (e.g. axis=-1)"
+                                          : "over every axis includes the batch axis; give the axes (e.g. axis=-1)";
       break;
     }
-    bool keepdims = given(2) && args[2]->is(ValueKind::Bool) && args[2]->boolean;
-    result = trace_->reduce(op.code, *a, *axes, keepdims, error);
+    size_t keep = op.family == Family::Moments && op.code == 0 ? 3 : 2;  // tf.nn.moments(x, axes, shift, keepdims)
+    bool keepdims = given(keep) && args[keep]->is(ValueKind::Bool) && args[keep]->boolean;
+    if (op.family == Family::Reduce) {
+      result = trace_->reduce(op.code, *a, *axes, keepdims, error);
+      break;
+    }
+    std::optional<std::pair<int, int>> stats = trace_->moments(*a, *axes, keepdims, error);
+    if (!stats) break;
+    if (op.code == 0) return Value::ofTuple({traced(stats->first, call.range), traced(stats->second, call.range)}, call.range);
+    result = op.code == 1 ? stats->second : trace_->unary(abi::kSqrt, stats->second, error);
     break;
   }
   case Family::Softmax: {
@@ -1049,21 +1059,6 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
       break;
     }
     result = trace_->repeatElements(*a, *count, *axis, error);
-    break;
-  }
-  case Family::Moments: {
-    std::optional<std::vector<int64_t>> axes = integers(1);
-    if (!axes) return Value::error(call.range);
-    if (!given(1)) {
-      error = "over every axis includes the batch axis; give the axes (e.g. axis=-1)";
-      break;
-    }
-    size_t keep = op.code == 0 ? 3 : 2;
-    bool keepdims = given(keep) && args[keep]->is(ValueKind::Bool) && args[keep]->boolean;
-    std::optional<std::pair<int, int>> stats = trace_->moments(*a, *axes, keepdims, error);
-    if (!stats) break;
-    if (op.code == 0) return Value::ofTuple({traced(stats->first, call.range), traced(stats->second, call.range)}, call.range);
-    result = op.code == 1 ? stats->second : trace_->unary(abi::kSqrt, stats->second, error);
     break;
   }
   case Family::BatchDot: {
