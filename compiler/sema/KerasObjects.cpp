@@ -23,7 +23,8 @@ std::optional<std::string> skippedMethod(const std::string &name) {
       {"test_on_batch", "training"},    {"evaluate", "training"},
       {"evaluate_generator", "training"}, {"reset_states", "training"},
       {"predict", "prediction"},        {"predict_generator", "prediction"},
-      {"predict_on_batch", "prediction"}, {"save", "saving and loading"},
+      {"predict_on_batch", "prediction"}, {"predict_classes", "prediction"},  // Keras 2's, before TF 2.6
+      {"predict_proba", "prediction"},  {"save", "saving and loading"},
       {"save_weights", "saving and loading"}, {"load_weights", "saving and loading"},
       {"to_json", "saving and loading"}, {"to_yaml", "saving and loading"},
       {"export", "saving and loading"}, {"get_weights", "weights"},
