@@ -36,8 +36,11 @@ Value Evaluator::sorted(std::vector<Value> items, SourceRange range) {
 
 Value Evaluator::callPython(const Builtin &builtin, CallSite &call) {
   if (builtin.name == "super") return makeSuper(call);
+  if (builtin.name == "len" && call.args.size() == 1)
+    if (std::optional<Value> n = dataLength(call.args[0].value, call.range)) return *n;
+  // int(len(x)) is the number len(x) is; anything else computed from data is other data.
   for (const CallArgument &a : call.args)
-    if (a.value.is(ValueKind::Skipped)) return a.value;
+    if (a.value.is(ValueKind::Skipped)) return builtin.name == "int" ? a.value : unshaped(a.value);
   const std::string &name = builtin.name;
   SourceRange r = call.range;
   // functools.partial(f, *args, **keywords): f with those arguments bound.
@@ -412,7 +415,7 @@ Value Evaluator::callPython(const Builtin &builtin, CallSite &call) {
 Value Evaluator::callMath(const Builtin &builtin, CallSite &call) {
   size_t visited = 0;
   for (const CallArgument &a : call.args)
-    if (const Value *s = findSkipped(a.value, &visited)) return *s;
+    if (const Value *s = findSkipped(a.value, &visited)) return unshaped(*s);
   if (!tick(call.range, visited)) return Value::error(call.range);
   const std::string &name = builtin.name;
   SourceRange r = call.range;

@@ -68,10 +68,13 @@ Value Evaluator::evalCall(const ast::Expr &e) {
         return Value::error(e.range);
       }
     }
+    if (!s.function.empty())
+      if (std::optional<Value> data = callDataFunction(callee, e)) return *data;
+    if (e.object->kind == ast::ExprKind::Attribute && e.object->name == "resize") forgetDataShape(*e.object->object);
     // A fresh skipped name (np.load, print) names the call; otherwise the value's origin stays.
     if (s.where.begin.offset == e.object->range.begin.offset && s.where.end == e.object->range.end)
       return Value::skipped(exprText(e), s.why, e.range, s.unsupported);
-    return callee;
+    return unshaped(callee);
   }
   CallSite call;
   call.range = e.range;
@@ -138,8 +141,9 @@ bool Evaluator::rejectSkipped(const CallSite &call, const LayerKind *layerClass)
     if (trainingOnly(a.keyword)) continue;
     const Value *s = findSkipped(a.value, &visited);
     if (!s) continue;
-    // The argument as written, or the skipped element inside it.
-    bool whole = s == &a.value && a.expr;
+    // The argument as written (also for a shape with its number of samples:
+    // x_train.shape), or the skipped element inside it.
+    bool whole = (s == &a.value || s->skip->dim) && a.expr;
     std::string use = fmt::format("'{}'", whole ? exprText(*a.expr) : s->skip->what);
     SourceRange where = whole ? a.value.range : s->range;
     Diagnostic &d = diags_.report(DiagID::err_skipped_used, where, use, skipReason(*s->skip));
@@ -175,10 +179,10 @@ Value Evaluator::call(const Value &callee, CallSite &call) {
     if (rejectSkipped(call, callee.layerClass)) return Value::error(call.range);
     return constructLayer(callee.layerClass, call, callee.text);
   case ValueKind::Layer:
-    if (const Value *s = prediction()) return *s;
+    if (const Value *s = prediction()) return unshaped(*s);
     return callLayer(callee.layer, call);
   case ValueKind::Model:
-    if (const Value *s = prediction()) return *s;
+    if (const Value *s = prediction()) return unshaped(*s);
     return callModelAsLayer(callee.model, call);
   case ValueKind::Builtin:
     switch (callee.builtin->kind) {
@@ -211,7 +215,7 @@ Value Evaluator::call(const Value &callee, CallSite &call) {
   case ValueKind::Instance: return callObjectMethod(callee, "__call__", call);
   case ValueKind::Function: return callFunction(*callee.function, call);
   case ValueKind::Partial: return callPartial(callee, call);
-  case ValueKind::Skipped: return callee;
+  case ValueKind::Skipped: return unshaped(callee);
   case ValueKind::Error: return callee;
   default:
     diags_.report(DiagID::err_not_callable, call.calleeRange, describe(callee));

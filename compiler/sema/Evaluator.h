@@ -192,6 +192,16 @@ private:
   Value strFormat(const std::string &format, CallSite &call);
   Value sorted(std::vector<Value> items, SourceRange range);
 
+  // NumPy arrays of data with known shapes (DataArrays.cpp)
+  std::optional<Value> callDataFunction(const Value &callee, const ast::Expr &e);
+  std::optional<Value> dataAttribute(const Value &array, const std::string &name, SourceRange range);
+  std::optional<Value> dataSubscript(const Value &array, const ast::Expr &e);
+  std::optional<Value> dataLength(const Value &array, SourceRange range);
+  Value dataBinary(const std::string &op, const Value &a, const Value &b, SourceRange range);
+  // `x.shape = ...`, `x.resize(...)`: the array bound to `target` changes shape in place.
+  void forgetDataShape(const ast::Expr &target);
+  int dataSamples_ = 0;  // the sample counts of the arrays made so far
+
   // modules (Modules.cpp)
   Value resolveImport(const std::string &path, SourceRange range);
   Value moduleMember(const std::string &module, const std::string &name, SourceRange range, SourceRange nameRange);
@@ -380,6 +390,13 @@ private:
   std::map<const LayerKind *, Scope *> classScopes_;  // the bodies of the file's custom layer classes
   std::map<const Model *, std::map<std::string, Value>> modelAttributes_;  // model.n_classes = ... of the file
 };
+
+// `skipped`, a member `full` of NumPy, keras.datasets, keras.utils or
+// keras.preprocessing, marked as a function whose result's shape Kiln
+// computes if it is one (DataArrays.cpp).
+Value dataFunction(Value skipped, const std::string &full);
+// Whether `full` is a module of such functions (keras.datasets.mnist, keras.preprocessing.sequence).
+bool isDataModule(const std::string &full);
 
 // The tensor function `name` of `module` (keras.backend, tensorflow,
 // tensorflow.math, tensorflow.nn, keras.ops, ...), if it is in the subset.

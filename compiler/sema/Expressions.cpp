@@ -161,20 +161,32 @@ Value Evaluator::evalAttribute(const ast::Expr &e) {
     reportUnsupportedTensorOp("the attribute '" + e.name + "' of a tensor", e.nameRange);
     return Value::error(e.range);
   }
-  if (object.is(ValueKind::Skipped))
-    v = skippedHere(object, *e.object) ? Value::skipped("", object.skip->why, e.range, object.skip->unsupported) : object;
+  if (object.is(ValueKind::Skipped)) {
+    if (std::optional<Value> known = dataAttribute(object, e.name, e.range)) return *known;
+    v = skippedHere(object, *e.object) ? Value::skipped("", object.skip->why, e.range, object.skip->unsupported)
+                                       : unshaped(object);
+  }
   else if (object.is(ValueKind::Module)) v = moduleMember(object.text, e.name, e.range, e.nameRange);
   else if (object.is(ValueKind::Model) || object.is(ValueKind::Layer) || object.is(ValueKind::Tensor))
     v = kerasAttribute(object, e.name, e.range, e.nameRange);
   else v = valueAttribute(object, e.name, e.range, e.nameRange);
   // Name fresh skipped values as written: "np.random.rand", "model.fit".
-  if (skippedHere(v, e)) v = Value::skipped(exprText(e), v.skip->why, e.range, v.skip->unsupported);
+  if (skippedHere(v, e)) {
+    auto info = std::make_shared<SkipInfo>(*v.skip);
+    info->what = exprText(e);
+    v.skip = std::move(info);
+  }
   return v;
 }
 
 Value Evaluator::evalSubscript(const ast::Expr &e) {
   Value object = eval(*e.object);
-  if (object.is(ValueKind::Error) || object.is(ValueKind::Skipped)) return object;
+  if (object.is(ValueKind::Error)) return object;
+  if (object.is(ValueKind::Skipped)) {
+    if (object.skip->shape)
+      if (std::optional<Value> part = dataSubscript(object, e)) return *part;
+    return unshaped(object);
+  }
   if (traceOperand(object)) return tensorSubscript(object, e);
   if (object.is(ValueKind::Tensor) && object.tensor->type.hasOpenAxes())
     if (std::optional<Value> view = newAxesView(object.tensor, e)) return *view;
@@ -196,7 +208,7 @@ Value Evaluator::evalSubscript(const ast::Expr &e) {
 
 Value Evaluator::index(const Value &object, const Value &key, SourceRange range) {
   if (key.is(ValueKind::Error)) return key;
-  if (key.is(ValueKind::Skipped)) return key;
+  if (key.is(ValueKind::Skipped)) return unshaped(key);
   if ((object.isSequence() || object.is(ValueKind::Str)) && key.isInteger()) {
     int64_t n = object.is(ValueKind::Str) ? int64_t(object.text.size()) : int64_t(object.items.size());
     int64_t i = key.asInt() < 0 ? key.asInt() + n : key.asInt();
@@ -231,7 +243,7 @@ Value Evaluator::slice(const Value &object, const ast::Expr &s, SourceRange rang
   for (int i = 0; i < 3; ++i) {
     if (!s.elements[i]) continue;
     Value v = eval(*s.elements[i]);
-    if (v.is(ValueKind::Error) || v.is(ValueKind::Skipped)) return v;
+    if (v.is(ValueKind::Error) || v.is(ValueKind::Skipped)) return unshaped(v);
     if (v.is(ValueKind::None)) continue;
     if (!v.isInteger()) {
       diags_.report(DiagID::err_slice_index, v.range, describe(v));
@@ -270,7 +282,7 @@ Value Evaluator::evalDisplay(const ast::Expr &e) {
       continue;
     }
     Value inner = eval(*item->object);
-    if (inner.is(ValueKind::Error) || inner.is(ValueKind::Skipped)) return inner;
+    if (inner.is(ValueKind::Error) || inner.is(ValueKind::Skipped)) return unshaped(inner);
     std::optional<std::vector<Value>> more = iterate(inner, item->range);
     if (!more) return Value::error(e.range);
     items.insert(items.end(), more->begin(), more->end());
@@ -293,7 +305,7 @@ Value Evaluator::evalDict(const ast::Expr &e) {
   for (size_t i = 0; i + 1 < e.elements.size(); i += 2) {
     if (!e.elements[i]) {  // **mapping
       Value m = eval(*e.elements[i + 1]);
-      if (m.is(ValueKind::Error) || m.is(ValueKind::Skipped)) return m;
+      if (m.is(ValueKind::Error) || m.is(ValueKind::Skipped)) return unshaped(m);
       if (!m.is(ValueKind::Dict)) {
         diags_.report(DiagID::err_argument_type, m.range, "**", "a dict display", "a dict", describe(m));
         return Value::error(e.range);
@@ -328,7 +340,7 @@ Value Evaluator::evalBoolOp(const ast::Expr &e) {
     v = eval(*e.elements[i]);
     if (i + 1 == e.elements.size()) break;
     std::optional<bool> t = truth(v, e.elements[i]->range);
-    if (!t) return v.is(ValueKind::Skipped) ? v : Value::error(e.range);
+    if (!t) return v.is(ValueKind::Skipped) ? unshaped(v) : Value::error(e.range);
     if (*t != isAnd) break;
   }
   return v;
@@ -337,13 +349,14 @@ Value Evaluator::evalBoolOp(const ast::Expr &e) {
 Value Evaluator::evalConditional(const ast::Expr &e) {
   Value condition = eval(*e.elements[1]);
   std::optional<bool> t = truth(condition, e.elements[1]->range);
-  if (!t) return condition.is(ValueKind::Skipped) ? condition : Value::error(e.range);
+  if (!t) return condition.is(ValueKind::Skipped) ? unshaped(condition) : Value::error(e.range);
   return eval(*e.elements[*t ? 0 : 2]);
 }
 
 Value Evaluator::evalUnary(const ast::Expr &e) {
   Value v = eval(*e.object);
-  if (v.is(ValueKind::Error) || v.is(ValueKind::Skipped)) return v;
+  if (v.is(ValueKind::Error)) return v;
+  if (v.is(ValueKind::Skipped)) return v.skip->shape && e.name != "not" ? v : unshaped(v);  // -x: an array of its shape
   if (e.name == "not") {
     std::optional<bool> t = truth(v, e.object->range);
     return t ? Value::ofBool(!*t, e.range) : Value::error(e.range);
@@ -390,7 +403,7 @@ Value Evaluator::evalComprehension(const ast::Expr &e) {
     const ast::ComprehensionClause &c = e.clauses[clause];
     Value sequence = eval(*c.iterable);
     if (sequence.is(ValueKind::Skipped) || sequence.is(ValueKind::Error)) {
-      stop = sequence;
+      stop = unshaped(sequence);
       return;
     }
     std::optional<std::vector<Value>> items = iterate(sequence, c.iterable->range);
@@ -405,7 +418,7 @@ Value Evaluator::evalComprehension(const ast::Expr &e) {
         Value v = eval(*condition);
         std::optional<bool> t = truth(v, condition->range);
         if (!t) {
-          stop = v.is(ValueKind::Skipped) ? v : Value::error(e.range);
+          stop = v.is(ValueKind::Skipped) ? unshaped(v) : Value::error(e.range);
           return;
         }
         keep = keep && *t;
@@ -443,7 +456,7 @@ Value Evaluator::evalFString(const ast::Expr &e) {
       continue;
     }
     Value v = eval(*part->object);
-    if (v.is(ValueKind::Error) || v.is(ValueKind::Skipped)) return v;
+    if (v.is(ValueKind::Error) || v.is(ValueKind::Skipped)) return unshaped(v);
     if (!part->name.empty()) v = toText(v, part->name != "s", v.range);
     if (v.is(ValueKind::Error)) return v;
     std::string spec;

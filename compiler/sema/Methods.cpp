@@ -85,7 +85,7 @@ Value Evaluator::callValueMethod(const Value &self, const std::string &method, C
 
   if (self.is(ValueKind::Str)) {
     for (const CallArgument &a : call.args)
-      if (a.value.is(ValueKind::Skipped)) return a.value;
+      if (a.value.is(ValueKind::Skipped)) return unshaped(a.value);
     const std::string &s = self.text;
     if (method == "format") return strFormat(s, call);
     if (method == "join") {

@@ -263,9 +263,11 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
       m.text = module;
       return unknownAttribute(m, name, nameRange, {"sqrt", "ceil", "floor", "log", "exp", "pi"});
     }
-    return Value::skipped(rawModule + "." + name, "NumPy computes on data", range);
+    if (name == "random" && module == "numpy") return submodule();
+    return dataFunction(Value::skipped(rawModule + "." + name, "NumPy computes on data", range), full);
   }
-  if (within(module, "numpy")) return Value::skipped(rawModule + "." + name, "NumPy computes on data", range);
+  if (within(module, "numpy"))
+    return dataFunction(Value::skipped(rawModule + "." + name, "NumPy computes on data", range), full);
   if (module == "six") {
     if (full == "builtins") return submodule();
     return Value::skipped(full, "module 'six' gives Kiln six.moves's builtins", range);
@@ -349,7 +351,8 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
   if (name == "register_keras_serializable" &&
       (within(module, "keras.utils") || within(module, "keras.saving") || within(module, "keras.models")))
     return builtinValue(find(mathFunctions(), name, "keras.saving"), range);
-  if (auto why = skippedKerasModule(module, name)) return Value::skipped(full, *why, range);
+  if (isDataModule(full)) return submodule();
+  if (auto why = skippedKerasModule(module, name)) return dataFunction(Value::skipped(full, *why, range), full);
   if (within(module, "keras.random"))
     return unsupported("it draws random numbers, and a compiled model gives the same outputs for the same inputs");
   if (last == "regularizers" || last == "constraints")
@@ -445,7 +448,7 @@ Value Evaluator::activationFunction(CallSite &call) {
   }
   const Value &id = call.args[0].value;
   if (id.is(ValueKind::Skipped) || id.is(ValueKind::Function) || id.is(ValueKind::Builtin) || id.is(ValueKind::Partial))
-    return id;
+    return unshaped(id);
   std::optional<std::string> act = id.is(ValueKind::None) ? std::optional<std::string>("linear")
                                    : id.is(ValueKind::Str) ? canonicalActivation(id.text)
                                                            : std::nullopt;
@@ -494,7 +497,7 @@ Value Evaluator::callBackend(const Builtin &builtin, CallSite &call) {
     return Value::error(call.range);
   }
   const Value &x = call.args[0].value;
-  if (x.is(ValueKind::Skipped)) return x;
+  if (x.is(ValueKind::Skipped)) return unshaped(x);
   if (x.is(ValueKind::Traced) && name == "int_shape") return tensorShape(x, call.range);
   if (!x.is(ValueKind::Tensor)) {
     diags_.report(DiagID::err_argument_type, x.range, "x", name + "()", "a tensor", describe(x));

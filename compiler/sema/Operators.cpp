@@ -51,8 +51,7 @@ bool integerPower(int64_t x, int64_t y, int64_t &r) {
 
 Value Evaluator::binary(const std::string &op, const Value &a, const Value &b, SourceRange range) {
   if (a.is(ValueKind::Error) || b.is(ValueKind::Error)) return Value::error(range);
-  if (a.is(ValueKind::Skipped)) return a;
-  if (b.is(ValueKind::Skipped)) return b;
+  if (a.is(ValueKind::Skipped) || b.is(ValueKind::Skipped)) return dataBinary(op, a, b, range);
   if (traceOperand(a) || traceOperand(b)) return tensorBinary(op, a, b, range);
   if (modelOperand(a) || modelOperand(b)) {
     Value x = a, y = b;
@@ -168,8 +167,7 @@ Value Evaluator::compare(const std::string &op, const Value &a, const Value &b, 
       return *layer;
   }
   if (!tick(range, a.items.size() + b.items.size() + (a.text.size() + b.text.size()) / 64)) return Value::error(range);
-  if (a.is(ValueKind::Skipped)) return a;
-  if (b.is(ValueKind::Skipped)) return b;
+  if (a.is(ValueKind::Skipped) || b.is(ValueKind::Skipped)) return dataBinary(op, a, b, range);
   // Equality walks nested containers: it spends the evaluation budget.
   auto same = [&](const Value &x, const Value &y) -> std::optional<bool> {
     size_t budget = size_t(std::max<int64_t>(0, kStepBudget - steps_));

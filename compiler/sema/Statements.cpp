@@ -612,6 +612,7 @@ void Evaluator::assign(const ast::Expr &target, const Value &value) {
     if (object.is(ValueKind::Error)) return;
     if (object.is(ValueKind::Skipped)) {
       recordSkipped(target.range, exprText(target) + " = ...");
+      if (target.name == "shape") forgetDataShape(*target.object);
       return;
     }
     if (object.is(ValueKind::Layer) && object.layer->kind && isCustomKind(object.layer->kind)) {

@@ -517,7 +517,7 @@ Value Evaluator::pixelShuffle(const Builtin &builtin, CallSite &call, bool toDep
   }
   if (x) {
     size_t visited = 0;
-    if (const Value *s = findSkipped(*x, &visited)) return *s;  // on data: skipped like the rest of the data code
+    if (const Value *s = findSkipped(*x, &visited)) return unshaped(*s);  // on data: skipped like the rest of the data code
   }
   if (!x || !(x->is(ValueKind::Tensor) || (trace_ && x->is(ValueKind::Traced)))) {
     diags_.report(DiagID::err_tensor_op, x ? x->range : call.range, what, "needs a model's tensor as its input");
@@ -576,7 +576,7 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
   const std::string what = spelled(builtin);
   size_t visited = 0;
   for (const CallArgument &a : call.args)
-    if (const Value *s = findSkipped(a.value, &visited)) return *s;  // on data: skipped like the rest of the data code
+    if (const Value *s = findSkipped(a.value, &visited)) return unshaped(*s);  // on data: skipped like the rest of the data code
   if (std::optional<Value> sizes = sizeArithmetic(op.family, call)) return *sizes;
   if (op.family == Family::Constant) {
     // convert_to_tensor(x) and tf.constant(x) are x: numbers and lists of

@@ -49,7 +49,7 @@ Value Evaluator::resizeImages(const Builtin &builtin, CallSite &call, const std:
     return Value::error(r);
   }
   size_t visited = 0;
-  if (const Value *s = findSkipped(*images, &visited)) return *s;  // on data: skipped with it
+  if (const Value *s = findSkipped(*images, &visited)) return unshaped(*s);  // on data: skipped with it
   if (!images->is(ValueKind::Tensor) && !images->is(ValueKind::Traced))
     return fail(images->range, "resizes a tensor of images, not " + describe(*images));
   std::vector<Dim> dims = images->is(ValueKind::Tensor) ? images->tensor->type.dims : std::vector<Dim>{};

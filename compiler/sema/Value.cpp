@@ -16,8 +16,21 @@ namespace kiln {
 
 Value Value::skipped(std::string what, std::string why, SourceRange where, bool unsupported) {
   Value v = make(ValueKind::Skipped, where);
-  v.skip = std::make_shared<SkipInfo>(SkipInfo{std::move(what), std::move(why), where, unsupported});
+  auto info = std::make_shared<SkipInfo>();
+  info->what = std::move(what);
+  info->why = std::move(why);
+  info->where = where;
+  info->unsupported = unsupported;
+  v.skip = std::move(info);
   return v;
+}
+
+Value unshaped(const Value &v) {
+  if (!v.is(ValueKind::Skipped) || (!v.skip->shape && !v.skip->dim && !v.skip->classes && v.skip->function.empty()))
+    return v;
+  Value r = Value::skipped(v.skip->what, v.skip->why, v.skip->where, v.skip->unsupported);
+  r.range = v.range;
+  return r;
 }
 
 namespace {

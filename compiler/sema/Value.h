@@ -67,12 +67,26 @@ private:
   std::shared_ptr<std::vector<Value>> items_;
 };
 
+// One axis of a data array whose shape Kiln knows (DataArrays.cpp).
+struct DataDim {
+  int64_t size = -1;  // -1: not known
+  int samples = 0;    // nonzero: the number of samples of one dataset or array, which reads as data (skipped)
+  bool operator==(const DataDim &) const = default;
+};
+
 // Why a value was not computed: the skipped code and the kind of code it is.
 struct SkipInfo {
   std::string what;   // "mnist.load_data()", "model.fit()", "np.random.rand()"
   std::string why;    // "data loading", "training", "a NumPy function", ...
   SourceRange where;  // the skipped expression
   bool unsupported = false;  // model code Kiln cannot compile (a custom layer, a TensorFlow op), not data or training
+  // What Kiln knows of skipped data without its content (DataArrays.cpp):
+  // an array's shape, a size read from one, how many classes a dataset's
+  // labels have, and a function whose result's shape it computes.
+  std::shared_ptr<const std::vector<DataDim>> shape;
+  std::optional<DataDim> dim;
+  int64_t classes = 0;
+  std::string function;  // "numpy.zeros", "keras.datasets.mnist.load_data", "ndarray.reshape" (on `self`)
 };
 
 struct Value {
@@ -163,6 +177,9 @@ std::optional<bool> equalWithin(const Value &a, const Value &b, size_t &budget);
 // A dict's value for `key`, or null; setting replaces or appends.
 const Value *dictGet(const Value &dict, const Value &key);
 void dictSet(Value &dict, Value key, Value value);
+// Skipped `v` (what, why and where) without what Kiln knows of its data: for
+// a result computed from it, which is other data.
+Value unshaped(const Value &v);
 // The first skipped value inside `v` (itself or an element), or null.
 // `visited` (if given) grows by the number of elements looked at.
 const Value *findSkipped(const Value &v, size_t *visited = nullptr);
