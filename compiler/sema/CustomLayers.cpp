@@ -163,17 +163,17 @@ Value Evaluator::callSuper(const Value &self, const std::string &method, CallSit
   return Value::error(call.range);
 }
 
+const Value *Evaluator::methodSelf() const {
+  if (frames_.empty() || frames_.back().function->def->params.empty()) return nullptr;
+  auto self = scope_->names.find(frames_.back().function->def->params[0].name);
+  return self == scope_->names.end() ? nullptr : &self->second;
+}
+
 Value Evaluator::makeSuper(CallSite &call) {
   Value v = Value::make(ValueKind::Opaque, call.range);
   v.text = "super";
-  if (!frames_.empty()) {
-    const ast::Function &def = *frames_.back().function->def;
-    if (!def.params.empty()) {
-      auto self = scope_->names.find(def.params[0].name);
-      if (self != scope_->names.end() && (self->second.is(ValueKind::Layer) || self->second.is(ValueKind::Instance)))
-        v.self = std::make_shared<Value>(self->second);
-    }
-  }
+  if (const Value *self = methodSelf(); self && (self->is(ValueKind::Layer) || self->is(ValueKind::Instance)))
+    v.self = std::make_shared<Value>(*self);
   if (!v.self) {
     diags_.report(DiagID::err_model_arg, call.range, "super() is supported in the methods of a class");
     return Value::error(call.range);
@@ -268,12 +268,8 @@ Value Evaluator::initialValue(const Value &initializer, CallSite &call) {
 // custom layer's method: a weight of the layer, as Keras tracks a variable
 // set on a layer (ViT's class token and position embedding).
 Value Evaluator::layerVariable(CallSite &call) {
-  Layer *layer = nullptr;
-  if (!frames_.empty() && !frames_.back().function->def->params.empty()) {
-    auto self = scope_->names.find(frames_.back().function->def->params[0].name);
-    if (self != scope_->names.end() && self->second.is(ValueKind::Layer) && isCustomKind(self->second.layer->kind))
-      layer = self->second.layer;
-  }
+  const Value *self = methodSelf();
+  Layer *layer = self && self->is(ValueKind::Layer) && isCustomKind(self->layer->kind) ? self->layer : nullptr;
   const CallArgument *initial = call.keyword("initial_value");
   if (!initial && !call.args.empty() && call.args[0].keyword.empty()) initial = &call.args[0];
   if (!layer || !initial || !(initial->value.is(ValueKind::Opaque) && initial->value.text == "InitialValue")) {

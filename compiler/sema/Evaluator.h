@@ -329,6 +329,8 @@ private:
   Value constructCustomLayer(const LayerKind *kind, CallSite &call);
   bool initBaseLayer(Layer *layer, const CallSite &call);
   Value makeSuper(CallSite &call);
+  // The first parameter of the method running now (`self`), if it is bound.
+  const Value *methodSelf() const;
   // plain Python classes (PlainClasses.cpp)
   bool isPlainClassBase(const Value &base) const;
   void definePlainClass(const ast::Stmt &stmt, const Value *base);
