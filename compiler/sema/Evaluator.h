@@ -23,6 +23,9 @@
 
 namespace kiln {
 
+struct TensorOp;
+struct TensorArgs;
+
 // Functions and classes that are not layers: Input, Model, Sequential, len, ...
 struct Builtin {
   enum class Kind {
@@ -313,6 +316,7 @@ private:
   Value resizeImages(const Builtin &builtin, CallSite &call, const std::string &what);
   Value padTensor(CallSite &call, const std::string &what);
   Value callTensorOp(const Builtin &builtin, CallSite &call);
+  Value traceTensorFamily(const Builtin &builtin, const TensorOp &op, const TensorArgs &args);  // TensorFamilies.cpp
   std::optional<Value> binaryOnNumbers(const std::string &name, const CallSite &call);
   std::optional<Value> onModelTensors(const std::string &keras2Name, const std::string &keras3Name,
                                       const std::vector<Value *> &operands, SourceRange range,
