@@ -413,6 +413,8 @@ Value Evaluator::callPython(const Builtin &builtin, CallSite &call) {
 
 // math.* and NumPy's functions of constants: np.prod(shape), math.ceil(x * 1.5).
 Value Evaluator::callMath(const Builtin &builtin, CallSite &call) {
+  if (builtin.detail == "numpy")
+    if (std::optional<Value> data = dataMath(builtin.name, call)) return *data;
   size_t visited = 0;
   for (const CallArgument &a : call.args)
     if (const Value *s = findSkipped(a.value, &visited)) return unshaped(*s);

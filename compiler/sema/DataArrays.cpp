@@ -50,12 +50,20 @@ const std::set<std::string> &numpyFunctions() {
       "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "array", "asarray",
       "reshape", "expand_dims", "squeeze", "transpose", "concatenate", "unique", "random.rand", "random.randn",
       "random.random", "random.random_sample", "random.ranf", "random.sample", "random.standard_normal",
-      "random.uniform", "random.normal", "random.randint"};
+      "random.uniform", "random.normal", "random.randint", "std", "var", "median"};
   return names;
 }
 
+// Reductions, as functions of NumPy and as an array's methods (np.mean and
+// the others Kiln computes on numbers too are Builtins: dataMath).
+bool isReduction(const std::string &name) {
+  static const std::set<std::string> names = {"mean", "std", "var", "sum", "prod", "max", "min", "amax", "amin", "median"};
+  return names.count(name) > 0;
+}
+
 const std::set<std::string> &arrayMethods() {
-  static const std::set<std::string> names = {"reshape", "astype", "copy", "flatten", "ravel", "squeeze", "transpose"};
+  static const std::set<std::string> names = {"reshape", "astype", "copy", "flatten", "ravel", "squeeze", "transpose",
+                                              "mean", "std", "var", "sum", "max", "min"};
   return names;
 }
 
@@ -259,6 +267,38 @@ std::optional<Dims> expanded(const Dims &in, const Value &axis) {
   return out;
 }
 
+// A reduction over `axis` (None: every axis), keeping the reduced axes as 1s if `keepdims`.
+std::optional<Dims> reduced(const Dims &in, const Value *axis, const Value *keepdims) {
+  bool keep = keepdims && keepdims->is(ValueKind::Bool) && keepdims->boolean;
+  if (keepdims && !keepdims->is(ValueKind::Bool)) return std::nullopt;
+  std::vector<bool> gone(in.size(), !axis || axis->is(ValueKind::None));
+  if (axis && !axis->is(ValueKind::None)) {
+    std::vector<Value> axes = axis->isSequence() ? std::vector<Value>(axis->items.begin(), axis->items.end())
+                                                 : std::vector<Value>{*axis};
+    for (const Value &a : axes) {
+      std::optional<size_t> i = axisOf(a, in.size());
+      if (!i || gone[*i]) return std::nullopt;
+      gone[*i] = true;
+    }
+  }
+  Dims out;
+  for (size_t i = 0; i < in.size(); ++i)
+    if (!gone[i]) out.push_back(in[i]);
+    else if (keep) out.push_back(DataDim{1, 0});
+  return out;
+}
+
+std::vector<Value> positional(const CallSite &call);
+const Value *argument(const CallSite &call, size_t position, std::string_view keyword);
+
+// x.mean(axis=0), np.std(x, axis=(1, 2), keepdims=True): the axis given by
+// position at most (after the array), the rest by keyword.
+std::optional<Dims> reduction(const Dims &in, const CallSite &call, size_t axisPosition) {
+  if (positional(call).size() > axisPosition + 1) return std::nullopt;
+  const CallArgument *keepdims = call.keyword("keepdims");
+  return reduced(in, argument(call, axisPosition, "axis"), keepdims ? &keepdims->value : nullptr);
+}
+
 // The argument at `position` or named `keyword`, if given.
 const Value *argument(const CallSite &call, size_t position, std::string_view keyword) {
   if (const CallArgument *k = call.keyword(keyword)) return &k->value;
@@ -347,6 +387,20 @@ void Evaluator::forgetDataShape(const ast::Expr &target) {
   if (target.kind != ast::ExprKind::Name) return;
   std::optional<Value> v = lookup(target.name);
   if (v && shapeOf(*v)) assign(target, unshaped(*v));
+}
+
+std::optional<Value> Evaluator::dataMath(const std::string &name, const CallSite &call) {
+  std::vector<Value> args = positional(call);
+  const Dims *in = args.empty() ? nullptr : shapeOf(args[0]);
+  if (!in) return std::nullopt;
+  static const std::set<std::string> elementwise = {"sqrt", "ceil", "floor", "trunc", "exp", "log", "log2", "log10",
+                                                     "abs", "round", "float32", "float64", "int32", "int64"};
+  std::optional<Dims> out;
+  if (isReduction(name)) out = reduction(*in, call, 1);
+  else if (elementwise.count(name) && call.args.size() == 1) out = *in;
+  else if (name == "power" && args.size() == 2) return dataBinary("**", args[0], args[1], call.range);
+  if (!out) return std::nullopt;
+  return array(*args[0].skip, std::move(*out), call.range);
 }
 
 std::optional<Value> Evaluator::dataLength(const Value &object, SourceRange range) {
@@ -493,6 +547,7 @@ std::optional<Value> Evaluator::callDataFunction(const Value &callee, const ast:
     std::string method = f.substr(strlen("ndarray."));
     int64_t classes = self.skip->classes;
     if (method == "astype" || method == "copy") return result(in, classes);
+    if (isReduction(method)) return result(reduction(in, call, 0));
     if (method == "squeeze") return result(squeezed(in, argument(call, 0, "axis")), classes);
     if (method == "transpose") return result(transposed(in, tupleOrPositional(call).items.vector()));
     if (method == "flatten" || method == "ravel") {
@@ -571,6 +626,7 @@ std::optional<Value> Evaluator::callDataFunction(const Value &callee, const ast:
     return result(out);
   }
   if (!in) return std::nullopt;
+  if (isReduction(name)) return result(reduction(*in, call, 1));
   if (name == "unique") {
     if (call.args.size() != 1 || first->skip->classes <= 0) return std::nullopt;
     return result(Dims{DataDim{first->skip->classes, 0}});

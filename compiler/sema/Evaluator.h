@@ -200,6 +200,7 @@ private:
   std::optional<Value> dataAttribute(const Value &array, const std::string &name, SourceRange range);
   std::optional<Value> dataSubscript(const Value &array, const ast::Expr &e);
   std::optional<Value> dataLength(const Value &array, SourceRange range);
+  std::optional<Value> dataMath(const std::string &name, const CallSite &call);  // np.mean(x_train, axis=0)
   Value dataBinary(const std::string &op, const Value &a, const Value &b, SourceRange range);
   // `x.shape = ...`, `x.resize(...)`: the array bound to `target` changes shape in place.
   void forgetDataShape(const ast::Expr &target);

@@ -13,7 +13,7 @@ rng = np.random.default_rng(0)
 
 
 def split(x_shape, y_shape, classes, n):
-    x = np.zeros((n,) + x_shape, "uint8")
+    x = np.zeros((n,) + x_shape, "uint8" if classes else "float64")
     y = (np.arange(n) % classes if classes else rng.random(n)).reshape((n,) + y_shape)
     return x, y
 
