@@ -36,8 +36,10 @@ Value Evaluator::sorted(std::vector<Value> items, SourceRange range) {
 
 Value Evaluator::callPython(const Builtin &builtin, CallSite &call) {
   if (builtin.name == "super") return makeSuper(call);
-  if (builtin.name == "len" && call.args.size() == 1)
-    if (std::optional<Value> n = dataLength(call.args[0].value, call.range)) return *n;
+  if ((builtin.name == "len" || builtin.name == "set") && call.args.size() == 1)
+    if (std::optional<Value> n = builtin.name == "len" ? dataLength(call.args[0].value, call.range)
+                                                       : dataClasses(call.args[0].value, call.range))
+      return *n;
   // int(len(x)) is the number len(x) is; anything else computed from data is other data.
   for (const CallArgument &a : call.args)
     if (a.value.is(ValueKind::Skipped)) return builtin.name == "int" ? a.value : unshaped(a.value);
@@ -413,8 +415,30 @@ Value Evaluator::callPython(const Builtin &builtin, CallSite &call) {
 
 // math.* and NumPy's functions of constants: np.prod(shape), math.ceil(x * 1.5).
 Value Evaluator::callMath(const Builtin &builtin, CallSite &call) {
-  if (builtin.detail == "numpy")
+  if (builtin.detail == "numpy") {
     if (std::optional<Value> data = dataMath(builtin.name, call)) return *data;
+    // NumPy's elementwise functions of a list of numbers give an array of them.
+    static const std::set<std::string> elementwise = {"sqrt", "ceil", "floor", "trunc", "exp", "log", "log2", "log10",
+                                                       "abs", "round", "float32", "float64", "int32", "int64"};
+    std::vector<const Value *> args = positionalArgs(call);
+    if (!args.empty() && args[0]->isSequence() && (elementwise.count(builtin.name) || builtin.name == "power")) {
+      if (builtin.name == "power" && args.size() == 2) {
+        Value base = numpyArray(std::vector<Value>(args[0]->items.begin(), args[0]->items.end()), args[0]->range);
+        return numpyElementwise("**", base, *args[1], call.range, false);
+      }
+      if (call.args.size() != 1) {
+        diags_.report(DiagID::err_builtin_arguments, call.range, builtin.name, "1", call.args.size());
+        return Value::error(call.range);
+      }
+      std::vector<Value> out;
+      for (const Value &item : args[0]->items) {
+        CallSite one{call.range, call.calleeRange, {{"", {}, item, nullptr}}};
+        out.push_back(callMath(builtin, one));
+        if (out.back().is(ValueKind::Error)) return out.back();
+      }
+      return numpyArray(std::move(out), call.range);
+    }
+  }
   size_t visited = 0;
   for (const CallArgument &a : call.args)
     if (const Value *s = findSkipped(a.value, &visited)) return unshaped(*s);
@@ -475,7 +499,7 @@ Value Evaluator::callMath(const Builtin &builtin, CallSite &call) {
       }
       for (double x = start; (step > 0 ? x < stop : x > stop) && tick(r); x += step) items.push_back(result(x, ints));
     }
-    return Value::ofList(std::move(items), r);
+    return numpyArray(std::move(items), r);
   }
   double x = xs.empty() ? 0 : xs[0];
   if (name == "prod" || name == "sum") {

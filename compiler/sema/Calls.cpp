@@ -70,6 +70,9 @@ Value Evaluator::evalCall(const ast::Expr &e) {
     }
     if (!s.function.empty())
       if (std::optional<Value> data = callDataFunction(callee, e)) return *data;
+    for (const ast::Argument &a : e.args)  // np.clip(y, 0, 1, out=y) writes y
+      if (a.keyword == "out" && a.value->kind == ast::ExprKind::Name)
+        if (std::optional<Value> out = lookup(a.value->name)) markWritten(*out);
     if (e.object->kind == ast::ExprKind::Attribute && e.object->name == "resize") forgetDataShape(*e.object->object);
     // A fresh skipped name (np.load, print) names the call; otherwise the value's origin stays.
     if (s.where.begin.offset == e.object->range.begin.offset && s.where.end == e.object->range.end)

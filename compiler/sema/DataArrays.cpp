@@ -50,7 +50,8 @@ const std::set<std::string> &numpyFunctions() {
       "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "array", "asarray",
       "reshape", "expand_dims", "squeeze", "transpose", "concatenate", "unique", "random.rand", "random.randn",
       "random.random", "random.random_sample", "random.ranf", "random.sample", "random.standard_normal",
-      "random.uniform", "random.normal", "random.randint", "std", "var", "median"};
+      "random.uniform", "random.normal", "random.randint", "std", "var", "median", "place", "put", "copyto", "putmask",
+      "put_along_axis", "fill_diagonal"};
   return names;
 }
 
@@ -71,11 +72,21 @@ const Dims *shapeOf(const Value &v) { return v.is(ValueKind::Skipped) && v.skip 
 
 bool readable(const DataDim &d) { return d.size >= 0 && !d.samples; }
 
-// An array of data with `origin`'s what, why and where.
-Value array(const SkipInfo &origin, Dims dims, SourceRange range, int64_t classes = 0) {
+// A dataset's classes, while no code has changed its labels in place.
+int64_t classesOf(const Value &labels) {
+  const SkipInfo &s = *labels.skip;
+  return s.written && !*s.written ? s.classes : 0;
+}
+
+// An array of data with `origin`'s what, why and where, made from `from`'s
+// content (`written`), or from origin's, or new.
+Value array(const SkipInfo &origin, Dims dims, SourceRange range, int64_t classes = 0, const Value *from = nullptr) {
   auto info = std::make_shared<SkipInfo>(*Value::skipped(origin.what, origin.why, origin.where, origin.unsupported).skip);
   info->shape = std::make_shared<const Dims>(std::move(dims));
   info->classes = classes;
+  info->written = from && from->skip->written ? from->skip->written
+                  : origin.written             ? origin.written
+                                               : std::make_shared<bool>(false);
   Value v = Value::make(ValueKind::Skipped, range);
   v.skip = std::move(info);
   return v;
@@ -371,6 +382,8 @@ std::optional<Value> Evaluator::dataAttribute(const Value &object, const std::st
     if (std::optional<int64_t> p = product(*shape, complete)) return Value::ofInt(*p, range);
   }
   if (name == "T") return array(*object.skip, Dims(shape->rbegin(), shape->rend()), range);
+  if (name == "fill" || name == "put" || name == "itemset" || name == "resize" || name == "sort")
+    markWritten(object);  // methods that change the array in place
   if (arrayMethods().count(name)) {
     Value method = unshaped(object);
     method.range = range;
@@ -381,6 +394,10 @@ std::optional<Value> Evaluator::dataAttribute(const Value &object, const std::st
     return method;
   }
   return std::nullopt;
+}
+
+void markWritten(const Value &v) {
+  if (v.is(ValueKind::Skipped) && v.skip->written) *v.skip->written = true;
 }
 
 void Evaluator::forgetDataShape(const ast::Expr &target) {
@@ -401,6 +418,12 @@ std::optional<Value> Evaluator::dataMath(const std::string &name, const CallSite
   else if (name == "power" && args.size() == 2) return dataBinary("**", args[0], args[1], call.range);
   if (!out) return std::nullopt;
   return array(*args[0].skip, std::move(*out), call.range);
+}
+
+std::optional<Value> Evaluator::dataClasses(const Value &labels, SourceRange range) {
+  const Dims *shape = shapeOf(labels);
+  if (!shape || shape->size() != 1 || classesOf(labels) <= 0) return std::nullopt;  // set() of rows: unhashable
+  return array(*labels.skip, Dims{DataDim{classesOf(labels), 0}}, range);
 }
 
 std::optional<Value> Evaluator::dataLength(const Value &object, SourceRange range) {
@@ -501,15 +524,18 @@ std::optional<Value> Evaluator::callDataFunction(const Value &callee, const ast:
     diags_.dropSince(mark);
     return std::nullopt;
   }
+  for (const CallArgument &a : call.args)
+    if (a.keyword == "out") markWritten(a.value);
   const SkipInfo &s = *callee.skip;
   // A function named here (np.zeros(...)) names the result; an array's method keeps the array's origin.
   bool fresh = s.where.begin.offset == e.object->range.begin.offset && s.where.end == e.object->range.end;
   Value named = Value::skipped(fresh ? exprText(e) : s.what, s.why, fresh ? e.range : s.where, s.unsupported);
   const SkipInfo &origin = *named.skip;
   const std::string &f = s.function;
+  const Value *source = nullptr;  // the array the result is made from (a view of it, as far as Kiln knows)
   auto result = [&](std::optional<Dims> dims, int64_t classes = 0) -> std::optional<Value> {
     if (!dims) return std::nullopt;
-    return array(origin, std::move(*dims), e.range, classes);
+    return array(origin, std::move(*dims), e.range, classes, source);
   };
   // Arrays made from sizes: their first axis holds the samples.
   auto made = [&](std::optional<Dims> dims) -> std::optional<Value> {
@@ -545,7 +571,8 @@ std::optional<Value> Evaluator::callDataFunction(const Value &callee, const ast:
     const Value &self = *callee.self;
     const Dims &in = *shapeOf(self);
     std::string method = f.substr(strlen("ndarray."));
-    int64_t classes = self.skip->classes;
+    int64_t classes = classesOf(self);
+    source = &self;
     if (method == "astype" || method == "copy") return result(in, classes);
     if (isReduction(method)) return result(reduction(in, call, 0));
     if (method == "squeeze") return result(squeezed(in, argument(call, 0, "axis")), classes);
@@ -569,7 +596,7 @@ std::optional<Value> Evaluator::callDataFunction(const Value &callee, const ast:
     const Value *n = argument(call, 1, "num_classes");
     if (!n) n = call.keyword("nb_classes") ? &call.keyword("nb_classes")->value : nullptr;  // Keras 1
     if (n && !n->is(ValueKind::None) && !(n->isInteger() && n->asInt() > 0)) return std::nullopt;
-    int64_t classes = n && n->isInteger() ? n->asInt() : y->skip->classes;
+    int64_t classes = n && n->isInteger() ? n->asInt() : classesOf(*y);
     out.push_back(classes > 0 ? DataDim{classes, 0} : DataDim{});
     return result(out);
   }
@@ -599,8 +626,14 @@ std::optional<Value> Evaluator::callDataFunction(const Value &callee, const ast:
   }
   if (!first) return std::nullopt;
   const Dims *in = shapeOf(*first);
+  if (in) source = first;
+  if (name == "place" || name == "put" || name == "copyto" || name == "putmask" || name == "put_along_axis" ||
+      name == "fill_diagonal") {  // in place: the array's content changes
+    markWritten(*first);
+    return std::nullopt;
+  }
   if (name == "array" || name == "asarray" || name.find("_like") != std::string::npos) {
-    if (in) return result(*in, name.find("_like") == std::string::npos ? first->skip->classes : 0);
+    if (in) return result(*in, name.find("_like") == std::string::npos ? classesOf(*first) : 0);
     return made(nestedDims(*first));
   }
   if (name == "concatenate") {
@@ -628,8 +661,8 @@ std::optional<Value> Evaluator::callDataFunction(const Value &callee, const ast:
   if (!in) return std::nullopt;
   if (isReduction(name)) return result(reduction(*in, call, 1));
   if (name == "unique") {
-    if (call.args.size() != 1 || first->skip->classes <= 0) return std::nullopt;
-    return result(Dims{DataDim{first->skip->classes, 0}});
+    if (call.args.size() != 1 || classesOf(*first) <= 0) return std::nullopt;
+    return result(Dims{DataDim{classesOf(*first), 0}});
   }
   if (name == "expand_dims") {
     const Value *axis = argument(call, 1, "axis");
@@ -646,7 +679,7 @@ std::optional<Value> Evaluator::callDataFunction(const Value &callee, const ast:
   const Value *shape = argument(call, 1, "newshape");
   if (!shape) shape = call.keyword("shape") ? &call.keyword("shape")->value : nullptr;  // NumPy 2
   std::optional<NewShape> to = shape ? newShapeOf(*shape) : std::nullopt;
-  return to ? result(reshaped(*in, to->dims, to->infer), first->skip->classes) : std::nullopt;
+  return to ? result(reshaped(*in, to->dims, to->infer), classesOf(*first)) : std::nullopt;
 }
 
 }  // namespace kiln

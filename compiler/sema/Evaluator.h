@@ -172,6 +172,7 @@ private:
   // operators (Operators.cpp)
   Value binary(const std::string &op, const Value &a, const Value &b, SourceRange range);
   Value compare(const std::string &op, const Value &a, const Value &b, SourceRange range);
+  Value numpyElementwise(const std::string &op, const Value &a, const Value &b, SourceRange range, bool comparison);
   Value percentFormat(const Value &format, const Value &args, SourceRange range);
   std::optional<std::string> formatValue(const Value &v, const std::string &spec, SourceRange range);
 
@@ -200,6 +201,8 @@ private:
   std::optional<Value> dataAttribute(const Value &array, const std::string &name, SourceRange range);
   std::optional<Value> dataSubscript(const Value &array, const ast::Expr &e);
   std::optional<Value> dataLength(const Value &array, SourceRange range);
+  // set(y_train), np.unique(y_train): a dataset's classes, as an array of their number.
+  std::optional<Value> dataClasses(const Value &labels, SourceRange range);
   std::optional<Value> dataMath(const std::string &name, const CallSite &call);  // np.mean(x_train, axis=0)
   Value dataBinary(const std::string &op, const Value &a, const Value &b, SourceRange range);
   // `x.shape = ...`, `x.resize(...)`: the array bound to `target` changes shape in place.
@@ -404,6 +407,9 @@ private:
 Value dataFunction(Value skipped, const std::string &full);
 // Whether `full` is a module of such functions (keras.datasets.mnist, keras.preprocessing.sequence).
 bool isDataModule(const std::string &full);
+// Data `v` (and the arrays that share its content) changed in place: what
+// Kiln knew of its content no longer holds.
+void markWritten(const Value &v);
 
 // The tensor function `name` of `module` (keras.backend, tensorflow,
 // tensorflow.math, tensorflow.nn, keras.ops, ...), if it is in the subset.

@@ -736,7 +736,9 @@ Value Evaluator::makeFunctionalModel(CallSite &call, const std::string &defaultN
                                              arg("name", ArgType::Str, Value::none()),
                                              arg("trainable", ArgType::Bool, Value::ofBool(true))};
   LayerConfig config;
-  if (!bindArguments(specs, {}, call, "Model", diags_, config)) return Value::error(call.range);
+  // Keras 2.0-2.3 still took Keras 1's Model(input=..., output=...), with a warning.
+  static const std::vector<LegacyArg> legacy = {{"input", "inputs"}, {"output", "outputs"}};
+  if (!bindArguments(specs, legacy, call, "Model", diags_, config)) return Value::error(call.range);
   bool ok = true;
   std::vector<Tensor *> inputs = tensorsOf(config.get("inputs"), "Model inputs", ok);
   std::vector<Tensor *> outputs = tensorsOf(config.get("outputs"), "Model outputs", ok);

@@ -49,9 +49,35 @@ bool integerPower(int64_t x, int64_t y, int64_t &r) {
 
 }  // namespace
 
+// NumPy's arrays of build-time numbers (np.arange, np.linspace) compute
+// elementwise, with a number or an array of the same length.
+Value Evaluator::numpyElementwise(const std::string &op, const Value &a, const Value &b, SourceRange range,
+                                  bool comparison) {
+  size_t n = isNumpyArray(a) ? a.items.size() : b.items.size();
+  auto element = [&](const Value &v, size_t i) -> const Value * {
+    if (v.isNumber()) return &v;
+    if (v.isSequence() && v.items.size() == n && v.items[i].isNumber()) return &v.items[i];
+    return nullptr;
+  };
+  std::vector<Value> out;
+  for (size_t i = 0; i < n; ++i) {
+    const Value *x = element(a, i), *y = element(b, i);
+    if (!x || !y) {
+      diags_.report(DiagID::err_arithmetic, range, op, describe(a), describe(b),
+                    "; a NumPy array of numbers computes with a number or an array of its length");
+      return Value::error(range);
+    }
+    Value r = comparison ? compare(op, *x, *y, range) : binary(op, *x, *y, range);
+    if (r.is(ValueKind::Error)) return r;
+    out.push_back(std::move(r));
+  }
+  return numpyArray(std::move(out), range);
+}
+
 Value Evaluator::binary(const std::string &op, const Value &a, const Value &b, SourceRange range) {
   if (a.is(ValueKind::Error) || b.is(ValueKind::Error)) return Value::error(range);
   if (a.is(ValueKind::Skipped) || b.is(ValueKind::Skipped)) return dataBinary(op, a, b, range);
+  if (isNumpyArray(a) || isNumpyArray(b)) return numpyElementwise(op, a, b, range, false);
   if (traceOperand(a) || traceOperand(b)) return tensorBinary(op, a, b, range);
   if (modelOperand(a) || modelOperand(b)) {
     Value x = a, y = b;
@@ -168,6 +194,8 @@ Value Evaluator::compare(const std::string &op, const Value &a, const Value &b, 
   }
   if (!tick(range, a.items.size() + b.items.size() + (a.text.size() + b.text.size()) / 64)) return Value::error(range);
   if (a.is(ValueKind::Skipped) || b.is(ValueKind::Skipped)) return dataBinary(op, a, b, range);
+  if ((isNumpyArray(a) || isNumpyArray(b)) && op != "in" && op != "not in" && op != "is" && op != "is not")
+    return numpyElementwise(op, a, b, range, true);
   // Equality walks nested containers: it spends the evaluation budget.
   auto same = [&](const Value &x, const Value &y) -> std::optional<bool> {
     size_t budget = size_t(std::max<int64_t>(0, kStepBudget - steps_));

@@ -223,7 +223,10 @@ void Evaluator::skipBlock(const ast::Stmt &stmt, const Value &cause, const std::
   recordSkipped(stmt.range, what);
   // What the block would bind is unknown: the names say which block left them so.
   Value unknown = Value::skipped(what, "a block that runs on skipped data: " + cause.skip->why, header);
-  for (const std::string &name : namesBoundBy(stmt)) scope_->names[name] = unknown;
+  for (const std::string &name : namesBoundBy(stmt)) {
+    if (std::optional<Value> v = lookup(name)) markWritten(*v);  // y += 1 in the block changes y in place
+    scope_->names[name] = unknown;
+  }
   // So are the lists and dicts it would fill (`vocab = set()`, then
   // `vocab.add(w)` in a loop over data): their contents are unknown.
   Changes changed;
@@ -235,6 +238,7 @@ void Evaluator::skipBlock(const ast::Stmt &stmt, const Value &cause, const std::
     for (Scope *scope : {scope_, &globals_})
       if (auto it = scope->names.find(c.name); !holder && it != scope->names.end()) holder = &it->second;
     if (!holder) continue;
+    markWritten(*holder);  // y[i] = 0, y.fill(0)
     // `self.blocks.append(b)`: the value is an attribute of a custom layer or of an object.
     Value attribute;
     if (!c.attribute.empty()) {
@@ -525,6 +529,7 @@ void Evaluator::execAugAssign(const ast::Stmt &stmt) {
   Value current = eval(target);
   Value operand = eval(*stmt.value);
   if (current.is(ValueKind::Error) || operand.is(ValueKind::Error)) return;
+  markWritten(current);  // NumPy's x += ... changes the array itself
   // list += iterable extends the list itself, which other names may share.
   if (stmt.op == "+" && current.is(ValueKind::List) && !operand.is(ValueKind::Skipped)) {
     std::optional<std::vector<Value>> more = iterate(operand, stmt.value->range);
@@ -644,6 +649,7 @@ void Evaluator::assignItem(const ast::Expr &target, const Value &value) {
   Value object = eval(*target.object);
   if (object.is(ValueKind::Error)) return;
   if (object.is(ValueKind::Skipped)) {
+    markWritten(object);
     recordSkipped(target.range, exprText(target) + " = ...");
     return;
   }

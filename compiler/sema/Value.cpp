@@ -26,7 +26,8 @@ Value Value::skipped(std::string what, std::string why, SourceRange where, bool 
 }
 
 Value unshaped(const Value &v) {
-  if (!v.is(ValueKind::Skipped) || (!v.skip->shape && !v.skip->dim && !v.skip->classes && v.skip->function.empty()))
+  if (!v.is(ValueKind::Skipped) ||
+      (!v.skip->shape && !v.skip->dim && !v.skip->classes && !v.skip->written && v.skip->function.empty()))
     return v;
   Value r = Value::skipped(v.skip->what, v.skip->why, v.skip->where, v.skip->unsupported);
   r.range = v.range;

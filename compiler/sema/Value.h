@@ -86,6 +86,9 @@ struct SkipInfo {
   std::shared_ptr<const std::vector<DataDim>> shape;
   std::optional<DataDim> dim;
   int64_t classes = 0;
+  // Shared by an array and the arrays made from it (views, aliases, copies):
+  // set once any of them is changed in place, which voids `classes`.
+  std::shared_ptr<bool> written;
   std::string function;  // "numpy.zeros", "keras.datasets.mnist.load_data", "ndarray.reshape" (on `self`)
 };
 
@@ -96,7 +99,7 @@ struct Value {
   bool boolean = false;
   int64_t integer = 0;
   double real = 0;
-  std::string text;  // Str; Module path; Method name; Opaque class name; Class name; LayerClass: the name it was
+  std::string text;  // Str; Module path; Method name; Opaque class name; Class name; List: "ndarray" (isNumpyArray); LayerClass: the name it was
                      // reached by; "property": a Function under @property
   Items items;       // Tuple, List; Dict as key, value, key, value...
   Tensor *tensor = nullptr;
@@ -169,6 +172,15 @@ Value deepCopy(const Value &v);
 // `v` with each model tensor in it (also inside lists and tuples) replaced by
 // `replace(tensor)`, in new containers: `v`'s own are left as they are.
 Value withTensorsReplaced(const Value &v, const std::function<Value(const Value &)> &replace);
+// NumPy's arrays of build-time numbers (np.arange(3), np.linspace(0, 1, 5))
+// are lists marked as such: their arithmetic is elementwise.
+inline bool isNumpyArray(const Value &v) { return v.is(ValueKind::List) && v.text == "ndarray"; }
+inline Value numpyArray(std::vector<Value> items, SourceRange r) {
+  Value v = Value::ofList(std::move(items), r);
+  v.text = "ndarray";
+  return v;
+}
+
 // Python's ==, for build-time values (tensors, layers and models by identity).
 bool equal(const Value &a, const Value &b);
 // The same, comparing at most `budget` elements (counted down); nothing if
