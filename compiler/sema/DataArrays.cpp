@@ -6,6 +6,7 @@
 // (its first axis) stays data: a loop over it is skipped as before, and a
 // model that takes it is an error.
 #include "sema/Evaluator.h"
+#include "sema/TensorOps.h"
 
 #include <algorithm>
 
@@ -51,7 +52,7 @@ const std::set<std::string> &numpyFunctions() {
       "reshape", "expand_dims", "squeeze", "transpose", "concatenate", "unique", "random.rand", "random.randn",
       "random.random", "random.random_sample", "random.ranf", "random.sample", "random.standard_normal",
       "random.uniform", "random.normal", "random.randint", "std", "var", "median", "place", "put", "copyto", "putmask",
-      "put_along_axis", "fill_diagonal"};
+      "put_along_axis", "fill_diagonal", "pad"};
   return names;
 }
 
@@ -278,6 +279,36 @@ std::optional<Dims> expanded(const Dims &in, const Value &axis) {
   return out;
 }
 
+// np.pad(x, pad_width): pad_width is n, (before, after), or one such pair per axis.
+std::optional<Dims> padded(const Dims &in, const Value *width) {
+  if (!width) return std::nullopt;
+  auto pair = [](const Value &v) -> std::optional<std::pair<int64_t, int64_t>> {
+    if (v.isInteger()) return std::pair{v.asInt(), v.asInt()};
+    if (v.isSequence() && v.items.size() == 1 && v.items[0].isInteger())
+      return std::pair{v.items[0].asInt(), v.items[0].asInt()};
+    if (v.isSequence() && v.items.size() == 2 && v.items[0].isInteger() && v.items[1].isInteger())
+      return std::pair{v.items[0].asInt(), v.items[1].asInt()};
+    return std::nullopt;
+  };
+  std::vector<std::pair<int64_t, int64_t>> widths;
+  if (std::optional<std::pair<int64_t, int64_t>> all = pair(*width)) widths.assign(in.size(), *all);
+  else if (width->isSequence() && width->items.size() == in.size())
+    for (const Value &v : width->items) {
+      std::optional<std::pair<int64_t, int64_t>> p = pair(v);
+      if (!p) return std::nullopt;
+      widths.push_back(*p);
+    }
+  else return std::nullopt;
+  Dims out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    auto [before, after] = widths[i];
+    if (before < 0 || after < 0) return std::nullopt;
+    if (before == 0 && after == 0) out.push_back(in[i]);
+    else out.push_back(in[i].size >= 0 ? DataDim{in[i].size + before + after, 0} : DataDim{});
+  }
+  return out;
+}
+
 // A reduction over `axis` (None: every axis), keeping the reduced axes as 1s if `keepdims`.
 std::optional<Dims> reduced(const Dims &in, const Value *axis, const Value *keepdims) {
   bool keep = keepdims && keepdims->is(ValueKind::Bool) && keepdims->boolean;
@@ -426,6 +457,39 @@ std::optional<Value> Evaluator::dataClasses(const Value &labels, SourceRange ran
   return array(*labels.skip, Dims{DataDim{classesOf(labels), 0}}, range);
 }
 
+// TensorFlow's and Keras's tensor functions on data (x_train =
+// tf.expand_dims(x_train, -1), tf.cast(x, tf.float32)) make arrays as NumPy's do.
+std::optional<Value> Evaluator::dataTensorOp(const Builtin &builtin, const TensorOp &op, const CallSite &call) {
+  DiagnosticEngine::Mark mark = diags_.mark();
+  TensorArgs args{diags_, call, builtin.name, parameterNames(op), {}, nullptr};
+  bool bound = args.bind();
+  diags_.dropSince(mark);  // the function's own errors, if any, are data code's: skipped with it
+  const Dims *in = bound ? shapeOf(*args[0]) : nullptr;
+  if (!in) return std::nullopt;
+  std::optional<Dims> out;
+  switch (op.family) {
+  case Family::Cast:
+  case Family::Constant: out = *in; break;
+  case Family::ExpandDims:
+    if (args.given(1) || builtin.detail == "keras.backend") out = expanded(*in, args.given(1) ? *args[1] : Value::ofInt(-1));
+    break;
+  case Family::Squeeze: out = squeezed(*in, args[1]); break;
+  case Family::Transpose:
+    out = transposed(*in, args.given(1) && args[1]->isSequence()
+                              ? std::vector<Value>(args[1]->items.begin(), args[1]->items.end())
+                              : std::vector<Value>{});
+    break;
+  case Family::Reshape:
+    if (std::optional<NewShape> to = args.given(1) ? newShapeOf(*args[1]) : std::nullopt)
+      out = reshaped(*in, to->dims, to->infer);
+    break;
+  default: break;
+  }
+  if (!out) return std::nullopt;
+  bool sameValues = op.family != Family::Cast || (args.given(1) && args[1]->is(ValueKind::Str) && args[1]->text != "bool");
+  return array(*args[0]->skip, std::move(*out), call.range, sameValues ? classesOf(*args[0]) : 0, args[0]);
+}
+
 std::optional<Value> Evaluator::dataLength(const Value &object, SourceRange range) {
   const Dims *shape = shapeOf(object);
   if (!shape || shape->empty()) return std::nullopt;
@@ -512,9 +576,12 @@ Value Evaluator::dataBinary(const std::string &op, const Value &a, const Value &
 }
 
 std::optional<Value> Evaluator::callDataFunction(const Value &callee, const ast::Expr &e) {
-  for (const ast::Argument &a : e.args)
-    if (!a.star.empty()) return std::nullopt;  // *sizes of data: how many is not known
   DiagnosticEngine::Mark mark = diags_.mark();
+  for (const ast::Argument &a : e.args)  // *x.shape is its sizes; *sizes of data: how many is not known
+    if (!a.star.empty() && !eval(*a.value).isSequence()) {
+      diags_.dropSince(mark);
+      return std::nullopt;
+    }
   CallSite call;
   call.range = e.range;
   call.calleeRange = e.object->range;
@@ -664,6 +731,7 @@ std::optional<Value> Evaluator::callDataFunction(const Value &callee, const ast:
     if (call.args.size() != 1 || classesOf(*first) <= 0) return std::nullopt;
     return result(Dims{DataDim{classesOf(*first), 0}});
   }
+  if (name == "pad") return result(padded(*in, argument(call, 1, "pad_width")));
   if (name == "expand_dims") {
     const Value *axis = argument(call, 1, "axis");
     return axis ? result(expanded(*in, *axis)) : std::nullopt;

@@ -204,6 +204,7 @@ private:
   // set(y_train), np.unique(y_train): a dataset's classes, as an array of their number.
   std::optional<Value> dataClasses(const Value &labels, SourceRange range);
   std::optional<Value> dataMath(const std::string &name, const CallSite &call);  // np.mean(x_train, axis=0)
+  std::optional<Value> dataTensorOp(const Builtin &builtin, const TensorOp &op, const CallSite &call);
   Value dataBinary(const std::string &op, const Value &a, const Value &b, SourceRange range);
   // `x.shape = ...`, `x.resize(...)`: the array bound to `target` changes shape in place.
   void forgetDataShape(const ast::Expr &target);

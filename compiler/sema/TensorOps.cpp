@@ -519,7 +519,10 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
   const std::string what = spelled(builtin);
   size_t visited = 0;
   for (const CallArgument &a : call.args)
-    if (const Value *s = findSkipped(a.value, &visited)) return unshaped(*s);  // on data: skipped like the rest of the data code
+    if (const Value *s = findSkipped(a.value, &visited)) {  // on data: skipped like the rest of the data code
+      if (std::optional<Value> data = dataTensorOp(builtin, op, call)) return *data;
+      return unshaped(*s);
+    }
   if (std::optional<Value> sizes = sizeArithmetic(op.family, call)) return *sizes;
   if (op.family == Family::Constant) {
     // convert_to_tensor(x) and tf.constant(x) are x: numbers and lists of
