@@ -611,6 +611,21 @@ std::optional<Value> Evaluator::callDataFunction(const Value &callee, const ast:
     return result(dims);
   };
 
+  if (f.rfind("model.", 0) == 0) {
+    // Keras builds a Sequential without an input shape on the first data it
+    // runs on: (None,) and the shape of one sample.
+    Model *m = callee.self->model;
+    const Value *x = argument(call, 0, "x");
+    const Dims *shape = x ? shapeOf(*x) : nullptr;
+    if (!shape || shape->empty() || !m->inputs.empty() || m->pending.empty() ||
+        !std::all_of(shape->begin() + 1, shape->end(), readable))
+      return std::nullopt;
+    std::vector<int64_t> dims{kNone};
+    for (auto d = shape->begin() + 1; d != shape->end(); ++d) dims.push_back(d->size);
+    TensorType type{DType::Float32, toDims(dims)};
+    buildSequential(m, newInputTensor(sequentialInputName(*m->pending.front()), type, e.range, nullptr), e.range);
+    return std::nullopt;
+  }
   if (f.rfind("keras.datasets.", 0) == 0) {
     std::string name = f.substr(strlen("keras.datasets."), f.size() - strlen("keras.datasets.") - strlen(".load_data"));
     const Dataset &d = *findDataset(name);

@@ -77,7 +77,19 @@ Value Evaluator::kerasAttribute(const Value &object, const std::string &name, So
   };
   if (name == "load_weights" && object.is(ValueKind::Model) && inLibrary(range)) return method(name);
   if (!object.is(ValueKind::Tensor))
-    if (auto why = skippedMethod(name)) return Value::skipped(name, *why, range);
+    if (auto why = skippedMethod(name)) {
+      Value skipped = Value::skipped(name, *why, range);
+      // fit/evaluate/predict on data build a Sequential that lacks its input shape (DataArrays.cpp).
+      static const std::set<std::string> onData = {"fit", "evaluate", "predict", "train_on_batch", "test_on_batch",
+                                                   "predict_on_batch"};
+      if (object.is(ValueKind::Model) && object.model->sequential && object.model->inputs.empty() && onData.count(name)) {
+        auto info = std::make_shared<SkipInfo>(*skipped.skip);
+        info->function = "model." + name;
+        skipped.skip = std::move(info);
+        skipped.self = std::make_shared<Value>(object);
+      }
+      return skipped;
+    }
 
   if (object.is(ValueKind::Model)) {
     Model *m = object.model;
