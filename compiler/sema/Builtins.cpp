@@ -417,11 +417,13 @@ Value Evaluator::callPython(const Builtin &builtin, CallSite &call) {
 Value Evaluator::callMath(const Builtin &builtin, CallSite &call) {
   if (builtin.detail == "numpy") {
     if (std::optional<Value> data = dataMath(builtin.name, call)) return *data;
+    std::vector<const Value *> given = positionalArgs(call);
+    for (size_t i = 1; i < given.size(); ++i) markWritten(*given[i]);  // np.abs(y, y): NumPy's out, by position
+    for (const CallArgument &a : call.args)
+      if (a.keyword == "out") markWritten(a.value);
     // NumPy's elementwise functions of a list of numbers give an array of them.
-    static const std::set<std::string> elementwise = {"sqrt", "ceil", "floor", "trunc", "exp", "log", "log2", "log10",
-                                                       "abs", "round", "float32", "float64", "int32", "int64"};
     std::vector<const Value *> args = positionalArgs(call);
-    if (!args.empty() && args[0]->isSequence() && (elementwise.count(builtin.name) || builtin.name == "power")) {
+    if (!args.empty() && args[0]->isSequence() && (isNumpyElementwise(builtin.name) || builtin.name == "power")) {
       if (builtin.name == "power" && args.size() == 2) {
         Value base = numpyArray(std::vector<Value>(args[0]->items.begin(), args[0]->items.end()), args[0]->range);
         return numpyElementwise("**", base, *args[1], call.range, false);
@@ -490,14 +492,23 @@ Value Evaluator::callMath(const Builtin &builtin, CallSite &call) {
       if (const CallArgument *e = call.keyword("endpoint"); e && e->value.is(ValueKind::Bool)) endpoint = e->value.boolean;
       int64_t n = int64_t(v[2]);
       double step = n > 1 || !endpoint ? (v[1] - v[0]) / double(endpoint ? n - 1 : n) : 0;
-      for (int64_t i = 0; i < n && tick(r); ++i) items.push_back(Value::ofFloat(v[0] + double(i) * step, r));
+      for (int64_t i = 0; i < n && tick(r); ++i)  // NumPy's last point is stop itself
+        items.push_back(Value::ofFloat(endpoint && n > 1 && i == n - 1 ? v[1] : v[0] + double(i) * step, r));
     } else {
       double start = v.size() > 1 ? v[0] : 0, stop = v.size() > 1 ? v[1] : v[0], step = v.size() > 2 ? v[2] : 1;
       if (step == 0) {
         diags_.report(DiagID::err_argument_value, r, "step", "np.arange", "must not be 0");
         return Value::error(r);
       }
-      for (double x = start; (step > 0 ? x < stop : x > stop) && tick(r); x += step) items.push_back(result(x, ints));
+      if (call.keyword("dtype") && !ints) {  // NumPy fills such arrays in ways of its own
+        diags_.report(DiagID::err_unsupported_argument_value, r, "np.arange", "dtype= with a fractional range");
+        return Value::error(r);
+      }
+      // NumPy's length, ceil((stop - start) / step), and values start + i * delta
+      // with delta its second value less its first.
+      double count = std::clamp(std::ceil((stop - start) / step), 0.0, double(kMaxItems) + 1);
+      double delta = (start + step) - start;
+      for (int64_t i = 0; i < int64_t(count) && tick(r); ++i) items.push_back(result(start + double(i) * delta, ints));
     }
     return numpyArray(std::move(items), r);
   }

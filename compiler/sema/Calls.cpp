@@ -70,10 +70,15 @@ Value Evaluator::evalCall(const ast::Expr &e) {
     }
     if (!s.function.empty())
       if (std::optional<Value> data = callDataFunction(callee, e)) return *data;
-    for (const ast::Argument &a : e.args)  // np.clip(y, 0, 1, out=y) writes y
-      if (a.keyword == "out" && a.value->kind == ast::ExprKind::Name)
-        if (std::optional<Value> out = lookup(a.value->name)) markWritten(*out);
-    if (e.object->kind == ast::ExprKind::Attribute && e.object->name == "resize") forgetDataShape(*e.object->object);
+    // A NumPy function Kiln does not follow may write its arrays (np.clip(y,
+    // 0, 1, y), np.add.at(y, i, 1)), as may any call's out=.
+    for (const ast::Argument &a : e.args)
+      if ((s.why == kNumpyOnData || a.keyword == "out") && a.value->kind == ast::ExprKind::Name)
+        if (std::optional<Value> written = lookup(a.value->name)) {
+          markWritten(*written);
+          if (isNumpyArray(*written))  // np.negative(a, a) on np.arange's numbers: they are unknown now
+            for (Value &item : written->items) item = Value::skipped(exprText(e), s.why, e.range);
+        }
     // A fresh skipped name (np.load, print) names the call; otherwise the value's origin stays.
     if (s.where.begin.offset == e.object->range.begin.offset && s.where.end == e.object->range.end)
       return Value::skipped(exprText(e), s.why, e.range, s.unsupported);
@@ -144,11 +149,10 @@ bool Evaluator::rejectSkipped(const CallSite &call, const LayerKind *layerClass)
     if (trainingOnly(a.keyword)) continue;
     const Value *s = findSkipped(a.value, &visited);
     if (!s) continue;
-    // The argument as written (also for a shape with its number of samples:
-    // x_train.shape), or the skipped element inside it.
-    bool whole = (s == &a.value || s->skip->dim) && a.expr;
+    // The argument as written (x_train.shape, [np.zeros(3)]), or the unsupported code inside it.
+    bool whole = a.expr && (s == &a.value || !s->skip->unsupported);
     std::string use = fmt::format("'{}'", whole ? exprText(*a.expr) : s->skip->what);
-    SourceRange where = whole ? a.value.range : s->range;
+    SourceRange where = whole ? a.expr->range : s->range;
     Diagnostic &d = diags_.report(DiagID::err_skipped_used, where, use, skipReason(*s->skip));
     if (s->skip->where.valid() && s->skip->where.begin.offset != where.begin.offset)
       d.note(s->skip->unsupported ? DiagID::note_defined_here : DiagID::note_skipped_here, s->skip->where,

@@ -52,7 +52,7 @@ const std::set<std::string> &numpyFunctions() {
       "reshape", "expand_dims", "squeeze", "transpose", "concatenate", "unique", "random.rand", "random.randn",
       "random.random", "random.random_sample", "random.ranf", "random.sample", "random.standard_normal",
       "random.uniform", "random.normal", "random.randint", "std", "var", "median", "place", "put", "copyto", "putmask",
-      "put_along_axis", "fill_diagonal", "pad"};
+      "put_along_axis", "fill_diagonal", "pad", "eye", "identity"};
   return names;
 }
 
@@ -69,14 +69,17 @@ const std::set<std::string> &arrayMethods() {
   return names;
 }
 
-const Dims *shapeOf(const Value &v) { return v.is(ValueKind::Skipped) && v.skip ? v.skip->shape.get() : nullptr; }
+const Dims *shapeOf(const Value &v) {
+  if (!v.is(ValueKind::Skipped) || !v.skip || (v.skip->content && v.skip->content->reshaped)) return nullptr;
+  return v.skip->shape.get();
+}
 
 bool readable(const DataDim &d) { return d.size >= 0 && !d.samples; }
 
 // A dataset's classes, while no code has changed its labels in place.
 int64_t classesOf(const Value &labels) {
   const SkipInfo &s = *labels.skip;
-  return s.written && !*s.written ? s.classes : 0;
+  return s.content && !s.content->written ? s.classes : 0;
 }
 
 // An array of data with `origin`'s what, why and where, made from `from`'s
@@ -85,9 +88,9 @@ Value array(const SkipInfo &origin, Dims dims, SourceRange range, int64_t classe
   auto info = std::make_shared<SkipInfo>(*Value::skipped(origin.what, origin.why, origin.where, origin.unsupported).skip);
   info->shape = std::make_shared<const Dims>(std::move(dims));
   info->classes = classes;
-  info->written = from && from->skip->written ? from->skip->written
-                  : origin.written             ? origin.written
-                                               : std::make_shared<bool>(false);
+  info->content = from && from->skip->content ? from->skip->content
+                  : origin.content             ? origin.content
+                                               : std::make_shared<SkipInfo::Content>();
   Value v = Value::make(ValueKind::Skipped, range);
   v.skip = std::move(info);
   return v;
@@ -378,6 +381,12 @@ int64_t sliceLength(int64_t n, std::optional<int64_t> start, std::optional<int64
 
 }  // namespace
 
+bool isNumpyElementwise(const std::string &name) {
+  static const std::set<std::string> names = {"sqrt", "ceil", "floor", "trunc", "exp", "log", "log2",
+                                              "log10", "abs", "round", "float32", "float64", "int32", "int64"};
+  return names.count(name) > 0;
+}
+
 bool isDataModule(const std::string &full) {
   if (full == "keras.utils.np_utils" || full == "keras.preprocessing.sequence") return true;
   return full.rfind("keras.datasets.", 0) == 0 && findDataset(full.substr(strlen("keras.datasets.")));
@@ -408,13 +417,14 @@ std::optional<Value> Evaluator::dataAttribute(const Value &object, const std::st
     return Value::ofTuple(std::move(sizes), range);
   }
   if (name == "ndim") return Value::ofInt(int64_t(shape->size()), range);
-  if (name == "size" && std::all_of(shape->begin(), shape->end(), readable)) {
-    bool complete;
+  bool complete;
+  if (name == "size" && std::all_of(shape->begin(), shape->end(), readable))
     if (std::optional<int64_t> p = product(*shape, complete)) return Value::ofInt(*p, range);
-  }
   if (name == "T") return array(*object.skip, Dims(shape->rbegin(), shape->rend()), range);
-  if (name == "fill" || name == "put" || name == "itemset" || name == "resize" || name == "sort")
-    markWritten(object);  // methods that change the array in place
+  // Methods that change the array in place (x.__setitem__(0, 5), x.__iadd__(1)).
+  if (name == "fill" || name == "put" || name == "itemset" || name == "resize" || name == "sort" || name == "flat" ||
+      name.rfind("__", 0) == 0)
+    markWritten(object, name == "resize");
   if (arrayMethods().count(name)) {
     Value method = unshaped(object);
     method.range = range;
@@ -427,25 +437,19 @@ std::optional<Value> Evaluator::dataAttribute(const Value &object, const std::st
   return std::nullopt;
 }
 
-void markWritten(const Value &v) {
-  if (v.is(ValueKind::Skipped) && v.skip->written) *v.skip->written = true;
-}
-
-void Evaluator::forgetDataShape(const ast::Expr &target) {
-  if (target.kind != ast::ExprKind::Name) return;
-  std::optional<Value> v = lookup(target.name);
-  if (v && shapeOf(*v)) assign(target, unshaped(*v));
+void markWritten(const Value &v, bool reshaped) {
+  if (!v.is(ValueKind::Skipped) || !v.skip->content) return;
+  v.skip->content->written = true;
+  v.skip->content->reshaped |= reshaped;
 }
 
 std::optional<Value> Evaluator::dataMath(const std::string &name, const CallSite &call) {
   std::vector<Value> args = positional(call);
   const Dims *in = args.empty() ? nullptr : shapeOf(args[0]);
   if (!in) return std::nullopt;
-  static const std::set<std::string> elementwise = {"sqrt", "ceil", "floor", "trunc", "exp", "log", "log2", "log10",
-                                                     "abs", "round", "float32", "float64", "int32", "int64"};
   std::optional<Dims> out;
   if (isReduction(name)) out = reduction(*in, call, 1);
-  else if (elementwise.count(name) && call.args.size() == 1) out = *in;
+  else if (isNumpyElementwise(name) && call.args.size() == 1) out = *in;
   else if (name == "power" && args.size() == 2) return dataBinary("**", args[0], args[1], call.range);
   if (!out) return std::nullopt;
   return array(*args[0].skip, std::move(*out), call.range);
@@ -502,6 +506,17 @@ std::optional<Value> Evaluator::dataLength(const Value &object, SourceRange rang
 std::optional<Value> Evaluator::dataSubscript(const Value &object, const ast::Expr &e) {
   const Dims &in = *shapeOf(object);
   DiagnosticEngine::Mark mark = diags_.mark();
+  // One array of indexes or a mask, of rank 1 (np.eye(10)[y_train],
+  // x[y == 1]): how many rows it takes is data, the rest of each row stays.
+  if (e.elements.size() == 1 && e.elements[0]->kind != ast::ExprKind::Slice) {
+    Value key = eval(*e.elements[0]);
+    if (const Dims *rows = shapeOf(key); rows && rows->size() == 1 && !in.empty()) {
+      Dims out{DataDim{}};
+      out.insert(out.end(), in.begin() + 1, in.end());
+      return array(*object.skip, std::move(out), e.range);
+    }
+    diags_.dropSince(mark);
+  }
   // Each index: a slice's bounds, or the index's value (None: a new axis).
   struct Index {
     const ast::Expr *slice = nullptr;
@@ -520,13 +535,13 @@ std::optional<Value> Evaluator::dataSubscript(const Value &object, const ast::Ex
       for (int i = 0; i < 3; ++i) {
         if (!el->elements[i]) continue;
         Value v = eval(*el->elements[i]);
-        if (v.isInteger()) index.bound[i] = v.asInt();
+        if (v.is(ValueKind::Int)) index.bound[i] = v.asInt();
         else ok &= v.is(ValueKind::None);
       }
     } else {
       index.key = eval(*el);
     }
-    named += index.slice || index.key.isInteger();
+    named += index.slice || index.key.is(ValueKind::Int);
     indexes.push_back(std::move(index));
   }
   Dims out;
@@ -550,7 +565,7 @@ std::optional<Value> Evaluator::dataSubscript(const Value &object, const ast::Ex
     } else {
       const DataDim &d = in[axis++];
       const Value &key = index.key;
-      ok = key.isInteger() && (!readable(d) || (key.asInt() < d.size && key.asInt() >= -d.size));
+      ok = key.is(ValueKind::Int) && (!readable(d) || (key.asInt() < d.size && key.asInt() >= -d.size));  // x[True]: a new axis
     }
   }
   if (!ok) {
@@ -694,8 +709,18 @@ std::optional<Value> Evaluator::callDataFunction(const Value &callee, const ast:
   // NumPy
   std::string name = f.substr(strlen("numpy."));
   const Value *first = argument(call, 0, name == "concatenate" ? "arrays" : name.find("_like") != std::string::npos ? "a" : "shape");
-  if (name == "zeros" || name == "ones" || name == "empty" || name == "full")
+  if (name == "zeros" || name == "ones" || name == "empty" || name == "full") {
+    // A sub-array dtype, np.zeros(3, dtype=(float, 4)), adds axes.
+    const Value *dtype = argument(call, name == "full" ? 2 : 1, "dtype");
+    if (dtype && (dtype->isSequence() || (dtype->is(ValueKind::Str) && dtype->text.find('(') != std::string::npos)))
+      return std::nullopt;
     return first ? made(dimsOf(*first)) : std::nullopt;
+  }
+  if (name == "eye" || name == "identity") {  // eye(N, M=None): N x M (N x N)
+    const Value *n = argument(call, 0, "N"), *columns = name == "eye" ? argument(call, 1, "M") : nullptr;
+    if (!n || !n->isInteger() || (columns && !columns->is(ValueKind::None) && !columns->isInteger())) return std::nullopt;
+    return made(dimsOf(Value::ofTuple({*n, columns && columns->isInteger() ? *columns : *n})));
+  }
   if (name == "random.rand" || name == "random.randn") return made(dimsOf(Value::ofTuple(positional(call))));
   if (name == "random.random" || name == "random.random_sample" || name == "random.ranf" || name == "random.sample" ||
       name == "random.standard_normal") {
@@ -714,6 +739,10 @@ std::optional<Value> Evaluator::callDataFunction(const Value &callee, const ast:
     markWritten(*first);
     return std::nullopt;
   }
+  if (name.find("_like") != std::string::npos && call.keyword("shape")) return made(dimsOf(call.keyword("shape")->value));
+  for (const CallArgument &a : call.args)  // np.array(x, ndmin=3) adds axes
+    if ((name == "array" || name == "asarray") && !a.keyword.empty() && a.keyword != "dtype" && a.keyword != "copy")
+      return std::nullopt;
   if (name == "array" || name == "asarray" || name.find("_like") != std::string::npos) {
     if (in) return result(*in, name.find("_like") == std::string::npos ? classesOf(*first) : 0);
     return made(nestedDims(*first));

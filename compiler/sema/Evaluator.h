@@ -206,8 +206,6 @@ private:
   std::optional<Value> dataMath(const std::string &name, const CallSite &call);  // np.mean(x_train, axis=0)
   std::optional<Value> dataTensorOp(const Builtin &builtin, const TensorOp &op, const CallSite &call);
   Value dataBinary(const std::string &op, const Value &a, const Value &b, SourceRange range);
-  // `x.shape = ...`, `x.resize(...)`: the array bound to `target` changes shape in place.
-  void forgetDataShape(const ast::Expr &target);
   int dataSamples_ = 0;  // the sample counts of the arrays made so far
 
   // modules (Modules.cpp)
@@ -402,15 +400,20 @@ private:
   std::map<const Model *, std::map<std::string, Value>> modelAttributes_;  // model.n_classes = ... of the file
 };
 
+// Why NumPy's functions are skipped: their values are data.
+inline constexpr const char *kNumpyOnData = "NumPy computes on data";
+
 // `skipped`, a member `full` of NumPy, keras.datasets, keras.utils or
 // keras.preprocessing, marked as a function whose result's shape Kiln
 // computes if it is one (DataArrays.cpp).
 Value dataFunction(Value skipped, const std::string &full);
 // Whether `full` is a module of such functions (keras.datasets.mnist, keras.preprocessing.sequence).
 bool isDataModule(const std::string &full);
-// Data `v` (and the arrays that share its content) changed in place: what
-// Kiln knew of its content no longer holds.
-void markWritten(const Value &v);
+// NumPy's functions of one array that Kiln computes elementwise (np.sqrt, np.float32).
+bool isNumpyElementwise(const std::string &name);
+// Data `v` (and the values that share its content) changed in place: what
+// Kiln knew of its content (and if `reshaped`, of its shape) no longer holds.
+void markWritten(const Value &v, bool reshaped = false);
 
 // The tensor function `name` of `module` (keras.backend, tensorflow,
 // tensorflow.math, tensorflow.nn, keras.ops, ...), if it is in the subset.

@@ -271,7 +271,7 @@ Value Evaluator::slice(const Value &object, const ast::Expr &s, SourceRange rang
   }
   if (object.is(ValueKind::Str)) return Value::ofStr(text, range);
   Value out = object.is(ValueKind::Tuple) ? Value::ofTuple(std::move(items), range) : Value::ofList(std::move(items), range);
-  out.text = object.text;  // a slice of a NumPy array is one
+  if (isNumpyArray(object)) out.text = "ndarray view";
   return out;
 }
 

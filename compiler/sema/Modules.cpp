@@ -264,10 +264,10 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
       return unknownAttribute(m, name, nameRange, {"sqrt", "ceil", "floor", "log", "exp", "pi"});
     }
     if (name == "random" && module == "numpy") return submodule();
-    return dataFunction(Value::skipped(rawModule + "." + name, "NumPy computes on data", range), full);
+    return dataFunction(Value::skipped(rawModule + "." + name, kNumpyOnData, range), full);
   }
   if (within(module, "numpy"))
-    return dataFunction(Value::skipped(rawModule + "." + name, "NumPy computes on data", range), full);
+    return dataFunction(Value::skipped(rawModule + "." + name, kNumpyOnData, range), full);
   if (module == "six") {
     if (full == "builtins") return submodule();
     return Value::skipped(full, "module 'six' gives Kiln six.moves's builtins", range);

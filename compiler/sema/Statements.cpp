@@ -530,6 +530,16 @@ void Evaluator::execAugAssign(const ast::Stmt &stmt) {
   Value operand = eval(*stmt.value);
   if (current.is(ValueKind::Error) || operand.is(ValueKind::Error)) return;
   markWritten(current);  // NumPy's x += ... changes the array itself
+  if (isNumpyArray(current)) {  // ...elementwise, seen through every name of the array
+    if (current.text == "ndarray view") {
+      diags_.report(DiagID::err_assign_target, target.range, "a slice of a NumPy array (a view of it, in NumPy)");
+      return;
+    }
+    Value result = binary(stmt.op, current, operand, stmt.range);
+    if (result.is(ValueKind::Error)) return;
+    current.items.vector() = result.items.vector();
+    return;
+  }
   // list += iterable extends the list itself, which other names may share.
   if (stmt.op == "+" && current.is(ValueKind::List) && !operand.is(ValueKind::Skipped)) {
     std::optional<std::vector<Value>> more = iterate(operand, stmt.value->range);
@@ -617,7 +627,7 @@ void Evaluator::assign(const ast::Expr &target, const Value &value) {
     if (object.is(ValueKind::Error)) return;
     if (object.is(ValueKind::Skipped)) {
       recordSkipped(target.range, exprText(target) + " = ...");
-      if (target.name == "shape") forgetDataShape(*target.object);
+      markWritten(object, target.name == "shape");  // x.shape = (n, 784), x.dtype = ...
       return;
     }
     if (object.is(ValueKind::Layer) && object.layer->kind && isCustomKind(object.layer->kind)) {
@@ -655,6 +665,10 @@ void Evaluator::assignItem(const ast::Expr &target, const Value &value) {
   }
   if (target.elements.size() != 1 || target.elements[0]->kind == ast::ExprKind::Slice) {
     diags_.report(DiagID::err_assign_target, target.range, "a slice");
+    return;
+  }
+  if (isNumpyArray(object)) {  // a NumPy array's slices are views of it, which Kiln's lists are not
+    diags_.report(DiagID::err_assign_target, target.range, "an element of a NumPy array");
     return;
   }
   Value key = eval(*target.elements[0]);

@@ -26,10 +26,12 @@ Value Value::skipped(std::string what, std::string why, SourceRange where, bool 
 }
 
 Value unshaped(const Value &v) {
-  if (!v.is(ValueKind::Skipped) ||
-      (!v.skip->shape && !v.skip->dim && !v.skip->classes && !v.skip->written && v.skip->function.empty()))
+  if (!v.is(ValueKind::Skipped) || (!v.skip->shape && !v.skip->dim && !v.skip->classes && v.skip->function.empty()))
     return v;
   Value r = Value::skipped(v.skip->what, v.skip->why, v.skip->where, v.skip->unsupported);
+  auto info = std::make_shared<SkipInfo>(*r.skip);
+  info->content = v.skip->content;  // a view of v, as far as Kiln knows: writes to it are writes to v
+  r.skip = std::move(info);
   r.range = v.range;
   return r;
 }

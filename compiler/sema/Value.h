@@ -86,9 +86,13 @@ struct SkipInfo {
   std::shared_ptr<const std::vector<DataDim>> shape;
   std::optional<DataDim> dim;
   int64_t classes = 0;
-  // Shared by an array and the arrays made from it (views, aliases, copies):
-  // set once any of them is changed in place, which voids `classes`.
-  std::shared_ptr<bool> written;
+  // Shared by an array and the values made from it (views, aliases, copies):
+  // what code did to any of them in place. A write voids `classes`, a new
+  // shape (x.shape = ..., x.resize) voids `shape`.
+  struct Content {
+    bool written = false, reshaped = false;
+  };
+  std::shared_ptr<Content> content;
   std::string function;  // "numpy.zeros", "keras.datasets.mnist.load_data", "ndarray.reshape" (on `self`)
 };
 
@@ -173,8 +177,11 @@ Value deepCopy(const Value &v);
 // `replace(tensor)`, in new containers: `v`'s own are left as they are.
 Value withTensorsReplaced(const Value &v, const std::function<Value(const Value &)> &replace);
 // NumPy's arrays of build-time numbers (np.arange(3), np.linspace(0, 1, 5))
-// are lists marked as such: their arithmetic is elementwise.
-inline bool isNumpyArray(const Value &v) { return v.is(ValueKind::List) && v.text == "ndarray"; }
+// are lists marked as such: their arithmetic is elementwise. A slice of one
+// ("ndarray view") is a copy here, a view of it in NumPy: no writes into it.
+inline bool isNumpyArray(const Value &v) {
+  return v.is(ValueKind::List) && (v.text == "ndarray" || v.text == "ndarray view");
+}
 inline Value numpyArray(std::vector<Value> items, SourceRange r) {
   Value v = Value::ofList(std::move(items), r);
   v.text = "ndarray";
