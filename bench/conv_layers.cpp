@@ -1,7 +1,10 @@
-// Kiln's convolution kernel called directly on the convolutions of VGG16
+// Kiln's convolution kernels called directly on the convolutions of VGG16
 // (224 x 224, batch 1) and of the MNIST CNN (batch 64): the best of `runs`
 // calls per layer on one thread, with the arena's 64-byte alignment, as
-// GFLOP/s and a share of the FMA peak given on the command line. First, the
+// GFLOP/s and a share of the FMA peak given on the command line. Layers
+// kilnc gives to Winograd's kernel are timed with both, their calls
+// alternated; its GFLOP/s count the direct convolution's multiply-adds
+// (the "effective" rate), so that the two compare by time. First, the
 // GEMM's register tile (12 rows x 2 panels) alone on operands that stay in
 // L1: what its loop reaches on this core with no cache misses. Built and run
 // by bench/conv_layers.sh; see bench/README.md.
@@ -18,6 +21,9 @@ using namespace kiln;
 extern "C" void kiln_conv2d__12x2(float *out, const float *in, const float *packed, const float *bias, int64_t batch,
                                   const int64_t *geometry, int32_t act, float alpha, float maxValue, float threshold,
                                   const abi::RunContext *run);
+extern "C" void kiln_conv2d_winograd__12x2(float *out, const float *in, const float *packed, const float *bias,
+                                           int64_t batch, const int64_t *geometry, int32_t act, float alpha,
+                                           float maxValue, float threshold, const abi::RunContext *run);
 
 namespace {
 
@@ -86,20 +92,30 @@ int main(int argc, char **argv) {
     int64_t k = 9 * l.inC, panels = abi::panelCount(l.outC);
     Aligned in(l.batch * g.inH * g.inW * l.inC, 0.5f), out(l.batch * l.outSize * l.outSize * l.outC, 0.0f);
     Aligned packed(panels * abi::kPanelWidth * k, 0.01f), bias(panels * abi::kPanelWidth, 0.0f);
-    Aligned zeros(abi::convWorkspaceFloats(l.inC), 0.0f);
-    abi::RunContext run{nullptr, reinterpret_cast<char *>(zeros.data), abi::convWorkspaceFloats(l.inC) * 4, 1};
-    double best = 1e30;
-    for (int r = 0; r < runs; ++r) {
+    // What layers/conv/Conv.cpp gives to Winograd's kernel.
+    const bool winograd = l.inC >= 16 && l.outC >= 16;
+    int64_t workspaceFloats = winograd ? abi::winogradWorkspaceFloats(l.inC, l.outC) : abi::convWorkspaceFloats(l.inC);
+    Aligned workspace(workspaceFloats, 0.0f), transformed(winograd ? 16 * panels * abi::kPanelWidth * l.inC : 0, 0.01f);
+    abi::RunContext run{nullptr, reinterpret_cast<char *>(workspace.data), workspaceFloats * 4, 1};
+    double best = 1e30, bestWinograd = 1e30;
+    auto time = [&](auto kernel, const float *weights, double &fastest) {
       auto start = std::chrono::steady_clock::now();
-      kiln_conv2d__12x2(out.data, in.data, packed.data, bias.data, l.batch, reinterpret_cast<const int64_t *>(&g),
-                        abi::kRelu, 0.0f, -1.0f, 0.0f, &run);
+      kernel(out.data, in.data, weights, bias.data, l.batch, reinterpret_cast<const int64_t *>(&g), abi::kRelu, 0.0f,
+             -1.0f, 0.0f, &run);
       double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      best = s < best ? s : best;
+      fastest = s < fastest ? s : fastest;
+    };
+    for (int r = 0; r < runs; ++r) {
+      time(kiln_conv2d__12x2, packed.data, best);
+      if (winograd) time(kiln_conv2d_winograd__12x2, transformed.data, bestWinograd);
     }
-    double gflops = 2.0 * l.batch * l.outSize * l.outSize * l.outC * k / best / 1e9;
+    double flops = 2.0 * l.batch * l.outSize * l.outSize * l.outC * k;
     std::printf("conv_layers: model=%s batch=%lld out=%lldx%lldx%lld in_channels=%lld ms=%.3f gflops=%.1f "
-                "peak_share=%.2f\n",
+                "peak_share=%.2f",
                 l.model, (long long)l.batch, (long long)l.outSize, (long long)l.outSize, (long long)l.outC,
-                (long long)l.inC, best * 1e3, gflops, gflops / peak);
+                (long long)l.inC, best * 1e3, flops / best / 1e9, flops / best / 1e9 / peak);
+    if (winograd)
+      std::printf(" winograd_ms=%.3f effective_gflops=%.1f", bestWinograd * 1e3, flops / bestWinograd / 1e9);
+    std::printf("\n");
   }
 }

@@ -33,6 +33,7 @@ llvm::Value *LowerContext::ints(const std::string &suffix, const std::vector<Dim
 }
 
 KerasVersion LowerContext::kerasVersion() const { return codegen_.options().kerasVersion; }
+const Algorithms &LowerContext::algorithms() const { return codegen_.program().algorithms; }
 
 abi::Activation LowerContext::activation(std::string_view arg) const {
   if (b_.fusedActivation) return activationCode(*b_.fusedActivation, codegen_.options().kerasVersion);

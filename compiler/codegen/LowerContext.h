@@ -48,6 +48,8 @@ public:
   const LowerBindings &bindings() const { return b_; }
   // The Keras whose semantics the model is built with (--keras-version).
   KerasVersion kerasVersion() const;
+  // What the layers compute by (Program::algorithms).
+  const Algorithms &algorithms() const;
 
   llvm::Value *input(size_t i = 0) { return b_.inputs[i]; }
   llvm::Value *output(size_t i = 0) { return b_.outputs[i]; }

@@ -78,6 +78,7 @@ public:
   // the external file one panel at a time.
   llvm::Value *packedWeightConstant(const std::string &name, const std::vector<float> &kernel, int64_t k, int64_t n);
   const CodegenOptions &options() const { return options_; }
+  const Program &program() const { return program_; }
   // The weights argument of <prefix>_run (external weights only).
   llvm::Value *weights() { return weights_; }
 

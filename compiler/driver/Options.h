@@ -28,6 +28,7 @@ struct Options {
   std::string prefix;                  // --name: C prefix of the entry points
   bool verify = false;                 // check --verify
   bool fuse = true;                    // --no-fuse
+  bool winograd = false;               // --winograd
   bool verbose = false;                // -v: also list the code skipped as not model building
   bool timePhases = false;             // --time-phases
   KerasVersion kerasVersion = KerasVersion::V2;

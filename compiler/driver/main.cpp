@@ -161,7 +161,10 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
   }
   s.phases.mark("weights");
 
-  Program program = buildProgram(model, {o.fuse});
+  PassOptions passes;
+  passes.fuseActivations = o.fuse;
+  passes.algorithms.winograd = o.winograd;
+  Program program = buildProgram(model, passes);
   if (!requireKnownShapes(s, program, model)) return s.finish(1);
   std::optional<TestVectors> vectors;
   if (!o.testVectors.empty() && !(vectors = readTestVectors(o.testVectors, program, s.diags))) return s.finish(1);

@@ -404,6 +404,7 @@ std::vector<int> touchedBuffers(const Step &step, size_t &written) {
 Program buildProgram(const Model &model, const PassOptions &options) {
   Flat flat;
   Program program;
+  program.algorithms = options.algorithms;
   std::vector<int> inputs;
   for (const Tensor *t : model.inputs) {
     for (int axis = 1; axis < t->type.rank(); ++axis)
@@ -548,7 +549,8 @@ Program buildProgram(const Model &model, const PassOptions &options) {
   for (const Step &s : program.steps)
     if (s.layer)
       program.workspaceBytes =
-          max(program.workspaceBytes, aligned(s.layer->kind->workspaceBytes(*s.layer, s.inputTypes, s.outputTypes)));
+          max(program.workspaceBytes,
+              aligned(s.layer->kind->workspaceBytes(*s.layer, s.inputTypes, s.outputTypes, program.algorithms)));
   requirePositiveSizes(program);
   program.sizeChecks.insert(program.sizeChecks.end(), mergeChecks.begin(), mergeChecks.end());
   return program;

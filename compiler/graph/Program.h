@@ -89,6 +89,8 @@ struct Program {
   std::vector<SampleChunks> chunkedRuns;  // in step order, disjoint
   // The chunk arena, after the workspaces: this many bytes per thread.
   Dim chunkArenaBytes = 0;
+  // What the layers compute by; their workspaces are sized for it.
+  Algorithms algorithms;
   // Layers the passes add that are not the model's (the transposes of
   // channels_first layers); steps point into them.
   std::vector<std::shared_ptr<const Layer>> layers;
@@ -97,6 +99,7 @@ struct Program {
 struct PassOptions {
   bool fuseActivations = true;   // fold Activation layers into the layer before
   bool foldNormalization = true;  // fold BatchNormalization into the layer before
+  Algorithms algorithms = {};
 };
 
 // The buffers a step reads or writes: its outputs, output masks and

@@ -102,6 +102,25 @@ inline int64_t convWorkspaceFloats(int64_t groupChannels) { return groupChannels
 
 inline int64_t panelCount(int64_t n) { return (n + kPanelWidth - 1) / kPanelWidth; }
 
+// kiln_conv2d_winograd, F(2x2, 3x3): every 2x2 block of outputs (a tile)
+// is 16 products in the transformed domain, one GEMM of the tiles' inputs
+// by the transformed kernel per position. A thread transforms a block of
+// tiles into its workspace: per position, the tiles' transformed inputs
+// (inC floats each) and their products (outC padded to panels), about
+// kWinogradBlockBytes in all, a multiple of every register tile's rows.
+constexpr int64_t kWinogradPositions = 16;
+constexpr int64_t kWinogradBlockBytes = 4 << 20, kWinogradMostBlockTiles = 8 * kMaxTileRows;
+inline int64_t winogradTileFloats(int64_t inC, int64_t outC) {
+  return kWinogradPositions * (inC + panelCount(outC) * kPanelWidth);
+}
+inline int64_t winogradBlockTiles(int64_t inC, int64_t outC) {
+  int64_t tiles = kWinogradBlockBytes / (winogradTileFloats(inC, outC) * 4) / kMaxTileRows * kMaxTileRows;
+  return tiles < kMaxTileRows ? kMaxTileRows : tiles > kWinogradMostBlockTiles ? kWinogradMostBlockTiles : tiles;
+}
+inline int64_t winogradWorkspaceFloats(int64_t inC, int64_t outC) {
+  return winogradBlockTiles(inC, outC) * winogradTileFloats(inC, outC);
+}
+
 // The geometry of a convolution over channels_last volumes (batch, depth,
 // height, width, channels), passed to the convolution kernels as an array of
 // int64: a 2-D convolution is the case inD = kernelD = 1, a 1-D one also

@@ -204,6 +204,14 @@ inline CallParam tensorParam(std::string name, int count, bool positional, bool 
 }
 inline CallParam valueParam(ArgSpec spec) { return {spec.name, false, 0, false, false, {}, std::move(spec)}; }
 
+// The build's choices between algorithms that compute a layer's result with
+// different rounding (kilnc build options); the same for every layer.
+struct Algorithms {
+  // --winograd: 3x3 convolutions of stride 1 by Winograd's F(2x2, 3x3)
+  // (kernels/ConvWinograd.cpp) rather than tap by tap.
+  bool winograd = false;
+};
+
 class LayerKind {
 public:
   LayerKind(std::string className, std::vector<ArgSpec> args, std::string summary);
@@ -258,7 +266,7 @@ public:
   // (abi::RunContext::workspace), the same for every batch size: it is
   // shared by all layers.
   virtual Dim workspaceBytes(const Layer &, const std::vector<TensorType> & /*inputs*/,
-                                 const std::vector<TensorType> & /*outputs*/) const {
+                             const std::vector<TensorType> & /*outputs*/, const Algorithms &) const {
     return 0;
   }
 

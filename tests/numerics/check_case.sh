@@ -3,7 +3,9 @@
 # compares every output with the reference output within the case's tolerance.
 #   check_case.sh KILNC NPYCMP CASE_DIR WORK_DIR
 # For another target (tests/cross): KILN_TARGET=TRIPLE builds for it, and
-# KILN_RUNNER (e.g. qemu-aarch64) runs the built model.
+# KILN_RUNNER (e.g. qemu-aarch64) runs the built model. KILN_BUILD_FLAGS are
+# further kilnc build options (e.g. --winograd), KILN_RANGE_TOL npycmp's
+# --range-tol (a tolerance in units of the output's largest magnitude).
 set -euo pipefail
 kilnc=$1 npycmp=$2 case_dir=$3 work=$4
 mkdir -p "$work"
@@ -35,7 +37,7 @@ for build in "${builds[@]}"; do
   if [[ $build == init ]]; then weights=(--init-weights "$seed"); else weights=(--weights "$build"); fi
   echo "== kilnc build ${weights[*]}"
   "$kilnc" build "$case_dir/model.kiln" "${weights[@]}" ${keras:+--keras-version "$keras"} \
-    ${KILN_TARGET:+--target "$KILN_TARGET"} -o "$work/model"
+    ${KILN_TARGET:+--target "$KILN_TARGET"} ${KILN_BUILD_FLAGS:-} -o "$work/model"
   for set in "$case_dir" "$case_dir"/size*/; do
     [[ -d $set ]] || continue
     inputs=() outputs=()
@@ -44,7 +46,7 @@ for build in "${builds[@]}"; do
     ${KILN_RUNNER:-} "$work/model" "${inputs[@]}" "${outputs[@]}"
     for i in $(seq 0 15); do
       [[ -f $set/out$i.npy ]] || continue
-      "$npycmp" "$work/got$i.npy" "$set/out$i.npy" --atol "$atol" --rtol "$rtol" || status=1
+      "$npycmp" "$work/got$i.npy" "$set/out$i.npy" --atol "$atol" --rtol "$rtol" ${KILN_RANGE_TOL:+--range-tol "$KILN_RANGE_TOL"} || status=1
     done
   done
 done

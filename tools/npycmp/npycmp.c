@@ -1,8 +1,10 @@
-/* npycmp ACTUAL.npy EXPECTED.npy [--atol A] [--rtol R]
+/* npycmp ACTUAL.npy EXPECTED.npy [--atol A] [--rtol R] [--range-tol F]
  *
  * Passes iff both arrays have the same shape and every element satisfies
  * |actual - expected| <= atol + rtol * |expected| (the rule of numpy.isclose),
  * where a NaN matches only a NaN and an infinity only the same infinity.
+ * --range-tol F adds F times the largest finite |expected| to atol: for
+ * results whose rounding scales with the whole array's magnitude.
  * Elements of any supported dtype are compared as double.
  * Exit status: 0 match, 1 mismatch, 2 usage or load error. */
 #include "kiln_rt.h"
@@ -14,9 +16,10 @@
 #include <string.h>
 
 static const char *usage =
-    "usage: npycmp ACTUAL.npy EXPECTED.npy [--atol A] [--rtol R]\n"
+    "usage: npycmp ACTUAL.npy EXPECTED.npy [--atol A] [--rtol R] [--range-tol F]\n"
     "  passes iff shapes are equal and every element has\n"
-    "  |actual - expected| <= atol + rtol*|expected| (defaults 1e-5 each)\n";
+    "  |actual - expected| <= atol + rtol*|expected| (defaults 1e-5 each);\n"
+    "  --range-tol F adds F * max|expected| to atol (default 0)\n";
 
 static double element(const kiln_array *a, size_t i) {
   switch (a->dtype) {
@@ -53,15 +56,18 @@ static int parse_tol(const char *s, double *out) {
 int main(int argc, char **argv) {
   const char *files[2];
   int num_files = 0;
-  double atol = 1e-5, rtol = 1e-5;
+  double atol = 1e-5, rtol = 1e-5, range_tol = 0;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
       fputs(usage, stdout);
       return 0;
     }
-    if (strcmp(arg, "--atol") == 0 || strcmp(arg, "--rtol") == 0) {
-      double *tol = arg[2] == 'a' ? &atol : &rtol;
+    if (strcmp(arg, "--atol") == 0 || strcmp(arg, "--rtol") == 0 ||
+        strcmp(arg, "--range-tol") == 0) {
+      double *tol = strcmp(arg, "--atol") == 0   ? &atol
+                    : strcmp(arg, "--rtol") == 0 ? &rtol
+                                                 : &range_tol;
       if (i + 1 >= argc || parse_tol(argv[i + 1], tol) != 0) {
         fprintf(stderr, "npycmp: error: %s needs a number >= 0\n%s", arg,
                 usage);
@@ -110,10 +116,20 @@ int main(int argc, char **argv) {
     return 1;
   }
 
+  size_t n = kiln_array_count(&act), failing = 0, worst = 0;
+  if (range_tol > 0) {
+    double range = 0;
+    for (size_t i = 0; i < n; i++) {
+      double e = fabs(element(&ref, i));
+      if (isfinite(e) && e > range)
+        range = e;
+    }
+    atol += range_tol * range;
+  }
+
   /* The worst element: the largest |diff| while all pass, else the failing
    * element furthest past its tolerance (a NaN or infinity mismatch counts
    * as infinitely far). */
-  size_t n = kiln_array_count(&act), failing = 0, worst = 0;
   double max_diff = 0, worst_excess = -1;
   for (size_t i = 0; i < n; i++) {
     double a = element(&act, i), e = element(&ref, i);

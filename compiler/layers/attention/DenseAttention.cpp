@@ -102,7 +102,7 @@ public:
   }
 
   Dim workspaceBytes(const Layer &, const std::vector<TensorType> &inputs,
-                         const std::vector<TensorType> &) const override {
+                         const std::vector<TensorType> &, const Algorithms &) const override {
     const TensorType &key = inputs[layout(inputs.size()).key];
     return attentionWorkspaceBytes(key.dims[2], key.dims[1]);
   }

@@ -158,7 +158,7 @@ public:
     return mul(add(s.steps, s.keySteps), 4 * s.heads * (s.keyDim + s.valueDim));
   }
   Dim workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
-                         const std::vector<TensorType> &) const override {
+                         const std::vector<TensorType> &, const Algorithms &) const override {
     Sizes s = sizes(layer.config, inputs);
     return attentionWorkspaceBytes(s.keyDim, s.keySteps);
   }

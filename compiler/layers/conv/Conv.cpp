@@ -1,7 +1,9 @@
 // Conv1D, Conv2D and Conv3D: activation(conv(input, kernel) + bias) over channels_last
 // tensors, optionally in channel groups. Lowered to the GEMM micro-kernel
 // reading the input in place (kernels/Conv.cpp); a 1x1, stride-1 convolution is a
-// Dense over the channel axis and calls the Dense kernel directly.
+// Dense over the channel axis and calls the Dense kernel directly, and with
+// --winograd a 3x3, stride-1 one with enough channels goes through
+// Winograd's transforms (kernels/ConvWinograd.cpp).
 #include "layers/conv/ConvCommon.h"
 
 namespace kiln {
@@ -73,8 +75,13 @@ public:
   }
 
   Dim workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
-                         const std::vector<TensorType> &) const override {
-    return isPointwise(layer.config) ? 0 : convWorkspaceBytes(inputs[0].dims.back() / layer.config.integer("groups"));
+                         const std::vector<TensorType> &, const Algorithms &algorithms) const override {
+    const LayerConfig &c = layer.config;
+    int64_t channels = inputs[0].dims.back();
+    if (isPointwise(c)) return 0;
+    if (algorithms.winograd && isWinograd(c, rank_, channels))
+      return abi::winogradWorkspaceFloats(channels, c.integer("filters")) * int64_t(sizeof(float));
+    return convWorkspaceBytes(channels / c.integer("groups"));
   }
 
   void lower(LowerContext &cx) const override {
@@ -92,11 +99,14 @@ public:
                             act, activationAlpha(act));
       return;
     }
-    llvm::Value *kernel = cx.constant("kernel.packed", packGroupPanels(kernelValues, k, filters, groups));
+    bool winograd = cx.algorithms().winograd && isWinograd(cx.config(), rank_, in.dims.back());
+    llvm::Value *kernel =
+        winograd ? cx.constant("kernel.winograd", winogradKernel(kernelValues, in.dims.back(), filters))
+                 : cx.constant("kernel.packed", packGroupPanels(kernelValues, k, filters, groups));
     llvm::Value *bias =
         biasValues.empty() ? cx.null() : cx.constant("bias", padGroupBias(biasValues, filters, groups));
     Geometry g = geometry(in, out, windowOf(cx.config(), rank_), groups);
-    cx.callWithActivation("kiln_conv2d",
+    cx.callWithActivation(winograd ? "kiln_conv2d_winograd" : "kiln_conv2d",
                           {cx.output(), cx.input(), kernel, bias, cx.batch(), emitGeometry(cx, g)},
                           act, activationAlpha(act));
   }
@@ -121,6 +131,18 @@ private:
     int64_t taps = 1;
     for (int64_t k : config.ints("kernel_size")) taps *= k;
     return taps * in.dims.back() / config.integer("groups");
+  }
+
+  // With --winograd, a 3x3 window of stride 1 over all channels goes through
+  // Winograd's F(2x2, 3x3) (kernels/ConvWinograd.cpp): 16 multiply-adds per
+  // channel pair and 2x2 outputs instead of 36. Its transforms cost as much
+  // as about 16 channels' products, so both channel counts must be past that.
+  static bool isWinograd(const LayerConfig &config, int spatialRank, int64_t inChannels) {
+    const int64_t kMinChannels = 16;
+    return spatialRank == 2 && config.ints("kernel_size") == std::vector<int64_t>{3, 3} &&
+           config.ints("strides") == std::vector<int64_t>{1, 1} &&
+           config.ints("dilation_rate") == std::vector<int64_t>{1, 1} && config.integer("groups") == 1 &&
+           inChannels >= kMinChannels && config.integer("filters") >= kMinChannels;
   }
 
   // A 1x1 window with stride 1 (padding is then zero in every mode) over all

@@ -170,6 +170,26 @@ llvm::Value *emitGeometry(LowerContext &cx, const Geometry &g) {
                               g.outD, g.kernelD, g.strideD, g.dilationD, g.padFront});
 }
 
+std::vector<float> winogradKernel(const std::vector<float> &kernel, int64_t inC, int64_t outC) {
+  // Winograd's G for F(2, 3), in double so that each U rounds once.
+  static const double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+  std::vector<float> packed;
+  std::vector<float> position(inC * outC);
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 4; ++j) {
+      for (int64_t ci = 0; ci < inC; ++ci)
+        for (int64_t co = 0; co < outC; ++co) {
+          double u = 0;
+          for (int a = 0; a < 3; ++a)
+            for (int b = 0; b < 3; ++b) u += G[i][a] * kernel[((a * 3 + b) * inC + ci) * outC + co] * G[j][b];
+          position[ci * outC + co] = float(u);
+        }
+      std::vector<float> panels = packPanels(position, inC, outC);
+      packed.insert(packed.end(), panels.begin(), panels.end());
+    }
+  return packed;
+}
+
 std::vector<float> packGroupPanels(const std::vector<float> &kernel, int64_t k, int64_t n, int64_t groups) {
   if (groups == 1) return packPanels(kernel, k, n);
   int64_t width = n / groups;

@@ -87,6 +87,11 @@ std::vector<float> padGroupBias(const std::vector<float> &bias, int64_t n, int64
 // zero-padded to whole panels.
 std::vector<float> padTaps(const std::vector<float> &kernel, int64_t taps, int64_t channels);
 
+// A 3x3 kernel [3, 3, inC, outC] in row-major order as kiln_conv2d_winograd
+// reads it: per position of the 4x4 transformed domain, U = G g G^T of
+// every channel pair as an [inC, outC] matrix in panels.
+std::vector<float> winogradKernel(const std::vector<float> &kernel, int64_t inC, int64_t outC);
+
 // Workspace of kiln_conv2d for an input of `groupChannels` channels per group.
 inline int64_t convWorkspaceBytes(int64_t groupChannels) {
   return abi::convWorkspaceFloats(groupChannels) * int64_t(sizeof(float));

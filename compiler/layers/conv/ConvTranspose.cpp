@@ -80,7 +80,7 @@ public:
   }
 
   Dim workspaceBytes(const Layer &layer, const std::vector<TensorType> &,
-                         const std::vector<TensorType> &) const override {
+                         const std::vector<TensorType> &, const Algorithms &) const override {
     int64_t taps = 1;
     for (int64_t k : layer.config.ints("kernel_size")) taps *= k;
     return tileBytes(taps * layer.config.integer("filters"));

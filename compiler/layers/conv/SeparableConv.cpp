@@ -56,7 +56,7 @@ public:
   }
 
   Dim workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
-                         const std::vector<TensorType> &) const override {
+                         const std::vector<TensorType> &, const Algorithms &) const override {
     return tileBytes(inputs[0].dims.back() * layer.config.integer("depth_multiplier"));
   }
 

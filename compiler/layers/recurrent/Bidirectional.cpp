@@ -209,12 +209,12 @@ public:
 
   // The directions run one after the other: the larger workspace of the two.
   Dim workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
-                     const std::vector<TensorType> &) const override {
+                     const std::vector<TensorType> &, const Algorithms &algorithms) const override {
     std::array<Direction, 2> d = directions(layer.config, inputs.size(), "");
     Dim most = 0;
     for (const Direction &dir : d)
       most = max(most, dir.kind->workspaceBytes(dir.layer, inputsOf(dir, inputs),
-                                                dir.kind->outputTypes(dir.layer.config, inputs[0])));
+                                                dir.kind->outputTypes(dir.layer.config, inputs[0]), algorithms));
     return most;
   }
 

@@ -131,7 +131,7 @@ public:
 
   // Either convolution's (kiln_conv2d) over the input's or the state's channels.
   Dim workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
-                     const std::vector<TensorType> &) const override {
+                     const std::vector<TensorType> &, const Algorithms &) const override {
     return convWorkspaceBytes(std::max(int64_t(inputs[0].dims.back()), layer.config.integer("filters")));
   }
 

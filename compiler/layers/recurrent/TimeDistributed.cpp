@@ -127,9 +127,9 @@ public:
     return mul(inputs[0].dims[1], inner.kind->temporaryBytesPerSample(inner, {perStep(inputs[0])}, {perStep(outputs[0])}));
   }
   Dim workspaceBytes(const Layer &layer, const std::vector<TensorType> &inputs,
-                         const std::vector<TensorType> &outputs) const override {
+                         const std::vector<TensorType> &outputs, const Algorithms &algorithms) const override {
     const Layer &inner = wrappedLayer(layer.config);
-    return inner.kind->workspaceBytes(inner, {perStep(inputs[0])}, {perStep(outputs[0])});
+    return inner.kind->workspaceBytes(inner, {perStep(inputs[0])}, {perStep(outputs[0])}, algorithms);
   }
 
   void lower(LowerContext &cx) const override {

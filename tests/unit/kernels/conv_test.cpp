@@ -1,7 +1,7 @@
 // kiln_conv2d against a naive loop over every output and tap, for every
 // register tile, over kernel sizes, strides, dilations, paddings (in depth
 // too), channel groups and odd channel counts, on one thread and split over
-// several.
+// several; kiln_conv2d_winograd against the same loop on 3x3 windows.
 #include "kernel_test_util.h"
 #include "layers/conv/ConvCommon.h"
 
@@ -18,6 +18,7 @@ using ConvKernel = void (*)(float *, const float *, const float *, const float *
                             float, float, float, const abi::RunContext *);
 using Variant = TileVariant<ConvKernel>;
 const Variant kVariants[] = KILN_TEST_VARIANTS(kiln_conv2d);
+const Variant kWinogradVariants[] = KILN_TEST_VARIANTS(kiln_conv2d_winograd);
 
 // Sizes per spatial axis: depth, height, width.
 using Axes = std::array<int64_t, 3>;
@@ -46,7 +47,11 @@ Case image(int64_t batch, int64_t inH, int64_t inW, int64_t inC, int64_t outC, i
           {1, dilation, dilation}, {0, pad, pad}, groups};
 }
 
-void check(const Variant &v, const Case &c) {
+// The kernel computes by Winograd's transforms (3x3 windows of stride 1,
+// one group) rather than tap by tap.
+enum class Algorithm { Direct, Winograd };
+
+void check(const Variant &v, const Case &c, Algorithm algorithm = Algorithm::Direct) {
   if (c.out(0) < 1 || c.out(1) < 1 || c.out(2) < 1) return;  // the window is larger than the input
   abi::ConvGeometry g{};
   g.inD = c.in[0], g.inH = c.in[1], g.inW = c.in[2], g.inC = c.inC;
@@ -60,7 +65,9 @@ void check(const Variant &v, const Case &c) {
   int64_t k = c.kernel[0] * c.kernel[1] * c.kernel[2] * groupIn;
   std::vector<float> in = randomFloats(c.batch * c.in[0] * c.in[1] * c.in[2] * c.inC, 7);
   std::vector<float> w = randomFloats(k * c.outC, 8), b = randomFloats(c.outC, 9);
-  std::vector<float> packed = conv::packGroupPanels(w, k, c.outC, c.groups);
+  const bool winograd = algorithm == Algorithm::Winograd;
+  std::vector<float> packed =
+      winograd ? conv::winogradKernel(w, c.inC, c.outC) : conv::packGroupPanels(w, k, c.outC, c.groups);
   std::vector<float> bias = conv::padGroupBias(b, c.outC, c.groups);
 
   int64_t outPixels = c.batch * g.outD * g.outH * g.outW;
@@ -92,7 +99,8 @@ void check(const Variant &v, const Case &c) {
   const auto *geometry = reinterpret_cast<const int64_t *>(&g);
   auto run = [&](int32_t threads) {
     std::vector<float> out(outPixels * c.outC, -7.0f);
-    Run context(threads, abi::convWorkspaceFloats(groupIn) * 4);
+    int64_t workspace = winograd ? abi::winogradWorkspaceFloats(c.inC, c.outC) : abi::convWorkspaceFloats(groupIn);
+    Run context(threads, workspace * 4);
     v.kernel(out.data(), in.data(), packed.data(), bias.data(), c.batch, geometry, abi::kRelu, 0.0f, -1.0f, 0.0f,
              context.get());
     return out;
@@ -145,6 +153,29 @@ TEST(Conv2D, FewInputChannelsManyChannelsAndPanelRemainders) {
     check(v, image(1, 11, 10, 2, 48, 3, 2, 2, 1, 1));
     // A tap's 300 channels deeper than kGemmBlockDepth, in the padding too.
     check(v, image(1, 6, 5, 300, 5, 2, 1, 1, 1, 1));
+  }
+}
+
+TEST(Conv2DWinograd, PaddingOddSizesAndChannelTails) {
+  for (const Variant &v : kWinogradVariants)
+    for (int64_t pad : {0, 1}) {
+      // Odd and even output sizes (the last tile half outside), channel
+      // counts with and without a partial vector or panel.
+      check(v, image(2, 9, 7, 16, 16, 3, 1, 1, pad, 1), Algorithm::Winograd);
+      check(v, image(1, 8, 10, 17, 33, 3, 1, 1, pad, 1), Algorithm::Winograd);
+      check(v, image(3, 5, 6, 40, 20, 3, 1, 1, pad, 1), Algorithm::Winograd);
+      check(v, image(1, 3, 3, 20, 18, 3, 1, 1, pad, 1), Algorithm::Winograd);
+    }
+}
+
+TEST(Conv2DWinograd, DepthBeyondOneBlockAndManyTiles) {
+  for (const Variant &v : kWinogradVariants) {
+    // 300 input channels: two depth blocks of the GEMM. 2 * 8 * 7 tiles of
+    // 300 + 64 channels: more tiles than one block holds.
+    check(v, image(2, 16, 13, 300, 50, 3, 1, 1, 1, 1), Algorithm::Winograd);
+    // 4 * 23 * 23 = 2116 tiles of 16 + 16 channels: several blocks of the
+    // most tiles a block holds.
+    check(v, image(4, 46, 45, 16, 16, 3, 1, 1, 1, 1), Algorithm::Winograd);
   }
 }
 

@@ -105,6 +105,9 @@ KILN_TILED_DECLARATION(kiln_dense, (float *c, const float *a, const float *packe
 KILN_TILED_DECLARATION(kiln_conv2d, (float *out, const float *in, const float *packed, const float *bias,
                                      int64_t batch, const int64_t *geometry, int32_t act, float alpha,
                                      float maxValue, float threshold, const kiln::abi::RunContext *run))
+KILN_TILED_DECLARATION(kiln_conv2d_winograd, (float *out, const float *in, const float *packed, const float *bias,
+                                              int64_t batch, const int64_t *geometry, int32_t act, float alpha,
+                                              float maxValue, float threshold, const kiln::abi::RunContext *run))
 KILN_TILED_DECLARATION(kiln_recurrent,
                        (float *out, float *stateH, float *stateC, const float *in, const float *mask,
                         const float *initialH, const float *initialC, const float *kernel, const float *bias,
