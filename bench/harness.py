@@ -74,6 +74,9 @@ def main():
     parser.add_argument("--seconds", type=float, default=2.0, help="timed seconds per runtime and case")
     parser.add_argument("--only", default="", help="comma-separated models")
     parser.add_argument("--peers", default=",".join(PEERS))
+    parser.add_argument("--winograd", action="store_true",
+                        help="also time Kiln built with --winograd (kiln_winograd_ms; its GFLOP/s count the direct "
+                             "convolution's multiply-adds)")
     args = parser.parse_args()
     threads = [int(t) for t in args.threads.split(",")]
     peers = [p for p in args.peers.split(",") if p]
@@ -106,31 +109,45 @@ def main():
         run([args.python, os.path.join(HERE, "peers.py"), "prepare", model, str(batch), case],
             env=python_env(1))
         flops = json.load(open(os.path.join(case, "meta.json")))["flops_per_sample"] * batch
-        run([args.kilnc, "build", os.path.join(HERE, "models", f"{model}.kiln"), "--weights",
-             os.path.join(case, "model.json"), "-O3", "--emit=obj", "--name", "model", "-o",
-             os.path.join(case, "model.o")])
-        timer = os.path.join(case, "timer")
-        run(["cc", "-O2", f"-I{case}", f"-I{runtime}", os.path.join(HERE, "timer.c"), os.path.join(case, "model.o"),
-             library, "-lm", "-pthread", "-o", timer])
+        builds = {"kiln": []}
+        if args.winograd:
+            builds["kiln_winograd"] = ["--winograd"]
+        for name, flags in builds.items():  # each in its own directory, for its model.h
+            build = os.path.join(case, name)
+            os.makedirs(build, exist_ok=True)
+            run([args.kilnc, "build", os.path.join(HERE, "models", f"{model}.kiln"), "--weights",
+                 os.path.join(case, "model.json"), "-O3", "--emit=obj", "--name", "model", *flags, "-o",
+                 os.path.join(build, "model.o")])
+            run(["cc", "-O2", f"-I{build}", f"-I{runtime}", os.path.join(HERE, "timer.c"),
+                 os.path.join(build, "model.o"), library, "-lm", "-pthread", "-o", os.path.join(build, "timer")])
         for t in threads:
-            ms = {"kiln": field(run([timer, os.path.join(case, "input.npy"), os.path.join(case, "kiln.npy"), str(t),
-                                     str(args.seconds)]), "median_ms")}
+            ms = {name: field(run([os.path.join(case, name, "timer"), os.path.join(case, "input.npy"),
+                                   os.path.join(case, f"{name}.npy"), str(t), str(args.seconds)]), "median_ms")
+                  for name in builds}
             for peer in peers:
                 out = run([args.python, os.path.join(HERE, "peers.py"), "time", peer, model, str(batch), str(t),
                            str(args.seconds), case], env=python_env(t), check=False)
                 ms[peer] = field(out, "median_ms")
-            diff = run([args.python, "-c",
-                        "import numpy as np, sys\n"
-                        "k = np.load(sys.argv[1]).ravel().astype(np.float64); o = np.load(sys.argv[2]).ravel()\n"
-                        "d = np.abs(k - o); print(f'max_diff={d.max():.3g} ok={int(np.all(d <= 1e-4 + 1e-3 * np.abs(o)))}')",
-                        os.path.join(case, "kiln.npy"), os.path.join(case, "ort.npy")]) if "ort" in peers else ""
+            diff = ""
+            for name in builds if "ort" in peers else ():
+                prefix = "" if name == "kiln" else f"{name}_"
+                diff += " " + run([args.python, "-c",
+                                   "import numpy as np, sys\n"
+                                   "k = np.load(sys.argv[1]).ravel().astype(np.float64); o = np.load(sys.argv[2]).ravel()\n"
+                                   "d = np.abs(k - o)\n"
+                                   "print(f'{sys.argv[3]}max_diff={d.max():.3g} "
+                                   "{sys.argv[3]}ok={int(np.all(d <= 1e-4 + 1e-3 * np.abs(o)))}')",
+                                   os.path.join(case, f"{name}.npy"), os.path.join(case, "ort.npy"), prefix]).strip()
             line = f"bench: model={model} batch={batch} threads={t}"
-            for name in ("kiln",) + tuple(peers):
+            for name in tuple(builds) + tuple(peers):
                 line += f" {name}_ms={ms[name]:.4g}"
-            line += f" kiln_gflops={flops / ms['kiln'] / 1e6:.1f} peak_gflops={peaks[t]:.1f} sgemm_gflops={sgemm[t]:.1f}"
-            for peer in peers:
-                line += f" kiln/{peer}={ms['kiln'] / ms[peer]:.2f}"
-            print(line + " " + diff.strip(), flush=True)
+            for name in builds:
+                line += f" {name}_gflops={flops / ms[name] / 1e6:.1f}"
+            line += f" peak_gflops={peaks[t]:.1f} sgemm_gflops={sgemm[t]:.1f}"
+            for name in builds:
+                for peer in peers:
+                    line += f" {name}/{peer}={ms[name] / ms[peer]:.2f}"
+            print(line + diff, flush=True)
 
 
 if __name__ == "__main__":
