@@ -137,13 +137,24 @@ KILN_INLINE void conv2dWinograd(float *out, const float *in, const float *packed
   const int64_t panels = abi::panelCount(g.outC), paddedOut = panels * abi::kPanelWidth;
   const int64_t tilesH = (g.outH + 1) / 2, tilesW = (g.outW + 1) / 2, tiles = batch * tilesH * tilesW;
   const int64_t mostRows = abi::winogradBlockTiles(g.inC, g.outC);
-  const int64_t blocks = (tiles + mostRows - 1) / mostRows;
-  // Few blocks (small images) also split the panels, whole tiles of them,
-  // so that every thread has work; each such task transforms its block's
-  // inputs again, a small part of its products.
+  if (tiles == 0) return;  // an empty batch
+  // Fewer blocks than threads (small images): the threads share the larger
+  // operand, as the GEMM's tasks do. Where the tiles' inputs outweigh the
+  // transformed kernel, smaller blocks (whole register tiles of rows);
+  // else, or still too few, ranges of panels, each such task transforming
+  // its block's inputs again (a small part of its products).
+  const int64_t threads = run->threads > 1 ? run->threads : 1;
+  int64_t blocks = (tiles + mostRows - 1) / mostRows;
+  if (blocks < threads && tiles >= g.outC) {
+    int64_t tileGroups = (tiles + abi::kMaxTileRows - 1) / abi::kMaxTileRows;
+    blocks = threads < tileGroups ? threads : tileGroups;
+  }
+  int64_t blockRows = (tiles + blocks - 1) / blocks;
+  blockRows = (blockRows + abi::kMaxTileRows - 1) / abi::kMaxTileRows * abi::kMaxTileRows;
+  blocks = (tiles + blockRows - 1) / blockRows;
   int64_t panelTasks = 1;
-  if (run->threads > 1 && blocks < 2 * run->threads) {
-    int64_t wanted = (2 * run->threads + blocks - 1) / blocks;
+  if (blocks < threads) {
+    int64_t wanted = (threads + blocks - 1) / blocks;
     int64_t most = panels / T::kPanels > 1 ? panels / T::kPanels : 1;
     panelTasks = wanted < most ? wanted : most;
   }
@@ -155,7 +166,7 @@ KILN_INLINE void conv2dWinograd(float *out, const float *in, const float *packed
   parallelFor(run, blocks * panelTasks, [&](int64_t task, int32_t thread) {
     float *workspace = workspaceOf(run, thread);
     const Block block{workspace, workspace + kPositions * mostRows * g.inC, mostRows, paddedOut};
-    const int64_t first = task / panelTasks * mostRows, rows = tiles - first < mostRows ? tiles - first : mostRows;
+    const int64_t first = task / panelTasks * blockRows, rows = tiles - first < blockRows ? tiles - first : blockRows;
     const int64_t p0 = task % panelTasks * panelChunk, pEnd = p0 + panelChunk < panels ? p0 + panelChunk : panels;
     for (int64_t r = 0; r < rows; ++r) inputTile(block, r, in, g, tileOrigin(first + r, tilesH, tilesW));
     // A last partial tile of rows runs as a whole one over zeros (its
