@@ -125,6 +125,28 @@ KILN_INLINE void outputTile(const Block &block, int64_t row, float *out, const f
   }
 }
 
+// One position's products: `rows` (whole register tiles) of the block's
+// transformed inputs `a` (k wide) by panels [firstPanel, endPanel) of that
+// position's transformed kernel `b`, each tile over the whole depth and
+// stored as it is (the output transform adds the bias and activates).
+template <class T>
+KILN_INLINE void multiplyPosition(const float *a, int64_t k, const float *b, float *products, int64_t paddedOut,
+                                  int64_t rows, int64_t firstPanel, int64_t endPanel) {
+  const int64_t panelStride = k * abi::kPanelWidth;
+  auto byPanels = [&](auto panelCount, int64_t panel) {
+    constexpr int Panels = decltype(panelCount)::value;
+    for (int64_t row = 0; row < rows; row += T::kRows) {
+      v16 acc[T::kRows][Panels];
+      multiplyTile<T::kRows, Panels>(a + row * k, k, b + panel * panelStride, panelStride, k, acc);
+      KILN_UNROLL for (int r = 0; r < T::kRows; ++r) KILN_UNROLL for (int p = 0; p < Panels; ++p)
+          store16(products + (row + r) * paddedOut + (panel + p) * abi::kPanelWidth, acc[r][p]);
+    }
+  };
+  int64_t panel = firstPanel;
+  for (; panel + T::kPanels <= endPanel; panel += T::kPanels) byPanels(Count<T::kPanels>{}, panel);
+  for (; panel < endPanel; ++panel) byPanels(Count<1>{}, panel);
+}
+
 // out = act(conv(in, kernel) + bias) for `batch` samples of a 3x3, stride
 // 1, one-group convolution. `packed` holds, per position, the transformed
 // kernel's [inC, outC] in panels (conv::winogradKernel); `bias` (may be
@@ -162,7 +184,6 @@ KILN_INLINE void conv2dWinograd(float *out, const float *in, const float *packed
   panelChunk = (panelChunk + T::kPanels - 1) / T::kPanels * T::kPanels;
   panelTasks = (panels + panelChunk - 1) / panelChunk;
   const ActParams epilogue = epilogueActivation(act);
-  const int64_t depthBlock = g.inC > abi::kGemmBlockDepth ? abi::kGemmBlockDepth : g.inC;
   parallelFor(run, blocks * panelTasks, [&](int64_t task, int32_t thread) {
     float *workspace = workspaceOf(run, thread);
     const Block block{workspace, workspace + kPositions * mostRows * g.inC, mostRows, paddedOut};
@@ -175,16 +196,9 @@ KILN_INLINE void conv2dWinograd(float *out, const float *in, const float *packed
     const int64_t tileRows = (rows + T::kRows - 1) / T::kRows * T::kRows;
     for (int64_t p = 0; p < kPositions; ++p)
       for (int64_t i = rows * g.inC; i < tileRows * g.inC; ++i) block.inputs[p * mostRows * g.inC + i] = 0.0f;
-    for (int64_t p = 0; p < kPositions; ++p) {
-      const GemmOutput products{block.products + p * mostRows * paddedOut, paddedOut, paddedOut, nullptr,
-                                ActParams{abi::kLinear, 0, 0, 0}};
-      const float *a = block.inputs + p * mostRows * g.inC, *b = packed + p * paddedOut * g.inC;
-      for (int64_t k0 = 0; k0 < g.inC; k0 += depthBlock) {
-        int64_t kLen = g.inC - k0 < depthBlock ? g.inC - k0 : depthBlock;
-        gemmBlock<T>(a + k0, g.inC, b, g.inC, k0, kLen, products, 0, tileRows, p0, pEnd, k0 == 0,
-                     k0 + kLen >= g.inC);
-      }
-    }
+    for (int64_t p = 0; p < kPositions; ++p)
+      multiplyPosition<T>(block.inputs + p * mostRows * g.inC, g.inC, packed + p * paddedOut * g.inC,
+                          block.products + p * mostRows * paddedOut, paddedOut, tileRows, p0, pEnd);
     for (int64_t r = 0; r < rows; ++r)
       outputTile(block, r, out, bias, epilogue, g, tileOrigin(first + r, tilesH, tilesW), p0, pEnd);
   });
