@@ -160,20 +160,19 @@ KILN_INLINE void conv2dWinograd(float *out, const float *in, const float *packed
   const int64_t tilesH = (g.outH + 1) / 2, tilesW = (g.outW + 1) / 2, tiles = batch * tilesH * tilesW;
   const int64_t mostRows = abi::winogradBlockTiles(g.inC, g.outC);
   if (tiles == 0) return;  // an empty batch
-  // Fewer blocks than threads (small images): the threads share the larger
-  // operand, as the GEMM's tasks do. Where the tiles' inputs outweigh the
-  // transformed kernel, smaller blocks (whole register tiles of rows);
-  // else, or still too few, ranges of panels, each such task transforming
-  // its block's inputs again (a small part of its products).
+  // Blocks are runs of whole register tiles of rows (groups), shared out
+  // evenly, as many per thread. Fewer blocks than threads (small images):
+  // the threads share the larger operand, as the GEMM's tasks do. Where the
+  // tiles' inputs outweigh the transformed kernel, smaller blocks; else, or
+  // still too few, ranges of panels too, each such task transforming its
+  // block's inputs again (a small part of its products).
   const int64_t threads = run->threads > 1 ? run->threads : 1;
-  int64_t blocks = (tiles + mostRows - 1) / mostRows;
-  if (blocks < threads && tiles >= g.outC) {
-    int64_t tileGroups = (tiles + abi::kMaxTileRows - 1) / abi::kMaxTileRows;
-    blocks = threads < tileGroups ? threads : tileGroups;
-  }
-  int64_t blockRows = (tiles + blocks - 1) / blocks;
-  blockRows = (blockRows + abi::kMaxTileRows - 1) / abi::kMaxTileRows * abi::kMaxTileRows;
-  blocks = (tiles + blockRows - 1) / blockRows;
+  const int64_t groups = (tiles + abi::kMaxTileRows - 1) / abi::kMaxTileRows;
+  const int64_t mostGroups = mostRows / abi::kMaxTileRows;
+  int64_t blocks = (groups + mostGroups - 1) / mostGroups;
+  if (blocks < threads && tiles >= g.outC) blocks = threads;
+  else if (blocks > threads && blocks % threads) blocks += threads - blocks % threads;
+  if (blocks > groups) blocks = groups;
   int64_t panelTasks = 1;
   if (blocks < threads) {
     int64_t wanted = (threads + blocks - 1) / blocks;
@@ -187,7 +186,9 @@ KILN_INLINE void conv2dWinograd(float *out, const float *in, const float *packed
   parallelFor(run, blocks * panelTasks, [&](int64_t task, int32_t thread) {
     float *workspace = workspaceOf(run, thread);
     const Block block{workspace, workspace + kPositions * mostRows * g.inC, mostRows, paddedOut};
-    const int64_t first = task / panelTasks * blockRows, rows = tiles - first < blockRows ? tiles - first : blockRows;
+    const Share share = shareOf(task / panelTasks, blocks, groups);
+    const int64_t first = share.begin * abi::kMaxTileRows;
+    const int64_t rows = (share.end * abi::kMaxTileRows < tiles ? share.end * abi::kMaxTileRows : tiles) - first;
     const int64_t p0 = task % panelTasks * panelChunk, pEnd = p0 + panelChunk < panels ? p0 + panelChunk : panels;
     for (int64_t r = 0; r < rows; ++r) inputTile(block, r, in, g, tileOrigin(first + r, tilesH, tilesW));
     // A last partial tile of rows runs as a whole one over zeros (its
