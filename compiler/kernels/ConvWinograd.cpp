@@ -9,7 +9,9 @@
 // the direct convolution makes 36, at the cost of adding up the transforms.
 // The transforms add and subtract only (B and A have entries 0 and +-1, G's
 // halves are taken at build time), so the result differs from the direct
-// sum by rounding alone.
+// sum by rounding alone; but the products summed over the channels are
+// larger than the outputs they cancel down to, so the rounding scales with
+// the layer's largest values (kilnc build --winograd, off by default).
 #include "Gemm.h"
 
 using namespace kiln;
@@ -51,9 +53,9 @@ struct Block {
   int64_t rows, paddedOut;
 };
 
-// Where tile `tile` (counted across the batch) starts: its sample, and the
-// input position of its window's first row and column (negative in the
-// padding); the output position is twice the tile's.
+// Tile `tile` (counted across the batch): its sample, and its row and
+// column among the sample's tiles. Its outputs start at twice those, its
+// input window at twice those less the padding.
 struct TileOrigin {
   int64_t sample, ty, tx;
 };
@@ -61,7 +63,7 @@ KILN_INLINE TileOrigin tileOrigin(int64_t tile, int64_t tilesH, int64_t tilesW) 
   return {tile / (tilesH * tilesW), tile / tilesW % tilesH, tile % tilesW};
 }
 
-// Writes the transformed input of tile `tile` as row `row` of the block.
+// Writes the transformed input of tile `t` as row `row` of the block.
 KILN_INLINE void inputTile(const Block &block, int64_t row, const float *in, const abi::ConvGeometry &g,
                            const TileOrigin &t) {
   const int64_t y0 = 2 * t.ty - g.padTop, x0 = 2 * t.tx - g.padLeft, c = g.inC;
