@@ -135,8 +135,10 @@ private:
 
   // With --winograd, a 3x3 window of stride 1 over all channels goes through
   // Winograd's F(2x2, 3x3) (kernels/ConvWinograd.cpp): 16 multiply-adds per
-  // channel pair and 2x2 outputs instead of 36. Its transforms cost as much
-  // as about 16 channels' products, so both channel counts must be past that.
+  // channel pair and 2x2 outputs instead of 36. Its transforms cost about as
+  // much as the products of a few channels: against the direct kernel on
+  // 32 x 32 images, 8 or 12 input channels ran 1.15-1.25x slower, 16 input
+  // channels with 8 to 32 output channels 1.3-1.5x faster.
   static bool isWinograd(const LayerConfig &config, int spatialRank, int64_t inChannels) {
     const int64_t kMinChannels = 16;
     return spatialRank == 2 && config.ints("kernel_size") == std::vector<int64_t>{3, 3} &&
