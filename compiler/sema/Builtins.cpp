@@ -417,12 +417,11 @@ Value Evaluator::callPython(const Builtin &builtin, CallSite &call) {
 Value Evaluator::callMath(const Builtin &builtin, CallSite &call) {
   if (builtin.detail == "numpy") {
     if (std::optional<Value> data = dataMath(builtin.name, call)) return *data;
-    std::vector<const Value *> given = positionalArgs(call);
-    for (size_t i = 1; i < given.size(); ++i) markWritten(*given[i]);  // np.abs(y, y): NumPy's out, by position
+    std::vector<const Value *> args = positionalArgs(call);
+    for (size_t i = 1; i < args.size(); ++i) markWritten(*args[i]);  // np.abs(y, y): NumPy's out, by position
     for (const CallArgument &a : call.args)
       if (a.keyword == "out") markWritten(a.value);
     // NumPy's elementwise functions of a list of numbers give an array of them.
-    std::vector<const Value *> args = positionalArgs(call);
     if (!args.empty() && args[0]->isSequence() && (isNumpyElementwise(builtin.name) || builtin.name == "power")) {
       if (builtin.name == "power" && args.size() == 2) {
         Value base = numpyArray(std::vector<Value>(args[0]->items.begin(), args[0]->items.end()), args[0]->range);
