@@ -47,10 +47,11 @@ KILN_INLINE Window4<V> transformInput(const Window4<V> &d) {
 }
 
 // The block of tiles a task transforms and multiplies: its tiles' inputs
-// per position (`rows` apart, inC wide) and their products (outC padded).
+// per position (inC wide) and their products (outC padded), each position's
+// `capacity` rows (the most tiles a block holds) after the one before.
 struct Block {
   float *inputs, *products;
-  int64_t rows, paddedOut;
+  int64_t capacity, paddedOut;
 };
 
 // Tile `tile` (counted across the batch): its sample, and its row and
@@ -74,7 +75,7 @@ KILN_INLINE void inputTile(const Block &block, int64_t row, const float *in, con
     at[i][j] = uint64_t(y) < uint64_t(g.inH) && uint64_t(x) < uint64_t(g.inW) ? sample + (y * g.inW + x) * c : nullptr;
   }
   float *dst = block.inputs + row * c;
-  const int64_t positionStride = block.rows * c;
+  const int64_t positionStride = block.capacity * c;
   // Whole vectors of channels, then the rest one by one.
   auto channels = [&](auto zero, int64_t ch, auto load, auto store) {
     Window4<decltype(zero)> d;
@@ -95,7 +96,7 @@ KILN_INLINE void inputTile(const Block &block, int64_t row, const float *in, con
 // that exist (an odd output size leaves the last tile half outside).
 KILN_INLINE void outputTile(const Block &block, int64_t row, float *out, const float *bias, const ActParams &act,
                             const abi::ConvGeometry &g, const TileOrigin &t, int64_t firstPanel, int64_t endPanel) {
-  const int64_t positionStride = block.rows * block.paddedOut, oy = 2 * t.ty, ox = 2 * t.tx;
+  const int64_t positionStride = block.capacity * block.paddedOut, oy = 2 * t.ty, ox = 2 * t.tx;
   const bool secondRow = oy + 1 < g.outH, secondColumn = ox + 1 < g.outW;
   const float *src = block.products + row * block.paddedOut;
   float *dst = out + ((t.sample * g.outH + oy) * g.outW + ox) * g.outC;
@@ -198,10 +199,10 @@ KILN_INLINE void conv2dWinograd(float *out, const float *in, const float *packed
     // fewer rows.
     const int64_t tileRows = (rows + T::kRows - 1) / T::kRows * T::kRows;
     for (int64_t p = 0; p < kPositions; ++p)
-      for (int64_t i = rows * g.inC; i < tileRows * g.inC; ++i) block.inputs[p * mostRows * g.inC + i] = 0.0f;
+      for (int64_t i = rows * g.inC; i < tileRows * g.inC; ++i) block.inputs[p * block.capacity * g.inC + i] = 0.0f;
     for (int64_t p = 0; p < kPositions; ++p)
-      multiplyPosition<T>(block.inputs + p * mostRows * g.inC, g.inC, packed + p * paddedOut * g.inC,
-                          block.products + p * mostRows * paddedOut, paddedOut, tileRows, p0, pEnd);
+      multiplyPosition<T>(block.inputs + p * block.capacity * g.inC, g.inC, packed + p * paddedOut * g.inC,
+                          block.products + p * block.capacity * paddedOut, paddedOut, tileRows, p0, pEnd);
     for (int64_t r = 0; r < rows; ++r)
       outputTile(block, r, out, bias, epilogue, g, tileOrigin(first + r, tilesH, tilesW), p0, pEnd);
   });
