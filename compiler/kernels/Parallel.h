@@ -38,6 +38,26 @@ struct Share {
 };
 KILN_INLINE Share shareOf(int64_t task, int64_t tasks, int64_t n) { return {task * n / tasks, (task + 1) * n / tasks}; }
 
+// A count that the tasks of one parallel-for share, on a cache line of its
+// own so that counting does not stall the threads' other writes.
+struct alignas(64) SharedCounter {
+  int64_t value = 0;
+
+  // Adds one and returns the count before it; what this thread wrote before
+  // is visible to a thread that sees the new count (awaitAtLeast).
+  __attribute__((always_inline)) int64_t add() { return __atomic_fetch_add(&value, 1, __ATOMIC_ACQ_REL); }
+
+  __attribute__((always_inline)) void awaitAtLeast(int64_t count) const {
+    while (__atomic_load_n(&value, __ATOMIC_ACQUIRE) < count) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#elif defined(__aarch64__)
+      __asm__ __volatile__("yield");
+#endif
+    }
+  }
+};
+
 // How many tasks to cut `work` (multiply-adds, or elements) into: one when it
 // is too small to be worth waking threads for, else a few per thread so
 // that uneven tasks even out, never more than `most`.

@@ -5,9 +5,9 @@
 // x_t W + b do not depend on h, so they are one GEMM over all batch * steps
 // rows before the loop. The kernels' columns hold the gates of each block
 // of kPanelWidth units side by side (abi::recurrentGateColumn), so a step
-// is one parallel-for over blocks of units: each task multiplies h by its
-// panels of U and updates the states of its units from the gates, on whole
-// vectors. The step reads h and writes the next h in another buffer. All
+// splits into ranges of blocks of units: each multiplies h by its panels of
+// U and updates the states of its units from the gates, on whole vectors.
+// The step reads h and writes the next h in another buffer. All
 // state lives in the step's temporary memory (abi::RecurrentTemporary).
 // With enough samples, threads take samples instead and run every step of
 // them on their own.
@@ -211,27 +211,35 @@ KILN_INLINE void recurrentLayer(float *out, float *stateH, float *stateC, const 
         to = swap;
       }
     });
-    if (T_ % 2) h = next;
   } else {
-    // Each step is a parallel-for over ranges of blocks of units.
-    int64_t tasks = taskCount(run, batch * u * gateWidth, blocks);
-    int64_t blocksPerTask = (blocks + tasks - 1) / tasks;
-    tasks = (blocks + blocksPerTask - 1) / blocksPerTask;
-    for (int64_t t = 0; t < T_; ++t) {
-      auto stepTasks = [&](auto &&phase) {
-        parallelFor(run, tasks, [&](int64_t task, int32_t) {
-          int64_t begin = task * blocksPerTask, end = begin + blocksPerTask < blocks ? begin + blocksPerTask : blocks;
-          phase(begin, end);
-        });
-      };
-      if (g.cell == abi::kGRUResetBefore)
-        stepTasks([&](int64_t begin, int64_t end) { resetPhase(t, h, 0, batch, begin, end); });
-      stepTasks([&](int64_t begin, int64_t end) { updatePhase(t, h, next, 0, batch, begin, end); });
-      float *swap = h;
-      h = next;
-      next = swap;
-    }
+    // Too few samples to share: every step is cut into `chunks` ranges of
+    // blocks of units. One parallel-for runs all steps: its tasks claim the
+    // chunks of the steps in order from one counter and wait, before
+    // computing a chunk, for every chunk of the phase before it, counted in
+    // another. A thread waits only on chunks that running threads have
+    // claimed, so the steps finish whether the caller's parallel-for runs
+    // its tasks at once or one after another.
+    const int64_t phases = g.cell == abi::kGRUResetBefore ? 2 : 1;
+    int64_t chunks = taskCount(run, batch * u * gateWidth, blocks);
+    chunks = chunks < run->threads ? chunks : run->threads;
+    const int64_t items = T_ * phases * chunks;
+    SharedCounter claimed, finished;
+    auto runChunk = [&](int64_t item) {
+      const int64_t phase = item / chunks, t = phase / phases;
+      const Share range = shareOf(item % chunks, chunks, blocks);
+      const float *from = t % 2 ? next : h;
+      if (phases == 2 && phase % 2 == 0) resetPhase(t, from, 0, batch, range.begin, range.end);
+      else updatePhase(t, from, t % 2 ? h : next, 0, batch, range.begin, range.end);
+    };
+    parallelFor(run, chunks, [&](int64_t, int32_t) {
+      for (int64_t item = claimed.add(); item < items; item = claimed.add()) {
+        finished.awaitAtLeast(item / chunks * chunks);
+        runChunk(item);
+        finished.add();
+      }
+    });
   }
+  if (T_ % 2) h = next;
   finishStates(out, stateH, stateC, output, h, c, g.returnSequences, batch * u);
 }
 

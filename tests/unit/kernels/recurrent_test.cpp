@@ -21,7 +21,8 @@ struct Case {
   bool backwards, masked, sequences;
 };
 
-void check(const Variant &v, const Case &c) {
+// `pool` (may be null): also run on it, several times, against one thread.
+void check(const Variant &v, const Case &c, const kiln_parallel *pool = nullptr) {
   std::string what = std::string(v.name) + " cell=" + std::to_string(c.cell) + " units=" + std::to_string(c.units) +
                      " batch=" + std::to_string(c.batch) + (c.backwards ? " backwards" : "") +
                      (c.masked ? " masked" : "");
@@ -90,11 +91,11 @@ void check(const Variant &v, const Case &c) {
   int64_t tempFloats = c.batch * abi::recurrentTemporary(T, abi::recurrentGateWidth(G, u), u).total;
   // The output, then the final h and c (return_state).
   const size_t outSize = want.size(), stateSize = size_t(c.batch * u);
-  auto run = [&](int32_t threads) {
+  auto run = [&](int32_t threads, const kiln_parallel *parallel) {
     // 16 guard floats after the temporary memory the layer was sized for.
     std::vector<float> result(outSize + 2 * stateSize, -7.0f), temp(tempFloats + 16, 1234.5f);
     float *stateH = result.data() + outSize, *stateC = stateH + stateSize;
-    Run context(threads, 0);
+    Run context(threads, 0, parallel);
     v.kernel(result.data(), stateH, c.cell == abi::kLSTM ? stateC : nullptr, x.data(), c.masked ? mask.data() : nullptr,
              nullptr, nullptr, kernel.data(), bias.data(), recurrent.data(),
              c.cell == abi::kGRU ? recurrentBias.data() : nullptr,
@@ -104,7 +105,7 @@ void check(const Variant &v, const Case &c) {
       EXPECT_EQ(temp[i], 1234.5f) << what << ": wrote past the temporary memory";
     return result;
   };
-  std::vector<float> one = run(1);
+  std::vector<float> one = run(1, nullptr);
   // The states pass through T squashing steps: a loose, absolute bound.
   expectNear(std::vector<float>(one.begin(), one.begin() + outSize), want, std::vector<double>(outSize, 10.0), what);
   // Unmasked, the final h is the last output.
@@ -113,7 +114,9 @@ void check(const Variant &v, const Case &c) {
               std::vector<float>(one.begin(), one.begin() + outSize))
         << what << ": final state";
   }
-  for (int32_t threads : {2, 3}) EXPECT_EQ(run(threads), one) << what << " on " << threads << " threads";
+  for (int32_t threads : {2, 3}) EXPECT_EQ(run(threads, nullptr), one) << what << " on " << threads << " threads";
+  for (int round = 0; pool && round < 20; ++round)
+    ASSERT_EQ(run(pool->threads, pool), one) << what << " on the pool, round " << round;
 }
 
 TEST(Recurrent, EveryCellOverPartialBlocks) {
@@ -132,6 +135,19 @@ TEST(Recurrent, ThreadsTakeSamplesWhenEachFillsTheTile) {
         check(v, {cell, 29, steps, 3, 20, false, false, false});
         check(v, {cell, 29, steps, 3, 20, true, true, true});
       }
+}
+
+TEST(Recurrent, StepsSharedOnTheRuntimePool) {
+  // One sample: the threads share each step's units and wait for each
+  // other between steps (between the two phases of the reset-before GRU).
+  kiln_pool *pool = kiln_pool_create(3);
+  ASSERT_NE(pool, nullptr);
+  for (const Variant &v : kVariants)
+    for (abi::RecurrentCell cell : {abi::kLSTM, abi::kGRUResetBefore}) {
+      check(v, {cell, 1, 7, 3, 200, false, false, true}, kiln_pool_parallel(pool));
+      check(v, {cell, 2, 6, 3, 200, true, true, false}, kiln_pool_parallel(pool));
+    }
+  kiln_pool_destroy(pool);
 }
 
 TEST(Recurrent, MasksBackwardsAndLastOutput) {
