@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -64,6 +65,27 @@ TEST(Pool, DefaultsToTheCoresAndAcceptsOneThread) {
   kiln_pool_destroy(pool);
   EXPECT_EQ(kiln_pool_parallel(nullptr), nullptr);
   kiln_pool_destroy(nullptr);
+}
+
+// Slower on the workers, so that the caller waits for them.
+void slowTask(void *context, int64_t index, int32_t thread) {
+  recordTask(context, index, thread);
+  std::this_thread::sleep_for(std::chrono::milliseconds(thread == 0 ? 1 : 8));
+}
+
+TEST(Pool, WaitsForSlowTasksAndWakesSleepingWorkers) {
+  // Tasks longer than the spins, so the caller sleeps until the workers
+  // leave; a pause longer than the spins before every other round, so the
+  // workers sleep in between (and join right away in the other rounds).
+  kiln_pool *pool = kiln_pool_create(3);
+  const kiln_parallel *p = kiln_pool_parallel(pool);
+  for (int round = 0; round < 6; ++round) {
+    if (round % 2) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    Record r(7, p->threads);
+    p->parallel_for(p->context, slowTask, &r, 7);
+    expectEachOnce(r);
+  }
+  kiln_pool_destroy(pool);
 }
 
 TEST(Pool, SharedByCallersOnEightThreads) {
