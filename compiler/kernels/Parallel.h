@@ -43,18 +43,29 @@ KILN_INLINE Share shareOf(int64_t task, int64_t tasks, int64_t n) { return {task
 struct alignas(64) SharedCounter {
   int64_t value = 0;
 
-  // Adds one and returns the count before it; what this thread wrote before
-  // is visible to a thread that sees the new count (awaitAtLeast).
-  __attribute__((always_inline)) int64_t add() { return __atomic_fetch_add(&value, 1, __ATOMIC_ACQ_REL); }
+  __attribute__((always_inline)) int64_t load() const { return __atomic_load_n(&value, __ATOMIC_ACQUIRE); }
 
-  __attribute__((always_inline)) void awaitAtLeast(int64_t count) const {
-    while (__atomic_load_n(&value, __ATOMIC_ACQUIRE) < count) {
+  // Adds one; what this thread wrote before is visible to a thread that
+  // sees the new count.
+  __attribute__((always_inline)) void add() { __atomic_fetch_add(&value, 1, __ATOMIC_RELEASE); }
+
+  // Moves the count from `seen` to seen + 1, unless another thread did first.
+  __attribute__((always_inline)) bool advanceFrom(int64_t seen) {
+    return __atomic_compare_exchange_n(&value, &seen, seen + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+  }
+
+  // Waits until the count reaches `count`, for at most `spins` polls;
+  // whether it did.
+  __attribute__((always_inline)) bool awaitAtLeast(int64_t count, int64_t spins) const {
+    for (int64_t spin = 0; load() < count; ++spin) {
+      if (spin == spins) return false;
 #if defined(__x86_64__) || defined(__i386__)
       __builtin_ia32_pause();
 #elif defined(__aarch64__)
       __asm__ __volatile__("yield");
 #endif
     }
+    return true;
   }
 };
 

@@ -213,17 +213,20 @@ KILN_INLINE void recurrentLayer(float *out, float *stateH, float *stateC, const 
     });
   } else {
     // Too few samples to share: every step is cut into `chunks` ranges of
-    // blocks of units. One parallel-for runs all steps: its tasks claim the
-    // chunks of the steps in order from one counter and wait, before
-    // computing a chunk, for every chunk of the phase before it, counted in
-    // another. A thread waits only on chunks that running threads have
-    // claimed, so the steps finish whether the caller's parallel-for runs
+    // blocks of units. One parallel-for runs all steps: its tasks take the
+    // chunks of the steps in order from one counter, each once every chunk
+    // of the phase before it is done, counted in another. A task waits
+    // holding no chunk, and leaves if the wait outlasts some multiple of a
+    // chunk's work: the thread it waits for may need this one's core (more
+    // threads than cores, a busy machine), and the tasks still running take
+    // the rest. So the steps finish whether the caller's parallel-for runs
     // its tasks at once or one after another.
     const int64_t phases = g.cell == abi::kGRUResetBefore ? 2 : 1;
     int64_t chunks = taskCount(run, batch * u * gateWidth, blocks);
     chunks = chunks < run->threads ? chunks : run->threads;
-    const int64_t items = T_ * phases * chunks;
-    SharedCounter claimed, finished;
+    const int64_t items = T_ * phases * chunks, chunkWork = batch * u * gateWidth / chunks;
+    const int64_t patience = chunkWork / 32 > 4096 ? chunkWork / 32 : 4096;  // polls
+    SharedCounter taken, finished;
     auto runChunk = [&](int64_t item) {
       const int64_t phase = item / chunks, t = phase / phases;
       const Share range = shareOf(item % chunks, chunks, blocks);
@@ -232,8 +235,9 @@ KILN_INLINE void recurrentLayer(float *out, float *stateH, float *stateC, const 
       else updatePhase(t, from, t % 2 ? h : next, 0, batch, range.begin, range.end);
     };
     parallelFor(run, chunks, [&](int64_t, int32_t) {
-      for (int64_t item = claimed.add(); item < items; item = claimed.add()) {
-        finished.awaitAtLeast(item / chunks * chunks);
+      for (int64_t item = taken.load(); item < items; item = taken.load()) {
+        if (!finished.awaitAtLeast(item / chunks * chunks, patience)) return;
+        if (!taken.advanceFrom(item)) continue;
         runChunk(item);
         finished.add();
       }

@@ -138,9 +138,11 @@ TEST(Recurrent, ThreadsTakeSamplesWhenEachFillsTheTile) {
 }
 
 TEST(Recurrent, StepsSharedOnTheRuntimePool) {
-  // One sample: the threads share each step's units and wait for each
-  // other between steps (between the two phases of the reset-before GRU).
-  kiln_pool *pool = kiln_pool_create(3);
+  // One or two samples: the threads share each step's units and wait for
+  // each other between steps (between the two phases of the reset-before
+  // GRU). Eight threads, more than the cores of most machines that run the
+  // tests: a thread that waits too long for a descheduled one leaves.
+  kiln_pool *pool = kiln_pool_create(8);
   ASSERT_NE(pool, nullptr);
   for (const Variant &v : kVariants)
     for (abi::RecurrentCell cell : {abi::kLSTM, abi::kGRUResetBefore}) {
