@@ -1,5 +1,5 @@
 // Concatenate: joins a list of tensors along one axis; every other axis must
-// agree. On the last axis the inputs' masks are and-ed (see MergeMask.h).
+// agree. On the last axis the inputs' masks are combined (see MergeMask.h).
 #include "codegen/LowerContext.h"
 #include "layers/merge/MergeMask.h"
 
@@ -14,7 +14,7 @@ public:
 
   InputArity inputArity() const override { return {1, -1, true}; }
   bool supportsOpenAxes() const override { return true; }
-  bool readsMask() const override { return true; }  // and-ed into the output's
+  bool readsMask() const override { return true; }  // combined into the output's
 
   void inferShapes(ShapeContext &cx) const override {
     int rank = cx.input(0).rank();

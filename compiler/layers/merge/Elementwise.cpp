@@ -1,7 +1,7 @@
 // Add, Subtract, Multiply, Average, Maximum, Minimum: elementwise merges of a
 // list of tensors with Keras's broadcasting (per-sample shapes aligned on the
 // right; an axis of size 1 stretches).
-// The inputs' masks are and-ed (see MergeMask.h).
+// The inputs' masks are combined as MergeMask.h says.
 #include "codegen/LowerContext.h"
 #include "layers/merge/MergeMask.h"
 
@@ -16,7 +16,7 @@ public:
   InputArity inputArity() const override { return {2, pair_ ? 2 : -1, true}; }
 
   bool supportsOpenAxes() const override { return true; }
-  bool readsMask() const override { return true; }  // and-ed into the output's
+  bool readsMask() const override { return true; }  // combined into the output's
 
   // Keras's broadcasting over the per-sample axes. Sizes it cannot compare
   // at build time (open axes) must be equal when the model runs: a size of 1
@@ -51,6 +51,17 @@ public:
     TensorType out{DType::Float32, {cx.input(0).dims[0]}};
     out.dims.insert(out.dims.end(), shape.begin(), shape.end());
     cx.outputs = {out};
+    // Keras 3's Multiply, Maximum and Minimum first put the identity (1, or
+    // the other operand) at a masked input's masked entries.
+    bool masksValues = op_ == abi::kMultiply || op_ == abi::kMaximum || op_ == abi::kMinimum;
+    for (size_t i = 0; i < cx.inputs().size() && masksValues && cx.kerasVersion() == KerasVersion::V3; ++i)
+      if (cx.inputHasMask(i)) {
+        cx.error(DiagID::err_unsupported_argument_value, cx.layer().describe(),
+                 "a masked input with Keras 3 (which puts " +
+                     std::string(op_ == abi::kMultiply ? "1" : "the other input's values") +
+                     " at its masked steps before merging)");
+        return;
+      }
     inferMergeMask(cx);
   }
 

@@ -12,7 +12,10 @@ std::vector<Dim> leadingAxes(const TensorType &t) { return {t.dims.begin(), t.di
 void inferMergeMask(ShapeContext &cx) {
   const TensorType *first = nullptr;
   for (size_t i = 0; i < cx.inputs().size(); ++i) {
-    if (!cx.inputHasMask(i)) continue;
+    if (!cx.inputHasMask(i)) {
+      if (cx.kerasVersion() == KerasVersion::V3) return;
+      continue;
+    }
     const TensorType &mask = cx.inputMaskType(i);
     if (mask.dims != leadingAxes(cx.input(i)) || (first && mask.dims != first->dims)) return;
     if (!first) first = &mask;
@@ -34,7 +37,9 @@ void lowerMergeMask(LowerContext &cx) {
                       ir.CreateMul(count, cx.i64(int64_t(sizeof(float)))));
       written = true;
     } else {
-      cx.call("kiln_binary", {out, out, cx.inputMask(i), count, cx.i32(abi::kMultiply)});
+      // Masks hold 0 and 1: the product is the AND, the maximum the OR.
+      abi::BinaryOp combine = cx.kerasVersion() == KerasVersion::V3 ? abi::kMaximum : abi::kMultiply;
+      cx.call("kiln_binary", {out, out, cx.inputMask(i), count, cx.i32(combine)});
     }
   }
 }

@@ -1,6 +1,8 @@
-// The mask of a merge (Add, Multiply, ..., Concatenate on the last axis), as
-// Keras 2 computes it: the AND of its inputs' masks, an input without one
-// counting as all ones; no mask if no input has one.
+// The mask of a merge (Add, Multiply, ..., Concatenate on the last axis).
+// Keras 2: the AND of its inputs' masks, an input without one counting as
+// all ones; no mask if no input has one. Keras 3: the OR of its inputs'
+// masks; no mask if an input has none (Concatenate counts it as all ones,
+// which masks nothing either).
 #pragma once
 
 #include "codegen/LowerContext.h"
@@ -8,9 +10,9 @@
 
 namespace kiln {
 
-// In the shape rule: gives output 0 the AND of the input masks when every
-// mask is one per position of its input's leading axes, (batch, steps) for
-// (batch, steps, features), all of one shape.
+// In the shape rule: gives output 0 that mask when every mask is one per
+// position of its input's leading axes, (batch, steps) for (batch, steps,
+// features), all of one shape.
 void inferMergeMask(ShapeContext &cx);
 // In the lowering: writes that mask.
 void lowerMergeMask(LowerContext &cx);

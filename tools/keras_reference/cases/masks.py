@@ -72,6 +72,21 @@ unmasked = LSTM(2)(TimeDistributed(LSTM(3))(words))
 model = Model([frames, documents], [summary, convolved, unmasked])
 """
 
+MERGE_MASKS_KERAS3 = """import keras
+from keras import layers
+
+ids = keras.Input(shape=(7,), dtype='int32')
+other = keras.Input(shape=(7,), dtype='int32')
+a = layers.Embedding(20, 4, mask_zero=True)(ids)
+b = layers.Embedding(20, 4, mask_zero=True)(other)
+unmasked = layers.Conv1D(4, 1)(a)
+either = layers.GRU(3)(layers.Add()([a, b]))
+joined = layers.LSTM(3)(layers.Concatenate()([unmasked, a]))
+both = layers.SimpleRNN(3)(layers.Concatenate()([a, b]))
+mixed = layers.GRU(3)(layers.Subtract()([a, unmasked]))
+model = keras.Model([ids, other], [either, joined, both, mixed])
+"""
+
 CASES = [
     Case("keras2_time_distributed_masking", MASKING_LSTM, batch=3,
          inputs=[floats(zero=0.2, pad_tail=[1, 0, 2])],
@@ -93,6 +108,11 @@ CASES = [
          inputs=[floats(zero=0.25, pad_tail=[0, 1, 2])],
          note="TimeDistributed(TimeDistributed(LSTM)) over (batch, chapters, sentences, words, features) with "
               "a Masking mask reshaped twice and reduced twice, then GRU and LSTM over the shorter axes."),
+    Case("keras3_merge_masks", MERGE_MASKS_KERAS3, keras=3, batch=4, files=("model.keras",),
+         inputs=[ints(0, 20, zero=0.3, pad_tail=[0, 2, 1, 3]), ints(0, 20, zero=0.3, pad_tail=[2, 0, 3, 1])],
+         note="Keras 3's merge masks: Add and Concatenate of two masked inputs take the OR of their masks "
+              "(tf.keras 2 the AND); with an unmasked input (Conv1D drops the mask) Subtract and Concatenate "
+              "give no mask (tf.keras 2: the masked input's)."),
     Case("keras3_time_distributed_masks", KERAS3, keras=3, batch=3, files=("model.keras",),
          inputs=[floats(zero=0.2, pad_tail=[1, 0, 2]), ints(0, 20, zero=0.3, pad_tail=[0, 2, 1])],
          note="Keras 3: TimeDistributed passes the mask to a wrapped Bidirectional GRU and keeps the input's "
