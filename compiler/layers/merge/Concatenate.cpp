@@ -54,6 +54,7 @@ public:
     }
     cx.outputs = {out};
     if (axis == rank - 1) inferMergeMask(cx);
+    else concatenateMasks(cx, axis);
   }
 
   void lower(LowerContext &cx) const override {
@@ -69,7 +70,44 @@ public:
               {cx.output(), cx.input(i), cx.batchTimes(outerPerSample), cx.i64(chunk), cx.i64(row), cx.i64(offset)});
       offset = add(offset, chunk);
     }
-    lowerMergeMask(cx);
+    if (axis == out.rank() - 1) {
+      lowerMergeMask(cx);
+      return;
+    }
+    if (!cx.hasOutputMask(0)) return;
+    // The masks, one value per position of the leading axes, join as the data.
+    Dim maskRow = product(leadingAxes(out), axis), maskOffset = 0;
+    for (size_t i = 0; i < cx.inputCount(); ++i) {
+      Dim chunk = product(leadingAxes(cx.inputType(i)), axis);
+      cx.call("kiln_concat_part", {cx.outputMask(0), cx.inputMask(i), cx.batchTimes(outerPerSample), cx.i64(chunk),
+                                   cx.i64(maskRow), cx.i64(maskOffset)});
+      maskOffset = add(maskOffset, chunk);
+    }
+  }
+
+private:
+  static std::vector<Dim> leadingAxes(const TensorType &t) { return {t.dims.begin(), t.dims.end() - 1}; }
+
+  // Along an axis before the last, Keras joins the inputs' masks the same
+  // way (an input without one counting as all ones in Keras 3; tf.keras 2
+  // fails to join them unless the last axis has size 1).
+  static void concatenateMasks(ShapeContext &cx, int64_t axis) {
+    bool some = false, all = true;
+    for (size_t i = 0; i < cx.inputs().size(); ++i) {
+      if (!cx.inputHasMask(i)) {
+        all = false;
+        continue;
+      }
+      if (cx.inputMaskType(i).dims != leadingAxes(cx.input(i))) return;
+      some = true;
+    }
+    if (!some) return;
+    if (!all) {
+      cx.error(DiagID::err_unsupported_argument_value, cx.layer().describe(),
+               "joining masked and unmasked inputs along axis " + std::to_string(axis));
+      return;
+    }
+    cx.computeMask(0, TensorType{DType::Float32, leadingAxes(cx.outputs[0])});
   }
 };
 

@@ -87,6 +87,16 @@ mixed = layers.GRU(3)(layers.Subtract()([a, unmasked]))
 model = keras.Model([ids, other], [either, joined, both, mixed])
 """
 
+CONCATENATED_STEPS = """from keras.models import Model
+from keras.layers import Input, Embedding, Concatenate, LSTM, GRU, Dense
+
+first = Input(shape=(5,), dtype='int32')
+second = Input(shape=(4,), dtype='int32')
+embed = Embedding(20, 3, mask_zero=True)
+steps = Concatenate(axis=1)([embed(first), embed(second)])
+model = Model([first, second], [LSTM(4)(steps), GRU(3, return_sequences=True)(Dense(3)(steps))])
+"""
+
 CASES = [
     Case("keras2_time_distributed_masking", MASKING_LSTM, batch=3,
          inputs=[floats(zero=0.2, pad_tail=[1, 0, 2])],
@@ -108,6 +118,13 @@ CASES = [
          inputs=[floats(zero=0.25, pad_tail=[0, 1, 2])],
          note="TimeDistributed(TimeDistributed(LSTM)) over (batch, chapters, sentences, words, features) with "
               "a Masking mask reshaped twice and reduced twice, then GRU and LSTM over the shorter axes."),
+    Case("keras2_concatenate_steps_masks", CONCATENATED_STEPS, batch=4, files=("model.h5",),
+         inputs=[ints(0, 20, zero=0.3, pad_tail=[0, 2, 1, 3]), ints(0, 20, zero=0.3, pad_tail=[2, 0, 3, 1])],
+         note="Concatenate(axis=1) of two masked sequences joins their masks along the steps too; an LSTM and "
+              "(through Dense) a GRU with return_sequences skip the padded steps of both parts."),
+    Case("keras3_concatenate_steps_masks", CONCATENATED_STEPS, keras=3, batch=4, files=("model.keras",),
+         inputs=[ints(0, 20, zero=0.3, pad_tail=[0, 2, 1, 3]), ints(0, 20, zero=0.3, pad_tail=[2, 0, 3, 1])],
+         note="Keras 3: Concatenate(axis=1) of two masked sequences joins their masks along the steps."),
     Case("keras3_merge_masks", MERGE_MASKS_KERAS3, keras=3, batch=4, files=("model.keras",),
          inputs=[ints(0, 20, zero=0.3, pad_tail=[0, 2, 1, 3]), ints(0, 20, zero=0.3, pad_tail=[2, 0, 3, 1])],
          note="Keras 3's merge masks: Add and Concatenate of two masked inputs take the OR of their masks "
