@@ -87,12 +87,15 @@ std::optional<std::string> readFile(const std::string &path, Session &s) {
 
 // Parse and evaluate source `file`; returns the chosen model, or null after
 // reporting why. Without --keras-version, a file that imports keras.ops (only
-// Keras 3 has it) gets Keras 3's semantics, in `o` for the rest of the build.
+// Keras 3 has it), or whose weights file Keras 3 wrote, gets Keras 3's
+// semantics, in `o` for the rest of the build.
 Model *evaluate(Session &s, Options &o, uint32_t file) {
   std::optional<ast::Module> module = parseFile(s.sources, file, s.diags);
   s.phases.mark("parse");
   if (!module) return nullptr;
-  if (!o.kerasVersionGiven && importsKeras3Api(*module)) o.kerasVersion = KerasVersion::V3;
+  if (!o.kerasVersionGiven &&
+      (importsKeras3Api(*module) || (!o.weights.empty() && statedKerasVersion(o.weights).starts_with("3."))))
+    o.kerasVersion = KerasVersion::V3;
   Evaluator evaluator(s.diags, s.graph, {o.kerasVersion, installDirectory(s.argv0) + "/share/kiln/library", &s.sources});
   evaluator.run(*module);
   Model *model = s.diags.hasErrors() ? nullptr : evaluator.selectModel(o.model, file);

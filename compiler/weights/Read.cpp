@@ -190,4 +190,26 @@ std::optional<ModelConfig> configOfKerasFile(const KerasFile &keras, const std::
   return config;
 }
 
+std::string statedKerasVersion(const std::string &path) {
+  std::string error;
+  FileKind kind;
+  if (!RegularFile(path, error).ok() || !sniffFile(path, kind, error)) return {};
+  if (kind == FileKind::Json) {
+    std::optional<std::string> text = readWholeFile(path, kMaxJsonBytes, "a model description", error);
+    nlohmann::json json = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
+    if (!json.is_object()) return {};
+    const nlohmann::json &holder = json.contains("modelTopology") ? json["modelTopology"] : json;
+    return holder.is_object() && holder.contains("keras_version") && holder["keras_version"].is_string()
+               ? holder["keras_version"].get<std::string>()
+               : std::string();
+  }
+  KerasFile keras;
+  if (kind == FileKind::Other || !readKerasFile(path, kind, false, keras, error)) return {};
+  if (!keras.zip) return firstAttribute(keras.root, "keras_version");
+  nlohmann::json metadata = nlohmann::json::parse(keras.metadata, nullptr, false);
+  return metadata.is_object() && metadata.contains("keras_version") && metadata["keras_version"].is_string()
+             ? metadata["keras_version"].get<std::string>()
+             : std::string();
+}
+
 }  // namespace kiln

@@ -72,6 +72,11 @@ std::optional<ModelConfig> readModelConfig(const std::string &path, DiagnosticEn
 // readModelConfig past the file, for an .h5 or .keras file already read.
 std::optional<ModelConfig> configOfKerasFile(const KerasFile &keras, const std::string &path, DiagnosticEngine &diags);
 
+// The Keras version a weights or model file states (metadata.json of a
+// .keras, the keras_version attribute of an .h5, a model.json's topology),
+// or empty: unread, unstated (Keras 3's .weights.h5) or not a Keras file.
+std::string statedKerasVersion(const std::string &path);
+
 // Draws every weight from its layer's Keras initializer with a seeded
 // generator (for benchmarks and tests without trained weights).
 void initializeWeights(const Model &model, uint64_t seed, DiagnosticEngine &diags);
