@@ -84,6 +84,7 @@ KILN_INLINE float activate(const ActParams &p, float x) {
   case kSoftsign: return x / (1.0f + fabsf(x));
   case kHardSigmoid: return clampAbove(clampBelow(0.2f * x + 0.5f, 0.0f), 1.0f);
   case kHardSigmoid3: return clampAbove(clampBelow(x + 3.0f, 0.0f), 6.0f) / 6.0f;
+  case kHardSilu: return x * (clampAbove(clampBelow(x + 3.0f, 0.0f), 6.0f) / 6.0f);
   case kExponential: return expf(x);
   case kSwish: return x * sigmoidf(x);
   case kGelu: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752440f));

@@ -29,6 +29,7 @@ enum Activation : int32_t {
   kLogSoftmax,
   kMish,
   kReluClipped,   // Keras ReLU layer: threshold, max_value, negative_slope
+  kHardSilu,      // Keras 3: x * relu6(x + 3) / 6
   kActivationCount
 };
 

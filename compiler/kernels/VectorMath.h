@@ -87,9 +87,11 @@ KILN_INLINE void activateVector(const ActParams &p, v16 &v) {
     v = y < zero ? zero : y > one ? one : y;
     break;
   }
-  case abi::kHardSigmoid3: {
+  case abi::kHardSigmoid3:
+  case abi::kHardSilu: {
     v16 y = v + 3.0f;
-    v = (y < zero ? zero : y > six ? six : y) / 6.0f;
+    y = (y < zero ? zero : y > six ? six : y) / 6.0f;
+    v = p.act == abi::kHardSilu ? v * y : y;
     break;
   }
   default:

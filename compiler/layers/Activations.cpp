@@ -27,6 +27,8 @@ constexpr Entry kActivations[] = {
     {"leaky_relu", "leaky_relu", abi::kLeakyRelu},
     {"log_softmax", "log_softmax", abi::kLogSoftmax},
     {"mish", "mish", abi::kMish},
+    {"hard_silu", "hard_silu", abi::kHardSilu},  // Keras 3
+    {"hard_swish", "hard_silu", abi::kHardSilu},
 };
 }  // namespace
 

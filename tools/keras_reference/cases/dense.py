@@ -1,5 +1,5 @@
 """Dense models: the simplest check of every weights file Keras writes."""
-from case import Case
+from case import Case, floats, uniform
 
 ALL2 = ("model.h5", "weights.h5", "model.weights.h5", "model.keras", "model.json")
 ALL3 = ("model.h5", "model.weights.h5", "model.keras")
@@ -84,7 +84,21 @@ model = keras.Sequential([
 ])
 """
 
+HARD_SILU_KERAS3 = """import keras
+from keras import layers
+
+inputs = keras.Input(shape=(7,))
+x = layers.Dense(19, activation='hard_silu')(inputs)
+y = layers.Dense(5, activation='hard_swish')(x)
+z = layers.Activation('hard_silu')(layers.Dense(3)(inputs))
+model = keras.Model(inputs, [x, y, z])
+"""
+
 CASES = [
+    Case("keras3_hard_silu", HARD_SILU_KERAS3, keras=3, batch=3, files=("model.keras",), weights=uniform(1.5),
+         inputs=[floats(-4, 4)],
+         note="Keras 3's hard_silu (alias hard_swish): x * relu6(x + 3) / 6, in a Dense epilogue (19 units: a "
+              "vector and a tail) and as an Activation layer; weights and inputs reach both clamps."),
     Case("keras2_mlp", MLP, keras=2, files=ALL2,
          note="8-16-16-4 MLP (relu, tanh, softmax), Sequential with input_dim; tf.keras 2.15."),
     Case("keras3_mlp", MLP, keras=3, files=ALL3,
