@@ -45,6 +45,13 @@ Value Evaluator::callPython(const Builtin &builtin, CallSite &call) {
     if (a.value.is(ValueKind::Skipped)) return builtin.name == "int" ? a.value : unshaped(a.value);
   const std::string &name = builtin.name;
   SourceRange r = call.range;
+  // abs(x) of a tensor is x.__abs__(): tf.math.abs in tf.keras 2, ops.abs in Keras 3.
+  if (name == "abs" && call.args.size() == 1 && call.args[0].keyword.empty() &&
+      (call.args[0].value.is(ValueKind::Tensor) || call.args[0].value.is(ValueKind::Traced))) {
+    bool keras2 = options_.kerasVersion == KerasVersion::V2;
+    if (const Builtin *op = tensorOpBuiltin(keras2 ? "tensorflow.math" : "keras.ops", "abs"))
+      return callTensorOp(*op, call);
+  }
   // functools.partial(f, *args, **keywords): f with those arguments bound.
   if (name == "partial") {
     if (call.args.empty() || !call.args[0].keyword.empty()) {

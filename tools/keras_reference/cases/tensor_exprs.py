@@ -397,7 +397,19 @@ b = layers.Lambda(lambda t: ops.tile(t, (1, 2)))(inputs)
 model = keras.Model(inputs, [layers.Dense(3)(a), b])
 """
 
+BUILTIN_ABS = """from tensorflow import keras
+from tensorflow.keras import layers
+
+inputs = keras.Input(shape=(6,))
+x = layers.Dense(5)(inputs)
+y = abs(x)
+z = layers.Lambda(lambda t: abs(t - 0.25) * 2.0)(x)
+model = keras.Model(inputs, [y, z])
+"""
+
 CASES = [
+    Case("keras2_builtin_abs", BUILTIN_ABS, batch=3, files=("model.h5",), inputs=[floats(-1, 1)],
+         note="Python's abs() of a model's tensor (tf.keras 2 makes a tf.math.abs TFOpLambda) and inside a Lambda."),
     Case("keras2_lambda_siamese", SIAMESE, keras=2, files=("model.h5", "weights.h5"),
          note="mnist_siamese.py's euclidean_distance Lambda (K.sum, K.square, K.sqrt, K.maximum, K.epsilon) over "
               "a shared base network, output_shape function; tf.keras 2.15 runs the same source.",
