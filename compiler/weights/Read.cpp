@@ -37,6 +37,20 @@ std::string firstAttribute(const H5Node &node, const std::string &name) {
   return v && !v->empty() ? v->front() : std::string();
 }
 
+// The keras_version a JSON object states, or empty.
+std::string statedVersion(const nlohmann::json &object) {
+  return object.is_object() && object.contains("keras_version") && object["keras_version"].is_string()
+             ? object["keras_version"].get<std::string>()
+             : std::string();
+}
+
+// The keras_version a Keras file states: metadata.json of a .keras, the root
+// attribute of an .h5.
+std::string statedVersion(const KerasFile &keras) {
+  return keras.zip ? statedVersion(nlohmann::json::parse(keras.metadata, nullptr, false))
+                   : firstAttribute(keras.root, "keras_version");
+}
+
 // Keras's HDF5 layout: `group` lists its layers in layer_names, each layer
 // group its weights in weight_names (paths relative to the layer group).
 bool readLayerGroups(H5Node &group, WeightFile &file, std::string &error) {
@@ -149,13 +163,11 @@ std::optional<ModelConfig> readModelConfig(const std::string &path, DiagnosticEn
       bool wrapped = topology.contains("model_config");  // the converter's {"model_config": ..., "keras_version": ...}
       const nlohmann::json &model = wrapped ? topology["model_config"] : topology;
       config.json = model.is_string() ? model.get<std::string>() : model.dump();
-      if (topology.contains("keras_version") && topology["keras_version"].is_string())
-        config.kerasVersion = topology["keras_version"].get<std::string>();
+      config.kerasVersion = statedVersion(topology);
       config.source = "the modelTopology of a TensorFlow.js model.json";
     } else if (json.contains("class_name") && json.contains("config")) {
       config.json = *text;
-      if (json.contains("keras_version") && json["keras_version"].is_string())
-        config.kerasVersion = json["keras_version"].get<std::string>();
+      config.kerasVersion = statedVersion(json);
       config.source = "a Keras model.to_json() file";
     } else {
       return fail("holds no Keras model configuration (no modelTopology, and no class_name and config)");
@@ -173,9 +185,7 @@ std::optional<ModelConfig> configOfKerasFile(const KerasFile &keras, const std::
   ModelConfig config;
   if (keras.zip) {
     config.json = keras.config;
-    nlohmann::json metadata = nlohmann::json::parse(keras.metadata, nullptr, false);
-    if (metadata.is_object() && metadata.contains("keras_version") && metadata["keras_version"].is_string())
-      config.kerasVersion = metadata["keras_version"].get<std::string>();
+    config.kerasVersion = statedVersion(keras);
     config.source = "config.json of a .keras archive";
     return config;
   }
@@ -185,7 +195,7 @@ std::optional<ModelConfig> configOfKerasFile(const KerasFile &keras, const std::
                     ? "holds weights only (written by save_weights), not the model's configuration; "
                       "the configuration is in a file from model.save()"
                     : "is an HDF5 file without a model_config attribute; it was not written by Keras's model.save()");
-  config.kerasVersion = firstAttribute(keras.root, "keras_version");
+  config.kerasVersion = statedVersion(keras);
   config.source = "the model_config attribute of an HDF5 file";
   return config;
 }
@@ -197,19 +207,11 @@ std::string statedKerasVersion(const std::string &path) {
   if (kind == FileKind::Json) {
     std::optional<std::string> text = readWholeFile(path, kMaxJsonBytes, "a model description", error);
     nlohmann::json json = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
-    if (!json.is_object()) return {};
-    const nlohmann::json &holder = json.contains("modelTopology") ? json["modelTopology"] : json;
-    return holder.is_object() && holder.contains("keras_version") && holder["keras_version"].is_string()
-               ? holder["keras_version"].get<std::string>()
-               : std::string();
+    return json.is_object() ? statedVersion(json.contains("modelTopology") ? json["modelTopology"] : json) : "";
   }
   KerasFile keras;
   if (kind == FileKind::Other || !readKerasFile(path, kind, false, keras, error)) return {};
-  if (!keras.zip) return firstAttribute(keras.root, "keras_version");
-  nlohmann::json metadata = nlohmann::json::parse(keras.metadata, nullptr, false);
-  return metadata.is_object() && metadata.contains("keras_version") && metadata["keras_version"].is_string()
-             ? metadata["keras_version"].get<std::string>()
-             : std::string();
+  return statedVersion(keras);
 }
 
 }  // namespace kiln

@@ -86,8 +86,6 @@ public:
   }
 
 private:
-  static std::vector<Dim> leadingAxes(const TensorType &t) { return {t.dims.begin(), t.dims.end() - 1}; }
-
   // Along an axis before the last, Keras joins the inputs' masks the same
   // way (an input without one counting as all ones in Keras 3; tf.keras 2
   // fails to join them unless the last axis has size 1).

@@ -2,12 +2,7 @@
 
 namespace kiln {
 
-namespace {
-
-// The mask shape of a tensor: its axes but the last.
 std::vector<Dim> leadingAxes(const TensorType &t) { return {t.dims.begin(), t.dims.end() - 1}; }
-
-}  // namespace
 
 void inferMergeMask(ShapeContext &cx) {
   const TensorType *first = nullptr;

@@ -10,6 +10,9 @@
 
 namespace kiln {
 
+// The mask shape of a tensor: its axes but the last.
+std::vector<Dim> leadingAxes(const TensorType &t);
+
 // In the shape rule: gives output 0 that mask when every mask is one per
 // position of its input's leading axes, (batch, steps) for (batch, steps,
 // features), all of one shape.
