@@ -11,6 +11,7 @@ class IdentityAtInferenceKind : public LayerKind {
 public:
   using LayerKind::LayerKind;
   bool supportsMasking() const override { return true; }  // Keras: the mask passes through
+  bool supportsOpenAxes() const override { return true; }
   bool isIdentityAtInference(const Layer &) const override { return true; }
   void inferShapes(ShapeContext &cx) const override { cx.outputs = {cx.input()}; }
   void lower(LowerContext &) const override {}
