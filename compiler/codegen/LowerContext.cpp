@@ -42,8 +42,7 @@ abi::Activation LowerContext::activation(std::string_view arg) const {
 
 const std::vector<float> &LowerContext::weight(std::string_view name) const {
   const Layer &l = b_.weightLayer ? *b_.weightLayer : layer();
-  for (size_t i = 0; i < l.weights.size(); ++i)
-    if (l.weights[i].name == b_.weightPrefix + std::string(name)) return l.weightValues[i];
+  if (const std::vector<float> *values = l.weight(b_.weightPrefix + std::string(name))) return *values;
   assert(false && "weight not declared by the layer");
   static const std::vector<float> none;
   return none;

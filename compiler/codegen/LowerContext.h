@@ -32,6 +32,8 @@ struct LowerBindings {
   llvm::Value *temporary = nullptr;
   std::optional<std::string> fusedActivation;
   std::optional<ChannelAffine> channelAffine;
+  const Layer *projectInto = nullptr;  // see Step
+  bool inputProjected = false;
 };
 
 class LowerContext {

@@ -420,6 +420,8 @@ void ModelCodegen::emitStep(const Step &step, llvm::Value *batch, llvm::Value *f
   b.temporary = pointer(step.temporary);
   b.fusedActivation = step.fusedActivation;
   b.channelAffine = step.channelAffine;
+  b.projectInto = step.projectInto;
+  b.inputProjected = step.inputProjected;
   LowerContext cx(*this, std::move(b));
   step.layer->kind->lower(cx);
 }

@@ -40,7 +40,8 @@ build options:
   --cc DRIVER            C compiler driver that links exe and shared (default: cc, or
                          with --target the target's cross gcc, e.g. aarch64-linux-gnu-gcc)
   --name PREFIX          C prefix of the generated functions (default: from OUT)
-  --no-fuse              keep activation layers separate (for inspecting IR)
+  --no-fuse              keep activation layers separate, and an Embedding's table apart
+                         from the recurrent layer after it (for inspecting IR)
   --winograd             3x3 convolutions of stride 1 with 16 or more input and output
                          channels by Winograd's F(2x2, 3x3): about 1.5x faster; results
                          differ from Keras's by rounding, up to about 1e-6 of the layer's

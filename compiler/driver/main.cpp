@@ -166,6 +166,7 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
 
   PassOptions passes;
   passes.fuseActivations = o.fuse;
+  passes.foldEmbeddings = o.fuse;
   passes.algorithms.winograd = o.winograd;
   Program program = buildProgram(model, passes);
   if (!requireKnownShapes(s, program, model)) return s.finish(1);

@@ -14,6 +14,12 @@ std::string Layer::className() const {
 
 std::string Layer::describe() const { return className() + " layer '" + name + "'"; }
 
+const std::vector<float> *Layer::weight(std::string_view name) const {
+  for (size_t i = 0; i < weights.size() && i < weightValues.size(); ++i)
+    if (weights[i].name == name) return &weightValues[i];
+  return nullptr;
+}
+
 int64_t Layer::paramCount(bool trainable) const {
   // A frozen layer or model (layer.trainable = False): all its weights are non-trainable.
   bool frozen = config.has("trainable") && !config.flag("trainable");

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kiln {
@@ -76,6 +77,8 @@ struct Layer {
   // "Dense layer 'dense_1'", for messages.
   std::string describe() const;
   int64_t paramCount(bool trainable) const;
+  // The bound values of the weight named `name`, or null if it has none.
+  const std::vector<float> *weight(std::string_view name) const;
 };
 
 struct Model {

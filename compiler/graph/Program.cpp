@@ -23,6 +23,8 @@ struct FlatNode {
   std::optional<std::string> fused;
   std::optional<ChannelAffine> affine;
   bool removed = false;
+  const Layer *projectInto = nullptr;
+  bool inputProjected = false;
 };
 
 struct Flat {
@@ -295,6 +297,37 @@ void fuseActivations(Flat &flat, const std::vector<int> &modelOutputs) {
   }
 }
 
+// An Embedding read only by a layer that projects its input (a recurrent
+// layer's x_t W, LayerKind::inputProjection) looks up rows of its table
+// multiplied by that projection's kernel at build time, and the layer reads
+// them as its projected input: the GEMM over every step is gone, and a
+// lookup gives the row an id's embedding would have given. The table has a
+// row of the projection's width per id instead of output_dim floats, so it
+// is made only up to kMaxTableBytes, and for layers called once (one table
+// for one kernel).
+void foldEmbeddings(Flat &flat, const std::vector<int> &modelOutputs) {
+  constexpr int64_t kMaxTableBytes = int64_t(64) << 20;
+  Uses uses(flat, modelOutputs);
+  std::map<const Layer *, int> calls;
+  for (const FlatNode &n : flat.nodes) ++calls[n.layer];
+  for (FlatNode &n : flat.nodes) {
+    if (n.removed || n.in.empty()) continue;
+    FlatNode *prod = uses.soleProducer(flat, n);
+    // (Not through a view that reshapes the Embedding's output.)
+    if (!prod || prod->layer->kind->className() != "Embedding" || calls[prod->layer] != 1 ||
+        calls[n.layer] != 1 || prod->outTypes[0] != n.inTypes[0] || !n.inTypes[0].dims.back().known())
+      continue;
+    size_t weights = n.layer->kind->inputProjection(*n.layer).size();
+    int64_t features = n.inTypes[0].dims.back().value(), width = int64_t(weights) / features;
+    if (weights == 0 || prod->layer->config.integer("input_dim") * width * 4 > kMaxTableBytes) continue;
+    TensorType projected = n.inTypes[0];
+    projected.dims.back() = width;
+    flat.types[prod->out[0]] = prod->outTypes[0] = n.inTypes[0] = projected;
+    prod->projectInto = n.layer;
+    n.inputProjected = true;
+  }
+}
+
 Dim aligned(const Dim &n) { return roundUp(n, 64); }
 
 // Places arena values by size, largest first, at the lowest offset free for
@@ -423,6 +456,7 @@ Program buildProgram(const Model &model, const PassOptions &options) {
   sinkTransposes(flat, outputs);
   cancelTransposes(flat, outputs);
   if (options.fuseActivations) fuseActivations(flat, outputs);
+  if (options.foldEmbeddings) foldEmbeddings(flat, outputs);
 
   program.layers = std::move(flat.transposes);
   program.modelName = model.name;
@@ -454,6 +488,8 @@ Program buildProgram(const Model &model, const PassOptions &options) {
     s.outputTypes = n.outTypes;
     s.fusedActivation = n.fused;
     s.channelAffine = n.affine;
+    s.projectInto = n.projectInto;
+    s.inputProjected = n.inputProjected;
     for (int v : n.in) s.inputs.push_back(flat.resolve(v));
     for (int v : n.inMasks) s.inputMasks.push_back(v < 0 ? -1 : flat.resolve(v));
     s.outputMasks = n.outMasks;

@@ -53,6 +53,10 @@ struct Step {
   // A BatchNormalization folded into this step's weights (see
   // LayerKind::acceptsChannelAffine).
   std::optional<ChannelAffine> channelAffine;
+  // An Embedding whose rows leave multiplied by this layer's input kernel
+  // (LayerKind::inputProjection), read by that layer as inputProjected.
+  const Layer *projectInto = nullptr;
+  bool inputProjected = false;  // input 0 holds the projection x_t W already
   // Copies input 0 to output 0 (a model output that is also an input or
   // another output, or a view).
   bool copy = false;
@@ -99,6 +103,7 @@ struct Program {
 struct PassOptions {
   bool fuseActivations = true;   // fold Activation layers into the layer before
   bool foldNormalization = true;  // fold BatchNormalization into the layer before
+  bool foldEmbeddings = true;     // multiply an Embedding's table into the recurrent layer after it
   Algorithms algorithms = {};
 };
 

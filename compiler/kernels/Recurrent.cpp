@@ -3,7 +3,8 @@
 //
 // Every gate of every step is act(x_t W + h U + b). The input projections
 // x_t W + b do not depend on h, so they are one GEMM over all batch * steps
-// rows before the loop. The kernels' columns hold the gates of each block
+// rows before the loop (or the input holds x_t W already, and b is added as
+// each step reads it). The kernels' columns hold the gates of each block
 // of kPanelWidth units side by side (abi::recurrentGateColumn), so a step
 // splits into ranges of blocks of units: each multiplies h by its panels of
 // U and updates the states of its units from the gates, on whole vectors.
@@ -79,9 +80,18 @@ struct Layer {
   int64_t batch, units, gates, gateWidth;
   ActParams activation, gate;
   const float *mask, *projection;  // projection: (batch, steps, gateWidth)
+  const float *inputBias;          // added to the projection as read (null: none, or in it)
   float *recurrent;                // (batch, gateWidth): this step's h U (+ b)
   float *c, *output, *out;
 };
+
+// Gate `gate` of the input projection x_t W + b of sample b at step `step`,
+// for the units of block `block`.
+KILN_INLINE v16 inputGate(const Layer &l, int64_t b, int64_t step, int64_t block, int64_t gate) {
+  const int64_t column = (block * l.gates + gate) * abi::kPanelWidth;
+  v16 x = load16(l.projection + (b * l.g.steps + step) * l.gateWidth + column);
+  return l.inputBias ? x + load16(l.inputBias + column) : x;
+}
 
 // The new state of block `block` (units from block * 16) of samples [b0,
 // b1) at step `step` (t in processing order), from h (the states before the
@@ -99,9 +109,9 @@ KILN_INLINE void updateBlock(const Layer &l, int64_t block, int64_t t, int64_t s
       storeUnits(nb, first, lanes, loadUnits(hb, first, lanes));
       if (l.g.zeroOutputForMask) storeUnits(ob, first, lanes, splat(0.0f));
     } else {
-      const float *x = l.projection + (b * l.g.steps + step) * l.gateWidth + block * l.gates * abi::kPanelWidth;
       const float *r = l.recurrent + b * l.gateWidth + block * l.gates * abi::kPanelWidth;
-      auto gateSum = [&](int64_t gate) { return load16(x + gate * abi::kPanelWidth) + load16(r + gate * 16); };
+      auto x = [&](int64_t gate) { return inputGate(l, b, step, block, gate); };
+      auto gateSum = [&](int64_t gate) { return x(gate) + load16(r + gate * abi::kPanelWidth); };
       v16 hv;
       switch (l.g.cell) {
       case abi::kSimpleRNN: hv = activated(l.activation, gateSum(0)); break;
@@ -112,15 +122,15 @@ KILN_INLINE void updateBlock(const Layer &l, int64_t block, int64_t t, int64_t s
       case abi::kGRU: {
         // r[2] is h U_h + b_hh, which the reset gate scales (reset_after).
         v16 z = activated(l.gate, gateSum(0)), reset = activated(l.gate, gateSum(1));
-        v16 candidate = activated(l.activation, load16(x + 32) + reset * load16(r + 32));
+        v16 candidate = activated(l.activation, x(2) + reset * load16(r + 32));
         hv = z * loadUnits(hb, first, lanes) + (1.0f - z) * candidate;
         break;
       }
       default: {  // kGRUResetBefore: the candidate's product is already (r * h) U_h
         const float *zr = l.recurrent + b * l.gateWidth + block * 2 * abi::kPanelWidth;
-        v16 z = activated(l.gate, load16(x) + load16(zr));
+        v16 z = activated(l.gate, x(0) + load16(zr));
         v16 product = load16(l.recurrent + b * l.gateWidth + 2 * units16 + first);
-        v16 candidate = activated(l.activation, load16(x + 32) + product);
+        v16 candidate = activated(l.activation, x(2) + product);
         hv = z * loadUnits(hb, first, lanes) + (1.0f - z) * candidate;
         break;
       }
@@ -132,7 +142,9 @@ KILN_INLINE void updateBlock(const Layer &l, int64_t block, int64_t t, int64_t s
   }
 }
 
-// One recurrent layer over `batch` sequences `in` (batch, steps, features).
+// One recurrent layer over `batch` sequences `in` (batch, steps, features),
+// or with geometry.inputProjected their projections x_t W (batch, steps,
+// gate width; `kernel` unused).
 // `out` is (batch, steps, units) in processing order, or (batch, units);
 // `stateH`/`stateC` (may be null) receive the final states; `mask` (may be
 // null) is (batch, steps), nonzero for real steps: a masked step leaves the
@@ -161,9 +173,11 @@ KILN_INLINE void recurrentLayer(float *out, float *stateH, float *stateC, const 
   float *resetH = temp + batch * sections.resetH;
   const ActParams linear{abi::kLinear, 0.0f, -1.0f, 0.0f};
 
-  gemm<T>(projection, gateWidth, in, g.features, kernel, bias, batch * T_, gateWidth, g.features, linear, run);
+  if (!g.inputProjected)
+    gemm<T>(projection, gateWidth, in, g.features, kernel, bias, batch * T_, gateWidth, g.features, linear, run);
   startStates(h, c, output, initialH, initialC, batch * u);
-  Layer l{g, batch, u, gates, gateWidth, activation, gate, mask, projection, recurrent, c, output, out};
+  Layer l{g, batch, u, gates, gateWidth, activation, gate, mask, g.inputProjected ? in : projection,
+          g.inputProjected ? bias : nullptr, recurrent, c, output, out};
 
   // Step t for samples [b0, b1) and blocks of units [begin, end). For
   // kGRUResetBefore, `resetPhase` first makes z, r and r * h, which the
@@ -176,8 +190,8 @@ KILN_INLINE void recurrentLayer(float *out, float *stateH, float *stateC, const 
       for (int64_t block = begin; block < end; ++block) {
         int64_t first = block * abi::kPanelWidth;
         int64_t lanes = u - first < abi::kPanelWidth ? u - first : abi::kPanelWidth;
-        const float *x = projection + (b * T_ + step) * gateWidth + block * gates * abi::kPanelWidth;
-        v16 reset = activated(gate, load16(x + 16) + load16(recurrent + b * gateWidth + block * 32 + 16));
+        const float *r = recurrent + b * gateWidth + block * 32;
+        v16 reset = activated(gate, inputGate(l, b, step, block, 1) + load16(r + 16));
         storeUnits(resetH + b * u, first, lanes, reset * loadUnits(h + b * u, first, lanes));
       }
   };

@@ -326,6 +326,13 @@ public:
   virtual std::optional<ChannelAffine> channelAffine(const Layer &, const TensorType & /*input*/, int /*axis*/) const {
     return std::nullopt;
   }
+  // For a layer whose lowering first multiplies each input row by a kernel
+  // (a recurrent layer's x_t W) and can instead read its input projected
+  // already (Step::inputProjected): that kernel, [features, width], with its
+  // columns where the lowering keeps them. An Embedding before such a layer
+  // then looks up rows of its table multiplied by it at build time. Empty
+  // for other layers.
+  virtual std::vector<float> inputProjection(const Layer &) const { return {}; }
 
 private:
   std::string className_;

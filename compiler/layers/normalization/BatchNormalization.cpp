@@ -66,11 +66,7 @@ public:
   }
 
   static ChannelAffine affine(const Layer &layer) {
-    auto values = [&](const char *name) -> const std::vector<float> * {
-      for (size_t i = 0; i < layer.weights.size(); ++i)
-        if (layer.weights[i].name == name) return &layer.weightValues[i];
-      return nullptr;
-    };
+    auto values = [&](const char *name) { return layer.weight(name); };
     const std::vector<float> &mean = *values("moving_mean"), &variance = *values("moving_variance");
     const std::vector<float> *gamma = values("gamma"), *beta = values("beta");
     double epsilon = layer.config.real("epsilon");

@@ -203,6 +203,21 @@ Dim RecurrentKind::temporaryBytesPerSample(const Layer &layer, const std::vector
   return mul(add(projection, abi::recurrentTemporary(0, width, units).total), 4);
 }
 
+// The kernel W in the gate layout of the projections x_t W the lowering
+// keeps; not for CuDNN layers' weights (converted only when lowered).
+std::vector<float> RecurrentKind::inputProjection(const Layer &layer) const {
+  const std::vector<float> *kernel = layer.weight("kernel");
+  if (cudnnWeights() || !kernel || kernel->empty()) return {};
+  int64_t units = layer.config.integer("units"), gates = abi::recurrentGates(cell(layer.config));
+  int64_t features = int64_t(kernel->size()) / (gates * units), width = abi::recurrentGateWidth(gates, units);
+  std::vector<float> laidOut(features * width);
+  for (int64_t f = 0; f < features; ++f) {
+    std::vector<float> row = layOutGates(kernel->data() + f * gates * units, units, gates);
+    std::copy(row.begin(), row.end(), laidOut.begin() + f * width);
+  }
+  return laidOut;
+}
+
 void RecurrentKind::lower(LowerContext &cx) const {
   const LayerConfig &c = cx.config();
   abi::RecurrentCell kind = cell(c);
@@ -212,7 +227,10 @@ void RecurrentKind::lower(LowerContext &cx) const {
   std::vector<float> kernelValues = cx.weight("kernel"), recurrent = cx.weight("recurrent_kernel"), biasValues;
   if (useBias(c)) biasValues = cx.weight("bias");
   if (cudnnWeights()) convertCudnnWeights(kind, features, units, true, kernelValues, recurrent, biasValues);
-  llvm::Value *kernel = cx.constant("kernel.packed", packGates(kernelValues, features, units, 0, gates));
+  // A projected input (an Embedding's rows times W, see inputProjection) needs no kernel.
+  bool projected = cx.bindings().inputProjected;
+  llvm::Value *kernel =
+      projected ? cx.null() : cx.constant("kernel.packed", packGates(kernelValues, features, units, 0, gates));
   llvm::Value *recurrentKernel = nullptr, *candidateKernel = cx.null();
   if (kind == abi::kGRUResetBefore) {
     // r scales h before the candidate's product: two products per step.
@@ -228,9 +246,10 @@ void RecurrentKind::lower(LowerContext &cx) const {
     if (kind == abi::kGRU) recurrentBias = cx.constant("recurrent_bias", layOutGates(b.data() + width, units, gates));
   }
   bool returnState = c.flag("return_state");
-  static_assert(sizeof(abi::RecurrentGeometry) == 7 * sizeof(int64_t), "the geometry's fields, in order");
+  static_assert(sizeof(abi::RecurrentGeometry) == 8 * sizeof(int64_t), "the geometry's fields, in order");
   llvm::Value *geometry = cx.ints("geometry", {kind, steps, features, units, c.flag("go_backwards"),
-                                               c.flag("return_sequences"), setFlag(c, "zero_output_for_mask")});
+                                               c.flag("return_sequences"), setFlag(c, "zero_output_for_mask"),
+                                               projected});
   abi::Activation act = c.has("activation") ? cx.activation() : abi::kTanh;
   abi::Activation gate = c.has("recurrent_activation") ? cx.activation("recurrent_activation")
                          : kind == abi::kSimpleRNN     ? abi::kLinear

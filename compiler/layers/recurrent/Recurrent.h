@@ -51,6 +51,7 @@ public:
   bool supportsOpenAxes() const override { return true; }
   void inferShapes(ShapeContext &cx) const override;
   void lower(LowerContext &cx) const override;
+  std::vector<float> inputProjection(const Layer &layer) const override;
   Dim temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
                                   const std::vector<TensorType> &outputs) const override;
 };

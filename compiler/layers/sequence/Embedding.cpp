@@ -5,6 +5,8 @@
 #include "codegen/LowerContext.h"
 #include "layers/LayerKind.h"
 
+#include <algorithm>
+
 namespace kiln {
 namespace {
 
@@ -58,9 +60,37 @@ public:
     const LayerConfig &c = cx.config();
     llvm::Value *mask = c.flag("mask_zero") ? cx.outputMask(0) : cx.null();
     const char *kernel = cx.inputType().dtype == DType::Int32 ? "kiln_embedding_i32" : "kiln_embedding_f32";
-    cx.call(kernel, {cx.output(), mask, cx.input(), cx.constant("embeddings", cx.weight("embeddings")),
-                     cx.batchTimes(cx.inputType().sampleSize()), cx.i64(c.integer("input_dim")),
-                     cx.i64(c.integer("output_dim"))});
+    int64_t ids = c.integer("input_dim"), width = c.integer("output_dim");
+    llvm::Value *table;
+    if (const Layer *next = cx.bindings().projectInto) {
+      std::vector<float> projected = projectedTable(cx.weight("embeddings"), ids, width, next->kind->inputProjection(*next));
+      width = int64_t(projected.size()) / ids;
+      table = cx.constant("embeddings.projected", projected);
+    } else {
+      table = cx.constant("embeddings", cx.weight("embeddings"));
+    }
+    cx.call(kernel, {cx.output(), mask, cx.input(), table, cx.batchTimes(cx.inputType().sampleSize()), cx.i64(ids),
+                     cx.i64(width)});
+  }
+
+private:
+  // The table's rows times `kernel` [dim, width] (Step::projectInto): each
+  // sum in double, rounded once.
+  static std::vector<float> projectedTable(const std::vector<float> &embeddings, int64_t ids, int64_t dim,
+                                           const std::vector<float> &kernel) {
+    const int64_t width = int64_t(kernel.size()) / dim;
+    std::vector<float> table(ids * width);
+    std::vector<double> sums(width);
+    for (int64_t id = 0; id < ids; ++id) {
+      std::fill(sums.begin(), sums.end(), 0.0);
+      for (int64_t e = 0; e < dim; ++e) {
+        const double x = embeddings[id * dim + e];
+        const float *w = kernel.data() + e * width;
+        for (int64_t n = 0; n < width; ++n) sums[n] += x * w[n];
+      }
+      std::copy(sums.begin(), sums.end(), table.begin() + id * width);
+    }
+    return table;
   }
 };
 

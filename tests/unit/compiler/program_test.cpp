@@ -2,6 +2,7 @@
 // the memory plan (caller buffers for inputs and outputs, a shared arena for
 // the intermediates).
 #include "compile_util.h"
+#include "weights/Weights.h"
 
 #include <map>
 #include <numeric>
@@ -170,6 +171,50 @@ model = Model(i, [h, a])
   EXPECT_EQ(p.steps[0].outputs[0], p.outputs[0]);
   EXPECT_EQ(p.steps[1].outputs[0], p.outputs[1]);
   EXPECT_EQ(p.arenaBytesPerSample, 0);
+}
+
+// The steps of `p` whose layer is of `kind`, in order.
+std::vector<const Step *> stepsOf(const Program &p, const std::string &kind) {
+  std::vector<const Step *> found;
+  for (const Step &s : p.steps)
+    if (kindOf(s) == kind) found.push_back(&s);
+  return found;
+}
+
+TEST(Program, EmbeddingIsProjectedIntoTheRecurrentLayerAfterIt) {
+  // Folded: the LSTM (through a Dropout). Not: the GRU's Embedding, which the
+  // pooling reads too, and the SimpleRNN's, whose projected table (300000 x
+  // 64 floats) would be over 64 MiB.
+  auto c = compileOk(R"(
+ids = Input(shape=(9,), dtype='int32')
+lstm = LSTM(20)(Dropout(0.5)(Embedding(50, 8, mask_zero=True)(ids)))
+shared = Embedding(60, 8)(ids)
+gru = GRU(5)(shared)
+pooled = GlobalAveragePooling1D()(shared)
+rnn = SimpleRNN(64)(Embedding(300000, 64)(ids))
+model = Model(ids, [lstm, gru, pooled, rnn])
+)");
+  initializeWeights(*c->model, 1, c->diags);
+  Program p = buildProgram(*c->model, {});
+  std::vector<const Step *> embeddings = stepsOf(p, "Embedding");
+  ASSERT_EQ(embeddings.size(), 3u);
+  const Step &lstm = *stepsOf(p, "LSTM").at(0);
+  EXPECT_EQ(embeddings[0]->projectInto, lstm.layer);
+  EXPECT_TRUE(lstm.inputProjected);
+  EXPECT_EQ(lstm.inputs[0], embeddings[0]->outputs[0]);
+  // 20 units in two blocks of 16, four gates each: rows of 128 floats.
+  EXPECT_EQ(p.buffers[embeddings[0]->outputs[0]].type, (TensorType{DType::Float32, {kNone, 9, 128}}));
+  EXPECT_EQ(lstm.inputTypes[0], p.buffers[embeddings[0]->outputs[0]].type);
+  EXPECT_EQ(embeddings[1]->projectInto, nullptr);
+  EXPECT_EQ(embeddings[2]->projectInto, nullptr);
+  EXPECT_FALSE(stepsOf(p, "GRU").at(0)->inputProjected);
+  EXPECT_FALSE(stepsOf(p, "SimpleRNN").at(0)->inputProjected);
+
+  PassOptions unfolded;
+  unfolded.foldEmbeddings = false;
+  Program separate = buildProgram(*c->model, unfolded);
+  EXPECT_EQ(stepsOf(separate, "Embedding").at(0)->projectInto, nullptr);
+  EXPECT_FALSE(stepsOf(separate, "LSTM").at(0)->inputProjected);
 }
 
 TEST(Program, OutputThatIsAnInputIsCopied) {

@@ -19,13 +19,14 @@ struct Case {
   abi::RecurrentCell cell;
   int64_t batch, steps, features, units;
   bool backwards, masked, sequences;
+  bool projected = false;  // the input is x_t W already (inputProjected)
 };
 
 // `pool` (may be null): also run on it, several times, against one thread.
 void check(const Variant &v, const Case &c, const kiln_parallel *pool = nullptr) {
   std::string what = std::string(v.name) + " cell=" + std::to_string(c.cell) + " units=" + std::to_string(c.units) +
                      " batch=" + std::to_string(c.batch) + (c.backwards ? " backwards" : "") +
-                     (c.masked ? " masked" : "");
+                     (c.masked ? " masked" : "") + (c.projected ? " projected" : "");
   const int64_t G = abi::recurrentGates(c.cell), u = c.units, T = c.steps, F = c.features;
   std::vector<float> x = randomFloats(c.batch * T * F, 11), W = randomFloats(F * G * u, 12, -0.5f, 0.5f);
   std::vector<float> U = randomFloats(u * G * u, 13, -0.5f, 0.5f), b = randomFloats(2 * G * u, 14, -0.5f, 0.5f);
@@ -87,7 +88,23 @@ void check(const Variant &v, const Case &c, const kiln_parallel *pool = nullptr)
   // Only the reset-before GRU has a separate candidate kernel (U's third gate).
   std::vector<float> candidate = c.cell == abi::kGRUResetBefore ? packGates(U, u, u, 2, 1) : std::vector<float>{};
   std::vector<float> bias = layOutGates(b.data(), u, G), recurrentBias = layOutGates(b.data() + G * u, u, G);
-  abi::RecurrentGeometry g{c.cell, T, F, u, c.backwards, c.sequences, 0};
+  // A projected input: x_t W in the gate layout, summed in double.
+  const int64_t width = abi::recurrentGateWidth(G, u);
+  std::vector<float> input = x;
+  if (c.projected) {
+    input.assign(c.batch * T * width, 0.0f);
+    for (int64_t row = 0; row < c.batch * T; ++row) {
+      std::vector<float> xw(G * u);
+      for (int64_t j = 0; j < G * u; ++j) {
+        double sum = 0;
+        for (int64_t f = 0; f < F; ++f) sum += double(x[row * F + f]) * W[f * G * u + j];
+        xw[j] = float(sum);
+      }
+      std::vector<float> laidOut = layOutGates(xw.data(), u, G);
+      std::copy(laidOut.begin(), laidOut.end(), input.begin() + row * width);
+    }
+  }
+  abi::RecurrentGeometry g{c.cell, T, c.projected ? width : F, u, c.backwards, c.sequences, 0, c.projected};
   int64_t tempFloats = c.batch * abi::recurrentTemporary(T, abi::recurrentGateWidth(G, u), u).total;
   // The output, then the final h and c (return_state).
   const size_t outSize = want.size(), stateSize = size_t(c.batch * u);
@@ -96,8 +113,8 @@ void check(const Variant &v, const Case &c, const kiln_parallel *pool = nullptr)
     std::vector<float> result(outSize + 2 * stateSize, -7.0f), temp(tempFloats + 16, 1234.5f);
     float *stateH = result.data() + outSize, *stateC = stateH + stateSize;
     Run context(threads, 0, parallel);
-    v.kernel(result.data(), stateH, c.cell == abi::kLSTM ? stateC : nullptr, x.data(), c.masked ? mask.data() : nullptr,
-             nullptr, nullptr, kernel.data(), bias.data(), recurrent.data(),
+    v.kernel(result.data(), stateH, c.cell == abi::kLSTM ? stateC : nullptr, input.data(),
+             c.masked ? mask.data() : nullptr, nullptr, nullptr, c.projected ? nullptr : kernel.data(), bias.data(), recurrent.data(),
              c.cell == abi::kGRU ? recurrentBias.data() : nullptr,
              c.cell == abi::kGRUResetBefore ? candidate.data() : nullptr, temp.data(), c.batch,
              reinterpret_cast<const int64_t *>(&g), abi::kTanh, 0.0f, abi::kSigmoid, 0.0f, context.get());
@@ -150,6 +167,14 @@ TEST(Recurrent, StepsSharedOnTheRuntimePool) {
       check(v, {cell, 2, 6, 3, 200, true, true, false}, kiln_pool_parallel(pool));
     }
   kiln_pool_destroy(pool);
+}
+
+TEST(Recurrent, ProjectedInputTakesOnlyTheBias) {
+  for (const Variant &v : kVariants)
+    for (abi::RecurrentCell cell : {abi::kSimpleRNN, abi::kLSTM, abi::kGRU, abi::kGRUResetBefore}) {
+      check(v, {cell, 2, 5, 3, 17, false, false, true, true});
+      check(v, {cell, 1, 6, 4, 40, true, true, false, true});
+    }
 }
 
 TEST(Recurrent, MasksBackwardsAndLastOutput) {
