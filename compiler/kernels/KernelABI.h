@@ -209,9 +209,9 @@ struct RecurrentGeometry {
   int64_t goBackwards;        // steps last to first; outputs in processing order
   int64_t returnSequences;    // the output is every step's, else the last one's
   int64_t zeroOutputForMask;  // a masked step outputs 0, else the previous output
-  // The input already holds x_t W (features = gate width, columns in the
-  // gate layout below; an Embedding's rows multiplied by W at build time):
-  // the layer adds the bias as it reads it, and takes no kernel.
+  // The input already holds x_t W (columns in the gate layout below, rows
+  // `features` floats apart; an Embedding's rows multiplied by W at build
+  // time): the layer adds the bias as it reads it, and takes no kernel.
   int64_t inputProjected;
 };
 

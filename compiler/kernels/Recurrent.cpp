@@ -79,7 +79,8 @@ struct Layer {
   const abi::RecurrentGeometry &g;
   int64_t batch, units, gates, gateWidth;
   ActParams activation, gate;
-  const float *mask, *projection;  // projection: (batch, steps, gateWidth)
+  const float *mask, *projection;  // projection: (batch, steps) rows of gateWidth...
+  int64_t projectionStride;        // ... this many floats apart
   const float *inputBias;          // added to the projection as read (null: none, or in it)
   float *recurrent;                // (batch, gateWidth): this step's h U (+ b)
   float *c, *output, *out;
@@ -89,7 +90,7 @@ struct Layer {
 // for the units of block `block`.
 KILN_INLINE v16 inputGate(const Layer &l, int64_t b, int64_t step, int64_t block, int64_t gate) {
   const int64_t column = (block * l.gates + gate) * abi::kPanelWidth;
-  v16 x = load16(l.projection + (b * l.g.steps + step) * l.gateWidth + column);
+  v16 x = load16(l.projection + (b * l.g.steps + step) * l.projectionStride + column);
   return l.inputBias ? x + load16(l.inputBias + column) : x;
 }
 
@@ -143,8 +144,8 @@ KILN_INLINE void updateBlock(const Layer &l, int64_t block, int64_t t, int64_t s
 }
 
 // One recurrent layer over `batch` sequences `in` (batch, steps, features),
-// or with geometry.inputProjected their projections x_t W (batch, steps,
-// gate width; `kernel` unused).
+// or with geometry.inputProjected their projections x_t W (rows of the
+// gate width, `features` floats apart; `kernel` unused).
 // `out` is (batch, steps, units) in processing order, or (batch, units);
 // `stateH`/`stateC` (may be null) receive the final states; `mask` (may be
 // null) is (batch, steps), nonzero for real steps: a masked step leaves the
@@ -176,8 +177,9 @@ KILN_INLINE void recurrentLayer(float *out, float *stateH, float *stateC, const 
   if (!g.inputProjected)
     gemm<T>(projection, gateWidth, in, g.features, kernel, bias, batch * T_, gateWidth, g.features, linear, run);
   startStates(h, c, output, initialH, initialC, batch * u);
-  Layer l{g, batch, u, gates, gateWidth, activation, gate, mask, g.inputProjected ? in : projection,
-          g.inputProjected ? bias : nullptr, recurrent, c, output, out};
+  const bool projected = g.inputProjected;
+  Layer l{g, batch, u, gates, gateWidth, activation, gate, mask, projected ? in : projection,
+          projected ? g.features : gateWidth, projected ? bias : nullptr, recurrent, c, output, out};
 
   // Step t for samples [b0, b1) and blocks of units [begin, end). For
   // kGRUResetBefore, `resetPhase` first makes z, r and r * h, which the

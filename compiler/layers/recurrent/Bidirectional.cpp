@@ -34,6 +34,13 @@ struct Direction {
   size_t firstInput = 0, inputCount = 0;  // its initial states among the call's inputs
 };
 
+// The width of a recurrent direction's projected input (see
+// RecurrentKind::projectionKernel).
+int64_t projectionWidth(const Direction &d) {
+  const auto &kind = dynamic_cast<const RecurrentKind &>(*d.kind);
+  return abi::recurrentGateWidth(abi::recurrentGates(kind.cell(d.layer.config)), d.layer.config.integer("units"));
+}
+
 // `qualifier` prefixes the copies' names (their constants' names when lowering).
 std::array<Direction, 2> directions(const LayerConfig &c, size_t callInputs, const std::string &qualifier) {
   const Layer &wrapped = *c.get("layer").layer;
@@ -218,6 +225,27 @@ public:
     return most;
   }
 
+  // Both directions' kernels side by side, when both project their input
+  // (RecurrentKind::projectionKernel): a projected input row holds the
+  // forward projection, then the backward one.
+  std::vector<float> inputProjection(const Layer &layer) const override {
+    std::array<Direction, 2> d = directions(layer.config, 1, "");
+    std::array<std::vector<float>, 2> kernels;
+    std::array<int64_t, 2> widths{};
+    for (int i = 0; i < 2; ++i) {
+      const auto *kind = dynamic_cast<const RecurrentKind *>(d[i].kind);
+      if (kind) kernels[i] = kind->projectionKernel(d[i].layer.config, layer.weight(d[i].weightPrefix + "kernel"));
+      if (kernels[i].empty()) return {};
+      widths[i] = projectionWidth(d[i]);
+    }
+    int64_t features = int64_t(kernels[0].size()) / widths[0];
+    std::vector<float> joined;
+    for (int64_t f = 0; f < features; ++f)
+      for (int i = 0; i < 2; ++i)
+        joined.insert(joined.end(), kernels[i].begin() + f * widths[i], kernels[i].begin() + (f + 1) * widths[i]);
+    return joined;
+  }
+
   void lower(LowerContext &cx) const override {
     const LayerConfig &c = cx.config();
     std::array<Direction, 2> d = directions(c, cx.inputCount(), cx.layer().name + ".");
@@ -240,6 +268,9 @@ public:
       b.weightPrefix = cx.bindings().weightPrefix + d[i].weightPrefix;
       b.inputs = inputsOf(d[i], cx.bindings().inputs);
       b.inputTypes = inputsOf(d[i], cx.bindings().inputTypes);
+      b.inputProjected = cx.bindings().inputProjected;
+      if (b.inputProjected && i == 1)  // the backward projection, after the forward one in each row
+        b.inputs[0] = cx.ir().CreateInBoundsGEP(cx.ir().getFloatTy(), b.inputs[0], cx.i64(projectionWidth(d[0])));
       b.inputMasks = {cx.hasInputMask() ? cx.inputMask() : nullptr};
       b.inputMaskTypes = {cx.hasInputMask() ? cx.inputMaskType() : TensorType{}};
       b.outputTypes = d[i].kind->outputTypes(d[i].layer.config, cx.inputType());

@@ -203,12 +203,9 @@ Dim RecurrentKind::temporaryBytesPerSample(const Layer &layer, const std::vector
   return mul(add(projection, abi::recurrentTemporary(0, width, units).total), 4);
 }
 
-// The kernel W in the gate layout of the projections x_t W the lowering
-// keeps; not for CuDNN layers' weights (converted only when lowered).
-std::vector<float> RecurrentKind::inputProjection(const Layer &layer) const {
-  const std::vector<float> *kernel = layer.weight("kernel");
+std::vector<float> RecurrentKind::projectionKernel(const LayerConfig &c, const std::vector<float> *kernel) const {
   if (cudnnWeights() || !kernel || kernel->empty()) return {};
-  int64_t units = layer.config.integer("units"), gates = abi::recurrentGates(cell(layer.config));
+  int64_t units = c.integer("units"), gates = abi::recurrentGates(cell(c));
   int64_t features = int64_t(kernel->size()) / (gates * units), width = abi::recurrentGateWidth(gates, units);
   std::vector<float> laidOut(features * width);
   for (int64_t f = 0; f < features; ++f) {
@@ -227,7 +224,8 @@ void RecurrentKind::lower(LowerContext &cx) const {
   std::vector<float> kernelValues = cx.weight("kernel"), recurrent = cx.weight("recurrent_kernel"), biasValues;
   if (useBias(c)) biasValues = cx.weight("bias");
   if (cudnnWeights()) convertCudnnWeights(kind, features, units, true, kernelValues, recurrent, biasValues);
-  // A projected input (an Embedding's rows times W, see inputProjection) needs no kernel.
+  // A projected input (an Embedding's rows times W, see inputProjection)
+  // needs no kernel; its rows are `features` floats apart.
   bool projected = cx.bindings().inputProjected;
   llvm::Value *kernel =
       projected ? cx.null() : cx.constant("kernel.packed", packGates(kernelValues, features, units, 0, gates));

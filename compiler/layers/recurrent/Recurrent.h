@@ -51,7 +51,11 @@ public:
   bool supportsOpenAxes() const override { return true; }
   void inferShapes(ShapeContext &cx) const override;
   void lower(LowerContext &cx) const override;
-  std::vector<float> inputProjection(const Layer &layer) const override;
+  std::vector<float> inputProjection(const Layer &layer) const override { return projectionKernel(layer.config, layer.weight("kernel")); }
+  // The kernel W (`kernel`, as Keras keeps it; may be null) laid out as the
+  // projections x_t W the lowering keeps, [features, gate width]; empty
+  // for CuDNN layers' weights, which are converted only when lowered.
+  std::vector<float> projectionKernel(const LayerConfig &c, const std::vector<float> *kernel) const;
   Dim temporaryBytesPerSample(const Layer &layer, const std::vector<TensorType> &inputs,
                                   const std::vector<TensorType> &outputs) const override;
 };

@@ -19,7 +19,7 @@ struct Case {
   abi::RecurrentCell cell;
   int64_t batch, steps, features, units;
   bool backwards, masked, sequences;
-  bool projected = false;  // the input is x_t W already (inputProjected)
+  bool projected = false;  // the input is x_t W already (inputProjected), in wider rows
 };
 
 // `pool` (may be null): also run on it, several times, against one thread.
@@ -88,11 +88,13 @@ void check(const Variant &v, const Case &c, const kiln_parallel *pool = nullptr)
   // Only the reset-before GRU has a separate candidate kernel (U's third gate).
   std::vector<float> candidate = c.cell == abi::kGRUResetBefore ? packGates(U, u, u, 2, 1) : std::vector<float>{};
   std::vector<float> bias = layOutGates(b.data(), u, G), recurrentBias = layOutGates(b.data() + G * u, u, G);
-  // A projected input: x_t W in the gate layout, summed in double.
-  const int64_t width = abi::recurrentGateWidth(G, u);
+  // A projected input: x_t W in the gate layout, summed in double, in rows
+  // of `stride` floats from column 16 (as Bidirectional's directions read
+  // one row of both), the columns around it NaN.
+  const int64_t width = abi::recurrentGateWidth(G, u), stride = width + 32, offset = c.projected ? 16 : 0;
   std::vector<float> input = x;
   if (c.projected) {
-    input.assign(c.batch * T * width, 0.0f);
+    input.assign(c.batch * T * stride, std::nanf(""));
     for (int64_t row = 0; row < c.batch * T; ++row) {
       std::vector<float> xw(G * u);
       for (int64_t j = 0; j < G * u; ++j) {
@@ -101,10 +103,10 @@ void check(const Variant &v, const Case &c, const kiln_parallel *pool = nullptr)
         xw[j] = float(sum);
       }
       std::vector<float> laidOut = layOutGates(xw.data(), u, G);
-      std::copy(laidOut.begin(), laidOut.end(), input.begin() + row * width);
+      std::copy(laidOut.begin(), laidOut.end(), input.begin() + row * stride + offset);
     }
   }
-  abi::RecurrentGeometry g{c.cell, T, c.projected ? width : F, u, c.backwards, c.sequences, 0, c.projected};
+  abi::RecurrentGeometry g{c.cell, T, c.projected ? stride : F, u, c.backwards, c.sequences, 0, c.projected};
   int64_t tempFloats = c.batch * abi::recurrentTemporary(T, abi::recurrentGateWidth(G, u), u).total;
   // The output, then the final h and c (return_state).
   const size_t outSize = want.size(), stateSize = size_t(c.batch * u);
@@ -113,7 +115,7 @@ void check(const Variant &v, const Case &c, const kiln_parallel *pool = nullptr)
     std::vector<float> result(outSize + 2 * stateSize, -7.0f), temp(tempFloats + 16, 1234.5f);
     float *stateH = result.data() + outSize, *stateC = stateH + stateSize;
     Run context(threads, 0, parallel);
-    v.kernel(result.data(), stateH, c.cell == abi::kLSTM ? stateC : nullptr, input.data(),
+    v.kernel(result.data(), stateH, c.cell == abi::kLSTM ? stateC : nullptr, input.data() + offset,
              c.masked ? mask.data() : nullptr, nullptr, nullptr, c.projected ? nullptr : kernel.data(), bias.data(), recurrent.data(),
              c.cell == abi::kGRU ? recurrentBias.data() : nullptr,
              c.cell == abi::kGRUResetBefore ? candidate.data() : nullptr, temp.data(), c.batch,
