@@ -4,6 +4,7 @@
 // plan memory.
 #include "graph/Program.h"
 
+#include "layers/Activations.h"
 #include "layers/LayerKind.h"
 
 #include <algorithm>
@@ -32,7 +33,7 @@ struct Flat {
   std::vector<std::string> names;
   std::vector<FlatNode> nodes;
   std::vector<int> alias;  // value -> the value it is a view of (itself if none)
-  std::vector<std::shared_ptr<const Layer>> transposes;  // the Permute layers the passes add
+  std::vector<std::shared_ptr<const Layer>> added;  // the layers the passes add (Permute, Activation)
 
   int newValue(const TensorType &type, const std::string &name) {
     types.push_back(type);
@@ -58,20 +59,41 @@ int addTranspose(Flat &flat, int from, const std::vector<int64_t> &perm, const s
   TensorType in = flat.types[from], out = permuted(in, perm);
   int to = flat.newValue(out, name);
   flat.nodes.push_back(FlatNode{layer.get(), {from}, {to}, {-1}, {-1}, {in}, {out}, {}, {}, false});
-  flat.transposes.push_back(std::move(layer));
+  flat.added.push_back(std::move(layer));
   return to;
 }
 
-// An activation given as a layer object (Dense(activation=LeakyReLU(0.2))):
-// the layer computes without it, then a node of that object runs on its
-// output `from`. Returns the new output value.
+// An activation the layer cannot apply itself: one given as a layer object
+// (Dense(activation=LeakyReLU(0.2))), or softmax over the last axis of a
+// channels_first layer's output, which the layer computes channels_last.
+// The layer computes without it, then a node applying it runs on its output
+// `from`. Returns the new output value.
 int addActivationNode(Flat &flat, FlatNode &host, int from) {
-  const Layer *object = host.layer->config.get("activation").layer;
+  const Value &activation = host.layer->config.get("activation");
+  const Layer *object = activation.layer;
+  if (!activation.is(ValueKind::Layer)) {
+    auto layer = std::make_shared<Layer>();
+    layer->kind = LayerRegistry::instance().find("Activation");
+    layer->name = host.layer->name + ".activation";
+    layer->config.set("activation", activation, true);
+    object = layer.get();
+    flat.added.push_back(std::move(layer));
+  }
   host.fused = "linear";
   TensorType type = flat.types[from];
   int to = flat.newValue(type, host.layer->name + "." + object->name);
   flat.nodes.push_back(FlatNode{object, {from}, {to}, {-1}, {-1}, {type}, {type}, {}, {}, false});
   return to;
+}
+
+// True if `layer`'s activation argument is one that runs along the last
+// axis (softmax), which a channels_first layer's lowering would apply to
+// the channels instead.
+bool lastAxisActivation(const Layer &layer) {
+  if (!layer.kind->activationOnOutput() || !layer.config.has("activation")) return false;
+  const Value &act = layer.config.get("activation");
+  std::optional<std::string> name = act.is(ValueKind::Str) ? canonicalActivation(act.text) : std::nullopt;
+  return name && (*name == "softmax" || *name == "log_softmax");
 }
 
 // True if `layer` has an `activation` argument that does something.
@@ -140,12 +162,13 @@ std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, con
       }
       out = fn.out;
       bool activationObject = layer.config.has("activation") && layer.config.get("activation").is(ValueKind::Layer);
+      bool separateActivation = activationObject || (!transposeBack.empty() && lastAxisActivation(layer));
       flat.nodes.push_back(std::move(fn));
       size_t host = flat.nodes.size() - 1;
       for (auto [v, j] : transposeBack)
         out[j] = addTranspose(flat, v, toChannelsFirst(layer, flat.types[v].rank()), layer.name + ".to_channels_first");
       // (After the transpose back: Keras applies it to the output as returned.)
-      if (activationObject) out[0] = addActivationNode(flat, flat.nodes[host], out[0]);
+      if (separateActivation) out[0] = addActivationNode(flat, flat.nodes[host], out[0]);
     }
     for (size_t j = 0; j < node->outputs.size(); ++j) ids[node->outputs[j]] = out[j];
   }
@@ -458,7 +481,7 @@ Program buildProgram(const Model &model, const PassOptions &options) {
   if (options.fuseActivations) fuseActivations(flat, outputs);
   if (options.foldEmbeddings) foldEmbeddings(flat, outputs);
 
-  program.layers = std::move(flat.transposes);
+  program.layers = std::move(flat.added);
   program.modelName = model.name;
   for (const Tensor *t : model.inputs) program.inputNames.push_back(t->producer->layer->name);
   // Outputs are named after their layers; files and parameters need the

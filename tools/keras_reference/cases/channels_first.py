@@ -188,7 +188,34 @@ e = BatchNormalization(axis=1)(Conv3D(3, 2, padding='same', data_format='channel
 model = Model([images, signals, volumes], [a, b, c, d, e])
 """
 
+# softmax as a layer's activation argument runs over the last axis of its
+# output as written: the width of a channels_first output, not the channels.
+SOFTMAX = """\
+from keras.models import Model
+from keras.layers import Input, Conv1D, Conv2D, Conv3D, SeparableConv2D, DepthwiseConv2D, Conv2DTranspose
+
+images = Input(shape=(3, 5, 4))
+a = Conv2D(4, 3, padding='same', data_format='channels_first', activation='{act}')(images)
+b = SeparableConv2D(2, 3, data_format='channels_first', activation='{act}')(images)
+c = DepthwiseConv2D(2, data_format='channels_first', activation='{act}')(images)
+d = Conv2DTranspose(2, 2, strides=2, data_format='channels_first', activation='{act}')(images)
+e = Conv2D(3, 1, data_format='channels_first', activation='{act}')(
+    Conv2D(3, 1, data_format='channels_first', activation='{act}')(images))
+signals = Input(shape=(3, 7))
+f = Conv1D(5, 2, data_format='channels_first', activation='{act}')(signals)
+volumes = Input(shape=(2, 3, 4, 5))
+g = Conv3D(2, 2, data_format='channels_first', activation='{act}')(volumes)
+model = Model([images, signals, volumes], [a, b, c, d, e, f, g])
+"""
+
 CASES = [
+    Case("keras2_channels_first_softmax", SOFTMAX.format(act="softmax"), inputs=[floats(), floats(), floats()],
+         atol=1e-5, rtol=1e-4,
+         note="activation='softmax' on channels_first Conv1D/2D/3D, SeparableConv2D, DepthwiseConv2D and "
+              "Conv2DTranspose, and two in a row: over the last axis of the output as written (the width)."),
+    Case("keras3_channels_first_log_softmax", SOFTMAX.format(act="log_softmax"), keras=3, files=("model.keras",),
+         inputs=[floats(), floats(), floats()], atol=1e-5, rtol=1e-4,
+         note="The same with Keras 3's log_softmax (JAX)."),
     Case("keras2_channels_first_windows", WINDOWS_2D, inputs=[floats()],
          note="ZeroPadding2D, Cropping2D, UpSampling2D (nearest and bilinear), MaxPooling2D, AveragePooling2D, "
               "GlobalMaxPooling2D and GlobalAveragePooling2D (keepdims) with data_format='channels_first' on "
