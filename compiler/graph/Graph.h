@@ -40,6 +40,9 @@ struct Node {
   std::vector<Tensor *> inputs;
   std::vector<Tensor *> outputs;
   std::vector<Tensor *> masks;  // masks this call computes, by output (null: none or inherited)
+  // The layer computes as if its inputs had no masks, though its outputs'
+  // masks come from them (Keras 3's call with initial_state, see callLayer).
+  bool masksUnread = false;
   SourceRange range;  // the call expression
   int indexInLayer = 0;  // Keras's node index, as in "dense[1][0]"
   int id = 0;            // creation order across the graph

@@ -146,7 +146,7 @@ std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, con
         }
         fn.in.push_back(v);
         fn.inTypes.push_back(type);
-        fn.inMasks.push_back(t->mask ? ids.at(t->mask) : -1);
+        fn.inMasks.push_back(t->mask && !node->masksUnread ? ids.at(t->mask) : -1);
       }
       std::vector<std::pair<int, int>> transposeBack;  // (channels_last value, output j)
       for (size_t j = 0; j < node->outputs.size(); ++j) {

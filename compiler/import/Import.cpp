@@ -529,6 +529,19 @@ void collectLayers(const Model &model, std::map<std::string, const Layer *> &out
   }
 }
 
+// True if `mask` is made by an Embedding(mask_zero=True) from the same ids
+// as the layer named `source` is: both are ids != 0. Keras 3 records one such
+// layer for the other when several embed the same ids.
+bool sameTokenMask(const Tensor *mask, const std::map<std::string, const Layer *> &layers, const std::string &source) {
+  auto it = layers.find(source);
+  if (!mask || it == layers.end() || mask->producer->layer->className() != "Embedding" ||
+      it->second->className() != "Embedding" || mask->producer->inputs.empty())
+    return false;
+  const Tensor *ids = mask->producer->inputs[0];
+  return std::any_of(it->second->nodes.begin(), it->second->nodes.end(),
+                     [&](const Node *n) { return !n->inputs.empty() && n->inputs[0] == ids; });
+}
+
 }  // namespace
 
 bool checkImportedMasks(const Model &model, const ImportedModel &imported, const std::string &path,
@@ -549,7 +562,7 @@ bool checkImportedMasks(const Model &model, const ImportedModel &imported, const
            !mask->producer->inputs.empty() && mask->producer->inputs[0]->mask)
       mask = mask->producer->inputs[0]->mask;
     std::string got = mask ? mask->producer->layer->name : "";
-    if (got == e.source) continue;
+    if (got == e.source || sameTokenMask(mask, layers, e.source)) continue;
     // Keras 3 records `mask: None` where a nested model's output had no mask
     // when the model was built, though it has one when the model runs (call()
     // takes the input's mask in place of None): Kiln's is that one.

@@ -339,6 +339,7 @@ Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRa
 // `training`, which every layer accepts.
 Value Evaluator::callLayer(Layer *layer, CallSite &call) {
   if (layer->kind && isCustomKind(layer->kind) && !packCallArguments(layer, call)) return Value::error(call.range);
+  bool maskGiven = std::any_of(call.args.begin(), call.args.end(), [](const CallArgument &a) { return a.keyword == "mask"; });
   if (layer->kind && layer->kind->readsMask() && !explicitMask(layer, call)) return Value::error(call.range);
   std::vector<CallParam> params =
       layer->kind ? layer->kind->callSignature() : std::vector<CallParam>{tensorParam("inputs", 0, true, true)};
@@ -450,7 +451,17 @@ Value Evaluator::callLayer(Layer *layer, CallSite &call) {
     }
     layer->config.set(p.name, v, given[i] != nullptr);
   }
-  return applyLayer(layer, tensors, call.range, given[0]->value.isSequence(), extra);
+  Value out = applyLayer(layer, tensors, call.range, given[0]->value.isSequence(), extra);
+  // Keras 3 fills a call's mask only when the call has one tensor argument:
+  // a recurrent layer given initial_state runs over every step, and its
+  // outputs keep the input's mask (the first argument's).
+  bool stateGiven = false;
+  for (const std::string &name : layer->kind->callTensorArguments())
+    for (size_t i = 1; i < params.size(); ++i) stateGiven |= params[i].name == name && !byParam[i].empty();
+  if (options_.kerasVersion == KerasVersion::V3 && stateGiven && !maskGiven && !out.is(ValueKind::Error) &&
+      !layer->nodes.empty())
+    layer->nodes.back()->masksUnread = true;
+  return out;
 }
 
 // `layer(x, mask=m)` for a layer that reads masks: x becomes a view of

@@ -97,7 +97,41 @@ steps = Concatenate(axis=1)([embed(first), embed(second)])
 model = Model([first, second], [LSTM(4)(steps), GRU(3, return_sequences=True)(Dense(3)(steps))])
 """
 
+# Keras 3 fills a call's mask only when the call has one tensor argument: a
+# recurrent layer given initial_state runs over the padded steps too, and
+# its output keeps the input's mask for the layers after it. tf.keras 2
+# applies the mask.
+INITIAL_STATE = """\
+{imports}
+
+source = keras.Input(shape=(6,), dtype="int32")
+target = keras.Input(shape=(5,), dtype="int32")
+_, h, c = layers.LSTM(8, return_state=True)(layers.Embedding(20, 4, mask_zero=True)(source))
+decoded = layers.LSTM(8, return_sequences=True)(layers.Embedding(20, 4, mask_zero=True)(target), initial_state=[h, c])
+frames = keras.Input(shape=(5, 3))
+state = keras.Input(shape=(4,))
+masked = layers.Masking()(frames)
+carried = layers.GRU(4, return_sequences=True)(masked, initial_state=state)
+after = layers.SimpleRNN(3)(carried)
+both = layers.Bidirectional(layers.GRU(4))(masked, initial_state=[state, state])
+model = keras.Model([source, target, frames, state], [layers.Dense(3)(decoded), carried, after, both])
+"""
+
 CASES = [
+    Case("keras2_initial_state_masks", INITIAL_STATE.format(imports="from tensorflow import keras\nfrom tensorflow.keras import layers"),
+         batch=4, inputs=[ints(0, 20, zero=0.2, pad_tail=[0, 2, 1, 3]), ints(0, 20, zero=0.2, pad_tail=[1, 0, 3, 2]),
+                          floats(zero=0.2, pad_tail=[0, 2, 1, 3]), floats()],
+         atol=1e-5, rtol=1e-4,
+         note="tf.keras 2.15: a recurrent layer called with initial_state (an encoder's states, an Input) applies its "
+              "input's mask: a seq2seq decoder over padded targets, GRU and Bidirectional(GRU) after Masking."),
+    Case("keras3_initial_state_masks", INITIAL_STATE.format(imports="import keras\nfrom keras import layers"),
+         keras=3, batch=4, files=("model.keras",),
+         inputs=[ints(0, 20, zero=0.2, pad_tail=[0, 2, 1, 3]), ints(0, 20, zero=0.2, pad_tail=[1, 0, 3, 2]),
+                 floats(zero=0.2, pad_tail=[0, 2, 1, 3]), floats()],
+         atol=1e-5, rtol=1e-4,
+         note="Keras 3.15: the same layers called with initial_state get no mask (Layer.__call__ fills `mask` only for "
+              "a call with one tensor argument) and run over the padded steps; the GRU's output keeps the Masking "
+              "mask, which the SimpleRNN after it applies."),
     Case("keras2_time_distributed_masking", MASKING_LSTM, batch=3,
          inputs=[floats(zero=0.2, pad_tail=[1, 0, 2])],
          note="Masking over (batch, sentences, words, features), TimeDistributed(LSTM) with the mask reshaped to "
