@@ -64,6 +64,23 @@ KILN_KERNEL void kiln_one_hot(float *out, const void *ids, int64_t count, int64_
   }
 }
 
+// Each of `rows` rows of `tokens` ids as a row of `depth`: how many times
+// each id in [0, depth) occurs, or with `marks` 1 where it does; other ids
+// count nowhere.
+KILN_KERNEL void kiln_token_counts(float *out, const void *ids, int64_t rows, int64_t tokens, int64_t depth,
+                                   int32_t intIds, int32_t marks, const abi::RunContext *) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float *row = out + r * depth;
+    for (int64_t c = 0; c < depth; ++c) row[c] = 0.0f;
+    for (int64_t t = r * tokens; t < (r + 1) * tokens; ++t) {
+      double id = intIds ? double(static_cast<const int32_t *>(ids)[t]) : double(static_cast<const float *>(ids)[t]);
+      if (id < 0 || id >= double(depth) || id != double(int64_t(id))) continue;
+      float &cell = row[int64_t(id)];
+      cell = marks ? 1.0f : cell + 1.0f;
+    }
+  }
+}
+
 KILN_KERNEL void kiln_masking(float *out, float *mask, const float *in, int64_t steps, int64_t features, float value,
                               const abi::RunContext *) {
   for (int64_t t = 0; t < steps; ++t) {
