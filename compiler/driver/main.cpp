@@ -96,6 +96,8 @@ Model *evaluate(Session &s, Options &o, uint32_t file) {
   if (!o.kerasVersionGiven &&
       (importsKeras3Api(*module) || (!o.weights.empty() && statedKerasVersion(o.weights).starts_with("3."))))
     o.kerasVersion = KerasVersion::V3;
+  else if (!o.kerasVersionGiven && !o.weights.empty() && unversionedSavingLayout(o.weights))
+    s.diags.report(DiagID::warn_keras_version_unstated, SourceRange{}, o.weights);
   Evaluator evaluator(s.diags, s.graph, {o.kerasVersion, installDirectory(s.argv0) + "/share/kiln/library", &s.sources});
   evaluator.run(*module);
   Model *model = s.diags.hasErrors() ? nullptr : evaluator.selectModel(o.model, file);

@@ -200,6 +200,16 @@ std::optional<ModelConfig> configOfKerasFile(const KerasFile &keras, const std::
   return config;
 }
 
+bool unversionedSavingLayout(const std::string &path) {
+  std::string error;
+  FileKind kind;
+  KerasFile keras;
+  if (!RegularFile(path, error).ok() || !sniffFile(path, kind, error) || kind == FileKind::Json ||
+      kind == FileKind::Other || !readKerasFile(path, kind, false, keras, error))
+    return false;
+  return !keras.zip && isSavingLayout(keras.root) && statedVersion(keras).empty();
+}
+
 std::string statedKerasVersion(const std::string &path) {
   std::string error;
   FileKind kind;

@@ -76,6 +76,9 @@ std::optional<ModelConfig> configOfKerasFile(const KerasFile &keras, const std::
 // .keras, the keras_version attribute of an .h5, a model.json's topology),
 // or empty: unread, unstated (Keras 3's .weights.h5) or not a Keras file.
 std::string statedKerasVersion(const std::string &path);
+// True for a weights file in the layout of Keras 3's saving library (a
+// .weights.h5, which tf.keras 2.13+ writes too): it states no version.
+bool unversionedSavingLayout(const std::string &path);
 
 // Draws every weight from its layer's Keras initializer with a seeded
 // generator (for benchmarks and tests without trained weights).
