@@ -280,6 +280,11 @@ public:
   // Keras's supports_masking: unless its shape rule says otherwise the layer
   // passes its input's mask on; other layers drop it, as tf.keras 2 does.
   virtual bool supportsMasking() const { return false; }
+  // Keras 3's supports_masking, where it differs (Rescaling, Normalization).
+  virtual bool supportsMaskingInKeras3() const { return supportsMasking(); }
+  bool supportsMasking(KerasVersion v) const {
+    return v == KerasVersion::V3 ? supportsMaskingInKeras3() : supportsMasking();
+  }
   // True if its computation reads its inputs' masks (recurrent layers,
   // attention, masked pooling, merging masks), not only passes them on.
   virtual bool readsMask() const { return false; }

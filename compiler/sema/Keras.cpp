@@ -321,9 +321,9 @@ Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRa
     node->masks.push_back(nullptr);
     switch (cx.maskKind(i)) {
     case ShapeContext::MaskKind::Inherit:
-      // tf.keras 2: a layer that supports masking passes its input's mask
-      // on; any other layer drops it.
-      if (kind->supportsMasking() && !inputs.empty()) out->mask = inputs[0]->mask;
+      // A layer that supports masking passes its input's mask on; any other
+      // layer drops it.
+      if (kind->supportsMasking(options_.kerasVersion) && !inputs.empty()) out->mask = inputs[0]->mask;
       break;
     case ShapeContext::MaskKind::None: break;
     case ShapeContext::MaskKind::Computed:
@@ -620,7 +620,7 @@ bool Evaluator::maskPassedThrough(const Model &model, const std::vector<Tensor *
           .note(DiagID::note_layer_here, node->range, node->layer->describe());
       return false;
     }
-    if (!kind->supportsMasking() || !carried.count(node->inputs[0])) continue;
+    if (!kind->supportsMasking(options_.kerasVersion) || !carried.count(node->inputs[0])) continue;
     for (size_t j = 0; j < node->outputs.size(); ++j)
       if (j >= node->masks.size() || !node->masks[j]) carried[node->outputs[j]] = carried[node->inputs[0]];
   }

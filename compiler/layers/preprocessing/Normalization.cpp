@@ -58,6 +58,7 @@ public:
   }
 
   bool supportsOpenAxes() const override { return true; }
+  bool supportsMaskingInKeras3() const override { return true; }  // Keras 2 drops the mask
 
   void inferShapes(ShapeContext &cx) const override {
     for (const char *name : {"scale", "offset"})
@@ -142,6 +143,7 @@ public:
   }
 
   bool supportsOpenAxes() const override { return true; }
+  bool supportsMaskingInKeras3() const override { return true; }  // Keras 2 drops the mask
 
   void inferShapes(ShapeContext &cx) const override {
     const TensorType &in = cx.input();

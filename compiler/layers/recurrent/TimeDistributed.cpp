@@ -114,7 +114,7 @@ public:
         cx.dropMask(0);  // Keras 3 passes the input's mask on, and there is none
       }
     } else if (mask && mask->rank() > 2 &&
-               (innerMask == ShapeContext::MaskKind::None || !inner.kind->supportsMasking())) {
+               (innerMask == ShapeContext::MaskKind::None || !inner.kind->supportsMasking(cx.kerasVersion()))) {
       cx.computeMask(0, TensorType{DType::Float32, {in.dims[0], in.dims[1]}});
     }
     // Otherwise the output carries the input's mask (if any), as the wrapped

@@ -117,7 +117,29 @@ both = layers.Bidirectional(layers.GRU(4))(masked, initial_state=[state, state])
 model = keras.Model([source, target, frames, state], [layers.Dense(3)(decoded), carried, after, both])
 """
 
+# Rescaling and Normalization pass a mask on in Keras 3 and drop it in
+# tf.keras 2.
+PREPROCESSED = """\
+{imports}
+
+ids = keras.Input(shape=(6,), dtype="int32")
+scaled = layers.Rescaling(2.0, offset=-1.0)(layers.Embedding(20, 4, mask_zero=True)(ids))
+frames = keras.Input(shape=(6, 3))
+normalized = layers.Normalization(mean=[0.5, -0.2, 0.1], variance=[2.0, 0.5, 1.5])(layers.Masking()(frames))
+model = keras.Model([ids, frames], [layers.GRU(3)(scaled), layers.LSTM(3)(normalized)])
+"""
+
 CASES = [
+    Case("keras2_preprocessing_masks", PREPROCESSED.format(imports="from tensorflow import keras\nfrom tensorflow.keras import layers"),
+         batch=4, inputs=[ints(0, 20, zero=0.2, pad_tail=[0, 2, 1, 3]), floats(zero=0.2, pad_tail=[1, 0, 3, 2])],
+         atol=1e-5, rtol=1e-4,
+         note="tf.keras 2.15: Rescaling after a masked Embedding and Normalization after Masking drop the mask; "
+              "the GRU and LSTM after them run over every step."),
+    Case("keras3_preprocessing_masks", PREPROCESSED.format(imports="import keras\nfrom keras import layers"),
+         keras=3, batch=4, files=("model.keras",),
+         inputs=[ints(0, 20, zero=0.2, pad_tail=[0, 2, 1, 3]), floats(zero=0.2, pad_tail=[1, 0, 3, 2])],
+         atol=1e-5, rtol=1e-4,
+         note="Keras 3.15: Rescaling and Normalization pass the mask on, so the GRU and LSTM skip the padded steps."),
     Case("keras2_initial_state_masks", INITIAL_STATE.format(imports="from tensorflow import keras\nfrom tensorflow.keras import layers"),
          batch=4, inputs=[ints(0, 20, zero=0.2, pad_tail=[0, 2, 1, 3]), ints(0, 20, zero=0.2, pad_tail=[1, 0, 3, 2]),
                           floats(zero=0.2, pad_tail=[0, 2, 1, 3]), floats()],
