@@ -339,7 +339,8 @@ Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRa
 // `training`, which every layer accepts.
 Value Evaluator::callLayer(Layer *layer, CallSite &call) {
   if (layer->kind && isCustomKind(layer->kind) && !packCallArguments(layer, call)) return Value::error(call.range);
-  bool maskGiven = std::any_of(call.args.begin(), call.args.end(), [](const CallArgument &a) { return a.keyword == "mask"; });
+  bool maskGiven =
+      std::any_of(call.args.begin(), call.args.end(), [](const CallArgument &a) { return a.keyword == "mask"; });
   if (layer->kind && layer->kind->readsMask() && !explicitMask(layer, call)) return Value::error(call.range);
   std::vector<CallParam> params =
       layer->kind ? layer->kind->callSignature() : std::vector<CallParam>{tensorParam("inputs", 0, true, true)};

@@ -51,7 +51,9 @@ public:
   bool supportsOpenAxes() const override { return true; }
   void inferShapes(ShapeContext &cx) const override;
   void lower(LowerContext &cx) const override;
-  std::vector<float> inputProjection(const Layer &layer) const override { return projectionKernel(layer.config, layer.weight("kernel")); }
+  std::vector<float> inputProjection(const Layer &layer) const override {
+    return projectionKernel(layer.config, layer.weight("kernel"));
+  }
   // The kernel W (`kernel`, as Keras keeps it; may be null) laid out as the
   // projections x_t W the lowering keeps, [features, gate width]; empty
   // for CuDNN layers' weights, which are converted only when lowered.

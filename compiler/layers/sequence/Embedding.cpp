@@ -63,7 +63,8 @@ public:
     int64_t ids = c.integer("input_dim"), width = c.integer("output_dim");
     llvm::Value *table;
     if (const Layer *next = cx.bindings().projectInto) {
-      std::vector<float> projected = projectedTable(cx.weight("embeddings"), ids, width, next->kind->inputProjection(*next));
+      std::vector<float> projected =
+          projectedTable(cx.weight("embeddings"), ids, width, next->kind->inputProjection(*next));
       width = int64_t(projected.size()) / ids;
       table = cx.constant("embeddings.projected", projected);
     } else {
