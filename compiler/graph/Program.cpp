@@ -69,7 +69,7 @@ int addTranspose(Flat &flat, int from, const std::vector<int64_t> &perm, const s
 // The layer computes without it, then a node applying it runs on its output
 // `from`. Returns the new output value.
 int addActivationNode(Flat &flat, FlatNode &host, int from) {
-  const Value &activation = host.layer->config.get("activation");
+  const Value &activation = host.layer->kind->activationHost(*host.layer).config.get("activation");
   const Layer *object = activation.layer;
   if (!activation.is(ValueKind::Layer)) {
     auto layer = std::make_shared<Layer>();
@@ -161,8 +161,10 @@ std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, con
         fn.outMasks.push_back(mask ? ids[mask] = flat.newValue(typeOf(mask), layer.name + ".mask") : -1);
       }
       out = fn.out;
-      bool activationObject = layer.config.has("activation") && layer.config.get("activation").is(ValueKind::Layer);
-      bool separateActivation = activationObject || (!transposeBack.empty() && lastAxisActivation(layer));
+      const Layer &activationHost = layer.kind->activationHost(layer);
+      bool activationObject =
+          activationHost.config.has("activation") && activationHost.config.get("activation").is(ValueKind::Layer);
+      bool separateActivation = activationObject || (!transposeBack.empty() && lastAxisActivation(activationHost));
       flat.nodes.push_back(std::move(fn));
       size_t host = flat.nodes.size() - 1;
       for (auto [v, j] : transposeBack)

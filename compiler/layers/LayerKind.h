@@ -322,6 +322,10 @@ public:
   // (Dense, the convolutions, Activation), not inside a cell as in a
   // recurrent layer: only there may it be a layer object.
   virtual bool activationOnOutput() const { return hasFusibleActivation(); }
+  // The layer whose `activation` argument applies to this layer's output:
+  // itself, or the layer a wrapper (TimeDistributed) runs. Its lowering
+  // honours a fused activation in place of that argument.
+  virtual const Layer &activationHost(const Layer &layer) const { return layer; }
   // True if the lowering applies Step::channelAffine to its weights (the
   // layer's output channels are its last axis): a following
   // BatchNormalization can then be folded into it at build time.

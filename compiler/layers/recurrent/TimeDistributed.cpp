@@ -63,6 +63,10 @@ public:
     const Layer &inner = wrappedLayer(layer.config);
     return inner.kind->channelAxis(inner, rank - 1) + 1;
   }
+  const Layer &activationHost(const Layer &layer) const override {
+    const Layer &inner = wrappedLayer(layer.config);
+    return inner.kind->activationHost(inner);
+  }
   bool isIdentityAtInference(const Layer &layer) const override {
     const Layer &inner = wrappedLayer(layer.config);
     return inner.kind->isIdentityAtInference(inner);
@@ -157,6 +161,7 @@ public:
       b.outputMaskTypes = {perStep(cx.outputMaskType())};
     }
     b.batch = cx.batchTimes(cx.inputType().dims[1]);
+    b.fusedActivation = cx.bindings().fusedActivation;
     b.temporary = cx.temporary();
     cx.lowerInner(std::move(b));
     if (reduces) {

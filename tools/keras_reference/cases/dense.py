@@ -94,6 +94,23 @@ z = layers.Activation('hard_silu')(layers.Dense(3)(inputs))
 model = keras.Model(inputs, [x, y, z])
 """
 
+# The activation of a layer that TimeDistributed wraps: a layer object, and
+# softmax over the last axis of a channels_first layer's output (its width).
+WRAPPED_ACTIVATIONS = """\
+from keras.models import Model
+from keras.layers import Input, TimeDistributed, Conv1D, Conv2D, Dense, ReLU
+
+clips = Input(shape=(2, 3, 4, 5))
+a = TimeDistributed(Conv2D(2, 1, data_format='channels_first', activation='{act}'))(clips)
+b = TimeDistributed(Conv2D(3, 3, padding='same', data_format='channels_first',
+                           activation=ReLU(max_value=1.5, negative_slope=0.1)))(clips)
+sequences = Input(shape=(3, 4, 6))
+c = TimeDistributed(Dense(5, activation=ReLU(max_value=0.5, negative_slope=0.2)))(sequences)
+d = TimeDistributed(TimeDistributed(Dense(4, activation='{act}')))(sequences)
+e = TimeDistributed(Conv1D(3, 2, data_format='channels_first', activation='{act}'))(sequences)
+model = Model([clips, sequences], [a, b, c, d, e])
+"""
+
 CASES = [
     Case("keras3_hard_silu", HARD_SILU_KERAS3, keras=3, batch=3, files=("model.keras",), weights=uniform(1.5),
          inputs=[floats(-4, 4)],
@@ -109,6 +126,13 @@ CASES = [
     Case("keras3_activation_objects", ACTIVATION_OBJECTS_KERAS3, keras=3, files=ALL3,
          note="activation= given as layer objects (LeakyReLU, ELU, ReLU with parameters, "
               "Activation(LeakyReLU())), also after channels_first; Keras 3."),
+    Case("keras2_wrapped_activations", WRAPPED_ACTIVATIONS.format(act="softmax"), keras=2, files=("model.h5",),
+         inputs=[floats(), floats()], atol=1e-5, rtol=1e-4,
+         note="TimeDistributed around a channels_first Conv2D/Conv1D with activation='softmax' (over the width), "
+              "around layers given ReLU objects as activation, and nested; tf.keras 2.15."),
+    Case("keras3_wrapped_activations", WRAPPED_ACTIVATIONS.format(act="log_softmax"), keras=3,
+         files=("model.keras",), inputs=[floats(), floats()], atol=1e-5, rtol=1e-4,
+         note="The same with log_softmax; Keras 3 (JAX)."),
     Case("keras2_activation_functions", ACTIVATION_FUNCTIONS_KERAS2, keras=2, files=("weights.h5",),
          note="activation= given as functions of the file (def mish, lambdas), Activation(lambda); tf.keras 2.15."),
     Case("keras3_activation_functions", ACTIVATION_FUNCTIONS_KERAS3, keras=3, files=("model.weights.h5",),
