@@ -144,7 +144,8 @@ bool DiagnosticEngine::verify(std::FILE *out, uint32_t file) {
   };
   std::vector<Expected> expected;
   bool checkNotes = false;
-  static const std::regex re(R"(expected-(error|warning|note)(@([+-]?\d+|\*))?\s*\{\{(.*?)\}\})");
+  // clang's form: expected-note@+1 2 {{text}} expects two notes on the next line.
+  static const std::regex re(R"(expected-(error|warning|note)(@([+-]?\d+|\*))?\s*(\d+)?\s*\{\{(.*?)\}\})");
   unsigned lines = sources_.lineCount(file);
   for (unsigned line = 1; line <= lines; ++line) {
     std::string text(sources_.lineText(file, line));
@@ -154,7 +155,7 @@ bool DiagnosticEngine::verify(std::FILE *out, uint32_t file) {
       checkNotes |= s == Severity::Note;
       unsigned target = line;
       if (m[3].matched) target = m[3] == "*" ? 0 : unsigned(int(line) + std::stoi(m[3]));
-      expected.push_back({s, target, m[4], false});
+      for (int n = m[4].matched ? std::stoi(m[4]) : 1; n > 0; --n) expected.push_back({s, target, m[5], false});
     }
   }
 

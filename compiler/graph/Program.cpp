@@ -134,7 +134,10 @@ std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, con
       // (see channelsFirst in LayerKind.h).
       const Layer &layer = *node->layer;
       bool transposed = channelsFirst(layer);
-      auto moves = [&](int rank) { return transposed && layer.kind->channelAxis(layer, rank) < rank - 1; };
+      auto moves = [&](int rank) {
+        std::vector<int64_t> perm = toChannelsLast(layer, rank);
+        return transposed && !std::is_sorted(perm.begin(), perm.end());
+      };
       FlatNode fn{node->layer, {}, {}, {}, {}, {}, {}, {}, {}, false};
       for (size_t j = 0; j < node->inputs.size(); ++j) {
         const Tensor *t = node->inputs[j];

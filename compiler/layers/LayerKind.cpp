@@ -40,26 +40,20 @@ bool LayerKind::transposesChannelsFirst(const Layer &layer) const {
 
 bool channelsFirst(const Layer &layer) { return layer.kind && layer.kind->transposesChannelsFirst(layer); }
 
-std::vector<int64_t> toChannelsLast(int rank, int axis) {
-  std::vector<int64_t> perm;
-  for (int a = 0; a < rank; ++a) perm.push_back(a);
-  if (axis < rank - 1) std::rotate(perm.begin() + axis, perm.begin() + axis + 1, perm.end());
-  return perm;
-}
-
-std::vector<int64_t> toChannelsFirst(int rank, int axis) {
-  std::vector<int64_t> perm(rank);
-  std::vector<int64_t> forward = toChannelsLast(rank, axis);
-  for (int a = 0; a < rank; ++a) perm[forward[a]] = a;
-  return perm;
-}
-
 std::vector<int64_t> toChannelsLast(const Layer &layer, int rank) {
-  return toChannelsLast(rank, layer.kind->channelAxis(layer, rank));
+  std::vector<int> moved = layer.kind->movedAxes(layer, rank);
+  std::vector<int64_t> perm;
+  for (int a = 0; a < rank; ++a)
+    if (std::find(moved.begin(), moved.end(), a) == moved.end()) perm.push_back(a);
+  for (int a : moved)
+    if (a < rank) perm.push_back(a);
+  return perm;
 }
 
 std::vector<int64_t> toChannelsFirst(const Layer &layer, int rank) {
-  return toChannelsFirst(rank, layer.kind->channelAxis(layer, rank));
+  std::vector<int64_t> forward = toChannelsLast(layer, rank), perm(rank);
+  for (int a = 0; a < rank; ++a) perm[forward[a]] = a;
+  return perm;
 }
 
 TensorType permuted(const TensorType &type, const std::vector<int64_t> &perm) {

@@ -295,12 +295,14 @@ public:
   // shape rule and lowering, written for channels_last, run between
   // transposes (see channelsFirst below). By default a layer with a
   // data_format argument; not one whose data_format reorders nothing Kiln
-  // computes (SpatialDropout2D is the identity at inference).
+  // computes (SpatialDropout2D is the identity at inference). Also a
+  // normalization over other than the last axes, computed over the last.
   virtual bool transposesChannelsFirst(const Layer &layer) const;
-  // The axis holding the channels of such a layer's input or output of
-  // `rank` (batch axis included): 1, or 2 behind a time axis (ConvLSTM2D's
-  // sequences, TimeDistributed's steps).
-  virtual int channelAxis(const Layer &, int /*rank*/) const { return 1; }
+  // The axes such a layer's input or output of `rank` (batch axis included)
+  // has moved last, in order: the channels, at 1 or at 2 behind a time axis
+  // (ConvLSTM2D's sequences, TimeDistributed's steps), or the axes a
+  // normalization runs over.
+  virtual std::vector<int> movedAxes(const Layer &, int /*rank*/) const { return {1}; }
 
   // Graph passes ask these.
   // True if the output's bytes are the input's (Dropout at inference, Reshape):
@@ -380,18 +382,15 @@ private:
 
 // data_format='channels_first' on a layer whose kind transposes it: the
 // layer computes channels_last between a transpose of each input that moves
-// its channel axis (LayerKind::channelAxis) last and one of each output that
+// its channel axis (LayerKind::movedAxes) last and one of each output that
 // moves it back. Shapes, summaries and the caller's buffers stay
 // channels_first; graph passes insert the transposes and cancel those that
 // undo each other.
 bool channelsFirst(const Layer &layer);
-// The permutation of a transpose from channels_first to channels_last and
-// back, over all axes with the batch axis, for channels at `axis`: (0, ...,
-// axis - 1, axis + 1, ..., rank - 1, axis) and its inverse. The identity
-// when `axis` is the last axis or beyond it.
-std::vector<int64_t> toChannelsLast(int rank, int axis = 1);
-std::vector<int64_t> toChannelsFirst(int rank, int axis = 1);
-// The transposes of `layer`'s tensors of `rank`.
+// The permutation of the transpose of `layer`'s tensors of `rank` to
+// channels_last, over all axes with the batch axis: the other axes in order,
+// then the moved ones (those within `rank`); and its inverse, back. The
+// identity when the moved axes are the last ones already.
 std::vector<int64_t> toChannelsLast(const Layer &layer, int rank);
 std::vector<int64_t> toChannelsFirst(const Layer &layer, int rank);
 TensorType permuted(const TensorType &type, const std::vector<int64_t> &perm);

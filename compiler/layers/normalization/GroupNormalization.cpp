@@ -2,35 +2,32 @@
 // `groups` runs, each normalized over every position of its sample (the
 // mean and variance of positions x channels / groups values), then scaled by
 // gamma and shifted by beta per channel. groups=-1 is instance normalization
-// (a group per channel), groups=1 normalizes whole samples.
+// (a group per channel), groups=1 normalizes whole samples. Channels on
+// another axis than the last (axis=1 after channels_first layers) are moved
+// last around it.
 #include "codegen/LowerContext.h"
 #include "layers/normalization/AffineArgs.h"
+#include "layers/normalization/NormalizedAxes.h"
 
 namespace kiln {
 namespace {
 
-class GroupNormalizationKind : public LayerKind {
+class GroupNormalizationKind : public AxisNormalizationKind {
 public:
   GroupNormalizationKind()
-      : LayerKind("GroupNormalization",
-                  withAffineArgs({arg("groups", ArgType::Int, Value::ofInt(32)), arg("axis", ArgType::Int, Value::ofInt(-1)),
-                                  arg("epsilon", ArgType::Float, Value::ofFloat(0.001))}),
-                  "normalizes groups of channels over each sample's positions; groups=-1: instance normalization") {}
-
-  bool supportsMasking() const override { return true; }
-  bool supportsOpenAxes() const override { return true; }
+      : AxisNormalizationKind(
+            "GroupNormalization",
+            withAffineArgs({arg("groups", ArgType::Int, Value::ofInt(32)), arg("axis", ArgType::Int, Value::ofInt(-1)),
+                            arg("epsilon", ArgType::Float, Value::ofFloat(0.001))}),
+            "normalizes groups of channels over each sample's positions; groups=-1: instance normalization") {}
 
   void inferShapes(ShapeContext &cx) const override {
     const TensorType &in = cx.input();
     const LayerConfig &c = cx.config();
-    int64_t axis = c.integer("axis");
-    if (in.rank() < 2 || (axis != -1 && axis != in.rank() - 1)) {
-      cx.error(DiagID::err_unsupported_argument_value, cx.layer().describe(),
-               "axis=" + std::to_string(axis) + " on " + shapeString(in) + " (the channels must be the last axis)");
-      return;
-    }
-    if (!cx.requireConstant(0, in.rank() - 1, "gamma and beta have an entry per channel")) return;
-    int64_t channels = in.dims.back().value(), groups = c.integer("groups") == -1 ? channels : c.integer("groups");
+    std::optional<std::vector<int>> axes = checkedAxes(cx, "gamma and beta have an entry per channel");
+    if (!axes) return;
+    int64_t channels = in.dims.back().value();
+    int64_t groups = c.integer("groups") == -1 ? channels : c.integer("groups");
     if (groups < 1 || groups > channels || channels % groups != 0) {
       cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
                "groups=" + std::to_string(c.integer("groups")) + " must divide the " + std::to_string(channels) +
@@ -43,7 +40,7 @@ public:
   }
 
   void lower(LowerContext &cx) const override {
-    const TensorType &t = cx.inputType();
+    const TensorType &t = cx.inputType();  // channels last
     const LayerConfig &c = cx.config();
     int64_t channels = t.dims.back().value(), groups = c.integer("groups") == -1 ? channels : c.integer("groups");
     Dim positions = product(std::vector<Dim>(t.dims.begin() + 1, t.dims.end() - 1));

@@ -1,62 +1,41 @@
-// LayerNormalization: each sample normalized over its trailing axes, then
-// scaled by gamma and shifted by beta.
+// LayerNormalization: each sample normalized over the given axes, then
+// scaled by gamma and shifted by beta (with an entry per element of those
+// axes). Axes other than the last ones are moved last around it.
 #include "codegen/LowerContext.h"
 #include "layers/normalization/AffineArgs.h"
-
-#include <algorithm>
+#include "layers/normalization/NormalizedAxes.h"
 
 namespace kiln {
 namespace {
 
-class LayerNormalizationKind : public LayerKind {
+class LayerNormalizationKind : public AxisNormalizationKind {
 public:
   LayerNormalizationKind()
-      : LayerKind("LayerNormalization",
-                  withAffineArgs({arg("axis", ArgType::AxisList, Value::ofInt(-1)),
-                                  arg("epsilon", ArgType::Float, Value::ofFloat(0.001))}),
-                  "normalizes each sample over the given trailing axes") {}
-
-  // The normalized axes, non-negative and sorted.
-  static std::vector<int64_t> axes(const LayerConfig &c, int rank) {
-    std::vector<int64_t> axes = c.ints("axis");
-    for (int64_t &a : axes)
-      if (a < 0) a += rank;
-    std::sort(axes.begin(), axes.end());
-    return axes;
-  }
-
-  bool supportsMasking() const override { return true; }
-  bool supportsOpenAxes() const override { return true; }
+      : AxisNormalizationKind("LayerNormalization",
+                              withAffineArgs({arg("axis", ArgType::AxisList, Value::ofInt(-1)),
+                                              arg("epsilon", ArgType::Float, Value::ofFloat(0.001))}),
+                              "normalizes each sample over the given axes") {}
 
   void inferShapes(ShapeContext &cx) const override {
     const TensorType &in = cx.input();
-    std::vector<int64_t> ax = axes(cx.config(), in.rank());
-    // The kernel normalizes contiguous rows: the axes must be the last ones.
-    bool trailing = !ax.empty() && ax.back() == in.rank() - 1;
-    for (size_t i = 0; trailing && i < ax.size(); ++i) trailing = ax[i] == in.rank() - int64_t(ax.size() - i) && ax[i] > 0;
-    if (!trailing) {
-      cx.error(DiagID::err_unsupported_argument_value, cx.layer().describe(),
-               "normalizing axes " + shapeString(cx.config().ints("axis")) + " of " + shapeString(in) +
-                   " (only the last axes, not the batch axis)");
-      return;
-    }
+    std::optional<std::vector<int>> axes =
+        checkedAxes(cx, "gamma and beta have an entry per element of the normalized axes");
+    if (!axes) return;
+    // Keras reshapes gamma and beta to the input's rank, keeping the axes
+    // in order (as the transposes do).
     std::vector<int64_t> shape;
-    for (int64_t a : ax) {
-      if (!cx.requireConstant(0, int(a), "gamma and beta have an entry per element of the normalized axes")) return;
-      shape.push_back(in.dims[a]);
-    }
+    for (int a : *axes) shape.push_back(in.dims[a].value());
     if (cx.config().flag("scale")) cx.weights.push_back({"gamma", shape, "gamma_initializer", true});
     if (cx.config().flag("center")) cx.weights.push_back({"beta", shape, "beta_initializer", true});
     cx.outputs = {in};
   }
 
   void lower(LowerContext &cx) const override {
-    const TensorType &t = cx.inputType();
-    std::vector<int64_t> ax = axes(cx.config(), t.rank());
-    int64_t cols = 1;
-    for (int64_t a : ax) cols *= t.dims[a].value();
-    // Rows: the leading axes, which may be open.
-    Dim rows = product(std::vector<Dim>(t.dims.begin() + 1, t.dims.begin() + ax.front()));
+    const TensorType &t = cx.inputType();  // the normalized axes last
+    size_t split = t.rank() - normalizedAxes(cx.config(), t.rank()).size();
+    // Rows: the other axes, which may be open.
+    Dim rows = product(std::vector<Dim>(t.dims.begin() + 1, t.dims.begin() + split));
+    int64_t cols = product(t.dims, split).value();
     llvm::Value *gamma = cx.config().flag("scale") ? cx.constant("gamma", cx.weight("gamma")) : cx.null();
     llvm::Value *beta = cx.config().flag("center") ? cx.constant("beta", cx.weight("beta")) : cx.null();
     cx.call("kiln_layer_norm", {cx.output(), cx.input(), gamma, beta, cx.batchTimes(rows),

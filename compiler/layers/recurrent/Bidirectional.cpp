@@ -86,9 +86,9 @@ public:
     const Value &inner = layer.config.get("layer");
     return inner.is(ValueKind::Layer) && channelsFirst(*inner.layer);
   }
-  int channelAxis(const Layer &layer, int rank) const override {
+  std::vector<int> movedAxes(const Layer &layer, int rank) const override {
     const Layer &inner = wrappedLayer(layer.config);
-    return inner.kind->channelAxis(inner, rank);
+    return inner.kind->movedAxes(inner, rank);
   }
 
   std::string describeOutputs(const Layer &layer) const override {

@@ -49,7 +49,7 @@ public:
 
   // channels_first: a sequence (batch, timesteps, channels, spatial...)
   // holds its channels at axis 2, a state (batch, channels, spatial...) at 1.
-  int channelAxis(const Layer &, int rank) const override { return rank == rank_ + 3 ? 2 : 1; }
+  std::vector<int> movedAxes(const Layer &, int rank) const override { return {rank == rank_ + 3 ? 2 : 1}; }
 
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
     const LayerConfig &c = layer.config;

@@ -59,9 +59,11 @@ public:
     const Value &inner = layer.config.get("layer");
     return inner.is(ValueKind::Layer) && channelsFirst(*inner.layer);
   }
-  int channelAxis(const Layer &layer, int rank) const override {
+  std::vector<int> movedAxes(const Layer &layer, int rank) const override {
     const Layer &inner = wrappedLayer(layer.config);
-    return inner.kind->channelAxis(inner, rank - 1) + 1;
+    std::vector<int> axes = inner.kind->movedAxes(inner, rank - 1);
+    for (int &a : axes) ++a;
+    return axes;
   }
   const Layer &activationHost(const Layer &layer) const override {
     const Layer &inner = wrappedLayer(layer.config);
