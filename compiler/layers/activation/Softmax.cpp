@@ -1,16 +1,33 @@
-// Softmax over any axis (the softmax activation covers only the last one).
+// Softmax over any axis, or jointly over adjacent axes (axis=(1, 2)); the
+// softmax activation covers only the last one.
 #include "codegen/LowerContext.h"
 #include "layers/LayerKind.h"
+
+#include <algorithm>
 
 namespace kiln {
 namespace {
 
 class SoftmaxKind : public LayerKind {
 public:
-  SoftmaxKind() : LayerKind("Softmax", {arg("axis", ArgType::Axis, Value::ofInt(-1))}, "softmax over an axis") {}
+  SoftmaxKind()
+      : LayerKind("Softmax", {arg("axis", ArgType::AxisList, Value::ofInt(-1))},
+                  "softmax over an axis or adjacent axes") {}
+
+  // The axes, non-negative and sorted; empty unless they are distinct,
+  // adjacent non-batch axes of a tensor of `rank`.
+  static std::vector<int64_t> axes(const LayerConfig &c, int rank) {
+    std::vector<int64_t> axes = c.ints("axis");
+    for (int64_t &a : axes) a += a < 0 ? rank : 0;
+    std::sort(axes.begin(), axes.end());
+    bool valid = !axes.empty() && axes.front() >= 1 && axes.back() < rank &&
+                 std::adjacent_find(axes.begin(), axes.end()) == axes.end() &&
+                 axes.back() - axes.front() + 1 == int64_t(axes.size());
+    return valid ? axes : std::vector<int64_t>{};
+  }
 
   std::optional<std::string> standaloneActivation(const Layer &layer) const override {
-    if (layer.config.integer("axis") == -1) return "softmax";
+    if (layer.config.ints("axis") == std::vector<int64_t>{-1}) return "softmax";
     return std::nullopt;
   }
 
@@ -18,11 +35,11 @@ public:
   bool supportsOpenAxes() const override { return true; }
 
   void inferShapes(ShapeContext &cx) const override {
-    int64_t axis = cx.config().integer("axis"), rank = cx.input().rank();
-    if (axis < 0) axis += rank;
-    if (axis <= 0 || axis >= rank) {
+    int rank = cx.input().rank();
+    std::vector<int64_t> ax = axes(cx.config(), rank);
+    if (ax.empty()) {
       cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
-               "axis " + std::to_string(cx.config().integer("axis")) + " is not a non-batch axis of " +
+               "axis=" + repr(cx.config().get("axis")) + " does not name a non-batch axis, or adjacent ones, of " +
                    shapeString(cx.input()));
       return;
     }
@@ -38,7 +55,7 @@ public:
                    " (from Embedding(mask_zero=True) or Masking), which Keras broadcasts against the input from the "
                    "last axis: the mask's batch axis meets axis " + std::to_string(rank - mask.rank()) +
                    " of the input, where tf.keras 2 fails or returns another shape and Keras 3 fails" +
-                   (axis == rank - 1 ? "; Activation('softmax') ignores the mask" : ""));
+                   (ax == std::vector<int64_t>{rank - 1} ? "; Activation('softmax') ignores the mask" : ""));
       return;
     }
     cx.outputs = {cx.input()};
@@ -46,11 +63,11 @@ public:
 
   void lower(LowerContext &cx) const override {
     const TensorType &t = cx.inputType();
-    int64_t axis = cx.config().integer("axis");
-    if (axis < 0) axis += t.rank();
-    Dim outer = product(std::vector<Dim>(t.dims.begin() + 1, t.dims.begin() + axis)), inner = product(t.dims, axis + 1);
-    cx.call("kiln_softmax_axis",
-            {cx.output(), cx.input(), cx.batchTimes(outer), cx.i64(t.dims[axis]), cx.i64(inner), cx.i32(0)});
+    std::vector<int64_t> ax = axes(cx.config(), t.rank());
+    Dim outer = product(std::vector<Dim>(t.dims.begin() + 1, t.dims.begin() + ax.front()));
+    Dim n = product(std::vector<Dim>(t.dims.begin() + ax.front(), t.dims.begin() + ax.back() + 1));
+    cx.call("kiln_softmax_axis", {cx.output(), cx.input(), cx.batchTimes(outer), cx.dim(n),
+                                  cx.dim(product(t.dims, ax.back() + 1)), cx.i32(0)});
   }
 };
 
