@@ -92,6 +92,15 @@ KILN_INLINE float activate(const ActParams &p, float x) {
     const float c = 0.79788456080286535588f;  // sqrt(2 / pi)
     return 0.5f * x * (1.0f + tanhf(c * (x + 0.044715f * x * x * x)));
   }
+  case kCelu: return x > 0.0f ? x : p.alpha * expm1f(x / p.alpha);
+  case kHardTanh: return clampAbove(clampBelow(x, -1.0f), 1.0f);
+  case kHardShrink: return fabsf(x) > 0.5f ? x : 0.0f;
+  case kSoftShrink: return x > 0.5f ? x - 0.5f : x < -0.5f ? x + 0.5f : 0.0f;
+  case kTanhShrink: return x - tanhf(x);
+  case kSquareplus: return (x + sqrtf(x * x + 4.0f)) * 0.5f;
+  case kSparsePlus: return x <= -1.0f ? 0.0f : x >= 1.0f ? x : (x + 1.0f) * (x + 1.0f) * 0.25f;
+  case kSparseSigmoid: return clampAbove(clampBelow(x + 1.0f, 0.0f), 2.0f) * 0.5f;
+  case kLogSigmoid: return -softplusf(-x);
   case kRelu6: return clampAbove(reluf(x), 6.0f);
   case kLeakyRelu: return x >= 0.0f ? x : p.alpha * x;
   case kMish: return x * tanhf(softplusf(x));

@@ -30,6 +30,17 @@ enum Activation : int32_t {
   kMish,
   kReluClipped,   // Keras ReLU layer: threshold, max_value, negative_slope
   kHardSilu,      // Keras 3: x * relu6(x + 3) / 6
+  // Keras 3's further activations, with their default parameters except
+  // celu's alpha.
+  kCelu,           // x > 0 ? x : alpha * expm1(x / alpha)
+  kHardTanh,       // clip(x, -1, 1)
+  kHardShrink,     // |x| > 0.5 ? x : 0
+  kSoftShrink,     // x - clip(x, -0.5, 0.5)
+  kTanhShrink,     // x - tanh(x)
+  kSquareplus,     // (x + sqrt(x^2 + 4)) / 2
+  kSparsePlus,     // 0 below -1, x above 1, (x + 1)^2 / 4 between
+  kSparseSigmoid,  // clip(x + 1, 0, 2) / 2
+  kLogSigmoid,     // -softplus(-x)
   kActivationCount
 };
 

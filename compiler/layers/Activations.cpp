@@ -29,6 +29,15 @@ constexpr Entry kActivations[] = {
     {"mish", "mish", abi::kMish},
     {"hard_silu", "hard_silu", abi::kHardSilu},  // Keras 3
     {"hard_swish", "hard_silu", abi::kHardSilu},
+    {"celu", "celu", abi::kCelu},  // Keras 3.6+
+    {"hard_tanh", "hard_tanh", abi::kHardTanh},
+    {"hard_shrink", "hard_shrink", abi::kHardShrink},
+    {"soft_shrink", "soft_shrink", abi::kSoftShrink},
+    {"tanh_shrink", "tanh_shrink", abi::kTanhShrink},
+    {"squareplus", "squareplus", abi::kSquareplus},
+    {"sparse_plus", "sparse_plus", abi::kSparsePlus},
+    {"sparse_sigmoid", "sparse_sigmoid", abi::kSparseSigmoid},
+    {"log_sigmoid", "log_sigmoid", abi::kLogSigmoid},
 };
 }  // namespace
 
@@ -53,9 +62,9 @@ abi::Activation activationCode(std::string_view canonical, KerasVersion version)
 
 float activationAlpha(abi::Activation act) {
   // The defaults of Keras's activation functions: leaky_relu's slope is 0.2,
-  // elu's alpha is 1.
+  // elu's and celu's alpha is 1.
   if (act == abi::kLeakyRelu) return 0.2f;
-  if (act == abi::kElu) return 1.0f;
+  if (act == abi::kElu || act == abi::kCelu) return 1.0f;
   return 0.0f;
 }
 

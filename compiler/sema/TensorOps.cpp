@@ -42,6 +42,10 @@ const std::vector<TensorOp> &tensorOps() {
       {"swish", Family::Activation, 0},    {"silu", Family::Activation, 0},    {"gelu", Family::Activation, 0},
       {"relu6", Family::Activation, 0},    {"leaky_relu", Family::Activation, 0}, {"mish", Family::Activation, 0},
       {"linear", Family::Activation, 0},
+      // Keras 3's with no parameter, or celu's alpha where elu has it.
+      {"celu", Family::Activation, 0},     {"hard_tanh", Family::Activation, 0},
+      {"tanh_shrink", Family::Activation, 0}, {"log_sigmoid", Family::Activation, 0},
+      {"sparse_plus", Family::Activation, 0}, {"sparse_sigmoid", Family::Activation, 0},
       {"sum", Family::Reduce, abi::kReduceSum},   {"reduce_sum", Family::Reduce, abi::kReduceSum},
       {"mean", Family::Reduce, abi::kReduceMean}, {"reduce_mean", Family::Reduce, abi::kReduceMean},
       {"max", Family::Reduce, abi::kReduceMax},   {"reduce_max", Family::Reduce, abi::kReduceMax},

@@ -3,6 +3,7 @@
 // relative error within a few ulp, and the limits, infinities and NaN right.
 #include "kernel_test_util.h"
 
+#include <algorithm>
 #include <limits>
 
 using namespace kiln;
@@ -28,16 +29,19 @@ std::vector<float> inputs() {
   return x;
 }
 
-void check(int32_t act, double (*reference)(double), const char *name) {
+// `inputScale`: the error may be relative to the input instead, for a
+// difference that cancels in float as it does in Keras (x - tanh(x) near 0).
+void check(int32_t act, double (*reference)(double), const char *name, float alpha = 0.0f, bool inputScale = false) {
   std::vector<float> x = inputs(), y(x.size());
   Run run(1, 0);
-  kiln_activation(y.data(), x.data(), static_cast<int64_t>(x.size()), 1, act, 0.0f, -1.0f, 0.0f, run.get());
+  kiln_activation(y.data(), x.data(), static_cast<int64_t>(x.size()), 1, act, alpha, -1.0f, 0.0f, run.get());
   int failures = 0;
   for (size_t i = 0; i < x.size() && failures < 5; ++i) {
     double want = static_cast<float>(reference(x[i]));  // what float can hold
+    double scale = inputScale ? std::max(std::fabs(want), std::fabs(double(x[i]))) : std::fabs(want);
     bool ok = std::isnan(want) ? std::isnan(y[i])
               : std::isinf(want) ? y[i] == want
-                                 : std::fabs(y[i] - want) <= 2e-6 * std::fabs(want) + 1e-37;
+                                 : std::fabs(y[i] - want) <= 2e-6 * scale + 1e-37;
     if (!ok) {
       ++failures;
       ADD_FAILURE() << name << "(" << x[i] << ") = " << y[i] << ", expected " << want;
@@ -71,5 +75,28 @@ TEST(Activation, SoftmaxTakesTheMaximumFromEveryPlace) {
 TEST(Activation, Sigmoid) { check(abi::kSigmoid, sigmoid, "sigmoid"); }
 TEST(Activation, Tanh) { check(abi::kTanh, tanhRef, "tanh"); }
 TEST(Activation, Swish) { check(abi::kSwish, swish, "swish"); }
+
+// Keras 3's further activations, as jax.nn computes them.
+double celu(double x) { return x > 0 ? x : std::expm1(x); }
+double hardTanh(double x) { return x > 1 ? 1 : x < -1 ? -1 : x; }
+double hardShrink(double x) { return std::fabs(x) > 0.5 ? x : 0; }
+double softShrink(double x) { return x > 0.5 ? x - 0.5 : x < -0.5 ? x + 0.5 : 0; }
+double tanhShrink(double x) { return x - std::tanh(x); }
+double squareplus(double x) { return (x + std::sqrt(x * x + 4)) / 2; }
+double sparsePlus(double x) { return x <= -1 ? 0 : x >= 1 ? x : (x + 1) * (x + 1) / 4; }
+double sparseSigmoid(double x) { return x != x ? x : x <= -1 ? 0 : x >= 1 ? 1 : (x + 1) / 2; }
+double logSigmoid(double x) { return -(std::fmax(-x, 0.0) + std::log1p(std::exp(-std::fabs(x)))); }
+
+TEST(Activation, Keras3Activations) {
+  check(abi::kCelu, celu, "celu", 1.0f);
+  check(abi::kHardTanh, hardTanh, "hard_tanh");
+  check(abi::kHardShrink, hardShrink, "hard_shrink");
+  check(abi::kSoftShrink, softShrink, "soft_shrink");
+  check(abi::kTanhShrink, tanhShrink, "tanh_shrink", 0.0f, true);
+  check(abi::kSquareplus, squareplus, "squareplus", 0.0f, true);
+  check(abi::kSparsePlus, sparsePlus, "sparse_plus");
+  check(abi::kSparseSigmoid, sparseSigmoid, "sparse_sigmoid");
+  check(abi::kLogSigmoid, logSigmoid, "log_sigmoid");
+}
 
 }  // namespace

@@ -94,6 +94,23 @@ z = layers.Activation('hard_silu')(layers.Dense(3)(inputs))
 model = keras.Model(inputs, [x, y, z])
 """
 
+# Keras 3's further activations, in a Dense and a Conv2D epilogue, as
+# Activation layers and as keras.ops in a Lambda.
+MORE_ACTIVATIONS_KERAS3 = """import keras
+from keras import layers, ops
+
+inputs = keras.Input(shape=(7,))
+names = ['celu', 'hard_tanh', 'hard_shrink', 'soft_shrink', 'tanh_shrink', 'squareplus', 'sparse_plus',
+         'sparse_sigmoid', 'log_sigmoid']
+dense = [layers.Dense(19, activation=name)(inputs) for name in names]
+standalone = [layers.Activation(name)(inputs) for name in names]
+images = keras.Input(shape=(5, 5, 2))
+conv = layers.Conv2D(4, 3, activation='hard_tanh')(images)
+ops_ = layers.Lambda(lambda t: ops.celu(t, alpha=0.5) + ops.hard_tanh(t) + ops.tanh_shrink(t) + ops.log_sigmoid(t)
+                     + ops.sparse_plus(t) + ops.sparse_sigmoid(t))(inputs)
+model = keras.Model([inputs, images], [layers.Concatenate()(dense), layers.Concatenate()(standalone), conv, ops_])
+"""
+
 # The activation of a layer that TimeDistributed wraps: a layer object, and
 # softmax over the last axis of a channels_first layer's output (its width).
 WRAPPED_ACTIVATIONS = """\
@@ -116,6 +133,11 @@ CASES = [
          inputs=[floats(-4, 4)],
          note="Keras 3's hard_silu (alias hard_swish): x * relu6(x + 3) / 6, in a Dense epilogue (19 units: a "
               "vector and a tail) and as an Activation layer; weights and inputs reach both clamps."),
+    Case("keras3_more_activations", MORE_ACTIVATIONS_KERAS3, keras=3, batch=3, files=("model.keras",),
+         weights=uniform(1.5), inputs=[floats(-3, 3), floats(-3, 3)], atol=1e-5, rtol=1e-4,
+         note="celu, hard_tanh, hard_shrink, soft_shrink, tanh_shrink, squareplus, sparse_plus, sparse_sigmoid "
+              "and log_sigmoid (Keras 3.15) in Dense and Conv2D epilogues, as Activation layers and as keras.ops "
+              "in a Lambda; inputs and weights reach every piece."),
     Case("keras2_mlp", MLP, keras=2, files=ALL2,
          note="8-16-16-4 MLP (relu, tanh, softmax), Sequential with input_dim; tf.keras 2.15."),
     Case("keras3_mlp", MLP, keras=3, files=ALL3,
