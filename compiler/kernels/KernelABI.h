@@ -54,7 +54,10 @@ enum BinaryOp : int32_t {
 };
 
 // Unary elementwise operations of tensor expressions (kiln_expr_map).
-enum UnaryOp : int32_t { kNegate = 0, kAbs, kSquare, kSqrt, kRsqrt, kExp, kLog, kSign, kFloor, kCeil, kReciprocal, kTrunc };
+enum UnaryOp : int32_t {
+  kNegate = 0, kAbs, kSquare, kSqrt, kRsqrt, kExp, kLog, kSign, kFloor, kCeil, kReciprocal, kTrunc,
+  kSin, kCos, kTan, kLog1p, kExpm1, kRound,  // kRound: halves to even, as tf.round and keras.ops.round
+};
 
 // The instructions of kiln_expr_map, three int64 each (op, a, b): a stack
 // machine evaluated once per output element.

@@ -7,6 +7,7 @@
 
 extern "C" {
 float ceilf(float);
+float cosf(float);
 float erff(float);
 float expf(float);
 float expm1f(float);
@@ -17,7 +18,10 @@ float fminf(float, float);
 float log1pf(float);
 float logf(float);
 float powf(float, float);
+float rintf(float);
+float sinf(float);
 float sqrtf(float);
+float tanf(float);
 float tanhf(float);
 float truncf(float);
 }

@@ -23,6 +23,12 @@ KILN_INLINE float unaryOp(int64_t op, float x) {
   case abi::kCeil: return ceilf(x);
   case abi::kReciprocal: return 1.0f / x;
   case abi::kTrunc: return truncf(x);
+  case abi::kSin: return sinf(x);
+  case abi::kCos: return cosf(x);
+  case abi::kTan: return tanf(x);
+  case abi::kLog1p: return log1pf(x);
+  case abi::kExpm1: return expm1f(x);
+  case abi::kRound: return rintf(x);  // the default rounding mode: halves to even
   default: return x;
   }
 }

@@ -541,6 +541,9 @@ Value Evaluator::callMath(const Builtin &builtin, CallSite &call) {
   if (name == "log") return Value::ofFloat(xs.size() > 1 ? std::log(x) / std::log(xs[1]) : std::log(x), r);
   if (name == "log2") return Value::ofFloat(std::log2(x), r);
   if (name == "log10") return Value::ofFloat(std::log10(x), r);
+  if (name == "sin") return Value::ofFloat(std::sin(x), r);
+  if (name == "cos") return Value::ofFloat(std::cos(x), r);
+  if (name == "tan") return Value::ofFloat(std::tan(x), r);
   if (name == "pow" || name == "power") return Value::ofFloat(std::pow(x, xs.size() > 1 ? xs[1] : 1), r);
   if (name == "fabs") return Value::ofFloat(std::fabs(x), r);
   if (name == "abs") return result(std::fabs(x), ints);

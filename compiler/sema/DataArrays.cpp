@@ -383,7 +383,8 @@ int64_t sliceLength(int64_t n, std::optional<int64_t> start, std::optional<int64
 
 bool isNumpyElementwise(const std::string &name) {
   static const std::set<std::string> names = {"sqrt", "ceil", "floor", "trunc", "exp", "log", "log2",
-                                              "log10", "abs", "round", "float32", "float64", "int32", "int64"};
+                                              "log10", "abs", "round", "float32", "float64", "int32", "int64",
+                                              "sin", "cos", "tan"};
   return names.count(name) > 0;
 }
 

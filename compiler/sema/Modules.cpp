@@ -56,11 +56,11 @@ const std::vector<Builtin> &mathFunctions() {
   static const std::vector<Builtin> table = [] {
     std::vector<Builtin> t;
     for (const char *name : {"sqrt", "ceil", "floor", "trunc", "exp", "log", "log2", "log10", "pow", "fabs", "gcd",
-                             "isclose", "prod"})
+                             "isclose", "prod", "sin", "cos", "tan"})
       t.push_back({name, Kind::Math, "math"});
     for (const char *name : {"prod", "sum", "max", "amax", "min", "amin", "mean", "sqrt", "ceil", "floor", "trunc",
                              "exp", "log", "log2", "log10", "power", "abs", "round", "float32", "float64", "int32",
-                             "int64", "linspace", "arange"})
+                             "int64", "linspace", "arange", "sin", "cos", "tan"})
       t.push_back({name, Kind::Math, "numpy"});
     for (const char *name : {"image_data_format", "set_image_data_format", "image_dim_ordering", "set_image_dim_ordering",
                              "int_shape", "epsilon", "floatx"})
@@ -261,7 +261,7 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
     if (module == "math") {
       Value m = Value::make(ValueKind::Module, range);
       m.text = module;
-      return unknownAttribute(m, name, nameRange, {"sqrt", "ceil", "floor", "log", "exp", "pi"});
+      return unknownAttribute(m, name, nameRange, {"sqrt", "ceil", "floor", "log", "exp", "sin", "cos", "pi"});
     }
     if (name == "random" && module == "numpy") return submodule();
     return dataFunction(Value::skipped(rawModule + "." + name, kNumpyOnData, range), full);

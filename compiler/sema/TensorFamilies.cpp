@@ -69,6 +69,7 @@ std::vector<TensorArgs::Names> parameterNames(const TensorOp &op) {
   case Family::Clip: return {x, {"min_value", "clip_value_min", "x_min"}, {"max_value", "clip_value_max", "x_max"}};
   case Family::L2Normalize: return {x, {"axis", "dim"}, {"epsilon"}};
   case Family::Concatenate: case Family::Stack: return {{"tensors", "values", "xs", "x", "arrays"}, {"axis"}};
+  case Family::AddN: return {{"inputs", "tensors"}};
   case Family::Reshape: return {x, {"shape", "newshape"}};
   case Family::BiasAdd: return {{"value", "x"}, {"bias"}, {"data_format"}};
   case Family::Transpose: return {x, {"perm", "pattern", "axes"}};
@@ -173,7 +174,7 @@ Value Evaluator::traceTensorFamily(const Builtin &builtin, const TensorOp &op, c
   const std::string &what = args.what;
   std::string error;
   std::optional<int> result;
-  bool listFirst = op.family == Family::Concatenate || op.family == Family::Stack;
+  bool listFirst = op.family == Family::Concatenate || op.family == Family::Stack || op.family == Family::AddN;
   std::optional<int> a = listFirst || op.family == Family::Range || op.family == Family::Fill ||
                                  (op.family == Family::Cast && args[0]->isNumber())
                             ? std::optional<int>(-1)
@@ -298,6 +299,17 @@ Value Evaluator::traceTensorFamily(const Builtin &builtin, const TensorOp &op, c
     std::optional<int64_t> axis = args.integer(1, op.family == Family::Concatenate && backend ? -1 : 0);
     if (!xs || !axis) return Value::error(call.range);
     result = op.family == Family::Stack ? trace_->stack(*xs, *axis, error) : trace_->concatenate(*xs, *axis, error);
+    break;
+  }
+  case Family::AddN: {  // tf.add_n([a, b, c]): a + b + c, of the same shape
+    std::optional<std::vector<int>> xs = args.operands(0);
+    if (!xs) return Value::error(call.range);
+    if (xs->empty()) {
+      error = "tf.add_n needs at least one tensor";
+      break;
+    }
+    result = xs->front();
+    for (size_t i = 1; i < xs->size() && result; ++i) result = trace_->binary(abi::kAdd, *result, (*xs)[i], error);
     break;
   }
   case Family::ExpandDims: {

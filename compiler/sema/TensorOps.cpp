@@ -27,6 +27,10 @@ const std::vector<TensorOp> &tensorOps() {
       {"log", Family::Unary, abi::kLog},               {"sign", Family::Unary, abi::kSign},
       {"floor", Family::Unary, abi::kFloor},           {"ceil", Family::Unary, abi::kCeil},
       {"reciprocal", Family::Unary, abi::kReciprocal},
+      {"sin", Family::Unary, abi::kSin},               {"cos", Family::Unary, abi::kCos},
+      {"tan", Family::Unary, abi::kTan},               {"log1p", Family::Unary, abi::kLog1p},
+      {"expm1", Family::Unary, abi::kExpm1},           {"round", Family::Unary, abi::kRound},
+      {"add_n", Family::AddN, 0},
       {"add", Family::Binary, abi::kAdd},              {"subtract", Family::Binary, abi::kSubtract},
       {"multiply", Family::Binary, abi::kMultiply},    {"divide", Family::Binary, abi::kDivide},
       {"truediv", Family::Binary, abi::kDivide},       {"true_divide", Family::Binary, abi::kDivide},
@@ -610,6 +614,9 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
           {abi::kFloor, [](double v) { return std::floor(v); }}, {abi::kCeil, [](double v) { return std::ceil(v); }},
           {abi::kNegate, [](double v) { return -v; }},         {abi::kReciprocal, [](double v) { return 1 / v; }},
           {abi::kSign, [](double v) { return double((v > 0) - (v < 0)); }},
+          {abi::kSin, [](double v) { return std::sin(v); }},   {abi::kCos, [](double v) { return std::cos(v); }},
+          {abi::kTan, [](double v) { return std::tan(v); }},   {abi::kLog1p, [](double v) { return std::log1p(v); }},
+          {abi::kExpm1, [](double v) { return std::expm1(v); }}, {abi::kRound, [](double v) { return std::nearbyint(v); }},
       };
       if (auto f = functions.find(op.code); f != functions.end()) return Value::ofFloat(float(f->second(x)), call.range);
     }

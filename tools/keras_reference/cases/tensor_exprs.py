@@ -721,3 +721,36 @@ CASES += [
               "broadcast_to over the batch), tf.matmul(transpose_b=True), sqrt of a cast size, call(inputs, training) "
               "filled by Keras; tf.keras 2.15.", atol=1e-5, rtol=1e-4),
 ]
+
+# Trigonometry, log1p/expm1, rounding (halves to even) and tf.add_n, as
+# sinusoidal features and numerically careful losses write them.
+MATH_KERAS2 = """import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+
+x = keras.Input(shape=(6,))
+waves = layers.Lambda(lambda t: tf.concat([tf.sin(t * 3.0), tf.math.cos(t), tf.math.tan(t)], axis=-1))(x)
+logs = layers.Lambda(lambda t: tf.math.log1p(tf.abs(t)) - tf.math.expm1(t * 0.5))(x)
+rounded = layers.Lambda(lambda t: tf.round(t * 4.0) + tf.math.round(t * 0.0 + 2.5) + tf.round(t * 0.0 - 0.5))(x)
+total = layers.Lambda(lambda t: tf.add_n([t, tf.sin(t), t * 2.0]))(x)
+model = keras.Model(x, [waves, logs, rounded, total])
+"""
+
+MATH_KERAS3 = """import keras
+from keras import layers, ops
+
+x = keras.Input(shape=(6,))
+waves = layers.Lambda(lambda t: ops.concatenate([ops.sin(t * 3.0), ops.cos(t), ops.tan(t)], axis=-1))(x)
+logs = layers.Lambda(lambda t: ops.log1p(ops.abs(t)) - ops.expm1(t * 0.5))(x)
+rounded = layers.Lambda(lambda t: ops.round(t * 4.0) + ops.round(t * 0.0 + 2.5) + ops.round(t * 0.0 - 0.5))(x)
+model = keras.Model(x, [waves, logs, rounded])
+"""
+
+CASES += [
+    Case("keras2_lambda_math", MATH_KERAS2, keras=2, files=("model.h5",), inputs=[floats(-1.2, 1.2)],
+         atol=1e-5, rtol=1e-5,
+         note="tf.sin, tf.math.cos/tan/log1p/expm1, tf.round (halves to even: 2.5 -> 2, -0.5 -> -0) and tf.add_n "
+              "in Lambdas; tf.keras 2.15."),
+    Case("keras3_lambda_math", MATH_KERAS3, keras=3, files=("model.keras",), inputs=[floats(-1.2, 1.2)],
+         atol=1e-5, rtol=1e-5, note="keras.ops sin, cos, tan, log1p, expm1 and round in Lambdas; Keras 3 (JAX)."),
+]
