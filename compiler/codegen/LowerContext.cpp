@@ -41,10 +41,23 @@ abi::Activation LowerContext::activation(std::string_view arg) const {
 }
 
 const std::vector<float> &LowerContext::weight(std::string_view name) const {
-  const Layer &l = b_.weightLayer ? *b_.weightLayer : layer();
-  if (const std::vector<float> *values = l.weight(b_.weightPrefix + std::string(name))) return *values;
+  if (const std::vector<float> *values = findWeight(name)) return *values;
   assert(false && "weight not declared by the layer");
   static const std::vector<float> none;
+  return none;
+}
+
+const std::vector<float> *LowerContext::findWeight(std::string_view name) const {
+  const Layer &l = b_.weightLayer ? *b_.weightLayer : layer();
+  return l.weight(b_.weightPrefix + std::string(name));
+}
+
+const std::vector<int64_t> &LowerContext::weightShape(std::string_view name) const {
+  const Layer &l = b_.weightLayer ? *b_.weightLayer : layer();
+  for (const WeightSpec &w : l.weights)
+    if (w.name == b_.weightPrefix + std::string(name)) return w.shape;
+  assert(false && "weight not declared by the layer");
+  static const std::vector<int64_t> none;
   return none;
 }
 

@@ -87,6 +87,10 @@ public:
 
   // Weight values in the layer's declared order, by name.
   const std::vector<float> &weight(std::string_view name) const;
+  // The same, or null if the layer has no weight of that name (BatchNormalization(scale=False)'s gamma).
+  const std::vector<float> *findWeight(std::string_view name) const;
+  // The shape the layer declares for weight `name`.
+  const std::vector<int64_t> &weightShape(std::string_view name) const;
   // The kernel (output channels on its last axis, `channels` of them) and
   // the bias with a folded BatchNormalization applied; the bias is zeros if
   // the layer has none. Empty bias: no bias and nothing folded.

@@ -44,7 +44,7 @@ public:
   }
 
   void lower(LowerContext &cx) const override {
-    cx.binaryWithConstant(cx.output(), cx.input(), cx.inputType(), cx.layer().weights[0].shape,
+    cx.binaryWithConstant(cx.output(), cx.input(), cx.inputType(), cx.weightShape("alpha"),
                           cx.constant("alpha", cx.weight("alpha")), abi::kPRelu);
   }
 };

@@ -65,11 +65,12 @@ public:
     cx.outputs = {in};
   }
 
-  static ChannelAffine affine(const Layer &layer) {
-    auto values = [&](const char *name) { return layer.weight(name); };
+  // From the weights `values(name)` gives (null for one the layer lacks).
+  template <typename Values>
+  static ChannelAffine affine(const LayerConfig &config, Values values) {
     const std::vector<float> &mean = *values("moving_mean"), &variance = *values("moving_variance");
     const std::vector<float> *gamma = values("gamma"), *beta = values("beta");
-    double epsilon = layer.config.real("epsilon");
+    double epsilon = config.real("epsilon");
     ChannelAffine a;
     for (size_t c = 0; c < mean.size(); ++c) {
       // In double, then rounded once: the folded weights are as exact as float allows.
@@ -82,14 +83,15 @@ public:
 
   std::optional<ChannelAffine> channelAffine(const Layer &layer, const TensorType &input, int axis) const override {
     if (axisOf(layer.config, input.rank()) != axis) return std::nullopt;
-    return affine(layer);
+    return affine(layer.config, [&](const char *name) { return layer.weight(name); });
   }
 
   void lower(LowerContext &cx) const override {
     const TensorType &t = cx.inputType();
     int64_t axis = axisOf(cx.config(), t.rank());
     Dim outer = product(std::vector<Dim>(t.dims.begin() + 1, t.dims.begin() + axis)), inner = product(t.dims, axis + 1);
-    ChannelAffine a = affine(cx.layer());
+    // (Through the context: a wrapper's weights hold a wrapped layer's.)
+    ChannelAffine a = affine(cx.config(), [&](const char *name) { return cx.findWeight(name); });
     cx.call("kiln_channel_affine", {cx.output(), cx.input(), cx.constant("scale", a.scale),
                                     cx.constant("shift", a.shift), cx.batchTimes(outer), cx.i64(t.dims[axis]),
                                     cx.i64(inner)});

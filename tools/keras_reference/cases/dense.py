@@ -128,6 +128,20 @@ e = TimeDistributed(Conv1D(3, 2, data_format='channels_first', activation='{act}
 model = Model([clips, sequences], [a, b, c, d, e])
 """
 
+# Layers whose lowering reads their weights other than through a GEMM,
+# wrapped: BatchNormalization's statistics, PReLU's slopes.
+WRAPPED_WEIGHTS = """\
+from keras.models import Model
+from keras.layers import Input, TimeDistributed, BatchNormalization, PReLU
+
+sequences = Input(shape=(3, 4, 5))
+a = TimeDistributed(BatchNormalization())(sequences)
+b = TimeDistributed(BatchNormalization(axis=1, center=False, epsilon=0.1))(sequences)
+c = TimeDistributed(PReLU())(sequences)
+d = TimeDistributed(PReLU(shared_axes=[1]))(sequences)
+model = Model(sequences, [a, b, c, d])
+"""
+
 CASES = [
     Case("keras3_hard_silu", HARD_SILU_KERAS3, keras=3, batch=3, files=("model.keras",), weights=uniform(1.5),
          inputs=[floats(-4, 4)],
@@ -155,6 +169,12 @@ CASES = [
     Case("keras3_wrapped_activations", WRAPPED_ACTIVATIONS.format(act="log_softmax"), keras=3,
          files=("model.keras",), inputs=[floats(), floats()], atol=1e-5, rtol=1e-4,
          note="The same with log_softmax; Keras 3 (JAX)."),
+    Case("keras2_wrapped_weights", WRAPPED_WEIGHTS, keras=2, files=("model.h5",), inputs=[floats(-2, 2)],
+         atol=1e-5, rtol=1e-4,
+         note="TimeDistributed around BatchNormalization (last axis; axis=1 of each step without beta) and PReLU "
+              "(per element; shared over the step's first axis); tf.keras 2.15."),
+    Case("keras3_wrapped_weights", WRAPPED_WEIGHTS, keras=3, files=("model.keras",), inputs=[floats(-2, 2)],
+         atol=1e-5, rtol=1e-4, note="The same in Keras 3 (JAX)."),
     Case("keras2_activation_functions", ACTIVATION_FUNCTIONS_KERAS2, keras=2, files=("weights.h5",),
          note="activation= given as functions of the file (def mish, lambdas), Activation(lambda); tf.keras 2.15."),
     Case("keras3_activation_functions", ACTIVATION_FUNCTIONS_KERAS3, keras=3, files=("model.weights.h5",),
