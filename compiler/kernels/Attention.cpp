@@ -96,14 +96,16 @@ struct Masks {
 
 // Keras subtracts 1e9 from masked scores rather than dropping them, so a row
 // with every key masked still gets a (uniform) softmax; so does this.
-KILN_INLINE void maskRow(float *s, int64_t i, const Masks &m, const abi::AttentionGeometry &g) {
+// Returns false if every key is masked.
+KILN_INLINE bool maskRow(float *s, int64_t i, const Masks &m, const abi::AttentionGeometry &g) {
   const bool causal = g.flags & abi::kAttendCausal;
   const bool rowMasked = m.query && !(g.flags & abi::kQueryMaskZeroesOutput) &&
                          !attends(m.query, i, g.flags & abi::kQueryMaskInt);
   if (!rowMasked && !m.value && !m.key && !m.attention) {  // at most causal: no test per key
     for (int64_t j = causal ? i + 1 : g.keys; j < g.keys; ++j) s[j] -= 1.0e9f;
-    return;
+    return true;
   }
+  bool any = false;
   for (int64_t j = 0; j < g.keys; ++j) {
     bool keep = !rowMasked && (!causal || j <= i);
     if (m.value) keep = keep && attends(m.value, j, g.flags & abi::kValueMaskInt);
@@ -112,7 +114,9 @@ KILN_INLINE void maskRow(float *s, int64_t i, const Masks &m, const abi::Attenti
       keep = keep && attends(m.attention, (g.flags & abi::kAttentionMaskRow ? 0 : i) * g.keys + j,
                              g.flags & abi::kAttentionMaskInt);
     if (!keep) s[j] -= 1.0e9f;
+    any = any || keep;
   }
+  return any;
 }
 
 }  // namespace
@@ -161,8 +165,10 @@ KILN_KERNEL void kiln_attention(float *out, float *weights, float *outMask, cons
     const Share queries = shareOf(block, blocks, g.queries);
     for (int64_t i = queries.begin; i < queries.end; ++i) {
       scoreRow(s, qs + i * g.queryStride, keysT, scale, concatWeight, g);
-      maskRow(s, i, m, g);
-      softmaxRows(s, 1, g.keys, false);
+      if (maskRow(s, i, m, g) || !(g.flags & abi::kMaskedRowsZero))
+        softmaxRows(s, 1, g.keys, false);
+      else
+        for (int64_t j = 0; j < g.keys; ++j) s[j] = 0.0f;
       if (weights) {
         float *w = weights + ((b * g.heads + h) * g.queries + i) * g.keys;
         for (int64_t j = 0; j < g.keys; ++j) w[j] = s[j];

@@ -363,3 +363,31 @@ CASES += [
          keras=3, files=("model.weights.h5",), inputs=[ints(0, 50, zero=0.2, pad_tail=[0, 3])],
          note="`source != 0` on int32 token ids, the same; Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
 ]
+
+# Padded query steps of a masked self-attention attend to no key: Keras 2
+# softmaxes their scores less 1e9 (uniform when the scores are small);
+# Keras 3's Softmax layer (used when scores are returned or dropout is set)
+# gives them zero weights.
+MASKED_ROWS = """\
+from keras.models import Model
+from keras.layers import Input, Embedding, MultiHeadAttention
+
+tokens = Input(shape=(5,), dtype='int32')
+# (Each attention its own query tensor: Keras 3 loses the mask of a query
+# tensor that a second MultiHeadAttention reads.)
+x = Embedding(20, 8, mask_zero=True)(tokens)
+y = Embedding(20, 8, mask_zero=True)(tokens)
+attended, scores = MultiHeadAttention(num_heads=2, key_dim=4)(x, x, return_attention_scores=True)
+dropped = MultiHeadAttention(num_heads=1, key_dim=4, dropout=0.1)(y, y)
+model = Model(tokens, [attended, scores, dropped])
+"""
+
+CASES += [
+    Case("keras2_masked_rows", MASKED_ROWS, keras=2, files=("model.h5",), inputs=[ints(0, 20, zero=0.3, pad_tail=[1, 4])],
+         atol=1e-5, rtol=1e-4,
+         note="MultiHeadAttention on Embedding(mask_zero=True): padded query steps get the softmax of their scores "
+              "less 1e9; tf.keras 2.15."),
+    Case("keras3_masked_rows", MASKED_ROWS, keras=3, files=("model.keras",), inputs=[ints(0, 20, zero=0.3, pad_tail=[1, 4])],
+         atol=1e-5, rtol=1e-4, note="The same in Keras 3 (JAX): zero weights for padded query steps, with return_attention_scores and "
+              "with dropout."),
+]
