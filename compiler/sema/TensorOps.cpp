@@ -616,7 +616,8 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
           {abi::kSign, [](double v) { return double((v > 0) - (v < 0)); }},
           {abi::kSin, [](double v) { return std::sin(v); }},   {abi::kCos, [](double v) { return std::cos(v); }},
           {abi::kTan, [](double v) { return std::tan(v); }},   {abi::kLog1p, [](double v) { return std::log1p(v); }},
-          {abi::kExpm1, [](double v) { return std::expm1(v); }}, {abi::kRound, [](double v) { return std::nearbyint(v); }},
+          {abi::kExpm1, [](double v) { return std::expm1(v); }},
+          {abi::kRound, [](double v) { return std::nearbyint(v); }},
       };
       if (auto f = functions.find(op.code); f != functions.end()) return Value::ofFloat(float(f->second(x)), call.range);
     }

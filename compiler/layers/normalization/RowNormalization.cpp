@@ -41,8 +41,8 @@ public:
     float epsilon = unit_ ? (cx.kerasVersion() == KerasVersion::V3 ? 1e-24f : 1e-12f)
                           : float(cx.config().real("epsilon"));
     llvm::Value *scale = unit_ ? cx.null() : cx.constant("scale", cx.weight("scale"));
-    cx.call("kiln_rms_norm", {cx.output(), cx.input(), scale, cx.batchTimes(rows), cx.i64(product(t.dims, split).value()),
-                              cx.f32(epsilon), cx.i32(unit_)});
+    cx.call("kiln_rms_norm", {cx.output(), cx.input(), scale, cx.batchTimes(rows),
+                              cx.i64(product(t.dims, split).value()), cx.f32(epsilon), cx.i32(unit_)});
   }
 
 private:
