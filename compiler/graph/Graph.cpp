@@ -3,6 +3,7 @@
 #include "layers/LayerKind.h"
 
 #include <algorithm>
+#include <deque>
 #include <set>
 
 namespace kiln {
@@ -110,16 +111,56 @@ namespace kiln {
 
 namespace {
 
-struct GraphWalk {
+// Walks back from the outputs as Keras's _build_map does. A node's parents
+// are its inputs' producers and, in Keras 3, the nodes of the masks its call
+// takes: ops (MaskOps) that are nodes of Keras 3's graph but not layers.
+struct GraphWalk final : MaskOps {
+  bool keras3Masks = false;
   std::set<const Node *> finished;
   std::vector<const Node *> nodesInDecreasingDepth;  // post-order: inputs first
   std::map<Layer *, int> layerIndices;                // first meeting, from the outputs
+  std::map<const Node *, std::vector<const Tensor *>> arguments;
+  std::deque<Node> opNodes;  // layer-less
+  std::deque<Tensor> opOutputs;
+  std::map<const Tensor *, const Tensor *> masks;  // by tensor
+
+  const Tensor *op(std::vector<const Tensor *> args) override {
+    Node &node = opNodes.emplace_back();
+    Tensor &out = opOutputs.emplace_back();
+    out.producer = &node;
+    arguments[&node] = std::move(args);
+    return &out;
+  }
+
+  const Tensor *mask(const Tensor *t) override {
+    if (!t->mask) return nullptr;
+    auto it = masks.find(t);
+    if (it != masks.end()) return it->second;
+    const Node &node = *t->producer;
+    const LayerKind *kind = node.layer->kind;
+    size_t output = static_cast<size_t>(t->outputIndex);
+    const Tensor *m = kind ? kind->keras3Mask(node, output, *this) : LayerKind::ownOrPassedMask(node, output, *this);
+    return masks[t] = m;
+  }
+
+  const std::vector<const Tensor *> &parents(const Node *node) {
+    auto [it, added] = arguments.try_emplace(node, node->inputs.begin(), node->inputs.end());
+    if (added && keras3Masks && takesMask(*node))
+      for (const Tensor *in : node->inputs)
+        if (const Tensor *m = mask(in)) it->second.push_back(m);
+    return it->second;
+  }
+
+  static bool takesMask(const Node &node) {
+    const Layer &layer = *node.layer;
+    return !node.masksUnread && (layer.kind ? layer.kind->callTakesMaskInKeras3() : layer.model != nullptr);
+  }
 
   void visit(const Tensor *t) {
     const Node *node = t->producer;
     if (finished.count(node)) return;
-    layerIndices.emplace(node->layer, static_cast<int>(layerIndices.size()));
-    for (const Tensor *in : node->inputs) visit(in);  // an input node has none
+    if (node->layer) layerIndices.emplace(node->layer, static_cast<int>(layerIndices.size()));
+    for (const Tensor *in : parents(node)) visit(in);  // an input node has none
     finished.insert(node);
     nodesInDecreasingDepth.push_back(node);
   }
@@ -127,19 +168,27 @@ struct GraphWalk {
 
 }  // namespace
 
-KerasGraphOrder kerasGraphOrder(const std::vector<Tensor *> &inputs, const std::vector<Tensor *> &outputs) {
+KerasGraphOrder kerasGraphOrder(const std::vector<Tensor *> &inputs, const std::vector<Tensor *> &outputs,
+                                bool keras3Masks) {
   GraphWalk walk;
+  walk.keras3Masks = keras3Masks;
   for (const Tensor *t : outputs) walk.visit(t);
   KerasGraphOrder order;
+  std::map<const Node *, int> nodeDepth;
   std::map<Layer *, int> layerDepth;
   for (auto it = walk.nodesInDecreasingDepth.rbegin(); it != walk.nodesInDecreasingDepth.rend(); ++it) {
     const Node *node = *it;
-    int depth = std::max(order.nodeDepth[node], layerDepth[node->layer]);
-    layerDepth[node->layer] = depth;
-    order.nodeDepth[node] = depth;
-    int step = node->layer->kind && node->layer->kind->isCallArgument() ? 0 : 1;
-    for (const Tensor *in : node->inputs)
-      order.nodeDepth[in->producer] = std::max(order.nodeDepth[in->producer], depth + step);
+    Layer *layer = node->layer;
+    int depth = nodeDepth[node];
+    if (layer) {
+      depth = std::max(depth, layerDepth[layer]);
+      layerDepth[layer] = depth;
+      order.nodeDepth[node] = depth;
+    }
+    nodeDepth[node] = depth;
+    int step = layer && layer->kind && layer->kind->isCallArgument() ? 0 : 1;
+    for (const Tensor *in : walk.parents(node))
+      nodeDepth[in->producer] = std::max(nodeDepth[in->producer], depth + step);
   }
   for (size_t i = 0; i < inputs.size(); ++i) {  // inputs no output uses come first at depth 0
     Layer *layer = inputs[i]->producer->layer;

@@ -135,11 +135,15 @@ std::vector<Layer *> weightedLayers(const Model &model);
 
 // How Keras orders a functional model (Functional._map_graph_network): node
 // depths counted from the outputs, and model.layers by decreasing depth,
-// ties in the order a walk back from the outputs first meets them.
+// ties in the order a walk back from the outputs first meets them. With
+// `keras3Masks`, as Keras 3 does, whose graph also holds the ops that
+// compute masks (LayerKind::keras3Mask). The order names the weights in
+// Keras 3's files (layers/embedding_1/vars).
 struct KerasGraphOrder {
   std::vector<Layer *> layers;
   std::map<const Node *, int> nodeDepth;  // the model's nodes, inputs included
 };
-KerasGraphOrder kerasGraphOrder(const std::vector<Tensor *> &inputs, const std::vector<Tensor *> &outputs);
+KerasGraphOrder kerasGraphOrder(const std::vector<Tensor *> &inputs, const std::vector<Tensor *> &outputs,
+                                bool keras3Masks);
 
 }  // namespace kiln

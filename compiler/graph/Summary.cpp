@@ -79,7 +79,7 @@ std::string outputShape(const Layer &layer, const Model &model) {
 // one node per depth, none with several inputs, no layer called twice.
 bool sequentialLike(const Model &model) {
   if (model.sequential) return true;
-  KerasGraphOrder order = kerasGraphOrder(model.inputs, model.outputs);
+  KerasGraphOrder order = kerasGraphOrder(model.inputs, model.outputs, false);
   std::map<int, int> perDepth;
   std::map<const Layer *, int> calls;
   for (const auto &[node, depth] : order.nodeDepth) {

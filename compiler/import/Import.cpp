@@ -72,6 +72,7 @@ private:
   bool writeFunctional(const ConfigModel &m, const std::string &var);
   std::string inputCall(const ConfigLayer &input);
   void findMaskOps(const ConfigModel &m);
+  void findCombinedMaskOps(const ConfigModel &m);
   bool takeMasks(const ConfigLayer &l, size_t index, const CallValue &mask);
   bool emitCall(const ConfigLayer &l, size_t index);
   bool emitTensorMath(const ConfigLayer &l, size_t index);
@@ -137,6 +138,46 @@ void Writer::findMaskOps(const ConfigModel &m) {
         maskOps_.insert(any->name);
         maskOf_[any->name] = l->name;
       }
+    }
+  }
+  findCombinedMaskOps(m);
+}
+
+// Keras 3 also records how layers combine masks (compute_mask):
+// Concatenate's ones_like(x) or logical_or(expand_dims(mask), zeros_like(x))
+// per input, then concatenate and any; Add's logical_or; Attention's
+// convert_to_tensor. Kiln combines them itself as well. Such an operation
+// takes masks (ones_like and zeros_like of dtype bool: any tensor) and
+// feeds a mask; the configs list the operations after their arguments.
+void Writer::findCombinedMaskOps(const ConfigModel &m) {
+  static const std::set<std::string> combiners{"ExpandDims", "LogicalOr", "Concatenate", "Any", "ConvertToTensor"};
+  std::set<std::string> filled;  // bool ones_like and zeros_like: masks made to a tensor's shape
+  for (const ConfigLayer &l : m.layers)
+    if (isKeras3Operation(l) && (l.className == "OnesLike" || l.className == "ZerosLike") &&
+        l.config.value("dtype", json()) == json("bool"))
+      filled.insert(l.name);
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const ConfigLayer &l : m.layers) {
+      if (!isKeras3Operation(l) || !combiners.count(l.className) || l.calls.size() != 1 || maskOps_.count(l.name))
+        continue;
+      std::vector<TensorRef *> refs;
+      LayerCall &call = const_cast<LayerCall &>(l.calls[0]);
+      for (CallValue &a : call.args) a.collect(refs);
+      for (auto &[key, v] : call.kwargs) v.collect(refs);
+      bool masks = !refs.empty(), someMask = false;
+      for (const TensorRef *r : refs) {
+        masks &= maskOps_.count(r->layer) || filled.count(r->layer);
+        someMask |= maskOps_.count(r->layer) != 0;
+      }
+      if (!masks || !someMask) continue;
+      maskOps_.insert(l.name);
+      for (const TensorRef *r : refs)
+        if (filled.count(r->layer)) maskOps_.insert(r->layer);
+      // convert_to_tensor passes a mask on; the others make a new one.
+      bool passed = l.className == "ConvertToTensor" && maskOf_.count(refs[0]->layer);
+      maskOf_[l.name] = passed ? maskOf_[refs[0]->layer] : kCombinedMask;
+      grew = true;
     }
   }
 }
@@ -563,12 +604,16 @@ bool checkImportedMasks(const Model &model, const ImportedModel &imported, const
       mask = mask->producer->inputs[0]->mask;
     std::string got = mask ? mask->producer->layer->name : "";
     if (got == e.source || sameTokenMask(mask, layers, e.source)) continue;
+    if (e.source == kCombinedMask && mask && mask->producer->layer->kind && mask->producer->layer->kind->readsMask())
+      continue;
     // Keras 3 records `mask: None` where a nested model's output had no mask
     // when the model was built, though it has one when the model runs (call()
     // takes the input's mask in place of None): Kiln's is that one.
     if (e.source.empty() && node.inputs[e.input]->producer->layer->model) continue;
     diags.report(DiagID::err_import_mask, node.range, path, e.layer,
-                 e.source.empty() ? "no mask" : "the mask of '" + e.source + "'",
+                 e.source.empty()              ? "no mask"
+                 : e.source == kCombinedMask ? "a mask its merge layer combines"
+                                             : "the mask of '" + e.source + "'",
                  got.empty() ? "none" : "the mask of '" + got + "'");
     ok = false;
   }

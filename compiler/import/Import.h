@@ -19,8 +19,10 @@ struct MaskExpectation {
   std::string layer;
   int64_t call = 0;
   size_t input = 0;
-  std::string source;
+  std::string source;  // the layer whose mask it is, "" for none, or kCombinedMask
 };
+// A mask a merge layer combines from its inputs' (Keras 3's Concatenate, Add).
+inline constexpr const char *kCombinedMask = "(combined)";
 
 struct ImportedModel {
   std::string source;         // the .kiln text

@@ -10,13 +10,13 @@ namespace kiln::import {
 
 using nlohmann::json;
 
-namespace {
-
 bool isKeras3Operation(const ConfigLayer &l) {
   json module = l.serialized.is_object() ? l.serialized.value("module", json()) : json();
   return module.is_string() && (module.get<std::string>().rfind("keras.src.ops.", 0) == 0 ||
                                 module.get<std::string>().rfind("keras.ops", 0) == 0);
 }
+
+namespace {
 
 // One index of a subscript: tf.keras 2 writes a slice as {"start", "stop",
 // "step"}, Keras 3 as {"class_name": "__slice__", "config": {...}}.

@@ -16,6 +16,8 @@ namespace kiln::import {
 
 // True if `l` is tensor math rather than a layer.
 bool isTensorMath(const ConfigLayer &l);
+// True if `l` is a Keras 3 operation (keras.ops), not a layer.
+bool isKeras3Operation(const ConfigLayer &l);
 
 // The Python expression of one call of such a layer; `text` writes a call
 // argument (a tensor's variable or a literal). Reports and returns nothing

@@ -38,6 +38,13 @@ bool LayerKind::transposesChannelsFirst(const Layer &layer) const {
   return format == "channels_first" || format == "th";  // Keras 1's dim_ordering='th'
 }
 
+const Tensor *LayerKind::ownOrPassedMask(const Node &node, size_t output, MaskOps &ops) {
+  if (output < node.masks.size() && node.masks[output]) return node.masks[output];
+  for (const Tensor *in : node.inputs)
+    if (in->mask == node.outputs[output]->mask) return ops.mask(in);
+  return nullptr;
+}
+
 bool channelsFirst(const Layer &layer) { return layer.kind && layer.kind->transposesChannelsFirst(layer); }
 
 std::vector<int64_t> toChannelsLast(const Layer &layer, int rank) {

@@ -20,6 +20,19 @@ namespace kiln {
 class LayerKind;
 class LowerContext;
 
+// The ops Keras 3 runs on KerasTensors to compute a layer's mask
+// (LayerKind::keras3Mask), as kerasGraphOrder records them.
+class MaskOps {
+public:
+  // A new op node taking `args` (tensors or masks), and its output.
+  virtual const Tensor *op(std::vector<const Tensor *> args) = 0;
+  // The mask Keras 3 attaches to `t`, null if none.
+  virtual const Tensor *mask(const Tensor *t) = 0;
+
+protected:
+  ~MaskOps() = default;
+};
+
 // A per-channel scale and shift (inference-time batch normalization).
 struct ChannelAffine {
   std::vector<float> scale, shift;
@@ -311,6 +324,20 @@ public:
   // Part of another layer's call in Keras (a call's mask=), not a layer of
   // its own: the summary and Keras's layer order look through it.
   virtual bool isCallArgument() const { return false; }
+  // Keras 3 passes the mask of a layer's only tensor argument to call() as
+  // `mask=` when call() has that parameter (recurrent layers, wrappers,
+  // BatchNormalization, Softmax, masked pooling, nested models): the mask's
+  // node is then a parent of the layer's, which moves Keras's layer order.
+  virtual bool callTakesMaskInKeras3() const { return false; }
+  // The KerasTensor that Keras 3 holds as the mask of output `output` of
+  // `node`, which Kiln gives a mask. Keras 3 builds a new mask
+  // (compute_mask) with ops, each a node of the functional graph before the
+  // layers that read it; `ops` records them. By default ownOrPassedMask.
+  virtual const Tensor *keras3Mask(const Node &node, size_t output, MaskOps &ops) const {
+    return ownOrPassedMask(node, output, ops);
+  }
+  // The mask Kiln computes in the layer, or the input's it passes on.
+  static const Tensor *ownOrPassedMask(const Node &node, size_t output, MaskOps &ops);
   // True if the layer's `activation` argument is applied in its lowering, so
   // that a following Activation layer can be folded into it.
   virtual bool hasFusibleActivation() const { return false; }

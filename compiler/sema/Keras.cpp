@@ -825,7 +825,7 @@ bool Evaluator::collectModelLayers(Model *model, SourceRange range) {
   // model.layers follows Keras's own order, which the summary shows.
   std::sort(nodes.begin(), nodes.end(), [](Node *a, Node *b) { return a->id < b->id; });
   model->nodes = nodes;
-  model->layers = kerasGraphOrder(model->inputs, model->outputs).layers;
+  model->layers = kerasGraphOrder(model->inputs, model->outputs, options_.kerasVersion == KerasVersion::V3).layers;
 
   std::map<std::string, Layer *> names;
   for (Layer *l : model->layers) {

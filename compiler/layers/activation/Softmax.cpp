@@ -32,6 +32,7 @@ public:
   }
 
   bool supportsMasking() const override { return true; }
+  bool callTakesMaskInKeras3() const override { return true; }
   bool supportsOpenAxes() const override { return true; }
 
   void inferShapes(ShapeContext &cx) const override {

@@ -25,6 +25,11 @@ public:
   }
   bool supportsMasking() const override { return true; }
   bool readsMask() const override { return true; }
+  // compute_mask: ops.convert_to_tensor(mask[0]), the query's mask (given, or its own).
+  const Tensor *keras3Mask(const Node &node, size_t, MaskOps &ops) const override {
+    Layout l = layout(node.inputs.size());
+    return ops.op({l.explicitMasks ? node.inputs[l.queryMask] : ops.mask(node.inputs[0])});
+  }
   bool acceptsIntegerInput() const override { return true; }  // explicit int32 masks
   bool supportsOpenAxes() const override { return true; }
 

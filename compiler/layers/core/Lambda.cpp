@@ -327,6 +327,8 @@ public:
                    {arg("function", ArgType::Any), arg("output_shape", ArgType::Any, Value::none()),
                     arg("mask", ArgType::Any, Value::none()), arg("arguments", ArgType::Any, Value::none())},
                    "a function of tensors in the tensor-expression subset (docs/language.md), compiled natively") {}
+
+  bool callTakesMaskInKeras3() const override { return true; }
 };
 
 class CustomKind : public TracedKind {

@@ -15,6 +15,19 @@ public:
   InputArity inputArity() const override { return {1, -1, true}; }
   bool supportsOpenAxes() const override { return true; }
   bool readsMask() const override { return true; }  // combined into the output's
+  // compute_mask: per input, ops.ones_like(input) where it has no mask, or
+  // its mask broadcast to it (logical_or(expand_dims(mask), zeros_like(input)));
+  // then ops.any(ops.concatenate(those), axis=-1).
+  const Tensor *keras3Mask(const Node &node, size_t, MaskOps &ops) const override {
+    std::vector<const Tensor *> masks;
+    for (const Tensor *in : node.inputs) {
+      const Tensor *mask = ops.mask(in);
+      if (!mask) masks.push_back(ops.op({in}));
+      else if (in->mask->type.rank() < in->type.rank()) masks.push_back(ops.op({ops.op({mask}), ops.op({in})}));
+      else masks.push_back(mask);
+    }
+    return ops.op({ops.op(std::move(masks))});
+  }
 
   void inferShapes(ShapeContext &cx) const override {
     int rank = cx.input(0).rank();
@@ -53,7 +66,7 @@ public:
       out.dims[axis] = add(out.dims[axis], t.dims[axis]);
     }
     cx.outputs = {out};
-    if (axis == rank - 1) inferMergeMask(cx);
+    if (axis == rank - 1) inferMergeMask(cx, true);
     else concatenateMasks(cx, axis);
   }
 

@@ -17,6 +17,12 @@ public:
 
   bool supportsOpenAxes() const override { return true; }
   bool readsMask() const override { return true; }  // combined into the output's
+  // compute_mask: ops.logical_or of the inputs' masks, one pair at a time.
+  const Tensor *keras3Mask(const Node &node, size_t, MaskOps &ops) const override {
+    const Tensor *combined = ops.mask(node.inputs[0]);
+    for (size_t i = 1; i < node.inputs.size(); ++i) combined = ops.op({combined, ops.mask(node.inputs[i])});
+    return combined;
+  }
 
   // Keras's broadcasting over the per-sample axes. Sizes it cannot compare
   // at build time (open axes) must be equal when the model runs: a size of 1
@@ -62,7 +68,7 @@ public:
                      " at its masked steps before merging)");
         return;
       }
-    inferMergeMask(cx);
+    inferMergeMask(cx, false);
   }
 
   void lower(LowerContext &cx) const override {

@@ -139,6 +139,7 @@ public:
 
   bool supportsMasking() const override { return spatialRank_ == 1 && !max_; }
   bool readsMask() const override { return supportsMasking(); }
+  bool callTakesMaskInKeras3() const override { return supportsMasking(); }
   bool supportsOpenAxes() const override { return true; }
 
   void inferShapes(ShapeContext &cx) const override {

@@ -80,6 +80,7 @@ public:
   std::vector<std::string> callTensorArguments() const override { return {"initial_state"}; }
   bool supportsMasking() const override { return true; }
   bool readsMask() const override { return true; }
+  bool callTakesMaskInKeras3() const override { return true; }
   bool supportsOpenAxes() const override { return true; }
   // A channels_first ConvLSTM: the transposes go around the wrapper.
   bool transposesChannelsFirst(const Layer &layer) const override {

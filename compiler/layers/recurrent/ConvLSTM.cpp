@@ -26,6 +26,7 @@ public:
   std::vector<std::string> callTensorArguments() const override { return {"initial_state"}; }
   bool supportsMasking() const override { return true; }
   bool readsMask() const override { return true; }
+  bool callTakesMaskInKeras3() const override { return true; }
   bool supportsOpenAxes() const override { return true; }
 
   std::string describeOutputs(const Layer &layer) const override {

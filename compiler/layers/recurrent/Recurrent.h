@@ -48,6 +48,7 @@ public:
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override;
   bool supportsMasking() const override { return true; }
   bool readsMask() const override { return true; }
+  bool callTakesMaskInKeras3() const override { return true; }
   bool supportsOpenAxes() const override { return true; }
   void inferShapes(ShapeContext &cx) const override;
   void lower(LowerContext &cx) const override;

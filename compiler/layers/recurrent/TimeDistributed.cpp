@@ -49,6 +49,7 @@ public:
 
   bool supportsMasking() const override { return true; }
   bool readsMask() const override { return true; }
+  bool callTakesMaskInKeras3() const override { return true; }
   // The time axis may be open; the wrapped layer's own rule decides the rest.
   bool supportsOpenAxes() const override { return true; }
   // Token ids are fine if the wrapped layer takes them (checked in inferShapes).

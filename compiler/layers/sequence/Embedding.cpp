@@ -28,6 +28,9 @@ public:
             {"W_constraint", "embeddings_constraint"}};
   }
 
+  // compute_mask: ops.not_equal(inputs, 0).
+  const Tensor *keras3Mask(const Node &node, size_t, MaskOps &ops) const override { return ops.op({node.inputs[0]}); }
+
   bool acceptsIntegerInput() const override { return true; }
   bool supportsOpenAxes() const override { return true; }
 
@@ -103,6 +106,10 @@ public:
 
   bool supportsMasking() const override { return true; }
   bool supportsOpenAxes() const override { return true; }
+  // compute_mask: ops.any(ops.not_equal(inputs, mask_value), axis=-1).
+  const Tensor *keras3Mask(const Node &node, size_t, MaskOps &ops) const override {
+    return ops.op({ops.op({node.inputs[0]})});
+  }
 
   void inferShapes(ShapeContext &cx) const override {
     if (!cx.requireRank(0, 3, true)) return;

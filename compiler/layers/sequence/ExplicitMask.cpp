@@ -16,6 +16,9 @@ public:
   bool supportsOpenAxes() const override { return true; }
   bool isIdentityAtInference(const Layer &) const override { return true; }
   bool isCallArgument() const override { return true; }
+  const Tensor *keras3Mask(const Node &node, size_t, MaskOps &) const override {
+    return node.inputs.size() > 1 ? node.inputs[1] : nullptr;
+  }
   void inferShapes(ShapeContext &cx) const override { cx.outputs = {cx.input()}; }
   void lower(LowerContext &) const override {}
 };
