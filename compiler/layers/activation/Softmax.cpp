@@ -2,8 +2,7 @@
 // softmax activation covers only the last one.
 #include "codegen/LowerContext.h"
 #include "layers/LayerKind.h"
-
-#include <algorithm>
+#include "layers/normalization/NormalizedAxes.h"
 
 namespace kiln {
 namespace {
@@ -14,16 +13,11 @@ public:
       : LayerKind("Softmax", {arg("axis", ArgType::AxisList, Value::ofInt(-1))},
                   "softmax over an axis or adjacent axes") {}
 
-  // The axes, non-negative and sorted; empty unless they are distinct,
-  // adjacent non-batch axes of a tensor of `rank`.
-  static std::vector<int64_t> axes(const LayerConfig &c, int rank) {
-    std::vector<int64_t> axes = c.ints("axis");
-    for (int64_t &a : axes) a += a < 0 ? rank : 0;
-    std::sort(axes.begin(), axes.end());
-    bool valid = !axes.empty() && axes.front() >= 1 && axes.back() < rank &&
-                 std::adjacent_find(axes.begin(), axes.end()) == axes.end() &&
-                 axes.back() - axes.front() + 1 == int64_t(axes.size());
-    return valid ? axes : std::vector<int64_t>{};
+  // The axes (normalizedAxes); empty unless they are adjacent.
+  static std::vector<int> axes(const LayerConfig &c, int rank) {
+    std::vector<int> axes = normalizedAxes(c, rank);
+    bool adjacent = !axes.empty() && axes.back() - axes.front() + 1 == int(axes.size());
+    return adjacent ? axes : std::vector<int>{};
   }
 
   std::optional<std::string> standaloneActivation(const Layer &layer) const override {
@@ -37,7 +31,7 @@ public:
 
   void inferShapes(ShapeContext &cx) const override {
     int rank = cx.input().rank();
-    std::vector<int64_t> ax = axes(cx.config(), rank);
+    std::vector<int> ax = axes(cx.config(), rank);
     if (ax.empty()) {
       cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
                "axis=" + repr(cx.config().get("axis")) + " does not name a non-batch axis, or adjacent ones, of " +
@@ -56,7 +50,7 @@ public:
                    " (from Embedding(mask_zero=True) or Masking), which Keras broadcasts against the input from the "
                    "last axis: the mask's batch axis meets axis " + std::to_string(rank - mask.rank()) +
                    " of the input, where tf.keras 2 fails or returns another shape and Keras 3 fails" +
-                   (ax == std::vector<int64_t>{rank - 1} ? "; Activation('softmax') ignores the mask" : ""));
+                   (ax == std::vector<int>{rank - 1} ? "; Activation('softmax') ignores the mask" : ""));
       return;
     }
     cx.outputs = {cx.input()};
@@ -64,7 +58,7 @@ public:
 
   void lower(LowerContext &cx) const override {
     const TensorType &t = cx.inputType();
-    std::vector<int64_t> ax = axes(cx.config(), t.rank());
+    std::vector<int> ax = axes(cx.config(), t.rank());
     Dim outer = product(std::vector<Dim>(t.dims.begin() + 1, t.dims.begin() + ax.front()));
     Dim n = product(std::vector<Dim>(t.dims.begin() + ax.front(), t.dims.begin() + ax.back() + 1));
     cx.call("kiln_softmax_axis", {cx.output(), cx.input(), cx.batchTimes(outer), cx.dim(n),
