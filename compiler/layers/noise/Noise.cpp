@@ -86,9 +86,12 @@ public:
 };
 
 // Keras's placeholder layer (keras.layers.Identity): its input, always.
+// tf.keras 2's drops the input's mask (it does not set supports_masking).
 class IdentityKind : public IdentityAtInferenceKind {
 public:
   IdentityKind() : IdentityAtInferenceKind("Identity", {}, "returns its input") {}
+  bool supportsMasking() const override { return false; }
+  bool supportsMaskingInKeras3() const override { return true; }
 };
 
 }  // namespace

@@ -192,3 +192,22 @@ CASES = [
               "mask, which an LSTM reduces with any(); TimeDistributed(Conv1D) with a mask (Keras 2 rejects it); "
               "TimeDistributed(Embedding(mask_zero=True)) computes no mask."),
 ]
+
+# keras.layers.Identity passes its input's mask on in Keras 3; tf.keras 2's
+# does not support masking, so the layers after it see no mask.
+IDENTITY_MASK = """\
+from keras.models import Model
+from keras.layers import Input, Embedding, Identity, LSTM, GlobalAveragePooling1D, Dense
+
+tokens = Input(shape=(7,), dtype='int32')
+x = Identity()(Embedding(30, 6, mask_zero=True)(tokens))
+model = Model(tokens, [LSTM(4)(x), GlobalAveragePooling1D()(Dense(3)(x))])
+"""
+
+CASES += [
+    Case("keras2_identity_mask", IDENTITY_MASK, keras=2, files=("model.h5",), inputs=[ints(1, 30, pad_tail=[2, 4])],
+         note="Identity drops the mask of Embedding(mask_zero=True) in tf.keras 2.15: the LSTM and the pooling run "
+              "over the padding."),
+    Case("keras3_identity_mask", IDENTITY_MASK, keras=3, files=("model.keras",), inputs=[ints(1, 30, pad_tail=[2, 4])],
+         note="Identity passes the mask on in Keras 3 (JAX): the LSTM and the pooling skip the padding."),
+]
