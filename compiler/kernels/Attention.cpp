@@ -165,10 +165,10 @@ KILN_KERNEL void kiln_attention(float *out, float *weights, float *outMask, cons
     const Share queries = shareOf(block, blocks, g.queries);
     for (int64_t i = queries.begin; i < queries.end; ++i) {
       scoreRow(s, qs + i * g.queryStride, keysT, scale, concatWeight, g);
-      if (maskRow(s, i, m, g) || !(g.flags & abi::kMaskedRowsZero))
+      if (maskRow(s, i, m, g) || !(g.flags & (abi::kMaskedRowsZero | abi::kMaskedRowsUniform)))
         softmaxRows(s, 1, g.keys, false);
       else
-        for (int64_t j = 0; j < g.keys; ++j) s[j] = 0.0f;
+        for (int64_t j = 0; j < g.keys; ++j) s[j] = g.flags & abi::kMaskedRowsZero ? 0.0f : 1.0f / float(g.keys);
       if (weights) {
         float *w = weights + ((b * g.heads + h) * g.queries + i) * g.keys;
         for (int64_t j = 0; j < g.keys; ++j) w[j] = s[j];

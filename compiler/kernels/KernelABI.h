@@ -188,6 +188,8 @@ enum AttentionFlag : int64_t {
   kAttentionMaskRow = 64,      // attention_mask is one row of keys for every query: (batch, 1, keys)
   kMaskedRowsZero = 128,       // a query with every key masked gets zero weights (Keras 3's Softmax
                                // layer zeroes masked weights), not a softmax of its scores less 1e9
+  kMaskedRowsUniform = 256,    // such a query gets uniform weights (Keras 3's dot_product_attention
+                               // gives every masked score one large negative value)
 };
 
 // One attention call over `heads` heads, passed to kiln_attention as a

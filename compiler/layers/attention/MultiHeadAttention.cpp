@@ -10,9 +10,10 @@
 // step's temporary memory, the attention core per sample and head
 // (kiln_attention), and one more GEMM for the output projection. Masks as
 // Keras: query, value and key masks, the causal mask and attention_mask are
-// and-ed; masked scores get -1e9; where Keras 3 computes attention with its
-// Softmax layer, a query with every key masked gets zero weights. The
-// output carries the query's mask.
+// and-ed; masked scores get -1e9; in Keras 3 a query with every key masked
+// gets zero weights where it computes attention with its Softmax layer,
+// uniform ones where with ops.dot_product_attention. The output carries the
+// query's mask.
 #include "layers/attention/AttentionCore.h"
 
 #include <algorithm>
@@ -193,10 +194,13 @@ public:
     g.score = abi::kScoreDot;
     g.flags = c.flag("use_causal_mask") ? int64_t(abi::kAttendCausal) : 0;
     // Keras 3 computes attention over one steps axis without scores or
-    // dropout with ops.dot_product_attention, otherwise with its Softmax
-    // layer, which zeroes the weights of a query with every key masked.
+    // dropout with ops.dot_product_attention, which gives a query with
+    // every key masked uniform weights, otherwise with its Softmax layer,
+    // which zeroes them. (Keras 2's softmax of the scores less 1e9 is uniform
+    // only while the scores are small.)
     bool softmaxLayer = c.flag("return_attention_scores") || c.real("dropout") > 0 || cx.inputType(0).rank() != 3;
-    if (cx.kerasVersion() == KerasVersion::V3 && softmaxLayer) g.flags |= abi::kMaskedRowsZero;
+    if (cx.kerasVersion() == KerasVersion::V3)
+      g.flags |= softmaxLayer ? abi::kMaskedRowsZero : abi::kMaskedRowsUniform;
     AttentionOperands ops;
     ops.out = context;
     ops.weights = c.flag("return_attention_scores") ? cx.output(1) : nullptr;

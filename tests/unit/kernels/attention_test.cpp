@@ -3,8 +3,8 @@
 // scores, several heads interleaved as MultiHeadAttention lays them out,
 // causal attention, float32 and int32 masks on queries, values, keys and
 // pairs (a masked pair's score minus 1e9, so a row with every key masked is
-// uniform; one row of pairs for every query), Attention's zeroing of masked queries, the softmax weights and
-// the output mask.
+// uniform; one row of pairs for every query), Attention's zeroing of masked queries, Keras 3's zero or
+// uniform rows where every key is masked, the softmax weights and the output mask.
 #include "kernel_test_util.h"
 
 #include <memory>
@@ -43,6 +43,8 @@ struct Case {
   abi::AttentionScore score = abi::kScoreDot;
   bool scaled = true, causal = false, queryMaskZeroesOutput = false;
   bool pairRow = false;  // the pair mask is one row of keys for every query (kAttentionMaskRow)
+  int64_t maskedRows = 0;  // kMaskedRowsZero or kMaskedRowsUniform: a row with every key masked
+  float spread = 1.0f;     // scales the queries: large scores
   Mask query, value, key, pair;
   std::string name;
 };
@@ -62,6 +64,7 @@ double scoreOf(const Case &c, const float *q, const float *k, const std::vector<
 void check(const Case &c) {
   int64_t qWidth = c.heads * c.keyDim, vWidth = c.heads * c.valueDim;
   std::vector<float> q = randomFloats(c.batch * c.queries * qWidth, 61);
+  for (float &x : q) x *= c.spread;
   std::vector<float> k = randomFloats(c.batch * c.keys * qWidth, 62);
   std::vector<float> v = randomFloats(c.batch * c.keys * vWidth, 63);
   std::vector<float> scale = randomFloats(c.score == abi::kScoreAdditive ? c.keyDim : 1, 64, 0.2f, 1.5f);
@@ -72,7 +75,7 @@ void check(const Case &c) {
   g.flags = (c.causal ? int64_t(abi::kAttendCausal) : 0) | (c.queryMaskZeroesOutput ? int64_t(abi::kQueryMaskZeroesOutput) : 0) |
             (c.query.isInt ? int64_t(abi::kQueryMaskInt) : 0) | (c.value.isInt ? int64_t(abi::kValueMaskInt) : 0) |
             (c.key.isInt ? int64_t(abi::kKeyMaskInt) : 0) | (c.pair.isInt ? int64_t(abi::kAttentionMaskInt) : 0) |
-            (c.pairRow ? int64_t(abi::kAttentionMaskRow) : 0);
+            (c.pairRow ? int64_t(abi::kAttentionMaskRow) : 0) | c.maskedRows;
 
   std::vector<double> want(c.batch * c.queries * vWidth), scale_(want.size());
   std::vector<double> wantWeights(c.batch * c.heads * c.queries * c.keys);
@@ -82,6 +85,7 @@ void check(const Case &c) {
         bool queryAttends = c.query.attends(b * c.queries + i);
         std::vector<double> s(c.keys);
         double top = -INFINITY;
+        bool anyKept = false;
         for (int64_t j = 0; j < c.keys; ++j) {
           bool keep = (queryAttends || c.queryMaskZeroesOutput) && (!c.causal || j <= i) &&
                       c.value.attends(b * c.keys + j) && c.key.attends(b * c.keys + j) &&
@@ -91,9 +95,14 @@ void check(const Case &c) {
                                 &k[(b * c.keys + j) * qWidth + h * c.keyDim], scale, concatWeight)
                       : -1.0e9;
           top = std::max(top, s[j]);
+          anyKept = anyKept || keep;
         }
         double total = 0;
         for (double &x : s) total += x = std::exp(x - top);
+        if (!anyKept && c.maskedRows) {
+          total = 1;
+          for (double &x : s) x = c.maskedRows == abi::kMaskedRowsZero ? 0.0 : 1.0 / double(c.keys);
+        }
         for (int64_t j = 0; j < c.keys; ++j) wantWeights[((b * c.heads + h) * c.queries + i) * c.keys + j] = s[j] / total;
         bool zero = c.queryMaskZeroesOutput && !queryAttends;
         for (int64_t e = 0; e < c.valueDim; ++e) {
@@ -219,6 +228,21 @@ TEST(Attention, EveryKeyMaskedIsUniform) {
   for (float &x : c.value.floats) x = 0.0f;
   c.name = "every key masked";
   check(c);
+}
+
+// Scores in the hundreds, where a softmax of the scores less 1e9 (in
+// float32) is no longer uniform: Keras 3's dot_product_attention gives such
+// a row uniform weights, its Softmax layer zero weights.
+TEST(Attention, EveryKeyMaskedWithLargeScores) {
+  for (int64_t rows : {int64_t(abi::kMaskedRowsUniform), int64_t(abi::kMaskedRowsZero)}) {
+    Case c;
+    c.heads = 2, c.spread = 60.0f, c.maskedRows = rows;
+    c.query.fill(c.batch * c.queries, 81, false);
+    c.value.fill(c.batch * c.keys, 82, false);
+    for (int64_t j = 0; j < c.keys; ++j) c.value.floats[j] = 0.0f;  // the first sample's keys all masked
+    c.name = rows == abi::kMaskedRowsZero ? "every key masked, zero rows" : "every key masked, uniform rows";
+    check(c);
+  }
 }
 
 }  // namespace

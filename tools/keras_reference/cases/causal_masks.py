@@ -6,7 +6,7 @@ version (ops.tile, ops.concatenate, ops.convert_to_tensor) runs in neither
 Keras 3.15 backend (JAX cannot tile by a size it traces; TensorFlow's
 ops.tile iterates over the symbolic repeats): the lit test
 paste/miniature-gpt.kiln builds it, with Keras's parameter counts."""
-from case import Case, floats, ints
+from case import Case, floats, ints, uniform
 
 # "Text generation with a miniature GPT", Keras 3 version.
 MINIATURE_GPT = """\
@@ -390,4 +390,29 @@ CASES += [
     Case("keras3_masked_rows", MASKED_ROWS, keras=3, files=("model.keras",), inputs=[ints(0, 20, zero=0.3, pad_tail=[1, 4])],
          atol=1e-5, rtol=1e-4, note="The same in Keras 3 (JAX): zero weights for padded query steps, with return_attention_scores and "
               "with dropout."),
+]
+
+# Keras 3's MultiHeadAttention without scores or dropout computes with
+# ops.dot_product_attention, which sets masked scores to one large negative
+# value: a query with every key masked gets uniform weights. Large weights
+# make the scores large, where Keras 2's softmax of the scores less 1e9 is
+# no longer uniform. Each attention has its own tensors (see MASKED_ROWS).
+MASKED_ROWS_LARGE = """\
+from keras.models import Model
+from keras.layers import Input, Embedding, MultiHeadAttention
+
+tokens = Input(shape=(6,), dtype='int32')
+def embedded(mask_zero=True):
+    return Embedding(20, 8, mask_zero=mask_zero)(tokens)
+padded = MultiHeadAttention(num_heads=2, key_dim=4)(embedded(), embedded())
+causal = MultiHeadAttention(num_heads=1, key_dim=4)(embedded(), embedded(), use_causal_mask=True)
+unmasked_query = MultiHeadAttention(num_heads=2, key_dim=4)(embedded(False), embedded())
+model = Model(tokens, [padded, causal, unmasked_query])
+"""
+
+CASES += [
+    Case("keras3_masked_rows_large", MASKED_ROWS_LARGE, keras=3, files=("model.keras",),
+         inputs=[ints(1, 20, pad_tail=[2, 6])], weights=uniform(3.0), atol=1e-4, rtol=1e-4,
+         note="Keras 3 (JAX) MultiHeadAttention through ops.dot_product_attention with scores in the hundreds: a "
+              "query with every key masked (padding, causal padding, an all-padding sample) gets uniform weights."),
 ]
