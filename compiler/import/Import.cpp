@@ -162,9 +162,7 @@ void Writer::findCombinedMaskOps(const ConfigModel &m) {
       if (!isKeras3Operation(l) || !combiners.count(l.className) || l.calls.size() != 1 || maskOps_.count(l.name))
         continue;
       std::vector<TensorRef *> refs;
-      LayerCall &call = const_cast<LayerCall &>(l.calls[0]);
-      for (CallValue &a : call.args) a.collect(refs);
-      for (auto &[key, v] : call.kwargs) v.collect(refs);
+      const_cast<LayerCall &>(l.calls[0]).collect(refs);
       bool masks = !refs.empty(), someMask = false;
       for (const TensorRef *r : refs) {
         masks &= maskOps_.count(r->layer) || filled.count(r->layer);
@@ -462,9 +460,7 @@ bool Writer::writeFunctional(const ConfigModel &m, const std::string &var) {
       if (maskOps_.count(l.name)) next[i] = l.calls.size();
       for (; next[i] < l.calls.size(); ++next[i]) {
         std::vector<TensorRef *> refs;
-        LayerCall &call = const_cast<LayerCall &>(l.calls[next[i]]);
-        for (CallValue &a : call.args) a.collect(refs);
-        for (auto &[key, v] : call.kwargs) v.collect(refs);
+        const_cast<LayerCall &>(l.calls[next[i]]).collect(refs);
         bool ready = true;
         for (TensorRef *r : refs) ready &= tensors_.count(tensorKey(*r)) != 0;
         if (!ready) break;

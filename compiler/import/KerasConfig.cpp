@@ -36,6 +36,11 @@ void CallValue::collect(std::vector<TensorRef *> &out) {
   }
 }
 
+void LayerCall::collect(std::vector<TensorRef *> &out) {
+  for (CallValue &a : args) a.collect(out);
+  for (auto &[key, v] : kwargs) v.collect(out);
+}
+
 std::string serializedClass(const json &j) {
   if (!j.is_object() || !j.contains("class_name") || !j["class_name"].is_string() || !j.contains("config"))
     return {};
@@ -301,8 +306,7 @@ bool Reader::resolve(ConfigModel &model) {
   for (ConfigLayer &l : model.layers) {
     for (LayerCall &call : l.calls) {
       std::vector<TensorRef *> refs;
-      for (CallValue &a : call.args) a.collect(refs);
-      for (auto &[key, v] : call.kwargs) v.collect(refs);
+      call.collect(refs);
       if (!fix(refs, false)) return false;
     }
   }

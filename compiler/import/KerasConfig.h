@@ -51,6 +51,9 @@ struct CallValue {
 struct LayerCall {
   std::vector<CallValue> args;
   std::vector<std::pair<std::string, CallValue>> kwargs;
+
+  // The tensors of its arguments, then of its keyword arguments.
+  void collect(std::vector<TensorRef *> &out);
 };
 
 struct ConfigModel;
