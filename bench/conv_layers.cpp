@@ -5,9 +5,11 @@
 // kilnc gives to Winograd's kernel are timed with both, their calls
 // alternated; its GFLOP/s count the direct convolution's multiply-adds
 // (the "effective" rate), so that the two compare by time. First, the
-// GEMM's register tile (12 rows x 2 panels) alone on operands that stay in
-// L1: what its loop reaches on this core with no cache misses. Built and run
-// by bench/conv_layers.sh; see bench/README.md.
+// GEMM's register tile alone on operands that stay in L1: what its loop
+// reaches on this core with no cache misses. The tile is the one kilnc
+// picks for this CPU (codegen/Targets.cpp): 12 rows x 2 panels with
+// AVX-512, else 6 x 1. Built and run by bench/conv_layers.sh; see
+// bench/README.md.
 #include "Gemm.h"
 
 #include <chrono>
@@ -18,12 +20,20 @@
 
 using namespace kiln;
 
-extern "C" void kiln_conv2d__12x2(float *out, const float *in, const float *packed, const float *bias, int64_t batch,
-                                  const int64_t *geometry, int32_t act, float alpha, float maxValue, float threshold,
-                                  const abi::RunContext *run);
-extern "C" void kiln_conv2d_winograd__12x2(float *out, const float *in, const float *packed, const float *bias,
-                                           int64_t batch, const int64_t *geometry, int32_t act, float alpha,
-                                           float maxValue, float threshold, const abi::RunContext *run);
+#if defined(__AVX512F__)
+#define BENCH_TILE(name) name##__12x2
+constexpr int kTileRows = 12, kTilePanels = 2;
+#else
+#define BENCH_TILE(name) name##__6x1
+constexpr int kTileRows = 6, kTilePanels = 1;
+#endif
+
+extern "C" void BENCH_TILE(kiln_conv2d)(float *out, const float *in, const float *packed, const float *bias,
+                                        int64_t batch, const int64_t *geometry, int32_t act, float alpha,
+                                        float maxValue, float threshold, const abi::RunContext *run);
+extern "C" void BENCH_TILE(kiln_conv2d_winograd)(float *out, const float *in, const float *packed, const float *bias,
+                                                 int64_t batch, const int64_t *geometry, int32_t act, float alpha,
+                                                 float maxValue, float threshold, const abi::RunContext *run);
 
 namespace {
 
@@ -52,9 +62,10 @@ struct Aligned {
 __attribute__((noinline)) float tileLoop(const float *a, const float *b, int64_t depth, int64_t repeats) {
   kernels::v16 sum = kernels::splat(0.0f);
   for (int64_t i = 0; i < repeats; ++i) {
-    kernels::v16 acc[12][2];
-    kernels::multiplyTile<12, 2>(a, depth, b, depth * abi::kPanelWidth, depth, acc);
-    for (int r = 0; r < 12; ++r) sum += acc[r][0] + acc[r][1];
+    kernels::v16 acc[kTileRows][kTilePanels];
+    kernels::multiplyTile<kTileRows, kTilePanels>(a, depth, b, depth * abi::kPanelWidth, depth, acc);
+    for (int r = 0; r < kTileRows; ++r)
+      for (int p = 0; p < kTilePanels; ++p) sum += acc[r][p];
   }
   return sum[0];
 }
@@ -70,7 +81,7 @@ int main(int argc, char **argv) {
   int runs = std::atoi(argv[2]);
   {
     const int64_t depth = 256, repeats = 500000;
-    Aligned a(12 * depth, 0.5f), b(2 * depth * abi::kPanelWidth, 0.25f);
+    Aligned a(kTileRows * depth, 0.5f), b(kTilePanels * depth * abi::kPanelWidth, 0.25f);
     double best = 1e30;
     for (int r = 0; r < 5; ++r) {
       auto start = std::chrono::steady_clock::now();
@@ -79,8 +90,9 @@ int main(int argc, char **argv) {
       double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       best = s < best ? s : best;
     }
-    double gflops = 2.0 * 12 * 2 * abi::kPanelWidth * depth * repeats / best / 1e9;
-    std::printf("conv_layers: tile=12x2 operands=L1 gflops=%.1f peak_share=%.2f\n", gflops, gflops / peak);
+    double gflops = 2.0 * kTileRows * kTilePanels * abi::kPanelWidth * depth * repeats / best / 1e9;
+    std::printf("conv_layers: tile=%dx%d operands=L1 gflops=%.1f peak_share=%.2f\n", kTileRows, kTilePanels, gflops,
+                gflops / peak);
   }
   for (const Layer &l : kLayers) {
     abi::ConvGeometry g{};
@@ -106,8 +118,8 @@ int main(int argc, char **argv) {
       fastest = s < fastest ? s : fastest;
     };
     for (int r = 0; r < runs; ++r) {
-      time(kiln_conv2d__12x2, packed.data, best);
-      if (winograd) time(kiln_conv2d_winograd__12x2, transformed.data, bestWinograd);
+      time(BENCH_TILE(kiln_conv2d), packed.data, best);
+      if (winograd) time(BENCH_TILE(kiln_conv2d_winograd), transformed.data, bestWinograd);
     }
     double flops = 2.0 * l.batch * l.outSize * l.outSize * l.outC * k;
     std::printf("conv_layers: model=%s batch=%lld out=%lldx%lldx%lld in_channels=%lld ms=%.3f gflops=%.1f "

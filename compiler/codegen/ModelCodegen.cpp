@@ -406,17 +406,24 @@ void ModelCodegen::emitStep(const Step &step, llvm::Value *batch, llvm::Value *f
   b.layer = b.weightLayer = step.layer;
   for (int id : step.inputs) b.inputs.push_back(pointer(id));
   for (int id : step.outputs) b.outputs.push_back(pointer(id));
+  // A mask as the step sees it: its time folds in the batch axis.
+  auto maskType = [&](int id) {
+    if (id < 0) return TensorType{};
+    TensorType t = program_.buffers[id].type;
+    for (size_t i = 0; i < step.timeFolds.size(); ++i) t = foldTimeAxis(t);
+    return t;
+  };
   for (int id : step.inputMasks) {
     b.inputMasks.push_back(pointer(id));
-    b.inputMaskTypes.push_back(id < 0 ? TensorType{} : program_.buffers[id].type);
+    b.inputMaskTypes.push_back(maskType(id));
   }
   for (int id : step.outputMasks) {
     b.outputMasks.push_back(pointer(id));
-    b.outputMaskTypes.push_back(id < 0 ? TensorType{} : program_.buffers[id].type);
+    b.outputMaskTypes.push_back(maskType(id));
   }
   b.inputTypes = step.inputTypes;
   b.outputTypes = step.outputTypes;
-  b.batch = batch;
+  b.batch = step.timeFolds.empty() ? batch : builder_.CreateMul(batch, dim(product(step.timeFolds)), "batch.steps");
   b.temporary = pointer(step.temporary);
   b.fusedActivation = step.fusedActivation;
   b.channelAffine = step.channelAffine;

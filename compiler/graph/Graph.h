@@ -104,6 +104,11 @@ struct Model {
   // Its outputs' masks (compute_mask()'s, or an input's passed on; null:
   // none), computed inside it; its inputs' masks are its inputs' `mask`.
   std::vector<Tensor *> outputMasks;
+  // TimeDistributed around a model: the wrapper as a model of one call of
+  // the wrapped model (its sublayer `layer`). Its inputs and outputs are
+  // one timestep's; the wrapper's tensors have the time axis (axis 1), which
+  // the layers inside see folded into the batch axis.
+  bool timeDistributed = false;
 
   bool built() const { return !outputs.empty() || (sequential && !inputs.empty()); }
   int64_t paramCount(bool trainable) const;

@@ -16,6 +16,21 @@ namespace kiln {
 
 namespace {
 
+// The time axes of the TimeDistributed models a node is inside, outermost
+// first: the node sees each value with them folded into the batch axis.
+using TimeFolds = std::vector<Dim>;
+
+// A value's type as a node inside `folds` sees it, and the reverse.
+TensorType folded(TensorType t, const TimeFolds &folds) {
+  for (size_t i = 0; i < folds.size(); ++i) t = foldTimeAxis(t);
+  return t;
+}
+TensorType unfolded(const TensorType &step, const TimeFolds &folds) {
+  TensorType t = step;
+  t.dims.insert(t.dims.begin() + 1, folds.begin(), folds.end());
+  return t;
+}
+
 struct FlatNode {
   const Layer *layer;
   std::vector<int> in, out;
@@ -26,6 +41,7 @@ struct FlatNode {
   bool removed = false;
   const Layer *projectInto = nullptr;
   bool inputProjected = false;
+  TimeFolds folds;
 };
 
 struct Flat {
@@ -49,16 +65,19 @@ struct Flat {
 
 // A Permute node from value `from` to a new value: `perm` over all axes,
 // the batch axis first and staying first.
-int addTranspose(Flat &flat, int from, const std::vector<int64_t> &perm, const std::string &name) {
+int addTranspose(Flat &flat, int from, const std::vector<int64_t> &perm, const std::string &name,
+                 const TimeFolds &folds) {
   auto layer = std::make_shared<Layer>();
   layer->kind = LayerRegistry::instance().find("Permute");
   layer->name = name;
   std::vector<Value> dims;
   for (size_t a = 1; a < perm.size(); ++a) dims.push_back(Value::ofInt(perm[a]));
   layer->config.set("dims", Value::ofTuple(std::move(dims)), true);
-  TensorType in = flat.types[from], out = permuted(in, perm);
-  int to = flat.newValue(out, name);
-  flat.nodes.push_back(FlatNode{layer.get(), {from}, {to}, {-1}, {-1}, {in}, {out}, {}, {}, false});
+  TensorType in = folded(flat.types[from], folds), out = permuted(in, perm);
+  int to = flat.newValue(unfolded(out, folds), name);
+  FlatNode node{layer.get(), {from}, {to}, {-1}, {-1}, {in}, {out}, {}, {}, false};
+  node.folds = folds;
+  flat.nodes.push_back(std::move(node));
   flat.added.push_back(std::move(layer));
   return to;
 }
@@ -80,9 +99,11 @@ int addActivationNode(Flat &flat, FlatNode &host, int from) {
     flat.added.push_back(std::move(layer));
   }
   host.fused = "linear";
-  TensorType type = flat.types[from];
-  int to = flat.newValue(type, host.layer->name + "." + object->name);
-  flat.nodes.push_back(FlatNode{object, {from}, {to}, {-1}, {-1}, {type}, {type}, {}, {}, false});
+  TensorType type = folded(flat.types[from], host.folds);
+  int to = flat.newValue(flat.types[from], host.layer->name + "." + object->name);
+  FlatNode node{object, {from}, {to}, {-1}, {-1}, {type}, {type}, {}, {}, false};
+  node.folds = host.folds;
+  flat.nodes.push_back(std::move(node));
   return to;
 }
 
@@ -105,16 +126,22 @@ bool hasActivation(const Layer &layer) {
 // Inlines `model` (called on values `inputs`, with masks `inputMasks`, -1
 // for none); returns its output values, and their masks in `outputMasks`.
 // The types of a nested model are in terms of its own open axes: they are
-// rebound to the sizes of the values it is called on.
+// rebound to the sizes of the values it is called on. Inside a
+// TimeDistributed model (`folds`), the values keep the time axes and the
+// nodes see them folded into the batch axis.
 std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, const std::vector<int> &inputMasks,
-                         Flat &flat, std::vector<SizeCheck> &checks, std::vector<int> &outputMasks) {
+                         Flat &flat, std::vector<SizeCheck> &checks, std::vector<int> &outputMasks,
+                         const TimeFolds &folds) {
   AxisBindings bound;
   std::map<const Tensor *, int> ids;
   for (size_t i = 0; i < inputs.size(); ++i) {
     ids[model.inputs[i]] = inputs[i];
     if (model.inputs[i]->mask && i < inputMasks.size() && inputMasks[i] >= 0) ids[model.inputs[i]->mask] = inputMasks[i];
-    bindAxes(model.inputs[i]->type, flat.types[inputs[i]], bound);
+    bindAxes(model.inputs[i]->type, folded(flat.types[inputs[i]], folds), bound);
   }
+  auto newValue = [&](const TensorType &type, const std::string &name) {
+    return flat.newValue(unfolded(type, folds), name);
+  };
   auto typeOf = [&](const Tensor *t) { return substitute(t->type, bound); };
   for (const Node *node : model.nodes) {
     std::vector<int> in;
@@ -126,7 +153,9 @@ std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, con
     if (node->layer->model) {
       std::vector<int> inMasks, outMasks;
       for (const Tensor *t : node->inputs) inMasks.push_back(t->mask ? ids.at(t->mask) : -1);
-      out = flatten(*node->layer->model, in, inMasks, flat, checks, outMasks);
+      TimeFolds inner = folds;
+      if (node->layer->model->timeDistributed) inner.push_back(typeOf(node->inputs[0]).dims[1]);
+      out = flatten(*node->layer->model, in, inMasks, flat, checks, outMasks, inner);
       for (size_t j = 0; j < node->masks.size(); ++j)
         if (node->masks[j] && outMasks[j] >= 0) ids[node->masks[j]] = outMasks[j];
     } else {
@@ -139,13 +168,14 @@ std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, con
         return transposed && !std::is_sorted(perm.begin(), perm.end());
       };
       FlatNode fn{node->layer, {}, {}, {}, {}, {}, {}, {}, {}, false};
+      fn.folds = folds;
       for (size_t j = 0; j < node->inputs.size(); ++j) {
         const Tensor *t = node->inputs[j];
         TensorType type = typeOf(t);
         int v = in[j];
         if (moves(type.rank())) {
-          v = addTranspose(flat, v, toChannelsLast(layer, type.rank()), layer.name + ".to_channels_last");
-          type = flat.types[v];
+          v = addTranspose(flat, v, toChannelsLast(layer, type.rank()), layer.name + ".to_channels_last", folds);
+          type = folded(flat.types[v], folds);
         }
         fn.in.push_back(v);
         fn.inTypes.push_back(type);
@@ -157,11 +187,11 @@ std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, con
         TensorType type = typeOf(t);
         bool back = moves(type.rank());
         if (back) type = permuted(type, toChannelsLast(layer, type.rank()));
-        fn.out.push_back(flat.newValue(type, layer.name));
+        fn.out.push_back(newValue(type, layer.name));
         if (back) transposeBack.push_back({fn.out.back(), int(j)});
         fn.outTypes.push_back(type);
         const Tensor *mask = j < node->masks.size() ? node->masks[j] : nullptr;
-        fn.outMasks.push_back(mask ? ids[mask] = flat.newValue(typeOf(mask), layer.name + ".mask") : -1);
+        fn.outMasks.push_back(mask ? ids[mask] = newValue(typeOf(mask), layer.name + ".mask") : -1);
       }
       out = fn.out;
       const Layer &activationHost = layer.kind->activationHost(layer);
@@ -171,7 +201,8 @@ std::vector<int> flatten(const Model &model, const std::vector<int> &inputs, con
       flat.nodes.push_back(std::move(fn));
       size_t host = flat.nodes.size() - 1;
       for (auto [v, j] : transposeBack)
-        out[j] = addTranspose(flat, v, toChannelsFirst(layer, flat.types[v].rank()), layer.name + ".to_channels_first");
+        out[j] = addTranspose(flat, v, toChannelsFirst(layer, flat.types[v].rank() - int(folds.size())),
+                              layer.name + ".to_channels_first", folds);
       // (After the transpose back: Keras applies it to the output as returned.)
       if (separateActivation) out[0] = addActivationNode(flat, flat.nodes[host], out[0]);
     }
@@ -230,11 +261,11 @@ void sinkTransposes(Flat &flat, const std::vector<int> &modelOutputs) {
     Uses uses(flat, modelOutputs);
     FlatNode *t = uses.soleProducer(flat, act);
     // (Not through a view that reshapes the transpose's output.)
-    if (!t || !isTranspose(*t) || act.inTypes[0] != t->outTypes[0]) continue;
+    if (!t || !isTranspose(*t) || act.inTypes[0] != t->outTypes[0] || act.folds != t->folds) continue;
     // t: x -> y, act: y -> z becomes act: x -> y', t: y' -> z, with act
     // moved to t's place so that the nodes stay in order.
     int x = t->in[0], z = act.out[0];
-    int y2 = flat.newValue(t->inTypes[0], act.layer->name);
+    int y2 = flat.newValue(unfolded(t->inTypes[0], t->folds), act.layer->name);
     FlatNode moved = act, transpose = *t;
     moved.in = {x}, moved.out = {y2}, moved.inTypes = moved.outTypes = {t->inTypes[0]};
     transpose.in = {y2}, transpose.out = {z};
@@ -256,7 +287,9 @@ void cancelTransposes(Flat &flat, const std::vector<int> &modelOutputs) {
     if (!isTranspose(n)) continue;
     auto p = producer.find(flat.resolve(n.in[0]));
     // Not through a view that reshapes the first one's output (a Reshape).
-    if (p == producer.end() || !isTranspose(*p->second) || n.inTypes[0] != p->second->outTypes[0]) continue;
+    if (p == producer.end() || !isTranspose(*p->second) || n.inTypes[0] != p->second->outTypes[0] ||
+        n.folds != p->second->folds)
+      continue;
     std::vector<int64_t> first = p->second->layer->config.ints("dims"), second = n.layer->config.ints("dims");
     bool identity = true;
     for (size_t a = 0; a < second.size(); ++a) identity &= first[second[a] - 1] == int64_t(a) + 1;
@@ -343,14 +376,16 @@ void foldEmbeddings(Flat &flat, const std::vector<int> &modelOutputs) {
     FlatNode *prod = uses.soleProducer(flat, n);
     // (Not through a view that reshapes the Embedding's output.)
     if (!prod || prod->layer->kind->className() != "Embedding" || calls[prod->layer] != 1 ||
-        calls[n.layer] != 1 || prod->outTypes[0] != n.inTypes[0] || !n.inTypes[0].dims.back().known())
+        calls[n.layer] != 1 || prod->outTypes[0] != n.inTypes[0] || prod->folds != n.folds ||
+        !n.inTypes[0].dims.back().known())
       continue;
     size_t weights = n.layer->kind->inputProjection(*n.layer).size();
     int64_t features = n.inTypes[0].dims.back().value(), width = int64_t(weights) / features;
     if (weights == 0 || prod->layer->config.integer("input_dim") * width * 4 > kMaxTableBytes) continue;
     TensorType projected = n.inTypes[0];
     projected.dims.back() = width;
-    flat.types[prod->out[0]] = prod->outTypes[0] = n.inTypes[0] = projected;
+    flat.types[prod->out[0]] = unfolded(projected, n.folds);
+    prod->outTypes[0] = n.inTypes[0] = projected;
     prod->projectInto = n.layer;
     n.inputProjected = true;
   }
@@ -476,7 +511,7 @@ Program buildProgram(const Model &model, const PassOptions &options) {
   }
   std::vector<SizeCheck> mergeChecks;
   std::vector<int> outputMasks;
-  std::vector<int> outputs = flatten(model, inputs, {}, flat, mergeChecks, outputMasks);
+  std::vector<int> outputs = flatten(model, inputs, {}, flat, mergeChecks, outputMasks, {});
   removeIdentities(flat);
   // Folding first takes a channels_first BatchNormalization from between
   // the transposes around it.
@@ -518,6 +553,7 @@ Program buildProgram(const Model &model, const PassOptions &options) {
     s.channelAffine = n.affine;
     s.projectInto = n.projectInto;
     s.inputProjected = n.inputProjected;
+    s.timeFolds = n.folds;
     for (int v : n.in) s.inputs.push_back(flat.resolve(v));
     for (int v : n.inMasks) s.inputMasks.push_back(v < 0 ? -1 : flat.resolve(v));
     s.outputMasks = n.outMasks;
@@ -560,7 +596,8 @@ Program buildProgram(const Model &model, const PassOptions &options) {
   // Per-sample temporaries live in the arena for the duration of their step.
   for (Step &s : program.steps) {
     if (!s.layer) continue;
-    Dim bytes = s.layer->kind->temporaryBytesPerSample(*s.layer, s.inputTypes, s.outputTypes);
+    Dim bytes = mul(s.layer->kind->temporaryBytesPerSample(*s.layer, s.inputTypes, s.outputTypes),
+                    product(s.timeFolds, 0));
     if (bytes == 0) continue;
     Buffer temp;
     temp.name = s.layer->name + ".temp";

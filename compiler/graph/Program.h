@@ -60,6 +60,10 @@ struct Step {
   // Copies input 0 to output 0 (a model output that is also an input or
   // another output, or a view).
   bool copy = false;
+  // Inside TimeDistributed models: their time axes (outermost first), which
+  // the step's types fold into the batch axis. It runs on the batch times
+  // their product, each of its buffers keeping its own type.
+  std::vector<Dim> timeFolds;
 };
 
 // Steps [begin, end) run a few samples at a time: every step of the run

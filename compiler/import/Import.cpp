@@ -206,6 +206,11 @@ bool Writer::takeMasks(const ConfigLayer &l, size_t index, const CallValue &mask
 bool Writer::writeModel(const ConfigModel &m, const std::string &var) {
   bool ok = true;
   for (const ConfigLayer &l : m.layers) {
+    if (l.wrapped) {
+      std::string wrapped = names_.claim(l.wrapped->name.empty() ? l.name + "_layer" : l.wrapped->name);
+      ok &= writeModel(*l.wrapped, wrapped);
+      cx_.wrappedModels[&l.config["layer"]] = wrapped;
+    }
     if (!l.model || modelVars_.count(l.model.get())) continue;
     std::string nested = names_.claim(l.name);
     ok &= writeModel(*l.model, nested);

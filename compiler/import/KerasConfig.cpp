@@ -266,6 +266,10 @@ bool Reader::readLayer(const json &entry, ConfigLayer &out) {
     return readModel(entry, *out.model, out.range);
   }
   if (!out.config.is_object()) return fail(out.range, "the config of layer '" + out.name + "' is not an object");
+  if (out.config.contains("layer") && isModelEntry(out.config["layer"])) {
+    out.wrapped = std::make_unique<ConfigModel>();
+    return readModel(out.config["layer"], *out.wrapped, out.range);
+  }
   return true;
 }
 

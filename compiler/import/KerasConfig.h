@@ -66,6 +66,7 @@ struct ConfigLayer {
   bool isInput() const { return className == "InputLayer"; }
   std::vector<LayerCall> calls;      // functional models only
   std::unique_ptr<ConfigModel> model;  // set when the layer is a nested model
+  std::unique_ptr<ConfigModel> wrapped;  // the model a TimeDistributed wraps (config["layer"])
   SourceRange range;                 // where the layer is in the config text, if known
 };
 

@@ -316,6 +316,8 @@ std::optional<std::string> layerConstructor(ImportContext &cx, const std::string
       value = text;
       fallback = spec->defaultValue.is(ValueKind::Str) ? pythonString(initializerName(spec->defaultValue.text))
                                                        : std::string("None");
+    } else if (auto model = cx.wrappedModels.find(&v); model != cx.wrappedModels.end()) {
+      text = model->second;
     } else if (std::string cls = serializedClass(v); !cls.empty() && v["config"].is_object() &&
                                                       v["config"].contains("name")) {
       // A wrapped layer (Bidirectional, TimeDistributed).

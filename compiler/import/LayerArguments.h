@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -26,6 +27,9 @@ struct ImportContext {
   bool initializerObjects = false;     // needs `from keras import initializers`
   bool tensorflow = false;             // needs `import tensorflow as tf` (tensor math of tf.keras 2)
   bool kerasOps = false;               // needs `from keras import ops` (Keras 3's operations)
+  // Models written before the layers that wrap them (TimeDistributed(model)),
+  // by their entry in the wrapper's config: the variable that holds each.
+  std::map<const nlohmann::json *, std::string> wrappedModels;
 };
 
 // The constructor expression of a layer. `extra` are keyword arguments the

@@ -240,6 +240,7 @@ private:
   Value applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRange range, bool listInput,
                    const std::vector<Tensor *> &callTensors = {});
   Value callModelAsLayer(Model *model, CallSite &call);
+  Value callTimeDistributedModel(Layer *layer, const std::vector<Tensor *> &tensors, SourceRange range);
   Value makeInput(CallSite &call);
   Tensor *newInputTensor(const std::string &name, TensorType type, SourceRange range, const LayerConfig *config);
   Value makeFunctionalModel(CallSite &call, const std::string &defaultName);

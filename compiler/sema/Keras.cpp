@@ -24,6 +24,11 @@ DType dtypeFromConfig(const LayerConfig &config, DType fallback) {
   return config.str("dtype") == "float32" ? DType::Float32 : DType::Int32;
 }
 
+// TimeDistributed(model) (Evaluator::callTimeDistributedModel).
+bool wrapsModel(const Layer &layer) {
+  return layer.kind && layer.kind->className() == "TimeDistributed" && layer.config.get("layer").is(ValueKind::Model);
+}
+
 }  // namespace
 
 // Input() and InputLayer(): tf.keras 2's input_1, input_2, ...; Keras 3's
@@ -417,6 +422,7 @@ Value Evaluator::callLayer(Layer *layer, CallSite &call) {
   if (!layer->model && !layer->program && isCustomKind(layer->kind) && !buildComposite(layer, given[0]->value, call.range))
     return Value::error(call.range);
   if (!layer->model && isCustomKind(layer->kind) && !checkCustomMasks(layer, call)) return Value::error(call.range);
+  if (wrapsModel(*layer)) return callTimeDistributedModel(layer, tensors, call.range);
   if (layer->model) return callModelAsLayer(layer->model, call);
   std::vector<std::vector<Tensor *>> byParam(params.size());
   byParam[0] = tensors;
@@ -708,12 +714,16 @@ bool Evaluator::sequentialAdd(Model *model, const Value &item, SourceRange range
       return false;
     }
   }
-  Value out = layer->model ? Value::error(range) : applyLayer(layer, model->outputs, range, false);
-  if (layer->model) {
+  Value out;
+  if (wrapsModel(*layer)) {
+    out = callTimeDistributedModel(layer, model->outputs, range);
+  } else if (layer->model) {
     CallSite call;
     call.range = range;
     call.args.push_back({"", {}, Value::ofTensor(model->outputs[0], range)});
     out = callModelAsLayer(layer->model, call);
+  } else {
+    out = applyLayer(layer, model->outputs, range, false);
   }
   if (out.is(ValueKind::Error)) {
     model->layer->invalid = true;
@@ -769,6 +779,73 @@ Value Evaluator::makeFunctionalModel(CallSite &call, const std::string &defaultN
 
 // Finds the layers between the model's inputs and outputs (model.layers), and
 // proves the graph connected: every Input an output depends on is a model input.
+// TimeDistributed(model): the wrapped model called once on one timestep of
+// the input, (batch * timesteps, ...), as Keras's TimeDistributed.call
+// reshapes it. The wrapper becomes a model of that call
+// (Model::timeDistributed), whose later calls reuse it.
+Value Evaluator::callTimeDistributedModel(Layer *layer, const std::vector<Tensor *> &tensors, SourceRange range) {
+  Model *inner = layer->config.get("layer").model;
+  if (tensors.size() != 1) {
+    diags_.report(DiagID::err_layer_input_count, range, layer->describe(), "one input tensor",
+                  std::to_string(tensors.size()));
+    return Value::error(range);
+  }
+  Tensor *x = tensors[0];
+  if (x->type.rank() < 3) {
+    diags_.report(DiagID::err_time_distributed_rank, range, shapeString(x->type));
+    return Value::error(range);
+  }
+  if (x->mask) {
+    diags_.report(DiagID::err_unsupported_argument_value, range, layer->describe(),
+                  "wrapping a model and called on a masked tensor (Embedding(mask_zero=True), Masking),");
+    return Value::error(range);
+  }
+  TensorType step = foldTimeAxis(x->type);
+  AxisBindings frames;
+  if (inner->inputs.size() == 1 && !bindAxes(inner->inputs[0]->type, step, frames)) {
+    diags_.report(DiagID::err_model_arg, range,
+                  layer->describe() + " runs " + inner->layer->describe() + " on every timestep of its input " +
+                      shapeString(x->type) + ", frames of shape " + shapeString(step) + ", but the model takes " +
+                      shapeString(inner->inputs[0]->type));
+    return Value::error(range);
+  }
+  if (!layer->model) {
+    Tensor *input = newInputTensor(layer->name + "_input", step, range, nullptr);
+    CallSite call{range, range, {{"", {}, Value::ofTensor(input, range), nullptr}}};
+    Value out = callModelAsLayer(inner, call);
+    if (!out.is(ValueKind::Tensor)) {
+      if (!out.is(ValueKind::Error))
+        diags_.report(DiagID::err_unsupported_argument_value, range, layer->describe(),
+                      "wrapping " + inner->layer->describe() + ", which has several outputs,");
+      return layer->invalid = true, Value::error(range);
+    }
+    if (out.tensor->mask) {
+      diags_.report(DiagID::err_unsupported_argument_value, range, layer->describe(),
+                    "wrapping " + inner->layer->describe() + ", whose output has a mask,");
+      return layer->invalid = true, Value::error(range);
+    }
+    Model *model = graph_.newModel(layer->name, false, range, layer);
+    model->inputs = {input};
+    model->outputs = {out.tensor};
+    model->timeDistributed = true;
+    if (!collectModelLayers(model, range)) return layer->invalid = true, Value::error(range);
+    model->sublayers = {{"layer", inner->layer}};
+  }
+  if (layer->invalid) return Value::error(range);
+  const Model &model = *layer->model;
+  AxisBindings bound;
+  if (!bindAxes(model.inputs[0]->type, step, bound)) {
+    diags_.report(DiagID::err_shared_layer_shape, x->producer->range, layer->describe(),
+                  shapeString(unfoldTimeAxis(model.inputs[0]->type, x->type)), shapeString(x->type))
+        .note(DiagID::note_first_call, layer->nodes[0]->range);
+    return Value::error(range);
+  }
+  Node *node = graph_.newNode(layer, {x}, range);
+  node->outputs = {graph_.newTensor(unfoldTimeAxis(substitute(model.outputs[0]->type, bound), x->type), node, 0)};
+  node->masks = {nullptr};
+  return Value::ofTensor(node->outputs[0], range);
+}
+
 bool Evaluator::collectModelLayers(Model *model, SourceRange range) {
   bool ok = true;
   std::set<Tensor *> inputSet;

@@ -56,6 +56,20 @@ TensorType substitute(const TensorType &t, const AxisBindings &bound) {
   return out;
 }
 
+TensorType foldTimeAxis(const TensorType &t) {
+  TensorType step = t;
+  step.dims.erase(step.dims.begin() + 1);
+  step.dims[0] = kNone;
+  return step;
+}
+
+TensorType unfoldTimeAxis(const TensorType &step, const TensorType &outer) {
+  TensorType t = step;
+  t.dims.insert(t.dims.begin() + 1, outer.dims[1]);
+  t.dims[0] = outer.dims[0];
+  return t;
+}
+
 const char *dtypeName(DType t) { return t == DType::Float32 ? "float32" : "int32"; }
 
 std::string shapeString(const std::vector<Dim> &dims) {

@@ -63,6 +63,12 @@ bool bindAxes(const TensorType &pattern, const TensorType &actual, AxisBindings 
 // `t` with its bound open axes replaced.
 TensorType substitute(const TensorType &t, const AxisBindings &bound);
 
+// TimeDistributed's view of (batch, steps, ...): (batch * steps, ...), the
+// same bytes with the time axis folded into the batch axis; and back, with
+// the time axis `steps` and the batch axis of `outer`.
+TensorType foldTimeAxis(const TensorType &t);
+TensorType unfoldTimeAxis(const TensorType &step, const TensorType &outer);
+
 const char *dtypeName(DType t);
 
 // Keras's spelling of a shape: (None, 28, 28, 1); (784,) for one axis.

@@ -9,6 +9,10 @@
 // timesteps). A wrapped layer that does not support masking is an error in
 // Keras 2; Keras 3 passes it no mask, computes none in the wrapped layer and
 // keeps the input's (which recurrent layers reduce with `any` too).
+//
+// A wrapped model (the CNN of a CNN-LSTM) makes the wrapper a model inside
+// (Evaluator::callTimeDistributedModel): its layers are inlined and run on
+// batch * timesteps samples (graph/Program.cpp), and nothing here lowers it.
 #include "codegen/LowerContext.h"
 #include "layers/LayerKind.h"
 
@@ -17,13 +21,9 @@ namespace {
 
 const Layer &wrappedLayer(const LayerConfig &c) { return *c.get("layer").layer; }
 
-// A type of the wrapped layer: the time axis folded into the batch axis.
-TensorType perStep(const TensorType &t) {
-  TensorType step = t;
-  step.dims.erase(step.dims.begin() + 1);
-  step.dims[0] = kNone;
-  return step;
-}
+bool wrapsLayer(const Layer &layer) { return layer.config.get("layer").is(ValueKind::Layer); }
+
+TensorType perStep(const TensorType &t) { return foldTimeAxis(t); }
 
 class TimeDistributedKind : public LayerKind {
 public:
@@ -34,6 +34,7 @@ public:
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override {
     const Value &inner = layer.config.get("layer");
     if (inner.is(ValueKind::Error)) return false;
+    if (inner.is(ValueKind::Model)) return !inner.model->layer->invalid;
     if (!inner.is(ValueKind::Layer) || !inner.layer->kind || inner.layer->kind->className() == "InputLayer") {
       diags.report(DiagID::err_argument_type, inner.range, "layer", layer.describe(), "a layer", describe(inner));
       return false;
@@ -61,16 +62,19 @@ public:
     return inner.is(ValueKind::Layer) && channelsFirst(*inner.layer);
   }
   std::vector<int> movedAxes(const Layer &layer, int rank) const override {
+    if (!wrapsLayer(layer)) return LayerKind::movedAxes(layer, rank);
     const Layer &inner = wrappedLayer(layer.config);
     std::vector<int> axes = inner.kind->movedAxes(inner, rank - 1);
     for (int &a : axes) ++a;
     return axes;
   }
   const Layer &activationHost(const Layer &layer) const override {
+    if (!wrapsLayer(layer)) return layer;
     const Layer &inner = wrappedLayer(layer.config);
     return inner.kind->activationHost(inner);
   }
   bool isIdentityAtInference(const Layer &layer) const override {
+    if (!wrapsLayer(layer)) return false;
     const Layer &inner = wrappedLayer(layer.config);
     return inner.kind->isIdentityAtInference(inner);
   }
@@ -106,17 +110,11 @@ public:
       cx.error(DiagID::err_time_distributed_mask, inner.describe(), cx.layer().describe(), shapeString(*mask));
       return;
     }
-    TensorType out = step.outputs[0];
-    out.dims.insert(out.dims.begin() + 1, in.dims[1]);
-    out.dims[0] = in.dims[0];
-    cx.outputs = {out};
+    cx.outputs = {unfoldTimeAxis(step.outputs[0], in)};
     cx.weights = step.weights;
     if (computes) {
       if (keras2) {
-        TensorType computed = step.maskType(0);
-        computed.dims.insert(computed.dims.begin() + 1, in.dims[1]);
-        computed.dims[0] = in.dims[0];
-        cx.computeMask(0, computed);
+        cx.computeMask(0, unfoldTimeAxis(step.maskType(0), in));
       } else if (!mask) {
         cx.dropMask(0);  // Keras 3 passes the input's mask on, and there is none
       }
