@@ -73,6 +73,20 @@ y = layers.Bidirectional(layers.LSTM(4))(sentences)
 model = keras.Model(document, layers.Dense(3, activation='softmax')(y))
 """
 
+MASKED_WORDS = """\
+{imports}
+
+words = keras.Input(shape=(6,), dtype='int32')
+x = layers.Embedding(40, 8, mask_zero=True)(words)
+x = layers.GRU(5, return_sequences=True)(x)
+sentence = layers.LSTM(4)(x)
+sentence_encoder = keras.Model(words, sentence)
+
+document = keras.Input(shape=(None, 6), dtype='int32')
+sentences = layers.TimeDistributed(sentence_encoder)(document)
+model = keras.Model(document, layers.GRU(3)(sentences))
+"""
+
 KERAS2 = "from tensorflow import keras\nfrom tensorflow.keras import layers"
 KERAS3 = "import keras\nfrom keras import layers"
 KERAS2_FILES = ("weights.h5", "model.h5")
@@ -98,4 +112,8 @@ for version, imports, files in ((2, KERAS2, KERAS2_FILES), (3, KERAS3, KERAS3_FI
              files=files, inputs=[ints(1, 50)],
              note="TimeDistributed(sentence encoder) over a document's sentences (a hierarchical text model): "
                   "token ids through Embedding, Bidirectional(GRU), Dense, GlobalMaxPooling1D per sentence"),
+        Case(f"keras{version}_td_model_masked_words", MASKED_WORDS.format(imports=imports), keras=version,
+             files=files, inputs=[ints(1, 40, zero=0.4)], sizes=[[(3, 6)], [(1, 6)]],
+             note="TimeDistributed(sentence encoder) whose Embedding(mask_zero=True) masks padding words for the "
+                  "recurrent layers inside, over an open number of sentences"),
     ]
