@@ -23,11 +23,6 @@ namespace kiln {
 
 namespace {
 
-struct WeightRef {
-  Layer *layer;
-  size_t index;
-};
-
 bool trainable(const Layer &layer) { return !layer.config.has("trainable") || layer.config.flag("trainable"); }
 
 // "bidirectional/forward_lstm/lstm_cell/kernel:0" -> "kernel"
@@ -103,7 +98,8 @@ void adaptCudnnWeights(const std::vector<WeightRef> &refs, StoredLayer &stored) 
 }
 
 bool bindGroup(Layer &unit, const std::vector<WeightRef> &refs, StoredLayer &stored, const std::string &file,
-               DiagnosticEngine &diags) {
+               bool keras1, DiagnosticEngine &diags) {
+  adaptLegacyWeights(refs, stored, keras1);
   if (refs.size() != stored.weights.size()) {
     diags.report(DiagID::err_weight_count, unit.range, unit.describe(), refs.size(), listed(refs, describeRef), file,
                  stored.weights.size(), stored.path, listed(stored.weights, describeEntry));
@@ -313,7 +309,8 @@ bool bindKerasHdf5(const Model &model, WeightFile &file, DiagnosticEngine &diags
   }
   bool ok = true;
   std::set<const StoredLayer *> used(stored.begin(), stored.end());
-  for (size_t i = 0; i < units.size(); ++i) ok = bindGroup(*units[i].layer, units[i].refs, *stored[i], file.path, diags) && ok;
+  for (size_t i = 0; i < units.size(); ++i)
+    ok = bindGroup(*units[i].layer, units[i].refs, *stored[i], file.path, file.keras1, diags) && ok;
   for (const StoredLayer *s : withWeights)
     if (!used.count(s)) diags.report(DiagID::warn_weight_layer_unused, SourceRange{}, file.path, s->name, s->path);
   return ok;

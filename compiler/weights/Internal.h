@@ -16,6 +16,18 @@ std::string shapeText(const std::vector<int64_t> &shape);
 // reports why they do not fit (shape, no values).
 bool assignWeight(Layer &layer, size_t index, WeightEntry &entry, const std::string &file, DiagnosticEngine &diags);
 
+// Weight `index` of `layer`.
+struct WeightRef {
+  Layer *layer;
+  size_t index;
+};
+
+// The weights `stored` for `refs` (a layer's, in Keras's order), converted
+// as tf.keras 2's load_weights converts them: from Keras 1's layout if
+// `keras1` (recurrent weights per gate, channels_first kernels), and any
+// convolution kernel whose axes are in another order.
+void adaptLegacyWeights(const std::vector<WeightRef> &refs, StoredLayer &stored, bool keras1);
+
 // The binders of Keras's two layouts (BindKeras.cpp).
 bool bindKerasHdf5(const Model &model, WeightFile &file, DiagnosticEngine &diags);
 bool bindKerasSaving(const Model &model, WeightFile &file, DiagnosticEngine &diags);

@@ -143,6 +143,7 @@ std::optional<WeightFile> weightsOfKerasFile(KerasFile &keras, const std::string
     return fail("is an HDF5 file but not one Keras wrote: it has no layer_names attribute (save_weights), "
                 "model_weights group (model.save) or layers group (.weights.h5)");
   file.layout = WeightLayout::KerasHdf5;
+  file.keras1 = !group->attribute("keras_version");
   if (!readLayerGroups(*group, file, error)) return fail(error);
   return file;
 }

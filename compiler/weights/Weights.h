@@ -39,6 +39,9 @@ struct WeightFile {
   WeightLayout layout = WeightLayout::TfjsNames;
   std::vector<WeightEntry> entries;  // TfjsNames
   std::vector<StoredLayer> layers;   // KerasHdf5, in the file's layer_names order
+  // KerasHdf5 whose layer groups state no keras_version: Keras 1 wrote it
+  // (tf.keras 2 reads it so and converts its weights).
+  bool keras1 = false;
   H5Node tree;                       // KerasSaving: the HDF5 file
 };
 

@@ -24,7 +24,7 @@ builds=()
 if [[ -n $seed ]]; then
   builds=(init)
 else
-  for f in model.json model.h5 weights.h5 model.weights.h5 model.keras; do
+  for f in model.json model.h5 weights.h5 model.weights.h5 model.keras keras1.h5; do
     [[ -f $case_dir/$f ]] && builds+=("$case_dir/$f")
   done
 fi

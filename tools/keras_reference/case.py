@@ -17,7 +17,9 @@ CASES_DIR = HERE / "cases"
 #   model.weights.h5  model.save_weights('model.weights.h5')  (layers/<class>/vars/<i>)
 #   model.keras       model.save('model.keras')         (zip: config.json + model.weights.h5)
 #   model.json        tensorflowjs 4.22's Keras converter (TensorFlow.js layers model + shard; Keras 2 only)
-WEIGHT_FILES = ("model.h5", "weights.h5", "model.weights.h5", "model.keras", "model.json")
+#   keras1.h5         Keras 1's save_weights layout (keras1_weights.py), which tf.keras 2's load_weights
+#                     converts (Keras 2 only)
+WEIGHT_FILES = ("model.h5", "weights.h5", "model.weights.h5", "model.keras", "model.json", "keras1.h5")
 
 
 def uniform(scale=0.5):
@@ -90,6 +92,8 @@ class Case:
                 problems.append(f"unknown weights file {f!r} (one of {', '.join(WEIGHT_FILES)})")
         if self.keras == 3 and "weights.h5" in self.files:
             problems.append("Keras 3 writes no weights.h5 (its save_weights needs .weights.h5)")
+        if self.keras == 3 and "keras1.h5" in self.files:
+            problems.append("Keras 3 reads no Keras 1 weights files (its load_weights does not convert them)")
         if self.keras == 3 and "model.json" in self.files:
             problems.append("the TensorFlow.js converter is run in the Keras 2 environment only")
         if self.weights["kind"] == "kiln_init" and self.files:

@@ -48,7 +48,9 @@ def main():
         names = [n for n in selected if cases[n].keras == major]
         if not names:
             continue
-        env = dict(os.environ, KERAS_BACKEND="jax") if major == 3 else dict(os.environ)
+        # TensorFlow runs channels_first convolutions and pooling on a CPU only
+        # through oneDNN, which it enables by itself only on CPUs with AVX-512.
+        env = dict(os.environ, KERAS_BACKEND="jax") if major == 3 else dict(os.environ, TF_ENABLE_ONEDNN_OPTS="1")
         mode = ["--check", str(NUMERICS)] if args.check else ["--out-root", str(NUMERICS)]
         result = subprocess.run([interpreter(major), str(HERE / "worker.py"), *mode, *names], env=env)
         status |= result.returncode

@@ -29,6 +29,7 @@ import keras  # noqa: E402
 
 from case import load_cases  # noqa: E402
 from init_weights import kiln_init_weights  # noqa: E402
+import keras1_weights  # noqa: E402
 
 KERAS_MAJOR = int(keras.__version__.split(".")[0])
 
@@ -133,10 +134,22 @@ def tfjs_keras_conversion():
     return importlib.import_module("tensorflowjs.converters.keras_h5_conversion")
 
 
+def save_keras1_weights(case, model, path):
+    """Keras 1's layout (keras1_weights.py), checked by loading it back as tf.keras 2 converts it."""
+    keras1_weights.write(model, path)
+    loaded = build_model(case)
+    loaded.load_weights(path)
+    for want, got in zip(model.weights, loaded.weights):
+        if not np.array_equal(want.numpy(), got.numpy()):
+            raise SystemExit(f"{case.name}: keras1.h5 does not load back into {want.name}")
+
+
 def save_weights_files(case, model, folder):
     for file in case.files:
         path = str(folder / file)
-        if file in ("model.h5", "model.keras"):
+        if file == "keras1.h5":
+            save_keras1_weights(case, model, path)
+        elif file in ("model.h5", "model.keras"):
             model.save(path)
         elif file == "model.json":  # what `tensorflowjs_converter --input_format keras` writes
             tfjs_keras_conversion().save_keras_model(model, str(folder))
