@@ -28,6 +28,15 @@ struct WeightRef {
 // convolution kernel whose axes are in another order.
 void adaptLegacyWeights(const std::vector<WeightRef> &refs, StoredLayer &stored, bool keras1);
 
+// TensorFlow checkpoints (TfCheckpoint.cpp): the prefix of the checkpoint
+// `path` names (a folder of checkpoints, a SavedModel directory, an .index
+// file or the prefix itself), or nothing if it names none (with `error` set
+// for a directory that holds none); its variables, named as Keras 2 names
+// them ("dense/kernel"), in TensorFlow.js's layout.
+std::optional<std::string> checkpointPrefix(const std::string &path, std::string &error);
+std::optional<WeightFile> readTfCheckpoint(const std::string &prefix, const std::string &path,
+                                           DiagnosticEngine &diags);
+
 // The binders of Keras's two layouts (BindKeras.cpp).
 bool bindKerasHdf5(const Model &model, WeightFile &file, DiagnosticEngine &diags);
 bool bindKerasSaving(const Model &model, WeightFile &file, DiagnosticEngine &diags);

@@ -112,11 +112,13 @@ std::optional<FileKind> kindOf(const std::string &path, DiagnosticEngine &diags)
 
 std::optional<WeightFile> readWeights(const std::string &path, DiagnosticEngine &diags) {
   auto fail = [&](const std::string &message) { return fileError(diags, path, message); };
+  std::string error;
+  if (std::optional<std::string> prefix = checkpointPrefix(path, error)) return readTfCheckpoint(*prefix, path, diags);
+  if (!error.empty()) return fail(error);
   std::optional<FileKind> kind = kindOf(path, diags);
   if (!kind) return std::nullopt;
   if (*kind == FileKind::Json) return readTfjsWeights(path, diags);
 
-  std::string error;
   KerasFile keras;
   if (!readKerasFile(path, *kind, true, keras, error)) return fail(error);
   return weightsOfKerasFile(keras, path, diags);

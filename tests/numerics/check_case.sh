@@ -24,8 +24,8 @@ builds=()
 if [[ -n $seed ]]; then
   builds=(init)
 else
-  for f in model.json model.h5 weights.h5 model.weights.h5 model.keras keras1.h5; do
-    [[ -f $case_dir/$f ]] && builds+=("$case_dir/$f")
+  for f in model.json model.h5 weights.h5 model.weights.h5 model.keras keras1.h5 ckpt saved_model; do
+    [[ -e $case_dir/$f ]] && builds+=("$case_dir/$f")
   done
 fi
 [[ ${#builds[@]} -gt 0 ]] || { echo "$case_dir: no weights file and no init_weights" >&2; exit 1; }

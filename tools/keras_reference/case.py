@@ -19,7 +19,11 @@ CASES_DIR = HERE / "cases"
 #   model.json        tensorflowjs 4.22's Keras converter (TensorFlow.js layers model + shard; Keras 2 only)
 #   keras1.h5         Keras 1's save_weights layout (keras1_weights.py), which tf.keras 2's load_weights
 #                     converts (Keras 2 only)
-WEIGHT_FILES = ("model.h5", "weights.h5", "model.weights.h5", "model.keras", "model.json", "keras1.h5")
+#   ckpt              model.save_weights('ckpt/weights')  (a TensorFlow checkpoint: ckpt/weights.index, ...;
+#                     Keras 2 only)
+#   saved_model       model.save('saved_model')  (a SavedModel directory; Keras 2 only)
+WEIGHT_FILES = ("model.h5", "weights.h5", "model.weights.h5", "model.keras", "model.json", "keras1.h5", "ckpt",
+                "saved_model")
 
 
 def uniform(scale=0.5):
@@ -92,6 +96,8 @@ class Case:
                 problems.append(f"unknown weights file {f!r} (one of {', '.join(WEIGHT_FILES)})")
         if self.keras == 3 and "weights.h5" in self.files:
             problems.append("Keras 3 writes no weights.h5 (its save_weights needs .weights.h5)")
+        if self.keras == 3 and {"ckpt", "saved_model"} & set(self.files):
+            problems.append("Keras 3 writes no TensorFlow checkpoints or SavedModels")
         if self.keras == 3 and "keras1.h5" in self.files:
             problems.append("Keras 3 reads no Keras 1 weights files (its load_weights does not convert them)")
         if self.keras == 3 and "model.json" in self.files:

@@ -149,6 +149,10 @@ def save_weights_files(case, model, folder):
         path = str(folder / file)
         if file == "keras1.h5":
             save_keras1_weights(case, model, path)
+        elif file == "ckpt":  # save_weights to a path without .h5: a TensorFlow checkpoint
+            model.save_weights(str(folder / "ckpt" / "weights"))
+        elif file == "saved_model":  # model.save to a path without an extension (tf.keras 2's default)
+            model.save(path)
         elif file in ("model.h5", "model.keras"):
             model.save(path)
         elif file == "model.json":  # what `tensorflowjs_converter --input_format keras` writes
