@@ -32,6 +32,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <pthread.h>
 #include <unistd.h>
@@ -240,10 +241,12 @@ int build(Session &s, const Options &o, Model &model, const char *argv0) {
 // then checks the result as `kilnc check` would.
 int importModel(Session &s, const Options &o) {
   // A JSON file is read here, where its layers can be located for messages;
-  // .h5 and .keras files through the weights readers. Only a regular file is
-  // probed: reading a FIFO would wait for a writer.
+  // .h5 and .keras files through the weights readers, a SavedModel's
+  // directory through its Keras metadata. Only a regular file is probed:
+  // reading a FIFO would wait for a writer.
   std::string error;
-  if (!RegularFile(o.input, error).ok()) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(o.input, ec) && !RegularFile(o.input, error).ok()) {
     s.diags.report(DiagID::err_cannot_open, SourceRange{}, o.input, error);
     return s.finish(1);
   }

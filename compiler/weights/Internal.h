@@ -36,6 +36,9 @@ void adaptLegacyWeights(const std::vector<WeightRef> &refs, StoredLayer &stored,
 std::optional<std::string> checkpointPrefix(const std::string &path, std::string &error);
 std::optional<WeightFile> readTfCheckpoint(const std::string &prefix, const std::string &path,
                                            DiagnosticEngine &diags);
+// The model config a SavedModel directory's keras_metadata.pb holds (tf.keras
+// 2.5+): its root object's metadata, {"class_name": ..., "config": ...}.
+std::optional<std::string> savedModelConfig(const std::string &dir, std::string &error);
 
 // The binders of Keras's two layouts (BindKeras.cpp).
 bool bindKerasHdf5(const Model &model, WeightFile &file, DiagnosticEngine &diags);

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 
 namespace kiln {
 
@@ -152,6 +153,12 @@ std::optional<WeightFile> weightsOfKerasFile(KerasFile &keras, const std::string
 
 std::optional<ModelConfig> readModelConfig(const std::string &path, DiagnosticEngine &diags) {
   auto fail = [&](const std::string &message) { return fileError(diags, path, message); };
+  if (std::error_code ec; std::filesystem::is_directory(path, ec)) {
+    std::string error;
+    std::optional<std::string> json = savedModelConfig(path, error);
+    if (!json) return fail(error);
+    return ModelConfig{*json, "", "keras_metadata.pb of a SavedModel"};
+  }
   std::optional<FileKind> kind = kindOf(path, diags);
   if (!kind) return std::nullopt;
   std::string error;

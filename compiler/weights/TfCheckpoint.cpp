@@ -13,6 +13,8 @@
 #include "support/Files.h"
 #include "weights/Internal.h"
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 #include <cstring>
 #include <filesystem>
@@ -277,7 +279,52 @@ bool readRange(const std::string &path, uint64_t offset, uint64_t size, std::str
   return ok;
 }
 
+// The SavedModel's metadata writes a tuple (a shape) as {"class_name":
+// "__tuple__", "items": [...]}, where model.to_json() writes the list.
+void untuple(nlohmann::json &j) {
+  if (j.is_object() && j.value("class_name", nlohmann::json()) == "__tuple__" && j.contains("items")) {
+    nlohmann::json items = std::move(j["items"]);
+    j = std::move(items);
+  }
+  if (j.is_structured())
+    for (nlohmann::json &item : j) untuple(item);
+}
+
 }  // namespace
+
+std::optional<std::string> savedModelConfig(const std::string &dir, std::string &error) {
+  std::string path = (fs::path(dir) / "keras_metadata.pb").string();
+  std::optional<std::string> metadata = readWholeFile(path, kMaxIndexBytes, "a SavedModel's Keras metadata", error);
+  if (!metadata) {
+    error = "is a directory without a SavedModel's keras_metadata.pb (" + error + ")";
+    return std::nullopt;
+  }
+  // SavedMetadata: nodes (1), each a SavedObject with node_path (3) and the
+  // object's Keras metadata as JSON (5); the model is the node "root".
+  Wire w(*metadata);
+  while (!w.done()) {
+    uint32_t f;
+    uint64_t v = 0;
+    std::string_view node;
+    if (!w.field(f, v, node)) break;
+    if (f != 1) continue;
+    Wire n(node);
+    std::string_view fields[6];
+    while (!n.done()) {
+      uint32_t g;
+      std::string_view s;
+      if (!n.field(g, v, s)) break;
+      if (g < 6) fields[g] = s;
+    }
+    if (fields[3] != "root") continue;
+    nlohmann::json config = nlohmann::json::parse(fields[5], nullptr, false);
+    if (config.is_discarded()) break;
+    untuple(config);
+    return config.dump();
+  }
+  error = "'" + path + "' has no metadata for the model (its node \"root\", a JSON object)";
+  return std::nullopt;
+}
 
 std::optional<std::string> checkpointPrefix(const std::string &path, std::string &error) {
   std::error_code ec;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Imports the Keras config held by one file of a numerics case (model.json,
-# model.h5 or model.keras) with `kilnc import`, then checks the imported
+# model.h5, model.keras or a saved_model directory) with `kilnc import`, then checks the imported
 # .kiln as the case's own is checked (tests/numerics/check_case.sh), built
 # with that same file's weights: run on the case's inputs, compared with
 # its reference outputs.

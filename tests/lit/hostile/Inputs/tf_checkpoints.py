@@ -72,6 +72,32 @@ results = [
          setup=lambda c: os.remove(os.path.join(c, "checkpoint"))),
 ]
 
+# A SavedModel's Keras metadata, which `kilnc import` reads: damaged, cut,
+# missing, a FIFO.
+metadata_path = os.path.join(case_dir, "saved_model", "keras_metadata.pb")
+metadata = open(metadata_path, "rb").read()
+
+
+def saved_model(name, message, content=None, setup=None):
+    d = os.path.join(work, name)
+    shutil.copytree(os.path.join(case_dir, "saved_model"), os.path.join(d, "saved_model"))
+    target = os.path.join(d, "saved_model", "keras_metadata.pb")
+    if content is not None:
+        with open(target, "wb") as f:
+            f.write(content)
+    if setup:
+        setup(target)
+    return check(name, [kilnc, "import", os.path.join(d, "saved_model"), "-o", os.path.join(d, "m.kiln")], 1,
+                 message)
+
+
+results += [
+    saved_model("metadata_cut", "has no metadata for the model", metadata[: len(metadata) // 3]),
+    saved_model("metadata_garbage", "has no metadata for the model", bytes(range(256)) * 4),
+    saved_model("metadata_missing", "without a SavedModel's keras_metadata.pb", setup=os.remove),
+    saved_model("metadata_fifo", "without a SavedModel's keras_metadata.pb", setup=lambda p: replace(p, os.mkfifo)),
+]
+
 # Random damage: every outcome is an exit status of 0 (a flip in a value)
 # or 1 with an error, never a crash or a hang.
 rng = random.Random(7)

@@ -190,7 +190,7 @@ results = [
     case("json-binary", text=b"{\xff\xfe\x00", message="not a valid JSON object"),
     case("json-deep", text="{\"a\": " + "[" * 200000 + "]" * 200000 + "}",
          message="has no \"weightsManifest\" list"),
-    case("json-directory", text=False, setup=json_dir, message="is not a regular file"),
+    case("json-directory", text=False, setup=json_dir, message="is a directory, but not a SavedModel"),
     case("json-fifo", text=False, setup=fifo, message="is not a regular file"),
     case("json-dev-zero", text=False, setup=json_dev_zero, message="is not a regular file"),
     case("json-huge", text=False, setup=json_sparse, message="more than the 256 MiB a model description may have"),
