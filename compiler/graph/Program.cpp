@@ -41,7 +41,7 @@ struct FlatNode {
   bool removed = false;
   const Layer *projectInto = nullptr;
   bool inputProjected = false;
-  TimeFolds folds;
+  TimeFolds folds = {};
 };
 
 struct Flat {

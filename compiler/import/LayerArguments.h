@@ -29,7 +29,7 @@ struct ImportContext {
   bool kerasOps = false;               // needs `from keras import ops` (Keras 3's operations)
   // Models written before the layers that wrap them (TimeDistributed(model)),
   // by their entry in the wrapper's config: the variable that holds each.
-  std::map<const nlohmann::json *, std::string> wrappedModels;
+  std::map<const nlohmann::json *, std::string> wrappedModels = {};
 };
 
 // The constructor expression of a layer. `extra` are keyword arguments the

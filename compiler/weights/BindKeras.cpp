@@ -266,11 +266,29 @@ struct SavingBinder {
 
 }  // namespace
 
+namespace {
+
+struct Unit {
+  Layer *layer;
+  std::vector<WeightRef> refs;
+};
+
+// A file from Theano (warn_weights_theano): said once, at the first
+// convolution kernel (a kernel of rank 3 or more).
+void warnTheanoKernels(const std::vector<Unit> &units, const std::string &file, DiagnosticEngine &diags) {
+  for (const Unit &u : units)
+    for (const WeightRef &r : u.refs) {
+      const WeightSpec &spec = r.layer->weights[r.index];
+      if (leaf(spec.name) == "kernel" && spec.shape.size() >= 3) {
+        diags.report(DiagID::warn_weights_theano, r.layer->range, file, r.layer->name);
+        return;
+      }
+    }
+}
+
+}  // namespace
+
 bool bindKerasHdf5(const Model &model, WeightFile &file, DiagnosticEngine &diags) {
-  struct Unit {
-    Layer *layer;
-    std::vector<WeightRef> refs;
-  };
   std::vector<Unit> units;
   std::set<const Layer *> seen;
   bool frozen = model.layer && !trainable(*model.layer);
@@ -307,6 +325,7 @@ bool bindKerasHdf5(const Model &model, WeightFile &file, DiagnosticEngine &diags
         break;
       }
   }
+  if (file.backend == "theano") warnTheanoKernels(units, file.path, diags);
   bool ok = true;
   std::set<const StoredLayer *> used(stored.begin(), stored.end());
   for (size_t i = 0; i < units.size(); ++i)

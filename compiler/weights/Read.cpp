@@ -147,6 +147,7 @@ std::optional<WeightFile> weightsOfKerasFile(KerasFile &keras, const std::string
                 "model_weights group (model.save) or layers group (.weights.h5)");
   file.layout = WeightLayout::KerasHdf5;
   file.keras1 = !group->attribute("keras_version");
+  file.backend = firstAttribute(*group, "backend");
   if (!readLayerGroups(*group, file, error)) return fail(error);
   return file;
 }

@@ -42,6 +42,7 @@ struct WeightFile {
   // KerasHdf5 whose layer groups state no keras_version: Keras 1 wrote it
   // (tf.keras 2 reads it so and converts its weights).
   bool keras1 = false;
+  std::string backend;  // KerasHdf5: the backend attribute ("tensorflow", "theano"), if any
   H5Node tree;                       // KerasSaving: the HDF5 file
 };
 

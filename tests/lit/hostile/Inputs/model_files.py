@@ -52,7 +52,7 @@ results = [
     case("dev-zero", setup=dev_zero, message="it is not a regular file"),
     case("dev-null", setup=dev_null, message="it is not a regular file"),
     case("import-fifo", setup=fifo, command="import", message="it is not a regular file (a FIFO, device or socket)"),
-    case("import-directory", setup=directory, command="import", message="it is a directory"),
+    case("import-directory", setup=directory, command="import", message="is a directory without a SavedModel's keras_metadata.pb"),
     case("import-dev-zero", setup=dev_zero, command="import", message="it is not a regular file"),
     case("huge", setup=sparse, message="it is 1073741824 bytes, more than the 16 MiB a model file may have"),
     case("empty", "", message="no model is defined in this file"),
