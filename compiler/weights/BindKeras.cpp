@@ -25,12 +25,6 @@ namespace {
 
 bool trainable(const Layer &layer) { return !layer.config.has("trainable") || layer.config.flag("trainable"); }
 
-// "bidirectional/forward_lstm/lstm_cell/kernel:0" -> "kernel"
-std::string leaf(const std::string &name) {
-  std::string s = name.substr(0, name.rfind(':'));
-  return s.substr(s.rfind('/') + 1);
-}
-
 template <typename T, typename F>
 std::string listed(const std::vector<T> &items, F describe) {
   std::string out;
@@ -107,14 +101,14 @@ bool bindGroup(Layer &unit, const std::vector<WeightRef> &refs, StoredLayer &sto
   }
   adaptCudnnWeights(refs, stored);
   std::set<std::string> leaves;
-  for (const WeightRef &r : refs) leaves.insert(leaf(r.layer->weights[r.index].name));
+  for (const WeightRef &r : refs) leaves.insert(weightLeaf(r.layer->weights[r.index].name));
   bool ok = true;
   for (size_t i = 0; i < refs.size(); ++i) {
     Layer &layer = *refs[i].layer;
     const WeightSpec &spec = layer.weights[refs[i].index];
     WeightEntry &entry = stored.weights[i];
-    std::string have = leaf(entry.name);
-    if (have != leaf(spec.name) && leaves.count(have)) {
+    std::string have = weightLeaf(entry.name);
+    if (have != weightLeaf(spec.name) && leaves.count(have)) {
       diags.report(DiagID::err_weight_order, layer.range, spec.name, layer.describe(), entry.path, file);
       ok = false;
       continue;
@@ -279,7 +273,7 @@ void warnTheanoKernels(const std::vector<Unit> &units, const std::string &file, 
   for (const Unit &u : units)
     for (const WeightRef &r : u.refs) {
       const WeightSpec &spec = r.layer->weights[r.index];
-      if (leaf(spec.name) == "kernel" && spec.shape.size() >= 3) {
+      if (weightLeaf(spec.name) == "kernel" && spec.shape.size() >= 3) {
         diags.report(DiagID::warn_weights_theano, r.layer->range, file, r.layer->name);
         return;
       }

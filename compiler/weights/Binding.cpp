@@ -88,6 +88,11 @@ bool bindByName(const Model &model, WeightFile &file, DiagnosticEngine &diags) {
 
 }  // namespace
 
+std::string weightLeaf(const std::string &name) {
+  std::string s = name.substr(0, name.rfind(':'));
+  return s.substr(s.rfind('/') + 1);
+}
+
 std::string shapeText(const std::vector<int64_t> &shape) {
   std::string s = "(";
   for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);

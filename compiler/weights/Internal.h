@@ -9,6 +9,9 @@ namespace kiln {
 // its weights: more than this is not one.
 constexpr uint64_t kMaxJsonBytes = uint64_t(1) << 28;
 
+// "bidirectional/forward_lstm/lstm_cell/kernel:0" -> "kernel"
+std::string weightLeaf(const std::string &name);
+
 // "(64, 32)", "(10,)", "()" as Keras prints shapes.
 std::string shapeText(const std::vector<int64_t> &shape);
 

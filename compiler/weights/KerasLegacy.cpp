@@ -5,8 +5,6 @@
 #include "layers/LayerKind.h"
 #include "weights/Internal.h"
 
-#include <numeric>
-
 namespace kiln {
 
 namespace {
@@ -25,8 +23,6 @@ bool channelsFirstLayer(const Layer &layer) {
   return layer.config.has("data_format") && layer.config.get("data_format").is(ValueKind::Str) &&
          layer.config.get("data_format").text == "channels_first";
 }
-
-std::string leafName(const std::string &name) { return name.substr(name.rfind('/') + 1); }
 
 // Axis a of the result is axis perm[a] of `e` (numpy.transpose).
 void transpose(WeightEntry &e, const std::vector<int> &perm) {
@@ -86,8 +82,8 @@ int recurrentGates(const std::vector<WeightRef> &refs, size_t i) {
   const Layer &layer = *refs[i].layer;
   const WeightSpec &k = layer.weights[refs[i].index], &r = layer.weights[refs[i + 1].index],
                    &b = layer.weights[refs[i + 2].index];
-  std::string prefix = k.name.substr(0, k.name.size() - leafName(k.name).size());
-  if (leafName(k.name) != "kernel" || r.name != prefix + "recurrent_kernel" || b.name != prefix + "bias" ||
+  std::string prefix = k.name.substr(0, k.name.rfind('/') + 1);
+  if (weightLeaf(k.name) != "kernel" || r.name != prefix + "recurrent_kernel" || b.name != prefix + "bias" ||
       r.shape.size() < 2 || b.shape.size() != 1)
     return 0;
   std::string cls = owner(layer).className();
@@ -143,7 +139,7 @@ void adaptLegacyWeights(const std::vector<WeightRef> &refs, StoredLayer &stored,
     const WeightSpec &spec = refs[i].layer->weights[refs[i].index];
     const Layer &layer = owner(*refs[i].layer);
     WeightEntry &e = stored.weights[i];
-    std::string cls = layer.className(), leaf = leafName(spec.name);
+    std::string cls = layer.className(), leaf = weightLeaf(spec.name);
     if (!e.unsupported.empty()) continue;
     if (keras1 && leaf == "kernel") keras1Kernel(layer, spec, e);
     if (keras1 && cls == "ConvLSTM2D" && channelsFirstLayer(layer) && e.shape.size() == 4 &&

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <set>
 
 namespace kiln {
@@ -262,22 +263,49 @@ std::string shardPath(const std::string &prefix, int64_t shard, int64_t shards) 
   return prefix + ".data-" + five(shard) + "-of-" + five(shards);
 }
 
-// The bytes [offset, offset + size) of a data file.
-bool readRange(const std::string &path, uint64_t offset, uint64_t size, std::string &out, std::string &error) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return error = "its data file '" + path + "' is missing", false;
-  if (!fs::is_regular_file(path, ec)) return error = "its data file '" + path + "' is not a regular file", false;
-  uint64_t length = fs::file_size(path, ec);
-  if (ec || offset > length || size > length - offset)
-    return error = "a tensor lies outside its data file '" + path + "'", false;
-  FILE *f = std::fopen(path.c_str(), "rb");
-  if (!f) return error = "cannot read '" + path + "'", false;
-  out.resize(size);
-  bool ok = std::fseek(f, long(offset), SEEK_SET) == 0 && std::fread(out.data(), 1, size, f) == size;
-  std::fclose(f);
-  if (!ok) error = "cannot read '" + path + "'";
-  return ok;
-}
+// The checkpoint's data files, each opened once, read by range.
+class DataShards {
+public:
+  DataShards(std::string prefix, int64_t count) : prefix_(std::move(prefix)), count_(count) {}
+
+  // The bytes [offset, offset + size) of data file `shard`; for a shard the
+  // checkpoint does not have, no `error`: the caller names the damaged entry.
+  bool read(int64_t shard, uint64_t offset, uint64_t size, std::string &out, std::string &error) {
+    if (shard < 0 || shard >= count_) return error.clear(), false;
+    File *file = open(shard, error);
+    if (!file) return false;
+    if (offset > file->length || size > file->length - offset)
+      return error = "a tensor lies outside its data file '" + file->path + "'", false;
+    out.resize(size);
+    if (std::fseek(file->handle.get(), long(offset), SEEK_SET) != 0 ||
+        std::fread(out.data(), 1, size, file->handle.get()) != size)
+      return error = "cannot read '" + file->path + "'", false;
+    return true;
+  }
+
+private:
+  struct File {
+    std::string path;
+    std::unique_ptr<FILE, int (*)(FILE *)> handle;
+    uint64_t length;
+  };
+
+  File *open(int64_t shard, std::string &error) {
+    if (auto it = files_.find(shard); it != files_.end()) return &it->second;
+    std::string path = shardPath(prefix_, shard, count_);
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return error = "its data file '" + path + "' is missing", nullptr;
+    if (!fs::is_regular_file(path, ec)) return error = "its data file '" + path + "' is not a regular file", nullptr;
+    uint64_t length = fs::file_size(path, ec);
+    std::unique_ptr<FILE, int (*)(FILE *)> handle(ec ? nullptr : std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!handle) return error = "cannot read '" + path + "'", nullptr;
+    return &files_.emplace(shard, File{path, std::move(handle), length}).first->second;
+  }
+
+  std::string prefix_;
+  int64_t count_;
+  std::map<int64_t, File> files_;
+};
 
 // The SavedModel's metadata writes a tuple (a shape) as {"class_name":
 // "__tuple__", "items": [...]}, where model.to_json() writes the list.
@@ -382,7 +410,8 @@ std::optional<WeightFile> readTfCheckpoint(const std::string &prefix, const std:
   if (graphEntry == table.end() || !parseEntry(graphEntry->second, graph) || graph.dtype != kString)
     return fail("it has no object graph (TensorFlow 1's Saver writes none), so its variables have no layer names");
   std::string bytes;
-  if (graph.shard >= shards || !readRange(shardPath(prefix, graph.shard, shards), graph.offset, graph.size, bytes, error))
+  DataShards data(prefix, shards);
+  if (!data.read(graph.shard, graph.offset, graph.size, bytes, error))
     return fail(error.empty() ? "the entry of its object graph is damaged" : error);
   // A scalar string: its length (varint), a 4-byte checksum, its bytes.
   Wire s(bytes);
@@ -414,7 +443,7 @@ std::optional<WeightFile> readTfCheckpoint(const std::string &prefix, const std:
       continue;
     }
     if (count * width != e.size) return fail("the variable '" + name + "' has a size its shape does not have");
-    if (e.shard >= shards || !readRange(shardPath(prefix, e.shard, shards), e.offset, e.size, bytes, error))
+    if (!data.read(e.shard, e.offset, e.size, bytes, error))
       return fail(error.empty() ? "the entry of '" + name + "' is damaged" : error);
     if (maskedCrc32c(bytes) != e.crc) return fail("the values of '" + name + "' do not match their checksum");
     entry.data.resize(count);
