@@ -86,22 +86,39 @@ KILN_INLINE void convTile(const abi::ConvGeometry &g, const PixelOrigin (&origin
   v16 acc[Rows][Panels];
   KILN_UNROLL for (int r = 0; r < Rows; ++r) KILN_UNROLL for (int p = 0; p < Panels; ++p) acc[r][p] = splat(0.0f);
   const float *b = packed + panel * panelStride;
-  const bool rowRuns = inside && g.dilationW == 1 && g.groups == 1;
-  const int64_t runTaps = rowRuns ? g.kernelW : 1;
-  for (int64_t kz = 0; kz < g.kernelD; ++kz)
-    for (int64_t ky = 0; ky < g.kernelH; ++ky)
-      for (int64_t kx = 0; kx < g.kernelW; kx += runTaps) {
+  if (inside && g.dilationW == 1 && g.groups == 1) {
+    // A window row is one run of kernelW * inC floats, at the same offset
+    // from every pixel's window origin: the run's only set-up is adding it.
+    const float *windows[Rows];
+    KILN_UNROLL for (int r = 0; r < Rows; ++r) {
+      const PixelOrigin &o = origin[r];
+      windows[r] = o.sample + ((o.z * g.inH + o.y) * g.inW + o.x) * g.inC;
+    }
+    const int64_t depth = g.kernelW * g.inC, rowStride = g.dilationH * g.inW * g.inC;
+    for (int64_t kz = 0; kz < g.kernelD; ++kz)
+      for (int64_t ky = 0; ky < g.kernelH; ++ky) {
+        const int64_t offset = kz * g.dilationD * g.inH * g.inW * g.inC + ky * rowStride;
         const float *a[Rows];
-        KILN_UNROLL for (int r = 0; r < Rows; ++r) {
-          int64_t z = origin[r].z + kz * g.dilationD, y = origin[r].y + ky * g.dilationH;
-          int64_t x = origin[r].x + kx * g.dilationW;
-          bool in = inside || (uint64_t(z) < uint64_t(g.inD) && uint64_t(y) < uint64_t(g.inH) &&
-                               uint64_t(x) < uint64_t(g.inW));
-          a[r] = in ? origin[r].sample + ((z * g.inH + y) * g.inW + x) * g.inC : zeros;
-        }
-        multiplyRun<Rows, Panels>(a, runTaps * groupIn, b, panelStride, acc);
-        b += runTaps * groupIn * abi::kPanelWidth;
+        KILN_UNROLL for (int r = 0; r < Rows; ++r) a[r] = windows[r] + offset;
+        multiplyRun<Rows, Panels>(a, depth, b, panelStride, acc);
+        b += depth * abi::kPanelWidth;
       }
+  } else {
+    for (int64_t kz = 0; kz < g.kernelD; ++kz)
+      for (int64_t ky = 0; ky < g.kernelH; ++ky)
+        for (int64_t kx = 0; kx < g.kernelW; ++kx) {
+          const float *a[Rows];
+          KILN_UNROLL for (int r = 0; r < Rows; ++r) {
+            int64_t z = origin[r].z + kz * g.dilationD, y = origin[r].y + ky * g.dilationH;
+            int64_t x = origin[r].x + kx * g.dilationW;
+            bool in = inside || (uint64_t(z) < uint64_t(g.inD) && uint64_t(y) < uint64_t(g.inH) &&
+                                 uint64_t(x) < uint64_t(g.inW));
+            a[r] = in ? origin[r].sample + ((z * g.inH + y) * g.inW + x) * g.inC : zeros;
+          }
+          multiplyRun<Rows, Panels>(a, groupIn, b, panelStride, acc);
+          b += groupIn * abi::kPanelWidth;
+        }
+  }
   storeTile<Rows, Panels>(acc, out, pixel, rows, panel * abi::kPanelWidth, false, true);
 }
 

@@ -194,6 +194,10 @@ TEST(Conv3D, ChannelCountsGroupsAndManyPixels) {
     check(v, {3, {4, 3, 5}, 6, 9, {2, 3, 1}, {2, 1, 1}, {1, 2, 1}, {1, 2, 0}, 3});
     // 3 * 3 * 3 * 16 = 432 > kGemmBlockDepth; 2 * 7 * 8 * 9 = 1008 pixels.
     check(v, {2, {7, 8, 9}, 16, 35, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, 1});
+    // Dilated in depth and height only: window rows stay single runs, their
+    // offsets dilated.
+    check(v, {2, {6, 7, 5}, 4, 19, {2, 3, 3}, {1, 1, 1}, {2, 2, 1}, {0, 0, 0}, 1});
+    check(v, {2, {5, 7, 6}, 3, 17, {2, 2, 3}, {1, 2, 1}, {3, 2, 1}, {1, 1, 1}, 1});
   }
 }
 
