@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 
@@ -36,6 +37,12 @@ def run(cmd, env=None, check=True):
 def field(text, name):
     match = re.search(rf"{name}=([0-9.eE+-]+)", text)
     return float(match.group(1)) if match else float("nan")
+
+
+def median_of(times):
+    """The median of the times a runtime gave (NaN where it gave none)."""
+    times = [x for x in times if x == x]
+    return statistics.median(times) if times else float("nan")
 
 
 def cpu_model():
@@ -71,7 +78,8 @@ def main():
     parser.add_argument("--python", default=os.path.join(HERE, ".venv", "bin", "python"))
     parser.add_argument("--work", default=os.path.join(ROOT, "build", "bench"))
     parser.add_argument("--threads", default="1,2")
-    parser.add_argument("--seconds", type=float, default=2.0, help="timed seconds per runtime and case")
+    parser.add_argument("--seconds", type=float, default=3.0, help="timed seconds per runtime and case")
+    parser.add_argument("--rounds", type=int, default=3, help="turns each runtime takes, per case")
     parser.add_argument("--only", default="", help="comma-separated models")
     parser.add_argument("--peers", default=",".join(PEERS))
     parser.add_argument("--winograd", action="store_true",
@@ -121,13 +129,21 @@ def main():
             run(["cc", "-O2", f"-I{build}", f"-I{runtime}", os.path.join(HERE, "timer.c"),
                  os.path.join(build, "model.o"), library, "-lm", "-pthread", "-o", os.path.join(build, "timer")])
         for t in threads:
-            ms = {name: field(run([os.path.join(case, name, "timer"), os.path.join(case, "input.npy"),
-                                   os.path.join(case, f"{name}.npy"), str(t), str(args.seconds)]), "median_ms")
-                  for name in builds}
-            for peer in peers:
-                out = run([args.python, os.path.join(HERE, "peers.py"), "time", peer, model, str(batch), str(t),
-                           str(args.seconds), case], env=python_env(t), check=False)
-                ms[peer] = field(out, "median_ms")
+            # The runtimes take turns, args.rounds times, each timed for its
+            # share of args.seconds: a machine whose speed drifts (a VM's
+            # neighbours) slows them alike. Each one's time is the median of
+            # its rounds' medians.
+            rounds = {name: [] for name in tuple(builds) + tuple(peers)}
+            seconds = str(args.seconds / args.rounds)
+            for _ in range(args.rounds):
+                for name in builds:
+                    rounds[name].append(field(run([os.path.join(case, name, "timer"), os.path.join(case, "input.npy"),
+                                                   os.path.join(case, f"{name}.npy"), str(t), seconds]), "median_ms"))
+                for peer in peers:
+                    out = run([args.python, os.path.join(HERE, "peers.py"), "time", peer, model, str(batch), str(t),
+                               seconds, case], env=python_env(t), check=False)
+                    rounds[peer].append(field(out, "median_ms"))
+            ms = {name: median_of(times) for name, times in rounds.items()}
             diff = ""
             for name in builds if "ort" in peers else ():
                 prefix = "" if name == "kiln" else f"{name}_"
