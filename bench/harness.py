@@ -45,6 +45,12 @@ def median_of(times):
     return statistics.median(times) if times else float("nan")
 
 
+def min_of(times):
+    """The fastest of the times a runtime gave (NaN where it gave none)."""
+    times = [x for x in times if x == x]
+    return min(times) if times else float("nan")
+
+
 def cpu_model():
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -133,17 +139,19 @@ def main():
             # share of args.seconds: a machine whose speed drifts (a VM's
             # neighbours) slows them alike. Each one's time is the median of
             # its rounds' medians.
-            rounds = {name: [] for name in tuple(builds) + tuple(peers)}
+            # The fastest run of each is printed too (`_min_ms`): on such a
+            # machine the fastest runs are the ones nothing slowed.
+            outputs = {name: [] for name in tuple(builds) + tuple(peers)}
             seconds = str(args.seconds / args.rounds)
             for _ in range(args.rounds):
                 for name in builds:
-                    rounds[name].append(field(run([os.path.join(case, name, "timer"), os.path.join(case, "input.npy"),
-                                                   os.path.join(case, f"{name}.npy"), str(t), seconds]), "median_ms"))
+                    outputs[name].append(run([os.path.join(case, name, "timer"), os.path.join(case, "input.npy"),
+                                              os.path.join(case, f"{name}.npy"), str(t), seconds]))
                 for peer in peers:
-                    out = run([args.python, os.path.join(HERE, "peers.py"), "time", peer, model, str(batch), str(t),
-                               seconds, case], env=python_env(t), check=False)
-                    rounds[peer].append(field(out, "median_ms"))
-            ms = {name: median_of(times) for name, times in rounds.items()}
+                    outputs[peer].append(run([args.python, os.path.join(HERE, "peers.py"), "time", peer, model,
+                                              str(batch), str(t), seconds, case], env=python_env(t), check=False))
+            ms = {name: median_of([field(o, "median_ms") for o in out]) for name, out in outputs.items()}
+            fastest = {name: min_of([field(o, "min_ms") for o in out]) for name, out in outputs.items()}
             diff = ""
             for name in builds if "ort" in peers else ():
                 prefix = "" if name == "kiln" else f"{name}_"
@@ -163,6 +171,11 @@ def main():
             for name in builds:
                 for peer in peers:
                     line += f" {name}/{peer}={ms[name] / ms[peer]:.2f}"
+            for name in tuple(builds) + tuple(peers):
+                line += f" {name}_min_ms={fastest[name]:.4g}"
+            for name in builds:
+                for peer in peers:
+                    line += f" {name}/{peer}_min={fastest[name] / fastest[peer]:.2f}"
             print(line + diff, flush=True)
 
 
