@@ -40,7 +40,7 @@ def field(text, name):
 
 
 def median_of(times):
-    """The median of the times a runtime gave (NaN where it gave none)."""
+    """The median of what a runtime (or the peak) gave in its turns (NaN where it gave none)."""
     times = [x for x in times if x == x]
     return statistics.median(times) if times else float("nan")
 
@@ -140,10 +140,15 @@ def main():
             # neighbours) slows them alike. Each one's time is the median of
             # its rounds' medians.
             # The fastest run of each is printed too (`_min_ms`): on such a
-            # machine the fastest runs are the ones nothing slowed.
+            # machine the fastest runs are the ones nothing slowed. The FMA
+            # peak takes a turn too (the median of its turns is the case's
+            # peak_gflops): the machine's speed at the start of the run is
+            # not its speed an hour later.
             outputs = {name: [] for name in tuple(builds) + tuple(peers)}
             seconds = str(args.seconds / args.rounds)
+            peak_turns = []
             for _ in range(args.rounds):
+                peak_turns.append(field(run([peak_exe, str(t), "0.3"]), "peak_gflops"))
                 for name in builds:
                     outputs[name].append(run([os.path.join(case, name, "timer"), os.path.join(case, "input.npy"),
                                               os.path.join(case, f"{name}.npy"), str(t), seconds]))
@@ -167,7 +172,7 @@ def main():
                 line += f" {name}_ms={ms[name]:.4g}"
             for name in builds:
                 line += f" {name}_gflops={flops / ms[name] / 1e6:.1f}"
-            line += f" peak_gflops={peaks[t]:.1f} sgemm_gflops={sgemm[t]:.1f}"
+            line += f" peak_gflops={median_of(peak_turns):.1f} sgemm_gflops={sgemm[t]:.1f}"
             for name in builds:
                 for peer in peers:
                     line += f" {name}/{peer}={ms[name] / ms[peer]:.2f}"
