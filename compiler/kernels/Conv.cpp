@@ -28,33 +28,44 @@ struct PixelOrigin {
   int64_t z, y, x;
 };
 
-// The origins of output pixels [pixel, pixel + rows) (counted across the
-// batch) for channel group `group`; the tile's rows past `rows` repeat the
-// last pixel (computed, never stored). Returns whether every tap of every
-// pixel lies inside the input.
+// An output pixel's place (sample, z, y, x), stepped through the pixels in
+// order: a task divides only to find its first pixel.
+struct PixelCursor {
+  int64_t b, z, y, x;
+
+  PixelCursor(const abi::ConvGeometry &g, int64_t pixel)
+      : b(pixel / (g.outW * g.outH * g.outD)), z(pixel / (g.outW * g.outH) % g.outD), y(pixel / g.outW % g.outH),
+        x(pixel % g.outW) {}
+
+  __attribute__((always_inline)) void next(const abi::ConvGeometry &g) {
+    if (++x < g.outW) return;
+    x = 0;
+    if (++y < g.outH) return;
+    y = 0;
+    if (++z == g.outD) z = 0, ++b;
+  }
+};
+
+// The origins of the `rows` output pixels from `at` (which moves past them)
+// for channel group `group`; the tile's rows past `rows` repeat the last
+// pixel (computed, never stored). Returns whether every tap of every pixel
+// lies inside the input.
 template <int Rows>
 KILN_INLINE bool tileOrigins(PixelOrigin (&origin)[Rows], const float *in, const abi::ConvGeometry &g, int64_t group,
-                             int64_t pixel, int64_t rows) {
-  int64_t ox = pixel % g.outW, oy = pixel / g.outW % g.outH, oz = pixel / (g.outW * g.outH) % g.outD;
-  int64_t b = pixel / (g.outW * g.outH * g.outD);
+                             PixelCursor &at, int64_t rows) {
   const int64_t sampleSize = g.inD * g.inH * g.inW * g.inC, groupOffset = group * (g.inC / g.groups);
   const int64_t spanD = (g.kernelD - 1) * g.dilationD, spanH = (g.kernelH - 1) * g.dilationH;
   const int64_t spanW = (g.kernelW - 1) * g.dilationW;
   bool inside = true;
   KILN_UNROLL for (int r = 0; r < Rows; ++r) {
-    if (r > 0 && r < rows && ++ox == g.outW) {
-      ox = 0;
-      if (++oy == g.outH) {
-        oy = 0;
-        if (++oz == g.outD) oz = 0, ++b;
-      }
-    }
+    if (r > 0 && r < rows) at.next(g);
     PixelOrigin &o = origin[r];
-    o = {in + b * sampleSize + groupOffset, oz * g.strideD - g.padFront, oy * g.strideH - g.padTop,
-         ox * g.strideW - g.padLeft};
+    o = {in + at.b * sampleSize + groupOffset, at.z * g.strideD - g.padFront, at.y * g.strideH - g.padTop,
+         at.x * g.strideW - g.padLeft};
     inside = inside && o.z >= 0 && o.z + spanD < g.inD && o.y >= 0 && o.y + spanH < g.inH && o.x >= 0 &&
              o.x + spanW < g.inW;
   }
+  at.next(g);
   return inside;
 }
 
@@ -158,12 +169,13 @@ KILN_INLINE void conv2d(float *out, const float *in, const float *packed, const 
       int64_t pEnd = p0 + s.panelChunk < panels ? p0 + s.panelChunk : panels;
       int64_t kernelBytes = (pEnd - p0) * k * abi::kPanelWidth * int64_t(sizeof(float));
       int64_t blockTiles = kernelBytes > kL2ResidentBytes ? kMostBlockTiles : 1;
+      PixelCursor at(g, row0);
       for (int64_t block = row0; block < rowEnd; block += blockTiles * T::kRows) {
         PixelOrigin origins[kMostBlockTiles][T::kRows];
         bool inside[kMostBlockTiles];
         int64_t tiles = 0;
         for (int64_t pixel = block; pixel < rowEnd && tiles < blockTiles; pixel += T::kRows, ++tiles)
-          inside[tiles] = tileOrigins(origins[tiles], in, g, group, pixel,
+          inside[tiles] = tileOrigins(origins[tiles], in, g, group, at,
                                       rowEnd - pixel < T::kRows ? rowEnd - pixel : T::kRows);
         // The block's tiles by panels [p, p + Panels).
         auto blockByPanels = [&](auto panelCount, int64_t p) {
