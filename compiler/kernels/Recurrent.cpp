@@ -66,19 +66,35 @@ KILN_INLINE void storeUnits(float *row, int64_t first, int64_t lanes, const v16 
     for (int64_t l = 0; l < lanes; ++l) row[first + l] = v[l];
 }
 
+// A layer's activation and recurrent (gate) activation, chosen at run time.
+struct CellActivations {
+  const ActParams &activation, &gate;
+  __attribute__((always_inline)) v16 act(v16 v) const { return activated(activation, v); }
+  __attribute__((always_inline)) v16 gateAct(v16 v) const { return activated(gate, v); }
+};
+
+// Keras's default pair, tanh and sigmoid gates, known when compiled: a
+// step's gates are then straight-line code whose polynomials the compiler
+// interleaves, where behind activateVector's switch each waited for the one
+// before it (same functions, same bits).
+struct TanhSigmoid {
+  __attribute__((always_inline)) v16 act(v16 v) const { return tanhv(v); }
+  __attribute__((always_inline)) v16 gateAct(v16 v) const { return sigmoidv(v); }
+};
+
 // LSTM: the new c (in place, units [first, first + lanes) of c) and the
 // returned h of units whose gates' sums are zi, zf, zc, zo.
-KILN_INLINE v16 updateLSTM(const ActParams &act, const ActParams &gate, v16 zi, v16 zf, v16 zc, v16 zo, float *c,
-                           int64_t first, int64_t lanes) {
-  v16 next = activated(gate, zf) * loadUnits(c, first, lanes) + activated(gate, zi) * activated(act, zc);
+template <class Activations>
+KILN_INLINE v16 updateLSTM(const Activations &a, v16 zi, v16 zf, v16 zc, v16 zo, float *c, int64_t first,
+                           int64_t lanes) {
+  v16 next = a.gateAct(zf) * loadUnits(c, first, lanes) + a.gateAct(zi) * a.act(zc);
   storeUnits(c, first, lanes, next);
-  return activated(gate, zo) * activated(act, next);
+  return a.gateAct(zo) * a.act(next);
 }
 
 struct Layer {
   const abi::RecurrentGeometry &g;
   int64_t batch, units, gates, gateWidth;
-  ActParams activation, gate;
   const float *mask, *projection;  // projection: (batch, steps) rows of gateWidth...
   int64_t projectionStride;        // ... this many floats apart
   const float *inputBias;          // added to the projection as read (null: none, or in it)
@@ -98,8 +114,9 @@ KILN_INLINE v16 inputGate(const Layer &l, int64_t b, int64_t step, int64_t block
 // b1) at step `step` (t in processing order), from h (the states before the
 // step) into next. For kGRUResetBefore the recurrent projection holds z and
 // r, then the candidate's (r * h) U_h from 2 * units16 on.
-KILN_INLINE void updateBlock(const Layer &l, int64_t block, int64_t t, int64_t step, const float *h, float *next,
-                             int64_t b0, int64_t b1) {
+template <class Activations>
+KILN_INLINE void updateBlock(const Layer &l, const Activations &a, int64_t block, int64_t t, int64_t step,
+                             const float *h, float *next, int64_t b0, int64_t b1) {
   const int64_t u = l.units, first = block * abi::kPanelWidth;
   const int64_t lanes = u - first < abi::kPanelWidth ? u - first : abi::kPanelWidth;
   const int64_t units16 = abi::panelCount(u) * abi::kPanelWidth;
@@ -115,23 +132,22 @@ KILN_INLINE void updateBlock(const Layer &l, int64_t block, int64_t t, int64_t s
       auto gateSum = [&](int64_t gate) { return x(gate) + load16(r + gate * abi::kPanelWidth); };
       v16 hv;
       switch (l.g.cell) {
-      case abi::kSimpleRNN: hv = activated(l.activation, gateSum(0)); break;
+      case abi::kSimpleRNN: hv = a.act(gateSum(0)); break;
       case abi::kLSTM:
-        hv = updateLSTM(l.activation, l.gate, gateSum(0), gateSum(1), gateSum(2), gateSum(3), l.c + b * u, first,
-                        lanes);
+        hv = updateLSTM(a, gateSum(0), gateSum(1), gateSum(2), gateSum(3), l.c + b * u, first, lanes);
         break;
       case abi::kGRU: {
         // r[2] is h U_h + b_hh, which the reset gate scales (reset_after).
-        v16 z = activated(l.gate, gateSum(0)), reset = activated(l.gate, gateSum(1));
-        v16 candidate = activated(l.activation, x(2) + reset * load16(r + 32));
+        v16 z = a.gateAct(gateSum(0)), reset = a.gateAct(gateSum(1));
+        v16 candidate = a.act(x(2) + reset * load16(r + 32));
         hv = z * loadUnits(hb, first, lanes) + (1.0f - z) * candidate;
         break;
       }
       default: {  // kGRUResetBefore: the candidate's product is already (r * h) U_h
         const float *zr = l.recurrent + b * l.gateWidth + block * 2 * abi::kPanelWidth;
-        v16 z = activated(l.gate, x(0) + load16(zr));
+        v16 z = a.gateAct(x(0) + load16(zr));
         v16 product = load16(l.recurrent + b * l.gateWidth + 2 * units16 + first);
-        v16 candidate = activated(l.activation, x(2) + product);
+        v16 candidate = a.act(x(2) + product);
         hv = z * loadUnits(hb, first, lanes) + (1.0f - z) * candidate;
         break;
       }
@@ -173,12 +189,13 @@ KILN_INLINE void recurrentLayer(float *out, float *stateH, float *stateC, const 
   float *c = temp + batch * sections.c, *output = temp + batch * sections.output;
   float *resetH = temp + batch * sections.resetH;
   const ActParams linear{abi::kLinear, 0.0f, -1.0f, 0.0f};
+  const bool tanhSigmoid = activation.act == abi::kTanh && gate.act == abi::kSigmoid;
 
   if (!g.inputProjected)
     gemm<T>(projection, gateWidth, in, g.features, kernel, bias, batch * T_, gateWidth, g.features, linear, run);
   startStates(h, c, output, initialH, initialC, batch * u);
   const bool projected = g.inputProjected;
-  Layer l{g, batch, u, gates, gateWidth, activation, gate, mask, projected ? in : projection,
+  Layer l{g, batch, u, gates, gateWidth, mask, projected ? in : projection,
           projected ? g.features : gateWidth, projected ? bias : nullptr, recurrent, c, output, out};
 
   // Step t for samples [b0, b1) and blocks of units [begin, end). For
@@ -208,7 +225,9 @@ KILN_INLINE void recurrentLayer(float *out, float *stateH, float *stateC, const 
       gemmBlock<T>(h + b0 * u, u, recurrentKernel, u, 0, u, product, b0, b1 - b0, begin * gates, end * gates,
                    true, true);
     }
-    for (int64_t block = begin; block < end; ++block) updateBlock(l, block, t, step, h, next, b0, b1);
+    for (int64_t block = begin; block < end; ++block)
+      if (tanhSigmoid) updateBlock(l, TanhSigmoid{}, block, t, step, h, next, b0, b1);
+      else updateBlock(l, CellActivations{activation, gate}, block, t, step, h, next, b0, b1);
   };
 
   if (run->threads <= 1 || batch >= run->threads * T::kRows) {
@@ -325,7 +344,8 @@ KILN_INLINE void convLSTM(float *out, float *stateH, float *stateC, const float 
               return loadUnits(x + gate * f, first, lanes) + loadUnits(r + gate * f, first, lanes);
             };
             v16 hv =
-                updateLSTM(activation, gate, gateSum(0), gateSum(1), gateSum(2), gateSum(3), c + at, first, lanes);
+                updateLSTM(CellActivations{activation, gate}, gateSum(0), gateSum(1), gateSum(2), gateSum(3), c + at,
+                           first, lanes);
             storeUnits(h + at, first, lanes, hv);
             storeUnits(output + at, first, lanes, hv);
           }
