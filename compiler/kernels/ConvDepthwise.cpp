@@ -27,7 +27,7 @@ KILN_INLINE void depthwisePixel(float *dst, const float *sample, const abi::Conv
   int64_t dm = g.depthMultiplier;
   for (int64_t c0 = 0; c0 < g.outC; c0 += abi::kPanelWidth) {
     int64_t lanes = g.outC - c0 < abi::kPanelWidth ? g.outC - c0 : abi::kPanelWidth;
-    v16 acc = bias ? *reinterpret_cast<const v16 *>(bias + c0) : v16{} + 0.0f;
+    v16 acc = bias ? load16(bias + c0) : splat(0.0f);
     for (int64_t ky = 0; ky < g.kernelH; ++ky) {
       int64_t iy = oy * g.strideH + ky * g.dilationH - g.padTop;
       if (iy < 0 || iy >= g.inH) continue;
@@ -37,16 +37,16 @@ KILN_INLINE void depthwisePixel(float *dst, const float *sample, const abi::Conv
         const float *x = sample + (iy * g.inW + ix) * g.inC;
         v16 xs;
         if (dm == 1 && lanes == abi::kPanelWidth) {
-          xs = *reinterpret_cast<const v16 *>(x + c0);
+          xs = load16(x + c0);
         } else {  // a channel tail, or each input channel feeding dm outputs
           for (int l = 0; l < abi::kPanelWidth; ++l) xs[l] = l < lanes ? x[(c0 + l) / dm] : 0.0f;
         }
-        acc += xs * *reinterpret_cast<const v16 *>(kernel + (ky * g.kernelW + kx) * tapStride + c0);
+        acc += xs * load16(kernel + (ky * g.kernelW + kx) * tapStride + c0);
       }
     }
     activateVector(act, acc);
     if (lanes == abi::kPanelWidth) {
-      *reinterpret_cast<v16 *>(dst + c0) = acc;
+      store16(dst + c0, acc);
     } else {
       for (int64_t l = 0; l < lanes; ++l) dst[c0 + l] = acc[l];
     }

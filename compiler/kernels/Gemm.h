@@ -44,9 +44,6 @@ KILN_INLINE void withRowCount(int64_t n, F &&f) {
 // own optimization decides the rest), so they ask for it explicitly.
 #define KILN_UNROLL _Pragma("clang loop unroll(full)")
 
-KILN_INLINE v16 load16(const float *p) { return *reinterpret_cast<const v16 *>(p); }
-KILN_INLINE void store16(float *p, const v16 &v) { *reinterpret_cast<v16 *>(p) = v; }
-
 // acc[r][p] = sum over kk < k of A(r, kk) * B_p(kk), A(r, kk) being
 // a[r * lda + kk]; panel p of B starts `panelStride` floats after panel p - 1.
 template <int Rows, int Panels>

@@ -1,5 +1,6 @@
 // Kernels for sequences: embedding lookup and masking.
 #include "Parallel.h"
+#include "VectorMath.h"
 
 using namespace kiln;
 using namespace kiln::kernels;
@@ -26,8 +27,7 @@ KILN_INLINE void lookup(float *out, float *mask, const Id *ids, const float *tab
       const float *row = table + (valid ? int64_t(id) : 0) * dim;
       float *to = out + i * dim;
       int64_t d = 0;
-      for (; d + 16 <= dim; d += 16)
-        *reinterpret_cast<v16 *>(to + d) = valid ? *reinterpret_cast<const v16 *>(row + d) : v16{};
+      for (; d + 16 <= dim; d += 16) store16(to + d, valid ? load16(row + d) : v16{});
       for (; d < dim; ++d) to[d] = valid ? row[d] : 0.0f;
       if (mask) mask[i] = id > -1 && id < 1 ? 0.0f : 1.0f;
     }

@@ -10,6 +10,8 @@ namespace kiln::kernels {
 typedef int32_t vi16 __attribute__((vector_size(64), aligned(4)));
 
 KILN_INLINE v16 splat(float x) { return v16{} + x; }
+KILN_INLINE v16 load16(const float *p) { return *reinterpret_cast<const v16 *>(p); }
+KILN_INLINE void store16(float *p, const v16 &v) { *reinterpret_cast<v16 *>(p) = v; }
 
 // e^x within 2 ulp: +inf above 88.72, 0 below -103.97, NaN for NaN.
 // Cody-Waite reduction x = n ln2 + r, |r| <= ln2 / 2, Cephes's polynomial
@@ -103,9 +105,9 @@ KILN_INLINE void activateVector(const ActParams &p, v16 &v) {
 // reference to a vector as aligned to its whole size, which a register's
 // spill slot need not be.)
 [[gnu::noinline]] static inline void activateLanes(const ActParams &p, float *lanes) {
-  v16 v = *reinterpret_cast<const v16 *>(lanes);
+  v16 v = load16(lanes);
   activateVector(p, v);
-  *reinterpret_cast<v16 *>(lanes) = v;
+  store16(lanes, v);
 }
 
 // activateVector for the GEMM epilogue, which applies it to each of a tile's
@@ -132,9 +134,9 @@ KILN_INLINE void activateRow(const ActParams &p, float *x, int64_t count) {
   if (p.act == abi::kLinear) return;
   int64_t i = 0;
   for (; i + 16 <= count; i += 16) {
-    v16 v = *reinterpret_cast<const v16 *>(x + i);
+    v16 v = load16(x + i);
     activateVector(p, v);
-    *reinterpret_cast<v16 *>(x + i) = v;
+    store16(x + i, v);
   }
   for (; i < count; ++i) x[i] = activate(p, x[i]);
 }
@@ -148,17 +150,16 @@ KILN_INLINE void softmaxRows(float *data, int64_t rows, int64_t cols, bool logar
     // across them: the same value as one pass, without its latency chain.
     float max = row[0];
     if (whole > 0) {
-      v16 lanes = *reinterpret_cast<const v16 *>(row);
-      for (int64_t c = 16; c < whole; c += 16)
-        lanes = __builtin_elementwise_max(lanes, *reinterpret_cast<const v16 *>(row + c));
+      v16 lanes = load16(row);
+      for (int64_t c = 16; c < whole; c += 16) lanes = __builtin_elementwise_max(lanes, load16(row + c));
       for (int l = 0; l < 16; ++l) max = fmaxf(max, lanes[l]);
     }
     for (int64_t c = whole; c < cols; ++c) max = fmaxf(max, row[c]);
     float sum = 0.0f;
     v16 sums = splat(0.0f);
     for (int64_t c = 0; c < whole; c += 16) {
-      v16 e = expv(*reinterpret_cast<const v16 *>(row + c) - max);
-      if (!logarithm) *reinterpret_cast<v16 *>(row + c) = e;
+      v16 e = expv(load16(row + c) - max);
+      if (!logarithm) store16(row + c, e);
       sums += e;
     }
     for (int64_t c = whole; c < cols; ++c) {
