@@ -320,8 +320,11 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
                                                  "int64", "uint8", "bool"};
     if (module == "tensorflow" && dtypes.count(name)) return Value::ofStr(name, range);
     if (module == "tensorflow" && name == "TensorShape") return builtinValue(find(mathFunctions(), name, module), range);
-    return Value::skipped("tf." + full.substr(std::string("tensorflow.").size()),
-                          "a TensorFlow function; models are built from Keras layers", range);
+    std::string tfName = "tf." + full.substr(std::string("tensorflow.").size());
+    // Inside a layer's computation it is model code Kiln cannot compile, even
+    // on constants (tf.linalg.band_part(tf.ones(...)) as a mask).
+    if (trace_) return Value::skipped(tfName, tfName + " is not in the tensor-expression subset Kiln compiles", range, true);
+    return Value::skipped(tfName, "a TensorFlow function; models are built from Keras layers", range);
   }
   if (!within(module, "keras")) return Value::skipped(full, "module '" + module + "' is not available in model files", range);
 
