@@ -57,6 +57,7 @@ enum BinaryOp : int32_t {
 enum UnaryOp : int32_t {
   kNegate = 0, kAbs, kSquare, kSqrt, kRsqrt, kExp, kLog, kSign, kFloor, kCeil, kReciprocal, kTrunc,
   kSin, kCos, kTan, kLog1p, kExpm1, kRound,  // kRound: halves to even, as tf.round and keras.ops.round
+  kErf, kErfc,
 };
 
 // The instructions of kiln_expr_map, three int64 each (op, a, b): a stack

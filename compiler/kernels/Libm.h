@@ -8,6 +8,7 @@
 extern "C" {
 float ceilf(float);
 float cosf(float);
+float erfcf(float);
 float erff(float);
 float expf(float);
 float expm1f(float);

@@ -29,6 +29,8 @@ KILN_INLINE float unaryOp(int64_t op, float x) {
   case abi::kLog1p: return log1pf(x);
   case abi::kExpm1: return expm1f(x);
   case abi::kRound: return rintf(x);  // the default rounding mode: halves to even
+  case abi::kErf: return erff(x);
+  case abi::kErfc: return erfcf(x);
   default: return x;
   }
 }

@@ -30,6 +30,7 @@ const std::vector<TensorOp> &tensorOps() {
       {"sin", Family::Unary, abi::kSin},               {"cos", Family::Unary, abi::kCos},
       {"tan", Family::Unary, abi::kTan},               {"log1p", Family::Unary, abi::kLog1p},
       {"expm1", Family::Unary, abi::kExpm1},           {"round", Family::Unary, abi::kRound},
+      {"erf", Family::Unary, abi::kErf},               {"erfc", Family::Unary, abi::kErfc},
       {"add_n", Family::AddN, 0},
       {"add", Family::Binary, abi::kAdd},              {"subtract", Family::Binary, abi::kSubtract},
       {"multiply", Family::Binary, abi::kMultiply},    {"divide", Family::Binary, abi::kDivide},
@@ -618,6 +619,7 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
           {abi::kTan, [](double v) { return std::tan(v); }},   {abi::kLog1p, [](double v) { return std::log1p(v); }},
           {abi::kExpm1, [](double v) { return std::expm1(v); }},
           {abi::kRound, [](double v) { return std::nearbyint(v); }},
+          {abi::kErf, [](double v) { return std::erf(v); }},   {abi::kErfc, [](double v) { return std::erfc(v); }},
       };
       if (auto f = functions.find(op.code); f != functions.end()) return Value::ofFloat(float(f->second(x)), call.range);
     }

@@ -754,3 +754,38 @@ CASES += [
     Case("keras3_lambda_math", MATH_KERAS3, keras=3, files=("model.keras",), inputs=[floats(-1.2, 1.2)],
          atol=1e-5, rtol=1e-5, note="keras.ops sin, cos, tan, log1p, expm1 and round in Lambdas; Keras 3 (JAX)."),
 ]
+
+# The error function, as hand-written exact GELU uses it (BERT's gelu:
+# x * 0.5 * (1 + erf(x / sqrt(2)))), over both tails.
+ERF_KERAS2 = """import math
+import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+
+
+def gelu(x):
+    return x * 0.5 * (1.0 + tf.math.erf(x / tf.sqrt(2.0)))
+
+
+x = keras.Input(shape=(8,))
+h = layers.Dense(8)(x)
+g = layers.Lambda(gelu)(h)
+e = layers.Lambda(lambda t: tf.math.erfc(t) - tf.math.erf(t * 2.0) + tf.math.erf(0.5) / math.sqrt(2.0))(x)
+model = keras.Model(x, [g, e])
+"""
+
+ERF_KERAS3 = """import keras
+from keras import layers, ops
+
+x = keras.Input(shape=(8,))
+h = layers.Dense(8)(x)
+g = layers.Lambda(lambda t: 0.5 * t * (1.0 + ops.erf(t / ops.sqrt(2.0))))(h)
+model = keras.Model(x, [g, layers.Lambda(lambda t: ops.erf(t * 3.0))(x)])
+"""
+
+CASES += [
+    Case("keras2_lambda_erf", ERF_KERAS2, keras=2, files=("model.h5",), inputs=[floats(-3, 3)], atol=1e-6, rtol=1e-5,
+         note="tf.math.erf (exact GELU written by hand, and on a number) and tf.math.erfc in Lambdas; tf.keras 2.15."),
+    Case("keras3_lambda_erf", ERF_KERAS3, keras=3, files=("model.keras",), inputs=[floats(-3, 3)], atol=1e-6,
+         rtol=1e-5, note="keras.ops.erf in Lambdas (exact GELU written by hand); Keras 3 (JAX)."),
+]
