@@ -52,6 +52,73 @@ std::optional<int> tile(TensorProgram &program, int x, std::vector<int64_t> repe
   return result;
 }
 
+// tf.slice(x, begin, size), keras.ops.slice(x, start_indices, shape): per
+// axis, size entries from begin (-1 or None: to the end); the batch axis whole.
+std::optional<int> sliceOf(TensorProgram &program, int x, const std::vector<int64_t> &begin,
+                         const std::vector<int64_t> &size, std::string &error) {
+  const std::vector<int64_t> dims = program.nodes[x].dims;
+  const bool batched = program.nodes[x].batched;
+  if (begin.size() != dims.size() || size.size() != dims.size()) {
+    error = fmt::format("begin and size need an entry for each of the {} axes of {}", dims.size(), program.shape(x));
+    return std::nullopt;
+  }
+  std::vector<TensorProgram::Index> indexes(dims.size());
+  for (size_t axis = 0; axis < dims.size(); ++axis) {
+    const bool rest = size[axis] == -1;
+    if (batched && axis == 0) {
+      if (begin[0] != 0 || !rest) {
+        error = "the batch axis is taken whole (begin 0, size -1)";
+        return std::nullopt;
+      }
+      continue;
+    }
+    const int64_t end = rest ? dims[axis] : begin[axis] + size[axis];
+    if (begin[axis] < 0 || (!rest && size[axis] < 1) || end > dims[axis]) {
+      error = fmt::format("begin {} and size {} do not fit axis {} of size {}", begin[axis], size[axis], axis,
+                          dims[axis]);
+      return std::nullopt;
+    }
+    indexes[axis].begin = begin[axis];
+    indexes[axis].end = end;
+  }
+  return program.subscript(x, std::move(indexes), -1, error);
+}
+
+// tf.roll, keras.ops.roll: along each axis, the last `shift` entries (modulo
+// its size) moved to the front, as the slice after them and the one before.
+std::optional<int> rollOf(TensorProgram &program, int x, const std::vector<int64_t> &shifts,
+                        const std::vector<int64_t> &axes, std::string &error) {
+  if (shifts.size() != axes.size()) {
+    error = fmt::format("{} shifts for {} axes", shifts.size(), axes.size());
+    return std::nullopt;
+  }
+  const std::vector<int64_t> dims = program.nodes[x].dims;
+  const int64_t rank = int64_t(dims.size());
+  int result = x;
+  for (size_t k = 0; k < axes.size(); ++k) {
+    const int64_t axis = axes[k] < 0 ? axes[k] + rank : axes[k];
+    if (axis < 0 || axis >= rank) {
+      error = fmt::format("axis {} is out of range for a tensor of rank {}", axes[k], rank);
+      return std::nullopt;
+    }
+    if (program.nodes[x].batched && axis == 0) {
+      error = "rolling the batch axis mixes samples, which Kiln computes each on its own";
+      return std::nullopt;
+    }
+    const int64_t n = dims[axis], shift = ((shifts[k] % n) + n) % n;
+    if (shift == 0) continue;
+    std::vector<TensorProgram::Index> tail(size_t(axis + 1)), head(size_t(axis + 1));
+    tail[axis].begin = n - shift;
+    head[axis].end = n - shift;
+    std::optional<int> last = program.subscript(result, tail, -1, error);
+    std::optional<int> first = last ? program.subscript(result, head, -1, error) : std::nullopt;
+    std::optional<int> rolled = first ? program.concatenate({*last, *first}, axis, error) : std::nullopt;
+    if (!rolled) return std::nullopt;
+    result = *rolled;
+  }
+  return result;
+}
+
 }  // namespace
 
 std::vector<TensorArgs::Names> parameterNames(const TensorOp &op) {
@@ -83,6 +150,8 @@ std::vector<TensorArgs::Names> parameterNames(const TensorOp &op) {
                         : std::vector<Names>{{"shape"}, {"dtype"}};
   case Family::BroadcastTo: return {x, {"shape"}};
   case Family::Repeat: return {x, {"repeats", "rep", "n"}, {"axis"}};
+  case Family::Slice: return {{"input_", "inputs", "x", "input"}, {"begin", "start_indices"}, {"size", "shape"}};
+  case Family::Roll: return {{"input", "x", "a"}, {"shift"}, {"axis"}};
   case Family::Moments:
     return op.code == 0 ? std::vector<Names>{x, {"axes"}, {"shift"}, {"keepdims", "keep_dims"}}
                         : std::vector<Names>{x, {"axis"}, {"keepdims"}};
@@ -460,6 +529,22 @@ Value Evaluator::traceTensorFamily(const Builtin &builtin, const TensorOp &op, c
       break;
     }
     result = trace_->repeatElements(*a, *count, *axis, error);
+    break;
+  }
+  case Family::Slice: {
+    std::optional<std::vector<int64_t>> begin = args.integers(1), size = begin ? args.integers(2) : std::nullopt;
+    if (!size) return Value::error(call.range);
+    result = sliceOf(*trace_, *a, *begin, *size, error);
+    break;
+  }
+  case Family::Roll: {
+    std::optional<std::vector<int64_t>> shifts = args.integers(1), axes = shifts ? args.integers(2) : std::nullopt;
+    if (!axes) return Value::error(call.range);
+    if (!args.given(2)) {
+      error = "without axis= it rolls the flattened tensor, batch axis included; give axis=";
+      break;
+    }
+    result = rollOf(*trace_, *a, *shifts, *axes, error);
     break;
   }
   case Family::BatchDot: {

@@ -31,6 +31,7 @@ const std::vector<TensorOp> &tensorOps() {
       {"tan", Family::Unary, abi::kTan},               {"log1p", Family::Unary, abi::kLog1p},
       {"expm1", Family::Unary, abi::kExpm1},           {"round", Family::Unary, abi::kRound},
       {"erf", Family::Unary, abi::kErf},               {"erfc", Family::Unary, abi::kErfc},
+      {"slice", Family::Slice, 0},                     {"roll", Family::Roll, 0},
       {"add_n", Family::AddN, 0},
       {"add", Family::Binary, abi::kAdd},              {"subtract", Family::Binary, abi::kSubtract},
       {"multiply", Family::Binary, abi::kMultiply},    {"divide", Family::Binary, abi::kDivide},

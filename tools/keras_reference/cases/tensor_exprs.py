@@ -789,3 +789,82 @@ CASES += [
     Case("keras3_lambda_erf", ERF_KERAS3, keras=3, files=("model.keras",), inputs=[floats(-3, 3)], atol=1e-6,
          rtol=1e-5, note="keras.ops.erf in Lambdas (exact GELU written by hand); Keras 3 (JAX)."),
 ]
+
+# Slices by begin and size, and rolls: keras.io's Compact Convolutional
+# Transformer trims its position embeddings with ops.slice, the Swin
+# Transformer shifts its windows with ops.roll.
+SLICE_ROLL_KERAS2 = """import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+
+x = keras.Input(shape=(4, 6))
+a = layers.Lambda(lambda t: tf.slice(t, [0, 1, 2], [-1, 2, -1]))(x)
+b = layers.Lambda(lambda t: tf.roll(t, shift=[1, -2], axis=[1, 2]))(x)
+c = tf.roll(x, shift=9, axis=-1)
+d = tf.slice(x, begin=[0, 0, 3], size=[-1, 4, 2])
+model = keras.Model(x, [a, b, c, d])
+"""
+
+SLICE_ROLL_KERAS3 = """import keras
+from keras import layers, ops
+
+
+class PositionEmbedding(keras.layers.Layer):
+    def __init__(self, sequence_length, initializer="glorot_uniform", **kwargs):
+        super().__init__(**kwargs)
+        if sequence_length is None:
+            raise ValueError("`sequence_length` must be an Integer, received `None`.")
+        self.sequence_length = int(sequence_length)
+        self.initializer = keras.initializers.get(initializer)
+
+    def build(self, input_shape):
+        feature_size = input_shape[-1]
+        self.position_embeddings = self.add_weight(
+            name="embeddings",
+            shape=[self.sequence_length, feature_size],
+            initializer=self.initializer,
+            trainable=True,
+        )
+        super().build(input_shape)
+
+    def call(self, inputs, start_index=0):
+        shape = ops.shape(inputs)
+        feature_length = shape[-1]
+        sequence_length = shape[-2]
+        # trim to match the length of the input sequence, which might be less
+        # than the sequence_length of the layer.
+        position_embeddings = ops.convert_to_tensor(self.position_embeddings)
+        position_embeddings = ops.slice(
+            position_embeddings,
+            (start_index, 0),
+            (sequence_length, feature_length),
+        )
+        return ops.broadcast_to(position_embeddings, shape)
+
+
+class WindowShift(layers.Layer):
+    def __init__(self, shift_size, **kwargs):
+        super().__init__(**kwargs)
+        self.shift_size = shift_size
+
+    def call(self, x):
+        return ops.roll(x, shift=[-self.shift_size, -self.shift_size], axis=[1, 2])
+
+
+tokens = keras.Input(shape=(5, 4))
+positions = PositionEmbedding(sequence_length=8)(tokens)
+encoded = layers.Add()([tokens, positions])
+image = keras.Input(shape=(4, 4, 3))
+shifted = WindowShift(shift_size=1)(image)
+model = keras.Model([tokens, image], [encoded, shifted])
+"""
+
+CASES += [
+    Case("keras2_slice_roll", SLICE_ROLL_KERAS2, keras=2, files=("model.h5",), inputs=[floats(-1, 1)],
+         note="tf.slice (size -1 to the end) and tf.roll (shifts past the size and negative, two axes at once), in "
+              "Lambdas and on model tensors; tf.keras 2.15."),
+    Case("keras3_slice_roll", SLICE_ROLL_KERAS3, keras=3, files=("model.weights.h5",),
+         inputs=[floats(-1, 1), floats(-1, 1)],
+         note="keras.io CCT's PositionEmbedding (ops.slice of a weight by the input's shape) and Swin's window "
+              "shift (ops.roll over two axes) in custom layers; Keras 3 (JAX)."),
+]
