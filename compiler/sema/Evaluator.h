@@ -345,6 +345,7 @@ private:
   Value objectAttribute(const Value &object, const std::string &name, SourceRange range, SourceRange nameRange);
   Value callObjectMethod(const Value &self, const std::string &method, CallSite &call);
   Value constructObject(const Value &cls, CallSite &call);
+  Value constructDataclass(const Value &cls, const Value &fields, Value &object, CallSite &call);
   Value callObjectSuper(const Value &self, const std::string &method, CallSite &call);
   Value callSuper(const Value &self, const std::string &method, CallSite &call);
   Value addWeight(Layer *layer, CallSite &call);  // self.add_weight(...)

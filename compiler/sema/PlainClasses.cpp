@@ -5,6 +5,9 @@
 // methods and properties are found on the class and its bases.
 #include "sema/Evaluator.h"
 
+#include <algorithm>
+#include <fmt/format.h>
+
 namespace kiln {
 
 namespace {
@@ -17,6 +20,32 @@ const Value *lookupMember(const Value &cls, const std::string &name) {
     for (size_t i = 0; i + 1 < c->items.size(); i += 2)
       if (c->items[i].text == name) return &c->items[i + 1];
   return nullptr;
+}
+
+// @dataclass, @dataclasses.dataclass, @dataclass(frozen=True).
+bool isDataclass(const ast::Stmt &stmt) {
+  for (const ast::ExprPtr &d : stmt.decorators) {
+    const ast::Expr &e = d->kind == ast::ExprKind::Call ? *d->object : *d;
+    if ((e.kind == ast::ExprKind::Name || e.kind == ast::ExprKind::Attribute) && e.name == "dataclass") return true;
+  }
+  return false;
+}
+
+// The fields of a dataclass: its bases' then its own annotated class
+// attributes, in order; __init__ takes them, a class attribute is the default.
+constexpr const char *kDataclassFields = "__dataclass_fields__";
+
+Value dataclassFields(const ast::Stmt &stmt, const Value *base) {
+  const Value *inherited = base ? lookupMember(*base, kDataclassFields) : nullptr;
+  std::vector<Value> fields;
+  if (inherited) fields.assign(inherited->items.begin(), inherited->items.end());
+  for (const ast::StmtPtr &s : stmt.body) {
+    if (s->keyword != "annotation" || s->targets.empty() || s->targets[0]->kind != ast::ExprKind::Name) continue;
+    const std::string &name = s->targets[0]->name;
+    if (std::none_of(fields.begin(), fields.end(), [&](const Value &f) { return f.text == name; }))
+      fields.push_back(Value::ofStr(name, s->targets[0]->range));
+  }
+  return Value::ofList(std::move(fields), stmt.keywordRange);
 }
 
 Value bound(const Value &self, const std::string &name, SourceRange range) {
@@ -42,6 +71,10 @@ void Evaluator::definePlainClass(const ast::Stmt &stmt, const Value *base) {
     cls.items.vector().push_back(member);
   }
   if (base && base->is(ValueKind::Class)) cls.self = std::make_shared<Value>(*base);
+  if (isDataclass(stmt) && !scope->names.count("__init__")) {
+    cls.items.vector().push_back(Value::ofStr(kDataclassFields, stmt.keywordRange));
+    cls.items.vector().push_back(dataclassFields(stmt, cls.self.get()));
+  }
   scope_->names[stmt.name] = cls;
 }
 
@@ -91,6 +124,8 @@ Value Evaluator::constructObject(const Value &cls, CallSite &call) {
   Value object = Value::make(ValueKind::Instance, call.range);
   object.self = std::make_shared<Value>(cls);
   const Value *init = lookupMember(cls, "__init__");
+  if (const Value *fields = lookupMember(cls, kDataclassFields); fields && !init)
+    return constructDataclass(cls, *fields, object, call);
   if (!init || !init->is(ValueKind::Function)) {
     if (!call.args.empty()) {
       diags_.report(DiagID::err_model_arg, call.range, cls.text + "() takes no arguments");
@@ -101,6 +136,39 @@ Value Evaluator::constructObject(const Value &cls, CallSite &call) {
   call.args.insert(call.args.begin(), CallArgument{"", {}, object, nullptr});
   Value result = callFunction(*std::shared_ptr(init->function), call);
   return result.is(ValueKind::Error) ? result : object;
+}
+
+// The __init__ that @dataclass generates: the fields from the arguments or
+// their defaults, then __post_init__ if the class has one.
+Value Evaluator::constructDataclass(const Value &cls, const Value &fields, Value &object, CallSite &call) {
+  auto fail = [&](SourceRange at, const std::string &message) {
+    diags_.report(DiagID::err_model_arg, at, cls.text + "() " + message);
+    return Value::error(call.range);
+  };
+  size_t next = 0;
+  for (const CallArgument &a : call.args) {
+    std::string name = a.keyword;
+    if (name.empty()) {
+      if (next == fields.items.size())
+        return fail(a.value.range, fmt::format("takes {} arguments but more were given", fields.items.size()));
+      name = fields.items[next++].text;
+    } else if (std::none_of(fields.items.begin(), fields.items.end(), [&](const Value &f) { return f.text == name; })) {
+      return fail(a.keywordRange, "got an unexpected keyword argument '" + name + "'");
+    }
+    if (dictGet(object, Value::ofStr(name))) return fail(a.value.range, "got multiple values for argument '" + name + "'");
+    dictSet(object, Value::ofStr(name, a.value.range), a.value);
+  }
+  for (const Value &field : fields.items) {
+    if (dictGet(object, field)) continue;
+    const Value *fallback = lookupMember(cls, field.text);
+    if (!fallback) return fail(call.range, "missing the argument '" + field.text + "'");
+    dictSet(object, field, *fallback);
+  }
+  if (lookupMember(cls, "__post_init__")) {
+    CallSite post{call.range, call.calleeRange, {}};
+    if (callObjectMethod(object, "__post_init__", post).is(ValueKind::Error)) return Value::error(call.range);
+  }
+  return object;
 }
 
 // super().method(...) in a method of a plain class: the method of the base

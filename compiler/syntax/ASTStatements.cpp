@@ -203,11 +203,12 @@ StmtPtr Builder::simpleStatement(KilnParser::SimpleStatementContext *ctx) {
     return s;
   }
   if (auto *ann = dynamic_cast<KilnParser::AnnotatedStmtContext *>(ctx)) {
-    // x: int = 5 assigns; a bare annotation `x: int` binds nothing.
-    if (ann->exprList().size() < 2) return make(StmtKind::Pass);
-    StmtPtr s = make(StmtKind::Assign);
+    // x: int = 5 assigns; a bare annotation `x: int` binds nothing. Both
+    // keep their target and keyword "annotation": a dataclass's fields.
+    StmtPtr s = make(ann->exprList().size() < 2 ? StmtKind::Pass : StmtKind::Assign);
+    s->keyword = "annotation";
     s->targets.push_back(exprList(ann->exprList(0)));
-    s->value = exprList(ann->exprList(1));
+    if (ann->exprList().size() > 1) s->value = exprList(ann->exprList(1));
     return s;
   }
   auto *e = static_cast<KilnParser::ExprStmtContext *>(ctx);
