@@ -4,6 +4,7 @@
 #include "sema/Evaluator.h"
 
 #include "diagnostics/Suggest.h"
+#include "layers/core/Traced.h"
 
 #include <algorithm>
 #include <functional>
@@ -186,7 +187,13 @@ Value Evaluator::call(const Value &callee, CallSite &call) {
     if (rejectSkipped(call, callee.layerClass)) return Value::error(call.range);
     return constructLayer(callee.layerClass, call, callee.text);
   case ValueKind::Layer:
-    if (const Value *s = prediction()) return unshaped(*s);
+    if (const Value *s = prediction()) {
+      Layer *l = callee.layer;
+      if (isSubclassedModelKind(l->kind) && !l->model && !l->program && !call.args.empty() && call.args[0].keyword.empty())
+        if (std::optional<Value> built = buildModelOnData(l, call.args[0].value, call.range); built && built->is(ValueKind::Error))
+          return *built;
+      return unshaped(*s);
+    }
     return callLayer(callee.layer, call);
   case ValueKind::Model:
     if (const Value *s = prediction()) return unshaped(*s);

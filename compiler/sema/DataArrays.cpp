@@ -591,6 +591,25 @@ Value Evaluator::dataBinary(const std::string &op, const Value &a, const Value &
   return unshaped(data);
 }
 
+Value Evaluator::constantData(const std::string &what, const std::vector<int64_t> &dims, SourceRange range) {
+  Value origin = Value::skipped(what, "a constant tensor outside any layer", range);
+  Dims shape;
+  for (int64_t d : dims) shape.push_back(DataDim{d, 0});
+  if (!shape.empty()) shape[0].samples = ++dataSamples_;
+  return array(*origin.skip, std::move(shape), range);
+}
+
+// Keras builds a subclassed model on the first data it is called on, as it
+// builds a Sequential on the first it runs on: (None,) and one sample's shape.
+std::optional<Value> Evaluator::buildModelOnData(Layer *model, const Value &data, SourceRange range) {
+  const Dims *shape = shapeOf(data);
+  if (!shape || shape->empty() || !std::all_of(shape->begin() + 1, shape->end(), readable)) return std::nullopt;
+  std::vector<Value> dims{Value::none(range)};
+  for (auto d = shape->begin() + 1; d != shape->end(); ++d) dims.push_back(Value::ofInt(d->size, range));
+  CallSite build{range, range, {{"", {}, Value::ofTuple(std::move(dims), range), nullptr}}};
+  return buildSubclassedModel(model, build);
+}
+
 std::optional<Value> Evaluator::callDataFunction(const Value &callee, const ast::Expr &e) {
   DiagnosticEngine::Mark mark = diags_.mark();
   for (const ast::Argument &a : e.args)  // *x.shape is its sizes; *sizes of data: how many is not known

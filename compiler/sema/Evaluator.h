@@ -198,6 +198,11 @@ private:
 
   // NumPy arrays of data with known shapes (DataArrays.cpp)
   std::optional<Value> callDataFunction(const Value &callee, const ast::Expr &e);
+  // Data of a known shape made outside any layer (tf.zeros((1, 784))).
+  Value constantData(const std::string &what, const std::vector<int64_t> &dims, SourceRange range);
+  // model(data) for a subclassed model not yet built: built on the data's
+  // shape if Kiln knows it (the build's result), else nothing.
+  std::optional<Value> buildModelOnData(Layer *model, const Value &data, SourceRange range);
   std::optional<Value> dataAttribute(const Value &array, const std::string &name, SourceRange range);
   std::optional<Value> dataSubscript(const Value &array, const ast::Expr &e);
   std::optional<Value> dataLength(const Value &array, SourceRange range);

@@ -630,6 +630,15 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
       trace_ = nullptr;
       return result;
     }
+    // tf.zeros((1, 784)), ops.ones(shape=(3, 64)) outside any layer: data of
+    // that shape, which builds a subclassed model called on it.
+    if (op.family == Family::Fill && op.code != 2) {
+      TensorArgs args{diags_, call, what, parameterNames(op), {}, [](const Value &) { return std::nullopt; }};
+      std::optional<std::vector<int64_t>> dims = args.bind() ? args.integers(0) : std::nullopt;
+      if (!dims) return Value::error(call.range);
+      if (std::all_of(dims->begin(), dims->end(), [](int64_t d) { return d > 0; }))
+        return constantData(what + "()", *dims, call.range);
+    }
     diags_.report(DiagID::err_tensor_op_outside, call.range, what);
     return Value::error(call.range);
   }
