@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
+#include <limits>
 
 namespace kiln {
 
@@ -119,6 +120,42 @@ std::optional<int> rollOf(TensorProgram &program, int x, const std::vector<int64
   return result;
 }
 
+// tf.linalg.band_part(x, lower, upper) and NumPy's tril(x, k) / triu(x, k)
+// as keras.ops has them: over the last two axes, x where column - row lies
+// in [low, high], else 0 (a select, not a product: inf and NaN outside are 0).
+std::optional<int> band(TensorProgram &program, int x, int64_t low, int64_t high, std::string &error) {
+  const std::vector<int64_t> dims = program.nodes[x].dims;
+  const int64_t first = program.nodes[x].batched ? 2 : 1;
+  if (int64_t(dims.size()) < first + 1) {
+    error = "needs a matrix (two axes besides the batch axis), got " + program.shape(x);
+    return std::nullopt;
+  }
+  const int64_t rows = dims[dims.size() - 2], cols = dims.back();
+  std::vector<float> keep(size_t(rows * cols));
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) keep[size_t(r * cols + c)] = c - r >= low && c - r <= high ? 1.0f : 0.0f;
+  return program.select(program.constant({rows, cols}, std::move(keep)), x, program.scalar(0), error);
+}
+
+// tf.reverse, K.reverse, keras.ops.flip: the given axes in reverse order.
+std::optional<int> reverse(TensorProgram &program, int x, const std::vector<int64_t> &axes, std::string &error) {
+  const int64_t rank = program.nodes[x].rank();
+  std::vector<TensorProgram::Index> indexes(static_cast<size_t>(rank));
+  for (int64_t given : axes) {
+    const int64_t axis = given < 0 ? given + rank : given;
+    if (axis < 0 || axis >= rank) {
+      error = fmt::format("axis {} is out of range for a tensor of rank {}", given, rank);
+      return std::nullopt;
+    }
+    if (program.nodes[x].batched && axis == 0) {
+      error = "reversing the batch axis mixes samples, which Kiln computes each on its own";
+      return std::nullopt;
+    }
+    indexes[size_t(axis)].step = -1;
+  }
+  return program.subscript(x, std::move(indexes), -1, error);
+}
+
 }  // namespace
 
 std::vector<TensorArgs::Names> parameterNames(const TensorOp &op) {
@@ -152,6 +189,8 @@ std::vector<TensorArgs::Names> parameterNames(const TensorOp &op) {
   case Family::Repeat: return {x, {"repeats", "rep", "n"}, {"axis"}};
   case Family::Slice: return {{"input_", "inputs", "x", "input"}, {"begin", "start_indices"}, {"size", "shape"}};
   case Family::Roll: return {{"input", "x", "a"}, {"shift"}, {"axis"}};
+  case Family::Band: return op.code == 0 ? std::vector<Names>{x, {"num_lower"}, {"num_upper"}} : std::vector<Names>{x, {"k"}};
+  case Family::Reverse: return {{"tensor", "x", "m"}, {"axis", "axes"}};
   case Family::Moments:
     return op.code == 0 ? std::vector<Names>{x, {"axes"}, {"shift"}, {"keepdims", "keep_dims"}}
                         : std::vector<Names>{x, {"axis"}, {"keepdims"}};
@@ -545,6 +584,29 @@ Value Evaluator::traceTensorFamily(const Builtin &builtin, const TensorOp &op, c
       break;
     }
     result = rollOf(*trace_, *a, *shifts, *axes, error);
+    break;
+  }
+  case Family::Band: {
+    const int64_t unbounded = std::numeric_limits<int64_t>::max();
+    std::optional<int64_t> first = args.integer(1, 0), second = op.code == 0 ? args.integer(2, 0) : first;
+    if (!first || !second) return Value::error(call.range);
+    if (op.code == 0 && (!args.given(1) || !args.given(2))) {
+      error = "needs num_lower and num_upper";
+      break;
+    }
+    int64_t low = op.code == 0 ? (*first < 0 ? -unbounded : -*first) : op.code == 1 ? -unbounded : *first;
+    int64_t high = op.code == 0 ? (*second < 0 ? unbounded : *second) : op.code == 1 ? *first : unbounded;
+    result = band(*trace_, *a, low, high, error);
+    break;
+  }
+  case Family::Reverse: {
+    std::optional<std::vector<int64_t>> axes = args.integers(1);
+    if (!axes) return Value::error(call.range);
+    if (!args.given(1)) {
+      error = "without axis= it reverses every axis, the batch axis included; give axis=";
+      break;
+    }
+    result = reverse(*trace_, *a, *axes, error);
     break;
   }
   case Family::BatchDot: {

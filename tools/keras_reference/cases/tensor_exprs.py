@@ -868,3 +868,44 @@ CASES += [
          note="keras.io CCT's PositionEmbedding (ops.slice of a weight by the input's shape) and Swin's window "
               "shift (ops.roll over two axes) in custom layers; Keras 3 (JAX)."),
 ]
+
+# Triangular masks and reversed axes: TensorFlow's Transformer tutorial
+# builds its look-ahead mask with tf.linalg.band_part, Keras 3 code with
+# ops.tril / ops.triu; tf.reverse, K.reverse and ops.flip turn sequences round.
+BAND_REVERSE_KERAS2 = """import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import backend as K
+from tensorflow.keras import layers
+
+
+def create_look_ahead_mask(size):
+    mask = 1 - tf.linalg.band_part(tf.ones((size, size)), -1, 0)
+    return mask
+
+
+x = keras.Input(shape=(5, 5))
+masked = layers.Lambda(lambda t: t + create_look_ahead_mask(5) * -1e9)(x)
+banded = layers.Lambda(lambda t: tf.linalg.band_part(t, 1, 2) + tf.linalg.band_part(t * 2.0, 0, -1))(x)
+turned = layers.Lambda(lambda t: tf.reverse(t, axis=[1]) - K.reverse(t, axes=-1) + tf.reverse(t, [-2, -1]))(x)
+model = keras.Model(x, [masked, banded, turned])
+"""
+
+BAND_REVERSE_KERAS3 = """import keras
+from keras import layers, ops
+
+x = keras.Input(shape=(4, 6))
+lower = layers.Lambda(lambda t: ops.tril(t) + ops.tril(t, k=-1) * 3.0 + ops.tril(t, 2))(x)
+upper = layers.Lambda(lambda t: ops.triu(t, k=1) - ops.triu(t, -2))(x)
+flipped = layers.Lambda(lambda t: ops.flip(t, axis=1) + ops.flip(t, axis=(1, 2)))(x)
+model = keras.Model(x, [lower, upper, flipped])
+"""
+
+CASES += [
+    Case("keras2_band_reverse", BAND_REVERSE_KERAS2, keras=2, files=("model.h5",), inputs=[floats(-1, 1)],
+         atol=1e-6, rtol=1e-6,
+         note="tf.linalg.band_part (the Transformer tutorial's look-ahead mask, bands of a tensor), tf.reverse and "
+              "K.reverse in Lambdas; tf.keras 2.15."),
+    Case("keras3_band_reverse", BAND_REVERSE_KERAS3, keras=3, files=("model.keras",), inputs=[floats(-1, 1)],
+         atol=1e-6, rtol=1e-6, note="keras.ops tril and triu (k above and below the diagonal) and flip in Lambdas; "
+                                    "Keras 3 (JAX)."),
+]
