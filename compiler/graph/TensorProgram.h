@@ -120,11 +120,11 @@ public:
   std::string shape(int node) const;
   // A program of `node` and what it is computed from, which is its one output.
   TensorProgram extract(int node) const;
+  // axis in [0, rank) from a Python axis; an error for the batch axis.
+  std::optional<int64_t> normalizeAxis(int x, int64_t axis, std::string &error, int extra = 0) const;
 
 private:
   int add(TensorExpr e);
-  // axis in [0, rank) from a Python axis; an error for the batch axis.
-  std::optional<int64_t> normalizeAxis(int x, int64_t axis, std::string &error, int extra = 0) const;
   int copy(int x, std::vector<int64_t> dims, int64_t offset, std::vector<int64_t> strides);
 };
 

@@ -56,7 +56,7 @@ std::optional<int> tile(TensorProgram &program, int x, std::vector<int64_t> repe
 // tf.slice(x, begin, size), keras.ops.slice(x, start_indices, shape): per
 // axis, size entries from begin (-1 or None: to the end); the batch axis whole.
 std::optional<int> sliceOf(TensorProgram &program, int x, const std::vector<int64_t> &begin,
-                         const std::vector<int64_t> &size, std::string &error) {
+                           const std::vector<int64_t> &size, std::string &error) {
   const std::vector<int64_t> dims = program.nodes[x].dims;
   const bool batched = program.nodes[x].batched;
   if (begin.size() != dims.size() || size.size() != dims.size()) {
@@ -88,24 +88,17 @@ std::optional<int> sliceOf(TensorProgram &program, int x, const std::vector<int6
 // tf.roll, keras.ops.roll: along each axis, the last `shift` entries (modulo
 // its size) moved to the front, as the slice after them and the one before.
 std::optional<int> rollOf(TensorProgram &program, int x, const std::vector<int64_t> &shifts,
-                        const std::vector<int64_t> &axes, std::string &error) {
+                          const std::vector<int64_t> &axes, std::string &error) {
   if (shifts.size() != axes.size()) {
     error = fmt::format("{} shifts for {} axes", shifts.size(), axes.size());
     return std::nullopt;
   }
   const std::vector<int64_t> dims = program.nodes[x].dims;
-  const int64_t rank = int64_t(dims.size());
   int result = x;
   for (size_t k = 0; k < axes.size(); ++k) {
-    const int64_t axis = axes[k] < 0 ? axes[k] + rank : axes[k];
-    if (axis < 0 || axis >= rank) {
-      error = fmt::format("axis {} is out of range for a tensor of rank {}", axes[k], rank);
-      return std::nullopt;
-    }
-    if (program.nodes[x].batched && axis == 0) {
-      error = "rolling the batch axis mixes samples, which Kiln computes each on its own";
-      return std::nullopt;
-    }
+    const std::optional<int64_t> normalized = program.normalizeAxis(x, axes[k], error);
+    if (!normalized) return std::nullopt;
+    const int64_t axis = *normalized;
     const int64_t n = dims[axis], shift = ((shifts[k] % n) + n) % n;
     if (shift == 0) continue;
     std::vector<TensorProgram::Index> tail(size_t(axis + 1)), head(size_t(axis + 1));
@@ -142,16 +135,9 @@ std::optional<int> reverse(TensorProgram &program, int x, const std::vector<int6
   const int64_t rank = program.nodes[x].rank();
   std::vector<TensorProgram::Index> indexes(static_cast<size_t>(rank));
   for (int64_t given : axes) {
-    const int64_t axis = given < 0 ? given + rank : given;
-    if (axis < 0 || axis >= rank) {
-      error = fmt::format("axis {} is out of range for a tensor of rank {}", given, rank);
-      return std::nullopt;
-    }
-    if (program.nodes[x].batched && axis == 0) {
-      error = "reversing the batch axis mixes samples, which Kiln computes each on its own";
-      return std::nullopt;
-    }
-    indexes[size_t(axis)].step = -1;
+    const std::optional<int64_t> axis = program.normalizeAxis(x, given, error);
+    if (!axis) return std::nullopt;
+    indexes[size_t(*axis)].step = -1;
   }
   return program.subscript(x, std::move(indexes), -1, error);
 }
