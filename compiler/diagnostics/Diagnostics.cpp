@@ -130,6 +130,18 @@ void DiagnosticEngine::dropSince(const Mark &mark) {
   for (int i = 0; i < 3; ++i) reported_[i] = mark.reported[i];
 }
 
+Diagnostic *DiagnosticEngine::demoteErrors(const Mark &from, const Mark &to) {
+  Diagnostic *first = nullptr;
+  for (size_t i = from.kept; i < to.kept && i < diags_.size(); ++i) {
+    if (diags_[i].severity != Severity::Error) continue;
+    diags_[i].severity = Severity::Warning;
+    --errors_, ++warnings_;
+    --reported_[static_cast<int>(Severity::Error)], ++reported_[static_cast<int>(Severity::Warning)];
+    if (!first) first = &diags_[i];
+  }
+  return first;
+}
+
 void DiagnosticEngine::printSummary(std::FILE *out) const {
   if (errors_ == 0) return;
   fmt::print(out, "{} error{} generated.\n", errors_, errors_ == 1 ? "" : "s");

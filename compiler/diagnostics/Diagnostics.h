@@ -91,6 +91,9 @@ public:
   };
   Mark mark() const { return {diags_.size(), errors_, warnings_, dropped_, {reported_[0], reported_[1], reported_[2]}}; }
   void dropSince(const Mark &mark);
+  // The errors reported between `from` and `to` become warnings; returns
+  // the first of them, if any.
+  Diagnostic *demoteErrors(const Mark &from, const Mark &to);
   unsigned warningCount() const { return warnings_; }
   bool hasErrors() const { return errors_ != 0; }
   const std::deque<Diagnostic> &diagnostics() const { return diags_; }

@@ -101,7 +101,7 @@ Model *evaluate(Session &s, Options &o, uint32_t file) {
     s.diags.report(DiagID::warn_keras_version_unstated, SourceRange{}, o.weights);
   Evaluator evaluator(s.diags, s.graph, {o.kerasVersion, installDirectory(s.argv0) + "/share/kiln/library", &s.sources});
   evaluator.run(*module);
-  Model *model = s.diags.hasErrors() ? nullptr : evaluator.selectModel(o.model, file);
+  Model *model = s.diags.hasErrors() ? evaluator.selectModelBesideErrors(o.model) : evaluator.selectModel(o.model, file);
   if (model && !evaluator.finishModel(model)) model = nullptr;
   // What was skipped explains many errors ("x_train" comes from a skipped
   // statement); on a clean build it is shown only when asked for.

@@ -92,7 +92,13 @@ Value Evaluator::evalCall(const ast::Expr &e) {
   if (callee.is(ValueKind::Error) || !ok) return Value::error(e.range);
   bool anyError = false;
   for (const CallArgument &a : call.args) anyError |= a.value.is(ValueKind::Error);
-  if (anyError && !callee.is(ValueKind::Layer) && !callee.is(ValueKind::Model)) return Value::error(e.range);
+  if (anyError && !callee.is(ValueKind::Layer) && !callee.is(ValueKind::Model)) {
+    // What a method or function would have changed (seq.add(x),
+    // blocks.append(x)) is lost: any model may be missing it.
+    if (callee.is(ValueKind::Method) || callee.is(ValueKind::Function) || callee.is(ValueKind::Partial))
+      effectsLost_ = true;
+    return Value::error(e.range);
+  }
   return this->call(callee, call);
 }
 

@@ -93,6 +93,12 @@ public:
   // The model to compile: `name` (a variable or a model name), else the one
   // bound to `model`, else the last one defined. Reports if there is none.
   Model *selectModel(const std::string &name, uint32_t file);
+  // After errors: model `name` (a variable or a model name) when every error
+  // arose in a top-level assignment whose names it does not use (keras.io's
+  // VAE: the encoder's random Sampling layer; the decoder compiles). Those
+  // errors become warnings. Null, quietly, otherwise. Without a name, a
+  // note lists the models that --model could compile.
+  Model *selectModelBesideErrors(const std::string &name);
   // Final checks of a chosen model: it must be built and its names unique.
   bool finishModel(Model *model);
   // One note listing the statements that were skipped (data loading,
@@ -386,6 +392,18 @@ private:
   std::shared_ptr<TensorProgram> compositeConstants_;
   std::vector<Tensor *> compositeInputs_;
   std::vector<ModelBinding> models_;
+  // Top-level assignments that reported errors and bound only error values
+  // (which every use propagates quietly), with the errors they reported;
+  // `errorsElsewhere_`: any other error, which any model may depend on.
+  struct FailedAssignment {
+    SourceRange range;
+    DiagnosticEngine::Mark from, to;
+  };
+  std::vector<FailedAssignment> failedAssignments_;
+  bool errorsElsewhere_ = false;
+  bool effectsLost_ = false;  // a method or function not called for an error argument
+  // `stmt` assigns to names alone, and each is bound to an error value now.
+  bool bindsOnlyErrors(const ast::Stmt &stmt) const;
   // keras.backend.image_data_format(): the data_format of layers whose
   // data_format is None (set_image_data_format changes it).
   std::string imageDataFormat_ = "channels_last";

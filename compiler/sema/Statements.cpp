@@ -18,10 +18,82 @@ Evaluator::Evaluator(DiagnosticEngine &diags, Graph &graph, EvalOptions options)
 
 Evaluator::~Evaluator() { diags_.setContext(nullptr); }
 
+namespace {
+
+// The names an assignment target binds; false for a target that is not
+// names alone (an attribute, a subscript).
+bool boundNames(const ast::Expr &target, std::vector<std::string> &out) {
+  switch (target.kind) {
+  case ast::ExprKind::Name: out.push_back(target.name); return true;
+  case ast::ExprKind::Tuple:
+  case ast::ExprKind::List: {
+    bool names = true;
+    for (const ast::ExprPtr &e : target.elements) names = boundNames(*e, out) && names;
+    return names;
+  }
+  case ast::ExprKind::Starred: return boundNames(*target.object, out);
+  default: return false;
+  }
+}
+
+}  // namespace
+
 void Evaluator::run(const ast::Module &module) {
   markTrainingOnly(module.statements);
-  execBlock(module.statements);
+  for (const ast::StmtPtr &s : module.statements) {
+    const DiagnosticEngine::Mark before = diags_.mark();
+    const Flow flow = exec(*s);
+    if (diags_.errorCount() != before.errors) {
+      if (bindsOnlyErrors(*s)) failedAssignments_.push_back({s->range, before, diags_.mark()});
+      else errorsElsewhere_ = true;
+    }
+    if (flow != Flow::Normal) break;
+  }
+  const unsigned before = diags_.errorCount();
   retraceLambdas();
+  errorsElsewhere_ = errorsElsewhere_ || stopped_ || diags_.errorCount() != before;
+}
+
+bool Evaluator::bindsOnlyErrors(const ast::Stmt &stmt) const {
+  if (stmt.kind != ast::StmtKind::Assign || stopped_) return false;
+  std::vector<std::string> names;
+  for (const ast::ExprPtr &target : stmt.targets)
+    if (!boundNames(*target, names)) return false;
+  return std::all_of(names.begin(), names.end(), [&](const std::string &name) {
+    auto it = globals_.names.find(name);
+    return it != globals_.names.end() && it->second.is(ValueKind::Error);
+  });
+}
+
+Model *Evaluator::selectModelBesideErrors(const std::string &name) {
+  if (errorsElsewhere_ || effectsLost_ || failedAssignments_.empty() || diags_.mark().dropped) return nullptr;
+  // The model a name is bound to, else the last model of that name, when no
+  // error reached it (a Sequential given an error value is invalid); null
+  // for a name now bound to what failed.
+  auto find = [&](const std::string &wanted) -> Model * {
+    Model *model = nullptr;
+    if (auto it = globals_.names.find(wanted); it != globals_.names.end()) {
+      if (!it->second.is(ValueKind::Model)) return nullptr;
+      model = it->second.model;
+    }
+    for (auto b = models_.rbegin(); !model && b != models_.rend(); ++b)
+      if (b->model->name == wanted) model = b->model;
+    return model && !model->layer->invalid && !model->inputs.empty() && !model->outputs.empty() ? model : nullptr;
+  };
+  if (name.empty()) {
+    std::vector<std::string> usable;
+    for (const ModelBinding &b : models_)
+      if (const std::string n = b.variable.empty() ? b.model->name : b.variable; find(n) == b.model)
+        usable.push_back("'" + n + "'");
+    if (!usable.empty())
+      diags_.report(DiagID::note_models_beside_errors, SourceRange{}, fmt::format("{}", fmt::join(usable, ", ")));
+    return nullptr;
+  }
+  Model *model = find(name);
+  if (!model) return nullptr;
+  for (const FailedAssignment &f : failedAssignments_)
+    if (Diagnostic *first = diags_.demoteErrors(f.from, f.to)) first->note(DiagID::note_not_in_model, f.range, name);
+  return model;
 }
 
 void Evaluator::markTrainingOnly(const std::vector<ast::StmtPtr> &block) {
@@ -133,12 +205,6 @@ Evaluator::Flow Evaluator::exec(const ast::Stmt &stmt) {
 namespace {
 
 // The names a block would bind: assignment and loop targets, defs, imports.
-void boundNames(const ast::Expr &target, std::vector<std::string> &out) {
-  if (target.kind == ast::ExprKind::Name) out.push_back(target.name);
-  if (target.kind == ast::ExprKind::Tuple || target.kind == ast::ExprKind::List)
-    for (const ast::ExprPtr &e : target.elements) boundNames(*e, out);
-  if (target.kind == ast::ExprKind::Starred) boundNames(*target.object, out);
-}
 void boundNames(const std::vector<ast::StmtPtr> &body, std::vector<std::string> &out) {
   for (const ast::StmtPtr &s : body) {
     for (const ast::ExprPtr &t : s->targets)
