@@ -9,6 +9,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
+
 namespace kiln {
 
 std::optional<int> TensorProgram::broadcastTo(int x, std::vector<int64_t> dims, std::string &error) {
@@ -130,6 +133,166 @@ std::optional<int> TensorProgram::batchDot(int x, int y, int64_t xAxis, int64_t 
                                               : y;
   std::optional<int> product = right ? batchMatmul(*left, *right, error) : std::nullopt;
   return product ? reshape(*product, std::move(dims), error) : std::nullopt;
+}
+
+namespace {
+
+// An einsum equation's terms with "..." spelled out: the k-th axis from the
+// right that an ellipsis covers is the letter '0' + k (no Python name).
+struct EinsumTerms {
+  std::vector<std::string> inputs;
+  std::string output;
+};
+
+std::string ellipsisLetters(int64_t axes) {
+  std::string letters;
+  for (int64_t k = axes - 1; k >= 0; --k) letters += char('0' + k);
+  return letters;
+}
+
+std::optional<std::string> expandEllipsis(const std::string &term, int64_t rank, std::string &error) {
+  const size_t at = term.find("...");
+  if (at == std::string::npos) return term;
+  if (term.find("...", at + 3) != std::string::npos) {
+    error = fmt::format("'{}' has more than one '...'", term);
+    return std::nullopt;
+  }
+  const std::string left = term.substr(0, at), right = term.substr(at + 3);
+  const int64_t covered = rank - int64_t(left.size() + right.size());
+  if (covered < 0 || covered > 10) {
+    error = fmt::format("'{}' does not fit an operand of rank {}", term, rank);
+    return std::nullopt;
+  }
+  return left + ellipsisLetters(covered) + right;
+}
+
+std::optional<EinsumTerms> parseEinsum(std::string equation, const std::vector<int64_t> &ranks, std::string &error) {
+  equation.erase(std::remove(equation.begin(), equation.end(), ' '), equation.end());
+  const size_t arrow = equation.find("->");
+  const std::string lhs = equation.substr(0, arrow);
+  EinsumTerms terms;
+  for (size_t begin = 0;;) {
+    const size_t comma = lhs.find(',', begin);
+    terms.inputs.push_back(lhs.substr(begin, comma - begin));
+    if (comma == std::string::npos) break;
+    begin = comma + 1;
+  }
+  if (terms.inputs.size() != ranks.size()) {
+    error = fmt::format("the equation names {} operands, the call gives {}", terms.inputs.size(), ranks.size());
+    return std::nullopt;
+  }
+  int64_t ellipsisAxes = 0;
+  for (size_t i = 0; i < ranks.size(); ++i) {
+    std::optional<std::string> term = expandEllipsis(terms.inputs[i], ranks[i], error);
+    if (!term) return std::nullopt;
+    for (char c : *term)
+      if (!std::isalpha(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c))) {
+        error = fmt::format("'{}' is not an axis letter", c);
+        return std::nullopt;
+      }
+    if (int64_t(term->size()) != ranks[i]) {
+      error = fmt::format("'{}' names {} axes of an operand of rank {}", terms.inputs[i], term->size(), ranks[i]);
+      return std::nullopt;
+    }
+    for (char c : *term)
+      if (std::isdigit(static_cast<unsigned char>(c))) ellipsisAxes = std::max<int64_t>(ellipsisAxes, c - '0' + 1);
+    terms.inputs[i] = *term;
+  }
+  if (arrow != std::string::npos) {
+    // "..." in the output: as many axes as the operands' widest ellipsis.
+    std::string rhs = equation.substr(arrow + 2);
+    if (const size_t at = rhs.find("..."); at != std::string::npos) {
+      rhs = rhs.substr(0, at) + ellipsisLetters(ellipsisAxes) + rhs.substr(at + 3);
+    }
+    terms.output = rhs;
+  } else {
+    // NumPy's implicit output: the ellipsis's axes, then the letters that
+    // appear once, in alphabetical order.
+    std::map<char, int> count;
+    for (const std::string &t : terms.inputs)
+      for (char c : t) ++count[c];
+    terms.output = ellipsisLetters(ellipsisAxes);
+    for (const auto &[c, n] : count)
+      if (n == 1 && std::isalpha(static_cast<unsigned char>(c))) terms.output += c;
+  }
+  return terms;
+}
+
+}  // namespace
+
+std::optional<int> TensorProgram::einsum(const std::string &equation, const std::vector<int> &operands,
+                                         std::string &error) {
+  std::vector<int64_t> ranks;
+  for (int x : operands) ranks.push_back(nodes[x].rank());
+  std::optional<EinsumTerms> terms = parseEinsum(equation, ranks, error);
+  if (!terms) return std::nullopt;
+  // Each letter's size (kNone for the batch axis); an ellipsis's axes broadcast.
+  std::map<char, int64_t> size;
+  char batchLetter = 0;
+  for (size_t i = 0; i < operands.size(); ++i) {
+    const std::string &term = terms->inputs[i];
+    const TensorExpr &t = nodes[operands[i]];
+    for (size_t axis = 0; axis < term.size(); ++axis) {
+      const char c = term[axis];
+      if (term.find(c) != axis) {
+        error = fmt::format("'{}' repeats '{}' (a diagonal), which Kiln does not compute", term, c);
+        return std::nullopt;
+      }
+      if (t.batched && axis == 0) {
+        if (batchLetter && batchLetter != c) {
+          error = "the operands' batch axes must have one letter";
+          return std::nullopt;
+        }
+        batchLetter = c;
+      }
+      auto [it, fresh] = size.emplace(c, t.dims[axis]);
+      if (fresh || it->second == t.dims[axis]) continue;
+      if (std::isdigit(static_cast<unsigned char>(c)) && (it->second == 1 || t.dims[axis] == 1)) {
+        if (it->second == 1) it->second = t.dims[axis];
+        continue;
+      }
+      error = fmt::format("'{}' is {} in one operand and {} in another", c, it->second == kNone ? "None" :
+                          std::to_string(it->second), t.dims[axis] == kNone ? "None" : std::to_string(t.dims[axis]));
+      return std::nullopt;
+    }
+  }
+  const std::string &output = terms->output;
+  for (char c : output)
+    if (!size.count(c) || output.find(c) != output.rfind(c)) {
+      error = fmt::format("the output '{}' has '{}' {}", output, c, size.count(c) ? "twice" : "from no operand");
+      return std::nullopt;
+    }
+  if (batchLetter && (output.empty() || output[0] != batchLetter)) {
+    error = output.find(batchLetter) == std::string::npos
+                ? "it sums over the batch axis; Kiln computes each sample on its own"
+                : "the batch axis must stay the output's first";
+    return std::nullopt;
+  }
+  // The letters in one order, the output's then the summed ones; each
+  // operand transposed into it, with axes of 1 for the letters it lacks
+  // (but those before its first, which broadcast from the left).
+  std::string order = output;
+  for (const std::string &term : terms->inputs)
+    for (char c : term)
+      if (order.find(c) == std::string::npos) order += c;
+  std::optional<int> product;
+  for (size_t i = 0; i < operands.size(); ++i) {
+    const std::string &term = terms->inputs[i];
+    std::vector<int64_t> perm(term.size());
+    for (size_t k = 0; k < perm.size(); ++k) perm[k] = int64_t(k);
+    std::sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) { return order.find(term[a]) < order.find(term[b]); });
+    std::optional<int> x = operands[i];
+    if (!std::is_sorted(perm.begin(), perm.end())) x = transpose(*x, perm, error);
+    size_t first = order.size();
+    for (char c : term) first = std::min(first, order.find(c));
+    for (size_t p = first; x && p < order.size(); ++p)
+      if (term.find(order[p]) == std::string::npos) x = expandDims(*x, int64_t(p - first), error);
+    product = !x ? std::nullopt : product ? binary(abi::kMultiply, *product, *x, error) : x;
+    if (!product) return std::nullopt;
+  }
+  std::vector<int64_t> summed;
+  for (size_t p = output.size(); p < order.size(); ++p) summed.push_back(int64_t(p));
+  return summed.empty() ? product : reduce(abi::kReduceSum, *product, summed, false, error);
 }
 
 }  // namespace kiln

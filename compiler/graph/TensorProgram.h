@@ -101,6 +101,9 @@ public:
   std::optional<std::pair<int, int>> moments(int x, const std::vector<int64_t> &axes, bool keepdims, std::string &error);
   // x[..., M, K] times y[..., K, N] for two computed tensors.
   std::optional<int> batchMatmul(int x, int y, std::string &error);
+  // tf.einsum / keras.ops.einsum: the product of the operands over the
+  // equation's letters, summed over those not in its output.
+  std::optional<int> einsum(const std::string &equation, const std::vector<int> &operands, std::string &error);
   // K.batch_dot: per sample, x summed with y over x's axis xAxis and y's yAxis.
   std::optional<int> batchDot(int x, int y, int64_t xAxis, int64_t yAxis, std::string &error);
   // Non-overlapping rows x cols patches of channels-last images, each

@@ -160,6 +160,8 @@ std::vector<TensorArgs::Names> parameterNames(const TensorOp &op) {
   case Family::L2Normalize: return {x, {"axis", "dim"}, {"epsilon"}};
   case Family::Concatenate: case Family::Stack: return {{"tensors", "values", "xs", "x", "arrays"}, {"axis"}};
   case Family::AddN: return {{"inputs", "tensors"}};
+  case Family::Einsum:  // (equation, *operands): operands by position only
+    return {{"equation", "subscripts"}, {"*0"}, {"*1"}, {"*2"}, {"*3"}, {"*4"}, {"*5"}, {"*6"}, {"*7"}};
   case Family::Reshape: return {x, {"shape", "newshape"}};
   case Family::BiasAdd: return {{"value", "x"}, {"bias"}, {"data_format"}};
   case Family::Transpose: return {x, {"perm", "pattern", "axes"}};
@@ -268,7 +270,8 @@ Value Evaluator::traceTensorFamily(const Builtin &builtin, const TensorOp &op, c
   const std::string &what = args.what;
   std::string error;
   std::optional<int> result;
-  bool listFirst = op.family == Family::Concatenate || op.family == Family::Stack || op.family == Family::AddN;
+  bool listFirst = op.family == Family::Concatenate || op.family == Family::Stack || op.family == Family::AddN ||
+                   op.family == Family::Einsum;
   std::optional<int> a = listFirst || op.family == Family::Range || op.family == Family::Fill ||
                                  (op.family == Family::Cast && args[0]->isNumber())
                             ? std::optional<int>(-1)
@@ -404,6 +407,20 @@ Value Evaluator::traceTensorFamily(const Builtin &builtin, const TensorOp &op, c
     }
     result = xs->front();
     for (size_t i = 1; i < xs->size() && result; ++i) result = trace_->binary(abi::kAdd, *result, (*xs)[i], error);
+    break;
+  }
+  case Family::Einsum: {
+    if (!args[0]->is(ValueKind::Str)) {
+      diags_.report(DiagID::err_tensor_op, args[0]->range, what, "expected the equation, got " + describe(*args[0]));
+      return Value::error(call.range);
+    }
+    std::vector<int> xs;
+    for (size_t i = 1; i < args.values.size() && args[i]; ++i) {
+      std::optional<int> x = args.operand(i);
+      if (!x) return Value::error(call.range);
+      xs.push_back(*x);
+    }
+    result = trace_->einsum(args[0]->text, xs, error);
     break;
   }
   case Family::ExpandDims: {

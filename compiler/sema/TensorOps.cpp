@@ -35,7 +35,7 @@ const std::vector<TensorOp> &tensorOps() {
       {"band_part", Family::Band, 0},                  {"tril", Family::Band, 1},
       {"triu", Family::Band, 2},                       {"reverse", Family::Reverse, 0},
       {"flip", Family::Reverse, 0},
-      {"add_n", Family::AddN, 0},
+      {"add_n", Family::AddN, 0},                      {"einsum", Family::Einsum, 0},
       {"add", Family::Binary, abi::kAdd},              {"subtract", Family::Binary, abi::kSubtract},
       {"multiply", Family::Binary, abi::kMultiply},    {"divide", Family::Binary, abi::kDivide},
       {"truediv", Family::Binary, abi::kDivide},       {"true_divide", Family::Binary, abi::kDivide},

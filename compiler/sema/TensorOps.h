@@ -16,7 +16,7 @@ namespace kiln {
 enum class Family {
   Unary, Binary, Activation, Reduce, Softmax, Clip, L2Normalize, Concatenate, Stack, ExpandDims, Squeeze, Reshape,
   Transpose, MatMul, Where, Cast, Shape, Range, Patches, Tile, Constant, BiasAdd, PixelShuffle, Split, Pad, OneHot,
-  FillLike, Fill, BroadcastTo, Repeat, Moments, BatchDot, Resize, AddN, Slice, Roll, Band, Reverse,
+  FillLike, Fill, BroadcastTo, Repeat, Moments, BatchDot, Resize, AddN, Slice, Roll, Band, Reverse, Einsum,
 };
 
 struct TensorOp {

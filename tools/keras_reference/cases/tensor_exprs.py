@@ -909,3 +909,63 @@ CASES += [
          atol=1e-6, rtol=1e-6, note="keras.ops tril and triu (k above and below the diagonal) and flip in Lambdas; "
                                     "Keras 3 (JAX)."),
 ]
+
+# Einstein sums: attention written with tf.einsum / ops.einsum in custom
+# layers (scores and the weighted sum), a weight contracted by letters,
+# "..." and NumPy's implicit output.
+EINSUM_KERAS2 = """import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+
+
+class EinsumAttention(layers.Layer):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(name="w", shape=(input_shape[-1], self.units), initializer="glorot_uniform")
+
+    def call(self, x):
+        h = tf.einsum("btd,du->btu", x, self.w)
+        scores = tf.einsum("bqu,bku->bqk", h, h) / 2.0
+        weights = tf.nn.softmax(scores, axis=-1)
+        return tf.einsum("bqk,bku->bqu", weights, h)
+
+
+x = keras.Input(shape=(6, 4))
+attended = EinsumAttention(3)(x)
+swapped = layers.Lambda(lambda t: tf.einsum("...ij->...ji", t))(x)
+implicit = layers.Lambda(lambda t: tf.einsum("bji", t) * 3.0 + tf.einsum("bij->bji", t))(x)
+summed = layers.Lambda(lambda t: tf.einsum("bij->bj", t) + tf.einsum("bij,bij->b", t, t)[:, None])(x)
+model = keras.Model(x, [attended, swapped, implicit, summed])
+"""
+
+EINSUM_KERAS3 = """import keras
+from keras import layers, ops
+
+
+class Bilinear(layers.Layer):
+    def build(self, input_shape):
+        d = input_shape[-1]
+        self.kernel = self.add_weight(shape=(d, 2, d), initializer="glorot_uniform", name="kernel")
+
+    def call(self, x):
+        return ops.einsum("bti,ioj,btj->bto", x, self.kernel, x)
+
+
+x = keras.Input(shape=(5, 3))
+pairs = Bilinear()(x)
+outer = layers.Lambda(lambda t: ops.einsum("bi,bj->bij", t[:, 0], t[:, -1]))(x)
+heads = layers.Lambda(lambda t: ops.einsum("b...d,b...d->b...", t, t * 2.0))(x)
+model = keras.Model(x, [pairs, outer, heads])
+"""
+
+CASES += [
+    Case("keras2_einsum", EINSUM_KERAS2, keras=2, files=("model.h5",), inputs=[floats(-1, 1)],
+         note="tf.einsum: attention in a custom layer (a weight contracted, scores, the weighted sum), '...', "
+              "NumPy's implicit output and full sums in Lambdas; tf.keras 2.15."),
+    Case("keras3_einsum", EINSUM_KERAS3, keras=3, files=("model.keras",), inputs=[floats(-1, 1)],
+         note="keras.ops.einsum of three operands (a bilinear form with a weight), an outer product and '...' "
+              "over the middle axes; Keras 3 (JAX)."),
+]
