@@ -327,7 +327,7 @@ private:
   Value tensorNegate(const Value &v, SourceRange range);
   Value tensorSubscript(const Value &object, const ast::Expr &e);
   Value pixelShuffle(const Builtin &builtin, CallSite &call, bool toDepth);
-  Value splitTensor(const Builtin &builtin, CallSite &call, const std::string &what);
+  Value splitTensor(const Builtin &builtin, CallSite &call, const std::string &what, bool unstack);
   Value resizeImages(const Builtin &builtin, CallSite &call, const std::string &what);
   Value padTensor(CallSite &call, const std::string &what);
   Value callTensorOp(const Builtin &builtin, CallSite &call);

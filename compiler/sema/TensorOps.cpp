@@ -75,7 +75,8 @@ const std::vector<TensorOp> &tensorOps() {
       {"tile", Family::Tile, 0},                  {"bias_add", Family::BiasAdd, 0},
       {"depth_to_space", Family::PixelShuffle, 0}, {"space_to_depth", Family::PixelShuffle, 1},
       {"convert_to_tensor", Family::Constant, 0}, {"constant", Family::Constant, 0},
-      {"split", Family::Split, 0},                {"pad", Family::Pad, 0},
+      {"split", Family::Split, 0},                {"unstack", Family::Split, 1},
+      {"pad", Family::Pad, 0},
       {"one_hot", Family::OneHot, 0},
       {"zeros_like", Family::FillLike, 0},        {"ones_like", Family::FillLike, 1},
       {"full_like", Family::FillLike, 2},         {"zeros", Family::Fill, 0},
@@ -552,7 +553,7 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
     return call.args[0].value;
   }
   if (op.family == Family::PixelShuffle) return pixelShuffle(builtin, call, op.code == 1);
-  if (op.family == Family::Split) return splitTensor(builtin, call, what);
+  if (op.family == Family::Split) return splitTensor(builtin, call, what, op.code == 1);
   if (op.family == Family::Pad) return padTensor(call, what);
   if (op.family == Family::OneHot) return oneHot(builtin, call, what);
   if (op.family == Family::Resize) return resizeImages(builtin, call, what);

@@ -1,8 +1,9 @@
 // split(x, ...) of TensorFlow and keras.ops: a tensor cut along one axis into
 // a list of pieces (tf.split's sizes, or NumPy's indices for keras.ops), each
-// a subscript of x. On a model's tensors each piece is a layer of tensor
-// math (tf.keras 2 names them after tf.split, Keras 3 after split); inside a
-// Lambda or a custom layer they are traced.
+// a subscript of x; unstack(x, num, axis): the pieces of size 1 without that
+// axis. On a model's tensors each piece is a layer of tensor math (tf.keras 2
+// names them after tf.split, Keras 3 after split); inside a Lambda or a
+// custom layer they are traced.
 #include "sema/Evaluator.h"
 
 #include "graph/TensorProgram.h"
@@ -11,15 +12,17 @@
 
 namespace kiln {
 
-Value Evaluator::splitTensor(const Builtin &builtin, CallSite &call, const std::string &what) {
+Value Evaluator::splitTensor(const Builtin &builtin, CallSite &call, const std::string &what, bool unstack) {
   SourceRange r = call.range;
   bool numpy = builtin.detail.rfind("tensorflow", 0) != 0;  // keras.ops: indices_or_sections
-  const Value *x = nullptr, *sections = nullptr, *axisValue = nullptr;
+  const Value *x = nullptr, *sections = nullptr, *axisValue = nullptr, *num = nullptr;
   size_t positional = 0;
   for (const CallArgument &a : call.args) {
     const std::string &k = a.keyword;
     if (k == "value" || k == "x" || k == "ary" || (k.empty() && positional == 0)) x = &a.value;
-    else if (k == "num_or_size_splits" || k == "indices_or_sections" || (k.empty() && positional == 1)) sections = &a.value;
+    else if (unstack && (k == "num" || (k.empty() && positional == 1))) num = &a.value;
+    else if (!unstack && (k == "num_or_size_splits" || k == "indices_or_sections" || (k.empty() && positional == 1)))
+      sections = &a.value;
     else if (k == "axis" || (k.empty() && positional == 2)) axisValue = &a.value;
     else if (k != "name" && k != "num") {
       diags_.report(DiagID::err_tensor_op, a.value.range, what, "unknown argument '" + k + "'");
@@ -27,7 +30,7 @@ Value Evaluator::splitTensor(const Builtin &builtin, CallSite &call, const std::
     }
     if (k.empty()) ++positional;
   }
-  if (!x || !sections) {
+  if (!x || (!sections && !unstack)) {
     diags_.report(DiagID::err_missing_argument, r, what, !x ? "x" : numpy ? "indices_or_sections" : "num_or_size_splits");
     return Value::error(r);
   }
@@ -51,9 +54,16 @@ Value Evaluator::splitTensor(const Builtin &builtin, CallSite &call, const std::
     return Value::error(r);
   }
   int64_t size = dims[axis].value();
+  if (num && !num->is(ValueKind::None) && !(num->isInteger() && num->asInt() == size)) {
+    diags_.report(DiagID::err_tensor_op, num->range, what,
+                  "num is " + repr(*num) + " but the axis has " + std::to_string(size) + " entries");
+    return Value::error(r);
+  }
   // [begin, end) of each piece.
   std::vector<std::pair<int64_t, int64_t>> pieces;
-  if (sections->isInteger()) {
+  if (unstack) {
+    for (int64_t i = 0; i < size; ++i) pieces.push_back({i, i + 1});
+  } else if (sections->isInteger()) {
     int64_t n = sections->asInt();
     if (n < 1 || size % n != 0) {
       diags_.report(DiagID::err_tensor_op, sections->range, what,
@@ -102,11 +112,13 @@ Value Evaluator::splitTensor(const Builtin &builtin, CallSite &call, const std::
                   "the pieces are a number or a list of integers, not " + describe(*sections));
     return Value::error(r);
   }
-  // Piece [begin, end) of a traced tensor: x[:, ..., begin:end] on `axis`.
+  // Piece [begin, end) of a traced tensor: x[:, ..., begin:end] on `axis`
+  // (x[:, ..., begin] when unstacking).
   auto cut = [&](const Value &traced, int64_t begin, int64_t end) -> Value {
     std::vector<TensorProgram::Index> indexes(axis + 1);
     indexes[axis].begin = begin;
     indexes[axis].end = end;
+    if (unstack) indexes[axis] = {TensorProgram::Index::Kind::Integer, begin};
     std::string error;
     std::optional<int> node = trace_->subscript(int(traced.integer), indexes, -1, error);
     if (!node) {
@@ -121,8 +133,9 @@ Value Evaluator::splitTensor(const Builtin &builtin, CallSite &call, const std::
       out.push_back(cut(*x, begin, end));
     } else {
       Value operand = *x;
-      std::optional<Value> piece = onModelTensors("tf.split", "split", {&operand}, r,
-                                                  [&] { return cut(operand, begin, end); });
+      std::optional<Value> piece =
+          onModelTensors(unstack ? "tf.unstack" : "tf.split", unstack ? "unstack" : "split", {&operand}, r,
+                         [&] { return cut(operand, begin, end); });
       out.push_back(piece ? *piece : Value::error(r));
     }
     if (out.back().is(ValueKind::Error)) return out.back();

@@ -969,3 +969,40 @@ CASES += [
          note="keras.ops.einsum of three operands (a bilinear form with a weight), an outer product and '...' "
               "over the middle axes; Keras 3 (JAX)."),
 ]
+
+# tf.unstack / ops.unstack: a list of tensors without the unstacked axis.
+UNSTACK_KERAS2 = """import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+
+x = keras.Input(shape=(3, 4))
+a, b, c = tf.unstack(x, axis=1)
+summed = layers.Lambda(lambda t: tf.add_n(tf.unstack(t, axis=-1)))(x)
+reversed_rows = layers.Lambda(lambda t: tf.stack(tf.unstack(t, num=3, axis=1)[::-1], axis=1))(x)
+model = keras.Model(x, [a + c * b, summed, reversed_rows])
+"""
+
+UNSTACK_KERAS3 = """import keras
+from keras import layers, ops
+
+
+class SplitHeads(layers.Layer):
+    def call(self, qkv):
+        q, k, v = ops.unstack(qkv, axis=2)
+        return ops.softmax(q * k) * v
+
+
+x = keras.Input(shape=(4, 3, 5))
+mixed = SplitHeads()(x)
+model = keras.Model(x, mixed)
+"""
+
+CASES += [
+    Case("keras2_unstack", UNSTACK_KERAS2, keras=2, files=("model.h5",), inputs=[floats(-1, 1)],
+         atol=1e-6, rtol=1e-6,
+         note="tf.unstack on a model's tensor (three outputs) and in Lambdas (num=, a negative axis); "
+              "tf.keras 2.15."),
+    Case("keras3_unstack", UNSTACK_KERAS3, keras=3, files=("model.keras",), inputs=[floats(-1, 1)],
+         atol=1e-6, rtol=1e-6,
+         note="keras.ops.unstack of a query-key-value tensor in a custom layer; Keras 3 (JAX)."),
+]
