@@ -183,13 +183,13 @@ std::optional<EinsumTerms> parseEinsum(std::string equation, const std::vector<i
   }
   int64_t ellipsisAxes = 0;
   for (size_t i = 0; i < ranks.size(); ++i) {
-    std::optional<std::string> term = expandEllipsis(terms.inputs[i], ranks[i], error);
-    if (!term) return std::nullopt;
-    for (char c : *term)
-      if (!std::isalpha(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c))) {
+    for (char c : terms.inputs[i])
+      if (!std::isalpha(static_cast<unsigned char>(c)) && c != '.') {
         error = fmt::format("'{}' is not an axis letter", c);
         return std::nullopt;
       }
+    std::optional<std::string> term = expandEllipsis(terms.inputs[i], ranks[i], error);
+    if (!term) return std::nullopt;
     if (int64_t(term->size()) != ranks[i]) {
       error = fmt::format("'{}' names {} axes of an operand of rank {}", terms.inputs[i], term->size(), ranks[i]);
       return std::nullopt;
