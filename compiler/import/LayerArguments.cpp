@@ -143,6 +143,11 @@ std::string initializerName(const std::string &name) {
 
 // An initializer as a name ('glorot_uniform') when its parameters are
 // Keras's defaults, else as initializers.<Class>(...).
+// A layer's serialized form: {"class_name": ..., "config": {"name": ..., ...}}.
+bool serializedLayer(const json &v) {
+  return !serializedClass(v).empty() && v.contains("config") && v["config"].is_object() && v["config"].contains("name");
+}
+
 std::string initializerText(const json &v, ImportContext &cx) {
   if (v.is_string()) return pythonString(initializerName(v.get<std::string>()));
   std::string cls = serializedClass(v);
@@ -318,16 +323,23 @@ std::optional<std::string> layerConstructor(ImportContext &cx, const std::string
                                                        : std::string("None");
     } else if (auto model = cx.wrappedModels.find(&v); model != cx.wrappedModels.end()) {
       text = model->second;
-    } else if (std::string cls = serializedClass(v); !cls.empty() && v["config"].is_object() &&
-                                                      v["config"].contains("name")) {
-      // A wrapped layer (Bidirectional, TimeDistributed).
-      std::string innerName = v["config"]["name"].is_string() ? v["config"]["name"].get<std::string>() : "";
-      std::optional<std::string> inner = layerConstructor(cx, cls, v["config"], innerName, where);
-      if (!inner) {
+    } else if (serializedLayer(v) || (v.is_array() && !v.empty() && std::all_of(v.begin(), v.end(), serializedLayer))) {
+      // A wrapped layer (Bidirectional, TimeDistributed, RNN's cell), or StackedRNNCells' list of cells.
+      std::vector<std::string> layers;
+      for (const json &item : v.is_array() ? v : json::array({v})) {
+        const json &c = item["config"];
+        std::string innerName = c["name"].is_string() ? c["name"].get<std::string>() : "";
+        std::optional<std::string> inner = layerConstructor(cx, serializedClass(item), c, innerName, where);
+        if (!inner) break;
+        layers.push_back(*inner);
+      }
+      if (layers.size() != (v.is_array() ? v.size() : 1)) {
         ok = false;
         continue;
       }
-      text = *inner;
+      text = v.is_array() ? "[" : "";
+      for (size_t i = 0; i < layers.size(); ++i) text += (i ? ", " : "") + layers[i];
+      if (v.is_array()) text += "]";
     } else if (spec->type == ArgType::Activation) {
       std::optional<std::string> act = activationName(v);
       if (!act) {

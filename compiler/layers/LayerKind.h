@@ -264,6 +264,9 @@ public:
   virtual bool checkConfig(DiagnosticEngine &, const Layer &) const { return true; }
   // Completes the arguments as bound (RNN takes its cell's: units, activation, ...).
   virtual void completeConfig(LayerConfig &) const {}
+  // The kind of layer the completed arguments make: this one, or another of
+  // the same Keras class (RNN over a list of cells is a stack of layers).
+  virtual const LayerKind *kindFor(const LayerConfig &) const { return this; }
   // The shape rule: fills cx.outputs (and cx.weights on the first call).
   virtual void inferShapes(ShapeContext &cx) const = 0;
   // Emits the layer's computation.

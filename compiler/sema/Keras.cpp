@@ -187,6 +187,7 @@ Value Evaluator::constructLayer(const LayerKind *kind, CallSite &call, const std
   if (ok && kind->findArg("data_format") && config.isNone("data_format"))
     config.set("data_format", Value::ofStr(imageDataFormat_), false);
   if (ok) kind->completeConfig(config);
+  if (ok) kind = kind->kindFor(config);
   Layer *layer = graph_.newLayer(kind, name, call.range);
   layer->config = std::move(config);
   // Call value parameters (CallParam) start at their defaults: a layer added

@@ -146,6 +146,30 @@ std::string prefixStem(const std::string &prefix) {
   return prefix;
 }
 
+std::vector<std::string> split(const std::string &path) {
+  std::vector<std::string> parts;
+  for (size_t at = 0; at <= path.size();) {
+    size_t slash = std::min(path.find('/', at), path.size());
+    parts.push_back(path.substr(at, slash - at));
+    at = slash + 1;
+  }
+  return parts;
+}
+
+// Whether var group `path` (relative to the layer's group) holds the weights
+// of the sublayer a Kiln prefix names, component by component:
+// forward_layer/cell/cells/gru_cell/vars holds forward_rnn/gru_cell/...
+// The attributes that only lead to a sublayer do not count: TimeDistributed's
+// `layer` before it, an RNN's `cell` and StackedRNNCells' `cells`.
+bool sublayerMatches(std::vector<std::string> path, const std::vector<std::string> &prefix) {
+  while (!path.empty() && path.front() == "layer") path.erase(path.begin());
+  std::erase_if(path, [](const std::string &p) { return p == "cell" || p == "cells" || p == "vars"; });
+  if (path.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (attributeStem(path[i]) != prefixStem(prefix[i])) return false;
+  return true;
+}
+
 struct SavingBinder {
   SavingBinder(WeightFile &file, DiagnosticEngine &diags) : file(file), diags(diags) {}
   WeightFile &file;
@@ -161,11 +185,8 @@ struct SavingBinder {
     for (const H5Node *v : vars) {
       const std::vector<std::string> *name = v->attribute("name");  // Keras 3.5+ records the sublayer's name
       std::string below = layer.path == "/" ? "/" : layer.path + "/";  // v is in layer's group
-      std::string relative = v->path.substr(below.size());
-      // TimeDistributed keeps the layer it wraps as `layer`: layer/forward_layer/cell/vars.
-      while (relative.starts_with("layer/")) relative.erase(0, std::strlen("layer/"));
       bool match = (name && name->size() == 1 && name->front() == prefix) ||
-                   attributeStem(relative.substr(0, relative.find('/'))) == prefixStem(prefix);
+                   sublayerMatches(split(v->path.substr(below.size())), split(prefix));
       if (match && found) return nullptr;
       if (match) found = v;
     }

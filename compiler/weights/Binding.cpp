@@ -2,6 +2,7 @@
 #include "weights/Internal.h"
 
 #include "layers/LayerKind.h"
+#include "layers/recurrent/Recurrent.h"
 
 #include <algorithm>
 #include <cmath>
@@ -199,29 +200,33 @@ std::vector<float> draw(const std::string &init, const std::vector<int64_t> &sha
   return out;
 }
 
-}  // namespace
-
-// The initializer argument of a weight: the layer's own, or for a wrapper
-// (TimeDistributed, Bidirectional) the wrapped layer's.
-const Value &initializerOf(const Layer &layer, const WeightSpec &spec) {
+// The initializer argument `arg` of weight `name`: the layer's own, or for
+// a wrapper (TimeDistributed, Bidirectional) the wrapped layer's, or for RNN
+// over stacked cells the cell's (lstm_cell/kernel).
+const Value &initializerOf(const Layer &layer, const std::string &name, const std::string &arg) {
   static const Value none = Value::none();
-  if (layer.config.has(spec.initializerArg)) return layer.config.get(spec.initializerArg);
-  bool backward = spec.name.rfind("backward_", 0) == 0;
-  for (const char *wrapped : {backward ? "backward_layer" : "layer", "layer"}) {
-    if (!layer.config.has(wrapped)) continue;
-    const Value &inner = layer.config.get(wrapped);
-    if (inner.is(ValueKind::Layer) && inner.layer->config.has(spec.initializerArg))
-      return inner.layer->config.get(spec.initializerArg);
+  if (layer.config.has(arg)) return layer.config.get(arg);
+  size_t slash = name.find('/');
+  std::string head = name.substr(0, slash), rest = slash == std::string::npos ? name : name.substr(slash + 1);
+  for (const char *wrapped : {head.starts_with("backward_") ? "backward_layer" : "layer", "layer"}) {
+    const Value *inner = layer.config.has(wrapped) ? &layer.config.get(wrapped) : nullptr;
+    if (inner && inner->is(ValueKind::Layer))
+      if (const Value &v = initializerOf(*inner->layer, rest, arg); !v.is(ValueKind::None)) return v;
   }
+  if (layer.config.has("cell") && slash != std::string::npos)
+    for (const auto &[cellName, cell] : stackedCells(layer.config))
+      if (cellName == head) return initializerOf(*cell, rest, arg);
   return none;
 }
+
+}  // namespace
 
 void initializeWeights(const Model &model, uint64_t seed, DiagnosticEngine &) {
   Random rng{seed};
   for (Layer *layer : weightedLayers(model)) {
     layer->weightValues.clear();
     for (const WeightSpec &spec : layer->weights) {
-      const Value &init = initializerOf(*layer, spec);
+      const Value &init = initializerOf(*layer, spec.name, spec.initializerArg);
       std::string name = init.is(ValueKind::Str) ? init.text : init.is(ValueKind::Opaque) ? "glorot_uniform" : "zeros";
       if (spec.initializerArg.starts_with("=")) name = spec.initializerArg.substr(1);  // a fixed initializer
       if (spec.name == "moving_variance" || spec.name == "gamma") name = init.is(ValueKind::Str) ? init.text : "ones";

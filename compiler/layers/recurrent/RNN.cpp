@@ -1,7 +1,8 @@
 // RNN(cell): Keras's generic recurrent layer over one cell, SimpleRNNCell,
 // LSTMCell or GRUCell, is the layer of that cell (SimpleRNN, LSTM, GRU) with
 // the cell's arguments: the same weights, shapes and kernel. The cells are
-// arguments of RNN only; Kiln does not run one on its own.
+// arguments of RNN only; Kiln does not run one on its own. RNN over a list
+// of cells, or StackedRNNCells, is StackedRNN.cpp's.
 #include "layers/recurrent/Recurrent.h"
 
 #include <algorithm>
@@ -60,6 +61,8 @@ public:
   GRUCellKind() : CellKind("GRUCell", cellArgs(gruArgs()), "GRU") {}
 };
 
+}  // namespace
+
 std::vector<ArgSpec> rnnArgs() {
   std::vector<ArgSpec> args = {arg("cell", ArgType::Any)};
   for (const char *name : {"return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major"})
@@ -70,15 +73,32 @@ std::vector<ArgSpec> rnnArgs() {
   return args;
 }
 
+const RecurrentKind *cellLayerKind(const Layer &cell) {
+  const auto *kind = dynamic_cast<const CellKind *>(cell.kind);
+  return kind ? &kind->layerKind() : nullptr;
+}
+
+namespace {
+
 const CellKind *cellKind(const LayerConfig &c) {
   const Value &cell = c.get("cell");
   return cell.is(ValueKind::Layer) ? dynamic_cast<const CellKind *>(cell.layer->kind) : nullptr;
 }
 
+// A list of cells, or StackedRNNCells.
+bool stacked(const Value &cell) {
+  return cell.isSequence() || (cell.is(ValueKind::Layer) && cell.layer->kind->className() == "StackedRNNCells");
+}
+
 class RNNKind : public RecurrentKind {
 public:
-  RNNKind() : RecurrentKind("RNN", rnnArgs(), "RNN(cell) over SimpleRNNCell, LSTMCell or GRUCell: that cell's layer") {}
+  RNNKind() : RecurrentKind("RNN", rnnArgs(),
+                                "RNN(cell) over SimpleRNNCell, LSTMCell or GRUCell: that cell's layer; over a list "
+                                "of cells or StackedRNNCells: the cells' layers stacked") {}
 
+  const LayerKind *kindFor(const LayerConfig &c) const override {
+    return stacked(c.get("cell")) ? &stackedRNNKind() : this;
+  }
   // The cell's arguments become the layer's, as its layer has them.
   void completeConfig(LayerConfig &c) const override {
     const CellKind *kind = cellKind(c);
@@ -91,8 +111,7 @@ public:
     const Value &cell = layer.config.get("cell");
     if (!cellKind(layer.config)) {
       diags.report(DiagID::err_model_arg, cell.range,
-                   layer.describe() + ": the cell must be a SimpleRNNCell, LSTMCell or GRUCell, got " + describe(cell) +
-                       (cell.isSequence() ? " (stacked cells: stack RNN layers instead)" : ""));
+                   layer.describe() + ": the cell must be a SimpleRNNCell, LSTMCell or GRUCell, got " + describe(cell));
       return false;
     }
     return RecurrentKind::checkConfig(diags, layer);

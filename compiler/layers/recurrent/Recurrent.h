@@ -75,6 +75,18 @@ std::vector<ArgSpec> recurrentArgs(std::vector<ArgSpec> own, bool unitForgetBias
 std::vector<ArgSpec> simpleRNNArgs();
 std::vector<ArgSpec> lstmArgs();
 std::vector<ArgSpec> gruArgs();
+// RNN's own arguments (besides its cell's).
+std::vector<ArgSpec> rnnArgs();
+// The recurrent layer a cell makes inside RNN (LSTMCell: LSTM), or null if
+// `cell` is not a SimpleRNNCell, LSTMCell or GRUCell.
+const RecurrentKind *cellLayerKind(const Layer &cell);
+// RNN over stacked cells (StackedRNN.cpp).
+const LayerKind &stackedRNNKind();
+// The cells of RNN over stacked cells, each with the name Keras saves it
+// under ("lstm_cell", "gru_cell", "lstm_cell_1"): its weights are
+// "lstm_cell/kernel" and so on.
+std::vector<std::pair<std::string, const Layer *>> stackedCells(const LayerConfig &rnn);
+
 // Keras 1 names of the arguments above; `gated` adds inner_activation.
 std::vector<LegacyArg> recurrentLegacyArgs(bool gated);
 

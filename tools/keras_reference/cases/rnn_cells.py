@@ -30,3 +30,34 @@ CASES = [
          inputs=[ints(0, 30, zero=0.25, pad_tail=[0, 3]), floats(-1, 1)], sizes=[[(9,), (5, 3)], [(9,), (2, 3)]],
          note="The same in Keras 3 (GRUCell with reset_after=True); Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
 ]
+
+# Keras's StackedRNNCells, as the RNN docs write it: a list of cells, or
+# StackedRNNCells([...]); a mask with go_backwards, the same cell class twice
+# (Keras 3 saves them as lstm_cell and lstm_cell_1) and a Bidirectional copy.
+STACKED = """\
+{imports}
+
+tokens = keras.Input(shape=(9,), dtype="int32")
+x = layers.Embedding(30, 6, mask_zero=True)(tokens)
+cells = [layers.LSTMCell(8), layers.GRUCell(5{gru}), layers.LSTMCell(4)]
+x = layers.RNN(cells, return_sequences=True, go_backwards=True)(x)
+x = layers.Bidirectional(layers.RNN(layers.StackedRNNCells([layers.SimpleRNNCell(3), layers.GRUCell(4{gru})])))(x)
+sequence = keras.Input(shape=(None, 3))
+y = layers.RNN([layers.LSTMCell(6) for _ in range(2)])(sequence)
+outputs = layers.Dense(2)(layers.Concatenate()([x, y]))
+model = keras.Model([tokens, sequence], outputs)
+"""
+
+CASES += [
+    Case("keras2_stacked_cells", STACKED.format(imports="from tensorflow import keras\nfrom tensorflow.keras import layers",
+                                                gru=", reset_after=False"),
+         keras=2, files=("model.h5", "weights.h5", "model.keras"),
+         inputs=[ints(0, 30, zero=0.25, pad_tail=[0, 3]), floats(-1, 1)], sizes=[[(9,), (5, 3)], [(9,), (2, 3)]],
+         note="RNN over stacked cells: three cells (two LSTMCells, a GRUCell with reset_after=False) backwards "
+              "after a mask, StackedRNNCells in Bidirectional, a list comprehension of LSTMCells over an open "
+              "number of steps; tf.keras 2.15.", atol=1e-5, rtol=1e-4),
+    Case("keras3_stacked_cells", STACKED.format(imports="import keras\nfrom keras import layers", gru=""),
+         keras=3, files=("model.weights.h5", "model.keras"),
+         inputs=[ints(0, 30, zero=0.25, pad_tail=[0, 3]), floats(-1, 1)], sizes=[[(9,), (5, 3)], [(9,), (2, 3)]],
+         note="The same in Keras 3 (GRUCell with reset_after=True); Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
+]
