@@ -414,3 +414,31 @@ KILN_KERNEL void kiln_reverse_steps(float *out, const float *in, int64_t batch, 
     for (int64_t t = 0; t < steps; ++t)
       copy(out + (b * steps + t) * features, in + (b * steps + steps - 1 - t) * features, features);
 }
+
+// One step of a sequence [batch, steps, width] and a [batch, width] buffer:
+// the step copied out of the sequence, or with `intoSequence` into it (a
+// custom cell's loop, RNN(cell)).
+KILN_KERNEL void kiln_sequence_step(float *sequence, float *step, int64_t batch, int64_t steps, int64_t index,
+                                    int64_t width, int32_t intoSequence, const abi::RunContext *) {
+  for (int64_t b = 0; b < batch; ++b) {
+    float *s = sequence + (b * steps + index) * width, *x = step + b * width;
+    if (intoSequence)
+      copy(s, x, width);
+    else
+      copy(x, s, width);
+  }
+}
+
+// Keras's masked step of a recurrent loop: where mask[b, index] is 0, row b
+// of `next` is that of `previous` (the states before the step, the previous
+// output), or zeros with `zero` (zero_output_for_mask).
+KILN_KERNEL void kiln_keep_masked(float *next, const float *previous, const float *mask, int64_t batch,
+                                  int64_t steps, int64_t index, int64_t width, int32_t zero, const abi::RunContext *) {
+  for (int64_t b = 0; b < batch; ++b) {
+    if (mask[b * steps + index] != 0.0f) continue;
+    if (zero)
+      for (int64_t j = 0; j < width; ++j) next[b * width + j] = 0.0f;
+    else
+      copy(next + b * width, previous + b * width, width);
+  }
+}

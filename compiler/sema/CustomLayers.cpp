@@ -31,14 +31,6 @@ std::vector<int64_t> kerasShape(const TensorType &type) {
   return dims;
 }
 
-// A shape as Keras passes it to build() and compute_output_shape(): a
-// tuple with None for the batch axis.
-Value shapeTuple(const std::vector<int64_t> &dims, SourceRange range) {
-  std::vector<Value> items;
-  for (int64_t d : dims) items.push_back(d == kNone ? Value::none(range) : Value::ofInt(d, range));
-  return Value::ofTuple(std::move(items), range);
-}
-
 // Keras's supports_masking, as the class's __init__ set it: the layer passes
 // its input's mask on.
 bool supportsMasking(const Layer &layer) {
@@ -47,6 +39,12 @@ bool supportsMasking(const Layer &layer) {
 }
 
 }  // namespace
+
+Value shapeTuple(const std::vector<int64_t> &dims, SourceRange range) {
+  std::vector<Value> items;
+  for (int64_t d : dims) items.push_back(d == kNone ? Value::none(range) : Value::ofInt(d, range));
+  return Value::ofTuple(std::move(items), range);
+}
 
 // Runs a class's body in a scope of its own, kept as long as the compiler
 // runs: the class's members.

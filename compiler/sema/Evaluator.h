@@ -67,6 +67,9 @@ std::string functionName(const Closure &c);
 bool importsKeras3Api(const ast::Module &module);
 // A short rendering of an expression for messages: "model.fit()", "x_train / 255".
 std::string exprText(const ast::Expr &e);
+// A shape as Keras passes it to build() and compute_output_shape(): a
+// tuple with None for the batch axis.
+Value shapeTuple(const std::vector<int64_t> &dims, SourceRange range);
 
 struct EvalOptions {
   KerasVersion kerasVersion = KerasVersion::V2;
@@ -279,6 +282,8 @@ private:
 
   // tensor expressions in Lambda and custom layers (TensorOps.cpp, CustomLayers.cpp)
   bool traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bool listInput, SourceRange range);
+  // RNN(cell) over a custom cell: its call() traced on one step (CustomCells.cpp).
+  bool traceCell(Layer *rnn, const TensorType &sequence, SourceRange range);
   void retraceLambdas();
   struct LambdaCall {
     Layer *layer;

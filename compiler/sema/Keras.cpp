@@ -5,6 +5,7 @@
 #include "diagnostics/Suggest.h"
 #include "layers/LayerKind.h"
 #include "layers/core/Traced.h"
+#include "layers/recurrent/Recurrent.h"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -289,6 +290,7 @@ Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRa
     }
   }
 
+  if (kind == &customCellRNNKind() && !traceCell(layer, inputs[0]->type, range)) return Value::error(range);
   bool firstTrace = isTracedKind(kind) && !layer->program;
   if (isTracedKind(kind) && !traceLayer(layer, inputs, listInput, range)) return Value::error(range);
   if (firstTrace && kind->className() == "Lambda") lambdaCalls_.push_back({layer, inputs, listInput, range});

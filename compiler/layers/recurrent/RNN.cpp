@@ -5,6 +5,8 @@
 // of cells, or StackedRNNCells, is StackedRNN.cpp's.
 #include "layers/recurrent/Recurrent.h"
 
+#include "layers/core/Traced.h"
+
 #include <algorithm>
 
 namespace kiln {
@@ -97,7 +99,9 @@ public:
                                 "of cells or StackedRNNCells: the cells' layers stacked") {}
 
   const LayerKind *kindFor(const LayerConfig &c) const override {
-    return stacked(c.get("cell")) ? &stackedRNNKind() : this;
+    const Value &cell = c.get("cell");
+    if (cell.is(ValueKind::Layer) && isCustomKind(cell.layer->kind)) return &customCellRNNKind();
+    return stacked(cell) ? &stackedRNNKind() : this;
   }
   // The cell's arguments become the layer's, as its layer has them.
   void completeConfig(LayerConfig &c) const override {

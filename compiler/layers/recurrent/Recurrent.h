@@ -80,8 +80,9 @@ std::vector<ArgSpec> rnnArgs();
 // The recurrent layer a cell makes inside RNN (LSTMCell: LSTM), or null if
 // `cell` is not a SimpleRNNCell, LSTMCell or GRUCell.
 const RecurrentKind *cellLayerKind(const Layer &cell);
-// RNN over stacked cells (StackedRNN.cpp).
+// RNN over stacked cells (StackedRNN.cpp), over a custom cell (CustomCellRNN.cpp).
 const LayerKind &stackedRNNKind();
+const LayerKind &customCellRNNKind();
 // The cells of RNN over stacked cells, each with the name Keras saves it
 // under ("lstm_cell", "gru_cell", "lstm_cell_1"): its weights are
 // "lstm_cell/kernel" and so on.

@@ -61,3 +61,80 @@ CASES += [
          inputs=[ints(0, 30, zero=0.25, pad_tail=[0, 3]), floats(-1, 1)], sizes=[[(9,), (5, 3)], [(9,), (2, 3)]],
          note="The same in Keras 3 (GRUCell with reset_after=True); Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
 ]
+
+# Custom cells: the MinimalRNNCell of Keras's RNN docs (one state, after a
+# mask, backwards), and a gated cell with two states (state_size a list),
+# started from initial_state over an open number of steps, and with
+# zero_output_for_mask over the masked sequence.
+CUSTOM = """\
+{imports}
+
+
+class MinimalRNNCell(keras.layers.Layer):
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.state_size = units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
+                                      initializer='uniform',
+                                      name='kernel')
+        self.recurrent_kernel = self.add_weight(
+            shape=(self.units, self.units),
+            initializer='uniform',
+            name='recurrent_kernel')
+        self.built = True
+
+    def call(self, inputs, states):
+        prev_output = states[0]
+        h = {ops}.matmul(inputs, self.kernel)
+        output = h + {ops}.matmul(prev_output, self.recurrent_kernel)
+        return output, [output]
+
+
+class GatedCell(keras.layers.Layer):
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.state_size = [units, units]
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], 2 * self.units), initializer="glorot_uniform", name="w")
+        self.u = self.add_weight(shape=(self.units, 2 * self.units), initializer="orthogonal", name="u")
+        self.b = self.add_weight(shape=(2 * self.units,), initializer="random_normal", name="b")
+
+    def call(self, inputs, states):
+        h, c = states
+        z = {ops}.matmul(inputs, self.w) + {ops}.matmul(h, self.u) + self.b
+        gate = {ops}.sigmoid(z[:, :self.units])
+        c = gate * c + (1 - gate) * {ops}.tanh(z[:, self.units:])
+        h = {ops}.tanh(c)
+        return h, [h, c]
+
+
+tokens = keras.Input(shape=(9,), dtype="int32")
+x = layers.Embedding(30, 6, mask_zero=True)(tokens)
+x = layers.RNN(MinimalRNNCell(8), return_sequences=True, go_backwards=True)(x)
+start = layers.Dense(5)(layers.GlobalAveragePooling1D()(x))
+sequence = keras.Input(shape=(None, 3))
+y, h, c = layers.RNN(GatedCell(5), return_state=True)(sequence, initial_state=[start, start])
+z = layers.RNN(GatedCell(4), return_sequences=True, zero_output_for_mask=True)(x)
+model = keras.Model([tokens, sequence], [layers.Concatenate()([y, c]), z])
+"""
+
+CASES += [
+    Case("keras2_custom_cells", CUSTOM.format(imports="import tensorflow as tf\nfrom tensorflow import keras\n"
+                                                      "from tensorflow.keras import layers", ops="tf"),
+         keras=2, files=("weights.h5",),
+         inputs=[ints(0, 30, zero=0.25, pad_tail=[0, 3]), floats(-1, 1)], sizes=[[(9,), (5, 3)], [(9,), (2, 3)]],
+         note="RNN over custom cells: the RNN docs' MinimalRNNCell after a mask, backwards; a gated cell with two "
+              "states from initial_state over an open number of steps, and with zero_output_for_mask; "
+              "tf.keras 2.15.", atol=1e-5, rtol=1e-4),
+    Case("keras3_custom_cells", CUSTOM.format(imports="import keras\nfrom keras import layers, ops", ops="ops"),
+         keras=3, files=("model.weights.h5",),
+         inputs=[ints(0, 30, zero=0.25, pad_tail=[0, 3]), floats(-1, 1)], sizes=[[(9,), (5, 3)], [(9,), (2, 3)]],
+         note="The same in Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
+]
