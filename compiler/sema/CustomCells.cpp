@@ -1,4 +1,5 @@
-// A custom cell in RNN(cell) (the MinimalRNNCell of Keras's RNN docs): at
+// A custom cell in RNN(cell) or among stacked cells (the MinimalRNNCell of
+// Keras's RNN docs): at
 // every step Keras calls cell.call(inputs, states), `inputs` one step of the
 // sequence, (batch, features), `states` a list of one tensor (batch, size)
 // per entry of the cell's state_size, zeros at the first step; call()
@@ -10,6 +11,9 @@
 
 #include "graph/TensorProgram.h"
 #include "layers/core/Traced.h"
+#include "layers/recurrent/Recurrent.h"
+
+#include <algorithm>
 
 namespace kiln {
 
@@ -31,9 +35,30 @@ std::vector<int64_t> stateSizes(const Layer &cell) {
 
 }  // namespace
 
-bool Evaluator::traceCell(Layer *rnn, const TensorType &sequence, SourceRange range) {
-  Layer *cell = rnn->config.get("cell").layer;
-  std::string who = cell->describe() + " in " + rnn->describe();
+bool Evaluator::traceCells(Layer *rnn, const TensorType &sequence, SourceRange range) {
+  std::vector<std::pair<std::string, Layer *>> cells = stackedCells(rnn->config);
+  bool custom = std::any_of(cells.begin(), cells.end(), [](const auto &c) { return isCustomKind(c.second->kind); });
+  if (!custom) return true;
+  if (sequence.rank() != 3 || !sequence.dims[2].known()) {
+    diags_.report(DiagID::err_model_arg, range,
+                  rnn->describe() + ": the input must be a sequence (batch, timesteps, features) with a known number "
+                                    "of features, got " + shapeString(sequence));
+    return false;
+  }
+  // Each cell reads the outputs of the one before.
+  int64_t features = sequence.dims[2].value();
+  for (const auto &[name, cell] : cells) {
+    if (!isCustomKind(cell->kind)) {
+      if (cell->config.has("units") && cell->config.get("units").is(ValueKind::Int)) features = cell->config.integer("units");
+      continue;
+    }
+    if (!traceCell(cell, cell->describe() + " in " + rnn->describe(), features, range)) return false;
+    features = cell->program->nodes[cell->program->outputs[0]].dims[1];
+  }
+  return true;
+}
+
+bool Evaluator::traceCell(Layer *cell, const std::string &who, int64_t features, SourceRange range) {
   std::vector<int64_t> sizes = stateSizes(*cell);
   if (sizes.empty()) {
     diags_.report(DiagID::err_model_arg, range,
@@ -45,13 +70,6 @@ bool Evaluator::traceCell(Layer *rnn, const TensorType &sequence, SourceRange ra
     diags_.report(DiagID::err_unsupported_argument_value, range, who, "a cell with its own get_initial_state()");
     return false;
   }
-  if (sequence.rank() != 3 || !sequence.dims[2].known()) {
-    diags_.report(DiagID::err_model_arg, range,
-                  who + ": the input must be a sequence (batch, timesteps, features) with a known number of "
-                        "features, got " + shapeString(sequence));
-    return false;
-  }
-  int64_t features = sequence.dims[2].value();
   std::vector<TensorType> types{{DType::Float32, {kNone, features}}};
   for (int64_t size : sizes) types.push_back({DType::Float32, {kNone, size}});
   if (cell->program) {
@@ -62,7 +80,7 @@ bool Evaluator::traceCell(Layer *rnn, const TensorType &sequence, SourceRange ra
     return false;
   }
   if (trace_) {
-    diags_.report(DiagID::err_model_arg, range, "calling " + rnn->describe() + " inside another layer's computation is not supported");
+    diags_.report(DiagID::err_model_arg, range, who + ": calling it inside another layer's computation is not supported");
     return false;
   }
   auto program = std::make_shared<TensorProgram>();

@@ -282,8 +282,10 @@ private:
 
   // tensor expressions in Lambda and custom layers (TensorOps.cpp, CustomLayers.cpp)
   bool traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bool listInput, SourceRange range);
-  // RNN(cell) over a custom cell: its call() traced on one step (CustomCells.cpp).
-  bool traceCell(Layer *rnn, const TensorType &sequence, SourceRange range);
+  // RNN over custom cells (alone or stacked): their call() traced on one
+  // step of the cell's input (CustomCells.cpp).
+  bool traceCells(Layer *rnn, const TensorType &sequence, SourceRange range);
+  bool traceCell(Layer *cell, const std::string &who, int64_t features, SourceRange range);
   void retraceLambdas();
   struct LambdaCall {
     Layer *layer;

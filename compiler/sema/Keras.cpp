@@ -290,7 +290,8 @@ Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRa
     }
   }
 
-  if (kind == &customCellRNNKind() && !traceCell(layer, inputs[0]->type, range)) return Value::error(range);
+  if ((kind == &customCellRNNKind() || kind == &stackedRNNKind()) && !traceCells(layer, inputs[0]->type, range))
+    return Value::error(range);
   bool firstTrace = isTracedKind(kind) && !layer->program;
   if (isTracedKind(kind) && !traceLayer(layer, inputs, listInput, range)) return Value::error(range);
   if (firstTrace && kind->className() == "Lambda") lambdaCalls_.push_back({layer, inputs, listInput, range});

@@ -95,8 +95,9 @@ bool stacked(const Value &cell) {
 class RNNKind : public RecurrentKind {
 public:
   RNNKind() : RecurrentKind("RNN", rnnArgs(),
-                                "RNN(cell) over SimpleRNNCell, LSTMCell or GRUCell: that cell's layer; over a list "
-                                "of cells or StackedRNNCells: the cells' layers stacked") {}
+                                "RNN(cell) over SimpleRNNCell, LSTMCell or GRUCell: that cell's layer; over a "
+                                "custom cell (state_size, call(inputs, states)): its call() at every step; over a "
+                                "list of cells or StackedRNNCells: the cells' layers stacked") {}
 
   const LayerKind *kindFor(const LayerConfig &c) const override {
     const Value &cell = c.get("cell");

@@ -86,7 +86,7 @@ const LayerKind &customCellRNNKind();
 // The cells of RNN over stacked cells, each with the name Keras saves it
 // under ("lstm_cell", "gru_cell", "lstm_cell_1"): its weights are
 // "lstm_cell/kernel" and so on.
-std::vector<std::pair<std::string, const Layer *>> stackedCells(const LayerConfig &rnn);
+std::vector<std::pair<std::string, Layer *>> stackedCells(const LayerConfig &rnn);
 
 // Keras 1 names of the arguments above; `gated` adds inner_activation.
 std::vector<LegacyArg> recurrentLegacyArgs(bool gated);

@@ -1,4 +1,5 @@
-// RNN over stacked cells: RNN([cell, ...]) or RNN(StackedRNNCells([...])).
+// RNN over stacked cells: RNN([cell, ...]) or RNN(StackedRNNCells([...])),
+// built-in cells or custom ones (CustomCellRNN.cpp).
 // At each step Keras runs the cells in turn, each on the output of the one
 // before, and masked steps keep every cell's state. That is the cells'
 // layers stacked: every cell but the last returns its whole sequence, in
@@ -8,6 +9,7 @@
 // cells' order, named as Keras 3 saves them (cell/cells/lstm_cell/vars):
 // lstm_cell/kernel, gru_cell/kernel, lstm_cell_1/kernel.
 #include "codegen/LowerContext.h"
+#include "layers/core/Traced.h"
 #include "layers/recurrent/Recurrent.h"
 
 #include <map>
@@ -16,29 +18,36 @@ namespace kiln {
 
 namespace {
 
-// The cells as written: RNN's `cell` list, or StackedRNNCells' `cells`.
+// The cells as written: RNN's `cell` list, or StackedRNNCells' `cells`; a single cell alone.
 std::vector<Value> cellValues(const LayerConfig &rnn) {
   const Value &cell = rnn.get("cell");
-  const Value &list = cell.is(ValueKind::Layer) ? cell.layer->config.get("cells") : cell;
+  bool container = cell.is(ValueKind::Layer) && cell.layer->kind->className() == "StackedRNNCells";
+  const Value &list = container ? cell.layer->config.get("cells") : cell;
   if (!list.isSequence()) return {list};
   return std::vector<Value>(list.items.begin(), list.items.end());
 }
 
-// One cell as the layer it makes, with the RNN's arguments.
+// One cell as the layer it makes, with the RNN's arguments: its recurrent
+// layer (LSTMCell: LSTM), or for a custom cell RNN over that cell alone.
 struct StackedCell {
   Layer layer;
-  const RecurrentKind *kind;
+  const SequenceLayerKind *kind;
   std::string weightPrefix;  // "lstm_cell/"
 };
 
 // The copies are named `rnnName`.lstm_cell (their constants' names when lowering).
 std::vector<StackedCell> cellLayers(const LayerConfig &c, const std::string &rnnName) {
-  std::vector<std::pair<std::string, const Layer *>> cells = stackedCells(c);
+  std::vector<std::pair<std::string, Layer *>> cells = stackedCells(c);
   std::vector<StackedCell> out;
   for (size_t i = 0; i < cells.size(); ++i) {
     const auto &[name, cell] = cells[i];
     bool first = i == 0, last = i + 1 == cells.size();
     StackedCell s{*cell, cellLayerKind(*cell), name + "/"};
+    if (isCustomKind(cell->kind)) {
+      s.kind = static_cast<const SequenceLayerKind *>(&customCellRNNKind());
+      s.layer.config = c;
+      s.layer.config.set("cell", Value::ofLayer(cell, {}), true);
+    }
     s.layer.kind = s.kind;
     s.layer.name = rnnName + "." + name;
     LayerConfig &lc = s.layer.config;
@@ -85,10 +94,10 @@ public:
     bool ok = true;
     for (const Value &cell : cells) {
       if (cell.is(ValueKind::Error) || (cell.is(ValueKind::Layer) && cell.layer->invalid)) return false;
-      if (!cell.is(ValueKind::Layer) || !cellLayerKind(*cell.layer)) {
+      if (!cell.is(ValueKind::Layer) || !(cellLayerKind(*cell.layer) || isCustomKind(cell.layer->kind))) {
         diags.report(DiagID::err_model_arg, cell.range,
-                     layer.describe() + ": each stacked cell must be a SimpleRNNCell, LSTMCell or GRUCell, got " +
-                         describe(cell));
+                     layer.describe() + ": each stacked cell must be a SimpleRNNCell, LSTMCell, GRUCell or a custom "
+                                        "cell, got " + describe(cell));
         ok = false;
       }
     }
@@ -208,8 +217,8 @@ const LayerKind &stackedRNNKind() {
   return kind;
 }
 
-std::vector<std::pair<std::string, const Layer *>> stackedCells(const LayerConfig &rnn) {
-  std::vector<std::pair<std::string, const Layer *>> cells;
+std::vector<std::pair<std::string, Layer *>> stackedCells(const LayerConfig &rnn) {
+  std::vector<std::pair<std::string, Layer *>> cells;
   std::map<std::string, int> seen;  // Keras 3 names a list's items by class, counted per class
   for (const Value &v : cellValues(rnn)) {
     if (!v.is(ValueKind::Layer)) continue;
