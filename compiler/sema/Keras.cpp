@@ -290,8 +290,13 @@ Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRa
     }
   }
 
-  if ((kind == &customCellRNNKind() || kind == &stackedRNNKind()) && !traceCells(layer, inputs[0]->type, range))
-    return Value::error(range);
+  // An RNN over custom cells, called or wrapped in Bidirectional, traces them on the sequence.
+  for (const char *wrapped : {"", "layer", "backward_layer"}) {
+    const Value *v = *wrapped && layer->config.has(wrapped) ? &layer->config.get(wrapped) : nullptr;
+    Layer *rnn = !*wrapped ? layer : v && v->is(ValueKind::Layer) ? v->layer : nullptr;
+    bool cells = rnn && (rnn->kind == &customCellRNNKind() || rnn->kind == &stackedRNNKind());
+    if (cells && !traceCells(rnn, inputs[0]->type, range)) return Value::error(range);
+  }
   bool firstTrace = isTracedKind(kind) && !layer->program;
   if (isTracedKind(kind) && !traceLayer(layer, inputs, listInput, range)) return Value::error(range);
   if (firstTrace && kind->className() == "Lambda") lambdaCalls_.push_back({layer, inputs, listInput, range});

@@ -86,6 +86,11 @@ public:
   }
 
   void inferShapes(ShapeContext &cx) const override {
+    if (!cellOf(cx.config()).program) {  // traced where the RNN is called (Evaluator::traceCells)
+      cx.error(DiagID::err_model_arg, cx.layer().describe() + ": its custom cell runs only in an RNN called on a "
+                                                              "sequence or wrapped in Bidirectional");
+      return;
+    }
     const TensorProgram &p = *cellOf(cx.config()).program;
     CellSizes s = cellSizes(p);
     size_t given = cx.inputs().size() - 1;

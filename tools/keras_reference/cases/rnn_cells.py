@@ -67,11 +67,14 @@ CASES += [
 # started from initial_state over an open number of steps, and with
 # zero_output_for_mask over the masked sequence, and both stacked with a
 # GRUCell, backwards (over the mask in tf.keras 2; Keras 3.15's JAX loop
-# fails on a masked stack whose last output differs from its first state).
+# fails on a masked stack whose last output differs from its first state);
+# a Bidirectional copy (Keras builds the backward one from the registered
+# class's config).
 CUSTOM = """\
 {imports}
 
 
+@keras.saving.register_keras_serializable()
 class MinimalRNNCell(keras.layers.Layer):
 
     def __init__(self, units, **kwargs):
@@ -125,7 +128,8 @@ sequence = keras.Input(shape=(None, 3))
 y, h, c = layers.RNN(GatedCell(5), return_state=True)(sequence, initial_state=[start, start])
 z = layers.RNN(GatedCell(4), return_sequences=True, zero_output_for_mask=True)(x)
 w = layers.RNN([MinimalRNNCell(6), layers.GRUCell(4), GatedCell(3)], go_backwards=True)({stacked_input})
-model = keras.Model([tokens, sequence], [layers.Concatenate()([y, c, w]), z])
+v = layers.Bidirectional(layers.RNN(MinimalRNNCell(2), return_sequences=True))(sequence)
+model = keras.Model([tokens, sequence], [layers.Concatenate()([y, c, w]), z, v])
 """
 
 CASES += [
