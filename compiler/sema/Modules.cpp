@@ -34,6 +34,7 @@ const std::vector<Builtin> &builtins() {
       {"minimum", Kind::LayerFunction, "Minimum"},
       {"concatenate", Kind::LayerFunction, "Concatenate"},
       {"dot", Kind::LayerFunction, "Dot"},
+      {"merge", Kind::LayerFunction, "Merge"},  // Keras 1
       {"Layer", Kind::LayerBase, {}},
   };
   return table;
