@@ -27,7 +27,11 @@ public:
                    arg("concat_axis", ArgType::Axis, Value::ofInt(-1)), arg("dot_axes", ArgType::AxisList, Value::ofInt(-1)),
                    arg("output_shape", ArgType::Any, Value::none()), arg("output_mask", ArgType::Any, Value::none()),
                    arg("arguments", ArgType::Any, Value::none()), arg("node_indices", ArgType::Any, Value::none()),
-                   arg("tensor_indices", ArgType::Any, Value::none())},
+                   arg("tensor_indices", ArgType::Any, Value::none()),
+                   // How a saved Keras 1 config stores mode and output_shape: 'raw', or a function's.
+                   arg("mode_type", ArgType::Any, Value::ofStr("raw")),
+                   arg("output_shape_type", ArgType::Any, Value::ofStr("raw")),
+                   arg("output_mask_type", ArgType::Any, Value::ofStr("raw"))},
                   "Keras 1's merge of a list of tensors by mode ('sum', 'mul', 'concat', 'ave', 'max', 'dot'): "
                   "that mode's layer") {}
 
