@@ -66,6 +66,12 @@ bool Evaluator::traceCell(Layer *cell, const std::string &who, int64_t features,
                         "them for several states, as Keras's RNN reads it");
     return false;
   }
+  for (const auto &[attribute, value] : cell->config.entries())
+    if (value.is(ValueKind::Layer) || value.is(ValueKind::Model)) {
+      diags_.report(DiagID::err_unsupported_argument_value, range, who,
+                    "a cell that calls other layers (self." + attribute + ")");
+      return false;
+    }
   if (classMember(cell->kind, "get_initial_state")) {
     diags_.report(DiagID::err_unsupported_argument_value, range, who, "a cell with its own get_initial_state()");
     return false;
@@ -115,6 +121,7 @@ bool Evaluator::traceCell(Layer *cell, const std::string &who, int64_t features,
     bool fromInputs = o.is(ValueKind::Traced) && o.program == program && program->nodes[o.integer].batched;
     const std::vector<int64_t> *dims = fromInputs ? &program->nodes[o.integer].dims : nullptr;
     std::string what = i == 0 ? "its output" : "new state " + std::to_string(i - 1);
+    if (o.is(ValueKind::Error)) return false;  // reported
     if (!fromInputs || dims->size() != 2 || (i > 0 && (*dims)[1] != sizes[i - 1])) {
       std::string expected = "(batch, units)", got = describe(o);
       if (i > 0) expected = "(batch, " + std::to_string(sizes[i - 1]) + ")";

@@ -290,12 +290,15 @@ Value Evaluator::applyLayer(Layer *layer, std::vector<Tensor *> inputs, SourceRa
     }
   }
 
-  // An RNN over custom cells, called or wrapped in Bidirectional, traces them on the sequence.
+  // An RNN over custom cells, called or wrapped (Bidirectional; TimeDistributed
+  // runs it on each step of its input), traces them on the sequence.
   for (const char *wrapped : {"", "layer", "backward_layer"}) {
     const Value *v = *wrapped && layer->config.has(wrapped) ? &layer->config.get(wrapped) : nullptr;
     Layer *rnn = !*wrapped ? layer : v && v->is(ValueKind::Layer) ? v->layer : nullptr;
     bool cells = rnn && (rnn->kind == &customCellRNNKind() || rnn->kind == &stackedRNNKind());
-    if (cells && !traceCells(rnn, inputs[0]->type, range)) return Value::error(range);
+    bool perStep = kind->className() == "TimeDistributed" && inputs[0]->type.rank() > 2;
+    if (cells && !traceCells(rnn, perStep ? foldTimeAxis(inputs[0]->type) : inputs[0]->type, range))
+      return Value::error(range);
   }
   bool firstTrace = isTracedKind(kind) && !layer->program;
   if (isTracedKind(kind) && !traceLayer(layer, inputs, listInput, range)) return Value::error(range);

@@ -69,7 +69,7 @@ CASES += [
 # GRUCell, backwards (over the mask in tf.keras 2; Keras 3.15's JAX loop
 # fails on a masked stack whose last output differs from its first state);
 # a Bidirectional copy (Keras builds the backward one from the registered
-# class's config).
+# class's config), and one in TimeDistributed.
 CUSTOM = """\
 {imports}
 
@@ -129,7 +129,9 @@ y, h, c = layers.RNN(GatedCell(5), return_state=True)(sequence, initial_state=[s
 z = layers.RNN(GatedCell(4), return_sequences=True, zero_output_for_mask=True)(x)
 w = layers.RNN([MinimalRNNCell(6), layers.GRUCell(4), GatedCell(3)], go_backwards=True)({stacked_input})
 v = layers.Bidirectional(layers.RNN(MinimalRNNCell(2), return_sequences=True))(sequence)
-model = keras.Model([tokens, sequence], [layers.Concatenate()([y, c, w]), z, v])
+frames = layers.Reshape((3, 3, 4))(layers.Embedding(30, 4)(tokens))
+u = layers.TimeDistributed(layers.RNN(MinimalRNNCell(2)))(frames)
+model = keras.Model([tokens, sequence], [layers.Concatenate()([y, c, w]), z, v, u])
 """
 
 CASES += [
