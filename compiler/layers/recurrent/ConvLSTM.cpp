@@ -23,11 +23,6 @@ public:
                       " frames with convolutions for products; returns [output, h, c] with return_state"),
         rank_(spatialRank) {}
 
-  std::vector<std::string> callTensorArguments() const override { return {"initial_state"}; }
-  bool supportsMasking() const override { return true; }
-  bool readsMask() const override { return true; }
-  bool callTakesMaskInKeras3() const override { return true; }
-  bool supportsOpenAxes() const override { return true; }
 
   std::string describeOutputs(const Layer &layer) const override {
     if (layer.config.flag("return_state")) return "[output, state_h, state_c]";

@@ -52,11 +52,6 @@ class CustomCellRNNKind : public SequenceLayerKind {
 public:
   CustomCellRNNKind() : SequenceLayerKind("RNN", rnnArgs(), "RNN over a custom cell") {}
 
-  std::vector<std::string> callTensorArguments() const override { return {"initial_state"}; }
-  bool supportsMasking() const override { return true; }
-  bool readsMask() const override { return true; }
-  bool callTakesMaskInKeras3() const override { return true; }
-  bool supportsOpenAxes() const override { return true; }
 
   std::vector<std::string> stateNames(const LayerConfig &c) const override {
     size_t n = cellOf(c).program ? cellSizes(*cellOf(c).program).states.size() : 1;

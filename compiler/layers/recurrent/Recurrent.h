@@ -21,6 +21,13 @@ public:
   // The output types for an input sequence of `input` (channels_last): the
   // output, then with return_state the states.
   virtual std::vector<TensorType> outputTypes(const LayerConfig &c, const TensorType &input) const = 0;
+
+  // Keras's RNN base: initial_state, a mask over the steps, any number of steps.
+  std::vector<std::string> callTensorArguments() const override { return {"initial_state"}; }
+  bool supportsMasking() const override { return true; }
+  bool readsMask() const override { return true; }
+  bool callTakesMaskInKeras3() const override { return true; }
+  bool supportsOpenAxes() const override { return true; }
 };
 
 class RecurrentKind : public SequenceLayerKind {
@@ -42,14 +49,9 @@ public:
     return stateCount(c) == 2 ? std::vector<std::string>{"state_h", "state_c"} : std::vector<std::string>{"state"};
   }
 
-  std::vector<std::string> callTensorArguments() const override { return {"initial_state"}; }
   std::string describeOutputs(const Layer &layer) const override;
   std::optional<std::vector<int64_t>> declaredInputShape(const LayerConfig &c) const override;
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override;
-  bool supportsMasking() const override { return true; }
-  bool readsMask() const override { return true; }
-  bool callTakesMaskInKeras3() const override { return true; }
-  bool supportsOpenAxes() const override { return true; }
   void inferShapes(ShapeContext &cx) const override;
   void lower(LowerContext &cx) const override;
   std::vector<float> inputProjection(const Layer &layer) const override {

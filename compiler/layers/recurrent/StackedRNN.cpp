@@ -76,11 +76,6 @@ class StackedRNNKind : public SequenceLayerKind {
 public:
   StackedRNNKind() : SequenceLayerKind("RNN", rnnArgs(), "RNN over stacked cells") {}
 
-  std::vector<std::string> callTensorArguments() const override { return {"initial_state"}; }
-  bool supportsMasking() const override { return true; }
-  bool readsMask() const override { return true; }
-  bool callTakesMaskInKeras3() const override { return true; }
-  bool supportsOpenAxes() const override { return true; }
   std::vector<std::string> stateNames(const LayerConfig &) const override { return {}; }
 
   std::vector<TensorType> outputTypes(const LayerConfig &c, const TensorType &input) const override {
