@@ -109,7 +109,7 @@ std::string RecurrentKind::describeOutputs(const Layer &layer) const {
 }
 
 // Keras 2's RNN turns input_dim/input_length into input_shape=(input_length, input_dim).
-std::optional<std::vector<int64_t>> RecurrentKind::declaredInputShape(const LayerConfig &c) const {
+std::optional<std::vector<int64_t>> SequenceLayerKind::declaredInputShape(const LayerConfig &c) const {
   if (!c.isNone("batch_input_shape") || !c.isNone("input_shape")) return std::nullopt;
   auto dim = [&](const char *name) { return !c.has(name) || c.isNone(name) ? kNone : c.integer(name); };
   if (dim("input_dim") == kNone && dim("input_length") == kNone) return std::nullopt;

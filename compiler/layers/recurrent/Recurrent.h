@@ -28,6 +28,8 @@ public:
   bool readsMask() const override { return true; }
   bool callTakesMaskInKeras3() const override { return true; }
   bool supportsOpenAxes() const override { return true; }
+  // Keras 2's input_dim and input_length: input_shape=(input_length, input_dim).
+  std::optional<std::vector<int64_t>> declaredInputShape(const LayerConfig &c) const override;
 };
 
 class RecurrentKind : public SequenceLayerKind {
@@ -50,7 +52,6 @@ public:
   }
 
   std::string describeOutputs(const Layer &layer) const override;
-  std::optional<std::vector<int64_t>> declaredInputShape(const LayerConfig &c) const override;
   bool checkConfig(DiagnosticEngine &diags, const Layer &layer) const override;
   void inferShapes(ShapeContext &cx) const override;
   void lower(LowerContext &cx) const override;
