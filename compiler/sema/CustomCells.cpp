@@ -19,10 +19,8 @@ namespace kiln {
 
 namespace {
 
-// The sizes of the cell's states: self.state_size, an int or a list of ints.
-std::vector<int64_t> stateSizes(const Layer &cell) {
-  if (!cell.config.has("state_size")) return {};
-  const Value &size = cell.config.get("state_size");
+// The sizes of the cell's states from its state_size: an int or a list of ints.
+std::vector<int64_t> stateSizes(const Value &size) {
   std::vector<Value> items = size.isSequence() ? std::vector<Value>(size.items.begin(), size.items.end())
                                                : std::vector<Value>{size};
   std::vector<int64_t> sizes;
@@ -59,7 +57,17 @@ bool Evaluator::traceCells(Layer *rnn, const TensorType &sequence, SourceRange r
 }
 
 bool Evaluator::traceCell(Layer *cell, const std::string &who, int64_t features, SourceRange range) {
-  std::vector<int64_t> sizes = stateSizes(*cell);
+  // self.state_size, set in __init__, a @property (AbstractRNNCell's) or a class attribute.
+  const Value *member = classMember(cell->kind, "state_size");
+  Value size = Value::none(range);
+  if (member && member->is(ValueKind::Function) && member->text == "property")
+    size = callClassMethod(cell, "state_size", CallSite{range, range, {}});
+  else if (cell->config.has("state_size"))
+    size = cell->config.get("state_size");
+  else if (member)
+    size = *member;
+  if (size.is(ValueKind::Error)) return false;
+  std::vector<int64_t> sizes = stateSizes(size);
   if (sizes.empty()) {
     diags_.report(DiagID::err_model_arg, range,
                   who + ": the cell must set self.state_size to the size of its state, a positive int, or a list of "

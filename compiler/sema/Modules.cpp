@@ -36,6 +36,7 @@ const std::vector<Builtin> &builtins() {
       {"dot", Kind::LayerFunction, "Dot"},
       {"merge", Kind::LayerFunction, "Merge"},  // Keras 1
       {"Layer", Kind::LayerBase, {}},
+      {"AbstractRNNCell", Kind::LayerBase, {}},  // tf.keras 2's base of custom cells
   };
   return table;
 }

@@ -149,3 +149,49 @@ CASES += [
          inputs=[ints(0, 30, zero=0.25, pad_tail=[0, 3]), floats(-1, 1)], sizes=[[(9,), (5, 3)], [(9,), (2, 3)]],
          note="The same in Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
 ]
+
+# tf.keras 2's AbstractRNNCell, as its docstring writes a cell: state_size a
+# property, the new state returned as a tensor.
+ABSTRACT = """\
+import tensorflow as tf
+from tensorflow import keras
+
+
+class MinimalRNNCell(tf.keras.layers.AbstractRNNCell):
+
+    def __init__(self, units, **kwargs):
+        self.units = units
+        super(MinimalRNNCell, self).__init__(**kwargs)
+
+    @property
+    def state_size(self):
+        return self.units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
+                                      initializer='uniform',
+                                      name='kernel')
+        self.recurrent_kernel = self.add_weight(
+            shape=(self.units, self.units),
+            initializer='uniform',
+            name='recurrent_kernel')
+        self.built = True
+
+    def call(self, inputs, states):
+        prev_output = states[0]
+        h = keras.backend.dot(inputs, self.kernel)
+        output = h + keras.backend.dot(prev_output, self.recurrent_kernel)
+        return output, output
+
+
+x = keras.Input((None, 5))
+y = keras.layers.RNN(MinimalRNNCell(4), return_sequences=True)(x)
+model = keras.Model(x, y)
+"""
+
+CASES += [
+    Case("keras2_abstract_rnn_cell", ABSTRACT, keras=2, files=("weights.h5",), inputs=[floats(-1, 1)],
+         sizes=[[(6, 5)], [(2, 5)]],
+         note="AbstractRNNCell's docstring cell (state_size a property) over an open number of steps; tf.keras 2.15.",
+         atol=1e-5, rtol=1e-4),
+]
