@@ -23,7 +23,6 @@ public:
                       " frames with convolutions for products; returns [output, h, c] with return_state"),
         rank_(spatialRank) {}
 
-
   std::string describeOutputs(const Layer &layer) const override {
     if (layer.config.flag("return_state")) return "[output, state_h, state_c]";
     return "one tensor, the output (with return_state=True it returns [output, state_h, state_c])";

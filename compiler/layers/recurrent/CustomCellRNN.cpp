@@ -52,7 +52,6 @@ class CustomCellRNNKind : public SequenceLayerKind {
 public:
   CustomCellRNNKind() : SequenceLayerKind("RNN", rnnArgs(), "RNN over a custom cell") {}
 
-
   std::vector<std::string> stateNames(const LayerConfig &c) const override {
     size_t n = cellOf(c).program ? cellSizes(*cellOf(c).program).states.size() : 1;
     std::vector<std::string> names;
