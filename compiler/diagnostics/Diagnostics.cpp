@@ -122,6 +122,20 @@ void DiagnosticEngine::print(std::FILE *out, bool color) {
   dropped_ = 0;
 }
 
+bool DiagnosticEngine::repeatsEarlier(const Diagnostic &d) const {
+  return std::find(diags_.begin(), diags_.end() - 1, d) != diags_.end() - 1;
+}
+
+Diagnostic &DiagnosticEngine::forgetLast() {
+  Severity severity = diags_.back().severity;
+  diags_.pop_back();
+  if (severity == Severity::Error) --errors_;
+  if (severity == Severity::Warning) --warnings_;
+  --reported_[static_cast<int>(severity)];
+  droppedDiagnostic_ = {};
+  return droppedDiagnostic_;
+}
+
 void DiagnosticEngine::dropSince(const Mark &mark) {
   diags_.resize(std::min(diags_.size(), mark.kept));
   errors_ = mark.errors;

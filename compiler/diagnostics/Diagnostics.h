@@ -48,6 +48,7 @@ struct Diagnostic {
     notes.push_back({diagSeverity(noteId), noteId, where, formatDiag(noteId, args...), {}});
     return *this;
   }
+  bool operator==(const Diagnostic &) const = default;
 };
 
 class DiagnosticEngine {
@@ -70,6 +71,7 @@ public:
     }
     diags_.push_back({severity, id, where, formatDiag(id, args...), {}});
     if (context_ && severity != Severity::Note) context_(diags_.back());
+    if (repeatsEarlier(diags_.back())) return forgetLast();
     return diags_.back();
   }
 
@@ -107,6 +109,11 @@ public:
   bool verify(std::FILE *out, uint32_t file);
 
 private:
+  // Code evaluated many times (a comprehension's body, a loop) reports the
+  // same diagnostic at the same place each time: it is shown once.
+  bool repeatsEarlier(const Diagnostic &d) const;
+  // Forgets the last diagnostic reported; returns a sink for its notes.
+  Diagnostic &forgetLast();
   void printOne(std::FILE *out, const Diagnostic &d, bool color) const;
 
   const SourceManager &sources_;

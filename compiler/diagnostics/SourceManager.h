@@ -13,6 +13,7 @@ struct SourceLoc {
   uint32_t file = 0;
   uint32_t offset = 0;
   bool valid() const { return file != 0; }
+  bool operator==(const SourceLoc &) const = default;
 };
 
 // A half-open byte range [begin, end) within one file.
@@ -20,6 +21,7 @@ struct SourceRange {
   SourceLoc begin;
   uint32_t end = 0;
   bool valid() const { return begin.valid(); }
+  bool operator==(const SourceRange &) const = default;
   static SourceRange span(SourceRange a, SourceRange b) {
     if (!a.valid()) return b;
     if (!b.valid() || a.begin.file != b.begin.file) return a;

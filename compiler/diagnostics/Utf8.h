@@ -18,6 +18,9 @@ size_t utf8Length(std::string_view text, size_t i);
 // The code point of the well-formed character of `length` bytes at text[i].
 uint32_t utf8Decode(std::string_view text, size_t i, size_t length);
 
+// Appends code point `cp` (at most U+10FFFF) as UTF-8.
+void utf8Append(std::string &out, uint32_t cp);
+
 // `text` with control characters and malformed bytes spelled out (<U+001B>,
 // <E9>), so that it prints as one line of what it holds. Tabs are kept. Text
 // longer than `maxBytes` keeps its start and end around a " ... ".

@@ -3,6 +3,9 @@
 // argument makes the result skipped.
 #include "sema/Evaluator.h"
 
+#include "diagnostics/Utf8.h"
+
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -394,6 +397,40 @@ Value Evaluator::callPython(const Builtin &builtin, CallSite &call) {
     if (object.is(ValueKind::Model) || object.is(ValueKind::Layer) || object.is(ValueKind::Tensor))
       return kerasAttribute(object, args[1]->text, r, r);
     return valueAttribute(object, args[1]->text, r, r);
+  }
+  // setattr(self, f"block_{i}", layer): the assignment `self.block_0 = layer`.
+  if (name == "setattr") {
+    if (!arity(3, 3)) return Value::error(r);
+    if (!args[1]->is(ValueKind::Str)) return typeError(*args[1], "an attribute name");
+    Value object = *args[0];
+    if (!object.is(ValueKind::Error))
+      assignAttribute(object, args[1]->text, args[1]->range, r, "setattr(..., '" + args[1]->text + "', ...)",
+                      *args[2]);
+    return Value::none(r);
+  }
+  // chr and ord build vocabularies (a list of characters) from code points.
+  if (name == "chr") {
+    if (!arity(1, 1)) return Value::error(r);
+    int64_t cp = args[0]->is(ValueKind::Int) ? args[0]->integer : -1;
+    if (cp < 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) return typeError(*args[0], "a code point");
+    std::string text;
+    utf8Append(text, uint32_t(cp));
+    return Value::ofStr(std::move(text), r);
+  }
+  if (name == "ord") {
+    if (!arity(1, 1)) return Value::error(r);
+    const std::string &text = args[0]->text;
+    size_t length = args[0]->is(ValueKind::Str) && !text.empty() ? utf8Length(text, 0) : 0;
+    if (length == 0 || length != text.size()) return typeError(*args[0], "a string of one character");
+    return Value::ofInt(utf8Decode(text, 0, length), r);
+  }
+  if (name == "callable") {
+    if (!arity(1, 1)) return Value::error(r);
+    static const ValueKind callables[] = {ValueKind::Function, ValueKind::Builtin,    ValueKind::Method,
+                                          ValueKind::Partial,  ValueKind::LayerClass, ValueKind::Class,
+                                          ValueKind::Layer,    ValueKind::Model};
+    bool yes = std::any_of(std::begin(callables), std::end(callables), [&](ValueKind k) { return args[0]->is(k); });
+    return Value::ofBool(yes, r);
   }
   if (name == "repr") {
     if (!arity(1, 1)) return Value::error(r);

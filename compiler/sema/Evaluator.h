@@ -136,6 +136,8 @@ private:
   void execDel(const ast::Stmt &stmt);
   void assign(const ast::Expr &target, const Value &value);
   void assignItem(const ast::Expr &target, const Value &value);
+  void assignAttribute(Value &object, const std::string &name, SourceRange nameRange, SourceRange range,
+                       const std::string &text, const Value &value);
   // A block statement whose condition or iterable is skipped data: its body
   // does not run, and the names it would bind become skipped too.
   void skipBlock(const ast::Stmt &stmt, const Value &cause, const std::string &what, SourceRange header);
@@ -276,7 +278,8 @@ private:
   Value initialStates(Layer *layer, CallSite &call);
   Value initialValue(const Value &initializer, CallSite &call);
   Value layerVariable(CallSite &call);
-  bool setKerasAttribute(const Value &object, const ast::Expr &target, const Value &value);
+  bool setKerasAttribute(const Value &object, const std::string &name, SourceRange range, const std::string &text,
+                         const Value &value);
   Value unknownAttribute(const Value &object, const std::string &name, SourceRange nameRange,
                          const std::vector<std::string> &known);
 

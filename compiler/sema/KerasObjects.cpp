@@ -151,7 +151,12 @@ Value Evaluator::kerasAttribute(const Value &object, const std::string &name, So
         return Value::error(range);
       }
       Node *n = l->nodes[0];
-      const std::vector<Tensor *> &ts = name[0] == 'o' ? n->outputs : n->inputs;
+      // tf.keras 2 gives an InputLayer's tensor as its input too (its
+      // Node.input_tensors), and both shapes as a list of one; Keras 3 an
+      // empty list of inputs.
+      bool inputLayer = n->inputs.empty() && options_.kerasVersion == KerasVersion::V2;
+      const std::vector<Tensor *> &ts = name[0] == 'o' || inputLayer ? n->outputs : n->inputs;
+      if (inputLayer && wantsShape) return Value::ofList({shapeValue(ts[0]->type, range)}, range);
       return wantsShape ? shapesValue(ts, range) : tensorsValue(ts, range);
     }
     if (name == "name") return Value::ofStr(l->name, range);
@@ -173,12 +178,13 @@ Value Evaluator::kerasAttribute(const Value &object, const std::string &name, So
   return unknownAttribute(object, name, nameRange, {"shape", "dtype"});
 }
 
-bool Evaluator::setKerasAttribute(const Value &object, const ast::Expr &target, const Value &value) {
+bool Evaluator::setKerasAttribute(const Value &object, const std::string &name, SourceRange range, const std::string &text,
+                                  const Value &value) {
   if (!object.is(ValueKind::Model) && !object.is(ValueKind::Layer)) return false;
   // `trainable` does not change inference, but it orders the weights in
   // Keras 2's .h5 files (a frozen model's are all non-trainable) and the
   // summary's counts; the last value set holds, as when the file is saved.
-  if (target.name == "trainable" && value.is(ValueKind::Bool)) {
+  if (name == "trainable" && value.is(ValueKind::Bool)) {
     // As Keras's setter: on the layer and every layer inside it.
     std::function<void(Layer *)> set = [&](Layer *layer) {
       layer->config.set("trainable", value, true);
@@ -193,16 +199,16 @@ bool Evaluator::setKerasAttribute(const Value &object, const ast::Expr &target, 
   // depend on them.
   static const std::set<std::string> training = {"trainable", "stop_training", "optimizer", "loss"};
   auto endsWith = [&](const std::string &suffix) {
-    return target.name.size() > suffix.size() && target.name.compare(target.name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
-  if (training.count(target.name) || endsWith("_initializer") || endsWith("_regularizer") || endsWith("_constraint")) {
-    recordSkipped(target.range, exprText(target) + " = ...");
+  if (training.count(name) || endsWith("_initializer") || endsWith("_regularizer") || endsWith("_constraint")) {
+    recordSkipped(range, text + " = ...");
     return true;
   }
   // A model carries the file's own attributes (image_segmentation_keras sets
   // model.n_classes); Keras's own, which would change what runs, stay refused.
-  if (!object.is(ValueKind::Model) || target.name[0] == '_' || kerasModelAttribute(target.name)) return false;
-  modelAttributes_[object.model][target.name] = value;
+  if (!object.is(ValueKind::Model) || name[0] == '_' || kerasModelAttribute(name)) return false;
+  modelAttributes_[object.model][name] = value;
   return true;
 }
 

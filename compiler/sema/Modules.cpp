@@ -47,7 +47,8 @@ const std::vector<Builtin> &pythonBuiltins() {
     for (const char *name : {"len", "range", "min", "max", "sum", "abs", "round", "int", "float", "str", "bool",
                              "list", "tuple", "dict", "set", "zip", "enumerate", "reversed", "sorted", "any", "all",
                              "map", "filter", "isinstance", "getattr", "hasattr", "pow", "divmod", "repr", "object",
-                             "type", "iter", "next", "property", "staticmethod", "classmethod"})
+                             "type", "iter", "next", "property", "staticmethod", "classmethod", "setattr", "chr", "ord",
+                             "callable"})
       t.push_back({name, Kind::Python, {}});
     return t;
   }();

@@ -690,27 +690,8 @@ void Evaluator::assign(const ast::Expr &target, const Value &value) {
   }
   case ast::ExprKind::Attribute: {
     Value object = eval(*target.object);
-    if (object.is(ValueKind::Error)) return;
-    if (object.is(ValueKind::Skipped)) {
-      recordSkipped(target.range, exprText(target) + " = ...");
-      markWritten(object, target.name == "shape");  // x.shape = (n, 784), x.dtype = ...
-      return;
-    }
-    if (object.is(ValueKind::Layer) && object.layer->kind && isCustomKind(object.layer->kind)) {
-      object.layer->config.set(target.name, value, true);  // self.units = units
-      return;
-    }
-    if (object.is(ValueKind::Instance) || object.is(ValueKind::Class)) {
-      dictSet(object, Value::ofStr(target.name, target.nameRange), value);
-      return;
-    }
-    // A method added to a custom layer class after its body (FeedBack.warmup = warmup).
-    if (object.is(ValueKind::LayerClass) && classScopes_.count(object.layerClass)) {
-      classScopes_[object.layerClass]->names[target.name] = value;
-      return;
-    }
-    if (!setKerasAttribute(object, target, value))
-      diags_.report(DiagID::err_assign_target, target.range, "an attribute of " + describe(object));
+    if (!object.is(ValueKind::Error))
+      assignAttribute(object, target.name, target.nameRange, target.range, exprText(target), value);
     return;
   }
   case ast::ExprKind::Subscript: assignItem(target, value); return;
@@ -718,6 +699,32 @@ void Evaluator::assign(const ast::Expr &target, const Value &value) {
     diags_.report(DiagID::err_assign_target, target.range,
                   target.kind == ast::ExprKind::Starred ? "a starred expression alone" : "an expression");
   }
+}
+
+// object.name = value, also setattr(object, name, value); `text` spells the
+// target for messages.
+void Evaluator::assignAttribute(Value &object, const std::string &name, SourceRange nameRange, SourceRange range,
+                                const std::string &text, const Value &value) {
+  if (object.is(ValueKind::Skipped)) {
+    recordSkipped(range, text + " = ...");
+    markWritten(object, name == "shape");  // x.shape = (n, 784), x.dtype = ...
+    return;
+  }
+  if (object.is(ValueKind::Layer) && object.layer->kind && isCustomKind(object.layer->kind)) {
+    object.layer->config.set(name, value, true);  // self.units = units
+    return;
+  }
+  if (object.is(ValueKind::Instance) || object.is(ValueKind::Class)) {
+    dictSet(object, Value::ofStr(name, nameRange), value);
+    return;
+  }
+  // A method added to a custom layer class after its body (FeedBack.warmup = warmup).
+  if (object.is(ValueKind::LayerClass) && classScopes_.count(object.layerClass)) {
+    classScopes_[object.layerClass]->names[name] = value;
+    return;
+  }
+  if (!setKerasAttribute(object, name, range, text, value))
+    diags_.report(DiagID::err_assign_target, range, "an attribute of " + describe(object));
 }
 
 // x[i] = v, d[k] = v

@@ -75,6 +75,7 @@ const std::vector<TensorOp> &tensorOps() {
       {"tile", Family::Tile, 0},                  {"bias_add", Family::BiasAdd, 0},
       {"depth_to_space", Family::PixelShuffle, 0}, {"space_to_depth", Family::PixelShuffle, 1},
       {"convert_to_tensor", Family::Constant, 0}, {"constant", Family::Constant, 0},
+      {"identity", Family::Constant, 0},          {"stop_gradient", Family::Constant, 0},
       {"split", Family::Split, 0},                {"unstack", Family::Split, 1},
       {"pad", Family::Pad, 0},
       {"one_hot", Family::OneHot, 0},
@@ -539,8 +540,9 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
     }
   if (std::optional<Value> sizes = sizeArithmetic(op.family, call)) return *sizes;
   if (op.family == Family::Constant) {
-    // convert_to_tensor(x) and tf.constant(x) are x: numbers and lists of
-    // them become constant tensors where a tensor is needed.
+    // convert_to_tensor(x), tf.constant(x), tf.identity(x) and
+    // tf.stop_gradient(x) are x: numbers and lists of them become constant
+    // tensors where a tensor is needed.
     for (const CallArgument &a : call.args)
       if (a.keyword == "shape" && !a.value.is(ValueKind::None)) {
         diags_.report(DiagID::err_tensor_op, a.value.range, what, "a constant with shape= is not supported");

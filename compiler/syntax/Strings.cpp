@@ -1,5 +1,7 @@
 #include "syntax/Strings.h"
 
+#include "diagnostics/Utf8.h"
+
 #include <cctype>
 #include <charconv>
 #include <cstdint>
@@ -19,28 +21,6 @@ StringLiteral splitLiteral(std::string_view token) {
   s.body = token.substr(pos + quote, token.size() - pos - 2 * quote);
   return s;
 }
-
-namespace {
-
-void appendUtf8(std::string &out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
-}
-
-}  // namespace
 
 bool decodeEscapes(std::string_view body, bool raw, std::string &out, std::string &bad) {
   for (size_t i = 0; i < body.size(); ++i) {
@@ -65,7 +45,7 @@ bool decodeEscapes(std::string_view body, bool raw, std::string &out, std::strin
         bad = std::string(1, c);
         return false;
       }
-      appendUtf8(out, cp);
+      utf8Append(out, cp);
       i += digits;
       break;
     }
