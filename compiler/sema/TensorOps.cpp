@@ -440,6 +440,12 @@ Value Evaluator::tensorSubscript(const Value &object, const ast::Expr &e) {
   }
   std::string error;
   std::optional<int> r = trace_->subscript(int(object.integer), indexes, ellipsis, error);
+  if (!r && foldedTrace_) {  // the trace sees rows without the open axes: its shape would mislead
+    diags_.report(DiagID::err_model_arg, e.range,
+                  "indexing a tensor with axes sized at run time (None) needs their sizes at build time (over such "
+                  "axes Kiln computes elementwise math only)");
+    return Value::error(e.range);
+  }
   if (!r) {
     diags_.report(DiagID::err_tensor_op, e.range, "indexing " + describe(object), error);
     return Value::error(e.range);
