@@ -2,6 +2,7 @@
 // called, and the file's own functions with Python's parameter binding.
 // Calling skipped code evaluates nothing and gives a skipped value.
 #include "sema/Evaluator.h"
+#include "sema/TrainingOnly.h"
 
 #include "diagnostics/Suggest.h"
 #include "layers/core/Traced.h"
@@ -95,11 +96,44 @@ Value Evaluator::evalCall(const ast::Expr &e) {
   if (anyError && !callee.is(ValueKind::Layer) && !callee.is(ValueKind::Model)) {
     // What a method or function would have changed (seq.add(x),
     // blocks.append(x)) is lost: any model may be missing it.
-    if (callee.is(ValueKind::Method) || callee.is(ValueKind::Function) || callee.is(ValueKind::Partial))
+    if (callee.is(ValueKind::Method) || callee.is(ValueKind::Partial) ||
+        (callee.is(ValueKind::Function) && mayChangeModels(*callee.function, call)))
       effectsLost_ = true;
     return Value::error(e.range);
   }
   return this->call(callee, call);
+}
+
+// Whether a function of the file, called with these arguments, could
+// change a model or what the models built after it are named: whether it is
+// given, or reads from where it was defined, anything a model can be reached
+// from or made with. Plotting what a model predicts (keras.io's VAE plots
+// its latent space) reads the model, NumPy and Python's builtins only.
+bool Evaluator::mayChangeModels(const Closure &function, const CallSite &call) const {
+  std::function<bool(const Value &)> inert = [&](const Value &v) {
+    switch (v.kind) {
+    case ValueKind::None: case ValueKind::Bool: case ValueKind::Int: case ValueKind::Float: case ValueKind::Str:
+    case ValueKind::Ellipsis: case ValueKind::Opaque: case ValueKind::Skipped: case ValueKind::Error: return true;
+    case ValueKind::Tuple: return std::all_of(v.items.begin(), v.items.end(), inert);
+    case ValueKind::Module: return v.text == "numpy" || v.text == "math" || v.text == "numpy.random";
+    case ValueKind::Builtin: return v.builtin->kind == Builtin::Kind::Python || v.builtin->kind == Builtin::Kind::Math;
+    default: return false;
+    }
+  };
+  for (const CallArgument &a : call.args)
+    if (!inert(a.value)) return true;
+  for (const std::optional<Value> &d : function.defaults)
+    if (d && !inert(*d)) return true;
+  std::set<std::string> locals = localNamesOf(*function.def);
+  for (const ast::Parameter &p : function.def->params) locals.insert(p.name);
+  for (const std::string &name : namesReadBy(*function.def)) {
+    if (locals.count(name)) continue;
+    std::optional<Value> value;
+    for (const Scope *s = function.scope; s && !value; s = s->parent)
+      if (auto it = s->names.find(name); it != s->names.end()) value = it->second;
+    if (!inert(value ? *value : lookupGlobal(name))) return true;
+  }
+  return false;
 }
 
 bool Evaluator::evalArguments(const ast::Expr &e, CallSite &call) {

@@ -191,6 +191,7 @@ private:
   Value evalCall(const ast::Expr &expr);
   bool evalArguments(const ast::Expr &expr, CallSite &call);
   Value call(const Value &callee, CallSite &call);
+  bool mayChangeModels(const Closure &function, const CallSite &call) const;
   Value callFunction(const Closure &function, CallSite &call);
   Value callPartial(const Value &partial, CallSite &call);
   Value activationFunction(CallSite &call);
@@ -411,7 +412,7 @@ private:
   };
   std::vector<FailedAssignment> failedAssignments_;
   bool errorsElsewhere_ = false;
-  bool effectsLost_ = false;  // a method or function not called for an error argument
+  bool effectsLost_ = false;  // a method or function that may change models not called for an error argument
   // `stmt` assigns to names alone, and each is bound to an error value now.
   bool bindsOnlyErrors(const ast::Stmt &stmt) const;
   // keras.backend.image_data_format(): the data_format of layers whose

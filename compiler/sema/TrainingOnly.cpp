@@ -1,6 +1,7 @@
 #include "sema/TrainingOnly.h"
 
 #include <algorithm>
+#include <functional>
 #include <string>
 
 namespace kiln {
@@ -92,6 +93,32 @@ bool isLossStatement(const ast::Stmt &stmt) {
   if (stmt.kind != ast::StmtKind::Expression || !stmt.value || stmt.value->kind != ast::ExprKind::Call) return false;
   const ast::Expr *callee = stmt.value->object.get();
   return callee && callee->kind == ast::ExprKind::Attribute && (callee->name == "add_loss" || callee->name == "add_metric");
+}
+
+std::set<std::string> namesReadBy(const ast::Function &function) {
+  std::set<std::string> names;
+  if (function.result) namesRead(*function.result, names);
+  namesRead(function.body, names);
+  return names;
+}
+
+std::set<std::string> localNamesOf(const ast::Function &function) {
+  std::set<std::string> names;
+  bool declared = false;
+  std::function<void(const std::vector<ast::StmtPtr> &)> scan = [&](const std::vector<ast::StmtPtr> &block) {
+    for (const ast::StmtPtr &s : block) {
+      for (const ast::ExprPtr &t : s->targets)
+        if (t) assignedNames(*t, names);
+      for (const ast::ImportName &i : s->imports) names.insert(i.alias.empty() ? i.path.substr(0, i.path.find('.')) : i.alias);
+      if (s->kind == ast::StmtKind::Def && s->function) names.insert(s->function->name);
+      if ((s->kind == ast::StmtKind::Class || s->kind == ast::StmtKind::Clause) && !s->name.empty()) names.insert(s->name);
+      declared |= s->kind == ast::StmtKind::Unsupported && (s->keyword == "global" || s->keyword == "nonlocal");
+      scan(s->body);
+      scan(s->clauses);
+    }
+  };
+  scan(function.body);
+  return declared ? std::set<std::string>{} : names;
 }
 
 std::set<const ast::Stmt *> trainingOnlyStatements(const std::vector<ast::StmtPtr> &block) {

@@ -20,4 +20,10 @@ bool isLossStatement(const ast::Stmt &stmt);
 // assignments) read in the rest of the block.
 std::set<const ast::Stmt *> trainingOnlyStatements(const std::vector<ast::StmtPtr> &block);
 
+// Every name a def or lambda may read, in nested blocks and functions too.
+std::set<std::string> namesReadBy(const ast::Function &function);
+// The names a def binds in its own body, its locals as Python counts them
+// (nothing when it declares a name global or nonlocal).
+std::set<std::string> localNamesOf(const ast::Function &function);
+
 }  // namespace kiln
