@@ -227,6 +227,7 @@ Value Evaluator::resolveImport(const std::string &path, SourceRange range) {
   std::string root = normalized.substr(0, normalized.find('.'));
   if (root == "__future__") return Value::none(range);
   bool known = root == "keras" || root == "tensorflow" || root == "numpy" || root == "math" || root == "builtins" ||
+               root == "tensorflow_addons" ||
                normalized == "six" ||
                (root == "functools" && (normalized == root || find(mathFunctions(), lastComponent(normalized), root)));
   if (!known || path[0] == '.') {
@@ -328,6 +329,19 @@ Value Evaluator::moduleMember(const std::string &rawModule, const std::string &n
     // on constants (tf.linalg.band_part(tf.ones(...)) as a mask).
     if (trace_) return Value::skipped(tfName, tfName + " is not in the tensor-expression subset Kiln compiles", range, true);
     return Value::skipped(tfName, "a TensorFlow function; models are built from Keras layers", range);
+  }
+  // TensorFlow Addons: its normalization layers, which GAN and style-transfer
+  // code took from it before Keras had them.
+  if (within(module, "tensorflow_addons")) {
+    if (full == "tensorflow_addons.layers") return submodule();
+    if (module == "tensorflow_addons.layers" && (name == "InstanceNormalization" || name == "GroupNormalization")) {
+      Value v = Value::make(ValueKind::LayerClass, range);
+      v.layerClass = LayerRegistry::instance().find(name);
+      v.text = name;
+      return v;
+    }
+    return unsupported("of TensorFlow Addons, Kiln compiles tfa.layers.InstanceNormalization and "
+                       "tfa.layers.GroupNormalization");
   }
   if (!within(module, "keras")) return Value::skipped(full, "module '" + module + "' is not available in model files", range);
 

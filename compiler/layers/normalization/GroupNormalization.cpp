@@ -4,7 +4,9 @@
 // gamma and shifted by beta per channel. groups=-1 is instance normalization
 // (a group per channel), groups=1 normalizes whole samples. Channels on
 // another axis than the last (axis=1 after channels_first layers) are moved
-// last around it.
+// last around it. TensorFlow Addons' InstanceNormalization is its subclass
+// with groups forced to -1 (tfa.layers, which also has GroupNormalization
+// with Keras's arguments and defaults).
 #include "codegen/LowerContext.h"
 #include "layers/normalization/AffineArgs.h"
 #include "layers/normalization/NormalizedAxes.h"
@@ -15,11 +17,22 @@ namespace {
 class GroupNormalizationKind : public AxisNormalizationKind {
 public:
   GroupNormalizationKind()
-      : AxisNormalizationKind(
-            "GroupNormalization",
-            withAffineArgs({arg("groups", ArgType::Int, Value::ofInt(32)), arg("axis", ArgType::Int, Value::ofInt(-1)),
-                            arg("epsilon", ArgType::Float, Value::ofFloat(0.001))}),
-            "normalizes groups of channels over each sample's positions; groups=-1: instance normalization") {}
+      : GroupNormalizationKind("GroupNormalization", 32,
+                               "normalizes groups of channels over each sample's positions; groups=-1: instance "
+                               "normalization") {}
+
+protected:
+  GroupNormalizationKind(const char *name, int64_t groups, const char *summary)
+      : AxisNormalizationKind(name,
+                              withAffineArgs({arg("groups", ArgType::Int, Value::ofInt(groups)),
+                                              arg("axis", ArgType::Int, Value::ofInt(-1)),
+                                              arg("epsilon", ArgType::Float, Value::ofFloat(0.001))}),
+                              summary) {}
+  virtual int64_t groupsOf(const LayerConfig &c, int64_t channels) const {
+    return c.integer("groups") == -1 ? channels : c.integer("groups");
+  }
+
+public:
 
   void inferShapes(ShapeContext &cx) const override {
     const TensorType &in = cx.input();
@@ -27,7 +40,7 @@ public:
     std::optional<std::vector<int>> axes = checkedAxes(cx, "gamma and beta have an entry per channel");
     if (!axes) return;
     int64_t channels = in.dims.back().value();
-    int64_t groups = c.integer("groups") == -1 ? channels : c.integer("groups");
+    int64_t groups = groupsOf(c, channels);
     if (groups < 1 || groups > channels || channels % groups != 0) {
       cx.error(DiagID::err_shape_mismatch, cx.layer().describe(),
                "groups=" + std::to_string(c.integer("groups")) + " must divide the " + std::to_string(channels) +
@@ -42,7 +55,7 @@ public:
   void lower(LowerContext &cx) const override {
     const TensorType &t = cx.inputType();  // channels last
     const LayerConfig &c = cx.config();
-    int64_t channels = t.dims.back().value(), groups = c.integer("groups") == -1 ? channels : c.integer("groups");
+    int64_t channels = t.dims.back().value(), groups = groupsOf(c, channels);
     Dim positions = product(std::vector<Dim>(t.dims.begin() + 1, t.dims.end() - 1));
     llvm::Value *gamma = c.flag("scale") ? cx.constant("gamma", cx.weight("gamma")) : cx.null();
     llvm::Value *beta = c.flag("center") ? cx.constant("beta", cx.weight("beta")) : cx.null();
@@ -51,8 +64,20 @@ public:
   }
 };
 
+// tfa.layers.InstanceNormalization: a group per channel whatever `groups` says.
+class InstanceNormalizationKind : public GroupNormalizationKind {
+public:
+  InstanceNormalizationKind()
+      : GroupNormalizationKind("InstanceNormalization", -1,
+                               "TensorFlow Addons' instance normalization: each channel over its sample's positions") {}
+
+protected:
+  int64_t groupsOf(const LayerConfig &, int64_t channels) const override { return channels; }
+};
+
 }  // namespace
 
 KILN_REGISTER_LAYER(GroupNormalizationKind)
+KILN_REGISTER_LAYER(InstanceNormalizationKind)
 
 }  // namespace kiln
