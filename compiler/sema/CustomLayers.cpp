@@ -343,7 +343,8 @@ bool Evaluator::packCallArguments(Layer *layer, CallSite &call) {
     if (a.keyword.empty()) i = positional++;
     for (size_t j = 0; j < names.size() && !a.keyword.empty(); ++j)
       if (names[j] == a.keyword) i = j;
-    if (i > 0 && i < names.size() && names[i] != "training" && names[i] != "mask" && a.value.is(ValueKind::Tensor)) {
+    if (i > 0 && i < names.size() && names[i] != "training" && names[i] != "mask" &&
+        (a.value.is(ValueKind::Tensor) || a.value.is(ValueKind::Error))) {  // an error: already reported
       bound[i] = &a.value;
       continue;
     }
