@@ -93,6 +93,11 @@ Value Evaluator::kerasAttribute(const Value &object, const std::string &name, So
 
   if (object.is(ValueKind::Model)) {
     Model *m = object.model;
+    // A custom layer or subclassed model has no graph of its own in Keras:
+    // its input and output are those of its call in the enclosing graph.
+    bool callAttribute = name == "input" || name == "output" || name == "input_shape" || name == "output_shape";
+    if (callAttribute && m->layer && m->layer->kind && isCustomKind(m->layer->kind) && !m->layer->nodes.empty())
+      return kerasAttribute(Value::ofLayer(m->layer, range), name, range, nameRange);
     static const std::vector<std::string> methods = {"add", "get_layer", "build"};
     for (const std::string &known : methods)
       if (name == known) return method(known);

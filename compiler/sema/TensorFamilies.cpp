@@ -116,6 +116,51 @@ std::optional<int> rollOf(TensorProgram &program, int x, const std::vector<int64
 // tf.linalg.band_part(x, lower, upper) and NumPy's tril(x, k) / triu(x, k)
 // as keras.ops has them: over the last two axes, x where column - row lies
 // in [low, high], else 0 (a select, not a product: inf and NaN outside are 0).
+// extract_patches with any strides, dilation and padding (Involution's 3x3
+// windows at stride 1): the images padded with zeros as a convolution pads,
+// then one strided slice per window position, joined along the channels in
+// TensorFlow's order (row, column, channel).
+std::optional<int> overlappingPatches(TensorProgram &program, int x, const std::vector<int64_t> &size,
+                                      const std::vector<int64_t> &strides, const std::vector<int64_t> &rates, bool same,
+                                      std::string &error) {
+  const TensorExpr &images = program.nodes[x];
+  if (images.rank() != 4 || !images.batched) {
+    error = "the images are (batch, rows, columns, channels), not " + program.shape(x);
+    return std::nullopt;
+  }
+  std::vector<std::pair<int64_t, int64_t>> paddings(4, {0, 0});
+  int64_t out[2];
+  for (int a = 0; a < 2; ++a) {
+    int64_t in = images.dims[size_t(a + 1)], span = (size[size_t(a)] - 1) * rates[size_t(a)] + 1;
+    int64_t stride = strides[size_t(a)];
+    out[a] = same ? (in + stride - 1) / stride : in >= span ? (in - span) / stride + 1 : 0;
+    if (out[a] == 0) {
+      error = fmt::format("a window of {} spans more than the {} positions of axis {}", span, in, a + 1);
+      return std::nullopt;
+    }
+    int64_t total = same ? std::max<int64_t>((out[a] - 1) * stride + span - in, 0) : 0;
+    paddings[size_t(a + 1)] = {total / 2, total - total / 2};
+  }
+  std::optional<int> padded = padWithZeros(program, x, paddings, error);
+  if (!padded) return std::nullopt;
+  std::vector<int> parts;
+  for (int64_t i = 0; i < size[0]; ++i)
+    for (int64_t j = 0; j < size[1]; ++j) {
+      std::vector<TensorProgram::Index> indexes(4);
+      int64_t first[2] = {i * rates[0], j * rates[1]};
+      for (int a = 0; a < 2; ++a) {
+        TensorProgram::Index &index = indexes[size_t(a + 1)];
+        index.begin = first[a];
+        index.end = first[a] + (out[a] - 1) * strides[size_t(a)] + 1;
+        index.step = strides[size_t(a)];
+      }
+      std::optional<int> part = program.subscript(*padded, indexes, -1, error);
+      if (!part) return std::nullopt;
+      parts.push_back(*part);
+    }
+  return program.concatenate(parts, 3, error);
+}
+
 std::optional<int> band(TensorProgram &program, int x, int64_t low, int64_t high, std::string &error) {
   const std::vector<int64_t> dims = program.nodes[x].dims;
   const int64_t first = program.nodes[x].batched ? 2 : 1;
@@ -486,16 +531,17 @@ Value Evaluator::traceTensorFamily(const Builtin &builtin, const TensorOp &op, c
       break;
     }
     std::string padding = args.given(4) && args[4]->is(ValueKind::Str) ? args[4]->text : "valid";
+    bool same = padding == "same" || padding == "SAME";
     const TensorExpr &images = trace_->nodes[*a];
     bool divides = images.rank() == 4 && images.dims[1] % (*size)[0] == 0 && images.dims[2] % (*size)[1] == 0;
-    if (*strides != *size || *rates != std::vector<int64_t>{1, 1})
-      error = "Kiln extracts patches side by side (strides equal to the size, no dilation)";
-    else if (args.given(5) && !(args[5]->is(ValueKind::Str) && args[5]->text == "channels_last"))
+    if (args.given(5) && !(args[5]->is(ValueKind::Str) && args[5]->text == "channels_last"))
       error = "Kiln extracts patches of channels_last images";
-    else if (padding != "valid" && padding != "VALID" && !((padding == "same" || padding == "SAME") && divides))
-      error = "padding='same' on images the patches do not divide is not supported";
+    else if (!same && padding != "valid" && padding != "VALID")
+      error = "padding is 'valid' or 'same', not '" + padding + "'";
+    else if (*strides == *size && *rates == std::vector<int64_t>{1, 1} && (!same || divides))
+      result = trace_->extractPatches(*a, (*size)[0], (*size)[1], error);  // side by side: a view
     else
-      result = trace_->extractPatches(*a, (*size)[0], (*size)[1], error);
+      result = overlappingPatches(*trace_, *a, *size, *strides, *rates, same, error);
     break;
   }
   case Family::Transpose: {

@@ -53,4 +53,8 @@ struct TensorArgs {
 // The parameters of `op`'s family: the names each argument may be passed by.
 std::vector<TensorArgs::Names> parameterNames(const TensorOp &op);
 
+// x with zeros before and after each axis (TensorPad.cpp).
+std::optional<int> padWithZeros(TensorProgram &program, int x, const std::vector<std::pair<int64_t, int64_t>> &paddings,
+                                std::string &error);
+
 }  // namespace kiln

@@ -8,6 +8,7 @@
 #include "sema/Evaluator.h"
 
 #include "graph/TensorProgram.h"
+#include "sema/TensorOps.h"
 
 #include <algorithm>
 #include <cctype>
@@ -89,6 +90,11 @@ std::optional<int> pad(TensorProgram &program, int x, const std::vector<std::pai
 }
 
 }  // namespace
+
+std::optional<int> padWithZeros(TensorProgram &program, int x, const std::vector<std::pair<int64_t, int64_t>> &paddings,
+                                std::string &error) {
+  return pad(program, x, paddings, PadMode::Constant, 0.0f, error);
+}
 
 Value Evaluator::padTensor(CallSite &call, const std::string &what) {
   SourceRange r = call.range;
