@@ -120,6 +120,9 @@ bool Evaluator::mayChangeModels(const Closure &function, const CallSite &call) c
     default: return false;
     }
   };
+  // An argument that failed may stand for an object that holds a model
+  // (keras.io's VAE holds its decoder): the function may only read it.
+  if (changesParameters(*function.def)) return true;
   for (const CallArgument &a : call.args)
     if (!inert(a.value)) return true;
   for (const std::optional<Value> &d : function.defaults)

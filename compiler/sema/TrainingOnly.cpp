@@ -121,6 +121,82 @@ std::set<std::string> localNamesOf(const ast::Function &function) {
   return declared ? std::set<std::string>{} : names;
 }
 
+namespace {
+
+// The name an attribute, item or call chain starts from (`a` of a.b[0].c()).
+const ast::Expr *chainRoot(const ast::Expr &e) {
+  const ast::Expr *root = &e;
+  while ((root->kind == ast::ExprKind::Attribute || root->kind == ast::ExprKind::Subscript ||
+          root->kind == ast::ExprKind::Call) &&
+         root->object)
+    root = root->object.get();
+  return root->kind == ast::ExprKind::Name ? root : nullptr;
+}
+
+struct ParameterChanges {
+  std::set<std::string> parameters;
+  bool found = false;
+
+  bool rootedInParameter(const ast::Expr &e) const {
+    const ast::Expr *root = chainRoot(e);
+    return root && parameters.count(root->name);
+  }
+  void target(const ast::Expr &t) {
+    if (t.kind == ast::ExprKind::Tuple || t.kind == ast::ExprKind::List || t.kind == ast::ExprKind::Starred) {
+      for (const ast::ExprPtr &e : t.elements)
+        if (e) target(*e);
+      if (t.object) target(*t.object);
+      return;
+    }
+    found |= (t.kind == ast::ExprKind::Attribute || t.kind == ast::ExprKind::Subscript) && rootedInParameter(t);
+  }
+  void expr(const ast::Expr &e) {
+    static const std::set<std::string> reads = {"predict", "predict_on_batch", "predict_step", "evaluate", "summary",
+                                                "get_layer", "get_weights", "get_config", "count_params", "to_json",
+                                                "save", "save_weights", "numpy", "reshape", "astype", "copy"};
+    if (e.kind == ast::ExprKind::Call && e.object && e.object->kind == ast::ExprKind::Attribute &&
+        !reads.count(e.object->name) && rootedInParameter(*e.object))
+      found = true;
+    for (const ast::Expr *sub : {e.object.get(), e.rhs.get()})
+      if (sub) expr(*sub);
+    for (const ast::ExprPtr &sub : e.elements)
+      if (sub) expr(*sub);
+    for (const ast::Argument &a : e.args)
+      if (a.value) expr(*a.value);
+    for (const ast::ComprehensionClause &c : e.clauses) {
+      if (c.iterable) expr(*c.iterable);
+      for (const ast::ExprPtr &condition : c.conditions) expr(*condition);
+    }
+    if (e.function) block(e.function->body);
+    if (e.function && e.function->result) expr(*e.function->result);
+  }
+  void block(const std::vector<ast::StmtPtr> &body) {
+    for (const ast::StmtPtr &s : body) {
+      for (const ast::ExprPtr &t : s->targets)
+        if (t) {
+          target(*t);
+          expr(*t);
+        }
+      for (const ast::Expr *e : {s->value.get(), s->message.get()})
+        if (e) expr(*e);
+      for (const ast::ExprPtr &item : s->items) expr(*item);
+      if (s->function) block(s->function->body);
+      block(s->body);
+      block(s->clauses);
+    }
+  }
+};
+
+}  // namespace
+
+bool changesParameters(const ast::Function &function) {
+  ParameterChanges changes;
+  for (const ast::Parameter &p : function.params) changes.parameters.insert(p.name);
+  if (function.result) changes.expr(*function.result);
+  changes.block(function.body);
+  return changes.found;
+}
+
 std::set<const ast::Stmt *> trainingOnlyStatements(const std::vector<ast::StmtPtr> &block) {
   std::set<const ast::Stmt *> skipped;
   // Working back, what the statements after this one read: by kept

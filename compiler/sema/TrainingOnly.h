@@ -25,5 +25,10 @@ std::set<std::string> namesReadBy(const ast::Function &function);
 // The names a def binds in its own body, its locals as Python counts them
 // (nothing when it declares a name global or nonlocal).
 std::set<std::string> localNamesOf(const ast::Function &function);
+// Whether a def may change what it is given: it assigns to or deletes an
+// attribute or item of a parameter, or calls a method on one (or on what it
+// reaches from one) other than those that only read a model (predict,
+// summary, get_layer, ...).
+bool changesParameters(const ast::Function &function);
 
 }  // namespace kiln
