@@ -249,6 +249,7 @@ Value Evaluator::call(const Value &callee, CallSite &call) {
     case Builtin::Kind::TensorOp: return callTensorOp(*callee.builtin, call);
     case Builtin::Kind::TrainingObject:
     case Builtin::Kind::Initializer:  // their arguments do not reach inference: data is fine there
+    case Builtin::Kind::Lookup:       // a vocabulary from data is not known, and is not used as a size
       return callBuiltin(*callee.builtin, call);
     default:
       if (rejectSkipped(call)) return Value::error(call.range);
@@ -256,6 +257,7 @@ Value Evaluator::call(const Value &callee, CallSite &call) {
     }
   case ValueKind::Opaque:
     if (callee.boolean) return initialValue(callee, call);
+    if (isLookup(callee)) return callLookup(callee, call);
     diags_.report(DiagID::err_not_callable, call.calleeRange, describe(callee));
     return Value::error(call.range);
   case ValueKind::Method:
@@ -267,6 +269,7 @@ Value Evaluator::call(const Value &callee, CallSite &call) {
     if (callee.self->is(ValueKind::Instance) || callee.self->is(ValueKind::Class))
       return callObjectMethod(*callee.self, callee.text, call);
     if (callee.self->is(ValueKind::Traced)) return tensorShape(*callee.self, call.range);  // x.get_shape()
+    if (isLookup(*callee.self)) return callLookupMethod(*callee.self, callee.text, call);
     return callValueMethod(*callee.self, callee.text, call);
   case ValueKind::Class: return constructObject(callee, call);
   case ValueKind::Instance: return callObjectMethod(callee, "__call__", call);

@@ -40,6 +40,7 @@ struct Builtin {
     Backend,        // keras.backend helpers with build-time answers: int_shape, image_data_format
     TensorOp,       // a function of tensors (K.sum, tf.concat, ...) traced in a Lambda or custom layer; detail: the module
     LayerBase,      // keras.layers.Layer, the base class of custom layers
+    Lookup,         // StringLookup, IntegerLookup: a vocabulary, used before the model (Lookups.cpp)
   };
   std::string name;
   Kind kind;
@@ -246,6 +247,14 @@ private:
   // model.load_weights(file) in library code: Kiln reads weights from --weights, so it says so at the user's call.
   Value libraryLoadWeights(CallSite &call);
   void addCallNotes(Diagnostic &d);
+
+  // StringLookup and IntegerLookup (Lookups.cpp)
+  static bool isLookup(const Value &v);
+  Value makeLookup(const Builtin &builtin, CallSite &call);
+  bool setLookupVocabulary(Value &lookup, const Value &given, bool idfWeights, SourceRange range);
+  Value lookupAttribute(const Value &lookup, const std::string &name, SourceRange range, SourceRange nameRange);
+  Value callLookupMethod(const Value &lookup, const std::string &method, CallSite &call);
+  Value callLookup(const Value &lookup, CallSite &call);
 
   // Keras semantics (Keras.cpp)
   Value constructLayer(const LayerKind *kind, CallSite &call, const std::string &calledAs = "");

@@ -53,6 +53,7 @@ Value Evaluator::valueAttribute(const Value &object, const std::string &name, So
     return v;
   }
   if (object.is(ValueKind::Instance) || object.is(ValueKind::Class)) return objectAttribute(object, name, range, nameRange);
+  if (isLookup(object)) return lookupAttribute(object, name, range, nameRange);
   // A custom layer class's own attributes: SeqSelfAttention.ATTENTION_TYPE_ADD.
   if (object.is(ValueKind::LayerClass))
     if (const Value *member = classMember(object.layerClass, name)) return *member;

@@ -37,6 +37,8 @@ const std::vector<Builtin> &builtins() {
       {"merge", Kind::LayerFunction, "Merge"},  // Keras 1
       {"Layer", Kind::LayerBase, {}},
       {"AbstractRNNCell", Kind::LayerBase, {}},  // tf.keras 2's base of custom cells
+      {"StringLookup", Kind::Lookup, {}},
+      {"IntegerLookup", Kind::Lookup, {}},
   };
   return table;
 }
@@ -429,6 +431,7 @@ Value Evaluator::callBuiltin(const Builtin &builtin, CallSite &call) {
   case Builtin::Kind::Math: return callMath(builtin, call);
   case Builtin::Kind::Backend: return callBackend(builtin, call);
   case Builtin::Kind::TensorOp: return callTensorOp(builtin, call);
+  case Builtin::Kind::Lookup: return makeLookup(builtin, call);
   case Builtin::Kind::LayerBase:
     diags_.report(DiagID::err_model_arg, call.range, "Layer is the base class of custom layers: define a class X(Layer)");
     return Value::error(call.range);

@@ -288,7 +288,10 @@ void changedInPlace(const std::vector<ast::StmtPtr> &body, Changes &out) {
 void Evaluator::skipBlock(const ast::Stmt &stmt, const Value &cause, const std::string &what, SourceRange header) {
   recordSkipped(stmt.range, what);
   // What the block would bind is unknown: the names say which block left them so.
-  Value unknown = Value::skipped(what, "a block that runs on skipped data: " + cause.skip->why, header);
+  // Said once where blocks nest (a loop over the names an earlier skipped loop bound).
+  const std::string prefix = "a block that runs on skipped data: ";
+  std::string why = cause.skip->why.rfind(prefix, 0) == 0 ? cause.skip->why : prefix + cause.skip->why;
+  Value unknown = Value::skipped(what, why, header);
   for (const std::string &name : namesBoundBy(stmt)) {
     if (std::optional<Value> v = lookup(name)) markWritten(*v);  // y += 1 in the block changes y in place
     scope_->names[name] = unknown;

@@ -260,7 +260,7 @@ std::string describe(const Value &v) {
   case ValueKind::Builtin: return "'" + v.builtin->name + "'";
   case ValueKind::Method: return "the method '" + v.text + "'";
   case ValueKind::Module: return "module '" + v.text + "'";
-  case ValueKind::Opaque: return "a " + v.text + " object";
+  case ValueKind::Opaque: return (std::string("AEIOU").find(v.text[0]) != std::string::npos ? "an " : "a ") + v.text + " object";
   case ValueKind::Function: return "function '" + functionName(*v.function) + "'";
   case ValueKind::Partial: return "functools.partial(" + describe(*v.self) + ")";
   case ValueKind::Class: return "the class " + v.text;
