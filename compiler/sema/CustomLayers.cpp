@@ -716,6 +716,7 @@ bool Evaluator::traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bo
                         shapeString(type));
       return false;
     }
+  program->foldedAxes = fold;  // the axes the code gives count them (TensorArgs::foldedAxes)
   trace_ = program;
   foldedTrace_ = fold > 0;
   materializeInitWeights(layer, *program, range);
@@ -802,7 +803,7 @@ bool Evaluator::traceLayer(Layer *layer, const std::vector<Tensor *> &inputs, bo
       return false;
     }
   }
-  if (fold && !checkFolded(layer->describe(), *program, types[0], fold, range)) return false;
+  if (fold && !checkFolded(layer->describe(), *program, types[0], range)) return false;
   program->foldedAxes = fold;
   layer->program = program;
   return true;
@@ -865,31 +866,34 @@ int Evaluator::foldableAxes(const std::vector<TensorType> &types) {
   return fold;
 }
 
-// A folded program sees a row of its inputs' trailing axes: only
-// elementwise math, with constants over those axes, and math along the last
-// axis (a product with a weight, a softmax) computes on it what it would on
-// the whole tensor.
-bool Evaluator::checkFolded(const std::string &who, const TensorProgram &program, const TensorType &input, int fold,
+// A folded program sees a row of its inputs' trailing axes, and the code's
+// axes were counted as the row's (TensorArgs::rowAxis, dropOpenAxes): what
+// it computes on a row is what it would on the whole tensor as long as a
+// constant meets a row only on the row's own trailing axes (broadcasting
+// would align a longer one with the open axes), rows meet rows of their own
+// rank, and nothing mixes positions of the open axes (callTensorOp refuses
+// such functions before they are traced).
+bool Evaluator::checkFolded(const std::string &who, const TensorProgram &program, const TensorType &input,
                             SourceRange range) {
-  const int rowRank = input.rank() - fold;  // the batch axis and the trailing ones
-  // Matrices that only ever multiply a row from the right (K.dot(x, self.w)).
-  std::vector<int> rightFactorUses(program.nodes.size()), uses(program.nodes.size());
-  for (const TensorExpr &e : program.nodes)
-    for (size_t i = 0; i < e.operands.size(); ++i) {
-      ++uses[e.operands[i]];
-      rightFactorUses[e.operands[i]] += e.op == TensorExpr::Op::MatMul && i == 1;
-    }
-  for (size_t n = 0; n < program.nodes.size(); ++n) {
-    const TensorExpr &e = program.nodes[n];
-    if (!e.batched && uses[n] && rightFactorUses[n] == uses[n]) continue;
-    bool elementwise = e.elementwise() || e.op == TensorExpr::Op::Input || e.op == TensorExpr::Op::Scalar ||
-                       e.op == TensorExpr::Op::Constant || e.op == TensorExpr::Op::Weight ||
-                       e.op == TensorExpr::Op::MatMul || (e.op == TensorExpr::Op::Softmax && e.index == e.rank() - 1);
-    if (elementwise && (e.batched ? e.rank() == rowRank : e.rank() < rowRank)) continue;
+  auto refuse = [&](const std::string &why) {
     diags_.report(DiagID::err_model_arg, range,
                   who + " needs the sizes of its input's axes at build time, but its input has shape " +
-                      shapeString(input) + " (over axes sized at run time it computes elementwise math only)");
+                      shapeString(input) + " (" + why + ")");
     return false;
+  };
+  for (const TensorExpr &e : program.nodes) {
+    using Op = TensorExpr::Op;
+    if (e.op == Op::Resize) return refuse("over axes sized at run time it computes along the other axes only");
+    if (!e.batched) continue;
+    for (int operand : e.operands) {
+      const TensorExpr &o = program.nodes[size_t(operand)];
+      const bool elementwise = e.op == Op::Binary || e.op == Op::Select;
+      const bool fits = o.batched ? !elementwise || o.rank() == e.rank()
+                                  : e.op == Op::MatMul || (e.op != Op::Concat && o.rank() < e.rank());
+      if (!fits)
+        return refuse(o.batched ? "tensors with axes sized at run time meet only tensors of their own rank"
+                                : "a constant meets a tensor with axes sized at run time only on its last axes");
+    }
   }
   return true;
 }

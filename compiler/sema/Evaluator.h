@@ -24,6 +24,7 @@
 namespace kiln {
 
 struct TensorOp;
+enum class Family;
 struct TensorArgs;
 
 // Functions and classes that are not layers: Input, Model, Sequential, len, ...
@@ -308,8 +309,10 @@ private:
   };
   std::vector<LambdaCall> lambdaCalls_;  // each Lambda's first call, traced again at the end (retraceLambdas)
   static int foldableAxes(const std::vector<TensorType> &types);
-  bool checkFolded(const std::string &who, const TensorProgram &program, const TensorType &input, int fold,
-                   SourceRange range);
+  bool checkFolded(const std::string &who, const TensorProgram &program, const TensorType &input, SourceRange range);
+  static bool computesOnRows(Family family);
+  std::optional<Value> broadcastingMerge(const std::string &operation, const std::vector<Tensor *> &inputs,
+                                         SourceRange range, const std::string &stem, const std::string &given);
   bool foldedTrace_ = false;  // tracing a program folded over open axes (TensorProgram::foldedAxes)
   bool traceActivationFunction(Layer *layer, const TensorType &output, SourceRange range);
   bool buildComposite(Layer *layer, const Value &input, SourceRange range);

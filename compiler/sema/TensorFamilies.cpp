@@ -261,9 +261,22 @@ bool TensorArgs::bind() {
   return true;
 }
 
+// An axis of the whole tensor as an axis of its rows; nothing for an open axis.
+std::optional<int64_t> TensorArgs::rowAxis(size_t i, int64_t axis) const {
+  const char *name = params[i][0];
+  bool isAxis = std::string_view(name) == "axis" || std::string_view(name) == "axes";
+  if (!foldedAxes || !isAxis || axis <= 0) return axis;  // from the end, or the batch axis
+  if (axis > foldedAxes) return axis - foldedAxes;
+  diags.report(DiagID::err_tensor_op, values[i]->range, what,
+               fmt::format("axis {} is sized at run time (None); over such axes Kiln computes along the other axes "
+                           "only",
+                           axis));
+  return std::nullopt;
+}
+
 std::optional<int64_t> TensorArgs::integer(size_t i, int64_t fallback) const {
   if (!given(i)) return fallback;
-  if (values[i]->isInteger()) return values[i]->asInt();
+  if (values[i]->isInteger()) return rowAxis(i, values[i]->asInt());
   diags.report(DiagID::err_tensor_op, values[i]->range, what, "expected an integer, got " + describe(*values[i]));
   return std::nullopt;
 }
@@ -277,13 +290,21 @@ std::optional<double> TensorArgs::number(size_t i, double fallback) const {
 
 std::optional<std::vector<int64_t>> TensorArgs::integers(size_t i) const {
   if (!given(i)) return std::vector<int64_t>{};
-  if (values[i]->isInteger()) return std::vector<int64_t>{values[i]->asInt()};
   std::vector<int64_t> out;
+  if (values[i]->isInteger()) out.push_back(values[i]->asInt());
   for (const Value &v : values[i]->items) {
     if (!v.isInteger() && !v.is(ValueKind::None)) break;
     out.push_back(v.is(ValueKind::None) ? kNone : v.asInt());
   }
-  if (values[i]->isSequence() && out.size() == values[i]->items.size()) return out;
+  if (values[i]->isInteger() || (values[i]->isSequence() && out.size() == values[i]->items.size())) {
+    for (int64_t &v : out) {
+      if (v == kNone) continue;
+      std::optional<int64_t> axis = rowAxis(i, v);
+      if (!axis) return std::nullopt;
+      v = *axis;
+    }
+    return out;
+  }
   diags.report(DiagID::err_tensor_op, values[i]->range, what, "expected integers, got " + describe(*values[i]));
   return std::nullopt;
 }
@@ -481,6 +502,10 @@ Value Evaluator::traceTensorFamily(const Builtin &builtin, const TensorOp &op, c
   case Family::Squeeze: {
     std::optional<int64_t> axis = args.integer(1, 0);
     if (!axis) return Value::error(call.range);
+    if (args.foldedAxes && !args.given(1)) {
+      error = "without axis= it also squeezes the axes sized at run time that are 1 when it runs; give axis=";
+      break;
+    }
     result = trace_->squeeze(*a, args.given(1) ? std::optional<int64_t>(*axis) : std::nullopt, error);
     break;
   }

@@ -198,6 +198,30 @@ const TensorOp *findOp(std::string_view name) {
   return nullptr;
 }
 
+// a * b (a + b, a - b, maximum, minimum) of two model tensors whose open
+// axes meet sizes of 1 ((None, None, None, 64) * (None, 1, 1, 64), a
+// channel gate on images of any size) cannot fold; Keras's merge layer of
+// the operation broadcasts as TensorFlow does, with the same result (one
+// exact operation per element). Nothing for other operations or shapes.
+std::optional<Value> Evaluator::broadcastingMerge(const std::string &operation, const std::vector<Tensor *> &inputs,
+                                                  SourceRange range, const std::string &stem,
+                                                  const std::string &given) {
+  static const std::map<std::string, std::string> mergeClasses = {
+      {"add", "Add"}, {"subtract", "Subtract"}, {"multiply", "Multiply"}, {"maximum", "Maximum"}, {"minimum", "Minimum"}};
+  auto found = mergeClasses.find(operation);
+  const TensorType &a = inputs[0]->type, &b = inputs[1]->type;
+  if (found == mergeClasses.end() || a.rank() != b.rank() || a.dtype != b.dtype) return std::nullopt;
+  for (int axis = 1; axis < a.rank(); ++axis) {
+    const Dim &x = a.dims[size_t(axis)], &y = b.dims[size_t(axis)];
+    bool fits = (!x.known() && !y.known()) || (x.known() && y.known() && (x == y || x.value() == 1 || y.value() == 1)) ||
+                (x.known() && x.value() == 1) || (y.known() && y.value() == 1);
+    if (!fits) return std::nullopt;
+  }
+  std::string name = given.empty() ? uniqueName(stem, true, compositeNames_) : given;
+  Layer *layer = graph_.newLayer(LayerRegistry::instance().find(found->second), name, range);
+  return applyLayer(layer, inputs, range, true);
+}
+
 std::optional<Value> Evaluator::operatorOnModelTensors(const std::string &op, const std::vector<Value *> &operands,
                                                        SourceRange range, const std::function<Value()> &compute) {
   auto [keras2, keras3] = operatorLayerNames(op);
@@ -294,6 +318,11 @@ std::optional<Value> Evaluator::onModelTensors(const std::string &keras2Name, co
   bool anyBatchFree = false;
   for (Tensor *t : inputs) types.push_back(t->type), anyBatchFree |= t->batchFree;
   const int fold = anyBatchFree ? 0 : foldableAxes(types);
+  const bool open = std::any_of(types.begin(), types.end(), [](const TensorType &t) { return t.hasOpenAxes(); });
+  if (open && !fold && !anyBatchFree && operands.size() == 2 && inputs.size() == 2 &&
+      operands[0]->is(ValueKind::Tensor) && operands[1]->is(ValueKind::Tensor))
+    if (std::optional<Value> merged = broadcastingMerge(keras3Name, inputs, range, stem, given))
+      return merged;
   for (Tensor *t : inputs)
     if (t->type.hasOpenAxes() && !fold) {
       diags_.report(DiagID::err_model_arg, range,
@@ -302,6 +331,7 @@ std::optional<Value> Evaluator::onModelTensors(const std::string &keras2Name, co
       return Value::error(range);
     }
   auto program = std::make_shared<TensorProgram>();
+  program->foldedAxes = fold;  // the axes the code gives count them (TensorArgs::foldedAxes)
   trace_ = program;
   foldedTrace_ = fold > 0;
   std::vector<Value> traced;
@@ -331,7 +361,7 @@ std::optional<Value> Evaluator::onModelTensors(const std::string &keras2Name, co
     return Value::error(range);
   }
   program->outputs.push_back(int(result.integer));
-  if (fold && !checkFolded("'" + what + "'", *program, types[0], fold, range)) return Value::error(range);
+  if (fold && !checkFolded("'" + what + "'", *program, types[0], range)) return Value::error(range);
   program->foldedAxes = fold;
   std::string name = given.empty() ? uniqueName(stem, true, compositeNames_) : given;
   Layer *layer = graph_.newLayer(tensorMathKind(keras2Name == "tf.__operators__.getitem"), name, range);
@@ -395,6 +425,28 @@ Value Evaluator::tensorNegate(const Value &v, SourceRange range) {
   return traced(*trace_->unary(abi::kNegate, int(v.integer), error), range);
 }
 
+namespace {
+
+// The indexes of a whole tensor as indexes of its rows, which lack the
+// `fold` open axes after the batch's: those must be taken whole (`:`), and
+// are dropped. False if they are not.
+bool dropOpenAxes(std::vector<TensorProgram::Index> &indexes, int &ellipsis, int fold) {
+  using Kind = TensorProgram::Index::Kind;
+  // `...` among them takes the rest of them (as many as the rows still
+  // have: the subscript checks that the indexes after it fit).
+  const size_t end = ellipsis >= 1 && ellipsis < 1 + fold ? size_t(ellipsis) : size_t(1 + fold);
+  for (size_t i = 1; i < end && i < indexes.size(); ++i) {
+    const TensorProgram::Index &index = indexes[i];
+    if (index.kind != Kind::Slice || index.begin || index.end || index.step != 1) return false;
+  }
+  const size_t dropped = indexes.size() > 1 ? std::min(end, indexes.size()) - 1 : 0;
+  indexes.erase(indexes.begin() + (dropped ? 1 : 0), indexes.begin() + std::ptrdiff_t(dropped ? 1 + dropped : 0));
+  if (ellipsis >= int(end)) ellipsis -= int(dropped);
+  return true;
+}
+
+}  // namespace
+
 // x[i], x[:, 0], x[..., :3], x[:, None]
 Value Evaluator::tensorSubscript(const Value &object, const ast::Expr &e) {
   std::vector<TensorProgram::Index> indexes;
@@ -439,13 +491,14 @@ Value Evaluator::tensorSubscript(const Value &object, const ast::Expr &e) {
     }
   }
   std::string error;
-  std::optional<int> r = trace_->subscript(int(object.integer), indexes, ellipsis, error);
-  if (!r && foldedTrace_) {  // the trace sees rows without the open axes: its shape would mislead
+  if (foldedTrace_ && trace_->nodes[size_t(object.integer)].batched && ellipsis != 0 &&
+      !dropOpenAxes(indexes, ellipsis, trace_->foldedAxes)) {
     diags_.report(DiagID::err_model_arg, e.range,
-                  "indexing a tensor with axes sized at run time (None) needs their sizes at build time (over such "
-                  "axes Kiln computes elementwise math only)");
+                  "indexing a tensor with axes sized at run time (None) must take those axes whole (x[:, :, 0] "
+                  "or x[..., 0]); Kiln computes along the other axes only");
     return Value::error(e.range);
   }
+  std::optional<int> r = trace_->subscript(int(object.integer), indexes, ellipsis, error);
   if (!r) {
     diags_.report(DiagID::err_tensor_op, e.range, "indexing " + describe(object), error);
     return Value::error(e.range);
@@ -560,6 +613,12 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
     }
     return call.args[0].value;
   }
+  if (trace_ && foldedTrace_ && !computesOnRows(op.family)) {
+    diags_.report(DiagID::err_tensor_op, call.range, what,
+                  "its input has axes sized at run time (None), and over such axes Kiln computes elementwise math, "
+                  "reductions, softmax and concatenation along the other axes only");
+    return Value::error(call.range);
+  }
   if (op.family == Family::PixelShuffle) return pixelShuffle(builtin, call, op.code == 1);
   if (op.family == Family::Split) return splitTensor(builtin, call, what, op.code == 1);
   if (op.family == Family::Pad) return padTensor(call, what);
@@ -657,7 +716,37 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
 
   TensorArgs args{diags_, call, what, parameterNames(op), {}, [&](const Value &v) { return tensorOperand(v, what); }};
   if (!args.bind()) return Value::error(call.range);
+  if (foldedTrace_) {
+    // Rows of the model's tensors (batched) fold the open axes out of sight; constants do not.
+    auto batched = [&](const Value &v) { return v.is(ValueKind::Traced) && trace_->nodes[size_t(v.integer)].batched; };
+    const Value &first = *args[0];
+    bool rows = batched(first) || (first.isSequence() && std::any_of(first.items.begin(), first.items.end(), batched));
+    if (rows) args.foldedAxes = trace_->foldedAxes;
+    // x @ y of two computed tensors multiplies matrices of their last two axes, which may be open ones.
+    if (op.family == Family::MatMul && args.given(1) && batched(*args[1])) {
+      diags_.report(DiagID::err_tensor_op, call.range, what,
+                    "a product of two tensors with axes sized at run time (None) is not supported (over such axes "
+                    "Kiln computes along the other axes only)");
+      return Value::error(call.range);
+    }
+  }
   return traceTensorFamily(builtin, op, args);
+}
+
+// What computes on each row of a program folded over open axes as on the
+// whole tensor: math that never moves elements across the open axes, with
+// the axes the code gives counted as the whole tensor's (TensorArgs::rowAxis).
+bool Evaluator::computesOnRows(Family family) {
+  switch (family) {
+  case Family::Unary: case Family::Binary: case Family::Activation: case Family::Reduce: case Family::Softmax:
+  case Family::Clip: case Family::L2Normalize: case Family::Concatenate: case Family::Stack: case Family::ExpandDims:
+  case Family::Squeeze: case Family::MatMul: case Family::Where: case Family::Cast: case Family::Shape:
+  case Family::Range: case Family::Constant: case Family::BiasAdd: case Family::FillLike: case Family::Repeat:
+  case Family::Moments: case Family::BatchDot: case Family::AddN: case Family::Roll: case Family::Band:
+  case Family::Reverse:
+    return true;
+  default: return false;
+  }
 }
 
 void Evaluator::reportUnsupportedTensorOp(const std::string &what, SourceRange range) {

@@ -38,12 +38,17 @@ struct TensorArgs {
   std::vector<Names> params;
   std::vector<const Value *> values;                           // one per parameter; null if not given
   std::function<std::optional<int>(const Value &)> operandOf;  // a tensor's node in the traced program
+  // The open axes folded out of the operands' rows (TensorProgram::foldedAxes):
+  // an axis the code gives counts them, so integer() and integers() give an
+  // axis parameter's values as axes of the rows, and refuse the open axes.
+  int foldedAxes = 0;
 
   // False after reporting an argument no parameter takes, or a missing first one.
   bool bind();
   const Value *operator[](size_t i) const { return values[i]; }
   bool given(size_t i) const { return i < values.size() && values[i] && !values[i]->is(ValueKind::None); }
   std::optional<int64_t> integer(size_t i, int64_t fallback) const;
+  std::optional<int64_t> rowAxis(size_t i, int64_t axis) const;
   std::optional<double> number(size_t i, double fallback) const;
   std::optional<std::vector<int64_t>> integers(size_t i) const;  // a size or a list of them (None: kNone)
   std::optional<int> operand(size_t i) const;
