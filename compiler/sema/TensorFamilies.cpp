@@ -198,7 +198,7 @@ std::vector<TensorArgs::Names> parameterNames(const TensorOp &op) {
   case Family::Tile: return {x, {"multiples", "repeats", "reps", "n"}};
   case Family::Binary: return {{"x", "x1", "a"}, {"y", "x2", "b", "exponent"}};
   case Family::Activation: return {x, {"alpha", "negative_slope"}, {"max_value"}, {"threshold"}, {"approximate"}};
-  case Family::Reduce: return {x, {"axis", "dim", "reduction_indices"}, {"keepdims", "keep_dims"}};
+  case Family::Reduce: return {x, {"axis", "dim", "reduction_indices"}, {"keepdims", "keep_dims"}, {"initial"}};
   case Family::Softmax: case Family::ExpandDims: return {x, {"axis", "dim"}};
   case Family::Squeeze: return {x, {"axis", "dim"}};
   case Family::Clip: return {x, {"min_value", "clip_value_min", "x_min"}, {"max_value", "clip_value_max", "x_max"}};
@@ -265,8 +265,10 @@ bool TensorArgs::bind() {
 std::optional<int64_t> TensorArgs::rowAxis(size_t i, int64_t axis) const {
   const char *name = params[i][0];
   bool isAxis = std::string_view(name) == "axis" || std::string_view(name) == "axes";
-  if (!foldedAxes || !isAxis || axis <= 0) return axis;  // from the end, or the batch axis
-  if (axis > foldedAxes) return axis - foldedAxes;
+  if (!foldedAxes || !isAxis || axis == 0) return axis;  // the batch axis
+  if (axis > foldedAxes || (axis < 0 && axis >= 1 - rowRank)) return axis > 0 ? axis - foldedAxes : axis;
+  if (axis == -rowRank - foldedAxes) return 0;  // the batch axis, from the end
+  if (axis < -rowRank - foldedAxes) return axis;  // out of range, as for the row
   diags.report(DiagID::err_tensor_op, values[i]->range, what,
                fmt::format("axis {} is sized at run time (None); over such axes Kiln computes along the other axes "
                            "only",
@@ -416,6 +418,10 @@ Value Evaluator::traceTensorFamily(const Builtin &builtin, const TensorOp &op, c
     if (!args.given(1)) {
       error = op.family == Family::Reduce ? "reducing every axis includes the batch axis; give axis= (e.g. axis=-1)"
                                           : "over every axis includes the batch axis; give the axes (e.g. axis=-1)";
+      break;
+    }
+    if (op.family == Family::Reduce && args.given(3)) {
+      error = "initial= is not supported";
       break;
     }
     size_t keep = op.family == Family::Moments && op.code == 0 ? 3 : 2;  // tf.nn.moments(x, axes, shift, keepdims)

@@ -319,8 +319,8 @@ std::optional<Value> Evaluator::onModelTensors(const std::string &keras2Name, co
   for (Tensor *t : inputs) types.push_back(t->type), anyBatchFree |= t->batchFree;
   const int fold = anyBatchFree ? 0 : foldableAxes(types);
   const bool open = std::any_of(types.begin(), types.end(), [](const TensorType &t) { return t.hasOpenAxes(); });
-  if (open && !fold && !anyBatchFree && operands.size() == 2 && inputs.size() == 2 &&
-      operands[0]->is(ValueKind::Tensor) && operands[1]->is(ValueKind::Tensor))
+  const auto tensors = std::count_if(operands.begin(), operands.end(), [](const Value *v) { return v->is(ValueKind::Tensor); });
+  if (open && !fold && !anyBatchFree && !constants && inputs.size() == 2 && tensors == 2)
     if (std::optional<Value> merged = broadcastingMerge(keras3Name, inputs, range, stem, given))
       return merged;
   for (Tensor *t : inputs)
@@ -721,7 +721,11 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
     auto batched = [&](const Value &v) { return v.is(ValueKind::Traced) && trace_->nodes[size_t(v.integer)].batched; };
     const Value &first = *args[0];
     bool rows = batched(first) || (first.isSequence() && std::any_of(first.items.begin(), first.items.end(), batched));
-    if (rows) args.foldedAxes = trace_->foldedAxes;
+    if (rows) {
+      const Value &row = batched(first) ? first : *std::find_if(first.items.begin(), first.items.end(), batched);
+      args.foldedAxes = trace_->foldedAxes;
+      args.rowRank = trace_->nodes[size_t(row.integer)].rank() + (op.family == Family::ExpandDims ? 1 : 0);
+    }
     // x @ y of two computed tensors multiplies matrices of their last two axes, which may be open ones.
     if (op.family == Family::MatMul && args.given(1) && batched(*args[1])) {
       diags_.report(DiagID::err_tensor_op, call.range, what,

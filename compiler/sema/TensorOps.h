@@ -42,6 +42,7 @@ struct TensorArgs {
   // an axis the code gives counts them, so integer() and integers() give an
   // axis parameter's values as axes of the rows, and refuse the open axes.
   int foldedAxes = 0;
+  int rowRank = 0;  // the rows' rank, the batch axis included (one more for ExpandDims's new axis)
 
   // False after reporting an argument no parameter takes, or a missing first one.
   bool bind();

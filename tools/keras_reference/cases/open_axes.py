@@ -343,3 +343,60 @@ CASES += [
          sizes=[[(5, 8), (5, 8)], [(1, 8), (1, 8)], [(12, 8), (12, 8)]],
          note="The same with keras.ops; Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
 ]
+
+# keras.io's MIRNet attention on images of any size: reductions and
+# concatenation along the channels, a channel gate broadcast over open
+# height and width, and math that names axes by position.
+IMAGE_ATTENTION = """\
+{imports}
+
+def spatial_attention_block(input_tensor):
+    average_pooling = {reduce_max}(input_tensor, axis=-1)
+    average_pooling = {expand_dims}(average_pooling, axis=-1)
+    max_pooling = {reduce_mean}(input_tensor, axis=-1)
+    max_pooling = {expand_dims}(max_pooling, axis=-1)
+    concatenated = layers.Concatenate(axis=-1)([average_pooling, max_pooling])
+    feature_map = layers.Conv2D(1, kernel_size=(1, 1))(concatenated)
+    feature_map = {sigmoid}(feature_map)
+    return input_tensor * feature_map
+
+
+def channel_attention_block(input_tensor):
+    channels = list(input_tensor.shape)[-1]
+    average_pooling = layers.GlobalAveragePooling2D()(input_tensor)
+    feature_descriptor = {reshape}(average_pooling, (-1, 1, 1, channels))
+    feature_activations = layers.Conv2D(filters=channels // 2, kernel_size=(1, 1), activation="relu")(feature_descriptor)
+    feature_activations = layers.Conv2D(filters=channels, kernel_size=(1, 1), activation="sigmoid")(feature_activations)
+    return input_tensor * feature_activations
+
+
+image = keras.Input(shape=(None, None, 6))
+x = layers.Conv2D(8, 3, padding="same")(image)
+attended = layers.Concatenate(axis=-1)([channel_attention_block(x), spatial_attention_block(x)])
+gated = layers.Conv2D(4, 1)(attended)
+# Axes by position count the open ones: 3 is the channels.
+channels = {reduce_sum}(gated, axis=3, keepdims=True)
+pair_softmax = {softmax}(gated[:, :, :, :2], axis=3)
+first = gated[..., 0:1] - {maximum}(gated[:, :, :, 1:2], channels)
+model = keras.Model(image, [attended, channels, pair_softmax, first])
+"""
+
+CASES += [
+    Case("keras2_open_image_attention",
+         IMAGE_ATTENTION.format(imports="import tensorflow as tf\nfrom tensorflow import keras\nfrom tensorflow.keras import layers",
+                          reduce_max="tf.reduce_max", reduce_mean="tf.reduce_mean", expand_dims="tf.expand_dims",
+                          sigmoid="tf.nn.sigmoid", reshape="tf.reshape", reduce_sum="tf.reduce_sum",
+                          softmax="tf.nn.softmax", maximum="tf.maximum"),
+         keras=2, files=("model.h5",), inputs=[floats()], sizes=[[(6, 9, 6)], [(1, 4, 6)], [(11, 5, 6)]],
+         note="keras.io's MIRNet dual attention over open height and width (reductions and concatenation along "
+              "the channels, a (None, 1, 1, C) gate broadcast over the open axes), a reduction by positive axis, "
+              "a softmax by positive axis and indexing that takes the open axes whole; tf.keras 2.15.",
+         atol=1e-5, rtol=1e-4),
+    Case("keras3_open_image_attention",
+         IMAGE_ATTENTION.format(imports="import keras\nfrom keras import layers, ops",
+                          reduce_max="ops.max", reduce_mean="ops.mean", expand_dims="ops.expand_dims",
+                          sigmoid="ops.sigmoid", reshape="ops.reshape", reduce_sum="ops.sum",
+                          softmax="ops.softmax", maximum="ops.maximum"),
+         keras=3, files=("model.keras",), inputs=[floats()], sizes=[[(6, 9, 6)], [(1, 4, 6)], [(11, 5, 6)]],
+         note="The same with keras.ops; Keras 3.15 (JAX).", atol=1e-5, rtol=1e-4),
+]
