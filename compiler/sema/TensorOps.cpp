@@ -11,6 +11,7 @@
 #include "layers/core/Traced.h"
 
 #include <algorithm>
+#include <set>
 #include <cmath>
 #include <deque>
 #include <fmt/format.h>
@@ -655,6 +656,9 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
       operands.push_back(&a.value);
       if (a.keyword == "name" && a.value.is(ValueKind::Str)) layerName = a.value.text;
     }
+    if (op.family == Family::Reduce)
+      if (std::optional<Value> pooled = globalPooling(op, call, options_.kerasVersion == KerasVersion::V2 ? keras2 : builtin.name, layerName))
+        return *pooled;
     if (op.family == Family::Moments && op.code == 0) {  // (mean, variance): a layer each
       std::vector<Value> parts;
       for (size_t i = 0; i < 2; ++i) {
@@ -735,6 +739,54 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
     }
   }
   return traceTensorFamily(builtin, op, args);
+}
+
+// tf.reduce_mean(x, axis=[1, 2]) (or the maximum, keepdims or not) of a
+// model's channels-last tensor over every axis between the batch and the
+// last, open ones among them: what Keras's global pooling computes
+// (GlobalAveragePooling2D is ops.mean over those axes), so it is that layer,
+// which runs over open axes. Nothing for other reductions.
+std::optional<Value> Evaluator::globalPooling(const TensorOp &op, const CallSite &call, const std::string &stem,
+                                              const std::string &given) {
+  if (op.code != abi::kReduceMean && op.code != abi::kReduceMax) return std::nullopt;
+  const Value *x = nullptr, *axes = nullptr, *keepdims = nullptr;
+  size_t position = 0;
+  for (const CallArgument &a : call.args) {
+    const std::string &k = a.keyword;
+    if (k == "name" || (k == "initial" && a.value.is(ValueKind::None))) continue;
+    const Value **slot = k.empty() ? (position == 0 ? &x : position == 1 ? &axes : position == 2 ? &keepdims : nullptr)
+                         : k == "axis" || k == "reduction_indices" ? &axes
+                         : k == "keepdims" || k == "keep_dims"     ? &keepdims
+                         : k == "x" || k == "input_tensor" || k == "input" ? &x
+                                                                           : nullptr;
+    if (!slot) return std::nullopt;
+    *slot = &a.value;
+    position += k.empty();
+  }
+  if (!x || !axes || !x->is(ValueKind::Tensor) || x->tensor->batchFree || (keepdims && !keepdims->is(ValueKind::Bool)))
+    return std::nullopt;
+  const TensorType &type = x->tensor->type;
+  const int rank = type.rank();
+  if (rank < 3 || rank > 5 || !type.hasOpenAxes()) return std::nullopt;
+  std::vector<int64_t> given_axes;
+  if (axes->isInteger()) given_axes.push_back(axes->asInt());
+  for (const Value &a : axes->items) {
+    if (!a.isInteger()) return std::nullopt;
+    given_axes.push_back(a.asInt());
+  }
+  std::set<int64_t> spatial;
+  for (int64_t a : given_axes) spatial.insert(a < 0 ? a + rank : a);
+  if (int(spatial.size()) != rank - 2 || *spatial.begin() != 1 || *spatial.rbegin() != rank - 2) return std::nullopt;
+  const std::string cls = fmt::format("Global{}Pooling{}D", op.code == abi::kReduceMean ? "Average" : "Max", rank - 2);
+  const std::string name = given.empty() ? uniqueName(stem, true, compositeNames_) : given;
+  CallSite construct{call.range, call.calleeRange,
+                     {{"data_format", {}, Value::ofStr("channels_last", call.range), nullptr},
+                      {"keepdims", {}, Value::ofBool(keepdims && keepdims->boolean, call.range), nullptr},
+                      {"name", {}, Value::ofStr(name, call.range), nullptr}}};
+  Value layer = constructLayer(LayerRegistry::instance().find(cls), construct);
+  if (layer.is(ValueKind::Error) || layer.layer->invalid) return Value::error(call.range);
+  CallSite apply{call.range, call.calleeRange, {{"", {}, *x, nullptr}}};
+  return callLayer(layer.layer, apply);
 }
 
 // What computes on each row of a program folded over open axes as on the

@@ -378,7 +378,11 @@ gated = layers.Conv2D(4, 1)(attended)
 channels = {reduce_sum}(gated, axis=3, keepdims=True)
 pair_softmax = {softmax}(gated[:, :, :, :2], axis=3)
 first = gated[..., 0:1] - {maximum}(gated[:, :, :, 1:2], channels)
-model = keras.Model(image, [attended, channels, pair_softmax, first])
+# Reductions over every spatial axis are global pooling.
+squeeze = {reduce_mean}(gated, axis=[1, 2], keepdims=True)
+excited = gated * layers.Conv2D(4, 1, activation="sigmoid")(squeeze)
+peak = {reduce_max}(excited, axis=(1, 2))
+model = keras.Model(image, [attended, channels, pair_softmax, first, peak])
 """
 
 CASES += [
@@ -390,7 +394,8 @@ CASES += [
          keras=2, files=("model.h5",), inputs=[floats()], sizes=[[(6, 9, 6)], [(1, 4, 6)], [(11, 5, 6)]],
          note="keras.io's MIRNet dual attention over open height and width (reductions and concatenation along "
               "the channels, a (None, 1, 1, C) gate broadcast over the open axes), a reduction by positive axis, "
-              "a softmax by positive axis and indexing that takes the open axes whole; tf.keras 2.15.",
+              "a softmax by positive axis, indexing that takes the open axes whole and reductions over both open "
+              "axes (global pooling) in a squeeze-and-excitation gate; tf.keras 2.15.",
          atol=1e-5, rtol=1e-4),
     Case("keras3_open_image_attention",
          IMAGE_ATTENTION.format(imports="import keras\nfrom keras import layers, ops",
