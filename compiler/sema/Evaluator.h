@@ -311,7 +311,7 @@ private:
   static int foldableAxes(const std::vector<TensorType> &types);
   bool checkFolded(const std::string &who, const TensorProgram &program, const TensorType &input, SourceRange range);
   static bool computesOnRows(Family family);
-  std::optional<Value> globalPooling(const TensorOp &op, const CallSite &call, const std::string &stem,
+  std::optional<Value> globalPooling(const TensorOp &op, const TensorArgs &args, const std::string &stem,
                                      const std::string &given);
   std::optional<Value> broadcastingMerge(const std::string &operation, const std::vector<Tensor *> &inputs,
                                          SourceRange range, const std::string &stem, const std::string &given);

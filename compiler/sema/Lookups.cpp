@@ -27,6 +27,12 @@ constexpr const char *kTokenStart = "token_start";  // the index of the first to
 
 bool isString(const Value &v) { return v.is(ValueKind::Str); }
 
+// A method's argument given by keyword or at `position` (null if neither).
+const CallArgument *argument(const CallSite &call, size_t position, std::string_view keyword) {
+  if (const CallArgument *a = call.keyword(keyword)) return a;
+  return position < call.args.size() && call.args[position].keyword.empty() ? &call.args[position] : nullptr;
+}
+
 const std::vector<ArgSpec> &lookupArgs(const std::string &cls) {
   static const std::vector<ArgSpec> common = {
       arg("max_tokens", ArgType::Any, Value::none()),
@@ -200,22 +206,19 @@ Value Evaluator::callLookupMethod(const Value &lookup, const std::string &method
     return unknown;
   }
   if (method == "set_vocabulary") {
-    const CallArgument *given = call.keyword("vocabulary");
-    if (!given && !call.args.empty() && call.args[0].keyword.empty()) given = &call.args[0];
+    const CallArgument *given = argument(call, 0, "vocabulary");
     if (!given) {
       diags_.report(DiagID::err_missing_argument, call.range, lookup.text + ".set_vocabulary", "vocabulary");
       return Value::error(call.range);
     }
-    const CallArgument *idf = call.keyword("idf_weights");
-    if (!idf && call.args.size() > 1 && call.args[1].keyword.empty()) idf = &call.args[1];
+    const CallArgument *idf = argument(call, 1, "idf_weights");
     bool idfWeights = idf && !idf->value.is(ValueKind::None);
     return setLookupVocabulary(state, given->value, idfWeights, call.range) ? Value::none(call.range) : Value::error(call.range);
   }
   if (vocabulary.is(ValueKind::Skipped)) return vocabulary;
   if (method == "vocabulary_size" || method == "vocab_size") return Value::ofInt(int64_t(vocabulary.items.size()), call.range);
   // get_vocabulary(include_special_tokens=True)
-  const CallArgument *include = call.keyword("include_special_tokens");
-  if (!include && !call.args.empty() && call.args[0].keyword.empty()) include = &call.args[0];
+  const CallArgument *include = argument(call, 0, "include_special_tokens");
   std::vector<Value> tokens(vocabulary.items.begin(), vocabulary.items.end());
   if (include) {
     std::optional<bool> keep = truth(include->value, include->value.range);

@@ -265,10 +265,10 @@ bool TensorArgs::bind() {
 std::optional<int64_t> TensorArgs::rowAxis(size_t i, int64_t axis) const {
   const char *name = params[i][0];
   bool isAxis = std::string_view(name) == "axis" || std::string_view(name) == "axes";
-  if (!foldedAxes || !isAxis || axis == 0) return axis;  // the batch axis
-  if (axis > foldedAxes || (axis < 0 && axis >= 1 - rowRank)) return axis > 0 ? axis - foldedAxes : axis;
-  if (axis == -rowRank - foldedAxes) return 0;  // the batch axis, from the end
-  if (axis < -rowRank - foldedAxes) return axis;  // out of range, as for the row
+  if (!foldedAxes || !isAxis) return axis;
+  const int64_t whole = rowRank + foldedAxes, a = axis < 0 ? axis + whole : axis;  // an axis of the whole tensor
+  if (a < 0 || a >= whole) return axis;  // out of range: the row's check reports it
+  if (a == 0 || a > foldedAxes) return a == 0 ? 0 : a - foldedAxes;
   diags.report(DiagID::err_tensor_op, values[i]->range, what,
                fmt::format("axis {} is sized at run time (None); over such axes Kiln computes along the other axes "
                            "only",

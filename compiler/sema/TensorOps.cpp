@@ -11,10 +11,10 @@
 #include "layers/core/Traced.h"
 
 #include <algorithm>
-#include <set>
 #include <cmath>
 #include <deque>
 #include <fmt/format.h>
+#include <set>
 
 namespace kiln {
 
@@ -214,8 +214,9 @@ std::optional<Value> Evaluator::broadcastingMerge(const std::string &operation, 
   if (found == mergeClasses.end() || a.rank() != b.rank() || a.dtype != b.dtype) return std::nullopt;
   for (int axis = 1; axis < a.rank(); ++axis) {
     const Dim &x = a.dims[size_t(axis)], &y = b.dims[size_t(axis)];
-    bool fits = (!x.known() && !y.known()) || (x.known() && y.known() && (x == y || x.value() == 1 || y.value() == 1)) ||
-                (x.known() && x.value() == 1) || (y.known() && y.value() == 1);
+    // Equal sizes or one of them 1; two open axes are checked equal at run time.
+    const bool fits = x.known() && y.known() ? x == y || x.value() == 1 || y.value() == 1
+                      : (!x.known() && !y.known()) || (x.known() ? x : y).value() == 1;
     if (!fits) return std::nullopt;
   }
   std::string name = given.empty() ? uniqueName(stem, true, compositeNames_) : given;
@@ -656,9 +657,12 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
       operands.push_back(&a.value);
       if (a.keyword == "name" && a.value.is(ValueKind::Str)) layerName = a.value.text;
     }
-    if (op.family == Family::Reduce)
-      if (std::optional<Value> pooled = globalPooling(op, call, options_.kerasVersion == KerasVersion::V2 ? keras2 : builtin.name, layerName))
-        return *pooled;
+    if (op.family == Family::Reduce) {
+      TensorArgs args{diags_, call, what, parameterNames(op), {}, [](const Value &) { return std::nullopt; }};
+      if (!args.bind()) return Value::error(call.range);
+      const std::string &stem = options_.kerasVersion == KerasVersion::V2 ? keras2 : builtin.name;
+      if (std::optional<Value> pooled = globalPooling(op, args, stem, layerName)) return *pooled;
+    }
     if (op.family == Family::Moments && op.code == 0) {  // (mean, variance): a layer each
       std::vector<Value> parts;
       for (size_t i = 0; i < 2; ++i) {
@@ -746,46 +750,34 @@ Value Evaluator::callTensorOp(const Builtin &builtin, CallSite &call) {
 // last, open ones among them: what Keras's global pooling computes
 // (GlobalAveragePooling2D is ops.mean over those axes), so it is that layer,
 // which runs over open axes. Nothing for other reductions.
-std::optional<Value> Evaluator::globalPooling(const TensorOp &op, const CallSite &call, const std::string &stem,
+std::optional<Value> Evaluator::globalPooling(const TensorOp &op, const TensorArgs &args, const std::string &stem,
                                               const std::string &given) {
   if (op.code != abi::kReduceMean && op.code != abi::kReduceMax) return std::nullopt;
-  const Value *x = nullptr, *axes = nullptr, *keepdims = nullptr;
-  size_t position = 0;
-  for (const CallArgument &a : call.args) {
-    const std::string &k = a.keyword;
-    if (k == "name" || (k == "initial" && a.value.is(ValueKind::None))) continue;
-    const Value **slot = k.empty() ? (position == 0 ? &x : position == 1 ? &axes : position == 2 ? &keepdims : nullptr)
-                         : k == "axis" || k == "reduction_indices" ? &axes
-                         : k == "keepdims" || k == "keep_dims"     ? &keepdims
-                         : k == "x" || k == "input_tensor" || k == "input" ? &x
-                                                                           : nullptr;
-    if (!slot) return std::nullopt;
-    *slot = &a.value;
-    position += k.empty();
-  }
-  if (!x || !axes || !x->is(ValueKind::Tensor) || x->tensor->batchFree || (keepdims && !keepdims->is(ValueKind::Bool)))
+  const Value &x = *args[0];
+  if (!x.is(ValueKind::Tensor) || x.tensor->batchFree || !args.given(1) || args.given(3) ||
+      (args.given(2) && !args[2]->is(ValueKind::Bool)))
     return std::nullopt;
-  const TensorType &type = x->tensor->type;
+  const TensorType &type = x.tensor->type;
   const int rank = type.rank();
-  if (rank < 3 || rank > 5 || !type.hasOpenAxes()) return std::nullopt;
-  std::vector<int64_t> given_axes;
-  if (axes->isInteger()) given_axes.push_back(axes->asInt());
-  for (const Value &a : axes->items) {
-    if (!a.isInteger()) return std::nullopt;
-    given_axes.push_back(a.asInt());
-  }
-  std::set<int64_t> spatial;
-  for (int64_t a : given_axes) spatial.insert(a < 0 ? a + rank : a);
-  if (int(spatial.size()) != rank - 2 || *spatial.begin() != 1 || *spatial.rbegin() != rank - 2) return std::nullopt;
+  const Value &axes = *args[1];
+  bool integers = axes.isInteger() || (axes.isSequence() && std::all_of(axes.items.begin(), axes.items.end(),
+                                                                        [](const Value &a) { return a.isInteger(); }));
+  if (rank < 3 || rank > 5 || !type.hasOpenAxes() || !integers) return std::nullopt;
+  const std::vector<int64_t> listed = *args.integers(1);
+  std::set<int64_t> reduced;
+  for (int64_t a : listed) reduced.insert(a < 0 ? a + rank : a);
+  if (int(reduced.size()) != rank - 2 || *reduced.begin() != 1 || *reduced.rbegin() != rank - 2) return std::nullopt;
   const std::string cls = fmt::format("Global{}Pooling{}D", op.code == abi::kReduceMean ? "Average" : "Max", rank - 2);
-  const std::string name = given.empty() ? uniqueName(stem, true, compositeNames_) : given;
-  CallSite construct{call.range, call.calleeRange,
-                     {{"data_format", {}, Value::ofStr("channels_last", call.range), nullptr},
-                      {"keepdims", {}, Value::ofBool(keepdims && keepdims->boolean, call.range), nullptr},
-                      {"name", {}, Value::ofStr(name, call.range), nullptr}}};
+  const SourceRange range = args.call.range;
+  const bool keepdims = args.given(2) && args[2]->boolean;
+  CallSite construct{range, args.call.calleeRange,
+                     {{"data_format", {}, Value::ofStr("channels_last", range), nullptr},
+                      {"keepdims", {}, Value::ofBool(keepdims, range), nullptr},
+                      {"name", {}, Value::ofStr(given.empty() ? uniqueName(stem, true, compositeNames_) : given, range),
+                       nullptr}}};
   Value layer = constructLayer(LayerRegistry::instance().find(cls), construct);
-  if (layer.is(ValueKind::Error) || layer.layer->invalid) return Value::error(call.range);
-  CallSite apply{call.range, call.calleeRange, {{"", {}, *x, nullptr}}};
+  if (layer.is(ValueKind::Error) || layer.layer->invalid) return Value::error(range);
+  CallSite apply{range, args.call.calleeRange, {{"", {}, x, nullptr}}};
   return callLayer(layer.layer, apply);
 }
 
